@@ -1,0 +1,10 @@
+"""Land Cover XAI — a QGIS plugin that classifies land cover from Sentinel-2 time series and shows why.
+
+QGIS calls classFactory(iface). Nothing heavy (torch, captum, matplotlib) is imported here.
+"""
+
+
+def classFactory(iface):  # noqa: N802 - name fixed by QGIS
+    from .gui.plugin import LandCoverXaiPlugin
+
+    return LandCoverXaiPlugin(iface)

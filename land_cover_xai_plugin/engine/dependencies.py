@@ -1,0 +1,59 @@
+"""Which heavy Python packages are missing, and the exact command that installs them."""
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import platform
+import sys
+
+REQUIRED = ("torch", "captum")
+
+
+def missing_packages() -> list[str]:
+    return [name for name in REQUIRED if importlib.util.find_spec(name) is None]
+
+
+def install_commands(packages: list[str] | None = None) -> dict[str, str]:
+    """Install command per platform, for the Python that QGIS runs."""
+    pkgs = " ".join(packages or list(REQUIRED))
+    return {
+        "Linux": f"python3 -m pip install --user {pkgs}   "
+        "(Debian 12 / Ubuntu 24.04: add --break-system-packages)",
+        "Windows (OSGeo4W Shell, run as administrator)": f"python -m pip install {pkgs}",
+        "macOS": f"/Applications/QGIS.app/Contents/MacOS/bin/python3 -m pip install {pkgs}",
+    }
+
+
+def missing_message(packages: list[str] | None = None) -> str:
+    packages = packages or missing_packages()
+    if not packages:
+        return "All dependencies are installed."
+    lines = [
+        f"Land Cover XAI needs the Python package(s) {', '.join(packages)}, which QGIS's Python cannot find.",
+        "Install them into the Python that QGIS uses, then restart QGIS:",
+    ]
+    lines += [f"  {osname}: {cmd}" for osname, cmd in install_commands(packages).items()]
+    return "\n".join(lines)
+
+
+def diagnostics() -> str:
+    """A block of text a user can paste into a bug report (the dock's 'Copy diagnostics' button)."""
+    rows = [f"Python: {sys.version.split()[0]} ({sys.executable})", f"Platform: {platform.platform()}"]
+    for name in ("numpy", "torch", "captum", "osgeo.gdal", "matplotlib"):
+        spec = importlib.util.find_spec(name.split(".")[0])
+        if spec is None:
+            rows.append(f"{name}: MISSING")
+            continue
+        try:
+            mod = importlib.import_module(name)
+            rows.append(f"{name}: {getattr(mod, '__version__', 'present')}")
+        except Exception as exc:  # a broken install is exactly what diagnostics must report
+            rows.append(f"{name}: import failed ({exc})")
+    try:
+        import torch  # noqa: PLC0415
+
+        rows.append(f"CUDA available: {torch.cuda.is_available()}")
+    except Exception:
+        pass
+    return "\n".join(rows)
+
