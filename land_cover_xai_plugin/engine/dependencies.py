@@ -9,8 +9,15 @@ import sys
 REQUIRED = ("torch", "captum")
 
 
+def is_installed(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):  # a broken or blocked install counts as missing
+        return False
+
+
 def missing_packages() -> list[str]:
-    return [name for name in REQUIRED if importlib.util.find_spec(name) is None]
+    return [name for name in REQUIRED if not is_installed(name)]
 
 
 def install_commands(packages: list[str] | None = None) -> dict[str, str]:
@@ -40,8 +47,7 @@ def diagnostics() -> str:
     """A block of text a user can paste into a bug report (the dock's 'Copy diagnostics' button)."""
     rows = [f"Python: {sys.version.split()[0]} ({sys.executable})", f"Platform: {platform.platform()}"]
     for name in ("numpy", "torch", "captum", "osgeo.gdal", "matplotlib"):
-        spec = importlib.util.find_spec(name.split(".")[0])
-        if spec is None:
+        if not is_installed(name.split(".")[0]):
             rows.append(f"{name}: MISSING")
             continue
         try:
