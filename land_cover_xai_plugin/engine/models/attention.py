@@ -8,8 +8,6 @@ Imported only by ``build_model`` (torch is needed at import time here).
 """
 from __future__ import annotations
 
-import math
-
 from ..runtime import import_torch
 from .spec import ModelSpec
 
@@ -51,34 +49,21 @@ class InputFront(nn.Module):
         return (x - self.norm_mean[None, :, None]) / self.norm_std[None, :, None]
 
 
-class GroupSharedConv1d(nn.Module):
-    """Temporal Conv1d applied to every band separately, kernels shared by the bands of a group.
+class BandBranch(nn.Module):
+    """Temporal convolutions for one group of bands: every band of the group goes through the same
+    kernels, as its own sample (bands folded into the batch dimension): (M, 1, T) -> (M, C, T)."""
 
-    Input (N, B * in_channels, T), band-major; output (N, B * out_channels, T). One grouped
-    convolution (groups = B) whose per-band kernels are gathered from the group kernels: no Python
-    loop over bands, and the parameter count scales with the number of groups, not bands.
-    """
-
-    def __init__(self, band_to_group: list[int], in_channels: int, out_channels: int, kernel_size: int):
+    def __init__(self, width: int, kernel_size: int):
         super().__init__()
-        n_groups = max(band_to_group) + 1
-        self.n_bands = len(band_to_group)
-        self.in_channels = in_channels
-        self.out_channels = out_channels
-        self.kernel_size = kernel_size
-        self.weight = nn.Parameter(torch.empty(n_groups, out_channels, in_channels, kernel_size))
-        self.bias = nn.Parameter(torch.empty(n_groups, out_channels))
-        # Derived from the spec, so not part of the saved weights.
-        self.register_buffer("band_to_group", torch.tensor(band_to_group, dtype=torch.long), persistent=False)
-        fan_in = in_channels * kernel_size
-        for g in range(n_groups):  # same initialisation as nn.Conv1d
-            nn.init.kaiming_uniform_(self.weight.data[g], a=math.sqrt(5))
-        nn.init.uniform_(self.bias, -1 / math.sqrt(fan_in), 1 / math.sqrt(fan_in))
+        self.conv1 = nn.Conv1d(1, width, kernel_size, padding=kernel_size // 2)
+        self.bn1 = nn.BatchNorm1d(width)
+        self.relu1 = nn.ReLU()
+        self.conv2 = nn.Conv1d(width, width, kernel_size, padding=kernel_size // 2)
+        self.bn2 = nn.BatchNorm1d(width)
+        self.relu2 = nn.ReLU()
 
     def forward(self, x):
-        weight = self.weight[self.band_to_group].reshape(-1, self.in_channels, self.kernel_size)
-        bias = self.bias[self.band_to_group].reshape(-1)
-        return F.conv1d(x, weight, bias, padding=self.kernel_size // 2, groups=self.n_bands)
+        return self.relu2(self.bn2(self.conv2(self.relu1(self.bn1(self.conv1(x))))))
 
 
 class SqueezeExcitationAttention(nn.Module):
@@ -122,12 +107,16 @@ class ChannelAttentionNet(nn.Module):
         n_bands, width, k = spec.n_bands, spec.band_width, spec.kernel_size
         groups = spec.band_to_group
         self.front = InputFront(spec)
-        self.band_conv1 = GroupSharedConv1d(groups, 1, width, k)
-        self.band_bn1 = nn.BatchNorm1d(n_bands * width)
-        self.band_relu1 = nn.ReLU()
-        self.band_conv2 = GroupSharedConv1d(groups, width, width, k)
-        self.band_bn2 = nn.BatchNorm1d(n_bands * width)
-        self.band_relu2 = nn.ReLU()
+        # One branch per band group. Measured on 2 CPU cores: folding a group's bands into the batch
+        # runs ~8x faster than one grouped convolution (groups = B) of the same arithmetic.
+        self.band_branches = nn.ModuleList(BandBranch(width, k) for _ in spec.band_groups)
+        self.band_width = width
+        for g, members in enumerate(spec.band_groups):
+            self.register_buffer(f"group_bands_{g}", torch.tensor(members, dtype=torch.long), persistent=False)
+        concat_order = [b for members in spec.band_groups for b in members]
+        inverse = sorted(range(n_bands), key=concat_order.__getitem__)
+        self.register_buffer("band_order", torch.tensor(inverse, dtype=torch.long), persistent=False)
+        self.single_group = len(spec.band_groups) == 1
         if spec.attention == "se":
             self.band_attention = SqueezeExcitationAttention(n_bands)
         else:
@@ -147,12 +136,21 @@ class ChannelAttentionNet(nn.Module):
         """Activation of the last temporal convolution: output (N, fusion_width, T)."""
         return self.fusion_relu
 
+    def _band_features(self, x):
+        n, n_bands, n_dates = x.shape
+        if self.single_group:
+            return self.band_branches[0](x.reshape(n * n_bands, 1, n_dates)).reshape(n, n_bands, -1, n_dates)
+        parts = []
+        for g, branch in enumerate(self.band_branches):
+            members = getattr(self, f"group_bands_{g}")
+            folded = x.index_select(1, members).reshape(-1, 1, n_dates)
+            parts.append(branch(folded).reshape(n, len(members), -1, n_dates))
+        return torch.cat(parts, dim=1).index_select(1, self.band_order)
+
     def forward(self, x):
         x = self.front(x)  # (N, B, T)
         n, n_bands, n_dates = x.shape
-        h = self.band_relu1(self.band_bn1(self.band_conv1(x)))  # (N, B*C, T), band-major
-        h = self.band_relu2(self.band_bn2(self.band_conv2(h)))
-        band_features = h.reshape(n, n_bands, -1, n_dates)
+        band_features = self._band_features(x)  # (N, B, C, T)
         attention = self.band_attention(band_features)  # (N, B)
         self.last_band_attention = attention.detach()
         weighted = band_features * (attention * self.attention_scale)[:, :, None, None]

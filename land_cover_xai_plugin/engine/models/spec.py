@@ -34,7 +34,7 @@ class ModelSpec:
     norm_std: list[float] = field(default_factory=list)
     kernel_size: int = 5
     # attention: channels per band in the band branch, and of the fusion convolution
-    band_width: int = 16
+    band_width: int = 8
     fusion_width: int = 64
     # tempcnn: filters of the three convolutions, width of the dense layer
     conv_width: int = 64
