@@ -169,6 +169,7 @@ class AccuracyReport:
     area_adjusted: AreaEstimate | None = None
     notes: list[str] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)  # e.g. classification / field data paths
+    class_colors: dict[int, str] = field(default_factory=dict)  # "#rrggbb", from the map's colour table
 
     def name_of(self, class_id: int) -> str:
         return self.class_names.get(int(class_id), f"class {int(class_id)}")
@@ -199,6 +200,7 @@ class AccuracyReport:
             "area_adjusted": None if self.area_adjusted is None else self.area_adjusted.to_dict(),
             "notes": list(self.notes),
             "sources": dict(self.sources),
+            "class_colors": {str(int(k)): v for k, v in self.class_colors.items()},
         }
 
 

@@ -1,0 +1,476 @@
+"""Validate a classification map against field data, and export the result (CSV, HTML, PNG).
+
+``validate_map`` burns the field data (polygons or points, any CRS) onto the map's own grid, so
+every labelled pixel that the map classifies is one reference sample. Pixels where the map has
+no class (its no-data value; 0 when it declares none, the project's "not mapped") are left out.
+
+The area-adjusted estimates (Olofsson et al. 2014) take the map classes as strata and assume the
+reference pixels are a random sample within each map class. Field polygons drawn by hand are not
+that, so read those estimates as indicative; the HTML page says so.
+"""
+from __future__ import annotations
+
+import base64
+import csv
+import datetime
+import html
+import io
+import math
+import os
+from typing import Sequence
+
+import numpy as np
+
+from .errors import LabelsError, StackError
+from .metrics import MATRIX_ORIENTATION, AccuracyReport, accuracy_report
+
+CSV_SECTION_MATRIX = f"Confusion matrix ({MATRIX_ORIENTATION})"
+CSV_SECTION_PER_CLASS = "Per class"
+CSV_SECTION_AREA = "Area-adjusted estimates (Olofsson et al. 2014)"
+CSV_SECTION_SUMMARY = "Summary"
+CSV_SECTION_NOTES = "Notes"
+
+
+def _gdal():
+    from osgeo import gdal  # noqa: PLC0415 - keep `import engine` light
+
+    gdal.UseExceptions()
+    return gdal
+
+
+# --- reading the map -----------------------------------------------------------------------------
+
+class _ClassMap:
+    """The classification raster, read whole (class maps are small: one byte or two per pixel)."""
+
+    def __init__(self, path: str):
+        gdal = _gdal()
+        if not os.path.exists(path):
+            raise StackError(f"Classification raster not found: {path}. Choose the class map file (e.g. prediction.tif).")
+        try:
+            ds = gdal.Open(path)
+        except RuntimeError as exc:
+            raise StackError(f"Cannot open the classification raster {path} ({exc}). "
+                             "Choose a single-band class map that GDAL can read, e.g. a GeoTIFF.") from exc
+        if ds is None or ds.RasterCount < 1:
+            raise StackError(f"{path} holds no raster band. Choose a single-band class map.")
+        band = ds.GetRasterBand(1)
+        values = band.ReadAsArray()
+        if values.dtype.kind == "f":
+            finite = np.isfinite(values)
+            if np.any(values[finite] != np.round(values[finite])):
+                raise StackError(f"{path} holds fractional values, not class ids: choose the class map "
+                                 "(e.g. prediction.tif), not a probability or heatmap raster.")
+        self.nodata = band.GetNoDataValue()
+        valid = np.ones(values.shape, dtype=bool)
+        if values.dtype.kind == "f":
+            valid &= np.isfinite(values)
+        # Without a declared no-data value, 0 means "not mapped" in this project (as in label rasters).
+        valid &= values != (self.nodata if self.nodata is not None else 0)
+        self.values = np.where(valid, values, 0).astype(np.int64)
+        self.valid = valid
+        self.width, self.height = ds.RasterXSize, ds.RasterYSize
+        self.geotransform = tuple(ds.GetGeoTransform())
+        self.crs_wkt = ds.GetProjection() or ""
+        self.names, self.colors = _category_names_and_colors(band)
+        ds = None
+
+    def pixel_area(self) -> tuple[float, str]:
+        """(area of one pixel, unit): hectares for a projected CRS, else 1 pixel."""
+        gt = self.geotransform
+        cell = abs(gt[1] * gt[5] - gt[2] * gt[4])
+        if self.crs_wkt:
+            from osgeo import osr  # noqa: PLC0415
+
+            srs = osr.SpatialReference()
+            if srs.ImportFromWkt(self.crs_wkt) == 0 and srs.IsProjected():
+                metres = srs.GetLinearUnits()
+                return cell * metres * metres / 10_000.0, "ha"
+        return 1.0, "pixels"
+
+    def class_counts(self) -> dict[int, int]:
+        ids, counts = np.unique(self.values[self.valid], return_counts=True)
+        return {int(i): int(c) for i, c in zip(ids, counts)}
+
+
+def _category_names_and_colors(band) -> tuple[dict[int, str], dict[int, str]]:
+    names: dict[int, str] = {}
+    for value, name in enumerate(band.GetCategoryNames() or []):
+        if name and name.strip():
+            names[value] = name.strip()
+    colors: dict[int, str] = {}
+    table = band.GetColorTable()
+    if table is not None:
+        for value in range(table.GetCount()):
+            r, g, b = table.GetColorEntry(value)[:3]
+            colors[value] = f"#{r:02x}{g:02x}{b:02x}"
+    return names, colors
+
+
+# --- validation ----------------------------------------------------------------------------------
+
+def _check_field_data(path: str, class_field: str, layer: str | None) -> None:
+    """Fail early, listing what exists, when the layer or class field is not there."""
+    from osgeo import ogr  # noqa: PLC0415
+
+    if not os.path.exists(path):
+        raise LabelsError(f"Field data not found: {path}. Choose a vector file (GeoPackage, shapefile, GeoJSON).")
+    ds = ogr.Open(path)
+    if ds is None or ds.GetLayerCount() == 0:
+        raise LabelsError(f"Cannot read {path} as vector field data. Choose a GeoPackage, shapefile or GeoJSON.")
+    layer_names = [ds.GetLayerByIndex(i).GetName() for i in range(ds.GetLayerCount())]
+    lyr = ds.GetLayerByName(layer) if layer else ds.GetLayerByIndex(0)
+    if lyr is None:
+        raise LabelsError(f"Layer '{layer}' not found in {path}. Layers there: {', '.join(layer_names)}.")
+    defn = lyr.GetLayerDefn()
+    fields = [defn.GetFieldDefn(i).GetName() for i in range(defn.GetFieldCount())]
+    if class_field not in fields:
+        raise LabelsError(f"Class field '{class_field}' not found in layer '{lyr.GetName()}' of {path}. "
+                          f"Available fields: {', '.join(fields) or '(none)'}. Choose the field holding the class ids or names.")
+
+
+def validate_map(
+    classification_path: str,
+    field_data_path: str,
+    class_field: str,
+    layer: str | None = None,
+    name_field: str | None = None,
+) -> AccuracyReport:
+    """Accuracy of a class map against field data (polygons or points, any CRS).
+
+    Reference = field data rasterised onto the map's grid; samples = labelled pixels the map
+    classifies. Classes = union of the field data's and the map's ids. Class names: ``name_field``
+    when given, else the map's category names, else the field data's. Mapped areas (for the
+    Olofsson estimates) = the map's pixel counts × pixel area, in ha when the CRS is projected.
+    """
+    class_map = _ClassMap(classification_path)
+    _check_field_data(field_data_path, class_field, layer)
+
+    from .labels import rasterize_field_data  # noqa: PLC0415 - the report writers need none of this
+    from .stack import Grid  # noqa: PLC0415
+
+    grid = Grid(class_map.width, class_map.height, class_map.geotransform, class_map.crs_wkt)
+    reference = rasterize_field_data(field_data_path, grid, class_field, layer=layer, name_field=name_field)
+    labels = np.asarray(reference.labels)
+
+    labelled = labels > 0
+    if not labelled.any():
+        raise LabelsError(
+            f"No field data falls on the map: {os.path.basename(field_data_path)} does not overlap "
+            f"{os.path.basename(classification_path)} (or its '{class_field}' values are all 0 / empty). "
+            "Check that both cover the same area; the CRS of each is read from the files, so make sure "
+            "the field data file declares its CRS.")
+    compared = labelled & class_map.valid
+    if not compared.any():
+        raise LabelsError(
+            f"The field data only covers pixels the map leaves unclassified (no-data). "
+            f"Validate a map that covers the field data, or field data inside the mapped area.")
+
+    counts = class_map.class_counts()
+    reference_ids = set(int(i) for i in np.unique(labels[labelled]))
+    class_ids = sorted(reference_ids | set(counts))
+    names: dict[int, str] = {}
+    for cid in class_ids:
+        from_field = reference.class_names.get(cid)
+        if name_field and from_field:
+            names[cid] = from_field
+        else:
+            names[cid] = class_map.names.get(cid) or from_field or f"class {cid}"
+
+    pixel_area, unit = class_map.pixel_area()
+    mapped_area = {cid: n * pixel_area for cid, n in counts.items()}
+    report = accuracy_report(labels[compared], class_map.values[compared], class_ids, names,
+                             mapped_area=mapped_area, area_unit=unit)
+
+    skipped = int((labelled & ~class_map.valid).sum())
+    if skipped:
+        report.notes.append(f"{skipped} labelled pixel(s) fall on map no-data and are not compared.")
+    if unit == "pixels":
+        report.notes.append("The map has no projected CRS: areas are given in pixels, not hectares.")
+    report.sources = {
+        "classification": os.path.abspath(classification_path),
+        "field data": os.path.abspath(field_data_path),
+        "class field": class_field,
+    }
+    if layer:
+        report.sources["layer"] = layer
+    if unit == "ha":
+        report.sources["pixel area (ha)"] = f"{pixel_area:.6g}"
+    report.class_colors = {cid: class_map.colors[cid] for cid in class_ids if cid in class_map.colors}
+    return report
+
+
+# --- CSV -----------------------------------------------------------------------------------------
+
+def _num(value) -> str:
+    """Full precision for machines; empty cell for not available."""
+    if value is None:
+        return ""
+    value = float(value)
+    if math.isnan(value) or math.isinf(value):
+        return ""
+    return repr(int(value)) if value.is_integer() and abs(value) < 2**53 else repr(value)
+
+
+def write_report_csv(report: AccuracyReport, path: str) -> str:
+    """One CSV file, sections one after the other, each opened by a one-cell title row and
+    separated by an empty row (``read_report_csv`` splits them again):
+
+    1. ``Confusion matrix (rows = reference (field data), columns = map)``: header row
+       ``reference \\ map``, class labels, ``total``; one row per reference class; a ``total`` row.
+    2. ``Per class``: id, name, reference pixels, map pixels, producer's accuracy, user's accuracy, F1.
+    3. ``Area-adjusted estimates (Olofsson et al. 2014)`` (when available): per class mapped area,
+       estimated area, its standard error and 95 % CI, area-adjusted UA / PA with 95 % half-widths.
+    4. ``Summary``: metric, value (samples, OA, kappa, macro-F1, area-adjusted OA, ...).
+    5. ``Notes`` (when any).
+
+    Accuracies are fractions (0-1); a not-available value is an empty cell.
+    """
+    labels = [f"{report.name_of(c)} ({c})" for c in report.class_ids]
+    m = np.asarray(report.matrix)
+    rows: list[list[str]] = [[CSV_SECTION_MATRIX], ["reference \\ map", *labels, "total"]]
+    for k, label in enumerate(labels):
+        rows.append([label, *[str(int(v)) for v in m[k]], str(int(m[k].sum()))])
+    rows.append(["total", *[str(int(v)) for v in m.sum(axis=0)], str(int(m.sum()))])
+
+    rows += [[], [CSV_SECTION_PER_CLASS],
+             ["id", "name", "reference pixels", "map pixels", "producers_accuracy", "users_accuracy", "f1"]]
+    for k, cid in enumerate(report.class_ids):
+        rows.append([str(cid), report.name_of(cid), str(int(report.support[k])), str(int(report.map_count[k])),
+                     _num(report.producers_accuracy[k]), _num(report.users_accuracy[k]), _num(report.f1[k])])
+
+    area = report.area_adjusted
+    if area is not None:
+        u = area.area_unit
+        rows += [[], [CSV_SECTION_AREA],
+                 ["id", "name", f"mapped area ({u})", "mapped proportion", f"estimated area ({u})",
+                  f"standard error ({u})", f"95% CI low ({u})", f"95% CI high ({u})",
+                  "users_accuracy", "users_accuracy_ci95", "producers_accuracy", "producers_accuracy_ci95"]]
+        for k, cid in enumerate(report.class_ids):
+            rows.append([str(cid), report.name_of(cid), _num(area.mapped_area[k]), _num(area.mapped_proportion[k]),
+                         _num(area.estimated_area[k]), _num(area.area_se[k]), _num(area.area_ci95_low[k]),
+                         _num(area.area_ci95_high[k]), _num(area.users_accuracy[k]),
+                         _num(area.users_accuracy_ci95[k]), _num(area.producers_accuracy[k]),
+                         _num(area.producers_accuracy_ci95[k])])
+
+    rows += [[], [CSV_SECTION_SUMMARY], ["metric", "value"],
+             ["samples", str(report.n_samples)],
+             ["overall_accuracy", _num(report.overall_accuracy)],
+             ["kappa", _num(report.kappa)],
+             ["macro_f1", _num(report.macro_f1)]]
+    if area is not None:
+        rows += [["area_adjusted_overall_accuracy", _num(area.overall_accuracy)],
+                 ["area_adjusted_overall_accuracy_ci95", _num(area.overall_accuracy_ci95)],
+                 [f"total_mapped_area_{area.area_unit}", _num(area.total_area)],
+                 [f"unassessed_area_{area.area_unit}", _num(area.unassessed_area)]]
+    for key, value in report.sources.items():
+        rows.append([f"source: {key}", value])
+    if report.notes:
+        rows += [[], [CSV_SECTION_NOTES], *[[note] for note in report.notes]]
+
+    tmp = f"{path}.part"
+    with open(tmp, "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(rows)
+    os.replace(tmp, path)
+    return path
+
+
+def read_report_csv(path: str) -> dict[str, list[list[str]]]:
+    """Sections of a file written by ``write_report_csv``: title -> rows (header row first)."""
+    sections: dict[str, list[list[str]]] = {}
+    current: list[list[str]] | None = None
+    with open(path, newline="", encoding="utf-8") as fh:
+        for row in csv.reader(fh):
+            if not row:
+                current = None
+            elif current is None:
+                current = sections.setdefault(row[0], [])
+            else:
+                current.append(row)
+    return sections
+
+
+# --- figure --------------------------------------------------------------------------------------
+
+def _figure_png(report: AccuracyReport) -> bytes:
+    # Figure + Agg canvas directly: no pyplot, so no GUI backend and no global state inside QGIS.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: PLC0415
+    from matplotlib.figure import Figure  # noqa: PLC0415
+
+    m = np.asarray(report.matrix, dtype=np.float64)
+    k = len(report.class_ids)
+    row_sums = m.sum(axis=1, keepdims=True)
+    share = np.divide(m, row_sums, out=np.zeros_like(m), where=row_sums > 0)  # per reference class
+    labels = [_short(f"{report.name_of(c)} ({c})") for c in report.class_ids]
+    side = min(3.0 + 0.55 * k, 14.0)
+    fig = Figure(figsize=(side + 1.5, side), dpi=100)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot(1, 1, 1)
+    image = ax.imshow(share, cmap="Blues", vmin=0.0, vmax=1.0)
+    ax.set_xticks(range(k))
+    ax.set_yticks(range(k))
+    ax.set_xticklabels(labels, rotation=45, ha="right", fontsize=8)
+    ax.set_yticklabels(labels, fontsize=8)
+    ax.set_xlabel("map")
+    ax.set_ylabel("reference (field data)")
+    ax.set_title(f"Confusion matrix, n = {report.n_samples}, OA = {_fmt(report.overall_accuracy)}", fontsize=10)
+    if k <= 25:  # beyond that the counts are unreadable; colours still tell the story
+        for r in range(k):
+            for c in range(k):
+                if m[r, c]:
+                    ax.text(c, r, f"{int(m[r, c])}", ha="center", va="center", fontsize=7,
+                            color="white" if share[r, c] > 0.5 else "black")
+    fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="share of the reference class (row)")
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def confusion_matrix_figure(report: AccuracyReport, path_png: str) -> str:
+    """PNG of the confusion matrix: counts, coloured by share of each reference class (row)."""
+    data = _figure_png(report)
+    with open(path_png, "wb") as fh:
+        fh.write(data)
+    return path_png
+
+
+def _short(text: str, limit: int = 28) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --- HTML ----------------------------------------------------------------------------------------
+
+def _fmt(value, digits: int = 3) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    value = float(value)
+    if math.isnan(value):
+        return "n/a"
+    return f"{value:.{digits}f}"
+
+
+def _fmt_area(value) -> str:
+    value = float(value)
+    if math.isnan(value):
+        return "n/a"
+    return f"{value:,.1f}" if abs(value) < 1000 else f"{value:,.0f}"
+
+
+def _pm(value, half_width, digits: int = 3) -> str:
+    if math.isnan(float(value)):
+        return "n/a"
+    return f"{_fmt(value, digits)} ± {_fmt(half_width, digits)}"
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]], first_col_is_header: bool = False) -> str:
+    """Cells are escaped here; callers pass plain text."""
+    e = html.escape
+    out = ["<table>", "<tr>" + "".join(f"<th>{e(h)}</th>" for h in header) + "</tr>"]
+    for row in rows:
+        cells = []
+        for i, cell in enumerate(row):
+            tag = "th" if first_col_is_header and i == 0 else "td"
+            cells.append(f"<{tag}>{e(str(cell))}</{tag}>")
+        out.append("<tr>" + "".join(cells) + "</tr>")
+    out.append("</table>")
+    return "\n".join(out)
+
+
+_CSS = """
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto; max-width: 1100px;
+       color: #222; line-height: 1.45; padding: 0 1em; }
+h1 { font-size: 1.5em; } h2 { font-size: 1.2em; margin-top: 1.8em; border-bottom: 1px solid #ddd; }
+table { border-collapse: collapse; margin: 0.6em 0; font-size: 0.9em; }
+th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: right; }
+th { background: #f3f3f3; } td:nth-child(2), th:first-child { text-align: left; }
+.summary td { font-weight: 600; } .note { color: #8a4b00; } .muted { color: #666; font-size: 0.9em; }
+.swatch { display: inline-block; width: 0.9em; height: 0.9em; border: 1px solid #999; vertical-align: middle; }
+img { max-width: 100%; }
+"""
+
+
+def write_report_html(report: AccuracyReport, path: str) -> str:
+    """Self-contained HTML page (inline CSS, figure embedded as base64 PNG, no external links)."""
+    e = html.escape
+    area = report.area_adjusted
+    parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+             "<title>Accuracy assessment</title>", f"<style>{_CSS}</style></head><body>",
+             "<h1>Accuracy assessment</h1>"]
+    stamp = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
+    parts.append(f'<p class="muted">Land Cover XAI, {e(stamp)}</p>')
+    if report.sources:
+        parts.append(_table(["source", "value"], list(report.sources.items()), first_col_is_header=True))
+
+    summary = [("reference samples (pixels)", str(report.n_samples)),
+               ("overall accuracy", _fmt(report.overall_accuracy)),
+               ("Cohen's kappa (κ)", _fmt(report.kappa)),
+               ("macro-F1", _fmt(report.macro_f1))]
+    if area is not None:
+        summary.append(("area-adjusted overall accuracy (95 % CI)",
+                        _pm(area.overall_accuracy, area.overall_accuracy_ci95)))
+    parts += ["<h2>Summary</h2>", _table(["metric", "value"], summary, first_col_is_header=True)
+              .replace("<table>", '<table class="summary">', 1)]
+
+    png = base64.b64encode(_figure_png(report)).decode("ascii")
+    parts += ["<h2>Confusion matrix</h2>",
+              f'<p class="muted">{e(MATRIX_ORIENTATION.capitalize())}. Pixel counts.</p>',
+              f'<img alt="confusion matrix" src="data:image/png;base64,{png}">']
+    labels = [f"{report.name_of(c)} ({c})" for c in report.class_ids]
+    m = np.asarray(report.matrix)
+    rows = [[lab, *[str(int(v)) for v in m[k]], str(int(m[k].sum()))] for k, lab in enumerate(labels)]
+    rows.append(["total", *[str(int(v)) for v in m.sum(axis=0)], str(int(m.sum()))])
+    parts.append(_table(["reference \\ map", *labels, "total"], rows, first_col_is_header=True))
+
+    per_class = []
+    for k, cid in enumerate(report.class_ids):
+        per_class.append([str(cid), report.name_of(cid), str(int(report.support[k])), str(int(report.map_count[k])),
+                          _fmt(report.producers_accuracy[k]), _fmt(report.users_accuracy[k]), _fmt(report.f1[k])])
+    table = _table(["id", "class", "reference pixels", "map pixels", "producer's accuracy (recall)",
+                    "user's accuracy (precision)", "F1"], per_class)
+    for cid in report.class_ids:  # colour swatches from the map's colour table (escaped hex only)
+        color = report.class_colors.get(cid)
+        if color and len(color) == 7 and color.startswith("#"):
+            table = table.replace(f"<tr><td>{cid}</td>",
+                                  f'<tr><td><span class="swatch" style="background:{e(color)}"></span> {cid}</td>', 1)
+    parts += ["<h2>Per-class accuracy</h2>", table]
+
+    if area is not None:
+        u = area.area_unit
+        rows = []
+        for k, cid in enumerate(report.class_ids):
+            rows.append([str(cid), report.name_of(cid), _fmt_area(area.mapped_area[k]),
+                         _fmt_area(area.estimated_area[k]),
+                         f"{_fmt_area(area.area_ci95_low[k])} – {_fmt_area(area.area_ci95_high[k])}",
+                         _pm(area.users_accuracy[k], area.users_accuracy_ci95[k]),
+                         _pm(area.producers_accuracy[k], area.producers_accuracy_ci95[k])])
+        parts += ["<h2>Area-adjusted estimates (Olofsson et al. 2014)</h2>",
+                  _table(["id", "class", f"mapped area ({u})", f"estimated area ({u})", "95 % CI",
+                          "user's accuracy ± 95 %", "producer's accuracy ± 95 %"], rows)]
+        if area.unassessed_area > 0:
+            parts.append(f'<p class="note">{e(_fmt_area(area.unassessed_area))} {e(u)} of mapped area lie in '
+                         "classes without any reference pixel and are not covered by these estimates.</p>")
+
+    if report.notes:
+        parts += ["<h2>Notes</h2>", "<ul>", *[f'<li class="note">{e(n)}</li>' for n in report.notes], "</ul>"]
+
+    parts += ["<h2>How to read this</h2>", "<ul>",
+              "<li><b>Producer's accuracy</b> (recall): of the field-data pixels of a class, the share the map got "
+              "right (read along a row). Low = the map misses that class (omission).</li>",
+              "<li><b>User's accuracy</b> (precision): of the pixels the map puts in a class, the share that "
+              "really are that class (read down a column). Low = the map over-paints it (commission).</li>",
+              "<li><b>F1</b> balances the two; <b>macro-F1</b> averages it over classes, so rare classes count as "
+              "much as common ones. With imbalanced classes, overall accuracy alone flatters the map: "
+              "look at κ and macro-F1 too.</li>",
+              "<li><b>Area-adjusted estimates</b> correct the mapped area of each class for the errors seen in "
+              "the reference data, weighting each map class by its share of the map (Olofsson et al. 2014, "
+              "Remote Sensing of Environment 148: 42–57). They assume the reference pixels are a random sample "
+              "within each map class; hand-drawn field polygons are not, and neighbouring pixels are not "
+              "independent, so treat the confidence intervals as optimistic.</li>",
+              "</ul></body></html>"]
+
+    tmp = f"{path}.part"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write("\n".join(parts))
+    os.replace(tmp, path)
+    return path
