@@ -1,0 +1,220 @@
+"""python -m land_cover_xai_plugin — info, train, predict, explain, validate, headless.
+
+Bad input exits with code 2 and one line on stderr that says what is wrong and what to do;
+no traceback, and nothing left in the output folder.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from ..engine.errors import LcxError
+
+EXIT_USER_ERROR = 2
+EXPLAIN_METHODS = ("gradcam", "attention", "shap", "ig", "probabilities")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m land_cover_xai_plugin",
+        description="Land-cover classification of Sentinel-2 time series, with explanations.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    info = commands.add_parser("info", help="describe stacks (dates, bands, grid, CRS, scaling) or model files")
+    info.add_argument("paths", nargs="+", metavar="PATH")
+    info.set_defaults(run=cmd_info)
+
+    train = commands.add_parser("train", help="train a model from a stack and labels / field data")
+    add_stack_argument(train)
+    train.add_argument("--labels", required=True, metavar="PATH",
+                       help="label raster on the stack grid, or field data (points / polygons, any CRS)")
+    train.add_argument("--class-field", metavar="NAME", help="field of the field data holding the class (id or name)")
+    train.add_argument("--name-field", metavar="NAME", help="optional field with class names beside numeric ids")
+    train.add_argument("--layer", metavar="NAME", help="layer of a multi-layer vector file")
+    train.add_argument("--arch", choices=("attention", "tempcnn"), default="attention")
+    train.add_argument("--attention", choices=("se", "softmax"), default="se",
+                       help="band attention variant of the attention model (default: se)")
+    train.add_argument("--patch-size", type=int, default=1, help="k x k spatial context (odd; default 1 = pixel)")
+    train.add_argument("--epochs", type=int, default=60)
+    train.add_argument("--batch-size", type=int, default=256)
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    train.add_argument("--out", required=True, metavar="MODEL", help="model file to write (.lcx)")
+    train.add_argument("--report", metavar="JSON", help="write the training report as JSON")
+    train.set_defaults(run=cmd_train)
+
+    predict = commands.add_parser("predict", help="class map and confidence for a stack")
+    add_inference_arguments(predict)
+    predict.add_argument("--probabilities", action="store_true", help="also write per-class probabilities")
+    predict.set_defaults(run=cmd_predict)
+
+    explain = commands.add_parser("explain", help="class map, confidence and explanation rasters")
+    add_inference_arguments(explain)
+    explain.add_argument("--method", action="append", choices=EXPLAIN_METHODS, required=True,
+                         help="repeat for several: gradcam, attention, shap, ig (probabilities too)")
+    explain.add_argument("--target", default="predicted",
+                         help="class explained: 'predicted' (default), a class id or a class name")
+    explain.set_defaults(run=cmd_explain)
+
+    validate = commands.add_parser("validate", help="accuracy of a class map against field data")
+    validate.add_argument("--classification", required=True, metavar="RASTER")
+    validate.add_argument("--field-data", required=True, metavar="PATH")
+    validate.add_argument("--class-field", required=True, metavar="NAME")
+    validate.add_argument("--name-field", metavar="NAME")
+    validate.add_argument("--layer", metavar="NAME")
+    validate.add_argument("--csv", metavar="PATH")
+    validate.add_argument("--html", metavar="PATH")
+    validate.set_defaults(run=cmd_validate)
+    return parser
+
+
+def add_stack_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--stack", required=True, nargs="+", metavar="PATH",
+                        help="one multi-band raster, or several single-date rasters on one grid")
+
+
+def add_inference_arguments(parser: argparse.ArgumentParser) -> None:
+    add_stack_argument(parser)
+    parser.add_argument("--model", required=True, metavar="MODEL", help="model file (.lcx)")
+    parser.add_argument("--out-dir", required=True, metavar="DIR")
+    parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    parser.add_argument("--batch-size", type=int, default=None, help="pixels per batch (default: measured)")
+
+
+# --- commands ---------------------------------------------------------------------------------
+
+def cmd_info(args) -> int:
+    from ..engine.jobs import describe_path
+
+    described = [describe_path(path) for path in args.paths]
+    print(json.dumps(described[0] if len(described) == 1 else described, indent=2, default=str))
+    return 0
+
+
+def cmd_train(args) -> int:
+    from ..engine.jobs import TrainJob, run_train_job
+    from ..engine.training import TrainConfig
+
+    config = TrainConfig(arch=args.arch, attention=args.attention, patch_size=args.patch_size,
+                         epochs=args.epochs, batch_size=args.batch_size, seed=args.seed, device=args.device)
+    job = TrainJob(stack_paths=args.stack, labels_path=args.labels, out_model=args.out,
+                   class_field=args.class_field, name_field=args.name_field, layer=args.layer,
+                   report_path=args.report, config=config)
+
+    def show_epoch(epoch) -> None:
+        print(f"epoch {epoch.epoch}/{epoch.n_epochs}  loss {epoch.train_loss:.4f}  "
+              f"val macro-F1 {epoch.val_macro_f1:.3f}  val kappa {epoch.val_kappa:.3f}", file=sys.stderr)
+
+    bundle = run_train_job(job, progress=show_epoch)
+    test = bundle.report.get("test", {})
+    summary = ", ".join(f"{k} {test[k]:.3f}" for k in ("overall_accuracy", "macro_f1", "kappa")
+                        if isinstance(test.get(k), (int, float)))
+    print(f"model written: {args.out}" + (f" (held-out blocks: {summary})" if summary else ""))
+    if args.report:
+        print(f"report written: {args.report}")
+    return 0
+
+
+def cmd_predict(args) -> int:
+    methods = {"probabilities"} if args.probabilities else set()
+    return run_inference_command(args, methods, target="predicted")
+
+
+def cmd_explain(args) -> int:
+    return run_inference_command(args, set(args.method), target=args.target)
+
+
+def run_inference_command(args, methods: set[str], target) -> int:
+    from ..engine.inference import InferenceRequest, run_inference
+
+    request = InferenceRequest(stack_paths=list(args.stack), model_path=args.model, out_dir=args.out_dir,
+                               methods=methods, target=target, device=args.device, batch_size=args.batch_size)
+    started = time.perf_counter()
+    result = run_inference(request, progress=ProgressPrinter())
+    elapsed = time.perf_counter() - started
+    print(f"done in {elapsed:.1f} s; outputs in {os.path.abspath(args.out_dir)}:", file=sys.stderr)
+    for name, path in result.paths.items():
+        print(f"  {name:<14} {path}")
+    return 0
+
+
+def cmd_validate(args) -> int:
+    from ..engine.jobs import ValidateJob, run_validate_job
+
+    report = run_validate_job(ValidateJob(args.classification, args.field_data, args.class_field,
+                                          layer=args.layer, name_field=args.name_field,
+                                          csv_path=args.csv, html_path=args.html))
+    print(f"samples {report.n_samples}  overall accuracy {report.overall_accuracy:.3f}  "
+          f"kappa {report.kappa:.3f}  macro-F1 {report.macro_f1:.3f}")
+    for path in (args.csv, args.html):
+        if path:
+            print(f"written: {path}")
+    return 0
+
+
+class ProgressPrinter:
+    """Fraction done -> stderr, at most every 5 % (a progress bar on a terminal)."""
+
+    def __init__(self):
+        self.last = -1.0
+        self.tty = sys.stderr.isatty()
+
+    def __call__(self, fraction: float) -> None:
+        if fraction - self.last < 0.05 and fraction < 1.0:
+            return
+        self.last = fraction
+        if self.tty:
+            bar = "#" * int(fraction * 30)
+            print(f"\r[{bar:<30}] {fraction:6.1%}", end="\n" if fraction >= 1.0 else "", file=sys.stderr, flush=True)
+        else:
+            print(f"progress {fraction:.0%}", file=sys.stderr)
+
+
+# --- entry point --------------------------------------------------------------------------------
+
+def output_paths_of(args) -> list[Path]:
+    """Files and folders a command may create: removed again if it fails."""
+    paths = [getattr(args, name, None) for name in ("out", "report", "csv", "html")]
+    return [Path(p) for p in paths if p]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    out_dir = Path(args.out_dir) if getattr(args, "out_dir", None) else None
+    out_dir_existed = out_dir.exists() if out_dir else True
+    existed = {path: path.exists() for path in output_paths_of(args)}
+    try:
+        return args.run(args)
+    except LcxError as error:
+        remove_new_outputs(existed, out_dir, out_dir_existed)
+        print(f"error: {one_line(str(error))}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        remove_new_outputs(existed, out_dir, out_dir_existed)
+        print("interrupted: outputs removed", file=sys.stderr)
+        return 130
+    except Exception:
+        remove_new_outputs(existed, out_dir, out_dir_existed)
+        raise
+
+
+def remove_new_outputs(existed: dict[Path, bool], out_dir: Path | None, out_dir_existed: bool) -> None:
+    for path, was_there in existed.items():
+        if not was_there and path.exists() and path.is_file():
+            path.unlink()
+    if out_dir is not None and not out_dir_existed and out_dir.exists():
+        shutil.rmtree(out_dir, ignore_errors=True)
+
+
+def one_line(message: str) -> str:
+    return " ".join(part.strip() for part in message.strip().splitlines() if part.strip())
+
+
+if __name__ == "__main__":
+    sys.exit(main())
