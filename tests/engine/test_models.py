@@ -1,0 +1,150 @@
+"""Model architectures: shapes, attention, Grad-CAM layer, normalisation inside, spec round trip."""
+import json
+
+import numpy as np
+import pytest
+
+from land_cover_xai_plugin.engine.models import ModelSpec, build_model
+
+torch = pytest.importorskip("torch")
+
+N_BANDS, N_DATES, N_CLASSES = 6, 5, 4
+GROUPS = [[0, 3], [1, 2, 5], [4]]
+
+
+def make_spec(arch="attention", attention="se", patch_size=1, **kw):
+    return ModelSpec(arch=arch, n_bands=N_BANDS, n_dates=N_DATES, n_classes=N_CLASSES, patch_size=patch_size,
+                     attention=attention, band_groups=GROUPS, **kw)
+
+
+def make_input(n, patch_size=1, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    shape = (n, N_BANDS, N_DATES) + ((patch_size, patch_size) if patch_size > 1 else ())
+    return torch.rand(shape, generator=g) * 0.4
+
+
+def capture_gradcam(model, x):
+    seen = {}
+
+    def hook(_module, _inp, out):
+        seen["out"] = out
+
+    handle = model.gradcam_layer.register_forward_hook(hook)
+    logits = model(x)
+    handle.remove()
+    return logits, seen["out"]
+
+
+@pytest.mark.parametrize("patch_size", [1, 3])
+@pytest.mark.parametrize("arch,attention", [("attention", "se"), ("attention", "softmax"), ("tempcnn", "se")])
+def test_shapes_and_gradcam_layer(arch, attention, patch_size):
+    torch.manual_seed(0)
+    model = build_model(make_spec(arch, attention, patch_size)).eval()
+    x = make_input(7, patch_size)
+    logits, activation = capture_gradcam(model, x)
+    assert logits.shape == (7, N_CLASSES)
+    assert activation.dim() == 3 and activation.shape[0] == 7 and activation.shape[2] == N_DATES
+    assert isinstance(model.gradcam_layer, torch.nn.ReLU)
+    if arch == "attention":
+        assert model.last_band_attention.shape == (7, N_BANDS)
+    # Grad-CAM needs gradients to flow from the logits to that activation.
+    grad = torch.autograd.grad(logits[:, 0].sum(), activation)[0]
+    assert grad.shape == activation.shape and torch.isfinite(grad).all()
+
+
+def test_attention_ranges():
+    x = make_input(9)
+    se = build_model(make_spec("attention", "se")).eval()
+    se(x)
+    a = se.last_band_attention
+    assert ((a > 0) & (a < 1)).all()
+    soft = build_model(make_spec("attention", "softmax")).eval()
+    soft(x)
+    a = soft.last_band_attention
+    assert (a > 0).all()
+    assert torch.allclose(a.sum(dim=1), torch.ones(9), atol=1e-5)
+
+
+def test_activations_are_distinct_module_instances():
+    """captum's DeepLift needs every non-linearity to be its own module."""
+    for arch in ("attention", "tempcnn"):
+        model = build_model(make_spec(arch))
+        acts = [m for m in model.modules() if isinstance(m, (torch.nn.ReLU, torch.nn.Sigmoid, torch.nn.Softmax,
+                                                            torch.nn.Tanh))]
+        assert len(acts) == len({id(m) for m in acts}) >= 3
+
+
+def test_normalisation_is_inside_the_model():
+    mean = [0.1 * (b + 1) for b in range(N_BANDS)]
+    std = [0.05 * (b + 1) for b in range(N_BANDS)]
+    torch.manual_seed(1)
+    with_norm = build_model(make_spec("tempcnn", norm_mean=mean, norm_std=std)).eval()
+    torch.manual_seed(1)
+    plain = build_model(make_spec("tempcnn")).eval()
+    x = make_input(5)
+    m, s = torch.tensor(mean)[None, :, None], torch.tensor(std)[None, :, None]
+    assert torch.allclose(with_norm(x), plain((x - m) / s), atol=1e-5)
+    assert "front.norm_mean" in with_norm.state_dict()
+
+
+def test_patch_front_starts_at_centre_pixel():
+    """An untrained k x k spatial weighting equals the pixel-wise model on the centre pixel."""
+    torch.manual_seed(2)
+    patch_model = build_model(make_spec("attention", patch_size=3)).eval()
+    pixel_model = build_model(make_spec("attention", patch_size=1)).eval()
+    state = {k: v for k, v in patch_model.state_dict().items() if k != "front.spatial_weight"}
+    pixel_model.load_state_dict(state)
+    x = make_input(4, patch_size=3)
+    assert torch.allclose(patch_model(x), pixel_model(x[..., 1, 1]), atol=1e-5)
+
+
+def test_shared_kernels_follow_band_groups():
+    model = build_model(make_spec("attention"))
+    assert len(model.band_branches) == len(GROUPS)
+    one_group = build_model(ModelSpec(arch="attention", n_bands=N_BANDS, n_dates=N_DATES, n_classes=N_CLASSES,
+                                      band_groups=[list(range(N_BANDS))]))
+    n_params = lambda m: sum(p.numel() for p in m.parameters())  # noqa: E731
+    assert n_params(one_group) < n_params(model)
+
+
+def test_band_order_is_preserved_through_groups():
+    """Changing one band's input changes only that band's pre-attention features."""
+    model = build_model(make_spec("attention")).eval()
+    x = make_input(3)
+    base = model._band_features(model.front(x))
+    x2 = x.clone()
+    x2[:, 4] += 0.3
+    changed = (model._band_features(model.front(x2)) - base).abs().sum(dim=(0, 2, 3))
+    assert changed[4] > 0 and torch.all(changed[[0, 1, 2, 3, 5]] == 0)
+
+
+def test_spec_json_round_trip_and_validation():
+    spec = make_spec("attention", "softmax", 3, norm_mean=[0.1] * N_BANDS, norm_std=[0.2] * N_BANDS)
+    again = ModelSpec.from_dict(json.loads(json.dumps(spec.to_dict())))
+    assert again == spec
+    bad = spec.to_dict()
+    bad["band_groups"] = [[0, 1]]
+    with pytest.raises(ValueError, match="partition"):
+        ModelSpec.from_dict(bad)
+    with pytest.raises(ValueError, match="unknown"):
+        ModelSpec.from_dict({**spec.to_dict(), "evil": 1})
+    with pytest.raises(ValueError, match="patch_size"):
+        ModelSpec.from_dict({**spec.to_dict(), "patch_size": 2})
+
+
+def test_wrong_input_shape_is_explained():
+    model = build_model(make_spec("tempcnn")).eval()
+    with pytest.raises(ValueError, match="expects input"):
+        model(torch.zeros(2, N_BANDS + 1, N_DATES))
+
+
+def test_import_engine_does_not_import_torch():
+    import subprocess
+    import sys
+
+    code = ("import sys, land_cover_xai_plugin.engine.models, land_cover_xai_plugin.engine.model_file, "
+            "land_cover_xai_plugin.engine.splits, land_cover_xai_plugin.engine.training; "
+            "print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+    assert np is not None
