@@ -67,8 +67,15 @@ class _ClassMap:
             valid &= np.isfinite(values)
         # Without a declared no-data value, 0 means "not mapped" in this project (as in label rasters).
         valid &= values != (self.nodata if self.nodata is not None else 0)
-        self.values = np.where(valid, values, 0).astype(np.int64)
+        # Keep the file's integer type (uint8 / uint16 for this project's maps): a Sentinel-2 tile is
+        # 120 M pixels, and int64 copies of it would cost ~1 GB.
+        self.values = np.where(valid, values, 0)
+        if self.values.dtype.kind == "f":
+            self.values = self.values.astype(np.int64)
         self.valid = valid
+        if not valid.any():
+            raise StackError(f"{path} has no classified pixel (all no-data or 0). Choose the class map written "
+                             "by a classification run.")
         self.width, self.height = ds.RasterXSize, ds.RasterYSize
         self.geotransform = tuple(ds.GetGeoTransform())
         self.crs_wkt = ds.GetProjection() or ""
@@ -89,7 +96,13 @@ class _ClassMap:
         return 1.0, "pixels"
 
     def class_counts(self) -> dict[int, int]:
-        ids, counts = np.unique(self.values[self.valid], return_counts=True)
+        values = self.values[self.valid]
+        if values.size == 0:
+            return {}
+        if values.min() >= 0 and values.max() < 1 << 20:  # bincount: linear time, no sort
+            counts = np.bincount(values.astype(np.int64, copy=False))
+            return {int(i): int(counts[i]) for i in np.flatnonzero(counts)}
+        ids, counts = np.unique(values, return_counts=True)
         return {int(i): int(c) for i, c in zip(ids, counts)}
 
 

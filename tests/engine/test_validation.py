@@ -210,6 +210,9 @@ def test_unreadable_or_non_class_map(tmp_path, labels_tif, polygons):
     probs = None
     with pytest.raises(StackError, match="class"):
         validate_map(str(tmp_path / "probs.tif"), polygons, "LULC_ID")
+    empty = write_map(tmp_path / "empty.tif", np.zeros((like.RasterYSize, like.RasterXSize)), labels_tif)
+    with pytest.raises(StackError, match="no classified pixel"):
+        validate_map(empty, polygons, "LULC_ID")
 
 
 # --- exports (no GDAL needed: a report built from a matrix) ---------------------------------------
