@@ -156,3 +156,15 @@ def test_report_from_matrix_equals_accuracy_report_and_to_dict_is_json():
     assert d["confusion_matrix"] == OLOFSSON_REF_ROWS
     assert d["per_class"][0]["name"] == "deforestation"
     assert d["area_adjusted"]["estimated_area"][0] == pytest.approx(235_086, abs=1.0)
+
+
+def test_zero_mapped_area_and_bad_input():
+    y = np.array([1, 1, 2, 2])
+    rep = accuracy_report(y, y, [1, 2], None, mapped_area={1: 0.0, 2: 0.0})
+    assert math.isnan(rep.area_adjusted.overall_accuracy)
+    assert any("no classified area" in n for n in rep.notes)
+    json.dumps(rep.to_dict(), allow_nan=False)
+    with pytest.raises(ValueError):
+        confusion_matrix(np.array([1, 2]), np.array([1]), [1, 2])
+    with pytest.raises(ValueError):
+        confusion_matrix(np.array([1]), np.array([1]), [1, 1])
