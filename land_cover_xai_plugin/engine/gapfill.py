@@ -1,0 +1,100 @@
+"""Fill missing observations (NaN: clouds, no-data) along time, per pixel and band.
+
+Linear interpolation between the neighbouring observed dates, the nearest observed value before the
+first / after the last observation. Vectorised over pixels; the only Python loop runs over the T dates.
+"""
+from __future__ import annotations
+
+from typing import Optional, Sequence
+
+import numpy as np
+
+
+def fill_gaps(x: np.ndarray, min_valid_dates: int = 1,
+              times: Optional[Sequence[float]] = None) -> tuple[np.ndarray, np.ndarray]:
+    """Gap-fill ``x`` (N, B, T) float with NaN; returns ``(filled float32 (N, B, T), valid bool (N,))``.
+
+    ``valid`` is False where a pixel has fewer than ``min_valid_dates`` dates with every band observed, or
+    a band never observed (that band's series is filled with 0). ``times`` (length T, e.g. day numbers)
+    makes the interpolation linear in real time instead of in date index.
+    """
+    x = np.asarray(x)
+    if x.ndim != 3:
+        raise ValueError(f"fill_gaps expects (N, B, T), got shape {x.shape}")
+    n, b, t_count = x.shape
+    time = np.arange(t_count, dtype=np.float32) if times is None else np.asarray(times, dtype=np.float32)
+    if time.shape != (t_count,):
+        raise ValueError(f"times must have length T={t_count}, got {time.shape}")
+
+    filled = np.empty((n, b, t_count), np.float32)
+    valid = np.empty(n, bool)
+    # Chunks of pixels keep every per-date row in cache (measured ~3x faster than whole-array passes).
+    step = max(1, _CHUNK_SERIES // max(b, 1))
+    for start in range(0, n, step):
+        stop = min(n, start + step)
+        filled[start:stop], valid[start:stop] = _fill_chunk(x[start:stop], time, min_valid_dates)
+    return filled, valid
+
+
+_CHUNK_SERIES = 8192
+_BIG = np.float32(3e38)
+
+
+def _fill_chunk(x: np.ndarray, time: np.ndarray, min_valid_dates: int) -> tuple[np.ndarray, np.ndarray]:
+    """One cache-sized chunk. Masked numpy ops (np.where, copyto(where=), nan_to_num) cost 3-12 ns per
+    element on random masks, plain in-place arithmetic well under 1 ns: every selection below is a blend
+    with 0/1 floats (exact when the weight is 0 or 1), and the per-date loops only carry state."""
+    n, b, t_count = x.shape
+    m = n * b
+    series = np.ascontiguousarray(x.reshape(m, t_count).T, dtype=np.float32)  # (T, M): dates are rows
+    observed = np.isfinite(series)
+    valid = observed.reshape(t_count, n, b).all(axis=2).sum(axis=0) >= max(int(min_valid_dates), 0)
+    if observed.all():
+        return series.T.reshape(n, b, t_count), valid
+    keep = observed.astype(np.float32)
+    drop = 1.0 - keep
+    # NaN / inf -> 0 without a mask: clamp to finite, then zero what is not observed
+    values = np.fmax(series, -_BIG, out=series)
+    np.fmin(values, _BIG, out=values)
+    values *= keep
+    stamped = keep * time[:, None]  # the date's time where observed, else 0
+
+    def carry(order: range) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Last observed value / time / 'seen' flag at or before each date, in the given order."""
+        last_value = np.empty((t_count, m), np.float32)
+        last_time = np.empty((t_count, m), np.float32)
+        seen = np.empty((t_count, m), np.float32)
+        before = None
+        for t in order:
+            if before is None:
+                last_value[t], last_time[t], seen[t] = values[t], stamped[t], keep[t]
+            else:
+                np.multiply(last_value[before], drop[t], out=last_value[t])
+                last_value[t] += values[t]
+                np.multiply(last_time[before], drop[t], out=last_time[t])
+                last_time[t] += stamped[t]
+                np.maximum(seen[before], keep[t], out=seen[t])
+            before = t
+        return last_value, last_time, seen
+
+    prev_value, prev_time, has_prev = carry(range(t_count))
+    next_value, next_time, has_next = carry(range(t_count - 1, -1, -1))
+    ever_observed = has_prev[-1] > 0
+
+    # No observation before: the next one stands in (nearest at the start); none after: the previous one.
+    no_prev = 1.0 - has_prev
+    left_value = prev_value * has_prev + next_value * no_prev
+    left_time = prev_time * has_prev + next_time * no_prev
+    no_next = 1.0 - has_next
+    right_value = next_value * has_next + left_value * no_next
+    right_time = next_time * has_next + left_time * no_next
+    span = np.maximum(right_time - left_time, np.float32(1e-6))  # 0 only where left == right: slope term 0
+    slope = (right_value - left_value) / span
+    slope *= time[:, None] - left_time
+    slope += left_value
+    slope *= drop
+    filled = values + slope
+
+    filled[:, ~ever_observed] = 0.0
+    valid &= ever_observed.reshape(n, b).all(axis=1)
+    return filled.T.reshape(n, b, t_count), valid
