@@ -52,7 +52,9 @@ setup-desktop: setup
 	$(call apt_ensure,$(DEB_DESKTOP))
 
 # --- the two commands of the README ---------------------------------------------------------
+# qgis (the desktop package) brings qgis_process, which the Processing tests drive headless.
 test: setup
+	$(call apt_ensure,qgis)
 	$(PY) -m pytest -q tests
 
 demo: setup-desktop
