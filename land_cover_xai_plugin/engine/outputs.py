@@ -110,6 +110,7 @@ class GeoTiffWriter:
         self._np_dtype = np.dtype(spec.dtype)
         self._min = math.inf
         self._max = -math.inf
+        self.committed = False
         is_float = spec.dtype == "float32"
         options = [
             "TILED=YES",
@@ -180,9 +181,10 @@ class GeoTiffWriter:
         """Flush, rename ``.partial.tif`` -> ``.tif`` and write the ``.qml`` beside it. Returns the final path."""
         self._close()
         os.replace(self.partial_path, self.final_path)
-        for sidecar in (self.partial_path + ".aux.xml",):
-            if os.path.exists(sidecar):
-                os.remove(sidecar)
+        # GTiff keeps category names in the PAM sidecar: it moves with the raster
+        if os.path.exists(self.partial_path + ".aux.xml"):
+            os.replace(self.partial_path + ".aux.xml", self.final_path + ".aux.xml")
+        self.committed = True
         with open(self.qml_path, "w", encoding="utf-8") as fh:
             fh.write(self.style_qml())
         return self.final_path
@@ -244,10 +246,9 @@ class OutputSet:
     def abort(self) -> None:
         for w in self.writers.values():
             w.abort()
-            # a failure during commit may have renamed some outputs already: never leave a partial set
-            for path in (w.final_path, w.qml_path):
-                if os.path.exists(path) and not getattr(w, "_ds", None):
-                    if path in _committed_paths(self):
+            if w.committed:  # a failure during commit: never leave part of the set behind
+                for path in (w.final_path, w.final_path + ".aux.xml", w.qml_path):
+                    if os.path.exists(path):
                         os.remove(path)
 
     def __enter__(self) -> "OutputSet":
@@ -256,16 +257,6 @@ class OutputSet:
     def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is not None:
             self.abort()
-
-
-def _committed_paths(output_set: OutputSet) -> set[str]:
-    # Only files this set itself produced (existing files of an older run are replaced, never deleted blindly
-    # before the new run succeeded... except when this run committed them).
-    paths = set()
-    for w in output_set.writers.values():
-        if getattr(w, "_committed", False):
-            paths.update((w.final_path, w.qml_path))
-    return paths
 
 
 # --- QGIS styles (plain XML, valid for QGIS 3.22+) ------------------------------------------------------
