@@ -122,26 +122,6 @@ def _category_names_and_colors(band) -> tuple[dict[int, str], dict[int, str]]:
 
 # --- validation ----------------------------------------------------------------------------------
 
-def _check_field_data(path: str, class_field: str, layer: str | None) -> None:
-    """Fail early, listing what exists, when the layer or class field is not there."""
-    from osgeo import ogr  # noqa: PLC0415
-
-    if not os.path.exists(path):
-        raise LabelsError(f"Field data not found: {path}. Choose a vector file (GeoPackage, shapefile, GeoJSON).")
-    ds = ogr.Open(path)
-    if ds is None or ds.GetLayerCount() == 0:
-        raise LabelsError(f"Cannot read {path} as vector field data. Choose a GeoPackage, shapefile or GeoJSON.")
-    layer_names = [ds.GetLayerByIndex(i).GetName() for i in range(ds.GetLayerCount())]
-    lyr = ds.GetLayerByName(layer) if layer else ds.GetLayerByIndex(0)
-    if lyr is None:
-        raise LabelsError(f"Layer '{layer}' not found in {path}. Layers there: {', '.join(layer_names)}.")
-    defn = lyr.GetLayerDefn()
-    fields = [defn.GetFieldDefn(i).GetName() for i in range(defn.GetFieldCount())]
-    if class_field not in fields:
-        raise LabelsError(f"Class field '{class_field}' not found in layer '{lyr.GetName()}' of {path}. "
-                          f"Available fields: {', '.join(fields) or '(none)'}. Choose the field holding the class ids or names.")
-
-
 def validate_map(
     classification_path: str,
     field_data_path: str,
@@ -156,9 +136,9 @@ def validate_map(
     when given, else the map's category names, else the field data's. Mapped areas (for the
     Olofsson estimates) = the map's pixel counts × pixel area, in ha when the CRS is projected.
     """
-    class_map = _ClassMap(classification_path)
-    _check_field_data(field_data_path, class_field, layer)
+    class_map = _ClassMap(classification_path)  # map errors first: they are cheaper to find
 
+    # labels.py reports a missing file / layer / class field itself, listing what is there.
     from .labels import rasterize_field_data  # noqa: PLC0415 - the report writers need none of this
     from .stack import Grid  # noqa: PLC0415
 
@@ -185,6 +165,8 @@ def validate_map(
     names: dict[int, str] = {}
     for cid in class_ids:
         from_field = reference.class_names.get(cid)
+        if from_field == str(cid):  # a numeric class field without names: no name at all
+            from_field = None
         if name_field and from_field:
             names[cid] = from_field
         else:

@@ -1,6 +1,5 @@
 """validate_map on real GDAL files (the bundled Slovenian sample), and the CSV / HTML / PNG exports."""
 import html.parser
-import importlib.util
 import json
 import math
 import re
@@ -24,10 +23,6 @@ from land_cover_xai_plugin.engine.validation import (
 )
 
 gdal.UseExceptions()
-
-# engine/labels.py is being written in parallel; until it lands the GDAL end-to-end tests wait.
-needs_labels = pytest.mark.skipif(importlib.util.find_spec("land_cover_xai_plugin.engine.labels") is None,
-                                  reason="engine/labels.py not there yet")
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +61,6 @@ def write_map(path, array, like_path, nodata=0, names=None, colors=None):
     return str(path)
 
 
-@needs_labels
 def test_labels_raster_validated_against_its_own_polygons_is_near_perfect(labels_tif, polygons):
     report = validate_map(labels_tif, polygons, "LULC_ID", name_field="LULC_NAME")
     labels, gt, _ = read_array(labels_tif)
@@ -86,7 +80,6 @@ def test_labels_raster_validated_against_its_own_polygons_is_near_perfect(labels
     assert report.sources["class field"] == "LULC_ID"
 
 
-@needs_labels
 def test_perturbed_map_loses_exactly_the_pixels_changed(tmp_path, labels_tif, polygons):
     baseline = validate_map(labels_tif, polygons, "LULC_ID")
     labels, _, _ = read_array(labels_tif)
@@ -148,7 +141,6 @@ def write_points(path, points, map_crs_wkt, out_epsg=4326, field="cls"):
     return str(path)
 
 
-@needs_labels
 def test_points_in_another_crs(tmp_path, labels_tif):
     labels, gt, wkt = read_array(labels_tif)
     rng = np.random.default_rng(7)
@@ -167,7 +159,6 @@ def test_points_in_another_crs(tmp_path, labels_tif):
     assert report.overall_accuracy == pytest.approx(30 / 40)
 
 
-@needs_labels
 def test_category_names_and_colours_come_from_the_map(tmp_path, labels_tif, polygons):
     labels, _, _ = read_array(labels_tif)
     names = ["", "cultivated", "forest", "grassland", "shrubland", "", "", "", "artificial"]
@@ -177,7 +168,6 @@ def test_category_names_and_colours_come_from_the_map(tmp_path, labels_tif, poly
     assert report.class_colors[2] == "#008000"
 
 
-@needs_labels
 def test_class_field_missing_lists_available_fields(labels_tif, polygons):
     with pytest.raises(LabelsError) as err:
         validate_map(labels_tif, polygons, "CLASS")
@@ -185,7 +175,6 @@ def test_class_field_missing_lists_available_fields(labels_tif, polygons):
     assert "CLASS" in message and "LULC_ID" in message and "LULC_NAME" in message
 
 
-@needs_labels
 def test_no_overlap_says_so(tmp_path, labels_tif):
     _, gt, wkt = read_array(labels_tif)
     far = [(gt[0] + 50_000, gt[3] + 50_000, 2), (gt[0] + 50_010, gt[3] + 50_000, 3)]
