@@ -132,8 +132,9 @@ def validate_map(
     """Accuracy of a class map against field data (polygons or points, any CRS).
 
     Reference = field data rasterised onto the map's grid; samples = labelled pixels the map
-    classifies. Classes = union of the field data's and the map's ids. Class names: ``name_field``
-    when given, else the map's category names, else the field data's. Mapped areas (for the
+    classifies. Classes = union of the field data's and the map's ids; a text class field is
+    matched to the map's category names (case-insensitive). Class names: ``name_field`` when
+    given, else the map's category names, else the field data's. Mapped areas (for the
     Olofsson estimates) = the map's pixel counts × pixel area, in ha when the CRS is projected.
     """
     class_map = _ClassMap(classification_path)  # map errors first: they are cheaper to find
@@ -145,6 +146,10 @@ def validate_map(
     grid = Grid(class_map.width, class_map.height, class_map.geotransform, class_map.crs_wkt)
     reference = rasterize_field_data(field_data_path, grid, class_field, layer=layer, name_field=name_field)
     labels = np.asarray(reference.labels)
+    names_from_field = dict(reference.class_names)
+    notes: list[str] = []
+    if _is_text_field(field_data_path, class_field, layer):
+        labels, names_from_field, notes = _match_text_classes_to_map(labels, names_from_field, class_map.names)
 
     labelled = labels > 0
     if not labelled.any():
@@ -164,10 +169,10 @@ def validate_map(
     class_ids = sorted(reference_ids | set(counts))
     names: dict[int, str] = {}
     for cid in class_ids:
-        from_field = reference.class_names.get(cid)
+        from_field = names_from_field.get(cid)
         if from_field == str(cid):  # a numeric class field without names: no name at all
             from_field = None
-        if name_field and from_field:
+        if (name_field or cid not in class_map.names) and from_field:
             names[cid] = from_field
         else:
             names[cid] = class_map.names.get(cid) or from_field or f"class {cid}"
@@ -177,6 +182,7 @@ def validate_map(
     report = accuracy_report(labels[compared], class_map.values[compared], class_ids, names,
                              mapped_area=mapped_area, area_unit=unit)
 
+    report.notes.extend(notes)
     skipped = int((labelled & ~class_map.valid).sum())
     if skipped:
         report.notes.append(f"{skipped} labelled pixel(s) fall on map no-data and are not compared.")
@@ -193,6 +199,48 @@ def validate_map(
         report.sources["pixel area (ha)"] = f"{pixel_area:.6g}"
     report.class_colors = {cid: class_map.colors[cid] for cid in class_ids if cid in class_map.colors}
     return report
+
+
+def _is_text_field(path: str, class_field: str, layer: str | None) -> bool:
+    from osgeo import ogr  # noqa: PLC0415
+
+    dataset = ogr.Open(path)
+    lyr = dataset.GetLayerByName(layer) if layer else dataset.GetLayerByIndex(0)
+    defn = lyr.GetLayerDefn()
+    index = defn.GetFieldIndex(class_field)
+    if index < 0:  # labels.py forgives the case of the field name; so do we
+        lowered = [defn.GetFieldDefn(i).GetName().lower() for i in range(defn.GetFieldCount())]
+        index = lowered.index(class_field.lower())
+    return defn.GetFieldDefn(index).GetType() not in (ogr.OFTInteger, ogr.OFTInteger64, ogr.OFTReal)
+
+
+def _match_text_classes_to_map(labels: np.ndarray, field_names: dict[int, str], map_names: dict[int, str]):
+    """A text class field gets ids 1..K in name order; the map has its own ids. Match them by name.
+
+    Names are compared case- and blank-insensitively. A field class the map does not name gets a
+    fresh id, so its pixels count as errors rather than being silently paired with a wrong class.
+    """
+    notes: list[str] = []
+    if not map_names:
+        notes.append("The class field holds text and the map carries no class names: field classes were "
+                     "numbered 1..K in alphabetical order (as training does) and compared with the map's ids.")
+        return labels, field_names, notes
+    by_name = {" ".join(name.lower().split()): cid for cid, name in map_names.items()}
+    next_id = max([*map_names, *field_names, 0]) + 1
+    lookup = np.zeros(max(field_names, default=0) + 1, dtype=np.int64)
+    names: dict[int, str] = {}
+    unmatched = []
+    for field_id, name in sorted(field_names.items()):
+        map_id = by_name.get(" ".join(name.lower().split()))
+        if map_id is None:
+            map_id, next_id = next_id, next_id + 1
+            unmatched.append(name)
+        lookup[field_id] = map_id
+        names[map_id] = name
+    if unmatched:
+        notes.append(f"Field classes not named in the map: {', '.join(unmatched)}. Each got its own id, so its "
+                     "pixels count as errors; fix the spelling in the field data if they mean a map class.")
+    return lookup[labels], names, notes
 
 
 # --- CSV -----------------------------------------------------------------------------------------

@@ -281,3 +281,21 @@ def test_confusion_matrix_figure_is_a_png(tmp_path, small_report):
     path = confusion_matrix_figure(small_report, str(tmp_path / "cm.png"))
     with open(path, "rb") as fh:
         assert fh.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_text_class_field_is_matched_to_the_map_by_name(tmp_path, labels_tif, polygons):
+    labels, _, _ = read_array(labels_tif)
+    # the field data spells "schrubland"; a map that spells it the same way matches perfectly
+    names = ["", "Cultivated land", "forest", "grassland", "schrubland", "", "", "", "artificial surface"]
+    same = write_map(tmp_path / "same.tif", labels, labels_tif, names=names)
+    report = validate_map(same, polygons, "LULC_NAME")
+    assert report.overall_accuracy > 0.99
+    assert report.class_ids == [1, 2, 3, 4, 8]
+    # a map that spells it "shrubland" (as classes.csv does): the field's "schrubland" stays apart
+    names[4] = "shrubland"
+    other = write_map(tmp_path / "other.tif", labels, labels_tif, names=names)
+    report = validate_map(other, polygons, "LULC_NAME")
+    k = {cid: i for i, cid in enumerate(report.class_ids)}
+    assert report.name_of(9) == "schrubland" and report.support[k[9]] == (labels == 4).sum()
+    assert report.map_count[k[4]] == (labels == 4).sum() and report.support[k[4]] == 0
+    assert any("schrubland" in n for n in report.notes)
