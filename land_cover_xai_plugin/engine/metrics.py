@@ -204,6 +204,22 @@ class AccuracyReport:
         }
 
 
+def report_from_dict(data: Mapping) -> AccuracyReport:
+    """Inverse of ``AccuracyReport.to_dict`` (e.g. a report stored in a model file): everything is
+    recomputed from the confusion matrix and the mapped areas, notes and sources are taken as stored."""
+    ids = [int(c) for c in data["class_ids"]]
+    area = data.get("area_adjusted")
+    mapped_area = None
+    if area:
+        mapped_area = {cid: float(a or 0.0) for cid, a in zip(area["class_ids"], area["mapped_area"])}
+    report = report_from_matrix(data["confusion_matrix"], ids, list(data["class_names"]), mapped_area,
+                                area["area_unit"] if area else "pixels")
+    report.notes = list(data.get("notes", []))
+    report.sources = dict(data.get("sources", {}))
+    report.class_colors = {int(k): v for k, v in data.get("class_colors", {}).items()}
+    return report
+
+
 def accuracy_report(
     y_true: np.ndarray,
     y_pred: np.ndarray,

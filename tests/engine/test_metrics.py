@@ -168,3 +168,14 @@ def test_zero_mapped_area_and_bad_input():
         confusion_matrix(np.array([1, 2]), np.array([1]), [1, 2])
     with pytest.raises(ValueError):
         confusion_matrix(np.array([1]), np.array([1]), [1, 1])
+
+
+def test_report_from_dict_round_trips():
+    from land_cover_xai_plugin.engine.metrics import report_from_dict
+
+    y_true, y_pred = samples_from_matrix(OLOFSSON_REF_ROWS, OLOFSSON_IDS)
+    report = accuracy_report(y_true, y_pred, OLOFSSON_IDS, OLOFSSON_NAMES, OLOFSSON_MAPPED_PIXELS)
+    report.sources = {"classification": "map.tif"}
+    report.class_colors = {1: "#ff0000"}
+    stored = json.loads(json.dumps(report.to_dict()))
+    assert report_from_dict(stored).to_dict() == report.to_dict()
