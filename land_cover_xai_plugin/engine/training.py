@@ -1,0 +1,493 @@
+"""Training: labelled pixels of a stack -> a ModelBundle with a held-out (spatially blocked) test report.
+
+Pipeline: read the labelled pixels (and their k x k neighbourhood for patch models) window by window,
+gap-fill them exactly as inference does, drop pixels with too few observed dates, split by spatial
+blocks, compute per-band normalisation (and, for the attention model, the groups of correlated bands
+that share kernels) from the training pixels only, train with a class-weighted loss, stop early on the
+validation macro-F1 and keep the best weights, then score the held-out test blocks.
+"""
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Optional, Sequence
+
+import numpy as np
+
+from .errors import Cancelled, LabelsError
+from .splits import spatial_block_split
+
+ProgressFn = Optional[Callable[["EpochReport"], None]]
+CancelFn = Optional[Callable[[], bool]]
+CLASS_WEIGHTINGS = ("sqrt_inverse", "balanced", "none")
+
+
+@dataclass
+class TrainConfig:
+    arch: str = "attention"  # "attention" | "tempcnn"
+    attention: str = "se"  # "se" | "softmax" (attention model only)
+    patch_size: int = 1  # odd k: k x k spatial context
+    epochs: int = 60
+    batch_size: int = 256
+    lr: float = 1e-3
+    weight_decay: float = 1e-4
+    seed: int = 0
+    patience: int = 10  # epochs without a better validation macro-F1 before stopping
+    block_size: int = 16  # side of the square blocks (px) that go whole to one split
+    val_fraction: float = 0.2
+    test_fraction: float = 0.2
+    device: str = "auto"
+    min_valid_dates: int = 2  # same default as inference: fewer observed dates -> pixel dropped
+    class_weighting: str = "sqrt_inverse"  # loss weights: 1/sqrt(n), 1/n ("balanced") or none
+    band_group_threshold: float = 0.9  # |r| above which bands share kernels (attention model)
+    kernel_size: int = 5
+    band_width: int = 8
+    fusion_width: int = 64
+    conv_width: int = 64
+    dense_width: int = 256
+    dropout: Optional[float] = None  # None: 0.5 for TempCNN (as published), 0.3 for the attention model
+    max_pixels: Optional[int] = 200_000  # cap on labelled pixels used (per-class quota keeps rare classes)
+    threads: Optional[int] = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def check(self) -> None:
+        problems = []
+        if self.arch not in ("attention", "tempcnn"):
+            problems.append(f"arch must be 'attention' or 'tempcnn', not '{self.arch}'")
+        if self.attention not in ("se", "softmax"):
+            problems.append(f"attention must be 'se' or 'softmax', not '{self.attention}'")
+        if self.patch_size < 1 or self.patch_size % 2 == 0:
+            problems.append(f"patch_size must be odd (1, 3, 5...), not {self.patch_size}")
+        if self.epochs < 1 or self.batch_size < 2:
+            problems.append("epochs must be >= 1 and batch_size >= 2")
+        if self.class_weighting not in CLASS_WEIGHTINGS:
+            problems.append(f"class_weighting must be one of {', '.join(CLASS_WEIGHTINGS)}")
+        if problems:
+            raise LabelsError("Invalid training settings: " + "; ".join(problems) + ". Fix them and train again.")
+
+
+@dataclass
+class EpochReport:
+    epoch: int  # 1-based
+    n_epochs: int
+    train_loss: float
+    val_loss: float
+    val_overall_accuracy: float
+    val_macro_f1: float
+    val_kappa: float
+    is_best: bool = False
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+# --- metrics (small, fast: called every epoch) ---------------------------------------------------
+def confusion(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> np.ndarray:
+    """Rows = reference, columns = prediction (class indices 0..K-1)."""
+    return np.bincount(y_true * n_classes + y_pred, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
+
+
+def scores(matrix: np.ndarray) -> dict[str, Any]:
+    """OA, Cohen's kappa, per-class F1 and macro-F1 (over classes present in reference or prediction)."""
+    m = matrix.astype(np.float64)
+    total = m.sum()
+    if total == 0:
+        return {"overall_accuracy": float("nan"), "kappa": float("nan"), "macro_f1": float("nan"),
+                "f1": [float("nan")] * len(m)}
+    diag, rows, cols = np.diag(m), m.sum(1), m.sum(0)
+    oa = diag.sum() / total
+    expected = (rows * cols).sum() / total**2
+    kappa = (oa - expected) / (1 - expected) if expected < 1 else 1.0
+    denom = rows + cols
+    present = denom > 0
+    f1 = np.full(len(m), np.nan)
+    f1[present] = 2 * diag[present] / denom[present]
+    return {"overall_accuracy": float(oa), "kappa": float(kappa), "macro_f1": float(np.nanmean(f1)),
+            "f1": [float(v) for v in f1]}
+
+
+# --- data preparation --------------------------------------------------------------------------
+def band_groups_from_correlation(x: np.ndarray, threshold: float = 0.9, max_samples: int = 100_000,
+                                 seed: int = 0) -> list[list[int]]:
+    """Groups of bands whose values (over pixels and dates) correlate with |r| > threshold.
+
+    Complete-linkage agglomeration: two groups merge only while *every* pair of their bands is that
+    correlated, so a group never chains weakly related bands. Constant bands stay alone.
+    """
+    n, n_bands, n_dates = x.shape
+    samples = x.transpose(0, 2, 1).reshape(-1, n_bands)
+    if samples.shape[0] > max_samples:
+        samples = samples[np.random.default_rng(seed).choice(samples.shape[0], max_samples, replace=False)]
+    samples = samples.astype(np.float64)
+    std = samples.std(axis=0)
+    centred = (samples - samples.mean(axis=0)) / np.where(std > 0, std, 1.0)
+    corr = np.abs(centred.T @ centred / max(len(samples), 1))
+    corr[std == 0, :] = 0.0
+    corr[:, std == 0] = 0.0
+    groups = [[b] for b in range(n_bands)]
+    while len(groups) > 1:
+        best, pair = -1.0, None
+        for i in range(len(groups)):
+            for j in range(i + 1, len(groups)):
+                link = corr[np.ix_(groups[i], groups[j])].min()
+                if link > best:
+                    best, pair = link, (i, j)
+        if best <= threshold:
+            break
+        i, j = pair
+        groups[i] = sorted(groups[i] + groups[j])
+        del groups[j]
+    return sorted(groups)
+
+
+def normalisation_stats(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-band mean and std over pixels and dates ((N, B, T) input); std floored to stay invertible."""
+    mean = x.mean(axis=(0, 2), dtype=np.float64)
+    std = x.std(axis=(0, 2), dtype=np.float64)
+    return mean.astype(np.float32), np.maximum(std, 1e-4).astype(np.float32)
+
+
+def centre(x: np.ndarray) -> np.ndarray:
+    """(N, B, T) view of the centre pixel of (N, B, T, k, k) patches; (N, B, T) passes through."""
+    if x.ndim == 3:
+        return x
+    h = x.shape[-1] // 2
+    return x[..., h, h]
+
+
+def read_labelled_pixels(stack, labels: np.ndarray, patch_size: int = 1, min_valid_dates: int = 2,
+                         window_size: int = 256, is_cancelled: CancelFn = None):
+    """Gap-filled series of every labelled pixel, read window by window as inference reads them.
+
+    Returns ``(x, rows, cols, y, n_dropped)``: x (N, B, T) or (N, B, T, k, k) float32, pixels with fewer
+    than ``min_valid_dates`` observed dates dropped. Patch neighbours outside the raster repeat the edge;
+    neighbours that are no-data are NaN here (``train_on_arrays`` replaces them by the training mean,
+    as inference does).
+    """
+    from .gapfill import fill_gaps  # noqa: PLC0415
+
+    halo = patch_size // 2
+    xs, rows_out, cols_out, ys = [], [], [], []
+    n_dropped = 0
+    for y0 in range(0, stack.height, window_size):
+        for x0 in range(0, stack.width, window_size):
+            if is_cancelled is not None and is_cancelled():
+                raise Cancelled("Training cancelled while reading the stack; no model was written.")
+            tile = labels[y0:y0 + window_size, x0:x0 + window_size]
+            local_r, local_c = np.nonzero(tile > 0)
+            if local_r.size == 0:
+                continue
+            ysz, xsz = tile.shape
+            rx0, ry0 = max(0, x0 - halo), max(0, y0 - halo)
+            rx1, ry1 = min(stack.width, x0 + xsz + halo), min(stack.height, y0 + ysz + halo)
+            raw = stack.read_window(rx0, ry0, rx1 - rx0, ry1 - ry0)  # (T, B, h, w)
+            n_dates, n_bands, h, w = raw.shape
+            series = np.ascontiguousarray(raw.transpose(2, 3, 1, 0)).reshape(h * w, n_bands, n_dates)
+            del raw
+            series[~np.isfinite(series)] = np.nan
+            filled, valid = fill_gaps(series, min_valid_dates=min_valid_dates)
+            del series
+            cube_valid = valid.reshape(h, w)
+            r_in, c_in = local_r + (y0 - ry0), local_c + (x0 - rx0)  # labelled pixels in the read window
+            keep = cube_valid[r_in, c_in]
+            n_dropped += int((~keep).sum())
+            r_in, c_in, local_r, local_c = r_in[keep], c_in[keep], local_r[keep], local_c[keep]
+            if r_in.size == 0:
+                continue
+            if patch_size == 1:
+                xs.append(filled.reshape(h, w, n_bands, n_dates)[r_in, c_in])
+            else:
+                filled[~valid] = np.nan
+                cube = filled.reshape(h, w, n_bands, n_dates)
+                pad_y = (halo - (y0 - ry0), halo - (ry1 - y0 - ysz))
+                pad_x = (halo - (x0 - rx0), halo - (rx1 - x0 - xsz))
+                if any(pad_y + pad_x):
+                    cube = np.pad(cube, (pad_y, pad_x, (0, 0), (0, 0)), mode="edge")
+                patches = np.lib.stride_tricks.sliding_window_view(cube, (patch_size, patch_size), axis=(0, 1))
+                # cube row of a window pixel = its row in the padded window; patch top-left = that - halo + halo
+                xs.append(np.ascontiguousarray(patches[local_r, local_c]))
+            rows_out.append(local_r + y0)
+            cols_out.append(local_c + x0)
+            ys.append(tile[local_r, local_c])
+    if not xs:
+        raise LabelsError(
+            f"None of the labelled pixels has {min_valid_dates} or more observed dates ({n_dropped} dropped). "
+            "Check that the labels overlap valid (cloud-free) data, or lower the minimum number of valid dates."
+        )
+    return (np.concatenate(xs).astype(np.float32, copy=False), np.concatenate(rows_out),
+            np.concatenate(cols_out), np.concatenate(ys).astype(np.int64), n_dropped)
+
+
+def _cap_per_class(y: np.ndarray, max_pixels: Optional[int], rng: np.random.Generator) -> np.ndarray:
+    """Indices kept when there are more than ``max_pixels`` labelled pixels: equal quota per class,
+    the quota unused by small classes shared among the large ones."""
+    if not max_pixels or y.size <= max_pixels:
+        return np.arange(y.size)
+    classes, counts = np.unique(y, return_counts=True)
+    quota = np.zeros_like(counts)
+    remaining, open_classes = max_pixels, list(np.argsort(counts))
+    while open_classes:
+        share = remaining // len(open_classes)
+        c = open_classes[0]
+        if counts[c] <= share:
+            quota[c] = counts[c]
+            remaining -= counts[c]
+            open_classes.pop(0)
+        else:
+            for c in open_classes:
+                quota[c] = share
+            break
+    keep = [rng.choice(np.flatnonzero(y == cls), q, replace=False) for cls, q in zip(classes, quota)]
+    return np.sort(np.concatenate(keep))
+
+
+def class_loss_weights(train_counts: np.ndarray, mode: str) -> np.ndarray:
+    """Loss weight per class (mean 1 over the classes present in training; absent classes 0)."""
+    counts = train_counts.astype(np.float64)
+    present = counts > 0
+    weights = np.zeros_like(counts)
+    if mode == "none":
+        weights[present] = 1.0
+    else:
+        power = 0.5 if mode == "sqrt_inverse" else 1.0
+        weights[present] = counts[present] ** -power
+        weights[present] /= weights[present].mean()
+    return weights.astype(np.float32)
+
+
+# --- training ----------------------------------------------------------------------------------
+def train_model(stack, labels: np.ndarray, class_names: dict[int, str], config: Optional[TrainConfig] = None,
+                progress: ProgressFn = None, is_cancelled: CancelFn = None):
+    """Train on the labelled pixels of ``stack`` (labels (H, W) int, 0 = unlabelled) -> ModelBundle."""
+    config = config or TrainConfig()
+    config.check()
+    labels = np.asarray(labels)
+    if labels.shape != (stack.height, stack.width):
+        raise LabelsError(
+            f"The label raster is {labels.shape[1]}x{labels.shape[0]} px but the stack is "
+            f"{stack.width}x{stack.height}. Burn the field data onto the stack's grid (labels.rasterize_field_data)."
+        )
+    if not (labels > 0).any():
+        raise LabelsError("The labels hold no labelled pixel (all 0). Check that the field data overlap the stack.")
+    x, rows, cols, y, n_dropped = read_labelled_pixels(stack, labels, config.patch_size, config.min_valid_dates,
+                                                       is_cancelled=is_cancelled)
+    extra = {
+        "stack": {"width": stack.width, "height": stack.height, "paths": [str(p) for p in getattr(stack, "paths", [])]},
+        "pixels_dropped_too_few_valid_dates": n_dropped,
+    }
+    return train_on_arrays(x, y, class_names, config, rows=rows, cols=cols, bands=list(stack.bands),
+                           dates=list(stack.dates), scaling=getattr(stack, "scaling", None), progress=progress,
+                           is_cancelled=is_cancelled, extra_report=extra)
+
+
+def train_on_arrays(x: np.ndarray, y: np.ndarray, class_names: Optional[dict[int, str]] = None,
+                    config: Optional[TrainConfig] = None, *, rows: Optional[np.ndarray] = None,
+                    cols: Optional[np.ndarray] = None, bands: Optional[Sequence[str]] = None,
+                    dates: Optional[Sequence] = None, scaling=None, progress: ProgressFn = None,
+                    is_cancelled: CancelFn = None, extra_report: Optional[dict] = None):
+    """Train on reflectance arrays: x (N, B, T) (NaN allowed: gap-filled here) or (N, B, T, k, k) patches,
+    y (N,) class ids (> 0). ``rows`` / ``cols`` (pixel positions) give the spatially blocked split; without
+    them every pixel is its own block. ``bands`` / ``dates`` default to B01.. / daily dates from 2000-01-01.
+    """
+    import datetime  # noqa: PLC0415
+
+    from .gapfill import fill_gaps  # noqa: PLC0415
+    from .model_file import _json_safe, bundle_from_module, classes_from_names  # noqa: PLC0415
+    from .models import ModelSpec, build_model  # noqa: PLC0415
+    from .runtime import import_torch, resolve_device, set_threads  # noqa: PLC0415
+
+    config = config or TrainConfig()
+    config.check()
+    started = time.perf_counter()
+    x = np.asarray(x, dtype=np.float32)
+    y = np.asarray(y).astype(np.int64)
+    k = config.patch_size
+    expected_ndim = 3 if k == 1 else 5
+    if x.ndim != expected_ndim or (k > 1 and x.shape[-2:] != (k, k)) or x.shape[0] != y.shape[0]:
+        raise LabelsError(
+            f"Training arrays have shape {x.shape} for {y.shape[0]} labels; patch_size {k} needs "
+            + ("(N, B, T)" if k == 1 else f"(N, B, T, {k}, {k})") + ". Pass matching arrays."
+        )
+    n_bands, n_dates = x.shape[1], x.shape[2]
+    bands = list(bands) if bands is not None else [f"B{b + 1:02d}" for b in range(n_bands)]
+    if dates is None:
+        dates = [datetime.date(2000, 1, 1) + datetime.timedelta(days=t) for t in range(n_dates)]
+    if len(bands) != n_bands or len(dates) != n_dates:
+        raise LabelsError(f"{len(bands)} band names / {len(dates)} dates given for arrays of {n_bands} bands x "
+                          f"{n_dates} dates. Pass one name per band and one date per date.")
+    labelled = y > 0
+    if rows is None or cols is None:
+        rows, cols, block_size = np.arange(y.size), np.zeros(y.size, np.int64), 1
+    else:
+        rows, cols, block_size = np.asarray(rows), np.asarray(cols), config.block_size
+    x, y, rows, cols = x[labelled], y[labelled], rows[labelled], cols[labelled]
+
+    # Gap filling (idempotent on already filled data): drop pixels with too few observed dates.
+    if k == 1:
+        x, valid = fill_gaps(x, min_valid_dates=config.min_valid_dates)
+    else:  # every patch pixel filled in time; no-data neighbours stay NaN (-> training mean below)
+        n = x.shape[0]
+        flat = np.ascontiguousarray(x.transpose(0, 3, 4, 1, 2)).reshape(-1, n_bands, n_dates)
+        flat, flat_valid = fill_gaps(flat, min_valid_dates=config.min_valid_dates)
+        flat[~flat_valid] = np.nan
+        x = np.ascontiguousarray(flat.reshape(n, k, k, n_bands, n_dates).transpose(0, 3, 4, 1, 2))
+        valid = flat_valid.reshape(n, k, k)[:, k // 2, k // 2]
+    n_dropped = int((~valid).sum())
+    x, y, rows, cols = x[valid], y[valid], rows[valid], cols[valid]
+    if y.size == 0:
+        raise LabelsError("No labelled pixel has enough observed dates. Lower min_valid_dates or check the data.")
+
+    rng = np.random.default_rng(config.seed)
+    keep = _cap_per_class(y, config.max_pixels, rng)
+    x, y, rows, cols = x[keep], y[keep], rows[keep], cols[keep]
+
+    class_ids = sorted(int(c) for c in np.unique(y))
+    names = {cid: str((class_names or {}).get(cid, f"class {cid}")) for cid in class_ids}
+    index_of = {cid: i for i, cid in enumerate(class_ids)}
+    y_index = np.array([index_of[int(c)] for c in y], dtype=np.int64)
+    n_classes = len(class_ids)
+
+    split = spatial_block_split(rows, cols, y, block_size, config.val_fraction, config.test_fraction, config.seed)
+    notes = []
+    if split.train.size == 0:
+        raise LabelsError("No block went to training. Lower block_size or the validation / test fractions.")
+    val_idx = split.val
+    if val_idx.size == 0:
+        notes.append("no validation block (too few blocks): early stopping monitored the training pixels")
+        val_idx = split.train
+    if split.test.size == 0 and config.test_fraction > 0:
+        notes.append("no test block (too few blocks): no held-out scores; lower block_size for a test set")
+    train_counts = np.bincount(y_index[split.train], minlength=n_classes)
+    missing_in_train = [class_ids[i] for i in range(n_classes) if train_counts[i] == 0]
+    if missing_in_train:
+        notes.append(f"classes {missing_in_train} have no training pixel and cannot be learned")
+
+    # Normalisation and band groups from the training pixels only (no leakage from val / test).
+    train_centre = centre(x[split.train])
+    mean, std = normalisation_stats(train_centre)
+    if k > 1:  # no-data neighbours -> the per-band training mean, as inference does
+        nan = np.isnan(x)
+        if nan.any():
+            x[nan] = np.broadcast_to(mean[None, :, None, None, None], x.shape)[nan]
+    if config.arch == "attention":
+        band_groups = band_groups_from_correlation(train_centre, config.band_group_threshold, seed=config.seed)
+    else:
+        band_groups = [[b] for b in range(n_bands)]
+    dropout = config.dropout if config.dropout is not None else (0.5 if config.arch == "tempcnn" else 0.3)
+    spec = ModelSpec(arch=config.arch, n_bands=n_bands, n_dates=n_dates, n_classes=n_classes, patch_size=k,
+                     attention=config.attention, band_groups=band_groups, norm_mean=mean.tolist(),
+                     norm_std=std.tolist(), kernel_size=config.kernel_size, band_width=config.band_width,
+                     fusion_width=config.fusion_width, conv_width=config.conv_width, dense_width=config.dense_width,
+                     dropout=dropout)
+
+    torch = import_torch()
+    set_threads(config.threads)
+    device = resolve_device(config.device)
+    torch.manual_seed(config.seed)
+    model = build_model(spec).to(device)
+    optimiser = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    weights = torch.as_tensor(class_loss_weights(train_counts, config.class_weighting), device=device)
+    criterion = torch.nn.CrossEntropyLoss(weight=weights)
+    x_all = torch.as_tensor(x, device=device)
+    y_all = torch.as_tensor(y_index, device=device)
+    train_idx = torch.as_tensor(split.train, device=device)
+    generator = torch.Generator(device="cpu").manual_seed(config.seed)
+
+    def check_cancel():
+        if is_cancelled is not None and is_cancelled():
+            raise Cancelled("Training cancelled; no model was written.")
+
+    def evaluate(indices: np.ndarray) -> tuple[float, np.ndarray]:
+        """Weighted loss and predicted class indices of ``indices`` (eval mode, batches of 2048)."""
+        model.eval()
+        preds, loss_sum = [], 0.0
+        with torch.no_grad():
+            for start in range(0, indices.size, 2048):
+                check_cancel()
+                sel = torch.as_tensor(indices[start:start + 2048], device=device)
+                logits = model(x_all[sel])
+                loss_sum += float(torch.nn.functional.cross_entropy(
+                    logits, y_all[sel], weight=weights, reduction="sum"))
+                preds.append(logits.argmax(1).cpu().numpy())
+        denom = float(weights[y_all[torch.as_tensor(indices, device=device)]].sum()) or 1.0
+        return loss_sum / denom, np.concatenate(preds) if preds else np.zeros(0, np.int64)
+
+    history: list[dict] = []
+    best = {"f1": -1.0, "loss": float("inf"), "epoch": 0, "state": None}
+    stale = 0
+    n_train = split.train.size
+    for epoch in range(1, config.epochs + 1):
+        t0 = time.perf_counter()
+        model.train()
+        order = train_idx[torch.randperm(n_train, generator=generator).to(device)]
+        loss_sum, seen = 0.0, 0
+        for start in range(0, n_train, config.batch_size):
+            check_cancel()
+            sel = order[start:start + config.batch_size]
+            if sel.numel() < 2:  # BatchNorm cannot train on a single sample
+                continue
+            optimiser.zero_grad(set_to_none=True)
+            loss = criterion(model(x_all[sel]), y_all[sel])
+            loss.backward()
+            optimiser.step()
+            loss_sum += float(loss.detach()) * sel.numel()
+            seen += sel.numel()
+        val_loss, val_pred = evaluate(val_idx)
+        val_scores = scores(confusion(y_index[val_idx], val_pred, n_classes))
+        f1 = val_scores["macro_f1"]
+        improved = f1 > best["f1"] + 1e-9 or (abs(f1 - best["f1"]) <= 1e-9 and val_loss < best["loss"])
+        if improved:
+            best = {"f1": f1, "loss": val_loss, "epoch": epoch,
+                    "state": {name: t.detach().clone() for name, t in model.state_dict().items()}}
+            stale = 0
+        else:
+            stale += 1
+        report = EpochReport(epoch=epoch, n_epochs=config.epochs, train_loss=loss_sum / max(seen, 1),
+                             val_loss=val_loss, val_overall_accuracy=val_scores["overall_accuracy"],
+                             val_macro_f1=f1, val_kappa=val_scores["kappa"], is_best=improved,
+                             seconds=time.perf_counter() - t0)
+        history.append(report.to_dict())
+        if progress is not None:
+            progress(report)
+        if stale >= config.patience:
+            notes.append(f"early stop after epoch {epoch}: no better validation macro-F1 for {config.patience} epochs")
+            break
+
+    model.load_state_dict(best["state"])
+    model.eval()
+    test = None
+    if split.test.size:
+        _, test_pred = evaluate(split.test)
+        matrix = confusion(y_index[split.test], test_pred, n_classes)
+        s = scores(matrix)
+        test = {"overall_accuracy": s["overall_accuracy"], "macro_f1": s["macro_f1"], "kappa": s["kappa"],
+                "per_class_f1": {str(cid): s["f1"][i] for i, cid in enumerate(class_ids)},
+                "confusion_matrix": matrix.tolist(), "n_pixels": int(split.test.size),
+                "n_blocks": len(split.blocks("test"))}
+    counts = split.class_counts(y)
+    report = _json_safe({
+        "config": config.to_dict(),
+        "device": device,
+        "class_ids": class_ids,
+        "class_counts": {name: {str(c): n for c, n in counts[name].items()} for name in counts},
+        "blocks": {name: len(split.blocks(name)) for name in ("train", "val", "test")},
+        "block_size": block_size,
+        "band_groups": [[bands[b] for b in g] for g in band_groups],
+        "class_loss_weights": {str(cid): float(w) for cid, w in zip(class_ids, weights.cpu().numpy())},
+        "pixels_dropped_too_few_valid_dates": n_dropped,
+        "best_epoch": best["epoch"],
+        "best_val_macro_f1": best["f1"],
+        "epochs_run": len(history),
+        "history": history,
+        "test": test,
+        "notes": notes,
+        "seconds": time.perf_counter() - started,
+        **(extra_report or {}),
+    })
+    if extra_report and "pixels_dropped_too_few_valid_dates" in extra_report:
+        report["pixels_dropped_too_few_valid_dates"] = extra_report["pixels_dropped_too_few_valid_dates"] + n_dropped
+    return bundle_from_module(model.cpu(), spec, bands, dates, classes_from_names(names), scaling=scaling, report=report)
