@@ -82,28 +82,60 @@ class _ClassMap:
         self.names, self.colors = _category_names_and_colors(band)
         ds = None
 
-    def pixel_area(self) -> tuple[float, str]:
-        """(area of one pixel, unit): hectares for a projected CRS, else 1 pixel."""
+    def mapped_area(self) -> tuple[dict[int, float], str, str]:
+        """Area of each map class: (areas, unit, how it was computed).
+
+        Projected CRS: pixel count × pixel area, in ha. Geographic CRS (north-up): each row's cell
+        area on the authalic sphere, in ha (cells shrink towards the poles). Otherwise: pixels.
+        """
         gt = self.geotransform
-        cell = abs(gt[1] * gt[5] - gt[2] * gt[4])
+        srs = None
         if self.crs_wkt:
             from osgeo import osr  # noqa: PLC0415
 
             srs = osr.SpatialReference()
-            if srs.ImportFromWkt(self.crs_wkt) == 0 and srs.IsProjected():
-                metres = srs.GetLinearUnits()
-                return cell * metres * metres / 10_000.0, "ha"
-        return 1.0, "pixels"
+            if srs.ImportFromWkt(self.crs_wkt) != 0:
+                srs = None
+        if srs is not None and srs.IsProjected():
+            metres = srs.GetLinearUnits()
+            pixel_ha = abs(gt[1] * gt[5] - gt[2] * gt[4]) * metres * metres / 10_000.0
+            return ({cid: n * pixel_ha for cid, n in self._weighted_counts(None).items()}, "ha",
+                    f"{pixel_ha:.6g} ha per pixel")
+        if srs is not None and srs.IsGeographic() and gt[2] == 0 and gt[4] == 0:
+            to_rad = srs.GetAngularUnits()  # radians per CRS unit
+            flattening = 1.0 / srs.GetInvFlattening() if srs.GetInvFlattening() else 0.0
+            e2 = 2 * flattening - flattening ** 2
+            radius = srs.GetSemiMajor() * (1 - e2 / 6 - 17 * e2 ** 2 / 360)  # authalic: equal-area sphere
+            top = (gt[3] + np.arange(self.height) * gt[5]) * to_rad
+            bottom = top + gt[5] * to_rad
+            row_m2 = radius ** 2 * abs(gt[1] * to_rad) * np.abs(np.sin(top) - np.sin(bottom))
+            return (self._weighted_counts(row_m2 / 10_000.0), "ha",
+                    "cell area per row on the authalic sphere (geographic CRS)")
+        return {cid: float(n) for cid, n in self._weighted_counts(None).items()}, "pixels", "1 pixel"
 
-    def class_counts(self) -> dict[int, int]:
-        values = self.values[self.valid]
-        if values.size == 0:
-            return {}
-        if values.min() >= 0 and values.max() < 1 << 20:  # bincount: linear time, no sort
-            counts = np.bincount(values.astype(np.int64, copy=False))
-            return {int(i): int(counts[i]) for i in np.flatnonzero(counts)}
-        ids, counts = np.unique(values, return_counts=True)
-        return {int(i): int(c) for i, c in zip(ids, counts)}
+    def _weighted_counts(self, row_weight: np.ndarray | None) -> dict[int, float]:
+        """Per class: pixel count, or sum of each pixel's row weight. Row chunks bound the memory."""
+        totals: dict[int, float] = {}
+        for r0 in range(0, self.height, 512):
+            values = self.values[r0:r0 + 512]
+            valid = self.valid[r0:r0 + 512]
+            ids = values[valid].astype(np.int64, copy=False)
+            if ids.size == 0:
+                continue
+            weights = None
+            if row_weight is not None:
+                weights = np.broadcast_to(row_weight[r0:r0 + 512, None], values.shape)[valid]
+            if ids.min() >= 0 and ids.max() < 1 << 20:  # bincount: linear time, no sort
+                sums = np.bincount(ids, weights=weights)
+                present = np.flatnonzero(np.bincount(ids))
+            else:
+                present, inverse = np.unique(ids, return_inverse=True)
+                sums = np.zeros(present.size)
+                np.add.at(sums, inverse, 1.0 if weights is None else weights)
+                sums = dict(zip(present, sums))
+            for cid in present:
+                totals[int(cid)] = totals.get(int(cid), 0.0) + float(sums[cid])
+        return totals
 
 
 def _category_names_and_colors(band) -> tuple[dict[int, str], dict[int, str]]:
@@ -135,7 +167,7 @@ def validate_map(
     classifies. Classes = union of the field data's and the map's ids; a text class field is
     matched to the map's category names (case-insensitive). Class names: ``name_field`` when
     given, else the map's category names, else the field data's. Mapped areas (for the
-    Olofsson estimates) = the map's pixel counts × pixel area, in ha when the CRS is projected.
+    Olofsson estimates) = the map's pixel areas summed per class, in ha when the CRS is known.
     """
     class_map = _ClassMap(classification_path)  # map errors first: they are cheaper to find
 
@@ -164,9 +196,9 @@ def validate_map(
             f"The field data only covers pixels the map leaves unclassified (no-data). "
             f"Validate a map that covers the field data, or field data inside the mapped area.")
 
-    counts = class_map.class_counts()
+    mapped_area, unit, area_method = class_map.mapped_area()
     reference_ids = set(int(i) for i in np.unique(labels[labelled]))
-    class_ids = sorted(reference_ids | set(counts))
+    class_ids = sorted(reference_ids | set(mapped_area))
     names: dict[int, str] = {}
     for cid in class_ids:
         from_field = names_from_field.get(cid)
@@ -177,8 +209,6 @@ def validate_map(
         else:
             names[cid] = class_map.names.get(cid) or from_field or f"class {cid}"
 
-    pixel_area, unit = class_map.pixel_area()
-    mapped_area = {cid: n * pixel_area for cid, n in counts.items()}
     report = accuracy_report(labels[compared], class_map.values[compared], class_ids, names,
                              mapped_area=mapped_area, area_unit=unit)
 
@@ -187,7 +217,7 @@ def validate_map(
     if skipped:
         report.notes.append(f"{skipped} labelled pixel(s) fall on map no-data and are not compared.")
     if unit == "pixels":
-        report.notes.append("The map has no projected CRS: areas are given in pixels, not hectares.")
+        report.notes.append("The map has no usable CRS: areas are given in pixels, not hectares.")
     report.sources = {
         "classification": os.path.abspath(classification_path),
         "field data": os.path.abspath(field_data_path),
@@ -195,8 +225,7 @@ def validate_map(
     }
     if layer:
         report.sources["layer"] = layer
-    if unit == "ha":
-        report.sources["pixel area (ha)"] = f"{pixel_area:.6g}"
+    report.sources["mapped area"] = area_method
     report.class_colors = {cid: class_map.colors[cid] for cid in class_ids if cid in class_map.colors}
     return report
 

@@ -299,3 +299,35 @@ def test_text_class_field_is_matched_to_the_map_by_name(tmp_path, labels_tif, po
     assert report.name_of(9) == "schrubland" and report.support[k[9]] == (labels == 4).sum()
     assert report.map_count[k[4]] == (labels == 4).sum() and report.support[k[4]] == 0
     assert any("schrubland" in n for n in report.notes)
+
+
+def test_geographic_map_gets_areas_in_hectares(tmp_path):
+    # 40 x 40 cells of 0.0001 degree near Ljubljana (46 N): ~7.7 m x 11.1 m each
+    wgs84 = osr.SpatialReference()
+    wgs84.ImportFromEPSG(4326)
+    gt = (14.5, 0.0001, 0.0, 46.0, 0.0, -0.0001)
+    classes = np.ones((40, 40), np.uint8)
+    classes[:, 20:] = 2
+    ds = gdal.GetDriverByName("GTiff").Create(str(tmp_path / "geo.tif"), 40, 40, 1, gdal.GDT_Byte)
+    ds.SetGeoTransform(gt)
+    ds.SetProjection(wgs84.ExportToWkt())
+    ds.GetRasterBand(1).WriteArray(classes)
+    ds = None
+    utm = osr.SpatialReference()
+    utm.ImportFromEPSG(32633)
+    wgs84.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    utm.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    to_utm = osr.CoordinateTransformation(wgs84, utm)
+    points = []
+    for row, col, cid in [(5, 5, 1), (30, 10, 1), (5, 30, 2), (30, 35, 1)]:
+        x, y, _ = to_utm.TransformPoint(*_pixel_centre(gt, row, col))
+        points.append((x, y, cid))
+    field = write_points(tmp_path / "utm_points.gpkg", points, utm.ExportToWkt(), out_epsg=32633)
+
+    report = validate_map(str(tmp_path / "geo.tif"), field, "cls")
+    assert report.n_samples == 4 and report.overall_accuracy == pytest.approx(0.75)
+    area = report.area_adjusted
+    assert area.area_unit == "ha"
+    radius = 6_371_007.2
+    cell_ha = (radius * math.radians(0.0001)) ** 2 * math.cos(math.radians(45.998)) / 10_000
+    assert area.mapped_area == pytest.approx([800 * cell_ha, 800 * cell_ha], rel=2e-3)
