@@ -193,8 +193,8 @@ def validate_map(
     compared = labelled & class_map.valid
     if not compared.any():
         raise LabelsError(
-            f"The field data only covers pixels the map leaves unclassified (no-data). "
-            f"Validate a map that covers the field data, or field data inside the mapped area.")
+            "The field data only covers pixels the map leaves unclassified (no-data). "
+            "Validate a map that covers the field data, or field data inside the mapped area.")
 
     mapped_area, unit, area_method = class_map.mapped_area()
     reference_ids = set(int(i) for i in np.unique(labels[labelled]))

@@ -331,3 +331,16 @@ def test_geographic_map_gets_areas_in_hectares(tmp_path):
     radius = 6_371_007.2
     cell_ha = (radius * math.radians(0.0001)) ** 2 * math.cos(math.radians(45.998)) / 10_000
     assert area.mapped_area == pytest.approx([800 * cell_ha, 800 * cell_ha], rel=2e-3)
+
+
+def test_field_data_only_on_map_nodata(tmp_path, labels_tif, polygons):
+    labels, _, _ = read_array(labels_tif)
+    corner = np.zeros_like(labels)
+    corner[:5, :5] = 2
+    path = write_map(tmp_path / "corner.tif", corner, labels_tif)
+    report = validate_map(path, polygons, "LULC_ID")  # the polygons reach the corner: fine, with a note
+    assert report.n_samples <= 25 and any("no-data" in n for n in report.notes)
+    points_far_from_corner = [(*_pixel_centre(gdal.Open(labels_tif).GetGeoTransform(), 60, 60), 2)]
+    field = write_points(tmp_path / "p.gpkg", points_far_from_corner, gdal.Open(labels_tif).GetProjection())
+    with pytest.raises(LabelsError, match="unclassified"):
+        validate_map(path, field, "cls")
