@@ -24,5 +24,21 @@ class LandCoverXaiProvider(QgsProcessingProvider):
         for algorithm in self._algorithms():
             self.addAlgorithm(algorithm)
 
+    def longName(self):  # noqa: N802
+        return "Land Cover XAI (Sentinel-2 time series classification and explanation)"
+
+    # The engine writes GeoTIFF only; offering just .tif makes the destination widgets, batch mode and
+    # qgis_process choose .tif, and QGIS refuses other extensions before the algorithm starts.
+    def supportedOutputRasterLayerExtensions(self):  # noqa: N802
+        return ["tif"]
+
+    def defaultRasterFileExtension(self):  # noqa: N802
+        return "tif"
+
     def _algorithms(self):
-        return []
+        from .classify_algorithm import ClassifyAlgorithm
+        from .explain_algorithm import ExplainAlgorithm
+        from .train_algorithm import TrainAlgorithm
+        from .validate_algorithm import ValidateAlgorithm
+
+        return [TrainAlgorithm(), ClassifyAlgorithm(), ExplainAlgorithm(), ValidateAlgorithm()]
