@@ -1,0 +1,499 @@
+"""The pixel-explanation panel: what the model saw at one pixel and why it chose its class.
+
+Plots (matplotlib as QGIS ships it): class probabilities in the class colours; the pixel's reflectance
+time series per band (observations as markers, gap-filled series as lines, missing / bright dates shaded);
+Grad-CAM relevance per date; band attention (attention models); SHAP (and IG when available) by band and
+by date. A class selector recomputes the explanations for any class. The computation runs in a QgsTask
+(gui/tasks.py ``JobTask``, started by the map tool), never in the GUI thread.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import io
+import math
+from dataclasses import dataclass, field
+from typing import Optional
+
+import numpy as np
+from qgis.PyQt.QtCore import QCoreApplication, Qt, pyqtSignal
+from qgis.PyQt.QtGui import QPixmap
+from qgis.PyQt.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+# Brightness test for "probably cloudy" observations: TOA blue reflectance above this value is rarely a
+# clear land surface (the same idea as the brightness tests of Sen2Cor / Fmask).
+CLOUD_BLUE_THRESHOLD = 0.18
+
+try:  # QGIS 3 on Qt 5: the interactive canvas
+    from matplotlib.backends.backend_qt5agg import FigureCanvasQTAgg as _FigureCanvas
+except Exception:  # noqa: BLE001 - Qt 6 / no Qt backend: fall back to a PNG rendered with Agg
+    _FigureCanvas = None
+
+
+SHAP_METHOD_NAMES = {"shapley_sampling": "SHAP (Shapley sampling)", "kernel": "SHAP (Kernel SHAP)"}
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate("PixelExplanationPanel", text)
+
+
+# --- the data shown --------------------------------------------------------------------------------------
+
+@dataclass
+class PixelContext:
+    """Where the user clicked: map point and CRS, the same point in the stack's CRS, the pixel."""
+
+    map_x: float = math.nan
+    map_y: float = math.nan
+    map_crs: str = ""
+    stack_x: float = math.nan
+    stack_y: float = math.nan
+    stack_crs: str = ""
+    row: int = -1
+    col: int = -1
+    stack_paths: list = field(default_factory=list)
+    model_path: str = ""
+
+
+@dataclass
+class PixelPanelData:
+    """Everything the panel draws, as plain numpy (built from an engine PixelExplanation)."""
+
+    class_ids: list
+    class_names: list
+    class_colors: list
+    probabilities: np.ndarray  # (K,)
+    predicted_id: int
+    target_id: int  # the class the explanations are for
+    dates: list  # datetime.date
+    bands: list  # str
+    series: np.ndarray  # (B, T) raw reflectance, NaN where missing
+    filled: np.ndarray  # (B, T) gap-filled
+    gradcam: Optional[np.ndarray] = None  # (T,)
+    attention: Optional[np.ndarray] = None  # (B,)
+    shap_bands: Optional[np.ndarray] = None  # (B,)
+    shap_dates: Optional[np.ndarray] = None  # (T,)
+    ig_bands: Optional[np.ndarray] = None
+    ig_dates: Optional[np.ndarray] = None
+    arch: str = ""
+    shap_method: str = "SHAP"
+    context: PixelContext = field(default_factory=PixelContext)
+
+    def name_of(self, class_id) -> str:
+        for cid, name in zip(self.class_ids, self.class_names):
+            if int(cid) == int(class_id):
+                return str(name)
+        return str(class_id)
+
+
+def _first(obj, names, default=None):
+    for name in names:
+        if isinstance(obj, dict) and name in obj:
+            return obj[name]
+        value = getattr(obj, name, None)
+        if value is not None:
+            return value
+    return default
+
+
+def _arr(value, ndim=None):
+    if value is None:
+        return None
+    try:
+        import torch  # noqa: PLC0415 - only when the value is a tensor
+
+        if isinstance(value, torch.Tensor):
+            value = value.detach().cpu().numpy()
+    except Exception:  # noqa: BLE001
+        pass
+    out = np.asarray(value, dtype=np.float64)
+    if ndim is not None:
+        while out.ndim > ndim and out.shape[0] == 1:
+            out = out[0]
+    return out
+
+
+def _as_date(value) -> _dt.date:
+    if isinstance(value, _dt.datetime):
+        return value.date()
+    if isinstance(value, _dt.date):
+        return value
+    return _dt.date.fromisoformat(str(value)[:10])
+
+
+def panel_data_from(explanation, bundle, context: Optional[PixelContext] = None) -> PixelPanelData:
+    """Read an engine PixelExplanation (attribute names as engine/inference.py defines them, with a few
+    tolerated aliases) into the panel's plain data."""
+    classes = list(bundle.classes)
+    ids = [int(c.id) for c in classes]
+    probs = _arr(_first(explanation, ("probabilities", "probs", "proba")), ndim=1)
+    predicted = _first(explanation, ("predicted_id", "predicted_class", "predicted_class_id", "predicted"))
+    if predicted is None:
+        index = _first(explanation, ("predicted_index",))
+        predicted = ids[int(index)] if index is not None else ids[int(np.argmax(probs))]
+    predicted = int(predicted)
+    if predicted not in ids and 0 <= predicted < len(ids) and _first(explanation, ("predicted_index",)) is not None:
+        predicted = ids[predicted]
+    target = _first(explanation, ("target_id", "target_class", "target_class_id", "target"))
+    if target is None or target == "predicted":
+        target = predicted
+    target = int(target)
+    series = _arr(_first(explanation, ("series", "reflectance", "raw_series", "observed", "raw")), ndim=2)
+    filled = _arr(_first(explanation, ("reflectance_filled", "filled", "filled_series", "series_filled", "gapfilled", "gap_filled")), ndim=2)
+    if series is None and filled is not None:
+        series = filled
+    if filled is None and series is not None:
+        filled = series
+    dates = [_as_date(d) for d in (_first(explanation, ("dates",)) or bundle.dates)]
+    bands = [str(b) for b in (_first(explanation, ("bands",)) or bundle.bands)]
+    shap_method = SHAP_METHOD_NAMES.get(str(_first(explanation, ("shap_method",), "")), "SHAP")
+    ig_bands = _arr(_first(explanation, ("ig_bands", "ig_by_band")), ndim=1)
+    ig_dates = _arr(_first(explanation, ("ig_dates", "ig_by_date")), ndim=1)
+    ig_full = _arr(_first(explanation, ("ig",)))
+    if ig_full is not None and ig_full.ndim >= 2:
+        ig_full = ig_full.reshape(ig_full.shape[-2:]) if ig_full.ndim == 2 else ig_full.reshape(
+            (-1,) + ig_full.shape[-2:])[0]
+        ig_bands = ig_full.sum(axis=1) if ig_bands is None else ig_bands
+        ig_dates = ig_full.sum(axis=0) if ig_dates is None else ig_dates
+    return PixelPanelData(
+        class_ids=ids,
+        class_names=[c.name for c in classes],
+        class_colors=[c.color for c in classes],
+        probabilities=probs,
+        predicted_id=predicted,
+        target_id=target,
+        dates=dates,
+        bands=bands,
+        series=series,
+        filled=filled,
+        gradcam=_arr(_first(explanation, ("gradcam", "grad_cam", "cam", "gradcam_dates")), ndim=1),
+        attention=_arr(_first(explanation, ("attention", "band_attention")), ndim=1),
+        shap_bands=_arr(_first(explanation, ("shap_bands", "shap_by_band")), ndim=1),
+        shap_dates=_arr(_first(explanation, ("shap_dates", "shap_by_date")), ndim=1),
+        ig_bands=ig_bands,
+        ig_dates=ig_dates,
+        arch=str(getattr(getattr(bundle, "spec", None), "arch", "")),
+        shap_method=shap_method,
+        context=context or PixelContext(),
+    )
+
+
+def missing_dates(data: PixelPanelData) -> np.ndarray:
+    """(T,) bool: the date has no observation (any band NaN) at this pixel."""
+    return ~np.all(np.isfinite(data.series), axis=0)
+
+
+def bright_dates(data: PixelPanelData) -> np.ndarray:
+    """(T,) bool: observed but very bright in blue (B02), probably cloud or haze."""
+    if "B02" not in data.bands:
+        return np.zeros(len(data.dates), bool)
+    blue = data.series[data.bands.index("B02")]
+    with np.errstate(invalid="ignore"):
+        return np.isfinite(blue) & (blue > CLOUD_BLUE_THRESHOLD)
+
+
+# --- drawing ---------------------------------------------------------------------------------------------
+
+def _band_colours(n: int):
+    from matplotlib import cm  # noqa: PLC0415
+
+    cmap = cm.get_cmap("tab20" if n > 10 else "tab10")
+    return [cmap(i % cmap.N) for i in range(n)]
+
+
+def _date_labels(dates) -> list:
+    return [d.strftime("%d %b") if isinstance(d, _dt.date) else str(d) for d in dates]
+
+
+def _diverging_bars(ax, labels, values, ig=None, horizontal=False):
+    values = np.asarray(values, dtype=float)
+    colours = ["#d6604d" if v >= 0 else "#4393c3" for v in values]
+    pos = np.arange(len(values))
+    if horizontal:
+        ax.barh(pos, values, color=colours)
+        ax.set_yticks(pos)
+        ax.set_yticklabels(labels, fontsize=7)
+        ax.invert_yaxis()
+        ax.axvline(0, color="#444444", lw=0.8)
+        if ig is not None and len(ig) == len(values):
+            ax.plot(ig, pos, "k.", ms=5, label="IG")
+    else:
+        ax.bar(pos, values, color=colours)
+        ax.set_xticks(pos)
+        ax.set_xticklabels(labels, fontsize=7, rotation=0)
+        ax.axhline(0, color="#444444", lw=0.8)
+        if ig is not None and len(ig) == len(values):
+            ax.plot(pos, ig, "k.", ms=6, label="IG")
+    if ig is not None and len(ig) == len(values):
+        ax.legend(fontsize=7, loc="best", frameon=False)
+
+
+def draw_explanation(fig, data: PixelPanelData) -> None:
+    """Fill ``fig`` with the six plots of one pixel's explanation."""
+    fig.clear()
+    axes = fig.subplots(3, 2)
+    target_name = data.name_of(data.target_id)
+    n_dates = len(data.dates)
+    date_labels = _date_labels(data.dates)
+    miss = missing_dates(data)
+    bright = bright_dates(data)
+
+    # 1. probabilities
+    ax = axes[0, 0]
+    pos = np.arange(len(data.class_ids))
+    bars = ax.barh(pos, data.probabilities, color=data.class_colors, edgecolor="#333333", linewidth=0.6)
+    for i, cid in enumerate(data.class_ids):
+        if int(cid) == data.predicted_id:
+            bars[i].set_linewidth(2.0)
+        ax.text(min(float(data.probabilities[i]) + 0.02, 0.98), i, f"{float(data.probabilities[i]):.2f}",
+                va="center", ha="left" if data.probabilities[i] < 0.85 else "right", fontsize=7)
+    ax.set_yticks(pos)
+    ax.set_yticklabels([f"{n} ({c})" for n, c in zip(data.class_names, data.class_ids)], fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.set_title(tr("Class probabilities (predicted: {name})").format(name=data.name_of(data.predicted_id)),
+                 fontsize=9)
+
+    # 2. reflectance series
+    ax = axes[0, 1]
+    colours = _band_colours(len(data.bands))
+    x = np.arange(n_dates)
+    for b, band in enumerate(data.bands):
+        ax.plot(x, data.filled[b], "-", color=colours[b], lw=1.0, label=band)
+        ax.plot(x, data.series[b], "o", color=colours[b], ms=3.5)
+    for t in range(n_dates):
+        if miss[t]:
+            ax.axvspan(t - 0.35, t + 0.35, color="#bbbbbb", alpha=0.45, lw=0)
+            ax.text(t, 0.98, tr("missing"), transform=ax.get_xaxis_transform(), ha="center", va="top", fontsize=6)
+        elif bright[t]:
+            ax.axvspan(t - 0.35, t + 0.35, color="#9ecae1", alpha=0.35, lw=0)
+            ax.text(t, 0.98, tr("cloud?"), transform=ax.get_xaxis_transform(), ha="center", va="top", fontsize=6)
+    ax.set_xticks(x)
+    ax.set_xticklabels(date_labels, fontsize=7)
+    ax.set_xlim(-0.5, n_dates - 0.5)
+    ax.set_ylabel(tr("reflectance"), fontsize=7)
+    ax.tick_params(labelsize=7)
+    ax.set_title(tr("Reflectance (markers: observed, lines: gap-filled)"), fontsize=9)
+    ax.legend(fontsize=6, ncol=1, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False,
+              handlelength=1.0, borderaxespad=0.2)
+
+    # 3. Grad-CAM per date
+    ax = axes[1, 0]
+    if data.gradcam is not None and len(data.gradcam) == n_dates:
+        cam_bars = ax.bar(np.arange(n_dates), data.gradcam, color="#b2182b")
+        for t in range(n_dates):
+            if miss[t] or bright[t]:
+                cam_bars[t].set_hatch("//")
+                cam_bars[t].set_alpha(0.6)
+        ax.set_xticks(np.arange(n_dates))
+        ax.set_xticklabels(date_labels, fontsize=7)
+        ax.tick_params(labelsize=7)
+    else:
+        _empty(ax, tr("Grad-CAM not available for this model."))
+    ax.set_title(tr("Grad-CAM relevance per date for {name}").format(name=target_name), fontsize=9)
+
+    # 4. band attention
+    ax = axes[1, 1]
+    if data.attention is not None and len(data.attention) == len(data.bands):
+        ax.bar(np.arange(len(data.bands)), data.attention, color=colours)
+        ax.set_xticks(np.arange(len(data.bands)))
+        ax.set_xticklabels(data.bands, fontsize=6, rotation=90)
+        ax.tick_params(labelsize=7)
+        ax.set_title(tr("Band attention (model weights per band)"), fontsize=9)
+    else:
+        _empty(ax, tr("Band attention exists only in attention models (this model: {arch}).").format(
+            arch=data.arch or "?"))
+        ax.set_title(tr("Band attention"), fontsize=9)
+
+    # 5. SHAP by band
+    ax = axes[2, 0]
+    if data.shap_bands is not None and len(data.shap_bands) == len(data.bands):
+        _diverging_bars(ax, data.bands, data.shap_bands, data.ig_bands)
+        ax.tick_params(axis="x", labelrotation=90, labelsize=6)
+        ax.tick_params(axis="y", labelsize=7)
+    else:
+        _empty(ax, tr("SHAP not computed."))
+    ax.set_title(tr("{method} by band: effect on P({name})").format(method=data.shap_method, name=target_name),
+                 fontsize=9)
+
+    # 6. SHAP by date
+    ax = axes[2, 1]
+    if data.shap_dates is not None and len(data.shap_dates) == n_dates:
+        _diverging_bars(ax, date_labels, data.shap_dates, data.ig_dates)
+        ax.tick_params(axis="y", labelsize=7)
+    else:
+        _empty(ax, tr("SHAP not computed."))
+    ax.set_title(tr("{method} by date: effect on P({name})").format(method=data.shap_method, name=target_name),
+                 fontsize=9)
+    fig.tight_layout(pad=0.6, h_pad=1.0, w_pad=1.2)
+
+
+def _empty(ax, text: str) -> None:
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=8, wrap=True, transform=ax.transAxes,
+            color="#555555")
+
+
+def figure_png(data: PixelPanelData, width_in=10.0, height_in=9.0, dpi=90) -> bytes:
+    """The six plots as a PNG (Agg, no Qt): used where the Qt canvas is not importable, and for exports."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: PLC0415
+    from matplotlib.figure import Figure  # noqa: PLC0415
+
+    fig = Figure(figsize=(width_in, height_in), dpi=dpi)
+    FigureCanvasAgg(fig)
+    draw_explanation(fig, data)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+# --- the widget ------------------------------------------------------------------------------------------
+
+class PixelExplanationPanel(QWidget):
+    """Shows one pixel's explanation; emits ``target_requested(target)`` ("predicted" or a class id) when
+    the user picks another class in the selector."""
+
+    target_requested = pyqtSignal(object)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("PixelExplanationPanel")
+        self.data: Optional[PixelPanelData] = None
+        self._updating = False
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+
+        self.location_label = QLabel(self)
+        self.location_label.setObjectName("locationLabel")
+        self.location_label.setWordWrap(True)
+        self.location_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.location_label)
+
+        row = QHBoxLayout()
+        row.addWidget(QLabel(tr("Explain class:"), self))
+        self.class_combo = QComboBox(self)
+        self.class_combo.setObjectName("classCombo")
+        self.class_combo.setToolTip(tr("Recompute Grad-CAM and SHAP for the predicted class or any other class."))
+        self.class_combo.currentIndexChanged.connect(self._on_class_changed)
+        row.addWidget(self.class_combo, 1)
+        layout.addLayout(row)
+
+        self.status_label = QLabel(self)
+        self.status_label.setObjectName("statusLabel")
+        self.status_label.setWordWrap(True)
+        layout.addWidget(self.status_label)
+
+        self.figure = None
+        self.canvas = None
+        self.png_label = None
+        if _FigureCanvas is not None:
+            from matplotlib.figure import Figure  # noqa: PLC0415
+
+            self.figure = Figure(figsize=(10, 9), dpi=90)
+            self.canvas = _FigureCanvas(self.figure)
+            self.canvas.setMinimumSize(760, 680)
+            self.canvas.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+            plot_widget = self.canvas
+        else:
+            self.png_label = QLabel(self)
+            self.png_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            plot_widget = self.png_label
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(plot_widget)
+        layout.addWidget(scroll, 1)
+
+    # --- state -------------------------------------------------------------------------------------------
+    def set_location(self, context: PixelContext) -> None:
+        self.location_label.setText(describe_location(context))
+
+    def set_busy(self, text: Optional[str] = None) -> None:
+        self.status_label.setText(text or tr("Computing the explanation (Grad-CAM, attention, SHAP)…"))
+        self.class_combo.setEnabled(False)
+
+    def set_message(self, text: str) -> None:
+        self.status_label.setText(text)
+        self.class_combo.setEnabled(self.data is not None)
+
+    def set_classes(self, class_ids, class_names, predicted_id=None, target=None) -> None:
+        self._updating = True
+        try:
+            self.class_combo.clear()
+            label = tr("Predicted class")
+            if predicted_id is not None:
+                name = next((n for c, n in zip(class_ids, class_names) if int(c) == int(predicted_id)), "")
+                label = tr("Predicted class ({name})").format(name=name)
+            self.class_combo.addItem(label, "predicted")
+            for cid, name in zip(class_ids, class_names):
+                self.class_combo.addItem(f"{name} ({cid})", int(cid))
+            index = 0 if target in (None, "predicted") else self.class_combo.findData(int(target))
+            self.class_combo.setCurrentIndex(max(0, index))
+        finally:
+            self._updating = False
+
+    def current_target(self):
+        value = self.class_combo.currentData()
+        return "predicted" if value is None else value
+
+    def show_explanation(self, data: PixelPanelData, requested_target="predicted") -> None:
+        self.data = data
+        self.set_location(data.context)
+        self.set_classes(data.class_ids, data.class_names, data.predicted_id, requested_target)
+        self.class_combo.setEnabled(True)
+        p = float(data.probabilities[data.class_ids.index(data.predicted_id)]) if data.predicted_id in data.class_ids \
+            else float("nan")
+        text = tr("Predicted: {name} (p = {p:.2f}). Explanations for: {target}.").format(
+            name=data.name_of(data.predicted_id), p=p, target=data.name_of(data.target_id))
+        miss = [d for d, m in zip(_date_labels(data.dates), missing_dates(data)) if m]
+        if miss:
+            text += " " + tr("No observation on {dates} (gap-filled).").format(dates=", ".join(miss))
+        self.status_label.setText(text)
+        self.redraw()
+
+    def redraw(self) -> None:
+        if self.data is None:
+            return
+        if self.figure is not None:
+            draw_explanation(self.figure, self.data)
+            self.canvas.draw_idle()
+        else:
+            pixmap = QPixmap()
+            pixmap.loadFromData(figure_png(self.data))
+            self.png_label.setPixmap(pixmap)
+
+    def _on_class_changed(self, _index: int) -> None:
+        if not self._updating and self.class_combo.count():
+            self.target_requested.emit(self.current_target())
+
+
+def describe_location(ctx: PixelContext) -> str:
+    def fmt(v):
+        return "?" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:,.2f}".replace(",", " ")
+
+    return tr("Clicked {mx}, {my} ({mcrs}) → stack {sx}, {sy} ({scrs}); pixel row {row}, column {col}.").format(
+        mx=fmt(ctx.map_x), my=fmt(ctx.map_y), mcrs=ctx.map_crs or "?", sx=fmt(ctx.stack_x), sy=fmt(ctx.stack_y),
+        scrs=ctx.stack_crs or "?", row=ctx.row, col=ctx.col)
+
+
+class PixelExplanationDialog(QDialog):
+    """A non-modal window holding the panel (stays open while the user clicks other pixels)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("PixelExplanationDialog")
+        self.setWindowTitle(tr("Land Cover XAI — pixel explanation"))
+        self.setModal(False)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.panel = PixelExplanationPanel(self)
+        layout.addWidget(self.panel)
+        self.resize(980, 900)

@@ -1,0 +1,272 @@
+"""Click-a-pixel map tool: explains the model's decision at the clicked pixel.
+
+The click (map CRS) is transformed to the stack's CRS with QgsCoordinateTransform, turned into a pixel
+row / column with the stack's geotransform, and the explanation (probabilities, series, Grad-CAM,
+attention, SHAP by band / date, IG) is computed by ``engine.explain.pixel.explain_pixel`` in a QgsTask.
+The result is shown in the pixel-explanation window (gui/pixel_plots.py). A click outside the raster,
+or a missing stack / model, gives a message and computes nothing.
+"""
+from __future__ import annotations
+
+import math
+from typing import Callable, Optional
+
+from qgis.core import (
+    Qgis,
+    QgsCoordinateReferenceSystem,
+    QgsCoordinateTransform,
+    QgsCsException,
+    QgsMessageLog,
+    QgsPointXY,
+    QgsProject,
+)
+from qgis.gui import QgsMapToolEmitPoint
+from qgis.PyQt.QtCore import QCoreApplication, pyqtSignal
+
+from ..engine.errors import LcxError
+from .pixel_plots import PixelContext, PixelExplanationDialog, panel_data_from
+
+LOG_TAG = "Land Cover XAI"
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate("PixelExplainTool", text)
+
+
+class StackInfo:
+    """What the tool needs of a stack in the GUI thread: its grid (read once per set of paths)."""
+
+    def __init__(self, paths):
+        from ..engine.stack import open_stack  # noqa: PLC0415 - GDAL metadata only, fast
+
+        stack = open_stack(list(paths))
+        try:
+            self.width, self.height = stack.width, stack.height
+            self.geotransform = tuple(float(v) for v in stack.grid.geotransform)
+            self.crs_wkt = stack.grid.crs_wkt
+        finally:
+            stack.close()
+
+    def pixel_of(self, x: float, y: float) -> tuple[float, float]:
+        """Fractional (row, col) of a point in the stack's CRS (rotated geotransforms too)."""
+        x0, a, b, y0, d, e = self.geotransform
+        det = a * e - b * d
+        if det == 0:
+            raise LcxError(tr("The stack's geotransform is degenerate: it cannot be located on the map."))
+        dx, dy = x - x0, y - y0
+        col = (e * dx - b * dy) / det
+        row = (-d * dx + a * dy) / det
+        return row, col
+
+    def extent_text(self) -> str:
+        x0, a, _b, y0, _d, e = self.geotransform
+        xs = sorted((x0, x0 + a * self.width))
+        ys = sorted((y0, y0 + e * self.height))
+        return f"{xs[0]:.1f}, {ys[0]:.1f} – {xs[1]:.1f}, {ys[1]:.1f}"
+
+
+class PixelExplainTool(QgsMapToolEmitPoint):
+    """Map tool: click a pixel of the stack, see why the model classified it so.
+
+    ``context_provider()`` returns ``(stack_paths, model_path)`` or raises LcxError with a user message.
+    Signals: ``message(text, level)`` for every user message (also pushed to the QGIS message bar when
+    there is one); ``explanation_ready(PixelPanelData)`` when a result is shown.
+    """
+
+    message = pyqtSignal(str, int)
+    explanation_ready = pyqtSignal(object)
+
+    def __init__(self, canvas, context_provider: Callable[[], tuple], iface=None, shap_samples: int = 64):
+        super().__init__(canvas)
+        self.canvas = canvas
+        self.context_provider = context_provider
+        self.iface = iface if iface is not None else _default_iface()
+        self.shap_samples = int(shap_samples)
+        self.dialog: Optional[PixelExplanationDialog] = None
+        self.task = None  # keep a reference: an unreferenced QgsTask never runs
+        self.last_message: Optional[str] = None
+        self.last_context: Optional[PixelContext] = None
+        self.last_data = None
+        self._stack_info_cache: dict = {}
+        self._pending = None  # (context, target) asked while a task was running
+        self.canvasClicked.connect(self._on_canvas_clicked)
+
+    # --- events ------------------------------------------------------------------------------------------
+    def _on_canvas_clicked(self, point, _button) -> None:
+        self.explain_map_point(QgsPointXY(point))
+
+    def deactivate(self) -> None:
+        super().deactivate()
+
+    # --- the work ----------------------------------------------------------------------------------------
+    def locate(self, map_point: QgsPointXY) -> PixelContext:
+        """Map point -> PixelContext (stack CRS point, row / col). Raises LcxError with a user message."""
+        stack_paths, model_path = self.context_provider()
+        stack_paths = [str(p) for p in (stack_paths or [])]
+        if not stack_paths:
+            raise LcxError(tr("No time-series stack chosen: choose the Sentinel-2 stack in the Classify tab."))
+        if not model_path:
+            raise LcxError(tr("No model chosen: choose a model file (.lcx) in the Classify tab."))
+        key = tuple(stack_paths)
+        info = self._stack_info_cache.get(key)
+        if info is None:
+            info = StackInfo(stack_paths)
+            self._stack_info_cache = {key: info}
+        map_crs = self.canvas.mapSettings().destinationCrs()
+        stack_crs = QgsCoordinateReferenceSystem.fromWkt(info.crs_wkt)
+        x, y = float(map_point.x()), float(map_point.y())
+        if stack_crs.isValid() and map_crs.isValid() and stack_crs != map_crs:
+            transform = QgsCoordinateTransform(map_crs, stack_crs, QgsProject.instance())
+            try:
+                p = transform.transform(QgsPointXY(x, y))
+            except QgsCsException as exc:
+                raise LcxError(tr("The clicked point cannot be transformed from {a} to the stack's CRS {b}: "
+                                  "click on the stack.").format(a=map_crs.authid(), b=stack_crs.authid())) from exc
+            sx, sy = float(p.x()), float(p.y())
+        else:
+            sx, sy = x, y
+        frow, fcol = info.pixel_of(sx, sy)
+        ctx = PixelContext(
+            map_x=x, map_y=y, map_crs=_crs_label(map_crs), stack_x=sx, stack_y=sy, stack_crs=_crs_label(stack_crs),
+            row=int(math.floor(frow)) if math.isfinite(frow) else -1,
+            col=int(math.floor(fcol)) if math.isfinite(fcol) else -1,
+            stack_paths=stack_paths, model_path=str(model_path))
+        if not (0 <= ctx.row < info.height and 0 <= ctx.col < info.width):
+            raise LcxError(tr("The clicked point ({x:.1f}, {y:.1f} in {crs}) lies outside the stack "
+                              "({w} x {h} pixels, extent {extent}). Click inside the raster.").format(
+                x=sx, y=sy, crs=ctx.stack_crs, w=info.width, h=info.height, extent=info.extent_text()))
+        return ctx
+
+    def explain_map_point(self, map_point: QgsPointXY, target="predicted"):
+        """Locate the point and start the explanation task. Returns the task, or None (message given)."""
+        try:
+            ctx = self.locate(map_point)
+        except LcxError as exc:
+            self._notify(str(exc), Qgis.MessageLevel.Warning)
+            return None
+        return self.explain(ctx, target)
+
+    def explain(self, ctx: PixelContext, target="predicted"):
+        self.last_context = ctx
+        dialog = self.ensure_dialog()
+        dialog.panel.set_location(ctx)
+        dialog.panel.set_busy()
+        if self.task is not None and not getattr(self.task, "_lcx_done", False):
+            self._pending = (ctx, target)  # the newest click wins once the running one ends
+            try:
+                self.task.cancel()
+            except RuntimeError:
+                pass
+            return self.task
+        return self._start(ctx, target)
+
+    def _start(self, ctx: PixelContext, target):
+        from .tasks import JobTask  # noqa: PLC0415
+        from qgis.core import QgsApplication  # noqa: PLC0415
+
+        shap_samples = self.shap_samples
+
+        def job(_progress, _is_cancelled):
+            from ..engine.explain.pixel import explain_pixel  # noqa: PLC0415 - torch: worker thread only
+            from ..engine.model_file import load_model  # noqa: PLC0415
+            from ..engine.stack import open_stack  # noqa: PLC0415
+
+            bundle = load_model(ctx.model_path)
+            stack = open_stack(ctx.stack_paths)
+            try:
+                explanation = explain_pixel(bundle, stack, ctx.row, ctx.col,
+                                            target=None if target == "predicted" else int(target),
+                                            shap_samples=shap_samples)
+            finally:
+                stack.close()
+            return panel_data_from(explanation, bundle, ctx)
+
+        task = JobTask(tr("Explaining pixel row {row}, column {col}").format(row=ctx.row, col=ctx.col), job,
+                       iface=self.iface, title=tr("Pixel explanation"))
+        task._lcx_done = False  # noqa: SLF001
+        task.succeeded.connect(lambda data, t=target: self._on_done(task, data, t))
+        task.failed.connect(lambda text: self._on_failed(task, text))
+        task.canceled_by_user.connect(lambda: self._on_cancelled(task))
+        self.task = task
+        QgsApplication.taskManager().addTask(task)
+        return task
+
+    def _finish(self, task) -> bool:
+        """Mark ``task`` done; start the pending click if any. True when ``task``'s result is still wanted."""
+        task._lcx_done = True  # noqa: SLF001
+        if self._pending is not None:
+            ctx, target = self._pending
+            self._pending = None
+            self._start(ctx, target)
+            return False
+        return True
+
+    def _on_done(self, task, data, target) -> None:
+        if not self._finish(task):
+            return
+        self.last_data = data
+        dialog = self.ensure_dialog()
+        dialog.panel.show_explanation(data, target)
+        self.explanation_ready.emit(data)
+
+    def _on_failed(self, task, text: str) -> None:
+        if not self._finish(task):
+            return
+        self._notify(text, Qgis.MessageLevel.Critical, push=False)  # the task already pushed it
+
+    def _on_cancelled(self, task) -> None:
+        if self._finish(task) and self.dialog is not None:
+            self.dialog.panel.set_message(tr("Explanation cancelled."))
+
+    def _on_target_requested(self, target) -> None:
+        if self.last_context is not None:
+            self.explain(self.last_context, target)
+
+    # --- UI ----------------------------------------------------------------------------------------------
+    def ensure_dialog(self) -> PixelExplanationDialog:
+        if self.dialog is None:
+            parent = self.canvas.window() if self.canvas is not None else None
+            self.dialog = PixelExplanationDialog(parent)
+            self.dialog.panel.target_requested.connect(self._on_target_requested)
+        if not self.dialog.isVisible():
+            self.dialog.show()
+        return self.dialog
+
+    def _notify(self, text: str, level, push: bool = True) -> None:
+        self.last_message = text
+        if self.dialog is not None:
+            self.dialog.panel.set_message(text)
+        self.message.emit(text, int(level))
+        QgsMessageLog.logMessage(text, LOG_TAG, level)
+        if push and self.iface is not None:
+            try:
+                self.iface.messageBar().pushMessage(tr("Pixel explanation"), text, level, 6)
+            except Exception:  # noqa: BLE001 - a stub iface without a message bar
+                pass
+
+    def shutdown(self) -> None:
+        """Cancel a running explanation, close the window (the plugin's unload)."""
+        self._pending = None
+        if self.task is not None and not getattr(self.task, "_lcx_done", True):
+            try:
+                self.task.cancel()
+            except RuntimeError:
+                pass
+        if self.dialog is not None:
+            self.dialog.close()
+            self.dialog.deleteLater()
+            self.dialog = None
+
+
+def _default_iface():
+    try:
+        from qgis.utils import iface  # noqa: PLC0415
+    except Exception:  # noqa: BLE001
+        return None
+    return iface
+
+
+def _crs_label(crs) -> str:
+    if crs is None or not crs.isValid():
+        return "?"
+    return crs.authid() or crs.description() or "?"

@@ -1,0 +1,434 @@
+"""The dock's Train tab: train a classifier on a stack from field data, in the background.
+
+Inputs: the time-series raster layer(s), a field-data vector layer (polygons or points) with its class
+field (and an optional class-name field), the architecture (band attention SE / softmax, or TempCNN),
+epochs, seed, device and the output model file (.lcx). Train runs ``engine.jobs.run_train_job`` in a
+``tasks.TrainTask``; each epoch's report comes back to the GUI thread through the task's signal and is
+shown as a live line (loss, validation macro-F1, kappa). Cancel stops between batches and writes no
+model file. On success ``model_trained(path)`` is emitted and the user is offered to use the model in the
+Classify tab (``use_model_requested(path)``).
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from typing import Optional
+
+from qgis.core import (
+    Qgis,
+    QgsApplication,
+    QgsMapLayerProxyModel,
+    QgsProject,
+    QgsProviderRegistry,
+    QgsRasterLayer,
+    QgsVectorFileWriter,
+    QgsVectorLayer,
+    QgsWkbTypes,
+)
+from qgis.gui import QgsCheckableComboBox, QgsFieldComboBox, QgsFileWidget, QgsMapLayerComboBox
+from qgis.PyQt.QtCore import QCoreApplication, Qt, pyqtSignal
+from qgis.PyQt.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..engine.errors import LcxError
+
+ARCHITECTURES = (
+    # (key, arch, attention variant, label)
+    ("attention_se", "attention", "se", "Band attention (squeeze-and-excitation)"),
+    ("attention_softmax", "attention", "softmax", "Band attention (softmax over bands)"),
+    ("tempcnn", "tempcnn", "se", "TempCNN (Pelletier et al. 2019)"),
+)
+DEVICES = ("auto", "cpu", "cuda", "mps")
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate("TrainPanel", text)
+
+
+def layer_filter(kind: str):
+    """QgsMapLayerComboBox filter: Qgis.LayerFilter on QGIS >= 3.34 / 4, the proxy model's enum before."""
+    new = getattr(Qgis, "LayerFilter", None)
+    old = getattr(QgsMapLayerProxyModel, "Filter", QgsMapLayerProxyModel)
+    enum = new if new is not None else old
+    if kind == "raster":
+        return enum.RasterLayer
+    return enum.PolygonLayer | enum.PointLayer
+
+
+def raster_layer_path(layer) -> str:
+    """File path of a GDAL raster layer; LcxError when the layer is not a file GDAL can read."""
+    if not isinstance(layer, QgsRasterLayer) or not layer.isValid():
+        raise LcxError(tr("Choose a valid raster layer."))
+    source = layer.source()
+    if layer.providerType() == "gdal":
+        parts = QgsProviderRegistry.instance().decodeUri("gdal", source)
+        path = parts.get("path") or source
+        if os.path.exists(path):
+            return path
+    if os.path.exists(source):
+        return source
+    raise LcxError(tr("Layer '{name}' is not a raster file on disk ({source}): save it as a GeoTIFF first.").format(
+        name=layer.name(), source=source))
+
+
+def vector_layer_source(layer, temp_dir: Optional[str] = None) -> tuple[str, Optional[str]]:
+    """(path, layer name) of a vector layer as the engine (GDAL/OGR) reads it. Layers that are not a plain
+    OGR file (memory layers, databases, a subset filter) are written to a temporary GeoPackage first."""
+    if not isinstance(layer, QgsVectorLayer) or not layer.isValid():
+        raise LcxError(tr("Choose a valid field-data layer (polygons or points)."))
+    if QgsWkbTypes.geometryType(layer.wkbType()) not in (QgsWkbTypes.GeometryType.PolygonGeometry,
+                                                          QgsWkbTypes.GeometryType.PointGeometry):
+        raise LcxError(tr("Layer '{name}' holds neither polygons nor points: choose field data with polygons "
+                          "or points.").format(name=layer.name()))
+    if layer.providerType() == "ogr" and not layer.subsetString():
+        parts = QgsProviderRegistry.instance().decodeUri("ogr", layer.source())
+        path = parts.get("path") or ""
+        if path and os.path.exists(path):
+            return path, (parts.get("layerName") or None)
+    folder = temp_dir or tempfile.mkdtemp(prefix="lcx-fielddata-")
+    out = os.path.join(folder, "field_data.gpkg")
+    options = QgsVectorFileWriter.SaveVectorOptions()
+    options.driverName = "GPKG"
+    options.layerName = "field_data"
+    result = QgsVectorFileWriter.writeAsVectorFormatV2(layer, out, QgsProject.instance().transformContext(),
+                                                       options)
+    if result[0] != QgsVectorFileWriter.WriterError.NoError:
+        raise LcxError(tr("Layer '{name}' cannot be written to a temporary GeoPackage ({error}).").format(
+            name=layer.name(), error=result[1] if len(result) > 1 else result[0]))
+    return out, "field_data"
+
+
+def format_epoch(report) -> str:
+    """One line per epoch: "Epoch 3/60 · loss 0.512 (val 0.601) · val macro-F1 0.812 · κ 0.774 · best"."""
+    def num(name, digits=3):
+        value = getattr(report, name, None)
+        try:
+            return f"{float(value):.{digits}f}"
+        except (TypeError, ValueError):
+            return "–"
+
+    line = tr("Epoch {epoch}/{n}: loss {loss} (validation {val_loss}), validation macro-F1 {f1}, "
+              "κ {kappa}, OA {oa}").format(
+        epoch=getattr(report, "epoch", "?"), n=getattr(report, "n_epochs", "?"), loss=num("train_loss"),
+        val_loss=num("val_loss"), f1=num("val_macro_f1"), kappa=num("val_kappa"), oa=num("val_overall_accuracy"))
+    if getattr(report, "is_best", False):
+        line += " ★"
+    return line
+
+
+class TrainPanel(QWidget):
+    """Train tab. Signals: ``model_trained(path)`` after a model was saved; ``use_model_requested(path)``
+    when the user asks to use it in the Classify tab."""
+
+    model_trained = pyqtSignal(str)
+    use_model_requested = pyqtSignal(str)
+
+    def __init__(self, iface, parent=None):
+        super().__init__(parent)
+        self.setObjectName("TrainPanel")
+        self.iface = iface
+        self.task = None  # keep a reference: an unreferenced QgsTask never runs
+        self.last_model_path: Optional[str] = None
+        self.epoch_reports: list = []
+        self.last_error: Optional[str] = None
+        self._deps_ok = True
+
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+
+        self.stack_combo = QgsCheckableComboBox(self)
+        self.stack_combo.setObjectName("stackLayers")
+        self.stack_combo.setDefaultText(tr("Choose the time-series raster(s)"))
+        self.stack_combo.setToolTip(tr("One multi-band stack, or several single-date rasters of the same grid."))
+        form.addRow(tr("Time series"), self.stack_combo)
+
+        self.field_layer_combo = QgsMapLayerComboBox(self)
+        self.field_layer_combo.setObjectName("fieldLayer")
+        self.field_layer_combo.setFilters(layer_filter("vector"))
+        self.field_layer_combo.setAllowEmptyLayer(True)
+        form.addRow(tr("Field data"), self.field_layer_combo)
+
+        self.class_field_combo = QgsFieldComboBox(self)
+        self.class_field_combo.setObjectName("classField")
+        self.class_field_combo.setToolTip(tr("Field holding the class (numeric ids, or names)."))
+        form.addRow(tr("Class field"), self.class_field_combo)
+
+        self.name_field_combo = QgsFieldComboBox(self)
+        self.name_field_combo.setObjectName("nameField")
+        self.name_field_combo.setAllowEmptyFieldName(True)
+        self.name_field_combo.setToolTip(tr("Optional field with the class names beside numeric ids."))
+        form.addRow(tr("Class name field"), self.name_field_combo)
+
+        self.arch_combo = QComboBox(self)
+        self.arch_combo.setObjectName("architecture")
+        for key, _arch, _variant, label in ARCHITECTURES:
+            self.arch_combo.addItem(tr(label), key)
+        form.addRow(tr("Architecture"), self.arch_combo)
+
+        self.epochs_spin = QSpinBox(self)
+        self.epochs_spin.setObjectName("epochs")
+        self.epochs_spin.setRange(1, 1000)
+        self.epochs_spin.setValue(60)
+        form.addRow(tr("Epochs"), self.epochs_spin)
+
+        self.seed_spin = QSpinBox(self)
+        self.seed_spin.setObjectName("seed")
+        self.seed_spin.setRange(0, 2_000_000_000)
+        self.seed_spin.setValue(0)
+        form.addRow(tr("Seed"), self.seed_spin)
+
+        self.device_combo = QComboBox(self)
+        self.device_combo.setObjectName("device")
+        for device in DEVICES:
+            self.device_combo.addItem(tr("automatic (GPU when available)") if device == "auto" else device, device)
+        form.addRow(tr("Device"), self.device_combo)
+
+        self.output_widget = QgsFileWidget(self)
+        self.output_widget.setObjectName("outputModel")
+        self.output_widget.setStorageMode(QgsFileWidget.StorageMode.SaveFile)
+        self.output_widget.setFilter(tr("Land Cover XAI model (*.lcx)"))
+        form.addRow(tr("Save model as"), self.output_widget)
+        layout.addLayout(form)
+
+        buttons = QHBoxLayout()
+        self.train_button = QPushButton(tr("Train"), self)
+        self.train_button.setObjectName("trainButton")
+        self.train_button.clicked.connect(self.start_training)
+        self.cancel_button = QPushButton(tr("Cancel"), self)
+        self.cancel_button.setObjectName("cancelButton")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel)
+        buttons.addWidget(self.train_button, 1)
+        buttons.addWidget(self.cancel_button)
+        layout.addLayout(buttons)
+
+        self.progress_bar = QProgressBar(self)
+        self.progress_bar.setRange(0, 100)
+        self.progress_bar.setValue(0)
+        layout.addWidget(self.progress_bar)
+        self.epoch_label = QLabel(self)
+        self.epoch_label.setObjectName("epochLabel")
+        self.epoch_label.setWordWrap(True)
+        layout.addWidget(self.epoch_label)
+        self.log = QPlainTextEdit(self)
+        self.log.setObjectName("epochLog")
+        self.log.setReadOnly(True)
+        self.log.setMaximumBlockCount(2000)
+        self.log.setMinimumHeight(90)
+        layout.addWidget(self.log, 1)
+        self.status_label = QLabel(self)
+        self.status_label.setObjectName("statusLabel")
+        self.status_label.setWordWrap(True)
+        self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.status_label)
+        self.use_button = QPushButton(tr("Use this model in the Classify tab"), self)
+        self.use_button.setObjectName("useModelButton")
+        self.use_button.setVisible(False)
+        self.use_button.clicked.connect(self._on_use_clicked)
+        layout.addWidget(self.use_button)
+
+        self.field_layer_combo.layerChanged.connect(self._on_field_layer_changed)
+        self._on_field_layer_changed(self.field_layer_combo.currentLayer())
+        project = QgsProject.instance()
+        project.layersAdded.connect(self._on_project_layers_changed)
+        project.layersRemoved.connect(self._on_project_layers_changed)
+        self.refresh_stack_layers()
+
+    # --- inputs -------------------------------------------------------------------------------------------
+    def refresh_stack_layers(self) -> None:
+        checked = set(self.stack_combo.checkedItemsData())
+        self.stack_combo.clear()
+        for layer in QgsProject.instance().mapLayers().values():
+            if isinstance(layer, QgsRasterLayer):
+                self.stack_combo.addItemWithCheckState(
+                    layer.name(), Qt.CheckState.Checked if layer.id() in checked else Qt.CheckState.Unchecked,
+                    layer.id())
+
+    def _on_project_layers_changed(self, *_args) -> None:
+        try:
+            self.refresh_stack_layers()
+        except RuntimeError:  # the panel was deleted before the project signal arrived
+            pass
+
+    def set_stack_layers(self, layers) -> None:
+        """Check exactly ``layers`` (raster layers of the project) as the time series."""
+        self.refresh_stack_layers()
+        wanted = {layer.id() for layer in layers}
+        for i in range(self.stack_combo.count()):
+            state = Qt.CheckState.Checked if self.stack_combo.itemData(i) in wanted else Qt.CheckState.Unchecked
+            self.stack_combo.setItemCheckState(i, state)
+
+    def stack_layers(self) -> list:
+        project = QgsProject.instance()
+        return [project.mapLayer(i) for i in self.stack_combo.checkedItemsData() if project.mapLayer(i)]
+
+    def _on_field_layer_changed(self, layer) -> None:
+        self.class_field_combo.setLayer(layer)
+        self.name_field_combo.setLayer(layer)
+        if layer is not None:
+            self.name_field_combo.setField("")
+            names = [f.name() for f in layer.fields()]
+            for guess in ("LULC_ID", "class_id", "class", "classe", "code", "id"):
+                match = next((n for n in names if n.lower() == guess.lower()), None)
+                if match:
+                    self.class_field_combo.setField(match)
+                    break
+
+    def build_config(self):
+        from ..engine.training import TrainConfig  # noqa: PLC0415 - no torch at import
+
+        key = self.arch_combo.currentData()
+        _key, arch, variant, _label = next(a for a in ARCHITECTURES if a[0] == key)
+        return TrainConfig(arch=arch, attention=variant, epochs=int(self.epochs_spin.value()),
+                           seed=int(self.seed_spin.value()), device=str(self.device_combo.currentData()))
+
+    def build_job(self):
+        """The TrainJob for the current inputs; LcxError with a user message when something is missing."""
+        from ..engine.jobs import TrainJob  # noqa: PLC0415
+
+        layers = self.stack_layers()
+        if not layers:
+            raise LcxError(tr("Choose the time-series raster layer(s) to train on."))
+        stack_paths = [raster_layer_path(layer) for layer in layers]
+        field_layer = self.field_layer_combo.currentLayer()
+        if field_layer is None:
+            raise LcxError(tr("Choose the field-data layer (polygons or points with a class field)."))
+        class_field = self.class_field_combo.currentField()
+        if not class_field:
+            raise LcxError(tr("Choose the field that holds the class in layer '{name}'.").format(
+                name=field_layer.name()))
+        name_field = self.name_field_combo.currentField() or None
+        out = (self.output_widget.filePath() or "").strip()
+        if not out:
+            raise LcxError(tr("Choose where to save the model (a .lcx file)."))
+        if not out.lower().endswith(".lcx"):
+            out += ".lcx"
+        folder = os.path.dirname(os.path.abspath(out))
+        if not os.path.isdir(folder):
+            raise LcxError(tr("The folder {folder} does not exist: choose another place for the model.").format(
+                folder=folder))
+        path, layer_name = vector_layer_source(field_layer)
+        return TrainJob(stack_paths=stack_paths, labels_path=path, out_model=out, class_field=class_field,
+                        name_field=name_field, layer=layer_name, config=self.build_config())
+
+    # --- running ------------------------------------------------------------------------------------------
+    def is_running(self) -> bool:
+        return self.task is not None and getattr(self.task, "outcome", None) is None
+
+    def start_training(self):
+        """Start the training task; returns it (None when an input is missing: the message says which)."""
+        if self.is_running():
+            return self.task
+        self.last_error = None
+        try:
+            job = self.build_job()
+        except LcxError as exc:
+            self._show_error(str(exc))
+            return None
+        from .tasks import TrainTask  # noqa: PLC0415
+
+        self.epoch_reports = []
+        self.log.clear()
+        self.epoch_label.clear()
+        self.use_button.setVisible(False)
+        self.progress_bar.setValue(0)
+        self.progress_bar.setMaximum(100)
+        self.status_label.setText(tr("Training on {n} raster(s); the model will be saved to {path}.").format(
+            n=len(job.stack_paths), path=job.out_model))
+        task = TrainTask(job, iface=self.iface, title=tr("Training"))
+        task.epoch_reported.connect(self._on_epoch)
+        task.succeeded.connect(self._on_succeeded)
+        task.failed.connect(self._on_failed)
+        task.canceled_by_user.connect(self._on_cancelled)
+        self.task = task
+        self._set_running(True)
+        QgsApplication.taskManager().addTask(task)
+        return task
+
+    def cancel(self) -> None:
+        if self.is_running():
+            self.status_label.setText(tr("Cancelling after the current batch…"))
+            self.task.cancel()
+
+    def _set_running(self, running: bool) -> None:
+        self.train_button.setEnabled(not running and self._deps_ok)
+        self.cancel_button.setEnabled(running)
+
+    def _on_epoch(self, report) -> None:
+        if report is None:
+            return
+        self.epoch_reports.append(report)
+        line = format_epoch(report)
+        self.epoch_label.setText(line)
+        self.log.appendPlainText(line)
+        epoch, n = getattr(report, "epoch", None), getattr(report, "n_epochs", None)
+        if isinstance(epoch, int) and isinstance(n, int) and n > 0:
+            self.progress_bar.setValue(int(round(100 * epoch / n)))
+
+    def _on_succeeded(self, bundle) -> None:
+        self._set_running(False)
+        path = self.task.train_job.out_model
+        self.last_model_path = path
+        self.progress_bar.setValue(100)
+        test = (getattr(bundle, "report", None) or {}).get("test") or {}
+        text = tr("Model saved: {path}.").format(path=path)
+        if test:
+            text += " " + tr("Test blocks: OA {oa:.3f}, macro-F1 {f1:.3f}, κ {kappa:.3f}.").format(
+                oa=float(test.get("overall_accuracy") or 0), f1=float(test.get("macro_f1") or 0),
+                kappa=float(test.get("kappa") or 0))
+        self.status_label.setText(text)
+        self.use_button.setVisible(True)
+        if self.iface is not None:
+            try:
+                self.iface.messageBar().pushMessage(tr("Training"), text, Qgis.MessageLevel.Success, 6)
+            except Exception:  # noqa: BLE001 - stub iface
+                pass
+        self.model_trained.emit(path)
+
+    def _on_failed(self, message: str) -> None:
+        self._set_running(False)
+        self.last_error = message
+        self.status_label.setText(message)
+
+    def _on_cancelled(self) -> None:
+        self._set_running(False)
+        self.status_label.setText(tr("Training cancelled: no model was written."))
+
+    def _on_use_clicked(self) -> None:
+        if self.last_model_path:
+            self.use_model_requested.emit(self.last_model_path)
+
+    def _show_error(self, message: str) -> None:
+        self.last_error = message
+        self.status_label.setText(message)
+        if self.iface is not None:
+            try:
+                self.iface.messageBar().pushMessage(tr("Training"), message, Qgis.MessageLevel.Warning, 6)
+            except Exception:  # noqa: BLE001
+                pass
+
+    # --- dock hooks ---------------------------------------------------------------------------------------
+    def set_dependencies_ok(self, ok: bool) -> None:
+        self._deps_ok = bool(ok)
+        self._set_running(self.is_running())
+
+    def shutdown(self) -> None:
+        if self.is_running():
+            self.task.cancel()
+        project = QgsProject.instance()
+        for signal in (project.layersAdded, project.layersRemoved):
+            try:
+                signal.disconnect(self._on_project_layers_changed)
+            except (TypeError, RuntimeError):
+                pass
