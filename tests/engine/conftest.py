@@ -1,0 +1,67 @@
+"""Fixtures for the stack / labels / synthetic tests: small real GeoTIFFs written with GDAL."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional, Sequence
+
+import numpy as np
+import pytest
+from osgeo import gdal, osr
+
+import land_cover_xai_plugin
+
+SAMPLE = Path(land_cover_xai_plugin.__file__).resolve().parent / "sample_data"
+SAMPLE_STACK = SAMPLE / "s2_l1c_stack.tif"
+SAMPLE_BANDS = ["B01", "B02", "B03", "B04", "B05", "B06", "B07", "B08", "B8A", "B09", "B10", "B11", "B12"]
+SAMPLE_DATES = ["2015-07-11", "2015-07-31", "2015-08-20", "2015-08-30", "2015-09-09"]
+_NUMPY_TO_GDAL = {np.dtype(np.uint16): gdal.GDT_UInt16, np.dtype(np.float32): gdal.GDT_Float32,
+                  np.dtype(np.int16): gdal.GDT_Int16, np.dtype(np.uint8): gdal.GDT_Byte}
+
+
+def write_raster(path, data: np.ndarray, descriptions: Optional[Sequence[str]] = None,
+                 geotransform=(465000.0, 10.0, 0.0, 5080000.0, 0.0, -10.0), epsg: Optional[int] = 32633,
+                 nodata: Optional[float] = None, band_tags: Optional[Sequence[dict]] = None,
+                 dataset_tags: Optional[dict] = None, scale_offset: Optional[tuple] = None,
+                 tiled: bool = False) -> str:
+    """(bands, H, W) array -> GeoTIFF; returns the path as str."""
+    data = np.asarray(data)
+    if data.ndim == 2:
+        data = data[None]
+    options = ["TILED=YES", "BLOCKXSIZE=16", "BLOCKYSIZE=16"] if tiled else []
+    dataset = gdal.GetDriverByName("GTiff").Create(str(path), data.shape[2], data.shape[1], data.shape[0],
+                                                   _NUMPY_TO_GDAL[data.dtype], options)
+    dataset.SetGeoTransform(geotransform)
+    if epsg is not None:
+        srs = osr.SpatialReference()
+        srs.ImportFromEPSG(epsg)
+        dataset.SetProjection(srs.ExportToWkt())
+    if dataset_tags:
+        dataset.SetMetadata(dataset_tags)
+    for i in range(data.shape[0]):
+        band = dataset.GetRasterBand(i + 1)
+        band.WriteArray(data[i])
+        if descriptions is not None:
+            band.SetDescription(descriptions[i])
+        if nodata is not None:
+            band.SetNoDataValue(nodata)
+        if band_tags is not None:
+            band.SetMetadata(band_tags[i])
+        if scale_offset is not None:
+            band.SetScale(scale_offset[0])
+            band.SetOffset(scale_offset[1])
+    dataset.FlushCache()
+    dataset = None
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def sample_dn() -> np.ndarray:
+    """The sample's raw DN as (T, B, H, W) uint16, read straight with GDAL."""
+    dataset = gdal.Open(str(SAMPLE_STACK))
+    return dataset.ReadAsArray().reshape(5, 13, dataset.RasterYSize, dataset.RasterXSize)
+
+
+@pytest.fixture(scope="session")
+def sample_crop(sample_dn) -> np.ndarray:
+    """A 24 x 16 crop (T, B, 16, 24) of the sample, small enough to rewrite in many layouts."""
+    return np.ascontiguousarray(sample_dn[:, :, 10:26, 30:54])
