@@ -18,7 +18,7 @@ _NUMPY_TO_GDAL = {np.dtype(np.uint16): gdal.GDT_UInt16, np.dtype(np.float32): gd
                   np.dtype(np.int16): gdal.GDT_Int16, np.dtype(np.uint8): gdal.GDT_Byte}
 
 
-def write_raster(path, data: np.ndarray, descriptions: Optional[Sequence[str]] = None,
+def _write_raster(path, data: np.ndarray, descriptions: Optional[Sequence[str]] = None,
                  geotransform=(465000.0, 10.0, 0.0, 5080000.0, 0.0, -10.0), epsg: Optional[int] = 32633,
                  nodata: Optional[float] = None, band_tags: Optional[Sequence[dict]] = None,
                  dataset_tags: Optional[dict] = None, scale_offset: Optional[tuple] = None,
@@ -52,6 +52,12 @@ def write_raster(path, data: np.ndarray, descriptions: Optional[Sequence[str]] =
     dataset.FlushCache()
     dataset = None
     return str(path)
+
+
+@pytest.fixture(scope="session")
+def write_raster():
+    """The GeoTIFF writer above, as a fixture (test modules here are not a package)."""
+    return _write_raster
 
 
 @pytest.fixture(scope="session")
