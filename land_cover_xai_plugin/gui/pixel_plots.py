@@ -203,9 +203,16 @@ def bright_dates(data: PixelPanelData) -> np.ndarray:
 # --- drawing ---------------------------------------------------------------------------------------------
 
 def _band_colours(n: int):
-    from matplotlib import cm  # noqa: PLC0415
+    import matplotlib  # noqa: PLC0415
 
-    cmap = cm.get_cmap("tab20" if n > 10 else "tab10")
+    name = "tab20" if n > 10 else "tab10"
+    registry = getattr(matplotlib, "colormaps", None)
+    if registry is not None:
+        cmap = registry[name]
+    else:  # matplotlib < 3.5
+        from matplotlib import cm  # noqa: PLC0415
+
+        cmap = cm.get_cmap(name)
     return [cmap(i % cmap.N) for i in range(n)]
 
 

@@ -21,7 +21,7 @@ from qgis.core import (
     QgsProject,
 )
 from qgis.gui import QgsMapToolEmitPoint
-from qgis.PyQt.QtCore import QCoreApplication, pyqtSignal
+from qgis.PyQt.QtCore import QCoreApplication, Qt, pyqtSignal
 
 from ..engine.errors import LcxError
 from .pixel_plots import PixelContext, PixelExplanationDialog, panel_data_from
@@ -92,6 +92,15 @@ class PixelExplainTool(QgsMapToolEmitPoint):
         self.canvasClicked.connect(self._on_canvas_clicked)
 
     # --- events ------------------------------------------------------------------------------------------
+    def canvasPressEvent(self, _event) -> None:  # noqa: N802 - QGIS API; the click completes on release
+        pass
+
+    def canvasReleaseEvent(self, event) -> None:  # noqa: N802 - QGIS API
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        point = event.mapPoint() if hasattr(event, "mapPoint") else self.toMapCoordinates(event.pos())
+        self.canvasClicked.emit(QgsPointXY(point), event.button())
+
     def _on_canvas_clicked(self, point, _button) -> None:
         self.explain_map_point(QgsPointXY(point))
 

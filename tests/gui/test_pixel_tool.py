@@ -1,0 +1,174 @@
+"""Pixel-explanation map tool in the real QGIS: a click at a known pixel of the tiny sample stack (map in
+another CRS) yields that pixel's explanation, equal to engine explain_pixel called directly; the class
+selector recomputes for another class; a click outside the raster gives a message and no task."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("captum")
+
+from pytest_qgis.utils import wait_until  # noqa: E402
+from qgis.core import (  # noqa: E402
+    QgsCoordinateReferenceSystem,
+    QgsCoordinateTransform,
+    QgsPointXY,
+    QgsProject,
+    QgsRasterLayer,
+    QgsRectangle,
+)
+from qgis.gui import QgsMapCanvas, QgsMapMouseEvent  # noqa: E402
+from qgis.PyQt.QtCore import QEvent, QPoint, Qt  # noqa: E402
+
+from land_cover_xai_plugin.engine.errors import LcxError  # noqa: E402
+from land_cover_xai_plugin.gui.pixel_plots import figure_png  # noqa: E402
+from land_cover_xai_plugin.gui.pixel_tool import PixelExplainTool  # noqa: E402
+
+SHAP_SAMPLES = 6
+ROW, COL = 5, 3
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory, sample_dir):
+    """An attention model with random weights on the tiny stack's bands / dates (no training needed)."""
+    from land_cover_xai_plugin.engine.model_file import bundle_from_module, classes_from_names, save_model
+    from land_cover_xai_plugin.engine.models import ModelSpec, build_model
+    from land_cover_xai_plugin.engine.stack import open_stack
+
+    stack = open_stack([str(sample_dir / "tiny" / "s2_l1c_tiny.tif")])
+    x = stack.read_all()  # (T, B, H, W)
+    mean = np.nanmean(x, axis=(0, 2, 3)).astype(float).tolist()
+    std = (np.nanstd(x, axis=(0, 2, 3)) + 1e-3).astype(float).tolist()
+    spec = ModelSpec(arch="attention", n_bands=stack.n_bands, n_dates=stack.n_dates, n_classes=4,
+                     norm_mean=mean, norm_std=std, band_width=4, fusion_width=16)
+    torch.manual_seed(0)
+    model = build_model(spec).eval()
+    names = {2: "forest", 3: "grassland", 4: "shrubland", 8: "artificial surface"}
+    bundle = bundle_from_module(model, spec, stack.bands, [d.isoformat() for d in stack.dates],
+                                classes_from_names(names), scaling=stack.scaling)
+    path = tmp_path_factory.mktemp("model") / "tiny_attention.lcx"
+    save_model(str(path), bundle)
+    stack.close()
+    return str(path)
+
+
+@pytest.fixture()
+def canvas(qgis_app, sample_dir):
+    """A canvas in Web Mercator (not the stack's UTM) showing the tiny stack."""
+    layer = QgsRasterLayer(str(sample_dir / "tiny" / "s2_l1c_tiny.tif"), "tiny", "gdal")
+    QgsProject.instance().addMapLayer(layer)
+    canvas = QgsMapCanvas()
+    canvas.resize(640, 640)
+    canvas.setDestinationCrs(QgsCoordinateReferenceSystem("EPSG:3857"))
+    transform = QgsCoordinateTransform(layer.crs(), canvas.mapSettings().destinationCrs(), QgsProject.instance())
+    canvas.setLayers([layer])
+    canvas.setExtent(transform.transformBoundingBox(layer.extent()))
+    canvas.show()
+    yield canvas
+    canvas.hide()
+    canvas.deleteLater()
+    QgsProject.instance().removeMapLayer(layer.id())
+
+
+def pixel_centre_on_map(canvas, sample_dir, row, col) -> QgsPointXY:
+    from land_cover_xai_plugin.engine.stack import open_stack
+
+    stack = open_stack([str(sample_dir / "tiny" / "s2_l1c_tiny.tif")])
+    x0, a, _, y0, _, e = stack.grid.geotransform
+    stack.close()
+    to_map = QgsCoordinateTransform(QgsCoordinateReferenceSystem("EPSG:32633"),
+                                    canvas.mapSettings().destinationCrs(), QgsProject.instance())
+    return to_map.transform(QgsPointXY(x0 + (col + 0.5) * a, y0 + (row + 0.5) * e))
+
+
+def click(tool, canvas, map_point: QgsPointXY) -> None:
+    pixel = canvas.getCoordinateTransform().transform(map_point)
+    event = QgsMapMouseEvent(canvas, QEvent.Type.MouseButtonRelease, QPoint(round(pixel.x()), round(pixel.y())),
+                             Qt.MouseButton.LeftButton)
+    tool.canvasReleaseEvent(event)
+
+
+def test_click_explains_that_pixel(canvas, tiny_model, sample_dir):
+    from land_cover_xai_plugin.engine.explain.pixel import explain_pixel
+    from land_cover_xai_plugin.engine.model_file import load_model
+    from land_cover_xai_plugin.engine.stack import open_stack
+
+    stack_path = str(sample_dir / "tiny" / "s2_l1c_tiny.tif")
+    tool = PixelExplainTool(canvas, lambda: ([stack_path], tiny_model), shap_samples=SHAP_SAMPLES)
+    canvas.setMapTool(tool)
+    click(tool, canvas, pixel_centre_on_map(canvas, sample_dir, ROW, COL))
+    assert tool.task is not None, tool.last_message
+    ctx = tool.last_context
+    assert (ctx.row, ctx.col) == (ROW, COL)
+    assert ctx.map_crs == "EPSG:3857" and ctx.stack_crs == "EPSG:32633"
+    assert wait_until(lambda: tool.last_data is not None or tool.last_message, timeout_milliseconds=45_000)
+    data = tool.last_data
+    assert data is not None, tool.last_message
+    panel = tool.dialog.panel
+    assert panel.data is data
+
+    bundle = load_model(tiny_model)
+    stack = open_stack([stack_path])
+    expected = explain_pixel(bundle, stack, ROW, COL, shap_samples=SHAP_SAMPLES)
+    raw = stack.read_window(COL, ROW, 1, 1)[:, :, 0, 0].T  # (B, T)
+    stack.close()
+
+    assert data.probabilities.shape == (4,) and abs(float(data.probabilities.sum()) - 1.0) < 1e-5
+    np.testing.assert_allclose(data.probabilities, expected.probabilities, rtol=1e-5, atol=1e-6)
+    assert data.predicted_id == expected.predicted_id == data.target_id
+    np.testing.assert_allclose(data.series, raw, rtol=1e-6)
+    np.testing.assert_allclose(data.filled, raw, rtol=1e-6)  # the tiny stack has no gap
+    assert data.gradcam.shape == (len(data.dates),) == (3,)
+    np.testing.assert_allclose(data.gradcam, expected.gradcam, rtol=1e-4, atol=1e-6)
+    assert data.attention.shape == (13,)
+    np.testing.assert_allclose(data.shap_bands, expected.shap_by_band, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(data.shap_dates, expected.shap_by_date, rtol=1e-4, atol=1e-6)
+    # location shown to the user: map point, stack point, row / col
+    text = panel.location_label.text()
+    assert "EPSG:3857" in text and "EPSG:32633" in text and f"row {ROW}" in text and f"column {COL}" in text
+
+    # the class selector: explain another class
+    other = next(c for c in data.class_ids if c != data.predicted_id)
+    tool.last_data = None
+    panel.class_combo.setCurrentIndex(panel.class_combo.findData(other))
+    assert wait_until(lambda: tool.last_data is not None or tool.last_message, timeout_milliseconds=45_000)
+    assert tool.last_data.target_id == other and tool.last_data.predicted_id == data.predicted_id
+    assert panel.current_target() == other
+    tool.shutdown()
+
+
+def test_click_outside_the_raster_says_so(canvas, tiny_model, sample_dir):
+    stack_path = str(sample_dir / "tiny" / "s2_l1c_tiny.tif")
+    tool = PixelExplainTool(canvas, lambda: ([stack_path], tiny_model), shap_samples=SHAP_SAMPLES)
+    outside = pixel_centre_on_map(canvas, sample_dir, -40, 100)
+    assert tool.explain_map_point(outside) is None
+    assert tool.task is None
+    assert "outside" in tool.last_message and "Click inside" in tool.last_message
+    tool.shutdown()
+
+
+def test_missing_context_gives_the_providers_message(canvas, sample_dir):
+    def provider():
+        raise LcxError("Choose a model in the Classify tab first.")
+
+    tool = PixelExplainTool(canvas, provider)
+    messages = []
+    tool.message.connect(lambda text, _level: messages.append(text))
+    click(tool, canvas, pixel_centre_on_map(canvas, sample_dir, 1, 1))
+    assert tool.task is None and messages == ["Choose a model in the Classify tab first."]
+    tool.shutdown()
+
+
+def test_png_fallback_renders(tiny_model, sample_dir, qgis_app):
+    from land_cover_xai_plugin.engine.explain.pixel import explain_pixel
+    from land_cover_xai_plugin.engine.model_file import load_model
+    from land_cover_xai_plugin.engine.stack import open_stack
+    from land_cover_xai_plugin.gui.pixel_plots import panel_data_from
+
+    bundle = load_model(tiny_model)
+    stack = open_stack([str(sample_dir / "tiny" / "s2_l1c_tiny.tif")])
+    data = panel_data_from(explain_pixel(bundle, stack, 0, 0, shap_samples=2, ig_steps=4), bundle)
+    stack.close()
+    data.series[:, 1] = np.nan  # a missing date is drawn, not an error
+    assert figure_png(data, 6, 5, 50)[:8] == b"\x89PNG\r\n\x1a\n"
