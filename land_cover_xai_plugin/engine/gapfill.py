@@ -46,7 +46,8 @@ def _fill_chunk(x: np.ndarray, time: np.ndarray, min_valid_dates: int) -> tuple[
     with 0/1 floats (exact when the weight is 0 or 1), and the per-date loops only carry state."""
     n, b, t_count = x.shape
     m = n * b
-    series = np.ascontiguousarray(x.reshape(m, t_count).T, dtype=np.float32)  # (T, M): dates are rows
+    # (T, M): dates are rows. Always a copy: it is modified in place below and must not alias the input.
+    series = np.array(x.reshape(m, t_count).T, dtype=np.float32, order="C")
     observed = np.isfinite(series)
     valid = observed.reshape(t_count, n, b).all(axis=2).sum(axis=0) >= max(int(min_valid_dates), 0)
     if observed.all():
