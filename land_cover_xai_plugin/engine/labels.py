@@ -178,10 +178,12 @@ def rasterize_field_data(vector_path: str, grid: Grid, class_field: str, layer: 
             minx, maxx, miny, maxy = vector_extent
             where = f"covers x {minx:.6g}..{maxx:.6g}, y {miny:.6g}..{maxy:.6g}"
         xmin, ymin, xmax, ymax = grid.extent
+        vector_crs = layer_srs.GetName() if layer_srs is not None else "none (assumed to be the raster's)"
         raise LabelsError(
             f"The field data does not overlap the raster: {vector_path} (layer '{source_layer.GetName()}', "
             f"field '{class_field}') {where} in {grid.crs_name}, the raster covers x {xmin:.6g}..{xmax:.6g}, "
-            f"y {ymin:.6g}..{ymax:.6g}. Check that both have the right CRS and cover the same area."
+            f"y {ymin:.6g}..{ymax:.6g}. The field data's own CRS is {vector_crs}. Check that both files declare "
+            "the right CRS and cover the same area."
         )
     present = set(np.unique(labels).tolist()) - {0}
     return LabelRaster(labels, {i: n for i, n in sorted(class_names.items()) if i in present})
