@@ -10,7 +10,7 @@ from qgis.core import (
     QgsProcessingParameterRasterLayer,
 )
 
-from .base import DEVICES, MODEL_EXTENSION, LcxAlgorithm, StyleLoader, raster_file, run_inference_into
+from .base import DEVICES, LcxAlgorithm, StyleLoader, raster_file, run_inference_into
 
 
 class ClassifyAlgorithm(LcxAlgorithm):
@@ -57,7 +57,7 @@ class ClassifyAlgorithm(LcxAlgorithm):
         self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, self.tr("Sentinel-2 time series")))
         self.addParameter(QgsProcessingParameterFile(
             self.MODEL, self.tr("Model file"), behavior=QgsProcessingParameterFile.File,
-            extension=MODEL_EXTENSION))
+            fileFilter=self.tr("Land Cover XAI model (*.lcx)") + ";;" + self.tr("All files (*.*)")))
         self.addParameter(QgsProcessingParameterEnum(self.DEVICE, self.tr("Device"), options=list(DEVICES),
                                                      defaultValue=0))
         batch = QgsProcessingParameterNumber(self.BATCH_SIZE, self.tr("Batch size (pixels; 0 = measured)"),

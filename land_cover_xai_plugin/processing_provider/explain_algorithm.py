@@ -12,7 +12,7 @@ from qgis.core import (
 )
 
 from ..engine.errors import LcxError
-from .base import DEVICES, MODEL_EXTENSION, LcxAlgorithm, StyleLoader, raster_file, run_inference_into
+from .base import DEVICES, LcxAlgorithm, StyleLoader, raster_file, run_inference_into
 
 # METHOD enum index -> engine method, and the engine outputs that go to OUTPUT / OUTPUT_DATES
 METHODS = ("gradcam", "attention", "shap", "ig")
@@ -89,7 +89,7 @@ class ExplainAlgorithm(LcxAlgorithm):
         self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, self.tr("Sentinel-2 time series")))
         self.addParameter(QgsProcessingParameterFile(
             self.MODEL, self.tr("Model file"), behavior=QgsProcessingParameterFile.File,
-            extension=MODEL_EXTENSION))
+            fileFilter=self.tr("Land Cover XAI model (*.lcx)") + ";;" + self.tr("All files (*.*)")))
         self.addParameter(QgsProcessingParameterEnum(
             self.METHOD, self.tr("Method"),
             options=[self.tr("Grad-CAM (evidence per date)"), self.tr("Band attention (attention models)"),

@@ -89,6 +89,7 @@ def trained(processing_ready, tiny_stack, field_polygons, tmp_path_factory):
         "INPUT": tiny_stack,
         "FIELD_DATA": field_polygons,
         "CLASS_FIELD": "LULC_ID",
+        "NAME_FIELD": "LULC_NAME",
         "ARCHITECTURE": 2,  # TempCNN: fastest to train
         "EPOCHS": TRAIN_EPOCHS,
         "SEED": 3,
@@ -96,6 +97,11 @@ def trained(processing_ready, tiny_stack, field_polygons, tmp_path_factory):
         "OUTPUT_MODEL": str(out),
     }, feedback=feedback)
     return results, feedback, Path(results["OUTPUT_MODEL"])
+
+
+@pytest.fixture(scope="session")
+def train_epochs() -> int:
+    return TRAIN_EPOCHS
 
 
 @pytest.fixture(scope="session")
