@@ -146,8 +146,8 @@ def class_bank(params: SyntheticParams) -> np.ndarray:
 def _region_tables(params: SyntheticParams) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Class index per coarse cell, bank member per cell, and (T, cells) cloud flags."""
     rng = np.random.default_rng([params.seed, 2])
-    cells_y = params.height // params.region_size + 2
-    cells_x = params.width // params.region_size + 2
+    cells_y = params.height // params.region_size + 3  # +1 margin each side for the wavy borders, +1 rounding
+    cells_x = params.width // params.region_size + 3
     weights = np.array(_CLASS_WEIGHTS, float)
     cell_class = rng.choice(len(CLASS_IDS), size=(cells_y, cells_x), p=weights / weights.sum())
     if params.planted is not None:
