@@ -1,41 +1,114 @@
-"""The plugin's dock panel (foundation version: dependency status and diagnostics)."""
+"""The plugin's dock: dependency banner, "Explain a pixel", and the Classify / Train / Validate tabs.
+
+The Train and Validate tabs and the pixel map tool live in their own modules; they are imported
+guarded, so the dock still opens (with the Classify tab) when one of them is missing or broken.
+"""
 from __future__ import annotations
 
+import traceback
+
+from qgis.core import Qgis, QgsMessageLog
 from qgis.gui import QgsDockWidget
-from qgis.PyQt.QtCore import QCoreApplication
-from qgis.PyQt.QtWidgets import QApplication, QLabel, QPushButton, QVBoxLayout, QWidget
+from qgis.PyQt.QtCore import QCoreApplication, Qt
+from qgis.PyQt.QtWidgets import (
+    QApplication,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ..engine import dependencies
+from .classify_panel import ClassifyPanel
+
+LOG_TAG = "Land Cover XAI"
+BANNER_STYLE = "QLabel { background: #fff4ce; border: 1px solid #e0b252; padding: 6px; color: #4a3b00; }"
 
 
 def tr(text: str) -> str:
     return QCoreApplication.translate("LandCoverXaiDock", text)
 
 
+def _scrolled(widget: QWidget, parent: QWidget) -> QScrollArea:
+    area = QScrollArea(parent)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setWidget(widget)
+    return area
+
+
 class LandCoverXaiDock(QgsDockWidget):
     def __init__(self, iface, parent=None):
         super().__init__(tr("Land Cover XAI"), parent)
         self.iface = iface
+        self.pixel_tool = None
+        self.train_panel = None
+        self.validate_panel = None
         body = QWidget(self)
         layout = QVBoxLayout(body)
+        layout.setContentsMargins(4, 4, 4, 4)
+
         self.dependency_label = QLabel(body)
         self.dependency_label.setObjectName("dependencyLabel")
         self.dependency_label.setWordWrap(True)
-        self.dependency_label.setTextInteractionFlags(self.dependency_label.textInteractionFlags() | 1)
+        self.dependency_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.dependency_label)
+
+        row = QHBoxLayout()
+        self.explain_button = QPushButton(tr("Explain a pixel"), body)
+        self.explain_button.setObjectName("explainPixelButton")
+        self.explain_button.setCheckable(True)
+        self.explain_button.setToolTip(tr("Click a pixel on the map: its class probabilities, Grad-CAM over "
+                                          "dates and SHAP by band and date"))
+        self.explain_button.toggled.connect(self._on_explain_toggled)
         self.diagnostics_button = QPushButton(tr("Copy diagnostics"), body)
+        self.diagnostics_button.setToolTip(tr("Copy versions of Python, torch, captum, GDAL to the clipboard, "
+                                              "for a bug report"))
         self.diagnostics_button.clicked.connect(self.copy_diagnostics)
-        layout.addWidget(self.diagnostics_button)
-        layout.addStretch(1)
+        row.addWidget(self.explain_button, 1)
+        row.addWidget(self.diagnostics_button)
+        layout.addLayout(row)
+
+        self.tabs = QTabWidget(body)
+        self.classify_panel = ClassifyPanel(iface, self.tabs)
+        self.tabs.addTab(_scrolled(self.classify_panel, self.tabs), tr("Classify"))
+        self.train_panel = self._optional_tab("train_panel", "TrainPanel", tr("Train"))
+        self.validate_panel = self._optional_tab("validate_panel", "ValidatePanel", tr("Validate"))
+        layout.addWidget(self.tabs, 1)
         self.setWidget(body)
         self.refresh_dependencies()
 
+    def _optional_tab(self, module: str, cls: str, title: str):
+        """Add a tab from gui/<module>.py if it imports and builds; log why not otherwise."""
+        try:
+            mod = __import__(f"{__package__}.{module}", fromlist=[cls])
+            panel = getattr(mod, cls)(self.iface, self.tabs)
+        except Exception:  # noqa: BLE001 - a missing / broken tab must not take the dock down
+            QgsMessageLog.logMessage(f"{title} tab unavailable:\n{traceback.format_exc()}", LOG_TAG,
+                                     Qgis.MessageLevel.Warning)
+            return None
+        self.tabs.addTab(_scrolled(panel, self.tabs), title)
+        return panel
+
+    # ------------------------------------------------------------------ dependencies
     def refresh_dependencies(self) -> list[str]:
         missing = dependencies.missing_packages()
         if missing:
             self.dependency_label.setText(dependencies.missing_message(missing))
+            self.dependency_label.setStyleSheet(BANNER_STYLE)
         else:
             self.dependency_label.setText(tr("torch and captum found: ready."))
+            self.dependency_label.setStyleSheet("")
+        self.classify_panel.set_dependencies_ok(not missing)
+        self.explain_button.setEnabled(not missing)
+        for panel in (self.train_panel, self.validate_panel):
+            setter = getattr(panel, "set_dependencies_ok", None)
+            if setter is not None:
+                setter(not missing)
         return missing
 
     def copy_diagnostics(self) -> str:
@@ -43,5 +116,54 @@ class LandCoverXaiDock(QgsDockWidget):
         QApplication.clipboard().setText(text)
         return text
 
+    # ------------------------------------------------------------------ pixel tool
+    def _make_pixel_tool(self):
+        from .pixel_tool import PixelExplainTool
+
+        canvas = self.iface.mapCanvas()
+        try:
+            return PixelExplainTool(canvas, self.classify_panel.pixel_context, iface=self.iface)
+        except TypeError:
+            return PixelExplainTool(canvas, self.classify_panel.pixel_context)
+
+    def _on_explain_toggled(self, checked: bool) -> None:
+        canvas = self.iface.mapCanvas()
+        if not checked:
+            if self.pixel_tool is not None and canvas.mapTool() is self.pixel_tool:
+                canvas.unsetMapTool(self.pixel_tool)
+            return
+        if self.pixel_tool is None:
+            try:
+                self.pixel_tool = self._make_pixel_tool()
+            except Exception as exc:  # noqa: BLE001 - the tool is another module: say so, keep the dock
+                QgsMessageLog.logMessage(traceback.format_exc(), LOG_TAG, Qgis.MessageLevel.Warning)
+                self.iface.messageBar().pushMessage(
+                    tr("Land Cover XAI"), tr("The pixel explanation tool is not available ({0}).").format(exc),
+                    Qgis.MessageLevel.Warning, 6)
+                self.explain_button.setChecked(False)
+                return
+            self.pixel_tool.deactivated.connect(lambda: self.explain_button.setChecked(False))
+        canvas.setMapTool(self.pixel_tool)
+
+    def activate_pixel_tool(self):
+        self.explain_button.setChecked(True)
+        return self.pixel_tool
+
     def shutdown(self) -> None:
         """Called by the plugin's unload(): cancel running work, drop map tools."""
+        self.classify_panel.shutdown()
+        for panel in (self.train_panel, self.validate_panel):
+            stop = getattr(panel, "shutdown", None)
+            if stop is not None:
+                try:
+                    stop()
+                except Exception:  # noqa: BLE001
+                    QgsMessageLog.logMessage(traceback.format_exc(), LOG_TAG, Qgis.MessageLevel.Warning)
+        if self.pixel_tool is not None:
+            try:
+                canvas = self.iface.mapCanvas()
+                if canvas.mapTool() is self.pixel_tool:
+                    canvas.unsetMapTool(self.pixel_tool)
+            except Exception:  # noqa: BLE001
+                pass
+            self.pixel_tool = None

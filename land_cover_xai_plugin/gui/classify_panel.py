@@ -1,0 +1,707 @@
+"""The dock's "Classify" tab: time series + model -> styled class map and explanation layers.
+
+What the user sees, top to bottom: the time series (one multi-band raster layer, or several single-date
+raster layers in a checkable list ordered by date), its detected dates and bands (correctable: the
+correction is handed to the engine as a StackLayout), the model (bundled sample or a .lcx file) with its
+classes, bands and dates, the stack / model check (Run stays disabled while they do not fit, with the
+reason), device, outputs, output folder, Run / Cancel and progress.
+
+The run itself is an InferenceTask (gui/tasks.py) in QGIS's task manager; layers are added by
+gui/layers.py only when the task succeeded.
+"""
+from __future__ import annotations
+
+import datetime
+import os
+import re
+import tempfile
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Optional
+
+from qgis.core import Qgis, QgsApplication, QgsMapLayerProxyModel, QgsProject, QgsRasterLayer
+from qgis.gui import QgsFileWidget, QgsMapLayerComboBox
+from qgis.PyQt.QtCore import QCoreApplication, Qt, pyqtSignal
+from qgis.PyQt.QtGui import QColor, QIcon, QPixmap
+from qgis.PyQt.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QPushButton,
+    QRadioButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..engine.errors import LcxError
+from . import layers as layer_tools
+from . import settings
+
+PLUGIN_DIR = Path(__file__).resolve().parent.parent
+SAMPLE_DIR = PLUGIN_DIR / "sample_data"
+BUNDLED_MODEL = SAMPLE_DIR / "sample_model.lcx"
+SAMPLE_STACK = SAMPLE_DIR / "s2_l1c_stack.tif"
+OPTIONAL_OUTPUTS = ("probabilities", "gradcam", "attention", "shap", "ig")
+ROLE = Qt.ItemDataRole.UserRole
+OK_STYLE = "color: #1a7f37;"
+ERROR_STYLE = "color: #b3261e;"
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate("ClassifyPanel", text)
+
+
+def _raster_filter():
+    """Raster-layer filter of QgsMapLayerComboBox: Qgis.LayerFilter on QGIS >= 3.34 / 4, the proxy model's
+    own enum before."""
+    layer_filter = getattr(Qgis, "LayerFilter", None)
+    if layer_filter is not None:
+        return layer_filter.RasterLayer
+    return QgsMapLayerProxyModel.Filter.RasterLayer
+
+
+def default_output_folder() -> str:
+    """The project's home folder when the project is saved, else a folder under the system temp dir."""
+    home = QgsProject.instance().homePath()
+    if home and os.path.isdir(home) and os.access(home, os.W_OK):
+        return os.path.join(home, "land_cover_xai_outputs")
+    return os.path.join(tempfile.gettempdir(), "land_cover_xai")
+
+
+def _swatch(color: str) -> QIcon:
+    pixmap = QPixmap(14, 14)
+    pixmap.fill(QColor(color))
+    return QIcon(pixmap)
+
+
+def _split_list(text: str) -> list[str]:
+    return [part for part in re.split(r"[,;\s]+", text.strip()) if part]
+
+
+class ClassifyPanel(QWidget):
+    """Classify tab. ``run_finished(outcome)`` is emitted with "success", "cancelled" or "error"."""
+
+    run_finished = pyqtSignal(str)
+
+    def __init__(self, iface, parent=None):
+        super().__init__(parent)
+        self.setObjectName("ClassifyPanel")
+        self.iface = iface
+        self.bundle = None
+        self.model_error: Optional[str] = None
+        self.stack_info: Optional[dict] = None
+        self.stack_error: Optional[str] = None
+        self.fit_error: Optional[str] = None
+        self.dependencies_ok = True
+        self.task = None
+        self.last_result = None
+        self.last_group = None
+        self.last_layers: dict = {}
+        self.last_out_dir: Optional[str] = None
+        self._run_bundle = None
+        self._run_stack_name = ""
+        self._date_cache: dict[str, Optional[datetime.date]] = {}
+        self._devices_loaded = False
+        self._restoring = False
+        self._build()
+        self._restore_settings()
+        self._connect()
+        self.refresh_layers()
+        self.refresh_model()
+
+    # ------------------------------------------------------------------ building
+    def _build(self) -> None:
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(4, 4, 4, 4)
+
+        # --- time series
+        stack_box = QGroupBox(tr("Time series"), self)
+        stack_layout = QVBoxLayout(stack_box)
+        self.single_radio = QRadioButton(tr("One multi-band raster layer"), stack_box)
+        self.multi_radio = QRadioButton(tr("One raster layer per date"), stack_box)
+        self.single_radio.setChecked(True)
+        self.layer_combo = QgsMapLayerComboBox(stack_box)
+        self.layer_combo.setFilters(_raster_filter())
+        self.layer_combo.setAllowEmptyLayer(True)
+        self.layer_combo.setToolTip(tr("A raster whose bands are dates x bands, e.g. described as "
+                                       "'T1_2015-07-11_B04' or '20150711_B04'"))
+        self.date_list = QListWidget(stack_box)
+        self.date_list.setToolTip(tr("Tick the single-date rasters of the series; they are ordered by date"))
+        self.date_list.setMaximumHeight(110)
+        self.sample_button = QPushButton(tr("Add the bundled Sentinel-2 sample to the map"), stack_box)
+        self.sample_button.setEnabled(SAMPLE_STACK.exists())
+        self.stack_label = QLabel(stack_box)
+        self.stack_label.setWordWrap(True)
+        self.stack_table = QTableWidget(0, 2, stack_box)
+        self.stack_table.setHorizontalHeaderLabels([tr("Date"), tr("Bands")])
+        self.stack_table.verticalHeader().setVisible(False)
+        self.stack_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.stack_table.horizontalHeader().setStretchLastSection(True)
+        self.stack_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.stack_table.setMaximumHeight(130)
+        self.override_check = QCheckBox(tr("Correct the detected dates / bands"), stack_box)
+        self.override_widget = QWidget(stack_box)
+        override_form = QFormLayout(self.override_widget)
+        override_form.setContentsMargins(0, 0, 0, 0)
+        self.dates_edit = QLineEdit(self.override_widget)
+        self.dates_edit.setPlaceholderText("2015-07-11, 2015-07-31, ...")
+        self.bands_edit = QLineEdit(self.override_widget)
+        self.bands_edit.setPlaceholderText("B02, B03, B04, B08, ...")
+        self.order_combo = QComboBox(self.override_widget)
+        self.order_combo.addItem(tr("date by date (date-major)"), "date-major")
+        self.order_combo.addItem(tr("band by band (band-major)"), "band-major")
+        override_form.addRow(tr("Dates"), self.dates_edit)
+        override_form.addRow(tr("Bands"), self.bands_edit)
+        override_form.addRow(tr("Band order"), self.order_combo)
+        hint = QLabel(tr("To make the correction permanent, save it beside the raster as "
+                         "'<raster>.layout.json': {\"dates\": [...], \"bands\": [...], \"order\": \"date-major\"}."),
+                      self.override_widget)
+        hint.setWordWrap(True)
+        hint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        override_form.addRow(hint)
+        self.override_widget.setVisible(False)
+        for widget in (self.single_radio, self.layer_combo, self.multi_radio, self.date_list, self.sample_button,
+                       self.stack_label, self.stack_table, self.override_check, self.override_widget):
+            stack_layout.addWidget(widget)
+        outer.addWidget(stack_box)
+
+        # --- model
+        model_box = QGroupBox(tr("Model"), self)
+        model_layout = QVBoxLayout(model_box)
+        self.model_combo = QComboBox(model_box)
+        self.model_combo.addItem(tr("Bundled sample model (Slovenia 2015)"), "bundled")
+        self.model_combo.addItem(tr("Model file (.lcx)"), "file")
+        if not BUNDLED_MODEL.exists():
+            self.model_combo.setItemText(0, tr("Bundled sample model (Slovenia 2015) — not installed"))
+        self.model_file = QgsFileWidget(model_box)
+        self.model_file.setFilter(tr("Land Cover XAI model (*.lcx)"))
+        self.model_file.setDialogTitle(tr("Choose a Land Cover XAI model"))
+        self.model_label = QLabel(model_box)
+        self.model_label.setWordWrap(True)
+        self.class_list = QListWidget(model_box)
+        self.class_list.setMaximumHeight(110)
+        self.class_list.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        for widget in (self.model_combo, self.model_file, self.model_label, self.class_list):
+            model_layout.addWidget(widget)
+        outer.addWidget(model_box)
+
+        self.check_label = QLabel(self)
+        self.check_label.setObjectName("checkLabel")
+        self.check_label.setWordWrap(True)
+        self.check_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        outer.addWidget(self.check_label)
+
+        # --- run options
+        run_box = QGroupBox(tr("Outputs"), self)
+        grid = QGridLayout(run_box)
+        grid.addWidget(QLabel(tr("Device"), run_box), 0, 0)
+        self.device_combo = QComboBox(run_box)
+        self._add_device("cpu")
+        grid.addWidget(self.device_combo, 0, 1)
+        always = QCheckBox(tr("Class map and confidence"), run_box)
+        always.setChecked(True)
+        always.setEnabled(False)
+        grid.addWidget(always, 1, 0, 1, 2)
+        labels = {
+            "probabilities": tr("Per-class probabilities"),
+            "gradcam": tr("Grad-CAM heatmap (which dates mattered)"),
+            "attention": tr("Band attention (attention models only)"),
+            "shap": tr("SHAP by band and by date (slow)"),
+            "ig": tr("Integrated Gradients by band and by date"),
+        }
+        self.output_checks: dict[str, QCheckBox] = {}
+        for row, method in enumerate(OPTIONAL_OUTPUTS, start=2):
+            check = QCheckBox(labels[method], run_box)
+            self.output_checks[method] = check
+            grid.addWidget(check, row, 0, 1, 2)
+        row = 2 + len(OPTIONAL_OUTPUTS)
+        grid.addWidget(QLabel(tr("Explain the class"), run_box), row, 0)
+        self.target_combo = QComboBox(run_box)
+        self.target_combo.setToolTip(tr("Class the explanations are computed for: each pixel's predicted class, "
+                                        "or one class everywhere"))
+        grid.addWidget(self.target_combo, row, 1)
+        grid.addWidget(QLabel(tr("Output folder"), run_box), row + 1, 0)
+        self.out_folder = QgsFileWidget(run_box)
+        self.out_folder.setStorageMode(QgsFileWidget.StorageMode.GetDirectory)
+        self.out_folder.setDialogTitle(tr("Folder for the outputs (one subfolder per run)"))
+        grid.addWidget(self.out_folder, row + 1, 1)
+        grid.setColumnStretch(1, 1)
+        outer.addWidget(run_box)
+
+        buttons = QHBoxLayout()
+        self.run_button = QPushButton(tr("Run"), self)
+        self.run_button.setObjectName("runButton")
+        self.cancel_button = QPushButton(tr("Cancel"), self)
+        self.cancel_button.setEnabled(False)
+        buttons.addWidget(self.run_button, 1)
+        buttons.addWidget(self.cancel_button)
+        outer.addLayout(buttons)
+        self.progress = QProgressBar(self)
+        self.progress.setRange(0, 100)
+        self.progress.setValue(0)
+        outer.addWidget(self.progress)
+        self.status_label = QLabel(self)
+        self.status_label.setWordWrap(True)
+        outer.addWidget(self.status_label)
+        outer.addStretch(1)
+        self._update_mode()
+
+    def _connect(self) -> None:
+        project = QgsProject.instance()
+        project.layersAdded.connect(self._on_layers_changed)
+        project.layersRemoved.connect(self._on_layers_changed)
+        self.single_radio.toggled.connect(self._update_mode)
+        self.layer_combo.layerChanged.connect(lambda *_: self.refresh_stack())
+        self.date_list.itemChanged.connect(lambda *_: self.refresh_stack())
+        self.sample_button.clicked.connect(self.add_sample_to_map)
+        self.override_check.toggled.connect(self._on_override_toggled)
+        self.dates_edit.editingFinished.connect(self.refresh_stack)
+        self.bands_edit.editingFinished.connect(self.refresh_stack)
+        self.order_combo.currentIndexChanged.connect(lambda *_: self.refresh_stack())
+        self.model_combo.currentIndexChanged.connect(lambda *_: self.refresh_model())
+        self.model_file.fileChanged.connect(lambda *_: self.refresh_model())
+        self.device_combo.currentIndexChanged.connect(lambda *_: self.save_settings())
+        for check in self.output_checks.values():
+            check.toggled.connect(lambda *_: self.save_settings())
+        self.target_combo.currentIndexChanged.connect(lambda *_: self.save_settings())
+        self.out_folder.fileChanged.connect(lambda *_: (self.save_settings(), self.refresh_check()))
+        self.run_button.clicked.connect(self.run)
+        self.cancel_button.clicked.connect(self.cancel)
+
+    def disconnect_project(self) -> None:
+        project = QgsProject.instance()
+        for signal in (project.layersAdded, project.layersRemoved):
+            try:
+                signal.disconnect(self._on_layers_changed)
+            except (TypeError, RuntimeError):
+                pass
+
+    # ------------------------------------------------------------------ settings
+    def _restore_settings(self) -> None:
+        self._restoring = True
+        try:
+            source = settings.value(settings.MODEL_SOURCE, "bundled" if BUNDLED_MODEL.exists() else "file")
+            self.model_file.setFilePath(settings.value(settings.LAST_MODEL_PATH, ""))
+            index = self.model_combo.findData(source)
+            self.model_combo.setCurrentIndex(index if index >= 0 else 0)
+            chosen = settings.outputs()
+            for method, check in self.output_checks.items():
+                check.setChecked(method in chosen)
+            folder = settings.value(settings.OUTPUT_FOLDER, "")
+            self.out_folder.setFilePath(folder or default_output_folder())
+            self._saved_device = settings.value(settings.DEVICE, "cpu")
+            self._saved_target = settings.value(settings.TARGET, "predicted")
+            self._select_device(self._saved_device)
+        finally:
+            self._restoring = False
+
+    def save_settings(self) -> None:
+        if self._restoring:
+            return
+        settings.set_value(settings.MODEL_SOURCE, self.model_combo.currentData())
+        settings.set_value(settings.LAST_MODEL_PATH, self.model_file.filePath())
+        if self._devices_loaded or self.device_combo.currentData() != "cpu":
+            settings.set_value(settings.DEVICE, self.device_combo.currentData())
+        settings.set_outputs(self.selected_methods(only_enabled=False))
+        target = self.target_combo.currentData()
+        if target is not None:
+            settings.set_value(settings.TARGET, target)
+        settings.set_value(settings.OUTPUT_FOLDER, self.out_folder.filePath())
+        folder = os.path.dirname(self.model_file.filePath())
+        if folder:
+            settings.set_value(settings.LAST_FOLDER, folder)
+
+    # ------------------------------------------------------------------ devices
+    def _add_device(self, device: str) -> None:
+        label = tr("CPU") if device == "cpu" else tr("GPU (CUDA)") if device.startswith("cuda") else device
+        if self.device_combo.findData(device) < 0:
+            self.device_combo.addItem(label, device)
+
+    def _select_device(self, device: str) -> None:
+        index = self.device_combo.findData(device)
+        if index >= 0:
+            self.device_combo.setCurrentIndex(index)
+
+    def ensure_devices(self) -> list[str]:
+        """Fill the device combo with what torch can use (imports torch: done when the panel is first shown)."""
+        if not self._devices_loaded and self.dependencies_ok:
+            from ..engine.dependencies import is_installed
+
+            if is_installed("torch"):
+                from ..engine.runtime import available_devices
+
+                try:
+                    devices = available_devices()
+                except Exception:  # noqa: BLE001 - a broken torch: CPU only, diagnostics tell why
+                    devices = ["cpu"]
+                self._restoring = True
+                for device in devices:
+                    self._add_device(device)
+                self._select_device(getattr(self, "_saved_device", "cpu"))
+                self._restoring = False
+                self._devices_loaded = True
+        return [self.device_combo.itemData(i) for i in range(self.device_combo.count())]
+
+    def showEvent(self, event):  # noqa: N802 - Qt API
+        super().showEvent(event)
+        self.ensure_devices()
+
+    # ------------------------------------------------------------------ time series
+    def _update_mode(self, *_args) -> None:
+        single = self.single_radio.isChecked()
+        self.layer_combo.setVisible(single)
+        self.date_list.setVisible(not single)
+        self.refresh_stack()
+
+    def _on_layers_changed(self, *_args) -> None:
+        self.refresh_layers()
+
+    def _detected_date(self, layer: QgsRasterLayer) -> Optional[datetime.date]:
+        path = layer.source()
+        if path not in self._date_cache:
+            found = None
+            try:
+                from ..engine.stack import open_stack
+
+                stack = open_stack([path])
+                try:
+                    if len(set(stack.dates)) == 1:
+                        found = stack.dates[0]
+                finally:
+                    stack.close()
+            except LcxError:
+                found = None
+            except Exception:  # noqa: BLE001 - a raster GDAL cannot read is simply not offered a date
+                found = None
+            if found is None:
+                from ..engine.band_names import parse_date
+
+                found = parse_date(os.path.basename(path)) or parse_date(layer.name())
+            self._date_cache[path] = found
+        return self._date_cache[path]
+
+    def refresh_layers(self) -> None:
+        """Rebuild the single-date list from the project's raster layers, ordered by detected date."""
+        checked = {self.date_list.item(i).data(ROLE) for i in range(self.date_list.count())
+                   if self.date_list.item(i).checkState() == Qt.CheckState.Checked}
+        rasters = [layer for layer in QgsProject.instance().mapLayers().values()
+                   if isinstance(layer, QgsRasterLayer) and layer.providerType() == "gdal"]
+        dated = [(self._detected_date(layer), layer) for layer in rasters]
+        dated.sort(key=lambda pair: (pair[0] is None, pair[0] or datetime.date.min, pair[1].name()))
+        self.date_list.blockSignals(True)
+        self.date_list.clear()
+        for date, layer in dated:
+            text = f"{date.isoformat() if date else tr('no date')} — {layer.name()}"
+            item = QListWidgetItem(text, self.date_list)
+            item.setData(ROLE, layer.id())
+            item.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+            item.setCheckState(Qt.CheckState.Checked if layer.id() in checked else Qt.CheckState.Unchecked)
+        self.date_list.blockSignals(False)
+        self.refresh_stack()
+
+    def selected_layers(self) -> list[QgsRasterLayer]:
+        project = QgsProject.instance()
+        if self.single_radio.isChecked():
+            layer = self.layer_combo.currentLayer()
+            return [layer] if isinstance(layer, QgsRasterLayer) else []
+        out = []
+        for i in range(self.date_list.count()):
+            item = self.date_list.item(i)
+            if item.checkState() == Qt.CheckState.Checked:
+                layer = project.mapLayer(item.data(ROLE))
+                if isinstance(layer, QgsRasterLayer):
+                    out.append(layer)
+        return out
+
+    def current_stack_paths(self) -> list[str]:
+        """Raster file(s) of the chosen time series, in date order (the pixel tool's context too)."""
+        return [layer.source() for layer in self.selected_layers()]
+
+    def stack_name(self) -> str:
+        chosen = self.selected_layers()
+        if not chosen:
+            return ""
+        return chosen[0].name() if len(chosen) == 1 else f"{chosen[0].name()} +{len(chosen) - 1}"
+
+    def current_layout(self):
+        """The user's correction of dates / bands as a StackLayout, or None (raises StackError if unusable)."""
+        if not self.override_check.isChecked():
+            return None
+        from ..engine.stack import StackLayout
+
+        return StackLayout(dates=_split_list(self.dates_edit.text()), bands=_split_list(self.bands_edit.text()),
+                           order=self.order_combo.currentData())
+
+    def _on_override_toggled(self, checked: bool) -> None:
+        self.override_widget.setVisible(checked)
+        if checked and self.stack_info and not self.dates_edit.text():
+            self.dates_edit.setText(", ".join(self.stack_info["dates"]))
+            self.bands_edit.setText(", ".join(self.stack_info["bands"]))
+        self.refresh_stack()
+
+    def refresh_stack(self) -> None:
+        """Open the chosen series (metadata only) and show its dates and bands."""
+        self.stack_info, self.stack_error = None, None
+        paths = self.current_stack_paths()
+        if paths:
+            try:
+                from ..engine.stack import open_stack
+
+                stack = open_stack(paths, layout=self.current_layout())
+                try:
+                    self.stack_info = stack.describe()
+                finally:
+                    stack.close()
+            except LcxError as exc:
+                self.stack_error = str(exc)
+            except Exception as exc:  # noqa: BLE001 - shown, not raised, in the GUI
+                self.stack_error = tr("Cannot read the time series: {0}").format(exc)
+        self._fill_stack_table()
+        self.refresh_check()
+
+    def _fill_stack_table(self) -> None:
+        info = self.stack_info
+        self.stack_table.setRowCount(0)
+        if info is None:
+            self.stack_label.setText(self.stack_error or tr("Choose the time series (raster layers of the project)."))
+            self.stack_label.setStyleSheet(ERROR_STYLE if self.stack_error else "")
+            return
+        self.stack_label.setStyleSheet("")
+        self.stack_label.setText(tr("{0} dates × {1} bands, {2} × {3} pixels, {4}").format(
+            info["n_dates"], info["n_bands"], info["width"], info["height"], info["crs_name"]))
+        bands = ", ".join(info["bands"])
+        self.stack_table.setRowCount(len(info["dates"]))
+        for row, date in enumerate(info["dates"]):
+            self.stack_table.setItem(row, 0, QTableWidgetItem(date))
+            self.stack_table.setItem(row, 1, QTableWidgetItem(bands))
+
+    def add_sample_to_map(self) -> Optional[QgsRasterLayer]:
+        """Load the bundled Slovenia 2015 stack as a layer and choose it."""
+        layer = QgsRasterLayer(str(SAMPLE_STACK), tr("Sentinel-2 sample, Slovenia 2015"), "gdal")
+        if not layer.isValid():
+            return None
+        QgsProject.instance().addMapLayer(layer)
+        self.single_radio.setChecked(True)
+        self.layer_combo.setLayer(layer)
+        return layer
+
+    # ------------------------------------------------------------------ model
+    def current_model_path(self) -> str:
+        """The chosen model file (the pixel tool's context too)."""
+        if self.model_combo.currentData() == "bundled":
+            return str(BUNDLED_MODEL)
+        return self.model_file.filePath().strip()
+
+    def pixel_context(self) -> tuple[list[str], str]:
+        """(stack_paths, model_path) for the 'Explain a pixel' map tool; LcxError says what is missing."""
+        paths, model = self.current_stack_paths(), self.current_model_path()
+        if not paths:
+            raise LcxError(tr("Choose the time series in the Classify tab first."))
+        if not model or not os.path.exists(model):
+            raise LcxError(tr("Choose a model in the Classify tab first."))
+        return paths, model
+
+    def refresh_model(self) -> None:
+        self.model_file.setVisible(self.model_combo.currentData() == "file")
+        self.bundle, self.model_error = None, None
+        path = self.current_model_path()
+        if not path:
+            self.model_error = tr("Choose a model file (.lcx), or the bundled sample model.")
+        elif not os.path.exists(path):
+            if self.model_combo.currentData() == "bundled":
+                self.model_error = tr("The bundled sample model is not installed: choose a model file, or train "
+                                      "one in the Train tab.")
+            else:
+                self.model_error = tr("Model file not found: {0}").format(path)
+        else:
+            try:
+                from ..engine.model_file import load_model
+
+                self.bundle = load_model(path)
+            except LcxError as exc:
+                self.model_error = str(exc)
+            except Exception as exc:  # noqa: BLE001
+                self.model_error = tr("Cannot read the model: {0}").format(exc)
+        self._fill_model()
+        self.save_settings()
+        self.refresh_check()
+
+    def _fill_model(self) -> None:
+        self.class_list.clear()
+        self._restoring_target = True
+        self.target_combo.blockSignals(True)
+        self.target_combo.clear()
+        self.target_combo.addItem(tr("Predicted class (each pixel)"), "predicted")
+        bundle = self.bundle
+        if bundle is None:
+            self.model_label.setText(self.model_error or "")
+            self.model_label.setStyleSheet(ERROR_STYLE)
+        else:
+            spec = bundle.spec
+            arch = tr("channel attention ({0})").format(spec.attention) if spec.arch == "attention" else "TempCNN"
+            self.model_label.setStyleSheet("")
+            self.model_label.setText(tr("{0}, {1} classes; bands: {2}; {3} dates: {4}").format(
+                arch, len(bundle.classes), ", ".join(bundle.bands), len(bundle.dates), ", ".join(bundle.dates)))
+            for info in bundle.classes:
+                item = QListWidgetItem(_swatch(info.color), f"{info.id} — {info.name}", self.class_list)
+                item.setToolTip(info.color)
+                self.target_combo.addItem(_swatch(info.color), info.name, str(info.id))
+        index = self.target_combo.findData(getattr(self, "_saved_target", "predicted"))
+        self.target_combo.setCurrentIndex(max(0, index))
+        self.target_combo.blockSignals(False)
+        attention = bundle is not None and bundle.spec.arch == "attention"
+        self.output_checks["attention"].setEnabled(attention)
+        self.output_checks["attention"].setToolTip(
+            "" if attention else tr("Only models trained with the attention architecture have band attention."))
+
+    # ------------------------------------------------------------------ check + run
+    def set_dependencies_ok(self, ok: bool) -> None:
+        self.dependencies_ok = ok
+        self.refresh_check()
+
+    def problems(self) -> list[str]:
+        """Why Run is disabled (empty when it can run)."""
+        found = []
+        if not self.dependencies_ok:
+            found.append(tr("torch / captum are missing: install them (see above) and restart QGIS."))
+        if self.stack_info is None:
+            found.append(self.stack_error or tr("Choose the time series."))
+        if self.bundle is None:
+            found.append(self.model_error or tr("Choose a model."))
+        if self.fit_error:
+            found.append(self.fit_error)
+        return found
+
+    def refresh_check(self) -> None:
+        self.fit_error = None
+        if self.stack_info is not None and self.bundle is not None:
+            fake = SimpleNamespace(bands=self.stack_info["bands"], dates=self.stack_info["dates"],
+                                   n_dates=self.stack_info["n_dates"])
+            try:
+                self.bundle.check_fits(fake)
+            except LcxError as exc:
+                self.fit_error = str(exc)
+        found = self.problems()
+        if self.fit_error:
+            self.check_label.setText(self.fit_error)
+            self.check_label.setStyleSheet(ERROR_STYLE)
+        elif found:
+            self.check_label.setText("")
+            self.check_label.setStyleSheet("")
+        else:
+            self.check_label.setText(tr("✓ The time series fits the model."))
+            self.check_label.setStyleSheet(OK_STYLE)
+        running = self.task is not None
+        self.run_button.setEnabled(not found and not running)
+        self.run_button.setToolTip("\n".join(found))
+
+    def selected_methods(self, only_enabled: bool = True) -> set[str]:
+        return {m for m, check in self.output_checks.items()
+                if check.isChecked() and (check.isEnabled() or not only_enabled)}
+
+    def output_root(self) -> str:
+        return self.out_folder.filePath().strip() or default_output_folder()
+
+    def run(self):
+        """Start the classification task. Returns the InferenceTask (None when it cannot run)."""
+        self.refresh_stack()
+        if self.problems() or self.task is not None:
+            return None
+        self.ensure_devices()
+        from ..engine.inference import InferenceRequest
+        from .tasks import InferenceTask
+
+        try:
+            layout = self.current_layout()
+        except LcxError as exc:
+            self.status_label.setText(str(exc))
+            return None
+        stack_name = self.stack_name()
+        stamp = datetime.datetime.now()
+        safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", stack_name)[:40] or "stack"
+        out_dir = os.path.join(self.output_root(), f"lcx_{safe}_{stamp:%Y%m%d_%H%M%S}")
+        suffix = 1
+        while os.path.exists(out_dir):
+            suffix += 1
+            out_dir = os.path.join(self.output_root(), f"lcx_{safe}_{stamp:%Y%m%d_%H%M%S}_{suffix}")
+        request = InferenceRequest(
+            stack_paths=self.current_stack_paths(), model_path=self.current_model_path(), out_dir=out_dir,
+            methods=self.selected_methods(), target=self.target_combo.currentData() or "predicted",
+            device=self.device_combo.currentData() or "cpu")
+        task = InferenceTask(request, self.iface, layout=layout,
+                             title=tr("Land Cover XAI: classifying {0}").format(stack_name))
+        task.progressChanged.connect(self._on_progress)
+        task.succeeded.connect(self._on_success)
+        task.failed.connect(self._on_failed)
+        task.canceled_by_user.connect(self._on_cancelled)
+        self.task = task
+        self._run_bundle = self.bundle
+        self._run_stack_name = stack_name
+        self._run_time = stamp
+        self.last_out_dir = out_dir
+        self.save_settings()
+        self.progress.setValue(0)
+        self.status_label.setText(tr("Classifying…"))
+        self.cancel_button.setEnabled(True)
+        self.refresh_check()
+        QgsApplication.taskManager().addTask(task)
+        return task
+
+    def cancel(self) -> None:
+        if self.task is not None:
+            self.status_label.setText(tr("Cancelling…"))
+            self.cancel_button.setEnabled(False)
+            self.task.cancel()
+
+    def _on_progress(self, value: float) -> None:
+        self.progress.setValue(int(round(value)))
+
+    def _end_run(self, outcome: str) -> None:
+        self.task = None
+        self.cancel_button.setEnabled(False)
+        self.refresh_check()
+        self.run_finished.emit(outcome)
+
+    def _on_success(self, result) -> None:
+        self.last_result = result
+        group_name = layer_tools.run_group_name(self._run_stack_name, self._run_time)
+        classes = self._run_bundle.classes if self._run_bundle is not None else None
+        self.last_group, self.last_layers = layer_tools.add_outputs(result.paths, group_name, classes)
+        self.progress.setValue(100)
+        seconds = getattr(result, "seconds", 0.0) or 0.0
+        text = tr("Done in {0:.1f} s: {1} layers in the group '{2}' (files in {3}).").format(
+            seconds, len(self.last_layers), group_name, self.last_out_dir)
+        self.status_label.setText(text)
+        try:
+            self.iface.messageBar().pushMessage(tr("Land Cover XAI"), text, Qgis.MessageLevel.Success, 6)
+        except Exception:  # noqa: BLE001 - headless: the panel shows it
+            pass
+        self._end_run("success")
+
+    def _on_failed(self, message: str) -> None:
+        self.progress.setValue(0)
+        self.status_label.setText(message)
+        self._end_run("error")
+
+    def _on_cancelled(self) -> None:
+        self.progress.setValue(0)
+        self.status_label.setText(tr("Cancelled: no file and no layer was kept."))
+        self._end_run("cancelled")
+
+    def shutdown(self) -> None:
+        """Cancel a running task and stop listening to the project (plugin unload)."""
+        if self.task is not None:
+            self.task.cancel()
+        self.disconnect_project()

@@ -1,0 +1,256 @@
+"""The dock's Classify tab in the real QGIS (offscreen), with real files and real torch:
+a run end to end lands styled layers in a group; a stack / model mismatch is reported before running;
+cancel leaves nothing on disk or on the map; choices are remembered; task errors reach the message bar."""
+from __future__ import annotations
+
+import os
+
+import pytest
+from qgis.core import (
+    Qgis,
+    QgsApplication,
+    QgsLayerTreeGroup,
+    QgsPalettedRasterRenderer,
+    QgsProject,
+    QgsRasterLayer,
+    QgsSingleBandPseudoColorRenderer,
+)
+
+torch = pytest.importorskip("torch")
+
+from land_cover_xai_plugin.engine.errors import LcxError  # noqa: E402
+from land_cover_xai_plugin.gui import settings  # noqa: E402
+from land_cover_xai_plugin.gui.dock import LandCoverXaiDock  # noqa: E402
+from land_cover_xai_plugin.gui.tasks import JobTask  # noqa: E402
+
+
+def make_model(stack_path: str, out_path: str, arch: str = "attention", drop_band: bool = False) -> str:
+    """A real .lcx model fitting ``stack_path`` (random weights, plausible normalisation), saved to ``out_path``.
+    ``drop_band``: the model wants a band the stack lacks (a stack / model mismatch)."""
+    import torch
+
+    from land_cover_xai_plugin.engine.model_file import ClassInfo, ModelBundle, save_model
+    from land_cover_xai_plugin.engine.models import ModelSpec, build_model
+    from land_cover_xai_plugin.engine.stack import open_stack
+
+    stack = open_stack([stack_path])
+    try:
+        bands = list(stack.bands)
+        dates = [d.isoformat() for d in stack.dates]
+    finally:
+        stack.close()
+    if drop_band:
+        bands = bands[:-1] + ["B99"]
+    classes = [ClassInfo(1, "cultivated land", "#ffd92f"), ClassInfo(2, "forest", "#1b7837"),
+               ClassInfo(3, "grassland", "#a6d96a"), ClassInfo(4, "shrubland", "#808000"),
+               ClassInfo(8, "artificial surface", "#e31a1c")]
+    spec = ModelSpec(arch=arch, n_bands=len(bands), n_dates=len(dates), n_classes=len(classes),
+                     norm_mean=[0.15] * len(bands), norm_std=[0.08] * len(bands))
+    torch.manual_seed(0)
+    model = build_model(spec)
+    state = {k: v.detach().cpu().numpy() for k, v in model.state_dict().items()}
+    bundle = ModelBundle(spec=spec, bands=bands, dates=dates, classes=classes,
+                         scaling={"scale": 1e-4, "offset": 0.0}, state_dict=state)
+    save_model(out_path, bundle)
+    return out_path
+
+
+def run_and_wait(panel, timeout_s: float = 45.0, on_task=None) -> str:
+    """Start the panel's run, process events until it ended; returns "success" / "cancelled" / "error"."""
+    from pytest_qgis.utils import wait_until
+
+    outcome: list = []
+    panel.run_finished.connect(outcome.append)
+    try:
+        task = panel.run()
+        assert task is not None, panel.problems()
+        if on_task is not None:
+            on_task(task)
+        wait_until(lambda: bool(outcome), timeout_milliseconds=int(timeout_s * 1000))
+    finally:
+        panel.run_finished.disconnect(outcome.append)
+    assert outcome, "the task did not finish in time"
+    return outcome[0]
+
+
+def files_under(folder) -> list:
+    return [os.path.join(d, f) for d, _, names in os.walk(folder) for f in names]
+
+
+@pytest.fixture()
+def clean_settings():
+    settings.clear_all()
+    yield
+    settings.clear_all()
+
+
+@pytest.fixture()
+def project(qgis_new_project):
+    project = QgsProject.instance()
+    yield project
+    project.removeAllMapLayers()
+    project.layerTreeRoot().removeAllChildren()
+
+
+@pytest.fixture()
+def dock(qgis_iface, clean_settings, project):
+    widget = LandCoverXaiDock(qgis_iface)
+    yield widget
+    widget.shutdown()
+    widget.deleteLater()
+
+
+def choose(panel, stack_path, model_path, out_root, methods=("gradcam",)):
+    layer = QgsRasterLayer(str(stack_path), "s2 stack", "gdal")
+    assert layer.isValid()
+    QgsProject.instance().addMapLayer(layer)
+    panel.single_radio.setChecked(True)
+    panel.layer_combo.setLayer(layer)
+    panel.model_combo.setCurrentIndex(panel.model_combo.findData("file"))
+    panel.model_file.setFilePath(str(model_path))
+    for method, check in panel.output_checks.items():
+        check.setChecked(method in methods)
+    panel.out_folder.setFilePath(str(out_root))
+    return layer
+
+
+def test_classify_end_to_end_lands_styled_layers_in_a_group(dock, sample_dir, tmp_path):
+    stack = sample_dir / "tiny" / "s2_l1c_tiny.tif"
+    model = make_model(str(stack), str(tmp_path / "model.lcx"))
+    panel = dock.classify_panel
+    choose(panel, stack, model, tmp_path / "out", methods=("gradcam", "probabilities"))
+    # what the panel detected and shows before running
+    assert panel.stack_table.rowCount() == 3
+    assert panel.stack_table.item(0, 0).text() == "2015-07-11"
+    assert "B8A" in panel.stack_table.item(0, 1).text()
+    assert panel.class_list.count() == 5 and "forest" in panel.class_list.item(1).text()
+    assert panel.run_button.isEnabled(), panel.problems()
+    assert panel.ensure_devices()[0] == "cpu"
+
+    assert run_and_wait(panel) == "success", panel.status_label.text()
+
+    root = QgsProject.instance().layerTreeRoot()
+    group = root.children()[0]
+    assert isinstance(group, QgsLayerTreeGroup)
+    assert group.name().startswith("Land Cover XAI — s2 stack ")
+    names = [node.layer().name() for node in group.findLayers()]
+    assert names[0].startswith("Grad-CAM") and names[-1] == "Class map", names
+    layers = panel.last_layers
+    class_map = layers["prediction"]
+    renderer = class_map.renderer()
+    assert isinstance(renderer, QgsPalettedRasterRenderer)
+    legend = {c.value: (c.label, c.color.name()) for c in renderer.classes()}
+    assert legend == {1: ("cultivated land", "#ffd92f"), 2: ("forest", "#1b7837"), 3: ("grassland", "#a6d96a"),
+                      4: ("shrubland", "#808000"), 8: ("artificial surface", "#e31a1c")}
+    heat = layers["gradcam"]
+    assert isinstance(heat.renderer(), QgsSingleBandPseudoColorRenderer)
+    assert heat.opacity() < 1.0
+    assert isinstance(layers["confidence"].renderer(), QgsSingleBandPseudoColorRenderer)
+    assert "probabilities" in layers
+    # every layer is a whole, committed output in the run's own folder
+    for layer in layers.values():
+        assert layer.isValid() and not layer.source().endswith(".partial.tif")
+        assert os.path.dirname(layer.source()) == panel.last_out_dir
+    assert panel.progress.value() == 100 and panel.run_button.isEnabled()
+
+
+def test_mismatch_is_reported_before_running_and_run_is_disabled(dock, sample_dir, tmp_path):
+    stack = sample_dir / "tiny" / "s2_l1c_tiny.tif"
+    model = make_model(str(stack), str(tmp_path / "model.lcx"), drop_band=True)
+    panel = dock.classify_panel
+    choose(panel, stack, model, tmp_path / "out")
+    assert not panel.run_button.isEnabled()
+    text = panel.check_label.text()
+    assert "B99" in text and "does not fit" in text
+    assert panel.run() is None
+    assert not (tmp_path / "out").exists() or files_under(tmp_path / "out") == []
+
+
+def test_cancel_leaves_no_file_and_no_layer(dock, sample_dir, tmp_path):
+    stack = sample_dir / "s2_l1c_stack.tif"
+    model = make_model(str(stack), str(tmp_path / "model.lcx"))
+    panel = dock.classify_panel
+    out_root = tmp_path / "out"
+    choose(panel, stack, model, out_root, methods=("gradcam", "probabilities"))
+    layers_before = set(QgsProject.instance().mapLayers())
+
+    def cancel_at_first_progress(task):
+        task.progressChanged.connect(lambda value: panel.cancel())
+
+    assert run_and_wait(panel, on_task=cancel_at_first_progress) == "cancelled"
+    assert files_under(out_root) == []
+    assert not [p for p in out_root.glob("*")] if out_root.exists() else True
+    assert set(QgsProject.instance().mapLayers()) == layers_before
+    assert not any(isinstance(n, QgsLayerTreeGroup) for n in QgsProject.instance().layerTreeRoot().children())
+    assert panel.run_button.isEnabled() and not panel.cancel_button.isEnabled()
+
+
+def test_choices_are_remembered_across_dock_instances(qgis_iface, clean_settings, project, sample_dir, tmp_path):
+    model = make_model(str(sample_dir / "tiny" / "s2_l1c_tiny.tif"), str(tmp_path / "model.lcx"))
+    first = LandCoverXaiDock(qgis_iface)
+    panel = first.classify_panel
+    panel.model_combo.setCurrentIndex(panel.model_combo.findData("file"))
+    panel.model_file.setFilePath(model)
+    panel.output_checks["gradcam"].setChecked(False)
+    panel.output_checks["shap"].setChecked(True)
+    panel.output_checks["ig"].setChecked(True)
+    panel.target_combo.setCurrentIndex(panel.target_combo.findData("2"))
+    panel.out_folder.setFilePath(str(tmp_path / "results"))
+    first.shutdown()
+
+    second_dock = LandCoverXaiDock(qgis_iface)
+    second = second_dock.classify_panel
+    assert second.model_combo.currentData() == "file"
+    assert second.current_model_path() == model
+    assert second.selected_methods() == {"shap", "ig"}
+    assert second.target_combo.currentData() == "2"
+    assert second.output_root() == str(tmp_path / "results")
+    assert second.device_combo.currentData() == "cpu"
+    second_dock.shutdown()
+
+
+def _run_task(task) -> list:
+    """Run a task in the task manager; returns the failure messages it emitted (the manager deletes it)."""
+    from pytest_qgis.utils import wait_until
+
+    ended: list = []
+    task.failed.connect(ended.append)
+    task.succeeded.connect(lambda result: ended.append("ok"))
+    task.canceled_by_user.connect(lambda: ended.append("cancelled"))
+    QgsApplication.taskManager().addTask(task)
+    wait_until(lambda: bool(ended), timeout_milliseconds=10000)
+    return ended
+
+
+def test_task_reports_user_errors_and_bugs_in_the_message_bar(qgis_iface):
+    bar = qgis_iface.messageBar()
+    bar.clear_messages()
+
+    def user_error(progress, is_cancelled):
+        raise LcxError("The stack lacks band B04: add it.")
+
+    def bug(progress, is_cancelled):
+        return {}["missing"]
+
+    logged = []
+    log = QgsApplication.messageLog()
+    log.messageReceived.connect(lambda message, tag, level: logged.append((message, tag)))
+    first = _run_task(JobTask("job one", user_error, iface=qgis_iface))
+    second = _run_task(JobTask("job two", bug, iface=qgis_iface))
+    critical = " ".join(bar.get_messages(Qgis.MessageLevel.Critical))
+    assert "The stack lacks band B04: add it." in critical
+    assert "internal error" in critical and "KeyError" in critical
+    assert any("Traceback" in message and tag == "Land Cover XAI" for message, tag in logged)
+    assert first == ["The stack lacks band B04: add it."]
+    assert len(second) == 1 and "KeyError" in second[0]
+
+
+def test_missing_dependencies_disable_run(dock, monkeypatch):
+    from land_cover_xai_plugin.engine import dependencies
+
+    monkeypatch.setattr(dependencies, "missing_packages", lambda: ["torch", "captum"])
+    assert dock.refresh_dependencies() == ["torch", "captum"]
+    assert "pip install" in dock.dependency_label.text()
+    assert not dock.classify_panel.run_button.isEnabled()
+    assert "torch" in dock.classify_panel.run_button.toolTip()
+    assert dock.copy_diagnostics()
