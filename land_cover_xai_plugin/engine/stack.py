@@ -33,7 +33,7 @@ LAYOUT_SUFFIX = ".layout.json"
 _LAYOUT_HELP = (
     "Describe the stack with a layout: a JSON file '<raster>.layout.json' beside the raster, e.g. "
     '{"dates": ["2015-07-11", "2015-07-31"], "bands": ["B02", "B03", "B04", "B08"], "order": "date-major"}, '
-    "or the --dates / --bands / --order options of the command line."
+    "or enter the dates and bands by hand where the tool offers it."
 )
 _DATE_TAGS = ("date", "DATE", "acquisition_date", "ACQUISITION_DATE", "datetime", "DATETIME",
               "SENSING_TIME", "PRODUCT_START_TIME", "DATATAKE_1_DATATAKE_SENSING_START")
@@ -479,9 +479,13 @@ def _band_scaling(band: gdal.Band, dataset_metadata: dict, product: Optional[ban
     if forced is not None:
         return forced
     gdal_scale, gdal_offset = band.GetScale(), band.GetOffset()
+    is_float = gdal.GetDataTypeName(band.DataType).startswith(("Float", "CFloat"))
+    dn_offset_only = not is_float and gdal_scale in (None, 1.0) and gdal_offset is not None and abs(gdal_offset) >= 1
+    if dn_offset_only:
+        # e.g. offset -1000 with no scale on uint16: an offset in DN (Sentinel-2 L2A), not in reflectance
+        return Scaling(DEFAULT_INTEGER_SCALE, float(gdal_offset) * DEFAULT_INTEGER_SCALE)
     if (gdal_scale not in (None, 1.0)) or (gdal_offset not in (None, 0.0)):
         return Scaling(float(gdal_scale if gdal_scale is not None else 1.0), float(gdal_offset or 0.0))
-    is_float = gdal.GetDataTypeName(band.DataType).startswith(("Float", "CFloat"))
     if is_float:
         return Scaling(1.0, 0.0)
     metadata = band.GetMetadata() or {}

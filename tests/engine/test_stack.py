@@ -231,6 +231,8 @@ def test_scaling_sources(write_raster, tmp_path):
     assert open_stack(tagged).scaling.offset == pytest.approx(-0.1)
     gdal_scaled = write_raster(tmp_path / "g_20220301.tif", dn, ["B04", "B08"], scale_offset=(2e-5, 0.01))
     np.testing.assert_allclose(open_stack(gdal_scaled).read_all(), 2000 * 2e-5 + 0.01, rtol=1e-6)
+    dn_offset = write_raster(tmp_path / "o_20220301.tif", dn, ["B04", "B08"], scale_offset=(1.0, -1000.0))
+    assert open_stack(dn_offset).scaling == Scaling(pytest.approx(1e-4), pytest.approx(-0.1))
     forced = open_stack(gdal_scaled, scaling=Scaling(1.0, 0.0))
     assert forced.read_all().max() == 2000.0
 
