@@ -466,7 +466,8 @@ def _first_tag(metadata: dict, keys: Sequence[str]) -> Optional[str]:
 
 
 def _file_product(path: str, metadata: dict) -> Optional[band_names.ProductInfo]:
-    for text in (Path(path).name, str(Path(path).parent), _first_tag(metadata, _PRODUCT_TAGS) or ""):
+    # the file, then its folders (a band file deep inside a .SAFE), then the product metadata
+    for text in (*reversed(Path(path).parts), _first_tag(metadata, _PRODUCT_TAGS) or ""):
         product = band_names.parse_product_name(text)
         if product:
             return product
@@ -531,6 +532,7 @@ def _inspect_file(file_index: int, path: str, dataset: gdal.Dataset, forced: Opt
     file_date = (product.date if product else None) or band_names.parse_date(Path(path).name) \
         or band_names.parse_date(_first_tag(metadata, _DATE_TAGS) or "")
     infos = []
+    dated_by_file: dict[int, Optional[str]] = {}  # band index -> name, for bands dated by the file only
     for number in range(1, dataset.RasterCount + 1):
         band = dataset.GetRasterBand(number)
         description = band.GetDescription() or ""
@@ -540,13 +542,19 @@ def _inspect_file(file_index: int, path: str, dataset: gdal.Dataset, forced: Opt
         name = label.band if label else band_names.normalize_band(_first_tag(tags, _BAND_TAGS) or "")
         if name is None and dataset.RasterCount == 1 and stem_label is not None:
             name = stem_label.band  # one band per file: "20150711_B04.tif"
-        date = (label.date if label else None) or band_names.parse_date(_first_tag(tags, _DATE_TAGS) or "") \
-            or file_date
+        date = (label.date if label else None) or band_names.parse_date(_first_tag(tags, _DATE_TAGS) or "")
+        if date is None:
+            date = file_date
+            dated_by_file[number - 1] = name
         nodata = band.GetNoDataValue()
         source = _BandSource(file_index, number, _band_scaling(band, metadata, band_product, forced),
                              None if nodata is None else float(nodata))
         infos.append(_BandInfo(file_index, number, name, date, label.time_index if label else None, source,
                                description))
+    if len(set(dated_by_file.values())) < len(dated_by_file):
+        # one date from the file name, yet a band repeats: several dates whose own dates are unknown
+        for index in dated_by_file:
+            infos[index].date = None
     _fill_from_dataset_tags(infos, metadata)
     return infos
 

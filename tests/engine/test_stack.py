@@ -108,6 +108,22 @@ def test_one_file_per_date_and_band(write_raster, tmp_path, sample_crop):
     np.testing.assert_array_equal(stack.read_all(), expected_reflectance(sample_crop))
 
 
+def test_band_files_inside_a_safe_folder_and_vrt(write_raster, tmp_path, sample_crop):
+    from osgeo import gdal
+    granule = tmp_path / "S2B_MSIL2A_20220301T101021_N0400_R022_T33TWM_20220301T1.SAFE" / "IMG_DATA" / "R10m"
+    granule.mkdir(parents=True)
+    paths = [write_raster(granule / f"T33TWM_20220301T101021_{band}_10m.tif", sample_crop[0, b])
+             for b, band in enumerate(SAMPLE_BANDS[1:4], start=1)]
+    stack = open_stack(paths)
+    assert stack.dates == [datetime.date(2022, 3, 1)] and stack.bands == ["B02", "B03", "B04"]
+    assert stack.scaling.offset == pytest.approx(-0.1)  # N0400 L2A, found in the folder name
+    vrt = str(tmp_path / "sample.vrt")
+    gdal.Translate(vrt, str(SAMPLE_STACK), format="VRT")
+    vrt_stack = open_stack(vrt)
+    assert vrt_stack.bands == SAMPLE_BANDS and len(vrt_stack.dates) == 5
+    np.testing.assert_array_equal(vrt_stack.read_window(3, 4, 10, 10), open_stack(str(SAMPLE_STACK)).read_window(3, 4, 10, 10))
+
+
 def test_repeated_dates_are_kept(write_raster, tmp_path, sample_crop):
     first = write_raster(tmp_path / "a_20150711.tif", sample_crop[0], SAMPLE_BANDS)
     second = write_raster(tmp_path / "b_20150711.tif", sample_crop[3], SAMPLE_BANDS)
@@ -200,6 +216,11 @@ def test_unknown_band_meaning_asks_for_a_layout(write_raster, tmp_path):
     dated_only = write_raster(tmp_path / "bands_only.tif", np.ones((2, 4, 4), np.uint16), ["B04", "B08"])
     with pytest.raises(StackError, match="date"):
         open_stack(dated_only)
+    # one date in the name but two dates' worth of bands: guessing would mislabel a date
+    two_dates = write_raster(tmp_path / "stack_20150711.tif", np.ones((4, 4, 4), np.uint16),
+                             ["B04", "B08", "B04", "B08"])
+    with pytest.raises(StackError, match="date of band"):
+        open_stack(two_dates)
 
 
 # --- values ----------------------------------------------------------------------------------
