@@ -47,7 +47,8 @@ RASTER_EXTENSIONS = (".tif", ".tiff")
 DEVICES = ("auto", "cpu", "cuda")
 
 
-def _tr(text: str) -> str:
+def tr(text: str) -> str:
+    """Strings of this module; the algorithms' own strings go through ``self.tr`` (context: their class name)."""
     return QCoreApplication.translate("LcxAlgorithm", text)
 
 
@@ -59,12 +60,7 @@ class LcxAlgorithm(QgsProcessingAlgorithm):
     """Base of the provider's algorithms. Subclasses define ``name``, ``displayName``, ``GROUP``,
     ``initAlgorithm``, ``shortHelpString`` and ``process(parameters, context, feedback) -> dict``."""
 
-    GROUP = "classification"  # groupId; displayed through group()
-    GROUPS = {
-        "classification": "Classification",
-        "explanation": "Explanation",
-        "accuracy": "Accuracy assessment",
-    }
+    GROUP = "classification"  # groupId: "classification" | "explanation" | "accuracy"
 
     # tr(): the translation context is the class name, the one pylupdate5 gives to self.tr("...") calls.
     def tr(self, text: str) -> str:
@@ -77,7 +73,8 @@ class LcxAlgorithm(QgsProcessingAlgorithm):
         return self.GROUP
 
     def group(self):
-        return QCoreApplication.translate("LcxAlgorithm", self.GROUPS[self.GROUP])
+        return {"classification": tr("Classification"), "explanation": tr("Explanation"),
+                "accuracy": tr("Accuracy assessment")}[self.GROUP]
 
     def icon(self):
         return QIcon(str(ICON))
@@ -100,11 +97,11 @@ class LcxAlgorithm(QgsProcessingAlgorithm):
     def check_model_path(path: str) -> Optional[str]:
         """None when ``path`` looks like a model file, else the message to show."""
         if not path:
-            return _tr("Choose a model file (.lcx), for example one written by 'Train a land cover model'.")
+            return tr("Choose a model file (.lcx), for example one written by 'Train a land cover model'.")
         if not path.lower().endswith("." + MODEL_EXTENSION):
-            return _tr("The model must be a Land Cover XAI model file ending in .lcx; got {0}.").format(path)
+            return tr("The model must be a Land Cover XAI model file ending in .lcx; got {0}.").format(path)
         if not os.path.isfile(path):
-            return _tr("Model file not found: {0}. Check the path, or train a model first.").format(path)
+            return tr("Model file not found: {0}. Check the path, or train a model first.").format(path)
         return None
 
     @staticmethod
@@ -125,11 +122,11 @@ class LcxAlgorithm(QgsProcessingAlgorithm):
             if not path or path == "TEMPORARY_OUTPUT":
                 continue
             if not path.lower().endswith(RASTER_EXTENSIONS):
-                return _tr("{0}: the outputs are GeoTIFF files; give a file name ending in .tif ({1}).").format(
+                return tr("{0}: the outputs are GeoTIFF files; give a file name ending in .tif ({1}).").format(
                     label, path)
             key = os.path.normcase(os.path.abspath(path))
             if key in seen:
-                return _tr("{0} and {1} point to the same file ({2}): give each output its own file.").format(
+                return tr("{0} and {1} point to the same file ({2}): give each output its own file.").format(
                     seen[key], label, path)
             seen[key] = label
         return None
@@ -143,7 +140,7 @@ def raster_file(algorithm: QgsProcessingAlgorithm, parameters, name: str, contex
     if layer is None:
         raise QgsProcessingException(algorithm.invalidRasterError(parameters, name))
     if layer.providerType() != "gdal":
-        raise QgsProcessingException(_tr(
+        raise QgsProcessingException(tr(
             "{0} is a '{1}' layer; Land Cover XAI reads raster files (GeoTIFF, VRT, ...) with GDAL. Save the layer "
             "as a GeoTIFF first (Export > Save As...) and use that file.").format(layer.name(), layer.providerType()))
     return layer.source()
@@ -263,7 +260,7 @@ class StyleLoader(QgsProcessingLayerPostProcessorInterface):
         if os.path.exists(self.qml_path):
             message, ok = layer.loadNamedStyle(self.qml_path)
             if not ok and feedback is not None:
-                feedback.reportError(_tr("Could not apply the style {0}: {1}").format(self.qml_path, message))
+                feedback.reportError(tr("Could not apply the style {0}: {1}").format(self.qml_path, message))
         layer.triggerRepaint()
 
     @classmethod
@@ -293,7 +290,7 @@ def run_inference_into(feedback, stack: str, model: str, methods: set, destinati
                                    target=target, device=device, batch_size=batch_size or None)
         result = run_inference(request, progress_adapter(feedback, 0.0, 99.0), cancel_adapter(feedback))
         if feedback is not None and feedback.isCanceled():
-            raise LcxError(_tr("Cancelled; no output was kept."))
+            raise LcxError(tr("Cancelled; no output was kept."))
         moves = {}
         for stem, dest in wanted.items():
             staged = pick_output(result.paths, stem)
@@ -303,6 +300,6 @@ def run_inference_into(feedback, stack: str, model: str, methods: set, destinati
         stage.commit(moves)
     if feedback is not None:
         feedback.setProgress(100)
-        feedback.pushInfo(_tr("{0} pixels ({1} without enough observations) in {2:.1f} s on {3}, batch {4}").format(
+        feedback.pushInfo(tr("{0} pixels ({1} without enough observations) in {2:.1f} s on {3}, batch {4}").format(
             result.n_pixels, result.n_nodata, result.seconds, result.device, result.batch_size))
     return result

@@ -240,6 +240,22 @@ def test_validate_writes_html_and_csv_and_returns_the_scores(classified, field_p
     assert sorted(os.listdir(tmp_path)) == ["accuracy.csv", "accuracy.html"]
 
 
+def test_validate_takes_a_filtered_layer_as_field_data(classified, field_polygons, tmp_path):
+    """A layer with a filter (or a memory layer, or "selected features only") is not a plain file: QGIS
+    exports what the layer shows to a temporary GeoPackage for the engine."""
+    from qgis.core import QgsVectorLayer
+
+    layer = QgsVectorLayer(f"{field_polygons}|layername=LULC", "forest only", "ogr")
+    assert layer.isValid() and layer.setSubsetString('"LULC_ID" = 2')
+    everything = run("validate", {"CLASSIFICATION": classified[0]["OUTPUT"], "FIELD_DATA": field_polygons,
+                                  "CLASS_FIELD": "LULC_ID", "OUTPUT_REPORT": "TEMPORARY_OUTPUT",
+                                  "OUTPUT_TABLE": "TEMPORARY_OUTPUT"})
+    forest = run("validate", {"CLASSIFICATION": classified[0]["OUTPUT"], "FIELD_DATA": layer,
+                              "CLASS_FIELD": "LULC_ID", "OUTPUT_REPORT": str(tmp_path / "forest.html"),
+                              "OUTPUT_TABLE": str(tmp_path / "forest.csv")})
+    assert 0 < forest["N_SAMPLES"] < everything["N_SAMPLES"]
+
+
 # --- bad input: the engine's message reaches the caller, nothing is left behind ---------------------------
 
 def engine_message(error_type, call) -> str:
