@@ -86,3 +86,9 @@ screenshot: setup-desktop
 
 clean:
 	rm -rf build dist demo-output .pytest_cache
+
+# French translation: pylupdate5 over gui/ and processing_provider/, contexts fixed, lrelease -> .qm
+.PHONY: translations
+translations:
+	$(call apt_ensure,pyqt5-dev-tools qttools5-dev-tools)
+	$(PYTHON_SYS) $(PLUGIN)/i18n/update_translations.py
