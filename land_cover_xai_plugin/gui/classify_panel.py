@@ -403,7 +403,8 @@ class ClassifyPanel(QWidget):
         self.date_list.blockSignals(True)
         self.date_list.clear()
         for date, layer in dated:
-            text = f"{date.isoformat() if date else tr('no date')} — {layer.name()}"
+            when = date.isoformat() if date else tr("no date")
+            text = f"{when} — {layer.name()}"
             item = QListWidgetItem(text, self.date_list)
             item.setData(ROLE, layer.id())
             item.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)

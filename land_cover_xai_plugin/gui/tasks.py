@@ -90,18 +90,18 @@ class JobTask(QgsTask):
             return
         if self.outcome == "cancelled" or (self.outcome is None and self.isCanceled()):
             self.outcome = "cancelled"
-            self._push(_tr("{0}: cancelled, nothing was kept.").format(self.title), Qgis.MessageLevel.Info, 5)
+            self._push(tr("{0}: cancelled, nothing was kept.").format(self.title), Qgis.MessageLevel.Info, 5)
             self.canceled_by_user.emit()
             return
         if isinstance(self.error, LcxError):
             message = str(self.error)
         elif self.error is not None:
-            message = _tr("{0} failed because of an internal error ({1}: {2}). The details are in the log "
+            message = tr("{0} failed because of an internal error ({1}: {2}). The details are in the log "
                           "panel 'Land Cover XAI'; please report them with 'Copy diagnostics'.").format(
                 self.title, type(self.error).__name__, self.error)
             QgsMessageLog.logMessage(self.error_traceback or repr(self.error), LOG_TAG, Qgis.MessageLevel.Critical)
         else:
-            message = _tr("{0} stopped without a result. Run it again.").format(self.title)
+            message = tr("{0} stopped without a result. Run it again.").format(self.title)
         self.outcome = "error"
         self._push(message, Qgis.MessageLevel.Critical, 0)
         self.failed.emit(message)
@@ -127,7 +127,7 @@ class InferenceTask(JobTask):
     """
 
     def __init__(self, request, iface=None, layout=None, title: Optional[str] = None):
-        super().__init__(title or _tr("Land Cover XAI classification"), self._work, iface, title)
+        super().__init__(title or tr("Land Cover XAI classification"), self._work, iface, title)
         self.request = request
         self.layout = layout
         self._created_dir: Optional[str] = None
@@ -174,7 +174,7 @@ class TrainTask(JobTask):
     epoch_reported = pyqtSignal(object)
 
     def __init__(self, job, iface=None, title: Optional[str] = None):
-        super().__init__(title or _tr("Land Cover XAI training"), self._work, iface, title)
+        super().__init__(title or tr("Land Cover XAI training"), self._work, iface, title)
         self.train_job = job
 
     def _work(self, progress, is_cancelled):
@@ -196,7 +196,7 @@ class ValidateTask(JobTask):
     """Accuracy assessment: ``engine.jobs.run_validate_job(job)`` -> AccuracyReport."""
 
     def __init__(self, job, iface=None, title: Optional[str] = None):
-        super().__init__(title or _tr("Land Cover XAI validation"), self._work, iface, title)
+        super().__init__(title or tr("Land Cover XAI validation"), self._work, iface, title)
         self.validate_job = job
 
     def _work(self, progress, is_cancelled):
@@ -220,5 +220,5 @@ def _fraction(value) -> Optional[float]:
     return None
 
 
-def _tr(text: str) -> str:
+def tr(text: str) -> str:
     return QCoreApplication.translate("LandCoverXaiTasks", text)
