@@ -67,9 +67,14 @@ def gradient_shap(model, x, targets, references, n_samples: int = 8, seed: int =
     attr_mod = import_captum()
     gs = attr_mod.GradientShap(probability_of(model))
     devices = [x.device] if x.device.type == "cuda" else []
-    with torch.random.fork_rng(devices=devices):
-        torch.manual_seed(seed)
-        out = gs.attribute(
-            x.detach().requires_grad_(True), baselines=references, n_samples=n_samples, stdevs=0.0, target=targets
-        )
+    numpy_state = np.random.get_state()  # captum draws the interpolation points with numpy's global RNG
+    try:
+        with torch.random.fork_rng(devices=devices):
+            torch.manual_seed(seed)
+            np.random.seed(seed % 2**32)
+            out = gs.attribute(
+                x.detach().requires_grad_(True), baselines=references, n_samples=n_samples, stdevs=0.0,
+                target=targets)
+    finally:
+        np.random.set_state(numpy_state)
     return out.detach()

@@ -1,0 +1,184 @@
+"""Everything about one pixel, for the plugin's click-a-pixel view.
+
+SHAP here is model-agnostic (captum ``ShapleyValueSampling`` by default, ``KernelShap`` on request) over
+*groups* of the (B, T) input: a ``feature_mask`` groups all dates of a band (-> one value per band), resp. all
+bands of a date (-> one value per date). A group "absent" takes the baseline, the per-band training mean.
+Shapley value sampling satisfies efficiency exactly: the values sum to p(x) - p(baseline) for the target
+class. SHAP and IG explain the target-class probability; Grad-CAM explains its logit (see ``gradcam.py``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+import numpy as np
+
+from ..errors import LcxError
+from ..runtime import import_captum, import_torch, resolve_device
+from . import attribution, gradcam
+
+
+@dataclass
+class PixelExplanation:
+    row: int
+    col: int
+    class_ids: list  # model output order
+    class_names: list
+    bands: list  # model band order
+    dates: list  # ISO strings
+    probabilities: np.ndarray  # (K,)
+    predicted_id: int
+    target_id: int  # the class the explanations are for
+    reflectance: np.ndarray  # (B, T) as read, NaN where missing
+    reflectance_filled: np.ndarray  # (B, T) gap-filled (the model's input)
+    gradcam: np.ndarray  # (T,) ReLU Grad-CAM per date for the target class
+    band_attention: Optional[np.ndarray]  # (B,), attention models only
+    shap_by_band: np.ndarray  # (B,)
+    shap_by_date: np.ndarray  # (T,)
+    ig: np.ndarray  # (B, T) Integrated Gradients
+    baseline_probability: float  # p(target | baseline): SHAP / IG values sum to probability - this
+    shap_method: str = "shapley_sampling"
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def target_probability(self) -> float:
+        return float(self.probabilities[self.class_ids.index(self.target_id)])
+
+
+def explain_pixel(bundle, stack, row: int, col: int, target=None, device: str = "cpu",
+                  shap_method: str = "shapley_sampling", shap_samples: int = 64, ig_steps: int = 64,
+                  min_valid_dates: int = 2, seed: int = 0, model=None) -> PixelExplanation:
+    """Explain the pixel at (row, col) for ``target`` (a class id; None = the predicted class).
+
+    ``model`` may pass an already built model (the plugin keeps one between clicks).
+    """
+    from ..inference import Window, batch_input, prepare_window  # noqa: PLC0415 - avoid a cycle
+
+    torch = import_torch()
+    if not (0 <= row < stack.height and 0 <= col < stack.width):
+        raise LcxError(f"Pixel (row {row}, col {col}) lies outside the {stack.width}x{stack.height} stack: "
+                       "click inside the raster.")
+    if shap_method not in ("shapley_sampling", "kernel"):
+        raise LcxError(f"Unknown SHAP method '{shap_method}': use 'shapley_sampling' or 'kernel'.")
+    bundle.check_fits(stack)
+    spec = bundle.spec
+    k = int(spec.patch_size)
+    order = list(bundle.band_order_for(stack))
+    order = None if order == list(range(stack.n_bands)) else order
+    device = resolve_device(device)
+    if model is None:
+        model = bundle.build(device)
+    model.eval()
+    gradcam.freeze(model)
+
+    raw = stack.read_window(col, row, 1, 1)[:, :, 0, 0]  # (T, B)
+    if order is not None:
+        raw = raw[:, order]
+    raw = raw.T.astype(np.float32)
+    raw[~np.isfinite(raw)] = np.nan
+    mean_series = attribution.mean_baseline(spec.norm_mean, spec.n_dates)[0]
+    prepared = prepare_window(stack, Window(col, row, 1, 1), order, min_valid_dates, k, mean_series)
+    if not prepared.valid[0]:
+        raise LcxError(f"Pixel (row {row}, col {col}) has fewer than {min_valid_dates} observed dates (no-data "
+                       "or clouds): it gets no prediction. Click a pixel with observations.")
+    x = torch.from_numpy(batch_input(prepared, np.array([0]), k)).to(device)
+    filled = x[0] if k == 1 else x[0, :, :, k // 2, k // 2]
+
+    class_ids = [int(c.id) for c in bundle.classes]
+    if target is None or target == "predicted":
+        target_index = None
+    elif int(target) in class_ids:
+        target_index = class_ids.index(int(target))
+    else:
+        raise LcxError(f"Target class {target!r} is not a class of this model ({class_ids}).")
+    res = gradcam.predict_with_gradcam(model, x, target_index, want_attention=spec.arch == "attention")
+    predicted_index = int(res.predicted[0])
+    t_index = predicted_index if target_index is None else target_index
+    targets = torch.tensor([t_index], device=x.device)
+
+    baseline = torch.as_tensor(attribution.mean_baseline(spec.norm_mean, spec.n_dates, k), device=x.device)
+    forward = attribution.probability_of(model)
+    with torch.no_grad():
+        base_p = float(forward(baseline)[0, t_index])
+    by_band = _grouped_shap(forward, x, baseline, targets, _mask(spec, k, "band", x.device), shap_method,
+                            shap_samples, seed)
+    by_date = _grouped_shap(forward, x, baseline, targets, _mask(spec, k, "date", x.device), shap_method,
+                            shap_samples, seed)
+    ig = attribution.integrated_gradients(model, x, targets, baseline, n_steps=ig_steps)[0]
+    if k > 1:
+        ig = ig.flatten(2).sum(2)
+    att = res.band_attention
+    return PixelExplanation(
+        row=row, col=col, class_ids=class_ids, class_names=[c.name for c in bundle.classes],
+        bands=list(bundle.bands), dates=[str(d) for d in bundle.dates],
+        probabilities=res.probabilities[0].cpu().numpy(), predicted_id=class_ids[predicted_index],
+        target_id=class_ids[t_index], reflectance=raw, reflectance_filled=filled.cpu().numpy(),
+        gradcam=res.cam[0].cpu().numpy(), band_attention=None if att is None else att[0].cpu().numpy(),
+        shap_by_band=by_band, shap_by_date=by_date, ig=ig.cpu().numpy(), baseline_probability=base_p,
+        shap_method=shap_method)
+
+
+def _mask(spec, k: int, by: str, device):
+    """feature_mask (1, B, T[, k, k]) with one group id per band, resp. per date."""
+    torch = import_torch()
+    b, t = spec.n_bands, spec.n_dates
+    ids = torch.arange(b)[:, None].expand(b, t) if by == "band" else torch.arange(t)[None, :].expand(b, t)
+    if k > 1:
+        ids = ids[:, :, None, None].expand(b, t, k, k)
+    return ids.contiguous()[None].to(device)
+
+
+def _grouped_shap(forward, x, baseline, targets, mask, method, n_samples, seed) -> np.ndarray:
+    torch = import_torch()
+    attr_mod = import_captum()
+    n_groups = int(mask.max()) + 1
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        if method == "kernel":
+            explainer = attr_mod.KernelShap(forward)
+            explainer.interpretable_model = _WeightedLeastSquares()  # captum's default needs scikit-learn
+            attr = explainer.attribute(x, baselines=baseline, target=targets, feature_mask=mask,
+                                       n_samples=max(n_samples, 2 * n_groups + 64), perturbations_per_eval=64)
+        else:
+            explainer = attr_mod.ShapleyValueSampling(forward)
+            attr = explainer.attribute(x, baselines=baseline, target=targets, feature_mask=mask,
+                                       n_samples=n_samples, perturbations_per_eval=64)
+    # every feature of a group carries the group's value: read it at the group's first position
+    _, first = np.unique(mask[0].flatten().cpu().numpy(), return_index=True)
+    return attr[0].flatten().detach().cpu().numpy()[first]
+
+
+def _weighted_least_squares_class():
+    from captum._utils.models.model import Model  # noqa: PLC0415
+
+    class WeightedLeastSquares(Model):
+        """Exact weighted least squares (with intercept) for KernelShap's surrogate, in float64.
+
+        captum's default surrogate is a scikit-learn regression; this one needs only torch. KernelShap's
+        kernel gives the empty and full coalitions a huge weight, so the fit is (nearly) efficient."""
+
+        def fit(self, train_data, **kwargs):
+            torch = import_torch()
+            xs, ys, ws = [], [], []
+            for batch in train_data:
+                xs.append(batch[0].double().reshape(len(batch[0]), -1))
+                ys.append(batch[1].double().reshape(-1))
+                ws.append(batch[2].double().reshape(-1) if len(batch) > 2 else torch.ones(len(batch[0]), dtype=torch.float64))
+            x, y, w = torch.cat(xs), torch.cat(ys), torch.cat(ws)
+            design = torch.cat([x, torch.ones(len(x), 1, dtype=x.dtype, device=x.device)], dim=1)
+            root_w = w.clamp_min(0).sqrt()[:, None]
+            coef = torch.linalg.lstsq(design * root_w, y[:, None] * root_w).solution[:, 0]
+            self.weight, self.bias = coef[:-1].float(), coef[-1].float()
+            return {}
+
+        def representation(self):
+            return self.weight[None, :]
+
+        def __call__(self, x):
+            return x.float() @ self.weight + self.bias
+
+    return WeightedLeastSquares
+
+
+def _WeightedLeastSquares():  # noqa: N802 - reads as a class at the call site
+    return _weighted_least_squares_class()()
