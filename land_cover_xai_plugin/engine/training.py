@@ -490,4 +490,5 @@ def train_on_arrays(x: np.ndarray, y: np.ndarray, class_names: Optional[dict[int
     })
     if extra_report and "pixels_dropped_too_few_valid_dates" in extra_report:
         report["pixels_dropped_too_few_valid_dates"] = extra_report["pixels_dropped_too_few_valid_dates"] + n_dropped
-    return bundle_from_module(model.cpu(), spec, bands, dates, classes_from_names(names), scaling=scaling, report=report)
+    return bundle_from_module(model.cpu(), spec, bands, dates, classes_from_names(names), scaling=scaling,
+                              report=report)

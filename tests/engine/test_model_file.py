@@ -12,7 +12,7 @@ import pytest
 from land_cover_xai_plugin.engine import model_file
 from land_cover_xai_plugin.engine.errors import ModelFileError, StackMismatchError
 from land_cover_xai_plugin.engine.model_file import (
-    ClassInfo, ModelBundle, bundle_from_module, default_class_color, load_model, save_model)
+    ClassInfo, bundle_from_module, default_class_color, load_model, save_model)
 from land_cover_xai_plugin.engine.models import ModelSpec, build_model
 
 torch = pytest.importorskip("torch")
@@ -31,7 +31,8 @@ def make_bundle(arch="attention", attention="se", patch_size=1):
     model.train()
     with torch.no_grad():
         model(torch.rand((32, 4, 3) + ((patch_size, patch_size) if patch_size > 1 else ())))
-    classes = [ClassInfo(2, "forest", "#1b7837"), ClassInfo(3, "grassland", "#a6d96a"), ClassInfo(8, "artificial", "#e31a1c")]
+    classes = [ClassInfo(2, "forest", "#1b7837"), ClassInfo(3, "grassland", "#a6d96a"),
+               ClassInfo(8, "artificial", "#e31a1c")]
     return bundle_from_module(model, spec, BANDS, [date.fromisoformat(d) for d in DATES], classes,
                               scaling={"scale": 1e-4, "offset": 0.0}, report={"best_epoch": 3, "f1": np.float32(0.5)})
 
@@ -231,4 +232,3 @@ def test_default_colours():
     assert default_class_color("cultivated land") != default_class_color("grassland")
     others = {default_class_color(f"class {i}", i) for i in range(8)}
     assert len(others) == 8 and all(c.startswith("#") and len(c) == 7 for c in others)
-    assert isinstance(ModelBundle, type)

@@ -1,7 +1,6 @@
 """Model architectures: shapes, attention, Grad-CAM layer, normalisation inside, spec round trip."""
 import json
 
-import numpy as np
 import pytest
 
 from land_cover_xai_plugin.engine.models import ModelSpec, build_model
@@ -147,4 +146,3 @@ def test_import_engine_does_not_import_torch():
             "print('torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
-    assert np is not None

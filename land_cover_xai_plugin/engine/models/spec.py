@@ -63,14 +63,16 @@ class ModelSpec:
                 out.append(f"{name} must be a positive integer, got {value!r}")
         if not isinstance(self.n_classes, int) or not 1 <= self.n_classes <= 10_000:
             out.append(f"n_classes must be an integer >= 1, got {self.n_classes!r}")
-        if not isinstance(self.patch_size, int) or self.patch_size < 1 or self.patch_size % 2 == 0 or self.patch_size > 31:
+        k = self.patch_size
+        if not isinstance(k, int) or isinstance(k, bool) or k < 1 or k % 2 == 0 or k > 31:
             out.append(f"patch_size must be an odd integer between 1 and 31, got {self.patch_size!r}")
         if not isinstance(self.dropout, (int, float)) or not 0.0 <= float(self.dropout) < 1.0:
             out.append(f"dropout must be in [0, 1), got {self.dropout!r}")
         if isinstance(self.n_bands, int) and self.n_bands >= 1:
-            flat = sorted(b for g in self.band_groups for b in g) if all(isinstance(g, list) for g in self.band_groups) else None
-            if flat != list(range(self.n_bands)) or any(not g for g in self.band_groups):
-                out.append(f"band_groups must partition the band indices 0..{self.n_bands - 1}, got {self.band_groups!r}")
+            groups = self.band_groups
+            flat = sorted(b for g in groups for b in g) if all(isinstance(g, list) for g in groups) else None
+            if flat != list(range(self.n_bands)) or any(not g for g in groups):
+                out.append(f"band_groups must partition the band indices 0..{self.n_bands - 1}, got {groups!r}")
             for name in ("norm_mean", "norm_std"):
                 values = getattr(self, name)
                 if len(values) != self.n_bands or not all(
