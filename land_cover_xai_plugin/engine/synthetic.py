@@ -222,7 +222,6 @@ def make_synthetic_stack(path: str, width: int, height: int, n_dates: int = 20,
                 extra[:, params.bands.index(band), t] += planted.delta
         bank = np.concatenate([bank, extra[None]], axis=0)
     n_bands = len(params.bands)
-    # date-major (T, B) -> GDAL bands; store as (classes*BANK, T*B) DN for one fancy-index lookup per tile
     # DN table (classes*BANK*LEVELS, T*B), date-major, with the per-pixel brightness already applied at
     # a few levels: a tile is then one uint16 row gather (pixel-interleaved) and GDAL spreads it over the
     # band-interleaved file through the buffer strides. Float passes per pixel cost 4x the gather here.
@@ -232,9 +231,22 @@ def make_synthetic_stack(path: str, width: int, height: int, n_dates: int = 20,
     n_levels = len(_BRIGHTNESS_LEVELS)
     cell_class, cell_member, clouds = _region_tables(params)
     cell_series = (cell_class * _BANK_SIZE + cell_member) * n_levels
-    dates = params.dates()
 
     tmp = path + ".partial.tif"
+    try:
+        _write_tiles(tmp, params, bank_dn, n_levels, cell_series, clouds, block, compress)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)  # no half-written stack left behind
+        raise
+    os.replace(tmp, path)
+    return path
+
+
+def _write_tiles(tmp: str, params: SyntheticParams, bank_dn: np.ndarray, n_levels: int, cell_series: np.ndarray,
+                 clouds: np.ndarray, block: int, compress: bool) -> None:
+    n_dates, n_bands = params.n_dates, len(params.bands)
+    dates = params.dates()
     dataset = _create_tiff(tmp, params, n_dates * n_bands, gdal.GDT_UInt16, block, compress)
     for t, date in enumerate(dates):
         for b, band in enumerate(params.bands):
@@ -247,7 +259,7 @@ def make_synthetic_stack(path: str, width: int, height: int, n_dates: int = 20,
         "LAYOUT": "date-major: band index = t*B + b (0-based)", "UNITS": "reflectance * 10000",
         "LCX_SYNTHETIC": params.to_json(),
     })
-    rng = np.random.default_rng([seed, 3])
+    rng = np.random.default_rng([params.seed, 3])
     # one buffer for every tile: a fresh multi-MB array per tile page-faults anew (measured ~1.5x slower)
     tile_buffer = np.empty((block * block, n_dates * n_bands), np.uint16)
     for yoff in range(0, params.height, block):
@@ -267,8 +279,6 @@ def make_synthetic_stack(path: str, width: int, height: int, n_dates: int = 20,
                 raise OSError(f"Writing {tmp} failed: {gdal.GetLastErrorMsg()}")
     dataset.FlushCache()
     dataset = None
-    os.replace(tmp, path)
-    return path
 
 
 def synthetic_params(stack_path: str) -> SyntheticParams:
