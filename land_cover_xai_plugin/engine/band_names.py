@@ -92,7 +92,8 @@ def parse_date(text: str) -> Optional[datetime.date]:
 
 
 def normalize_band(token: str) -> Optional[str]:
-    """Canonical band name: ``B4``/``b04``/``4`` -> ``B04``, ``b8a`` -> ``B8A``, ``red`` -> ``B04``, ``ndvi`` -> ``NDVI``."""
+    """Canonical band name: ``B4`` / ``b04`` / ``4`` -> ``B04``, ``b8a`` -> ``B8A``, ``red`` -> ``B04``,
+    ``ndvi`` -> ``NDVI``; None for anything else."""
     if token is None:
         return None
     text = str(token).strip().upper()

@@ -121,7 +121,8 @@ def test_band_files_inside_a_safe_folder_and_vrt(write_raster, tmp_path, sample_
     gdal.Translate(vrt, str(SAMPLE_STACK), format="VRT")
     vrt_stack = open_stack(vrt)
     assert vrt_stack.bands == SAMPLE_BANDS and len(vrt_stack.dates) == 5
-    np.testing.assert_array_equal(vrt_stack.read_window(3, 4, 10, 10), open_stack(str(SAMPLE_STACK)).read_window(3, 4, 10, 10))
+    np.testing.assert_array_equal(vrt_stack.read_window(3, 4, 10, 10),
+                                  open_stack(str(SAMPLE_STACK)).read_window(3, 4, 10, 10))
 
 
 def test_repeated_dates_are_kept(write_raster, tmp_path, sample_crop):
