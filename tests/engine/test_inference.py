@@ -17,6 +17,16 @@ from land_cover_xai_plugin.engine.explain import gradcam  # noqa: E402
 from land_cover_xai_plugin.engine.gapfill import fill_gaps  # noqa: E402
 from land_cover_xai_plugin.engine.models import ModelSpec, build_model  # noqa: E402
 
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_torch_thread():
+    """Tests run beside other jobs on 2 cores: torch's OpenMP threads spin-wait under contention (measured
+    8-10x slower with 2 threads than with 1 on a loaded machine)."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
+
 SRS_WKT = 'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563]],PRIMEM["Greenwich",0],UNIT["degree",0.0174532925199433]]'
 
 
@@ -70,7 +80,7 @@ class Bundle:
         self.seed = seed
         self.model_factory = model_factory
 
-    def build(self, device="cpu"):
+    def build(self, device="cpu", threads=1):
         torch.manual_seed(self.seed)
         model = (self.model_factory or build_model)(self.spec)
         for m in model.modules():  # non-trivial BN statistics
@@ -143,7 +153,7 @@ def test_streaming_equals_whole_array(tmp_path, height, width, window, patch, ar
     bundle = Bundle(make_spec(arch, patch_size=patch))
     methods = {"probabilities", "gradcam"} | ({"attention"} if arch == "attention" else set())
     result = inference.run_inference(inference.InferenceRequest(
-        stack=stack, bundle=bundle, out_dir=str(tmp_path), methods=methods, device="cpu", batch_size=50,
+        stack=stack, bundle=bundle, out_dir=str(tmp_path), methods=methods, device="cpu", threads=1, batch_size=50,
         window_size=window))
     valid, ref = reference(bundle, stack, methods)
     class_ids = np.array([c.id for c in bundle.classes])
@@ -174,7 +184,7 @@ def test_outputs_carry_grid_descriptions_legend_and_styles(tmp_path):
     bundle = Bundle(make_spec("attention"))
     result = inference.run_inference(inference.InferenceRequest(
         stack=stack, bundle=bundle, out_dir=str(tmp_path), methods=set(inference.METHODS), target=5,
-        device="cpu", batch_size=64, ig_steps=4, shap_samples=2))
+        device="cpu", threads=1, batch_size=64, ig_steps=4, shap_samples=2))
     expected = {"prediction", "confidence", "probabilities", "gradcam_5", "attention", "shap_bands_5",
                 "shap_dates_5", "ig_bands_5", "ig_dates_5"}
     assert set(result.paths) == expected
@@ -217,7 +227,7 @@ def test_cancel_mid_run_leaves_no_output(tmp_path):
     with pytest.raises(Cancelled):
         inference.run_inference(inference.InferenceRequest(
             stack=stack, bundle=Bundle(make_spec()), out_dir=str(tmp_path / "out"), methods={"gradcam"},
-            device="cpu", batch_size=32, window_size=16), is_cancelled=is_cancelled)
+            device="cpu", threads=1, batch_size=32, window_size=16), is_cancelled=is_cancelled)
     assert _listing(tmp_path / "out") == []
 
 
@@ -239,7 +249,7 @@ def test_failure_mid_run_leaves_no_output(tmp_path):
     with pytest.raises(RuntimeError, match="boom"):
         inference.run_inference(inference.InferenceRequest(
             stack=stack, bundle=Bundle(make_spec(), model_factory=Exploding), out_dir=str(tmp_path),
-            methods={"probabilities"}, device="cpu", batch_size=64, window_size=16))
+            methods={"probabilities"}, device="cpu", threads=1, batch_size=64, window_size=16))
     assert _listing(tmp_path) == []
 
 
@@ -255,7 +265,7 @@ def test_reader_failure_leaves_no_output(tmp_path):
     stack.read_window = failing
     with pytest.raises(OSError, match="disk gone"):
         inference.run_inference(inference.InferenceRequest(
-            stack=stack, bundle=Bundle(make_spec()), out_dir=str(tmp_path), device="cpu", batch_size=64,
+            stack=stack, bundle=Bundle(make_spec()), out_dir=str(tmp_path), device="cpu", threads=1, batch_size=64,
             window_size=16))
     assert _listing(tmp_path) == []
 
@@ -277,7 +287,7 @@ def test_cuda_out_of_memory_retries_with_smaller_batches(tmp_path):
     stack = random_stack(24, 24, holes=False)
     bundle = Bundle(make_spec(), model_factory=SmallMemory)
     result = inference.run_inference(inference.InferenceRequest(
-        stack=stack, bundle=bundle, out_dir=str(tmp_path), methods={"gradcam"}, device="cpu", batch_size=256))
+        stack=stack, bundle=bundle, out_dir=str(tmp_path), methods={"gradcam"}, device="cpu", threads=1, batch_size=256))
     assert result.batch_size <= 40
     pred, _ = read_tif(result.paths["prediction"])
     valid, ref = reference(Bundle(make_spec()), stack, {"gradcam"})  # same weights, no memory limit
@@ -288,7 +298,7 @@ def test_progress_reaches_one_and_region_subset(tmp_path):
     stack = random_stack(40, 40, holes=False)
     seen = []
     result = inference.run_inference(inference.InferenceRequest(
-        stack=stack, bundle=Bundle(make_spec()), out_dir=str(tmp_path), device="cpu", batch_size=64,
+        stack=stack, bundle=Bundle(make_spec()), out_dir=str(tmp_path), device="cpu", threads=1, batch_size=64,
         window_size=16, region=(8, 4, 20, 30)), progress=seen.append)
     assert seen == sorted(seen) and seen[-1] == pytest.approx(1.0)
     assert result.n_pixels == 600
