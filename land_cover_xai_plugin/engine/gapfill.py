@@ -1,7 +1,9 @@
 """Fill missing observations (NaN: clouds, no-data) along time, per pixel and band.
 
 Linear interpolation between the neighbouring observed dates, the nearest observed value before the
-first / after the last observation. Vectorised over pixels; the only Python loop runs over the T dates.
+first / after the last observation. Vectorised over pixels; the only Python loops run over the T dates.
+Where a pixel-date is observed in all bands or in none (the usual cloud / no-data case) the weights are
+computed once per pixel; otherwise each band series is interpolated on its own.
 """
 from __future__ import annotations
 
@@ -28,16 +30,81 @@ def fill_gaps(x: np.ndarray, min_valid_dates: int = 1,
 
     filled = np.empty((n, b, t_count), np.float32)
     valid = np.empty(n, bool)
-    # Chunks of ~4096 series keep the working set in cache (measured fastest among 1k-32k).
-    step = max(1, _CHUNK_SERIES // max(b, 1))
+    # Chunk sizes measured fastest on this project's CPUs (cache-sized working sets).
+    step = max(1, _CHUNK_SERIES_DATE_GAPS // max(b, 1))
+    sub_step = max(1, _CHUNK_SERIES // max(b, 1))
     for start in range(0, n, step):
         stop = min(n, start + step)
-        filled[start:stop], valid[start:stop] = _fill_chunk(x[start:stop], time, min_valid_dates)
+        result = _fill_chunk_date_gaps(x[start:stop], time, min_valid_dates)
+        if result is not None:
+            filled[start:stop], valid[start:stop] = result
+            continue
+        # bands of one date missing independently: interpolate each band series on its own
+        for sub_start in range(start, stop, sub_step):
+            sub_stop = min(stop, sub_start + sub_step)
+            filled[sub_start:sub_stop], valid[sub_start:sub_stop] = _fill_chunk(
+                x[sub_start:sub_stop], time, min_valid_dates)
     return filled, valid
 
 
-_CHUNK_SERIES = 4096
+_CHUNK_SERIES = 4096  # per-series path
+_CHUNK_SERIES_DATE_GAPS = 16384  # per-pixel path
 _BIG = np.float32(3e38)
+
+
+def _fill_chunk_date_gaps(x: np.ndarray, time: np.ndarray,
+                          min_valid_dates: int) -> Optional[tuple[np.ndarray, np.ndarray]]:
+    """The usual case, where a pixel-date is observed in all bands or in none (clouds, no-data edges):
+    the interpolation weights are worked out once per pixel instead of once per band (~3x faster).
+    None when some pixel-date has only part of its bands."""
+    n, b, t_count = x.shape
+    series = np.array(x.transpose(2, 1, 0), dtype=np.float32, order="C")  # (T, B, N): pixels innermost
+    observed = np.isfinite(series)
+    observed_date = observed.all(axis=1)  # (T, N)
+    if not np.array_equal(observed_date, observed.any(axis=1)):
+        return None
+    valid = observed_date.sum(axis=0) >= max(int(min_valid_dates), 0)
+    if observed_date.all():
+        return series.transpose(2, 1, 0), valid
+    keep = observed_date.astype(np.float32)
+    drop = 1.0 - keep
+    values = np.fmax(series, -_BIG, out=series)
+    np.fmin(values, _BIG, out=values)
+    values *= keep[:, None, :]
+    stamped = keep * time[:, None]
+
+    def carry(order: range) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Last observed values / time / 'seen' flag at or before each date, in the given order."""
+        last_value = np.empty((t_count, b, n), np.float32)
+        last_time = np.empty((t_count, n), np.float32)
+        seen = np.empty((t_count, n), np.float32)
+        before = None
+        for t in order:
+            if before is None:
+                last_value[t], last_time[t], seen[t] = values[t], stamped[t], keep[t]
+            else:
+                np.multiply(last_value[before], drop[t], out=last_value[t])
+                last_value[t] += values[t]
+                np.multiply(last_time[before], drop[t], out=last_time[t])
+                last_time[t] += stamped[t]
+                np.maximum(seen[before], keep[t], out=seen[t])
+            before = t
+        return last_value, last_time, seen
+
+    prev_value, prev_time, has_prev = carry(range(t_count))
+    next_value, next_time, has_next = carry(range(t_count - 1, -1, -1))
+    # filled = prev * a + next * c, with (a, c) = (1 - w, w) between observations (w = 0 on one),
+    # (0, 1) before the first, (1, 0) after the last, (0, 0) where the pixel is never observed
+    span = np.maximum(next_time - prev_time, np.float32(1e-6))
+    weight = (time[:, None] - prev_time) / span
+    both = has_prev * has_next
+    a = both * (1.0 - weight) + has_prev * (1.0 - has_next)
+    c = both * weight + has_next * (1.0 - has_prev)
+    prev_value *= a[:, None, :]
+    next_value *= c[:, None, :]
+    prev_value += next_value
+    valid &= has_prev[-1] > 0
+    return prev_value.transpose(2, 1, 0), valid
 
 
 def _fill_chunk(x: np.ndarray, time: np.ndarray, min_valid_dates: int) -> tuple[np.ndarray, np.ndarray]:
