@@ -33,9 +33,11 @@ def qgis_process_env(tmp_path_factory) -> dict:
     runtime = home / "runtime"
     runtime.mkdir(mode=0o700)
     # pytest-qgis points QGIS_CUSTOM_CONFIG_PATH at the repository's .qgis-settings: not for this profile
-    env = {k: v for k, v in os.environ.items() if k not in ("QGIS_CUSTOM_CONFIG_PATH", "QGIS_OPTIONS_PATH")}
+    env = {k: v for k, v in os.environ.items() if k != "QGIS_OPTIONS_PATH"}
     env.update({
-        "HOME": str(home),  # the profile lands in $HOME/.local/share/QGIS/QGIS3/profiles/default
+        # qgis_process 3.22 has no --profiles-path: QGIS_CUSTOM_CONFIG_PATH (or HOME) moves the profile
+        "QGIS_CUSTOM_CONFIG_PATH": str(home / "config"),
+        "HOME": str(home),
         "XDG_RUNTIME_DIR": str(runtime),
         "QT_QPA_PLATFORM": "offscreen",
         "QGIS_PLUGINPATH": str(REPO_ROOT),  # the folder that holds land_cover_xai_plugin/
@@ -54,7 +56,8 @@ def qgis_process(env, *args, timeout=180) -> subprocess.CompletedProcess:
 def enabled(qgis_process_env) -> dict:
     done = qgis_process(qgis_process_env, "plugins", "enable", "land_cover_xai_plugin")
     assert done.returncode == 0 or "already enabled" in done.stderr, done.stdout + done.stderr
-    assert (Path(qgis_process_env["HOME"]) / ".local/share/QGIS/QGIS3/profiles/default/QGIS/QGIS3.ini").is_file()
+    profile = Path(qgis_process_env["QGIS_CUSTOM_CONFIG_PATH"]) / "profiles" / "default" / "QGIS" / "QGIS3.ini"
+    assert "land_cover_xai_plugin=true" in profile.read_text()
     return qgis_process_env
 
 
