@@ -100,6 +100,14 @@ def dock(qgis_iface, clean_settings, project):
     widget.deleteLater()
 
 
+def private_copy(path, folder):
+    """QGIS writes statistics (.aux.xml) beside a raster it renders: tests work on a copy of the sample."""
+    import shutil
+
+    os.makedirs(folder, exist_ok=True)
+    return shutil.copy(path, os.path.join(folder, os.path.basename(path)))
+
+
 def choose(panel, stack_path, model_path, out_root, methods=("gradcam",)):
     layer = QgsRasterLayer(str(stack_path), "s2 stack", "gdal")
     assert layer.isValid()
@@ -115,7 +123,7 @@ def choose(panel, stack_path, model_path, out_root, methods=("gradcam",)):
 
 
 def test_classify_end_to_end_lands_styled_layers_in_a_group(dock, sample_dir, tmp_path):
-    stack = sample_dir / "tiny" / "s2_l1c_tiny.tif"
+    stack = private_copy(sample_dir / "tiny" / "s2_l1c_tiny.tif", tmp_path / "data")
     model = make_model(str(stack), str(tmp_path / "model.lcx"))
     panel = dock.classify_panel
     choose(panel, stack, model, tmp_path / "out", methods=("gradcam", "probabilities"))
@@ -155,7 +163,7 @@ def test_classify_end_to_end_lands_styled_layers_in_a_group(dock, sample_dir, tm
 
 
 def test_mismatch_is_reported_before_running_and_run_is_disabled(dock, sample_dir, tmp_path):
-    stack = sample_dir / "tiny" / "s2_l1c_tiny.tif"
+    stack = private_copy(sample_dir / "tiny" / "s2_l1c_tiny.tif", tmp_path / "data")
     model = make_model(str(stack), str(tmp_path / "model.lcx"), drop_band=True)
     panel = dock.classify_panel
     choose(panel, stack, model, tmp_path / "out")
@@ -167,7 +175,7 @@ def test_mismatch_is_reported_before_running_and_run_is_disabled(dock, sample_di
 
 
 def test_cancel_leaves_no_file_and_no_layer(dock, sample_dir, tmp_path):
-    stack = sample_dir / "s2_l1c_stack.tif"
+    stack = private_copy(sample_dir / "s2_l1c_stack.tif", tmp_path / "data")
     model = make_model(str(stack), str(tmp_path / "model.lcx"))
     panel = dock.classify_panel
     out_root = tmp_path / "out"

@@ -53,15 +53,15 @@ def make_model(stack_path: str, out_path: str, arch: str = "attention", drop_ban
 
 @pytest.fixture(scope="module")
 def outputs(tmp_path_factory, qgis_app):
-    """Real outputs of the engine on the tiny sample: class map, confidence, Grad-CAM for class 2, SHAP."""
+    """Real outputs of the engine on the tiny sample: class map, confidence, Grad-CAM and probabilities."""
     from land_cover_xai_plugin import engine  # noqa: F401
 
     folder = tmp_path_factory.mktemp("layers")
     stack = os.path.join(os.path.dirname(engine.__file__), "..", "sample_data", "tiny", "s2_l1c_tiny.tif")
     model = make_model(stack, str(folder / "model.lcx"))
     result = run_inference(InferenceRequest(stack_paths=[stack], model_path=model, out_dir=str(folder / "out"),
-                                            methods={"gradcam", "shap"}, target=2, batch_size=512,
-                                            shap_samples=2))
+                                            methods={"gradcam", "probabilities"}, target=2,
+                                            batch_size=512))
     return result.paths, load_model(model).classes
 
 
@@ -79,7 +79,7 @@ def test_group_name_says_which_stack_and_when():
 
 def test_outputs_land_styled_in_one_group_heatmap_above_class_map(outputs, project):
     paths, classes = outputs
-    assert set(paths) == {"prediction", "confidence", "gradcam_2", "shap_bands_2", "shap_dates_2"}
+    assert set(paths) == {"prediction", "confidence", "gradcam_2", "probabilities"}
     group, added = layers.add_outputs(paths, "Land Cover XAI — tiny 10:00:00", classes)
     root = project.layerTreeRoot()
     assert isinstance(group, QgsLayerTreeGroup) and root.children()[0] is group
@@ -106,8 +106,8 @@ def test_outputs_land_styled_in_one_group_heatmap_above_class_map(outputs, proje
     items = ramp.shader().rasterShaderFunction().colorRampItemList()
     assert len(items) >= 2 and items[0].color.alpha() == 0 and items[-1].color.alpha() == 255
     assert 0.0 < heat.opacity() < 1.0
-    shap = ramp_of(added["shap_bands_2"])
-    assert shap.classificationMin() == pytest.approx(-shap.classificationMax())
+    assert added["probabilities"].name() == "Class probabilities"
+    assert ramp_of(added["probabilities"]).classificationMax() == pytest.approx(1.0)
 
 
 def ramp_of(layer):
