@@ -461,13 +461,18 @@ def train_on_arrays(x: np.ndarray, y: np.ndarray, class_names: Optional[dict[int
     model.eval()
     test = None
     if split.test.size:
+        from .metrics import accuracy_report  # noqa: PLC0415
+
         _, test_pred = evaluate(split.test)
-        matrix = confusion(y_index[split.test], test_pred, n_classes)
-        s = scores(matrix)
-        test = {"overall_accuracy": s["overall_accuracy"], "macro_f1": s["macro_f1"], "kappa": s["kappa"],
-                "per_class_f1": {str(cid): s["f1"][i] for i, cid in enumerate(class_ids)},
-                "confusion_matrix": matrix.tolist(), "n_pixels": int(split.test.size),
-                "n_blocks": len(split.blocks("test"))}
+        ids = np.asarray(class_ids)
+        # The full accuracy report (confusion matrix, UA / PA / F1 per class; metrics.report_from_dict reads it
+        # back) plus the headline numbers the CLI, Processing and the dock show.
+        test = accuracy_report(ids[y_index[split.test]], ids[test_pred], class_ids, names).to_dict()
+        test["per_class_f1"] = {str(c["id"]): c["f1"] for c in test["per_class"]}
+        test["n_pixels"] = int(split.test.size)
+        test["n_blocks"] = len(split.blocks("test"))
+        test["notes"] = list(test.get("notes", [])) + [
+            f"held-out spatial blocks of {block_size} px, never seen in training or early stopping"]
     counts = split.class_counts(y)
     report = _json_safe({
         "config": config.to_dict(),

@@ -1,10 +1,12 @@
 """Spatial splits, band grouping, training on planted-signal arrays and on the real tiny sample."""
+import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from land_cover_xai_plugin.engine.errors import Cancelled, LabelsError
+from land_cover_xai_plugin.engine.metrics import report_from_dict
 from land_cover_xai_plugin.engine.splits import block_ids, spatial_block_split
 from land_cover_xai_plugin.engine.training import (
     EpochReport, TrainConfig, band_groups_from_correlation, class_loss_weights, confusion, scores, train_model,
@@ -116,6 +118,10 @@ def test_planted_signal_is_learned(arch, attention):
     assert set(bundle.report["class_counts"]) == {"train", "val", "test"}
     model = bundle.build()
     assert not model.training
+    test = bundle.report["test"]
+    assert set(test["per_class_f1"]) == {"1", "2", "3"} and test["n_blocks"] >= 1
+    assert report_from_dict(test).overall_accuracy == pytest.approx(test["overall_accuracy"])
+    json.dumps(bundle.report, allow_nan=False)
 
 
 def test_patch_training_runs():
