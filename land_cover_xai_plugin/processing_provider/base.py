@@ -189,8 +189,12 @@ class StagedOutputs:
     def __init__(self, destinations: list[str]):
         wanted = [d for d in destinations if d]
         base = os.path.dirname(os.path.abspath(wanted[0])) if wanted else tempfile.gettempdir()
-        os.makedirs(base, exist_ok=True)
-        self.dir = tempfile.mkdtemp(prefix=".lcx-", dir=base)
+        try:
+            os.makedirs(base, exist_ok=True)
+            self.dir = tempfile.mkdtemp(prefix=".lcx-", dir=base)
+        except OSError as error:
+            raise LcxError(tr("Cannot write in the output folder {0} ({1}). Choose a folder you can write to.")
+                           .format(base, error.strerror or error)) from error
 
     def __enter__(self) -> "StagedOutputs":
         return self
@@ -223,12 +227,16 @@ class StagedOutputs:
                     if os.path.exists(src_path):
                         shutil.move(src_path, dst_path)
                         done.append(dst_path)
-        except BaseException:
+        except BaseException as error:
             for path in done:
                 try:
                     os.remove(path)
                 except OSError:
                     pass
+            if isinstance(error, OSError):
+                raise LcxError(tr("Cannot write {0} ({1}). If the file is open in QGIS or another program, "
+                                  "remove it there or choose another file name.").format(
+                    error.filename or "the output", error.strerror or error)) from error
             raise
         return {s: d for s, d in moves.items() if d}
 
@@ -247,7 +255,8 @@ def pick_output(paths: dict, stem: str) -> Optional[str]:
 class StyleLoader(QgsProcessingLayerPostProcessorInterface):
     """Applies the .qml style written beside an output to the layer Processing opens on completion."""
 
-    # Processing keeps a plain pointer: a post-processor collected by Python would never be called.
+    # setPostProcessor() hands the object to QGIS (deleted with the context). Keeping a Python reference as
+    # well guards against the known pitfall of a post-processor collected before QGIS calls it.
     _alive: collections.deque = collections.deque(maxlen=256)
 
     def __init__(self, qml_path: str):

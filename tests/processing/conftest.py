@@ -2,6 +2,7 @@
 trained once per session through `processing.run("land_cover_xai:train", ...)` on the tiny sample."""
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 
@@ -49,8 +50,12 @@ def full_stack(sample_dir) -> str:
 
 
 @pytest.fixture(scope="session")
-def field_polygons(sample_dir) -> str:
-    return str(sample_dir / "lulc_field_polygons.gpkg")
+def field_polygons(sample_dir, tmp_path_factory) -> str:
+    """A private copy of the sample's field polygons: QGIS opens a GeoPackage in update mode and would
+    modify the bundled file (see tests/conftest.py)."""
+    copy = tmp_path_factory.mktemp("field_data") / "lulc_field_polygons.gpkg"
+    shutil.copyfile(sample_dir / "lulc_field_polygons.gpkg", copy)
+    return str(copy)
 
 
 class RecordingFeedback:
