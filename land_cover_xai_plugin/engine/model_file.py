@@ -11,6 +11,7 @@ import datetime as _dt
 import io
 import json
 import os
+import re
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ MAX_TOTAL_UNCOMPRESSED_BYTES = 2 * 1024**3
 MAX_JSON_BYTES = 16 * 1024**2
 MAX_MEMBERS = 10_000
 ALLOWED_DTYPES = ("float32", "float64", "float16", "int64", "int32")
+_HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 
 # Colours by class-name keyword (English and French), checked in order; first match wins.
 _KEYWORD_COLOURS: list[tuple[tuple[str, ...], str]] = [
@@ -335,9 +337,12 @@ def _bundle_from_document(zf: zipfile.ZipFile, document: dict, path: str) -> Mod
     except (TypeError, ValueError) as exc:
         raise _refuse(path, f"a date is not an ISO date ({exc})") from exc
     try:
-        classes = [ClassInfo(int(c["id"]), str(c["name"]), str(c["color"])) for c in document.get("classes")]
-    except (TypeError, KeyError, ValueError) as exc:
+        classes = [ClassInfo(int(c["id"]), str(c["name"]), str(c.get("color") or "")) for c in document.get("classes")]
+    except (TypeError, KeyError, ValueError, AttributeError) as exc:
         raise _refuse(path, f"its class list is malformed ({exc})") from exc
+    for i, info in enumerate(classes):  # a colour is cosmetic: repair rather than refuse
+        if not _HEX_COLOUR.fullmatch(info.color):
+            info.color = default_class_color(info.name, i)
     if len(classes) != spec.n_classes:
         raise _refuse(path, f"it lists {len(classes)} classes for a model with {spec.n_classes} outputs")
     index = document.get("arrays")
@@ -394,10 +399,14 @@ def expected_weight_shapes(spec: ModelSpec) -> dict[str, tuple[int, ...]] | None
         from .models import build_model  # noqa: PLC0415
         from .runtime import import_torch  # noqa: PLC0415
 
-        import_torch()
+        torch = import_torch()
     except Exception:  # noqa: BLE001 - DependencyError or a broken torch: describe without checking
         return None
-    return {name: tuple(t.shape) for name, t in build_model(spec).state_dict().items()}
+    # On the meta device nothing is allocated: a tampered spec claiming a giant network costs nothing here,
+    # and its arrays (bounded by the archive size cap) then fail the shape check.
+    with torch.device("meta"):
+        model = build_model(spec)
+    return {name: tuple(t.shape) for name, t in model.state_dict().items()}
 
 
 def bundle_from_module(model, spec: ModelSpec, bands, dates, classes, scaling=None, report=None) -> ModelBundle:

@@ -232,3 +232,15 @@ def test_default_colours():
     assert default_class_color("cultivated land") != default_class_color("grassland")
     others = {default_class_color(f"class {i}", i) for i in range(8)}
     assert len(others) == 8 and all(c.startswith("#") and len(c) == 7 for c in others)
+
+
+def test_giant_spec_is_refused_without_allocating(saved, tmp_path):
+    path, _ = saved
+    p = rewrite(path, tmp_path / "giant.lcx", lambda d: d["spec"].update(fusion_width=90_000, band_width=90_000))
+    refused(p, "do not match|shape")
+
+
+def test_bad_colour_is_repaired(saved, tmp_path):
+    path, _ = saved
+    p = rewrite(path, tmp_path / "colour.lcx", lambda d: d["classes"][0].update(color="javascript:alert(1)"))
+    assert load_model(p).classes[0].color == "#1b7837"
