@@ -79,10 +79,10 @@ class ValidateAlgorithm(LcxAlgorithm):
             self.OUTPUT_REPORT, self.tr("Accuracy report"), fileFilter=self.tr("HTML files (*.html)")))
         self.addParameter(QgsProcessingParameterFileDestination(
             self.OUTPUT_TABLE, self.tr("Accuracy table"), fileFilter=self.tr("CSV files (*.csv)")))
-        for name, label in (("OVERALL_ACCURACY", "Overall accuracy"), ("KAPPA", "Kappa"),
-                            ("MACRO_F1", "Macro-F1"), ("N_SAMPLES", "Number of samples (pixels)"),
-                            ("AREA_ADJUSTED_OVERALL_ACCURACY", "Area-adjusted overall accuracy")):
-            self.addOutput(QgsProcessingOutputNumber(name, self.tr(label)))
+        for name, label in (("OVERALL_ACCURACY", self.tr("Overall accuracy")), ("KAPPA", self.tr("Kappa")),
+                            ("MACRO_F1", self.tr("Macro-F1")), ("N_SAMPLES", self.tr("Number of samples (pixels)")),
+                            ("AREA_ADJUSTED_OVERALL_ACCURACY", self.tr("Area-adjusted overall accuracy"))):
+            self.addOutput(QgsProcessingOutputNumber(name, label))
 
     def checkParameterValues(self, parameters, context):  # noqa: N802
         ok, message = super().checkParameterValues(parameters, context)

@@ -11,6 +11,7 @@ from osgeo import gdal
 from qgis.core import (
     QgsApplication,
     QgsPalettedRasterRenderer,
+    QgsProcessingAlgorithm,
     QgsProcessingContext,
     QgsProcessingException,
     QgsProcessingFeedback,
@@ -74,6 +75,34 @@ def test_provider_offers_the_four_algorithms_with_help_icon_and_group(processing
         assert not algorithm.icon().isNull()
         assert type(algorithm.createInstance()) is type(algorithm)
     assert provider.supportedOutputRasterLayerExtensions() == ["tif"]
+    for algorithm in provider.algorithms():
+        flags = algorithm.flags()
+        assert flags & QgsProcessingAlgorithm.FlagSupportsBatch and flags & QgsProcessingAlgorithm.FlagCanCancel
+        assert not flags & QgsProcessingAlgorithm.FlagNoThreading  # the Toolbox runs them in the background
+
+
+def test_classify_runs_in_a_background_task_as_the_toolbox_does(processing_ready, model_path, tiny_stack,
+                                                                tmp_path):
+    """The Toolbox runs an algorithm in a QgsProcessingAlgRunnerTask (a worker thread): torch and GDAL
+    must work there, with progress reported through the feedback."""
+    from pytest_qgis.utils import wait_until
+    from qgis.core import QgsProcessingAlgRunnerTask
+
+    algorithm = QgsApplication.processingRegistry().createAlgorithmById("land_cover_xai:classify")
+    context = QgsProcessingContext()
+    feedback = QgsProcessingFeedback()
+    progress = []
+    feedback.progressChanged.connect(progress.append)
+    outcome = {}
+    task = QgsProcessingAlgRunnerTask(algorithm, {
+        "INPUT": tiny_stack, "MODEL": model_path, "OUTPUT": str(tmp_path / "map.tif"),
+        "CONFIDENCE": str(tmp_path / "confidence.tif"), **FAST}, context, feedback)
+    task.executed.connect(lambda ok, results: outcome.update(ok=ok, results=results))
+    QgsApplication.taskManager().addTask(task)
+    assert wait_until(lambda: "ok" in outcome, timeout_milliseconds=60_000)
+    assert outcome["ok"], outcome
+    assert outcome["results"]["OUTPUT"] == str(tmp_path / "map.tif") and (tmp_path / "map.tif").is_file()
+    assert progress and max(progress) == 100
 
 
 def test_enums_match_the_contract(processing_ready):
