@@ -146,3 +146,19 @@ def test_import_engine_does_not_import_torch():
             "print('torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("arch,attention,patch_size", [("attention", "se", 1), ("attention", "softmax", 3),
+                                                      ("tempcnn", "se", 1)])
+def test_captum_gradcam_and_deeplift_run(arch, attention, patch_size):
+    captum_attr = pytest.importorskip("captum.attr")
+    import warnings
+
+    model = build_model(make_spec(arch, attention, patch_size)).eval()
+    x = make_input(4, patch_size)
+    cam = captum_attr.LayerGradCam(model, model.gradcam_layer).attribute(x, target=1)
+    assert cam.shape == (4, 1, N_DATES)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # captum warns about in-place ops it handles
+        lift = captum_attr.DeepLift(model).attribute(x, baselines=torch.zeros_like(x), target=1)
+    assert lift.shape == x.shape and torch.isfinite(lift).all()
