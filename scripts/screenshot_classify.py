@@ -8,7 +8,9 @@ the class map and the Grad-CAM heatmap are on the map in the run's group.
       bash scripts/desktop.sh .venv/bin/python --screenshot docs/screenshot.png --code scripts/screenshot_classify.py
 
 Environment: LCX_SHOT_MODEL (a .lcx that fits the sample stack; default: the bundled sample model),
-LCX_SHOT_OUT (output folder, default /tmp/lcx-screenshot-outputs), LCX_SHOT_LOG (errors).
+LCX_SHOT_OUT (output folder, default /tmp/lcx-screenshot-outputs), LCX_SHOT_LOG (progress and errors),
+LCX_SHOT_SELF (grab the screen into this PNG once the layers are drawn, then quit QGIS: on a slow or
+busy machine this does not depend on LCX_DESKTOP_WAIT; run desktop.sh without --screenshot then).
 """
 import os
 import traceback
@@ -20,24 +22,44 @@ from qgis.utils import iface, plugins
 MODEL = os.environ.get("LCX_SHOT_MODEL", "")
 OUT = os.environ.get("LCX_SHOT_OUT", "/tmp/lcx-screenshot-outputs")
 LOG = os.environ.get("LCX_SHOT_LOG", "/tmp/lcx-screenshot-classify.log")
+SELF_SHOT = os.environ.get("LCX_SHOT_SELF", "")
+_keep = {}
+
+
+def _log(text):
+    with open(LOG, "a", encoding="utf-8") as fh:
+        fh.write(text + "\n")
 
 
 def _guarded(func, *args):
     try:
         func(*args)
     except Exception:  # noqa: BLE001 - a startup script has nowhere else to report
-        with open(LOG, "a", encoding="utf-8") as fh:
-            fh.write(traceback.format_exc())
+        _log(traceback.format_exc())
 
 
 def _start():
+    from qgis.core import QgsProject
+    from qgis.PyQt.QtWidgets import QDockWidget
+
+    window = iface.mainWindow()
+    window.showMaximized()
     plugin = plugins["land_cover_xai_plugin"]
     dock = plugin.dock
     dock.show()
     dock.raise_()
-    iface.mainWindow().resizeDocks([dock], [520], Qt.Orientation.Horizontal)
+    browser = window.findChild(QDockWidget, "Browser")
+    if browser is not None:
+        browser.hide()
+    layers_dock = window.findChild(QDockWidget, "Layers")
+    window.resizeDocks([dock], [540], Qt.Orientation.Horizontal)
+    if layers_dock is not None:
+        window.resizeDocks([layers_dock], [380], Qt.Orientation.Horizontal)
     panel = dock.classify_panel
     stack = panel.add_sample_to_map()
+    node = QgsProject.instance().layerTreeRoot().findLayer(stack.id())
+    if node is not None:
+        node.setExpanded(False)
     renderer = stack.renderer().clone()
     if hasattr(renderer, "setRedBand"):  # date 1 = bands 1..13: B04, B03, B02
         renderer.setRedBand(4)
@@ -52,16 +74,39 @@ def _start():
     for method, check in panel.output_checks.items():
         check.setChecked(method == "gradcam")
     panel.out_folder.setFilePath(OUT)
-    panel.run_finished.connect(lambda outcome: _guarded(_finished, stack))
-    panel.run()
+    panel.run_finished.connect(lambda outcome: _guarded(_finished, stack, outcome))
+    _log("run started" if panel.run() is not None else f"run refused: {panel.problems()}")
 
 
-def _finished(stack):
+def _finished(stack, outcome):
+    _log(f"run finished: {outcome}")
+    dock = plugins["land_cover_xai_plugin"].dock
+    scroll = dock.tabs.currentWidget()
+    if hasattr(scroll, "ensureWidgetVisible"):  # the tab's scroll area: show the run's result
+        scroll.ensureWidgetVisible(dock.classify_panel.status_label)
     canvas = iface.mapCanvas()
     extent = stack.extent()
     extent.scale(1.05)
     canvas.setExtent(extent)
+    if SELF_SHOT:
+        canvas.mapCanvasRefreshed.connect(lambda: QTimer.singleShot(3000, lambda: _guarded(_grab)))
     canvas.refresh()
 
 
-QTimer.singleShot(2500, lambda: _guarded(_start))
+def _grab():
+    from qgis.core import QgsApplication
+    from qgis.PyQt.QtWidgets import QApplication
+
+    if _keep.get("grabbed"):
+        return
+    _keep["grabbed"] = True
+    QApplication.primaryScreen().grabWindow(0).save(SELF_SHOT)
+    _log(f"screenshot: {SELF_SHOT}")
+    QgsApplication.exit(0)
+
+
+_log("startup script loaded")
+_keep["timer"] = QTimer()
+_keep["timer"].setSingleShot(True)
+_keep["timer"].timeout.connect(lambda: _guarded(_start))
+_keep["timer"].start(2500)

@@ -160,6 +160,7 @@ def add_outputs(paths: dict, group_name: str, classes: Optional[Sequence] = None
     project = project or QgsProject.instance()
     root = project.layerTreeRoot()
     group = root.insertGroup(0, group_name)
+    group.setExpanded(True)
     ordered = sorted(paths.items(), key=lambda kv: (_ORDER.index(_kind(kv[0])) if _kind(kv[0]) in _ORDER
                                                     else len(_ORDER), kv[0]))
     layers = {}

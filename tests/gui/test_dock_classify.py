@@ -15,6 +15,7 @@ from qgis.core import (
     QgsRasterLayer,
     QgsSingleBandPseudoColorRenderer,
 )
+from qgis.PyQt.QtCore import Qt
 
 torch = pytest.importorskip("torch")
 
@@ -262,3 +263,51 @@ def test_missing_dependencies_disable_run(dock, monkeypatch):
     assert not dock.classify_panel.run_button.isEnabled()
     assert "torch" in dock.classify_panel.run_button.toolTip()
     assert dock.copy_diagnostics()
+
+
+def test_single_date_layers_are_listed_by_date_and_stacked(dock, sample_dir, tmp_path):
+    from osgeo import gdal
+
+    tiny = str(sample_dir / "tiny" / "s2_l1c_tiny.tif")
+    model = make_model(tiny, str(tmp_path / "model.lcx"))
+    source = gdal.Open(tiny)
+    dates = ["20150711", "20150830", "20150909"]
+    layers = []
+    for t in (2, 0, 1):  # added out of order
+        path = str(tmp_path / f"S2_{dates[t]}.tif")
+        gdal.Translate(path, source, bandList=list(range(t * 13 + 1, t * 13 + 14)))
+        layers.append(QgsRasterLayer(path, f"date {t}", "gdal"))
+    source = None
+    QgsProject.instance().addMapLayers(layers)
+    panel = dock.classify_panel
+    panel.multi_radio.setChecked(True)
+    items = [panel.date_list.item(i) for i in range(panel.date_list.count())]
+    assert [item.text()[:10] for item in items] == ["2015-07-11", "2015-08-30", "2015-09-09"]
+    for item in items:
+        item.setCheckState(Qt.CheckState.Checked)
+    assert [os.path.basename(p) for p in panel.current_stack_paths()] == [f"S2_{d}.tif" for d in dates]
+    assert panel.stack_table.rowCount() == 3
+    panel.model_combo.setCurrentIndex(panel.model_combo.findData("file"))
+    panel.model_file.setFilePath(model)
+    assert panel.run_button.isEnabled(), panel.problems()
+    assert panel.pixel_context() == (panel.current_stack_paths(), model)
+
+
+def test_corrected_layout_is_checked_against_the_model(dock, sample_dir, tmp_path):
+    stack = private_copy(sample_dir / "tiny" / "s2_l1c_tiny.tif", tmp_path / "data")
+    model = make_model(str(stack), str(tmp_path / "model.lcx"))
+    panel = dock.classify_panel
+    choose(panel, stack, model, tmp_path / "out")
+    assert panel.run_button.isEnabled()
+    panel.override_check.setChecked(True)
+    assert panel.dates_edit.text() == "2015-07-11, 2015-08-30, 2015-09-09"
+    assert panel.bands_edit.text().startswith("B01, B02")
+    # a wrong correction: 4 bands per date instead of 13 -> the stack no longer fits the model
+    panel.bands_edit.setText("B02, B03, B04, B08")
+    panel.refresh_stack()
+    assert not panel.run_button.isEnabled()
+    assert panel.stack_error or panel.fit_error
+    panel.override_check.setChecked(False)
+    assert panel.run_button.isEnabled()
+    layout_ok = panel.current_layout() is None
+    assert layout_ok
