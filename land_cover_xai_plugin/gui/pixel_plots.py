@@ -86,6 +86,7 @@ class PixelPanelData:
     arch: str = ""
     shap_method: str = "SHAP"
     context: PixelContext = field(default_factory=PixelContext)
+    cloud_fraction: Optional[list] = None  # (T,) scene cloud fraction from the stack's metadata, None if unknown
 
     def name_of(self, class_id) -> str:
         for cid, name in zip(self.class_ids, self.class_names):
@@ -186,6 +187,47 @@ def panel_data_from(explanation, bundle, context: Optional[PixelContext] = None)
     )
 
 
+def scene_cloud_fraction(paths, dates) -> Optional[list]:
+    """Per date, the scene cloud fraction the stack's band metadata declare (``cloud_fraction`` tags, as
+    in the sample), or None when no band declares one. Read with GDAL (metadata only, no pixels)."""
+    try:
+        from osgeo import gdal  # noqa: PLC0415
+    except ImportError:
+        return None
+    wanted = [_as_date(d).isoformat() for d in dates]
+    found: dict = {}
+    for path in paths:
+        dataset = gdal.Open(str(path))
+        if dataset is None:
+            continue
+        for i in range(1, dataset.RasterCount + 1):
+            meta = dataset.GetRasterBand(i).GetMetadata() or {}
+            text = meta.get("cloud_fraction") or meta.get("CLOUD_FRACTION") or meta.get("cloud_cover")
+            day = (meta.get("date") or meta.get("DATE") or meta.get("acquisition_date") or "")[:10]
+            if text is None or day not in wanted:
+                continue
+            try:
+                value = float(text)
+            except ValueError:
+                continue
+            if value > 1.0:  # percent
+                value /= 100.0
+            found[day] = max(found.get(day, 0.0), value)
+        dataset = None
+    if not found:
+        return None
+    return [found.get(day, math.nan) for day in wanted]
+
+
+def cloudy_dates(data: PixelPanelData, threshold: float = 0.5) -> np.ndarray:
+    """(T,) bool: the scene is mostly cloudy on that date (stack metadata)."""
+    if not data.cloud_fraction or len(data.cloud_fraction) != len(data.dates):
+        return np.zeros(len(data.dates), bool)
+    values = np.asarray(data.cloud_fraction, dtype=float)
+    with np.errstate(invalid="ignore"):
+        return np.isfinite(values) & (values >= threshold)
+
+
 def missing_dates(data: PixelPanelData) -> np.ndarray:
     """(T,) bool: the date has no observation (any band NaN) at this pixel."""
     return ~np.all(np.isfinite(data.series), axis=0)
@@ -251,7 +293,8 @@ def draw_explanation(fig, data: PixelPanelData) -> None:
     n_dates = len(data.dates)
     date_labels = _date_labels(data.dates)
     miss = missing_dates(data)
-    bright = bright_dates(data)
+    cloudy = cloudy_dates(data)
+    bright = bright_dates(data) | cloudy
 
     # 1. probabilities
     ax = axes[0, 0]
@@ -282,7 +325,8 @@ def draw_explanation(fig, data: PixelPanelData) -> None:
             ax.text(t, 0.98, tr("missing"), transform=ax.get_xaxis_transform(), ha="center", va="top", fontsize=6)
         elif bright[t]:
             ax.axvspan(t - 0.35, t + 0.35, color="#9ecae1", alpha=0.35, lw=0)
-            ax.text(t, 0.98, tr("cloud?"), transform=ax.get_xaxis_transform(), ha="center", va="top", fontsize=6)
+            label = tr("cloudy {p:.0%}").format(p=float(data.cloud_fraction[t])) if cloudy[t] else tr("bright: cloud?")
+            ax.text(t, 0.99, label, transform=ax.get_xaxis_transform(), ha="center", va="top", fontsize=6)
     ax.set_xticks(x)
     ax.set_xticklabels(date_labels, fontsize=7)
     ax.set_xlim(-0.5, n_dates - 0.5)
@@ -336,6 +380,9 @@ def draw_explanation(fig, data: PixelPanelData) -> None:
     if data.shap_dates is not None and len(data.shap_dates) == n_dates:
         _diverging_bars(ax, date_labels, data.shap_dates, data.ig_dates)
         ax.tick_params(axis="y", labelsize=7)
+        for t, patch in enumerate(ax.patches[:n_dates]):
+            if miss[t] or bright[t]:
+                patch.set_hatch("//")
     else:
         _empty(ax, tr("SHAP not computed."))
     ax.set_title(tr("{method} by date: effect on P({name})").format(method=data.shap_method, name=target_name),
@@ -350,12 +397,21 @@ def _empty(ax, text: str) -> None:
             color="#555555")
 
 
+def _new_figure(width_in: float, height_in: float, dpi: int):
+    """A Figure that lays itself out again at every draw (the panel is resizable)."""
+    from matplotlib.figure import Figure  # noqa: PLC0415
+
+    try:
+        return Figure(figsize=(width_in, height_in), dpi=dpi, layout="tight")
+    except TypeError:  # matplotlib < 3.5
+        return Figure(figsize=(width_in, height_in), dpi=dpi, tight_layout=True)
+
+
 def figure_png(data: PixelPanelData, width_in=10.0, height_in=9.0, dpi=90) -> bytes:
     """The six plots as a PNG (Agg, no Qt): used where the Qt canvas is not importable, and for exports."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: PLC0415
-    from matplotlib.figure import Figure  # noqa: PLC0415
 
-    fig = Figure(figsize=(width_in, height_in), dpi=dpi)
+    fig = _new_figure(width_in, height_in, dpi)
     FigureCanvasAgg(fig)
     draw_explanation(fig, data)
     buffer = io.BytesIO()
@@ -403,11 +459,9 @@ class PixelExplanationPanel(QWidget):
         self.canvas = None
         self.png_label = None
         if _FigureCanvas is not None:
-            from matplotlib.figure import Figure  # noqa: PLC0415
-
-            self.figure = Figure(figsize=(10, 9), dpi=90)
+            self.figure = _new_figure(10, 9, 90)
             self.canvas = _FigureCanvas(self.figure)
-            self.canvas.setMinimumSize(760, 680)
+            self.canvas.setMinimumSize(640, 560)
             self.canvas.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
             plot_widget = self.canvas
         else:
@@ -463,6 +517,9 @@ class PixelExplanationPanel(QWidget):
         miss = [d for d, m in zip(_date_labels(data.dates), missing_dates(data)) if m]
         if miss:
             text += " " + tr("No observation on {dates} (gap-filled).").format(dates=", ".join(miss))
+        cloudy = [d for d, c in zip(_date_labels(data.dates), cloudy_dates(data)) if c]
+        if cloudy:
+            text += " " + tr("Cloudy scene on {dates} (stack metadata).").format(dates=", ".join(cloudy))
         self.status_label.setText(text)
         self.redraw()
 
@@ -486,9 +543,16 @@ def describe_location(ctx: PixelContext) -> str:
     def fmt(v):
         return "?" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:,.2f}".replace(",", " ")
 
-    return tr("Clicked {mx}, {my} ({mcrs}) → stack {sx}, {sy} ({scrs}); pixel row {row}, column {col}.").format(
+    text = tr("Clicked {mx}, {my} ({mcrs}) → stack {sx}, {sy} ({scrs}); pixel row {row}, column {col}.").format(
         mx=fmt(ctx.map_x), my=fmt(ctx.map_y), mcrs=ctx.map_crs or "?", sx=fmt(ctx.stack_x), sy=fmt(ctx.stack_y),
         scrs=ctx.stack_crs or "?", row=ctx.row, col=ctx.col)
+    if ctx.model_path or ctx.stack_paths:
+        import os  # noqa: PLC0415
+
+        text += "\n" + tr("Model: {model} · stack: {stack}").format(
+            model=os.path.basename(ctx.model_path) or "?",
+            stack=", ".join(os.path.basename(p) for p in ctx.stack_paths) or "?")
+    return text
 
 
 class PixelExplanationDialog(QDialog):

@@ -20,11 +20,12 @@ from qgis.core import (
     QgsPointXY,
     QgsProject,
 )
-from qgis.gui import QgsMapToolEmitPoint
+from qgis.gui import QgsMapToolEmitPoint, QgsVertexMarker
 from qgis.PyQt.QtCore import QCoreApplication, Qt, pyqtSignal
+from qgis.PyQt.QtGui import QColor
 
 from ..engine.errors import LcxError
-from .pixel_plots import PixelContext, PixelExplanationDialog, panel_data_from
+from .pixel_plots import PixelContext, PixelExplanationDialog, panel_data_from, scene_cloud_fraction
 
 LOG_TAG = "Land Cover XAI"
 
@@ -89,6 +90,7 @@ class PixelExplainTool(QgsMapToolEmitPoint):
         self.last_data = None
         self._stack_info_cache: dict = {}
         self._pending = None  # (context, target) asked while a task was running
+        self.marker: Optional[QgsVertexMarker] = None
         self.canvasClicked.connect(self._on_canvas_clicked)
 
     # --- events ------------------------------------------------------------------------------------------
@@ -153,7 +155,21 @@ class PixelExplainTool(QgsMapToolEmitPoint):
         except LcxError as exc:
             self._notify(str(exc), Qgis.MessageLevel.Warning)
             return None
+        self._mark(map_point)
         return self.explain(ctx, target)
+
+    def _mark(self, map_point: QgsPointXY) -> None:
+        """A cross on the clicked pixel, kept until the next click."""
+        if self.canvas is None:
+            return
+        if self.marker is None:
+            self.marker = QgsVertexMarker(self.canvas)
+            self.marker.setIconType(QgsVertexMarker.IconType.ICON_CROSS)
+            self.marker.setColor(QColor(255, 0, 255))
+            self.marker.setIconSize(18)
+            self.marker.setPenWidth(3)
+        self.marker.setCenter(QgsPointXY(map_point))
+        self.marker.show()
 
     def explain(self, ctx: PixelContext, target="predicted"):
         self.last_context = ctx
@@ -188,7 +204,9 @@ class PixelExplainTool(QgsMapToolEmitPoint):
                                             shap_samples=shap_samples)
             finally:
                 stack.close()
-            return panel_data_from(explanation, bundle, ctx)
+            data = panel_data_from(explanation, bundle, ctx)
+            data.cloud_fraction = scene_cloud_fraction(ctx.stack_paths, data.dates)
+            return data
 
         task = JobTask(tr("Explaining pixel row {row}, column {col}").format(row=ctx.row, col=ctx.col), job,
                        iface=self.iface, title=tr("Pixel explanation"))
@@ -265,6 +283,12 @@ class PixelExplainTool(QgsMapToolEmitPoint):
             self.dialog.close()
             self.dialog.deleteLater()
             self.dialog = None
+        if self.marker is not None:
+            try:
+                self.canvas.scene().removeItem(self.marker)
+            except RuntimeError:
+                pass
+            self.marker = None
 
 
 def _default_iface():
