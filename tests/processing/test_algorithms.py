@@ -383,3 +383,43 @@ def test_classify_then_validate_in_a_processing_model(processing_ready, model_pa
                              feedback=feedback)
     assert os.path.isfile(results["validate:report"])
     assert any("overall accuracy" in line for line in feedback.infos)
+
+
+# --- the base class's helpers ------------------------------------------------------------------------------
+
+def test_pick_output_finds_the_engine_name_with_or_without_target_suffix():
+    from land_cover_xai_plugin.processing_provider.base import pick_output
+
+    paths = {"prediction": "p.tif", "gradcam_3": "g.tif", "shap_bands_12": "sb.tif", "shap_dates_12": "sd.tif"}
+    assert pick_output(paths, "prediction") == "p.tif"
+    assert pick_output(paths, "gradcam") == "g.tif"
+    assert pick_output(paths, "shap_bands") == "sb.tif" and pick_output(paths, "shap_dates") == "sd.tif"
+    assert pick_output(paths, "shap") is None and pick_output(paths, "attention") is None
+
+
+def test_staged_outputs_move_rasters_with_renamed_styles_and_roll_back_on_failure(tmp_path):
+    from land_cover_xai_plugin.engine.errors import LcxError
+    from land_cover_xai_plugin.processing_provider.base import StagedOutputs
+
+    dest = tmp_path / "maps"
+    dest.mkdir()
+    (dest / "landcover.qml").write_text("stale style")
+    with StagedOutputs([str(dest / "landcover.tif")]) as stage:
+        assert os.path.dirname(stage.dir) == str(dest) and os.path.basename(stage.dir).startswith(".lcx-")
+        for name in ("prediction.tif", "prediction.tif.aux.xml", "prediction.qml", "confidence.tif"):
+            (tmp_path / stage.dir / name).write_text(name)
+        stage.commit({os.path.join(stage.dir, "prediction.tif"): str(dest / "landcover.tif"),
+                      os.path.join(stage.dir, "confidence.tif"): ""})  # '' = not wanted
+    assert sorted(os.listdir(dest)) == ["landcover.qml", "landcover.tif", "landcover.tif.aux.xml"]
+    assert (dest / "landcover.qml").read_text() == "prediction.qml"
+
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")
+    with pytest.raises(LcxError, match="Cannot write"):
+        with StagedOutputs([str(tmp_path / "ok.tif")]) as stage:
+            for name in ("one.tif", "two.tif"):
+                (tmp_path / stage.dir / name).write_text(name)
+            stage.commit({os.path.join(stage.dir, "one.tif"): str(tmp_path / "ok.tif"),
+                          os.path.join(stage.dir, "two.tif"): str(blocker / "sub" / "two.tif")})
+    assert not (tmp_path / "ok.tif").exists()  # the first move was undone
+    assert not [n for n in os.listdir(tmp_path) if n.startswith(".lcx-")]
