@@ -11,8 +11,9 @@
   folder; we run it into a hidden temporary folder beside the destination and move the finished files, with
   their ``.qml`` styles renamed to match, to the paths the user chose (or QGIS's TEMPORARY_OUTPUT paths).
 - ``StyleLoader``: Processing loads output layers *without* their default style (``loadDefaultStyle = false``
-  in ``QgsProcessingUtils::mapLayerFromString``), so the ``.qml`` beside each output is applied by a layer
-  post-processor when the user ticks "Open output file after running".
+  in ``QgsProcessingUtils::mapLayerFromString``; checked on 3.22: a confidence raster opens as single-band
+  grey through Processing but pseudocolour as a plain QgsRasterLayer), so the ``.qml`` beside each output is
+  applied by a layer post-processor when the user ticks "Open output file after running".
 
 Threading: the algorithms run in Processing's background thread (no ``FlagNoThreading``). They hand only
 file paths to the engine, which opens its own GDAL handles and never touches a QGIS layer or Qt object;
