@@ -77,12 +77,15 @@ class PixelExplainTool(QgsMapToolEmitPoint):
     message = pyqtSignal(str, int)
     explanation_ready = pyqtSignal(object)
 
-    def __init__(self, canvas, context_provider: Callable[[], tuple], iface=None, shap_samples: int = 64):
+    def __init__(self, canvas, context_provider: Callable[[], tuple], iface=None, shap_samples: int = 64,
+                 ig_steps: int = 64):
         super().__init__(canvas)
         self.canvas = canvas
         self.context_provider = context_provider
         self.iface = iface if iface is not None else _default_iface()
         self.shap_samples = int(shap_samples)
+        self.ig_steps = int(ig_steps)
+        self._model_cache = None  # (path, mtime, bundle, built model): reused between clicks
         self.dialog: Optional[PixelExplanationDialog] = None
         self.task = None  # keep a reference: an unreferenced QgsTask never runs
         self.last_message: Optional[str] = None
@@ -148,8 +151,11 @@ class PixelExplainTool(QgsMapToolEmitPoint):
                 x=sx, y=sy, crs=ctx.stack_crs, w=info.width, h=info.height, extent=info.extent_text()))
         return ctx
 
-    def explain_map_point(self, map_point: QgsPointXY, target="predicted"):
-        """Locate the point and start the explanation task. Returns the task, or None (message given)."""
+    def explain_map_point(self, map_point: QgsPointXY, target=None):
+        """Locate the point and start the explanation task. Returns the task, or None (message given).
+        ``target``: "predicted", a class id, or None = the class chosen in the panel (predicted at first)."""
+        if target is None:
+            target = self.dialog.panel.current_target() if self.dialog is not None else "predicted"
         try:
             ctx = self.locate(map_point)
         except LcxError as exc:
@@ -189,19 +195,18 @@ class PixelExplainTool(QgsMapToolEmitPoint):
         from .tasks import JobTask  # noqa: PLC0415
         from qgis.core import QgsApplication  # noqa: PLC0415
 
-        shap_samples = self.shap_samples
+        shap_samples, ig_steps = self.shap_samples, self.ig_steps
 
         def job(_progress, _is_cancelled):
             from ..engine.explain.pixel import explain_pixel  # noqa: PLC0415 - torch: worker thread only
-            from ..engine.model_file import load_model  # noqa: PLC0415
             from ..engine.stack import open_stack  # noqa: PLC0415
 
-            bundle = load_model(ctx.model_path)
+            bundle, model = self._model_for(ctx.model_path)
             stack = open_stack(ctx.stack_paths)
             try:
                 explanation = explain_pixel(bundle, stack, ctx.row, ctx.col,
                                             target=None if target == "predicted" else int(target),
-                                            shap_samples=shap_samples)
+                                            shap_samples=shap_samples, ig_steps=ig_steps, model=model)
             finally:
                 stack.close()
             data = panel_data_from(explanation, bundle, ctx)
@@ -217,6 +222,26 @@ class PixelExplainTool(QgsMapToolEmitPoint):
         self.task = task
         QgsApplication.taskManager().addTask(task)
         return task
+
+    def is_busy(self) -> bool:
+        """True while an explanation task has not come back to the GUI thread."""
+        return self.task is not None and not getattr(self.task, "_lcx_done", True)
+
+    def _model_for(self, path: str):
+        """(bundle, built model) of ``path``, built once and reused while the file is unchanged (worker
+        thread; tasks of this tool never run two at a time)."""
+        import os  # noqa: PLC0415
+
+        from ..engine.model_file import load_model  # noqa: PLC0415
+
+        mtime = os.path.getmtime(path) if os.path.exists(path) else None
+        cached = self._model_cache
+        if cached is not None and cached[0] == path and cached[1] == mtime:
+            return cached[2], cached[3]
+        bundle = load_model(path)
+        model = bundle.build("cpu")
+        self._model_cache = (path, mtime, bundle, model)
+        return bundle, model
 
     def _finish(self, task) -> bool:
         """Mark ``task`` done; start the pending click if any. True when ``task``'s result is still wanted."""

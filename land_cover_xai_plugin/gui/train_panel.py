@@ -43,16 +43,24 @@ from qgis.PyQt.QtWidgets import (
 from ..engine.errors import LcxError
 
 ARCHITECTURES = (
-    # (key, arch, attention variant, label)
-    ("attention_se", "attention", "se", "Band attention (squeeze-and-excitation)"),
-    ("attention_softmax", "attention", "softmax", "Band attention (softmax over bands)"),
-    ("tempcnn", "tempcnn", "se", "TempCNN (Pelletier et al. 2019)"),
+    # (key, arch, attention variant)
+    ("attention_se", "attention", "se"),
+    ("attention_softmax", "attention", "softmax"),
+    ("tempcnn", "tempcnn", "se"),
 )
 DEVICES = ("auto", "cpu", "cuda", "mps")
 
 
 def tr(text: str) -> str:
     return QCoreApplication.translate("TrainPanel", text)
+
+
+def architecture_label(key: str) -> str:
+    if key == "attention_se":
+        return tr("Band attention (squeeze-and-excitation)")
+    if key == "attention_softmax":
+        return tr("Band attention (softmax over bands)")
+    return tr("TempCNN (Pelletier et al. 2019)")
 
 
 def layer_filter(kind: str):
@@ -100,8 +108,9 @@ def vector_layer_source(layer, temp_dir: Optional[str] = None) -> tuple[str, Opt
     options = QgsVectorFileWriter.SaveVectorOptions()
     options.driverName = "GPKG"
     options.layerName = "field_data"
-    result = QgsVectorFileWriter.writeAsVectorFormatV2(layer, out, QgsProject.instance().transformContext(),
-                                                       options)
+    writer = getattr(QgsVectorFileWriter, "writeAsVectorFormatV3", None) or \
+        QgsVectorFileWriter.writeAsVectorFormatV2
+    result = writer(layer, out, QgsProject.instance().transformContext(), options)
     if result[0] != QgsVectorFileWriter.WriterError.NoError:
         raise LcxError(tr("Layer '{name}' cannot be written to a temporary GeoPackage ({error}).").format(
             name=layer.name(), error=result[1] if len(result) > 1 else result[0]))
@@ -138,6 +147,7 @@ class TrainPanel(QWidget):
         self.setObjectName("TrainPanel")
         self.iface = iface
         self.task = None  # keep a reference: an unreferenced QgsTask never runs
+        self._task_finished = True  # set when the task's finished() reached this panel
         self.last_model_path: Optional[str] = None
         self.epoch_reports: list = []
         self.last_error: Optional[str] = None
@@ -172,8 +182,8 @@ class TrainPanel(QWidget):
 
         self.arch_combo = QComboBox(self)
         self.arch_combo.setObjectName("architecture")
-        for key, _arch, _variant, label in ARCHITECTURES:
-            self.arch_combo.addItem(tr(label), key)
+        for key, _arch, _variant in ARCHITECTURES:
+            self.arch_combo.addItem(architecture_label(key), key)
         form.addRow(tr("Architecture"), self.arch_combo)
 
         self.epochs_spin = QSpinBox(self)
@@ -289,7 +299,7 @@ class TrainPanel(QWidget):
         from ..engine.training import TrainConfig  # noqa: PLC0415 - no torch at import
 
         key = self.arch_combo.currentData()
-        _key, arch, variant, _label = next(a for a in ARCHITECTURES if a[0] == key)
+        _key, arch, variant = next(a for a in ARCHITECTURES if a[0] == key)
         return TrainConfig(arch=arch, attention=variant, epochs=int(self.epochs_spin.value()),
                            seed=int(self.seed_spin.value()), device=str(self.device_combo.currentData()))
 
@@ -324,7 +334,8 @@ class TrainPanel(QWidget):
 
     # --- running ------------------------------------------------------------------------------------------
     def is_running(self) -> bool:
-        return self.task is not None and getattr(self.task, "outcome", None) is None
+        """True from Train until the task's end has been shown (GUI thread)."""
+        return self.task is not None and not self._task_finished
 
     def start_training(self):
         """Start the training task; returns it (None when an input is missing: the message says which)."""
@@ -352,6 +363,7 @@ class TrainPanel(QWidget):
         task.failed.connect(self._on_failed)
         task.canceled_by_user.connect(self._on_cancelled)
         self.task = task
+        self._task_finished = False
         self._set_running(True)
         QgsApplication.taskManager().addTask(task)
         return task
@@ -377,6 +389,7 @@ class TrainPanel(QWidget):
             self.progress_bar.setValue(int(round(100 * epoch / n)))
 
     def _on_succeeded(self, bundle) -> None:
+        self._task_finished = True
         self._set_running(False)
         path = self.task.train_job.out_model
         self.last_model_path = path
@@ -397,11 +410,13 @@ class TrainPanel(QWidget):
         self.model_trained.emit(path)
 
     def _on_failed(self, message: str) -> None:
+        self._task_finished = True
         self._set_running(False)
         self.last_error = message
         self.status_label.setText(message)
 
     def _on_cancelled(self) -> None:
+        self._task_finished = True
         self._set_running(False)
         self.status_label.setText(tr("Training cancelled: no model was written."))
 

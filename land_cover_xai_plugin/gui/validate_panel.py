@@ -67,6 +67,7 @@ class ValidatePanel(QWidget):
         self.setObjectName("ValidatePanel")
         self.iface = iface
         self.task = None  # keep a reference: an unreferenced QgsTask never runs
+        self._task_finished = True
         self.report = None
         self.last_error: Optional[str] = None
         self._deps_ok = True
@@ -180,7 +181,8 @@ class ValidatePanel(QWidget):
                            name_field=self.name_field_combo.currentField() or None)
 
     def is_running(self) -> bool:
-        return self.task is not None and getattr(self.task, "outcome", None) is None
+        """True from Validate until the task's end has been shown (GUI thread)."""
+        return self.task is not None and not self._task_finished
 
     def start_validation(self):
         if self.is_running():
@@ -195,16 +197,29 @@ class ValidatePanel(QWidget):
 
         self.summary_label.setText(tr("Comparing the class map with the field data…"))
         task = ValidateTask(job, iface=self.iface, title=tr("Validation"))
-        task.succeeded.connect(self.show_report)
-        task.failed.connect(lambda message: self._show_error(message, push=False))  # the task pushed it
-        task.canceled_by_user.connect(lambda: self.summary_label.setText(tr("Validation cancelled.")))
-        task.succeeded.connect(lambda _r: self._update_buttons())
-        task.failed.connect(lambda _m: self._update_buttons())
-        task.canceled_by_user.connect(self._update_buttons)
+        task.succeeded.connect(self._on_succeeded)
+        task.failed.connect(self._on_failed)
+        task.canceled_by_user.connect(self._on_cancelled)
         self.task = task
+        self._task_finished = False
         self._update_buttons(running=True)
         QgsApplication.taskManager().addTask(task)
         return task
+
+    def _on_succeeded(self, report) -> None:
+        self._task_finished = True
+        self.show_report(report)
+
+    def _on_failed(self, message: str) -> None:
+        self._task_finished = True
+        self.report = None
+        self._show_error(message, push=False)  # the task pushed it to the message bar
+        self._update_buttons()
+
+    def _on_cancelled(self) -> None:
+        self._task_finished = True
+        self.summary_label.setText(tr("Validation cancelled."))
+        self._update_buttons()
 
     def _update_buttons(self, running: bool = False) -> None:
         self.validate_button.setEnabled(not running and self._deps_ok)

@@ -26,6 +26,7 @@ from land_cover_xai_plugin.gui.pixel_plots import figure_png  # noqa: E402
 from land_cover_xai_plugin.gui.pixel_tool import PixelExplainTool  # noqa: E402
 
 SHAP_SAMPLES = 6
+IG_STEPS = 8
 ROW, COL = 5, 3
 
 
@@ -95,14 +96,15 @@ def test_click_explains_that_pixel(canvas, tiny_model, sample_dir):
     from land_cover_xai_plugin.engine.stack import open_stack
 
     stack_path = str(sample_dir / "tiny" / "s2_l1c_tiny.tif")
-    tool = PixelExplainTool(canvas, lambda: ([stack_path], tiny_model), shap_samples=SHAP_SAMPLES)
+    tool = PixelExplainTool(canvas, lambda: ([stack_path], tiny_model), shap_samples=SHAP_SAMPLES,
+                            ig_steps=IG_STEPS)
     canvas.setMapTool(tool)
     click(tool, canvas, pixel_centre_on_map(canvas, sample_dir, ROW, COL))
     assert tool.task is not None, tool.last_message
     ctx = tool.last_context
     assert (ctx.row, ctx.col) == (ROW, COL)
     assert ctx.map_crs == "EPSG:3857" and ctx.stack_crs == "EPSG:32633"
-    assert wait_until(lambda: tool.last_data is not None or tool.last_message, timeout_milliseconds=45_000)
+    assert wait_until(lambda: not tool.is_busy(), timeout_milliseconds=45_000)
     data = tool.last_data
     assert data is not None, tool.last_message
     panel = tool.dialog.panel
@@ -110,7 +112,7 @@ def test_click_explains_that_pixel(canvas, tiny_model, sample_dir):
 
     bundle = load_model(tiny_model)
     stack = open_stack([stack_path])
-    expected = explain_pixel(bundle, stack, ROW, COL, shap_samples=SHAP_SAMPLES)
+    expected = explain_pixel(bundle, stack, ROW, COL, shap_samples=SHAP_SAMPLES, ig_steps=IG_STEPS)
     raw = stack.read_window(COL, ROW, 1, 1)[:, :, 0, 0].T  # (B, T)
     stack.close()
 
@@ -132,10 +134,16 @@ def test_click_explains_that_pixel(canvas, tiny_model, sample_dir):
     other = next(c for c in data.class_ids if c != data.predicted_id)
     tool.last_data = None
     panel.class_combo.setCurrentIndex(panel.class_combo.findData(other))
-    assert wait_until(lambda: tool.last_data is not None or tool.last_message, timeout_milliseconds=45_000)
+    assert wait_until(lambda: not tool.is_busy(), timeout_milliseconds=45_000)
     assert tool.last_data.target_id == other and tool.last_data.predicted_id == data.predicted_id
     assert panel.current_target() == other
+    # a new click keeps the class chosen in the panel
+    tool.last_data = None
+    click(tool, canvas, pixel_centre_on_map(canvas, sample_dir, ROW + 1, COL))
+    assert wait_until(lambda: not tool.is_busy(), timeout_milliseconds=45_000)
+    assert tool.last_data.target_id == other and tool.last_data.context.row == ROW + 1
     tool.shutdown()
+    assert tool.dialog is None and tool.marker is None
 
 
 def test_click_outside_the_raster_says_so(canvas, tiny_model, sample_dir):
@@ -145,6 +153,27 @@ def test_click_outside_the_raster_says_so(canvas, tiny_model, sample_dir):
     assert tool.explain_map_point(outside) is None
     assert tool.task is None
     assert "outside" in tool.last_message and "Click inside" in tool.last_message
+    tool.shutdown()
+
+
+def test_a_model_that_does_not_fit_the_stack_is_reported(canvas, tmp_path, sample_dir):
+    from land_cover_xai_plugin.engine.model_file import bundle_from_module, classes_from_names, save_model
+    from land_cover_xai_plugin.engine.models import ModelSpec, build_model
+
+    spec = ModelSpec(arch="tempcnn", n_bands=13, n_dates=5, n_classes=2, conv_width=4, dense_width=8)
+    bands = ["B01", "B02", "B03", "B04", "B05", "B06", "B07", "B08", "B8A", "B09", "B10", "B11", "B12"]
+    dates = ["2015-07-11", "2015-07-31", "2015-08-20", "2015-08-30", "2015-09-09"]
+    bundle = bundle_from_module(build_model(spec), spec, bands, dates, classes_from_names({1: "a", 2: "b"}))
+    model_path = str(tmp_path / "five_dates.lcx")
+    save_model(model_path, bundle)
+    stack_path = str(sample_dir / "tiny" / "s2_l1c_tiny.tif")
+    tool = PixelExplainTool(canvas, lambda: ([stack_path], model_path), shap_samples=2, ig_steps=2)
+    task = tool.explain_map_point(pixel_centre_on_map(canvas, sample_dir, 2, 2))
+    assert task is not None
+    assert wait_until(lambda: not tool.is_busy(), timeout_milliseconds=30_000)
+    assert task.outcome == "error" and tool.last_data is None
+    assert "does not fit" in tool.last_message and "5 dates" in tool.last_message
+    assert tool.dialog.panel.status_label.text() == tool.last_message
     tool.shutdown()
 
 

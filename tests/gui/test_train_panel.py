@@ -50,8 +50,7 @@ def test_training_from_field_polygons_saves_model_and_emits_signal(qgis_iface, l
     panel.model_trained.connect(emitted.append)
     task = panel.start_training()
     assert task is not None and panel.is_running() and not panel.train_button.isEnabled()
-    assert wait_until(lambda: task.outcome is not None, timeout_milliseconds=50_000), panel.status_label.text()
-    wait_until(lambda: bool(emitted), timeout_milliseconds=2000)
+    assert wait_until(lambda: not panel.is_running(), timeout_milliseconds=50_000), panel.status_label.text()
     assert task.outcome == "success", panel.status_label.text()
     assert emitted == [str(out)] and out.exists()
     bundle = load_model(str(out))
@@ -78,7 +77,7 @@ def test_cancelled_training_leaves_no_model(qgis_iface, layers, tmp_path):
     task = panel.start_training()
     assert task is not None
     panel.cancel()
-    assert wait_until(lambda: task.outcome is not None, timeout_milliseconds=30_000)
+    assert wait_until(lambda: not panel.is_running(), timeout_milliseconds=30_000)
     assert task.outcome == "cancelled"
     assert not out.exists() and not emitted
     assert not [p for p in os.listdir(tmp_path) if p.endswith(".lcx")]
@@ -108,3 +107,22 @@ def test_epoch_line_format():
     line = format_epoch(EpochReport(epoch=3, n_epochs=60, train_loss=0.5123, val_loss=0.6, val_overall_accuracy=0.9,
                                     val_macro_f1=0.8123, val_kappa=0.7741, is_best=True))
     assert "3/60" in line and "0.512" in line and "0.812" in line and "0.774" in line and "★" in line
+
+
+def test_memory_field_data_is_written_for_the_engine(qgis_app, layers, tmp_path):
+    from qgis.core import QgsFeature, QgsGeometry, QgsPointXY
+
+    from land_cover_xai_plugin.gui.train_panel import vector_layer_source
+
+    _stack, fields = layers
+    path, layer = vector_layer_source(fields)
+    assert path.endswith("lulc_field_polygons.gpkg") and layer == "LULC"
+    points = QgsVectorLayer("Point?crs=EPSG:32633&field=cls:integer", "points", "memory")
+    feature = QgsFeature(points.fields())
+    feature.setAttribute("cls", 2)
+    feature.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(465900.0, 5080100.0)))
+    points.dataProvider().addFeatures([feature])
+    path, layer = vector_layer_source(points, str(tmp_path))
+    check = QgsVectorLayer(f"{path}|layername={layer}", "check", "ogr")
+    assert check.isValid() and check.featureCount() == 1
+    assert [f["cls"] for f in check.getFeatures()] == [2]

@@ -42,7 +42,7 @@ def test_labels_against_their_polygons(qgis_iface, layers, tmp_path):
     assert not panel.csv_button.isEnabled()
     task = panel.start_validation()
     assert task is not None
-    assert wait_until(lambda: task.outcome is not None, timeout_milliseconds=30_000)
+    assert wait_until(lambda: not panel.is_running(), timeout_milliseconds=30_000)
     assert task.outcome == "success", panel.summary_label.text()
     report = panel.report
     assert report is not None and report.overall_accuracy > 0.97
