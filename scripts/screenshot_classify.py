@@ -42,8 +42,11 @@ def _start():
     from qgis.core import QgsProject
     from qgis.PyQt.QtWidgets import QDockWidget
 
+    from qgis.PyQt.QtWidgets import QApplication
+
     window = iface.mainWindow()
     window.showMaximized()
+    window.setGeometry(QApplication.primaryScreen().availableGeometry())  # Xvfb has no window manager
     plugin = plugins["land_cover_xai_plugin"]
     dock = plugin.dock
     dock.show()
@@ -82,8 +85,9 @@ def _finished(stack, outcome):
     _log(f"run finished: {outcome}")
     dock = plugins["land_cover_xai_plugin"].dock
     scroll = dock.tabs.currentWidget()
-    if hasattr(scroll, "ensureWidgetVisible"):  # the tab's scroll area: show the run's result
-        scroll.ensureWidgetVisible(dock.classify_panel.status_label)
+    if hasattr(scroll, "verticalScrollBar"):  # the tab's scroll area: down to the run's result
+        bar = scroll.verticalScrollBar()
+        QTimer.singleShot(500, lambda: bar.setValue(bar.maximum()))
     canvas = iface.mapCanvas()
     extent = stack.extent()
     extent.scale(1.05)
