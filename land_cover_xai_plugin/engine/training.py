@@ -15,7 +15,7 @@ from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 
-from .errors import Cancelled, LabelsError
+from .errors import Cancelled, LabelsError, LcxError
 from .splits import spatial_block_split
 
 ProgressFn = Optional[Callable[["EpochReport"], None]]
@@ -66,7 +66,7 @@ class TrainConfig:
         if self.class_weighting not in CLASS_WEIGHTINGS:
             problems.append(f"class_weighting must be one of {', '.join(CLASS_WEIGHTINGS)}")
         if problems:
-            raise LabelsError("Invalid training settings: " + "; ".join(problems) + ". Fix them and train again.")
+            raise LcxError("Invalid training settings: " + "; ".join(problems) + ". Fix them and train again.")
 
 
 @dataclass
