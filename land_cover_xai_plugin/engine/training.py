@@ -402,13 +402,14 @@ def train_on_arrays(x: np.ndarray, y: np.ndarray, class_names: Optional[dict[int
             raise Cancelled("Training cancelled; no model was written.")
 
     def evaluate(indices: np.ndarray) -> tuple[float, np.ndarray]:
-        """Weighted loss and predicted class indices of ``indices`` (eval mode, batches of 2048)."""
+        """Weighted loss and predicted class indices of ``indices`` (eval mode). Batches of 1024: on CPU
+        the attention net slows down several-fold at 4096 (docs: GUIDE speed facts)."""
         model.eval()
         preds, loss_sum = [], 0.0
         with torch.no_grad():
-            for start in range(0, indices.size, 2048):
+            for start in range(0, indices.size, 1024):
                 check_cancel()
-                sel = torch.as_tensor(indices[start:start + 2048], device=device)
+                sel = torch.as_tensor(indices[start:start + 1024], device=device)
                 logits = model(x_all[sel])
                 loss_sum += float(torch.nn.functional.cross_entropy(
                     logits, y_all[sel], weight=weights, reduction="sum"))
