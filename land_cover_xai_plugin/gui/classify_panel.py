@@ -430,6 +430,9 @@ class ClassifyPanel(QWidget):
         """Raster file(s) of the chosen time series, in date order (the pixel tool's context too)."""
         return [layer.source() for layer in self.selected_layers()]
 
+    def _not_files(self) -> list[str]:
+        return [layer.name() for layer in self.selected_layers() if layer.providerType() != "gdal"]
+
     def stack_name(self) -> str:
         chosen = self.selected_layers()
         if not chosen:
@@ -456,7 +459,11 @@ class ClassifyPanel(QWidget):
         """Open the chosen series (metadata only) and show its dates and bands."""
         self.stack_info, self.stack_error = None, None
         paths = self.current_stack_paths()
-        if paths:
+        not_files = self._not_files()
+        if not_files:
+            self.stack_error = tr("Layer '{0}' is not a raster file (it comes from a web service or a database): "
+                                  "save it as a GeoTIFF (Export > Save As…) and choose that layer.").format(not_files[0])
+        elif paths:
             try:
                 from ..engine.stack import open_stack
 

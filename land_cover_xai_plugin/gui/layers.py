@@ -15,6 +15,7 @@ import os
 from typing import Optional, Sequence
 
 from qgis.core import (
+    Qgis,
     QgsColorRampShader,
     QgsLayerTreeGroup,
     QgsPalettedRasterRenderer,
@@ -36,6 +37,19 @@ HEATMAP_OPACITY = 0.7
 
 def tr(text: str) -> str:
     return QCoreApplication.translate("LandCoverXaiLayers", text)
+
+
+# Enums that moved into Qgis in later 3.x releases (the old spellings are gone in QGIS 4).
+def _interpolated():
+    method = getattr(Qgis, "ShaderInterpolationMethod", None)
+    return method.Linear if method is not None else QgsColorRampShader.Type.Interpolated
+
+
+def _min_max_flags():
+    stats = getattr(Qgis, "RasterBandStatistic", None)
+    if stats is not None:
+        return stats.Min | stats.Max
+    return QgsRasterBandStats.Stats.Min | QgsRasterBandStats.Stats.Max
 
 
 def run_group_name(stack_name: str, when: Optional[datetime.datetime] = None) -> str:
@@ -108,7 +122,7 @@ def pseudocolor_renderer(layer: QgsRasterLayer, colors: Sequence[str], vmin: flo
         value = vmin + frac * (vmax - vmin)
         items.append(QgsColorRampShader.ColorRampItem(value, qcolor, f"{value:.3g}"))
     ramp = QgsColorRampShader(vmin, vmax)
-    ramp.setColorRampType(QgsColorRampShader.Type.Interpolated)
+    ramp.setColorRampType(_interpolated())
     ramp.setColorRampItemList(items)
     shader = QgsRasterShader()
     shader.setRasterShaderFunction(ramp)
@@ -119,7 +133,7 @@ def pseudocolor_renderer(layer: QgsRasterLayer, colors: Sequence[str], vmin: flo
 
 
 def _band_range(layer: QgsRasterLayer) -> tuple[float, float]:
-    stats = layer.dataProvider().bandStatistics(1, QgsRasterBandStats.Stats.Min | QgsRasterBandStats.Stats.Max)
+    stats = layer.dataProvider().bandStatistics(1, _min_max_flags())
     return float(stats.minimumValue), float(stats.maximumValue)
 
 

@@ -69,62 +69,72 @@
             <translation>Probabilités des classes</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="76" />
+            <location filename="../processing_provider/base.py" line="77" />
             <source>Classification</source>
             <translation>Classification</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="76" />
+            <location filename="../processing_provider/base.py" line="77" />
             <source>Explanation</source>
             <translation>Explication</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="77" />
+            <location filename="../processing_provider/base.py" line="78" />
             <source>Accuracy assessment</source>
             <translation>Évaluation de la précision</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="100" />
+            <location filename="../processing_provider/base.py" line="101" />
             <source>Choose a model file (.lcx), for example one written by 'Train a land cover model'.</source>
             <translation>Choisissez un fichier de modèle (.lcx), par exemple écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="102" />
+            <location filename="../processing_provider/base.py" line="103" />
             <source>The model must be a Land Cover XAI model file ending in .lcx; got {0}.</source>
             <translation>Le modèle doit être un fichier de modèle Land Cover XAI se terminant par .lcx ; reçu : {0}.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="104" />
+            <location filename="../processing_provider/base.py" line="105" />
             <source>Model file not found: {0}. Check the path, or train a model first.</source>
             <translation>Fichier de modèle introuvable : {0}. Vérifiez le chemin, ou entraînez d'abord un modèle.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="125" />
+            <location filename="../processing_provider/base.py" line="126" />
             <source>{0}: the outputs are GeoTIFF files; give a file name ending in .tif ({1}).</source>
             <translation>{0} : les sorties sont des fichiers GeoTIFF ; donnez un nom de fichier se terminant par .tif ({1}).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="129" />
+            <location filename="../processing_provider/base.py" line="130" />
             <source>{0} and {1} point to the same file ({2}): give each output its own file.</source>
             <translation>{0} et {1} désignent le même fichier ({2}) : donnez à chaque sortie son propre fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="143" />
+            <location filename="../processing_provider/base.py" line="144" />
             <source>{0} is a '{1}' layer; Land Cover XAI reads raster files (GeoTIFF, VRT, ...) with GDAL. Save the layer as a GeoTIFF first (Export &gt; Save As...) and use that file.</source>
             <translation>{0} est une couche « {1} » ; Land Cover XAI lit des fichiers raster (GeoTIFF, VRT…) avec GDAL. Enregistrez d'abord la couche en GeoTIFF (Exporter &gt; Enregistrer sous…) et utilisez ce fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="263" />
+            <location filename="../processing_provider/base.py" line="197" />
+            <source>Cannot write in the output folder {0} ({1}). Choose a folder you can write to.</source>
+            <translation>Impossible d'écrire dans le dossier de sortie {0} ({1}). Choisissez un dossier où vous pouvez écrire.</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="238" />
+            <source>Cannot write {0} ({1}). If the file is open in QGIS or another program, remove it there or choose another file name.</source>
+            <translation>Impossible d'écrire {0} ({1}). Si le fichier est ouvert dans QGIS ou un autre programme, retirez-le de celui-ci ou choisissez un autre nom de fichier.</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="273" />
             <source>Could not apply the style {0}: {1}</source>
             <translation>Impossible d'appliquer le style {0} : {1}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="293" />
+            <location filename="../processing_provider/base.py" line="303" />
             <source>Cancelled; no output was kept.</source>
             <translation>Annulé ; aucune sortie n'a été conservée.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="303" />
+            <location filename="../processing_provider/base.py" line="313" />
             <source>{0} pixels ({1} without enough observations) in {2:.1f} s on {3}, batch {4}</source>
             <translation>{0} pixels ({1} sans assez d'observations) en {2:.1f} s sur {3}, lot de {4}</translation>
         </message>
@@ -132,7 +142,7 @@
     <context>
         <name>ClassifyPanel</name>
         <message>
-            <location filename="../gui/train_panel.py" line="154" />
+            <location filename="../gui/train_panel.py" line="164" />
             <source>Time series</source>
             <translation>Série temporelle</translation>
         </message>
@@ -222,7 +232,7 @@
             <translation>Modèle d'exemple fourni (Slovénie 2015) — non installé</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="200" />
+            <location filename="../gui/train_panel.py" line="210" />
             <source>Land Cover XAI model (*.lcx)</source>
             <translation>Modèle Land Cover XAI (*.lcx)</translation>
         </message>
@@ -237,7 +247,7 @@
             <translation>Sorties</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="195" />
+            <location filename="../gui/train_panel.py" line="205" />
             <source>Device</source>
             <translation>Processeur</translation>
         </message>
@@ -297,7 +307,7 @@
             <translation>Lancer</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="208" />
+            <location filename="../gui/train_panel.py" line="218" />
             <source>Cancel</source>
             <translation>Annuler</translation>
         </message>
@@ -317,112 +327,117 @@
             <translation>sans date</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="471" />
+            <location filename="../gui/classify_panel.py" line="464" />
+            <source>Layer '{0}' is not a raster file (it comes from a web service or a database): save it as a GeoTIFF (Export &gt; Save As…) and choose that layer.</source>
+            <translation>La couche « {0} » n'est pas un fichier raster (elle provient d'un service web ou d'une base de données) : enregistrez-la en GeoTIFF (Exporter &gt; Enregistrer sous…) et choisissez cette couche.</translation>
+        </message>
+        <message>
+            <location filename="../gui/classify_panel.py" line="478" />
             <source>Cannot read the time series: {0}</source>
             <translation>Impossible de lire la série temporelle : {0}</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="479" />
+            <location filename="../gui/classify_panel.py" line="486" />
             <source>Choose the time series (raster layers of the project).</source>
             <translation>Choisissez la série temporelle (couches raster du projet).</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="483" />
+            <location filename="../gui/classify_panel.py" line="490" />
             <source>{0} dates × {1} bands, {2} × {3} pixels, {4}</source>
             <translation>{0} dates × {1} bandes, {2} × {3} pixels, {4}</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="493" />
+            <location filename="../gui/classify_panel.py" line="500" />
             <source>Sentinel-2 sample, Slovenia 2015</source>
             <translation>Exemple Sentinel-2, Slovénie 2015</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="512" />
+            <location filename="../gui/classify_panel.py" line="519" />
             <source>Choose the time series in the Classify tab first.</source>
             <translation>Choisissez d'abord la série temporelle dans l'onglet Classer.</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="514" />
+            <location filename="../gui/classify_panel.py" line="521" />
             <source>Choose a model in the Classify tab first.</source>
             <translation>Choisissez d'abord un modèle dans l'onglet Classer.</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="522" />
+            <location filename="../gui/classify_panel.py" line="529" />
             <source>Choose a model file (.lcx), or the bundled sample model.</source>
             <translation>Choisissez un fichier de modèle (.lcx), ou le modèle d'exemple fourni.</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="525" />
+            <location filename="../gui/classify_panel.py" line="532" />
             <source>The bundled sample model is not installed: choose a model file, or train one in the Train tab.</source>
             <translation>Le modèle d'exemple fourni n'est pas installé : choisissez un fichier de modèle, ou entraînez-en un dans l'onglet Entraîner.</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="528" />
+            <location filename="../gui/classify_panel.py" line="535" />
             <source>Model file not found: {0}</source>
             <translation>Fichier de modèle introuvable : {0}</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="537" />
+            <location filename="../gui/classify_panel.py" line="544" />
             <source>Cannot read the model: {0}</source>
             <translation>Impossible de lire le modèle : {0}</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="547" />
+            <location filename="../gui/classify_panel.py" line="554" />
             <source>Predicted class (each pixel)</source>
             <translation>Classe prédite (pour chaque pixel)</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="554" />
+            <location filename="../gui/classify_panel.py" line="561" />
             <source>channel attention ({0})</source>
             <translation>attention par canal ({0})</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="556" />
+            <location filename="../gui/classify_panel.py" line="563" />
             <source>{0}, {1} classes; bands: {2}; {3} dates: {4}</source>
             <translation>{0}, {1} classes ; bandes : {2} ; {3} dates : {4}</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="567" />
+            <location filename="../gui/classify_panel.py" line="574" />
             <source>Only models trained with the attention architecture have band attention.</source>
             <translation>Seuls les modèles entraînés avec l'architecture à attention ont une attention par bande.</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="579" />
+            <location filename="../gui/classify_panel.py" line="586" />
             <source>torch / captum are missing: install them (see above) and restart QGIS.</source>
             <translation>torch / captum sont absents : installez-les (voir ci-dessus) et redémarrez QGIS.</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="581" />
+            <location filename="../gui/classify_panel.py" line="588" />
             <source>Choose the time series.</source>
             <translation>Choisissez la série temporelle.</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="583" />
+            <location filename="../gui/classify_panel.py" line="590" />
             <source>Choose a model.</source>
             <translation>Choisissez un modèle.</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="605" />
+            <location filename="../gui/classify_panel.py" line="612" />
             <source>✓ The time series fits the model.</source>
             <translation>✓ La série temporelle convient au modèle.</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="644" />
+            <location filename="../gui/classify_panel.py" line="651" />
             <source>Land Cover XAI: classifying {0}</source>
             <translation>Land Cover XAI : classification de {0}</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="657" />
+            <location filename="../gui/classify_panel.py" line="664" />
             <source>Classifying…</source>
             <translation>Classification en cours…</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="665" />
+            <location filename="../gui/classify_panel.py" line="672" />
             <source>Cancelling…</source>
             <translation>Annulation…</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="685" />
+            <location filename="../gui/classify_panel.py" line="692" />
             <source>Done in {0:.1f} s: {1} layers in the group '{2}' (files in {3}).</source>
             <translation>Terminé en {0:.1f} s : {1} couches dans le groupe « {2} » (fichiers dans {3}).</translation>
         </message>
@@ -432,7 +447,7 @@
             <translation>Land Cover XAI</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="701" />
+            <location filename="../gui/classify_panel.py" line="708" />
             <source>Cancelled: no file and no layer was kept.</source>
             <translation>Annulé : aucun fichier ni aucune couche n'a été conservé.</translation>
         </message>
@@ -550,57 +565,67 @@
             <translation>Explication avec {0}, cible {1}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="76" />
+            <location filename="../processing_provider/base.py" line="77" />
             <source>Classification</source>
             <translation>Classification</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="77" />
+            <location filename="../processing_provider/base.py" line="78" />
             <source>Accuracy assessment</source>
             <translation>Évaluation de la précision</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="100" />
+            <location filename="../processing_provider/base.py" line="101" />
             <source>Choose a model file (.lcx), for example one written by 'Train a land cover model'.</source>
             <translation>Choisissez un fichier de modèle (.lcx), par exemple écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="102" />
+            <location filename="../processing_provider/base.py" line="103" />
             <source>The model must be a Land Cover XAI model file ending in .lcx; got {0}.</source>
             <translation>Le modèle doit être un fichier de modèle Land Cover XAI se terminant par .lcx ; reçu : {0}.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="104" />
+            <location filename="../processing_provider/base.py" line="105" />
             <source>Model file not found: {0}. Check the path, or train a model first.</source>
             <translation>Fichier de modèle introuvable : {0}. Vérifiez le chemin, ou entraînez d'abord un modèle.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="125" />
+            <location filename="../processing_provider/base.py" line="126" />
             <source>{0}: the outputs are GeoTIFF files; give a file name ending in .tif ({1}).</source>
             <translation>{0} : les sorties sont des fichiers GeoTIFF ; donnez un nom de fichier se terminant par .tif ({1}).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="129" />
+            <location filename="../processing_provider/base.py" line="130" />
             <source>{0} and {1} point to the same file ({2}): give each output its own file.</source>
             <translation>{0} et {1} désignent le même fichier ({2}) : donnez à chaque sortie son propre fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="143" />
+            <location filename="../processing_provider/base.py" line="144" />
             <source>{0} is a '{1}' layer; Land Cover XAI reads raster files (GeoTIFF, VRT, ...) with GDAL. Save the layer as a GeoTIFF first (Export &gt; Save As...) and use that file.</source>
             <translation>{0} est une couche « {1} » ; Land Cover XAI lit des fichiers raster (GeoTIFF, VRT…) avec GDAL. Enregistrez d'abord la couche en GeoTIFF (Exporter &gt; Enregistrer sous…) et utilisez ce fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="263" />
+            <location filename="../processing_provider/base.py" line="197" />
+            <source>Cannot write in the output folder {0} ({1}). Choose a folder you can write to.</source>
+            <translation>Impossible d'écrire dans le dossier de sortie {0} ({1}). Choisissez un dossier où vous pouvez écrire.</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="238" />
+            <source>Cannot write {0} ({1}). If the file is open in QGIS or another program, remove it there or choose another file name.</source>
+            <translation>Impossible d'écrire {0} ({1}). Si le fichier est ouvert dans QGIS ou un autre programme, retirez-le de celui-ci ou choisissez un autre nom de fichier.</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="273" />
             <source>Could not apply the style {0}: {1}</source>
             <translation>Impossible d'appliquer le style {0} : {1}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="293" />
+            <location filename="../processing_provider/base.py" line="303" />
             <source>Cancelled; no output was kept.</source>
             <translation>Annulé ; aucune sortie n'a été conservée.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="303" />
+            <location filename="../processing_provider/base.py" line="313" />
             <source>{0} pixels ({1} without enough observations) in {2:.1f} s on {3}, batch {4}</source>
             <translation>{0} pixels ({1} sans assez d'observations) en {2:.1f} s sur {3}, lot de {4}</translation>
         </message>
@@ -651,12 +676,12 @@
             <translation>Classer</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="205" />
+            <location filename="../gui/train_panel.py" line="215" />
             <source>Train</source>
             <translation>Entraîner</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="99" />
+            <location filename="../gui/validate_panel.py" line="100" />
             <source>Validate</source>
             <translation>Valider</translation>
         </message>
@@ -674,57 +699,57 @@
     <context>
         <name>LandCoverXaiLayers</name>
         <message>
-            <location filename="../gui/layers.py" line="67" />
+            <location filename="../gui/layers.py" line="81" />
             <source>(class {0})</source>
             <translation>(classe {0})</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="69" />
+            <location filename="../gui/layers.py" line="83" />
             <source>(predicted class)</source>
             <translation>(classe prédite)</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="83" />
+            <location filename="../gui/validate_panel.py" line="84" />
             <source>Class map</source>
             <translation>Carte des classes</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="73" />
+            <location filename="../gui/layers.py" line="87" />
             <source>Confidence</source>
             <translation>Confiance</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="75" />
+            <location filename="../gui/layers.py" line="89" />
             <source>Class probabilities</source>
             <translation>Probabilités des classes</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="77" />
+            <location filename="../gui/layers.py" line="91" />
             <source>Grad-CAM heatmap</source>
             <translation>Carte de chaleur Grad-CAM</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="321" />
+            <location filename="../gui/pixel_plots.py" line="365" />
             <source>Band attention</source>
             <translation>Attention par bande</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="81" />
+            <location filename="../gui/layers.py" line="95" />
             <source>SHAP by date</source>
             <translation>SHAP par date</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="81" />
+            <location filename="../gui/layers.py" line="95" />
             <source>SHAP by band</source>
             <translation>SHAP par bande</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="84" />
+            <location filename="../gui/layers.py" line="98" />
             <source>Integrated Gradients by date</source>
             <translation>Gradients intégrés par date</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="84" />
+            <location filename="../gui/layers.py" line="98" />
             <source>Integrated Gradients by band</source>
             <translation>Gradients intégrés par bande</translation>
         </message>
@@ -765,62 +790,72 @@
     <context>
         <name>LcxAlgorithm</name>
         <message>
-            <location filename="../processing_provider/base.py" line="76" />
+            <location filename="../processing_provider/base.py" line="77" />
             <source>Classification</source>
             <translation>Classification</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="76" />
+            <location filename="../processing_provider/base.py" line="77" />
             <source>Explanation</source>
             <translation>Explication</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="77" />
+            <location filename="../processing_provider/base.py" line="78" />
             <source>Accuracy assessment</source>
             <translation>Évaluation de la précision</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="100" />
+            <location filename="../processing_provider/base.py" line="101" />
             <source>Choose a model file (.lcx), for example one written by 'Train a land cover model'.</source>
             <translation>Choisissez un fichier de modèle (.lcx), par exemple écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="102" />
+            <location filename="../processing_provider/base.py" line="103" />
             <source>The model must be a Land Cover XAI model file ending in .lcx; got {0}.</source>
             <translation>Le modèle doit être un fichier de modèle Land Cover XAI se terminant par .lcx ; reçu : {0}.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="104" />
+            <location filename="../processing_provider/base.py" line="105" />
             <source>Model file not found: {0}. Check the path, or train a model first.</source>
             <translation>Fichier de modèle introuvable : {0}. Vérifiez le chemin, ou entraînez d'abord un modèle.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="125" />
+            <location filename="../processing_provider/base.py" line="126" />
             <source>{0}: the outputs are GeoTIFF files; give a file name ending in .tif ({1}).</source>
             <translation>{0} : les sorties sont des fichiers GeoTIFF ; donnez un nom de fichier se terminant par .tif ({1}).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="129" />
+            <location filename="../processing_provider/base.py" line="130" />
             <source>{0} and {1} point to the same file ({2}): give each output its own file.</source>
             <translation>{0} et {1} désignent le même fichier ({2}) : donnez à chaque sortie son propre fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="143" />
+            <location filename="../processing_provider/base.py" line="144" />
             <source>{0} is a '{1}' layer; Land Cover XAI reads raster files (GeoTIFF, VRT, ...) with GDAL. Save the layer as a GeoTIFF first (Export &gt; Save As...) and use that file.</source>
             <translation>{0} est une couche « {1} » ; Land Cover XAI lit des fichiers raster (GeoTIFF, VRT…) avec GDAL. Enregistrez d'abord la couche en GeoTIFF (Exporter &gt; Enregistrer sous…) et utilisez ce fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="263" />
+            <location filename="../processing_provider/base.py" line="197" />
+            <source>Cannot write in the output folder {0} ({1}). Choose a folder you can write to.</source>
+            <translation>Impossible d'écrire dans le dossier de sortie {0} ({1}). Choisissez un dossier où vous pouvez écrire.</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="238" />
+            <source>Cannot write {0} ({1}). If the file is open in QGIS or another program, remove it there or choose another file name.</source>
+            <translation>Impossible d'écrire {0} ({1}). Si le fichier est ouvert dans QGIS ou un autre programme, retirez-le de celui-ci ou choisissez un autre nom de fichier.</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="273" />
             <source>Could not apply the style {0}: {1}</source>
             <translation>Impossible d'appliquer le style {0} : {1}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="293" />
+            <location filename="../processing_provider/base.py" line="303" />
             <source>Cancelled; no output was kept.</source>
             <translation>Annulé ; aucune sortie n'a été conservée.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="303" />
+            <location filename="../processing_provider/base.py" line="313" />
             <source>{0} pixels ({1} without enough observations) in {2:.1f} s on {3}, batch {4}</source>
             <translation>{0} pixels ({1} sans assez d'observations) en {2:.1f} s sur {3}, lot de {4}</translation>
         </message>
@@ -828,42 +863,42 @@
     <context>
         <name>PixelExplainTool</name>
         <message>
-            <location filename="../gui/pixel_tool.py" line="55" />
+            <location filename="../gui/pixel_tool.py" line="56" />
             <source>The stack's geotransform is degenerate: it cannot be located on the map.</source>
             <translation>Le géoréférencement de la pile est dégénéré : elle ne peut pas être placée sur la carte.</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_tool.py" line="116" />
+            <location filename="../gui/pixel_tool.py" line="121" />
             <source>No time-series stack chosen: choose the Sentinel-2 stack in the Classify tab.</source>
             <translation>Aucune pile de série temporelle choisie : choisissez la pile Sentinel-2 dans l'onglet Classer.</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_tool.py" line="118" />
+            <location filename="../gui/pixel_tool.py" line="123" />
             <source>No model chosen: choose a model file (.lcx) in the Classify tab.</source>
             <translation>Aucun modèle choisi : choisissez un fichier de modèle (.lcx) dans l'onglet Classer.</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_tool.py" line="132" />
+            <location filename="../gui/pixel_tool.py" line="137" />
             <source>The clicked point cannot be transformed from {a} to the stack's CRS {b}: click on the stack.</source>
             <translation>Le point cliqué ne peut pas être transformé de {a} vers le SCR de la pile {b} : cliquez sur la pile.</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_tool.py" line="144" />
+            <location filename="../gui/pixel_tool.py" line="149" />
             <source>The clicked point ({x:.1f}, {y:.1f} in {crs}) lies outside the stack ({w} x {h} pixels, extent {extent}). Click inside the raster.</source>
             <translation>Le point cliqué ({x:.1f}, {y:.1f} en {crs}) est hors de la pile ({w} x {h} pixels, emprise {extent}). Cliquez à l'intérieur du raster.</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_tool.py" line="193" />
+            <location filename="../gui/pixel_tool.py" line="216" />
             <source>Explaining pixel row {row}, column {col}</source>
             <translation>Explication du pixel ligne {row}, colonne {col}</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_tool.py" line="252" />
+            <location filename="../gui/pixel_tool.py" line="295" />
             <source>Pixel explanation</source>
             <translation>Explication d'un pixel</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_tool.py" line="228" />
+            <location filename="../gui/pixel_tool.py" line="271" />
             <source>Explanation cancelled.</source>
             <translation>Explication annulée.</translation>
         </message>
@@ -871,112 +906,127 @@
     <context>
         <name>PixelExplanationPanel</name>
         <message>
-            <location filename="../gui/pixel_plots.py" line="321" />
+            <location filename="../gui/pixel_plots.py" line="365" />
             <source>Band attention</source>
             <translation>Attention par bande</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="269" />
+            <location filename="../gui/pixel_plots.py" line="312" />
             <source>Class probabilities (predicted: {name})</source>
             <translation>Probabilités des classes (prédite : {name})</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="282" />
+            <location filename="../gui/pixel_plots.py" line="325" />
             <source>missing</source>
             <translation>manquante</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="285" />
-            <source>cloud?</source>
-            <translation>nuage ?</translation>
+            <location filename="../gui/pixel_plots.py" line="328" />
+            <source>cloudy {p:.0%}</source>
+            <translation>nuageux {p:.0%}</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="289" />
+            <location filename="../gui/pixel_plots.py" line="328" />
+            <source>bright: cloud?</source>
+            <translation>clair : nuage ?</translation>
+        </message>
+        <message>
+            <location filename="../gui/pixel_plots.py" line="333" />
             <source>reflectance</source>
             <translation>réflectance</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="291" />
+            <location filename="../gui/pixel_plots.py" line="335" />
             <source>Reflectance (markers: observed, lines: gap-filled)</source>
             <translation>Réflectance (marqueurs : observée, lignes : comblée)</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="307" />
+            <location filename="../gui/pixel_plots.py" line="351" />
             <source>Grad-CAM not available for this model.</source>
             <translation>Grad-CAM n'est pas disponible pour ce modèle.</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="308" />
+            <location filename="../gui/pixel_plots.py" line="352" />
             <source>Grad-CAM relevance per date for {name}</source>
             <translation>Pertinence Grad-CAM par date pour {name}</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="317" />
+            <location filename="../gui/pixel_plots.py" line="361" />
             <source>Band attention (model weights per band)</source>
             <translation>Attention par bande (poids du modèle par bande)</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="319" />
+            <location filename="../gui/pixel_plots.py" line="363" />
             <source>Band attention exists only in attention models (this model: {arch}).</source>
             <translation>L'attention par bande n'existe que dans les modèles à attention (ce modèle : {arch}).</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="340" />
+            <location filename="../gui/pixel_plots.py" line="387" />
             <source>SHAP not computed.</source>
             <translation>SHAP non calculé.</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="331" />
+            <location filename="../gui/pixel_plots.py" line="375" />
             <source>{method} by band: effect on P({name})</source>
             <translation>{method} par bande : effet sur P({name})</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="341" />
+            <location filename="../gui/pixel_plots.py" line="388" />
             <source>{method} by date: effect on P({name})</source>
             <translation>{method} par date : effet sur P({name})</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="389" />
+            <location filename="../gui/pixel_plots.py" line="445" />
             <source>Explain class:</source>
             <translation>Expliquer la classe :</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="392" />
+            <location filename="../gui/pixel_plots.py" line="448" />
             <source>Recompute Grad-CAM and SHAP for the predicted class or any other class.</source>
             <translation>Recalculer Grad-CAM et SHAP pour la classe prédite ou toute autre classe.</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="427" />
+            <location filename="../gui/pixel_plots.py" line="481" />
             <source>Computing the explanation (Grad-CAM, attention, SHAP)…</source>
             <translation>Calcul de l'explication (Grad-CAM, attention, SHAP)…</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="438" />
+            <location filename="../gui/pixel_plots.py" line="492" />
             <source>Predicted class</source>
             <translation>Classe prédite</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="441" />
+            <location filename="../gui/pixel_plots.py" line="495" />
             <source>Predicted class ({name})</source>
             <translation>Classe prédite ({name})</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="461" />
+            <location filename="../gui/pixel_plots.py" line="515" />
             <source>Predicted: {name} (p = {p:.2f}). Explanations for: {target}.</source>
             <translation>Prédite : {name} (p = {p:.2f}). Explications pour : {target}.</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="465" />
+            <location filename="../gui/pixel_plots.py" line="519" />
             <source>No observation on {dates} (gap-filled).</source>
             <translation>Aucune observation le {dates} (valeurs comblées).</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="489" />
+            <location filename="../gui/pixel_plots.py" line="522" />
+            <source>Cloudy scene on {dates} (stack metadata).</source>
+            <translation>Scène nuageuse le {dates} (métadonnées de la pile).</translation>
+        </message>
+        <message>
+            <location filename="../gui/pixel_plots.py" line="546" />
             <source>Clicked {mx}, {my} ({mcrs}) → stack {sx}, {sy} ({scrs}); pixel row {row}, column {col}.</source>
             <translation>Clic en {mx}, {my} ({mcrs}) → pile {sx}, {sy} ({scrs}) ; pixel ligne {row}, colonne {col}.</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="500" />
+            <location filename="../gui/pixel_plots.py" line="552" />
+            <source>Model: {model} · stack: {stack}</source>
+            <translation>Modèle : {model} · pile : {stack}</translation>
+        </message>
+        <message>
+            <location filename="../gui/pixel_plots.py" line="564" />
             <source>Land Cover XAI — pixel explanation</source>
             <translation>Land Cover XAI — explication d'un pixel</translation>
         </message>
@@ -1124,62 +1174,72 @@
             <translation>Modèle écrit : {0} (classes : {1}) ; test indépendant : PG {2:.3f}, kappa {3:.3f}, macro-F1 {4:.3f}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="76" />
+            <location filename="../processing_provider/base.py" line="77" />
             <source>Classification</source>
             <translation>Classification</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="76" />
+            <location filename="../processing_provider/base.py" line="77" />
             <source>Explanation</source>
             <translation>Explication</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="77" />
+            <location filename="../processing_provider/base.py" line="78" />
             <source>Accuracy assessment</source>
             <translation>Évaluation de la précision</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="100" />
+            <location filename="../processing_provider/base.py" line="101" />
             <source>Choose a model file (.lcx), for example one written by 'Train a land cover model'.</source>
             <translation>Choisissez un fichier de modèle (.lcx), par exemple écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="102" />
+            <location filename="../processing_provider/base.py" line="103" />
             <source>The model must be a Land Cover XAI model file ending in .lcx; got {0}.</source>
             <translation>Le modèle doit être un fichier de modèle Land Cover XAI se terminant par .lcx ; reçu : {0}.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="104" />
+            <location filename="../processing_provider/base.py" line="105" />
             <source>Model file not found: {0}. Check the path, or train a model first.</source>
             <translation>Fichier de modèle introuvable : {0}. Vérifiez le chemin, ou entraînez d'abord un modèle.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="125" />
+            <location filename="../processing_provider/base.py" line="126" />
             <source>{0}: the outputs are GeoTIFF files; give a file name ending in .tif ({1}).</source>
             <translation>{0} : les sorties sont des fichiers GeoTIFF ; donnez un nom de fichier se terminant par .tif ({1}).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="129" />
+            <location filename="../processing_provider/base.py" line="130" />
             <source>{0} and {1} point to the same file ({2}): give each output its own file.</source>
             <translation>{0} et {1} désignent le même fichier ({2}) : donnez à chaque sortie son propre fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="143" />
+            <location filename="../processing_provider/base.py" line="144" />
             <source>{0} is a '{1}' layer; Land Cover XAI reads raster files (GeoTIFF, VRT, ...) with GDAL. Save the layer as a GeoTIFF first (Export &gt; Save As...) and use that file.</source>
             <translation>{0} est une couche « {1} » ; Land Cover XAI lit des fichiers raster (GeoTIFF, VRT…) avec GDAL. Enregistrez d'abord la couche en GeoTIFF (Exporter &gt; Enregistrer sous…) et utilisez ce fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="263" />
+            <location filename="../processing_provider/base.py" line="197" />
+            <source>Cannot write in the output folder {0} ({1}). Choose a folder you can write to.</source>
+            <translation>Impossible d'écrire dans le dossier de sortie {0} ({1}). Choisissez un dossier où vous pouvez écrire.</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="238" />
+            <source>Cannot write {0} ({1}). If the file is open in QGIS or another program, remove it there or choose another file name.</source>
+            <translation>Impossible d'écrire {0} ({1}). Si le fichier est ouvert dans QGIS ou un autre programme, retirez-le de celui-ci ou choisissez un autre nom de fichier.</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="273" />
             <source>Could not apply the style {0}: {1}</source>
             <translation>Impossible d'appliquer le style {0} : {1}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="293" />
+            <location filename="../processing_provider/base.py" line="303" />
             <source>Cancelled; no output was kept.</source>
             <translation>Annulé ; aucune sortie n'a été conservée.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="303" />
+            <location filename="../processing_provider/base.py" line="313" />
             <source>{0} pixels ({1} without enough observations) in {2:.1f} s on {3}, batch {4}</source>
             <translation>{0} pixels ({1} sans assez d'observations) en {2:.1f} s sur {3}, lot de {4}</translation>
         </message>
@@ -1187,177 +1247,192 @@
     <context>
         <name>TrainPanel</name>
         <message>
-            <location filename="../gui/train_panel.py" line="154" />
+            <location filename="../gui/train_panel.py" line="164" />
             <source>Time series</source>
             <translation>Série temporelle</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="200" />
+            <location filename="../gui/train_panel.py" line="210" />
             <source>Land Cover XAI model (*.lcx)</source>
             <translation>Modèle Land Cover XAI (*.lcx)</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="195" />
+            <location filename="../gui/train_panel.py" line="205" />
             <source>Device</source>
             <translation>Processeur</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="208" />
+            <location filename="../gui/train_panel.py" line="218" />
             <source>Cancel</source>
             <translation>Annuler</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="205" />
+            <location filename="../gui/train_panel.py" line="215" />
             <source>Train</source>
             <translation>Entraîner</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="71" />
+            <location filename="../gui/train_panel.py" line="60" />
+            <source>Band attention (squeeze-and-excitation)</source>
+            <translation>Attention par bande (squeeze-and-excitation)</translation>
+        </message>
+        <message>
+            <location filename="../gui/train_panel.py" line="62" />
+            <source>Band attention (softmax over bands)</source>
+            <translation>Attention par bande (softmax sur les bandes)</translation>
+        </message>
+        <message>
+            <location filename="../gui/train_panel.py" line="63" />
+            <source>TempCNN (Pelletier et al. 2019)</source>
+            <translation>TempCNN (Pelletier et al. 2019)</translation>
+        </message>
+        <message>
+            <location filename="../gui/train_panel.py" line="79" />
             <source>Choose a valid raster layer.</source>
             <translation>Choisissez une couche raster valide.</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="80" />
+            <location filename="../gui/train_panel.py" line="88" />
             <source>Layer '{name}' is not a raster file on disk ({source}): save it as a GeoTIFF first.</source>
             <translation>La couche « {name} » n'est pas un fichier raster sur disque ({source}) : enregistrez-la d'abord en GeoTIFF.</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="88" />
+            <location filename="../gui/train_panel.py" line="96" />
             <source>Choose a valid field-data layer (polygons or points).</source>
             <translation>Choisissez une couche de données terrain valide (polygones ou points).</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="91" />
+            <location filename="../gui/train_panel.py" line="99" />
             <source>Layer '{name}' holds neither polygons nor points: choose field data with polygons or points.</source>
             <translation>La couche « {name} » ne contient ni polygones ni points : choisissez des données terrain en polygones ou en points.</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="106" />
+            <location filename="../gui/train_panel.py" line="115" />
             <source>Layer '{name}' cannot be written to a temporary GeoPackage ({error}).</source>
             <translation>La couche « {name} » ne peut pas être écrite dans un GeoPackage temporaire ({error}).</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="120" />
+            <location filename="../gui/train_panel.py" line="129" />
             <source>Epoch {epoch}/{n}: loss {loss} (validation {val_loss}), validation macro-F1 {f1}, κ {kappa}, OA {oa}</source>
             <translation>Époque {epoch}/{n} : perte {loss} (validation {val_loss}), macro-F1 de validation {f1}, κ {kappa}, PG {oa}</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="152" />
+            <location filename="../gui/train_panel.py" line="162" />
             <source>Choose the time-series raster(s)</source>
             <translation>Choisissez le ou les rasters de la série temporelle</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="153" />
+            <location filename="../gui/train_panel.py" line="163" />
             <source>One multi-band stack, or several single-date rasters of the same grid.</source>
             <translation>Une pile multibande, ou plusieurs rasters d'une seule date sur la même grille.</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="88" />
+            <location filename="../gui/validate_panel.py" line="89" />
             <source>Field data</source>
             <translation>Données terrain</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="164" />
+            <location filename="../gui/train_panel.py" line="174" />
             <source>Field holding the class (numeric ids, or names).</source>
             <translation>Champ contenant la classe (identifiants numériques ou noms).</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="91" />
+            <location filename="../gui/validate_panel.py" line="92" />
             <source>Class field</source>
             <translation>Champ de classe</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="170" />
+            <location filename="../gui/train_panel.py" line="180" />
             <source>Optional field with the class names beside numeric ids.</source>
             <translation>Champ facultatif avec les noms de classes à côté des identifiants numériques.</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="95" />
+            <location filename="../gui/validate_panel.py" line="96" />
             <source>Class name field</source>
             <translation>Champ des noms de classes</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="177" />
+            <location filename="../gui/train_panel.py" line="187" />
             <source>Architecture</source>
             <translation>Architecture</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="183" />
+            <location filename="../gui/train_panel.py" line="193" />
             <source>Epochs</source>
             <translation>Époques</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="189" />
+            <location filename="../gui/train_panel.py" line="199" />
             <source>Seed</source>
             <translation>Graine</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="194" />
+            <location filename="../gui/train_panel.py" line="204" />
             <source>automatic (GPU when available)</source>
             <translation>automatique (GPU si disponible)</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="201" />
+            <location filename="../gui/train_panel.py" line="211" />
             <source>Save model as</source>
             <translation>Enregistrer le modèle sous</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="235" />
+            <location filename="../gui/train_panel.py" line="245" />
             <source>Use this model in the Classify tab</source>
             <translation>Utiliser ce modèle dans l'onglet Classer</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="302" />
+            <location filename="../gui/train_panel.py" line="312" />
             <source>Choose the time-series raster layer(s) to train on.</source>
             <translation>Choisissez la ou les couches raster de la série temporelle pour l'entraînement.</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="172" />
+            <location filename="../gui/validate_panel.py" line="173" />
             <source>Choose the field-data layer (polygons or points with a class field).</source>
             <translation>Choisissez la couche de données terrain (polygones ou points avec un champ de classe).</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="175" />
+            <location filename="../gui/validate_panel.py" line="176" />
             <source>Choose the field that holds the class in layer '{name}'.</source>
             <translation>Choisissez le champ qui contient la classe dans la couche « {name} ».</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="314" />
+            <location filename="../gui/train_panel.py" line="324" />
             <source>Choose where to save the model (a .lcx file).</source>
             <translation>Choisissez où enregistrer le modèle (un fichier .lcx).</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="319" />
+            <location filename="../gui/train_panel.py" line="329" />
             <source>The folder {folder} does not exist: choose another place for the model.</source>
             <translation>Le dossier {folder} n'existe pas : choisissez un autre emplacement pour le modèle.</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="347" />
+            <location filename="../gui/train_panel.py" line="358" />
             <source>Training on {n} raster(s); the model will be saved to {path}.</source>
             <translation>Entraînement sur {n} raster(s) ; le modèle sera enregistré dans {path}.</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="417" />
+            <location filename="../gui/train_panel.py" line="432" />
             <source>Training</source>
             <translation>Entraînement</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="361" />
+            <location filename="../gui/train_panel.py" line="373" />
             <source>Cancelling after the current batch…</source>
             <translation>Annulation après le lot en cours…</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="385" />
+            <location filename="../gui/train_panel.py" line="398" />
             <source>Model saved: {path}.</source>
             <translation>Modèle enregistré : {path}.</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="387" />
+            <location filename="../gui/train_panel.py" line="400" />
             <source>Test blocks: OA {oa:.3f}, macro-F1 {f1:.3f}, κ {kappa:.3f}.</source>
             <translation>Blocs de test : PG {oa:.3f}, macro-F1 {f1:.3f}, κ {kappa:.3f}.</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="406" />
+            <location filename="../gui/train_panel.py" line="421" />
             <source>Training cancelled: no model was written.</source>
             <translation>Entraînement annulé : aucun modèle n'a été écrit.</translation>
         </message>
@@ -1425,6 +1500,31 @@
             <translation>Fichiers CSV (*.csv)</translation>
         </message>
         <message>
+            <location filename="../processing_provider/validate_algorithm.py" line="82" />
+            <source>Overall accuracy</source>
+            <translation>Précision globale</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/validate_algorithm.py" line="82" />
+            <source>Kappa</source>
+            <translation>Kappa</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/validate_algorithm.py" line="82" />
+            <source>Macro-F1</source>
+            <translation>Macro-F1</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/validate_algorithm.py" line="82" />
+            <source>Number of samples (pixels)</source>
+            <translation>Nombre d'échantillons (pixels)</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/validate_algorithm.py" line="82" />
+            <source>Area-adjusted overall accuracy</source>
+            <translation>Précision globale ajustée aux surfaces</translation>
+        </message>
+        <message>
             <location filename="../processing_provider/validate_algorithm.py" line="94" />
             <source>The report and the table point to the same file: give each its own file.</source>
             <translation>Le rapport et le tableau désignent le même fichier : donnez à chacun son propre fichier.</translation>
@@ -1435,57 +1535,67 @@
             <translation>{0} échantillons : précision globale {1:.3f}, kappa {2:.3f}, macro-F1 {3:.3f}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="76" />
+            <location filename="../processing_provider/base.py" line="77" />
             <source>Explanation</source>
             <translation>Explication</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="77" />
+            <location filename="../processing_provider/base.py" line="78" />
             <source>Accuracy assessment</source>
             <translation>Évaluation de la précision</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="100" />
+            <location filename="../processing_provider/base.py" line="101" />
             <source>Choose a model file (.lcx), for example one written by 'Train a land cover model'.</source>
             <translation>Choisissez un fichier de modèle (.lcx), par exemple écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="102" />
+            <location filename="../processing_provider/base.py" line="103" />
             <source>The model must be a Land Cover XAI model file ending in .lcx; got {0}.</source>
             <translation>Le modèle doit être un fichier de modèle Land Cover XAI se terminant par .lcx ; reçu : {0}.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="104" />
+            <location filename="../processing_provider/base.py" line="105" />
             <source>Model file not found: {0}. Check the path, or train a model first.</source>
             <translation>Fichier de modèle introuvable : {0}. Vérifiez le chemin, ou entraînez d'abord un modèle.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="125" />
+            <location filename="../processing_provider/base.py" line="126" />
             <source>{0}: the outputs are GeoTIFF files; give a file name ending in .tif ({1}).</source>
             <translation>{0} : les sorties sont des fichiers GeoTIFF ; donnez un nom de fichier se terminant par .tif ({1}).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="129" />
+            <location filename="../processing_provider/base.py" line="130" />
             <source>{0} and {1} point to the same file ({2}): give each output its own file.</source>
             <translation>{0} et {1} désignent le même fichier ({2}) : donnez à chaque sortie son propre fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="143" />
+            <location filename="../processing_provider/base.py" line="144" />
             <source>{0} is a '{1}' layer; Land Cover XAI reads raster files (GeoTIFF, VRT, ...) with GDAL. Save the layer as a GeoTIFF first (Export &gt; Save As...) and use that file.</source>
             <translation>{0} est une couche « {1} » ; Land Cover XAI lit des fichiers raster (GeoTIFF, VRT…) avec GDAL. Enregistrez d'abord la couche en GeoTIFF (Exporter &gt; Enregistrer sous…) et utilisez ce fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="263" />
+            <location filename="../processing_provider/base.py" line="197" />
+            <source>Cannot write in the output folder {0} ({1}). Choose a folder you can write to.</source>
+            <translation>Impossible d'écrire dans le dossier de sortie {0} ({1}). Choisissez un dossier où vous pouvez écrire.</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="238" />
+            <source>Cannot write {0} ({1}). If the file is open in QGIS or another program, remove it there or choose another file name.</source>
+            <translation>Impossible d'écrire {0} ({1}). Si le fichier est ouvert dans QGIS ou un autre programme, retirez-le de celui-ci ou choisissez un autre nom de fichier.</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="273" />
             <source>Could not apply the style {0}: {1}</source>
             <translation>Impossible d'appliquer le style {0} : {1}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="293" />
+            <location filename="../processing_provider/base.py" line="303" />
             <source>Cancelled; no output was kept.</source>
             <translation>Annulé ; aucune sortie n'a été conservée.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="303" />
+            <location filename="../processing_provider/base.py" line="313" />
             <source>{0} pixels ({1} without enough observations) in {2:.1f} s on {3}, batch {4}</source>
             <translation>{0} pixels ({1} sans assez d'observations) en {2:.1f} s sur {3}, lot de {4}</translation>
         </message>
@@ -1493,212 +1603,212 @@
     <context>
         <name>ValidatePanel</name>
         <message>
-            <location filename="../gui/validate_panel.py" line="99" />
+            <location filename="../gui/validate_panel.py" line="100" />
             <source>Validate</source>
             <translation>Valider</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="83" />
+            <location filename="../gui/validate_panel.py" line="84" />
             <source>Class map</source>
             <translation>Carte des classes</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="88" />
+            <location filename="../gui/validate_panel.py" line="89" />
             <source>Field data</source>
             <translation>Données terrain</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="91" />
+            <location filename="../gui/validate_panel.py" line="92" />
             <source>Class field</source>
             <translation>Champ de classe</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="95" />
+            <location filename="../gui/validate_panel.py" line="96" />
             <source>Class name field</source>
             <translation>Champ des noms de classes</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="172" />
+            <location filename="../gui/validate_panel.py" line="173" />
             <source>Choose the field-data layer (polygons or points with a class field).</source>
             <translation>Choisissez la couche de données terrain (polygones ou points avec un champ de classe).</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="175" />
+            <location filename="../gui/validate_panel.py" line="176" />
             <source>Choose the field that holds the class in layer '{name}'.</source>
             <translation>Choisissez le champ qui contient la classe dans la couche « {name} ».</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="82" />
+            <location filename="../gui/validate_panel.py" line="83" />
             <source>The classification raster (one band of class ids), e.g. prediction.tif.</source>
             <translation>Le raster de classification (une bande d'identifiants de classe), par exemple prediction.tif.</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="102" />
+            <location filename="../gui/validate_panel.py" line="103" />
             <source>Export CSV…</source>
             <translation>Exporter en CSV…</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="105" />
+            <location filename="../gui/validate_panel.py" line="106" />
             <source>Export HTML…</source>
             <translation>Exporter en HTML…</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="121" />
+            <location filename="../gui/validate_panel.py" line="122" />
             <source>Confusion matrix</source>
             <translation>Matrice de confusion</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="123" />
+            <location filename="../gui/validate_panel.py" line="124" />
             <source>Per class</source>
             <translation>Par classe</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="125" />
+            <location filename="../gui/validate_panel.py" line="126" />
             <source>Area-adjusted</source>
             <translation>Ajusté aux surfaces</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="132" />
+            <location filename="../gui/validate_panel.py" line="133" />
             <source>Picture</source>
             <translation>Figure</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="169" />
+            <location filename="../gui/validate_panel.py" line="170" />
             <source>Choose the class map (classification raster) to validate.</source>
             <translation>Choisissez la carte des classes (raster de classification) à valider.</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="196" />
+            <location filename="../gui/validate_panel.py" line="198" />
             <source>Comparing the class map with the field data…</source>
             <translation>Comparaison de la carte des classes avec les données terrain…</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="365" />
+            <location filename="../gui/validate_panel.py" line="380" />
             <source>Validation</source>
             <translation>Validation</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="200" />
+            <location filename="../gui/validate_panel.py" line="221" />
             <source>Validation cancelled.</source>
             <translation>Validation annulée.</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="227" />
+            <location filename="../gui/validate_panel.py" line="242" />
             <source>{n} reference pixels. Overall accuracy {oa}, κ {kappa}, macro-F1 {f1}.</source>
             <translation>{n} pixels de référence. Précision globale {oa}, κ {kappa}, macro-F1 {f1}.</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="232" />
+            <location filename="../gui/validate_panel.py" line="247" />
             <source>Area-adjusted overall accuracy {oa} (95 % CI).</source>
             <translation>Précision globale ajustée aux surfaces {oa} (IC à 95 %).</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="253" />
+            <location filename="../gui/validate_panel.py" line="268" />
             <source>map: {label}</source>
             <translation>carte : {label}</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="254" />
+            <location filename="../gui/validate_panel.py" line="269" />
             <source>total</source>
             <translation>total</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="254" />
+            <location filename="../gui/validate_panel.py" line="269" />
             <source>reference: {label}</source>
             <translation>référence : {label}</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="303" />
+            <location filename="../gui/validate_panel.py" line="318" />
             <source>class</source>
             <translation>classe</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="276" />
+            <location filename="../gui/validate_panel.py" line="291" />
             <source>user's accuracy</source>
             <translation>précision utilisateur</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="276" />
+            <location filename="../gui/validate_panel.py" line="291" />
             <source>producer's accuracy</source>
             <translation>précision producteur</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="276" />
+            <location filename="../gui/validate_panel.py" line="291" />
             <source>F1</source>
             <translation>F1</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="276" />
+            <location filename="../gui/validate_panel.py" line="291" />
             <source>reference pixels</source>
             <translation>pixels de référence</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="277" />
+            <location filename="../gui/validate_panel.py" line="292" />
             <source>map pixels</source>
             <translation>pixels de la carte</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="299" />
+            <location filename="../gui/validate_panel.py" line="314" />
             <source>area-adjusted estimates</source>
             <translation>estimations ajustées aux surfaces</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="300" />
+            <location filename="../gui/validate_panel.py" line="315" />
             <source>Not available: the class map's areas are unknown.</source>
             <translation>Non disponible : les surfaces de la carte des classes sont inconnues.</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="303" />
+            <location filename="../gui/validate_panel.py" line="318" />
             <source>mapped area ({unit})</source>
             <translation>surface cartographiée ({unit})</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="304" />
+            <location filename="../gui/validate_panel.py" line="319" />
             <source>estimated area ({unit}) ± 95 % CI</source>
             <translation>surface estimée ({unit}) ± IC à 95 %</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="304" />
+            <location filename="../gui/validate_panel.py" line="319" />
             <source>user's accuracy ± 95 % CI</source>
             <translation>précision utilisateur ± IC à 95 %</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="305" />
+            <location filename="../gui/validate_panel.py" line="320" />
             <source>producer's accuracy ± 95 % CI</source>
             <translation>précision producteur ± IC à 95 %</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="325" />
+            <location filename="../gui/validate_panel.py" line="340" />
             <source>The picture could not be drawn ({error}).</source>
             <translation>La figure n'a pas pu être dessinée ({error}).</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="342" />
+            <location filename="../gui/validate_panel.py" line="357" />
             <source>Run the validation first.</source>
             <translation>Lancez d'abord la validation.</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="346" />
+            <location filename="../gui/validate_panel.py" line="361" />
             <source>Export the accuracy report as CSV</source>
             <translation>Exporter le rapport de précision en CSV</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="346" />
+            <location filename="../gui/validate_panel.py" line="361" />
             <source>CSV (*.csv)</source>
             <translation>CSV (*.csv)</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="349" />
+            <location filename="../gui/validate_panel.py" line="364" />
             <source>Export the accuracy report as HTML</source>
             <translation>Exporter le rapport de précision en HTML</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="349" />
+            <location filename="../gui/validate_panel.py" line="364" />
             <source>HTML (*.html)</source>
             <translation>HTML (*.html)</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="365" />
+            <location filename="../gui/validate_panel.py" line="380" />
             <source>Report written: {path}</source>
             <translation>Rapport écrit : {path}</translation>
         </message>
