@@ -20,8 +20,10 @@ from qgis.PyQt.QtGui import QPixmap
 from qgis.PyQt.QtWidgets import (
     QComboBox,
     QDialog,
+    QFileDialog,
     QHBoxLayout,
     QLabel,
+    QPushButton,
     QScrollArea,
     QSizePolicy,
     QVBoxLayout,
@@ -448,6 +450,12 @@ class PixelExplanationPanel(QWidget):
         self.class_combo.setToolTip(tr("Recompute Grad-CAM and SHAP for the predicted class or any other class."))
         self.class_combo.currentIndexChanged.connect(self._on_class_changed)
         row.addWidget(self.class_combo, 1)
+        self.save_button = QPushButton(tr("Save figure…"), self)
+        self.save_button.setObjectName("saveFigureButton")
+        self.save_button.setToolTip(tr("Save the six plots as a PNG picture."))
+        self.save_button.setEnabled(False)
+        self.save_button.clicked.connect(self._ask_save)
+        row.addWidget(self.save_button)
         layout.addLayout(row)
 
         self.status_label = QLabel(self)
@@ -480,10 +488,12 @@ class PixelExplanationPanel(QWidget):
     def set_busy(self, text: Optional[str] = None) -> None:
         self.status_label.setText(text or tr("Computing the explanation (Grad-CAM, attention, SHAP)…"))
         self.class_combo.setEnabled(False)
+        self.save_button.setEnabled(False)
 
     def set_message(self, text: str) -> None:
         self.status_label.setText(text)
         self.class_combo.setEnabled(self.data is not None)
+        self.save_button.setEnabled(self.data is not None)
 
     def set_classes(self, class_ids, class_names, predicted_id=None, target=None) -> None:
         self._updating = True
@@ -510,6 +520,7 @@ class PixelExplanationPanel(QWidget):
         self.set_location(data.context)
         self.set_classes(data.class_ids, data.class_names, data.predicted_id, requested_target)
         self.class_combo.setEnabled(True)
+        self.save_button.setEnabled(True)
         p = float(data.probabilities[data.class_ids.index(data.predicted_id)]) if data.predicted_id in data.class_ids \
             else float("nan")
         text = tr("Predicted: {name} (p = {p:.2f}). Explanations for: {target}.").format(
@@ -533,6 +544,29 @@ class PixelExplanationPanel(QWidget):
             pixmap = QPixmap()
             pixmap.loadFromData(figure_png(self.data))
             self.png_label.setPixmap(pixmap)
+
+    def save_png(self, path: str) -> str:
+        """Write the current explanation's plots to ``path`` (PNG)."""
+        if self.data is None:
+            raise ValueError("no explanation shown yet")
+        with open(path, "wb") as fh:
+            fh.write(figure_png(self.data, 12.0, 10.0, 110))
+        return path
+
+    def _ask_save(self) -> None:
+        if self.data is None:
+            return
+        ctx = self.data.context
+        name = f"pixel_r{ctx.row}_c{ctx.col}_{self.data.name_of(self.data.target_id)}.png".replace(" ", "_")
+        path, _ = QFileDialog.getSaveFileName(self, tr("Save the explanation as PNG"), name, tr("PNG (*.png)"))
+        if not path:
+            return
+        if not path.lower().endswith(".png"):
+            path += ".png"
+        try:
+            self.save_png(path)
+        except OSError as exc:
+            self.status_label.setText(tr("Cannot write {path}: {error}").format(path=path, error=exc))
 
     def _on_class_changed(self, _index: int) -> None:
         if not self._updating and self.class_combo.count():

@@ -48,7 +48,7 @@ ARCHITECTURES = (
     ("attention_softmax", "attention", "softmax"),
     ("tempcnn", "tempcnn", "se"),
 )
-DEVICES = ("auto", "cpu", "cuda", "mps")
+DEVICES = ("auto", "cpu", "cuda")
 
 
 def tr(text: str) -> str:

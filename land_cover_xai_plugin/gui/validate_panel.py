@@ -17,7 +17,7 @@ import numpy as np
 from qgis.core import Qgis, QgsApplication, QgsProject
 from qgis.gui import QgsFieldComboBox, QgsMapLayerComboBox
 from qgis.PyQt.QtCore import QCoreApplication, Qt
-from qgis.PyQt.QtGui import QBrush, QColor, QPixmap
+from qgis.PyQt.QtGui import QBrush, QColor, QIcon, QPixmap
 from qgis.PyQt.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -56,6 +56,12 @@ def _pm(value, half, digits: int = 3) -> str:
         return text
     half_text = _fmt(half, digits)
     return text if half_text == "–" else f"{text} ± {half_text}"
+
+
+def _swatch(color: str) -> QIcon:
+    pixmap = QPixmap(14, 14)
+    pixmap.fill(QColor(color))
+    return QIcon(pixmap)
 
 
 class ValidatePanel(QWidget):
@@ -301,7 +307,7 @@ class ValidatePanel(QWidget):
             for c, text in enumerate(values):
                 item = QTableWidgetItem(text)
                 if c == 0 and int(cid) in (report.class_colors or {}):
-                    item.setBackground(QBrush(QColor(report.class_colors[int(cid)])))
+                    item.setIcon(_swatch(report.class_colors[int(cid)]))
                 t.setItem(k, c, item)
 
     def _fill_area(self, report) -> None:

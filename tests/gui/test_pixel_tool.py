@@ -90,7 +90,7 @@ def click(tool, canvas, map_point: QgsPointXY) -> None:
     tool.canvasReleaseEvent(event)
 
 
-def test_click_explains_that_pixel(canvas, tiny_model, sample_dir):
+def test_click_explains_that_pixel(canvas, tiny_model, sample_dir, tmp_path):
     from land_cover_xai_plugin.engine.explain.pixel import explain_pixel
     from land_cover_xai_plugin.engine.model_file import load_model
     from land_cover_xai_plugin.engine.stack import open_stack
@@ -129,6 +129,10 @@ def test_click_explains_that_pixel(canvas, tiny_model, sample_dir):
     # location shown to the user: map point, stack point, row / col
     text = panel.location_label.text()
     assert "EPSG:3857" in text and "EPSG:32633" in text and f"row {ROW}" in text and f"column {COL}" in text
+
+    assert panel.save_button.isEnabled()
+    png = panel.save_png(str(tmp_path / "pixel.png"))
+    assert open(png, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
 
     # the class selector: explain another class
     other = next(c for c in data.class_ids if c != data.predicted_id)
