@@ -512,6 +512,12 @@ class ClassifyPanel(QWidget):
             return str(BUNDLED_MODEL)
         return self.model_file.filePath().strip()
 
+    def use_model(self, path: str) -> None:
+        """Choose the model file ``path`` (e.g. one just trained in the Train tab)."""
+        self.model_file.setFilePath(str(path))
+        self.model_combo.setCurrentIndex(self.model_combo.findData("file"))
+        self.refresh_model()
+
     def pixel_context(self) -> tuple[list[str], str]:
         """(stack_paths, model_path) for the 'Explain a pixel' map tool; LcxError says what is missing."""
         paths, model = self.current_stack_paths(), self.current_model_path()

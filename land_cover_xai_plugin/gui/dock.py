@@ -80,6 +80,9 @@ class LandCoverXaiDock(QgsDockWidget):
         self.validate_panel = self._optional_tab("validate_panel", "ValidatePanel", tr("Validate"))
         layout.addWidget(self.tabs, 1)
         self.setWidget(body)
+        use_model = getattr(self.train_panel, "use_model_requested", None)
+        if use_model is not None:
+            use_model.connect(self.use_model)
         self.refresh_dependencies()
 
     def _optional_tab(self, module: str, cls: str, title: str):
@@ -115,6 +118,11 @@ class LandCoverXaiDock(QgsDockWidget):
         text = dependencies.diagnostics()
         QApplication.clipboard().setText(text)
         return text
+
+    def use_model(self, path: str) -> None:
+        """A model just trained in the Train tab becomes the Classify tab's model."""
+        self.classify_panel.use_model(path)
+        self.tabs.setCurrentIndex(0)
 
     # ------------------------------------------------------------------ pixel tool
     def _make_pixel_tool(self):
@@ -161,9 +169,12 @@ class LandCoverXaiDock(QgsDockWidget):
                     QgsMessageLog.logMessage(traceback.format_exc(), LOG_TAG, Qgis.MessageLevel.Warning)
         if self.pixel_tool is not None:
             try:
+                stop = getattr(self.pixel_tool, "shutdown", None)
+                if stop is not None:
+                    stop()
                 canvas = self.iface.mapCanvas()
                 if canvas.mapTool() is self.pixel_tool:
                     canvas.unsetMapTool(self.pixel_tool)
             except Exception:  # noqa: BLE001
-                pass
+                QgsMessageLog.logMessage(traceback.format_exc(), LOG_TAG, Qgis.MessageLevel.Warning)
             self.pixel_tool = None

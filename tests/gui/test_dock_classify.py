@@ -311,3 +311,23 @@ def test_corrected_layout_is_checked_against_the_model(dock, sample_dir, tmp_pat
     assert panel.run_button.isEnabled()
     layout_ok = panel.current_layout() is None
     assert layout_ok
+
+
+def test_dock_has_the_three_tabs_and_the_pixel_tool_uses_the_classify_choices(dock, sample_dir, tmp_path):
+    tabs = [dock.tabs.tabText(i) for i in range(dock.tabs.count())]
+    assert tabs[0] == "Classify"
+    assert set(tabs) <= {"Classify", "Train", "Validate"}
+    stack = private_copy(sample_dir / "tiny" / "s2_l1c_tiny.tif", tmp_path / "data")
+    model = make_model(str(stack), str(tmp_path / "model.lcx"))
+    dock.use_model(model)  # what the Train tab's "Use this model in the Classify tab" does
+    panel = dock.classify_panel
+    assert panel.current_model_path() == model and panel.bundle is not None
+    with pytest.raises(LcxError):
+        panel.pixel_context()  # no time series chosen yet: the tool says what to do
+    choose(panel, stack, model, tmp_path / "out")
+    if "Train" not in tabs:  # the pixel tool comes with the other tabs
+        return
+    tool = dock.activate_pixel_tool()
+    assert tool is not None and dock.explain_button.isChecked()
+    assert tool.context_provider() == ([str(stack)], model)
+    dock.explain_button.setChecked(False)
