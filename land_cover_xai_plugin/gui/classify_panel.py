@@ -294,6 +294,9 @@ class ClassifyPanel(QWidget):
         try:
             source = settings.value(settings.MODEL_SOURCE, "bundled" if BUNDLED_MODEL.exists() else "file")
             self.model_file.setFilePath(settings.value(settings.LAST_MODEL_PATH, ""))
+            last_folder = settings.value(settings.LAST_FOLDER, "")
+            if last_folder:
+                self.model_file.setDefaultRoot(last_folder)
             index = self.model_combo.findData(source)
             self.model_combo.setCurrentIndex(index if index >= 0 else 0)
             chosen = settings.outputs()

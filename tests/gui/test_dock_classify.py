@@ -331,3 +331,21 @@ def test_dock_has_the_three_tabs_and_the_pixel_tool_uses_the_classify_choices(do
     assert tool is not None and dock.explain_button.isChecked()
     assert tool.context_provider() == ([str(stack)], model)
     dock.explain_button.setChecked(False)
+
+
+def test_engine_error_during_the_run_reaches_the_message_bar_and_leaves_nothing(dock, qgis_iface, sample_dir,
+                                                                              tmp_path):
+    stack = private_copy(sample_dir / "tiny" / "s2_l1c_tiny.tif", tmp_path / "data")
+    model = make_model(str(stack), str(tmp_path / "model.lcx"))
+    panel = dock.classify_panel
+    out_root = tmp_path / "out"
+    choose(panel, stack, model, out_root)
+    qgis_iface.messageBar().clear_messages()
+    with open(model, "wb") as fh:  # the file is damaged after it was chosen
+        fh.write(b"not a model")
+    assert run_and_wait(panel) == "error"
+    critical = " ".join(qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Critical))
+    assert "model.lcx" in critical and "Please" in critical  # the engine's message: what is wrong, what to do
+    assert panel.status_label.text() in critical
+    assert files_under(out_root) == []
+    assert not any(isinstance(n, QgsLayerTreeGroup) for n in QgsProject.instance().layerTreeRoot().children())
