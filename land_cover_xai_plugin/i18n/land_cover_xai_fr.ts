@@ -269,7 +269,7 @@
         <message>
             <location filename="../gui/classify_panel.py" line="220" />
             <source>Band attention (attention models only)</source>
-            <translation>Attention par bande (modèles à attention uniquement)</translation>
+            <translation>Attention par bande (modèles à attention)</translation>
         </message>
         <message>
             <location filename="../gui/classify_panel.py" line="221" />
@@ -312,132 +312,132 @@
             <translation>Annuler</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="328" />
+            <location filename="../gui/classify_panel.py" line="331" />
             <source>CPU</source>
             <translation>CPU</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="328" />
+            <location filename="../gui/classify_panel.py" line="331" />
             <source>GPU (CUDA)</source>
             <translation>GPU (CUDA)</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="406" />
+            <location filename="../gui/classify_panel.py" line="409" />
             <source>no date</source>
             <translation>sans date</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="464" />
+            <location filename="../gui/classify_panel.py" line="467" />
             <source>Layer '{0}' is not a raster file (it comes from a web service or a database): save it as a GeoTIFF (Export &gt; Save As…) and choose that layer.</source>
             <translation>La couche « {0} » n'est pas un fichier raster (elle provient d'un service web ou d'une base de données) : enregistrez-la en GeoTIFF (Exporter &gt; Enregistrer sous…) et choisissez cette couche.</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="478" />
+            <location filename="../gui/classify_panel.py" line="481" />
             <source>Cannot read the time series: {0}</source>
             <translation>Impossible de lire la série temporelle : {0}</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="486" />
+            <location filename="../gui/classify_panel.py" line="489" />
             <source>Choose the time series (raster layers of the project).</source>
             <translation>Choisissez la série temporelle (couches raster du projet).</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="490" />
+            <location filename="../gui/classify_panel.py" line="493" />
             <source>{0} dates × {1} bands, {2} × {3} pixels, {4}</source>
             <translation>{0} dates × {1} bandes, {2} × {3} pixels, {4}</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="500" />
+            <location filename="../gui/classify_panel.py" line="503" />
             <source>Sentinel-2 sample, Slovenia 2015</source>
             <translation>Exemple Sentinel-2, Slovénie 2015</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="519" />
+            <location filename="../gui/classify_panel.py" line="528" />
             <source>Choose the time series in the Classify tab first.</source>
             <translation>Choisissez d'abord la série temporelle dans l'onglet Classer.</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="521" />
+            <location filename="../gui/classify_panel.py" line="530" />
             <source>Choose a model in the Classify tab first.</source>
             <translation>Choisissez d'abord un modèle dans l'onglet Classer.</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="529" />
+            <location filename="../gui/classify_panel.py" line="538" />
             <source>Choose a model file (.lcx), or the bundled sample model.</source>
             <translation>Choisissez un fichier de modèle (.lcx), ou le modèle d'exemple fourni.</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="532" />
+            <location filename="../gui/classify_panel.py" line="541" />
             <source>The bundled sample model is not installed: choose a model file, or train one in the Train tab.</source>
             <translation>Le modèle d'exemple fourni n'est pas installé : choisissez un fichier de modèle, ou entraînez-en un dans l'onglet Entraîner.</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="535" />
+            <location filename="../gui/classify_panel.py" line="544" />
             <source>Model file not found: {0}</source>
             <translation>Fichier de modèle introuvable : {0}</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="544" />
+            <location filename="../gui/classify_panel.py" line="553" />
             <source>Cannot read the model: {0}</source>
             <translation>Impossible de lire le modèle : {0}</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="554" />
+            <location filename="../gui/classify_panel.py" line="563" />
             <source>Predicted class (each pixel)</source>
             <translation>Classe prédite (pour chaque pixel)</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="561" />
+            <location filename="../gui/classify_panel.py" line="570" />
             <source>channel attention ({0})</source>
             <translation>attention par canal ({0})</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="563" />
+            <location filename="../gui/classify_panel.py" line="572" />
             <source>{0}, {1} classes; bands: {2}; {3} dates: {4}</source>
             <translation>{0}, {1} classes ; bandes : {2} ; {3} dates : {4}</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="574" />
+            <location filename="../gui/classify_panel.py" line="583" />
             <source>Only models trained with the attention architecture have band attention.</source>
             <translation>Seuls les modèles entraînés avec l'architecture à attention ont une attention par bande.</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="586" />
+            <location filename="../gui/classify_panel.py" line="595" />
             <source>torch / captum are missing: install them (see above) and restart QGIS.</source>
             <translation>torch / captum sont absents : installez-les (voir ci-dessus) et redémarrez QGIS.</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="588" />
+            <location filename="../gui/classify_panel.py" line="597" />
             <source>Choose the time series.</source>
             <translation>Choisissez la série temporelle.</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="590" />
+            <location filename="../gui/classify_panel.py" line="599" />
             <source>Choose a model.</source>
             <translation>Choisissez un modèle.</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="612" />
+            <location filename="../gui/classify_panel.py" line="621" />
             <source>✓ The time series fits the model.</source>
             <translation>✓ La série temporelle convient au modèle.</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="651" />
+            <location filename="../gui/classify_panel.py" line="660" />
             <source>Land Cover XAI: classifying {0}</source>
             <translation>Land Cover XAI : classification de {0}</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="664" />
+            <location filename="../gui/classify_panel.py" line="673" />
             <source>Classifying…</source>
             <translation>Classification en cours…</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="672" />
+            <location filename="../gui/classify_panel.py" line="681" />
             <source>Cancelling…</source>
             <translation>Annulation…</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="692" />
+            <location filename="../gui/classify_panel.py" line="701" />
             <source>Done in {0:.1f} s: {1} layers in the group '{2}' (files in {3}).</source>
             <translation>Terminé en {0:.1f} s : {1} couches dans le groupe « {2} » (fichiers dans {3}).</translation>
         </message>
@@ -447,7 +447,7 @@
             <translation>Land Cover XAI</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="708" />
+            <location filename="../gui/classify_panel.py" line="717" />
             <source>Cancelled: no file and no layer was kept.</source>
             <translation>Annulé : aucun fichier ni aucune couche n'a été conservé.</translation>
         </message>
@@ -681,17 +681,17 @@
             <translation>Entraîner</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="100" />
+            <location filename="../gui/validate_panel.py" line="106" />
             <source>Validate</source>
             <translation>Valider</translation>
         </message>
         <message>
-            <location filename="../gui/dock.py" line="104" />
+            <location filename="../gui/dock.py" line="107" />
             <source>torch and captum found: ready.</source>
             <translation>torch et captum trouvés : prêt.</translation>
         </message>
         <message>
-            <location filename="../gui/dock.py" line="140" />
+            <location filename="../gui/dock.py" line="148" />
             <source>The pixel explanation tool is not available ({0}).</source>
             <translation>L'outil d'explication d'un pixel n'est pas disponible ({0}).</translation>
         </message>
@@ -709,7 +709,7 @@
             <translation>(classe prédite)</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="84" />
+            <location filename="../gui/validate_panel.py" line="90" />
             <source>Class map</source>
             <translation>Carte des classes</translation>
         </message>
@@ -729,7 +729,7 @@
             <translation>Carte de chaleur Grad-CAM</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="365" />
+            <location filename="../gui/pixel_plots.py" line="367" />
             <source>Band attention</source>
             <translation>Attention par bande</translation>
         </message>
@@ -906,127 +906,152 @@
     <context>
         <name>PixelExplanationPanel</name>
         <message>
-            <location filename="../gui/pixel_plots.py" line="365" />
+            <location filename="../gui/pixel_plots.py" line="367" />
             <source>Band attention</source>
             <translation>Attention par bande</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="312" />
+            <location filename="../gui/pixel_plots.py" line="314" />
             <source>Class probabilities (predicted: {name})</source>
             <translation>Probabilités des classes (prédite : {name})</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="325" />
+            <location filename="../gui/pixel_plots.py" line="327" />
             <source>missing</source>
             <translation>manquante</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="328" />
+            <location filename="../gui/pixel_plots.py" line="330" />
             <source>cloudy {p:.0%}</source>
             <translation>nuageux {p:.0%}</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="328" />
+            <location filename="../gui/pixel_plots.py" line="330" />
             <source>bright: cloud?</source>
             <translation>clair : nuage ?</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="333" />
+            <location filename="../gui/pixel_plots.py" line="335" />
             <source>reflectance</source>
             <translation>réflectance</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="335" />
+            <location filename="../gui/pixel_plots.py" line="337" />
             <source>Reflectance (markers: observed, lines: gap-filled)</source>
             <translation>Réflectance (marqueurs : observée, lignes : comblée)</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="351" />
+            <location filename="../gui/pixel_plots.py" line="353" />
             <source>Grad-CAM not available for this model.</source>
             <translation>Grad-CAM n'est pas disponible pour ce modèle.</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="352" />
+            <location filename="../gui/pixel_plots.py" line="354" />
             <source>Grad-CAM relevance per date for {name}</source>
             <translation>Pertinence Grad-CAM par date pour {name}</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="361" />
+            <location filename="../gui/pixel_plots.py" line="363" />
             <source>Band attention (model weights per band)</source>
             <translation>Attention par bande (poids du modèle par bande)</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="363" />
+            <location filename="../gui/pixel_plots.py" line="365" />
             <source>Band attention exists only in attention models (this model: {arch}).</source>
             <translation>L'attention par bande n'existe que dans les modèles à attention (ce modèle : {arch}).</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="387" />
+            <location filename="../gui/pixel_plots.py" line="389" />
             <source>SHAP not computed.</source>
             <translation>SHAP non calculé.</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="375" />
+            <location filename="../gui/pixel_plots.py" line="377" />
             <source>{method} by band: effect on P({name})</source>
             <translation>{method} par bande : effet sur P({name})</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="388" />
+            <location filename="../gui/pixel_plots.py" line="390" />
             <source>{method} by date: effect on P({name})</source>
             <translation>{method} par date : effet sur P({name})</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="445" />
+            <location filename="../gui/pixel_plots.py" line="447" />
             <source>Explain class:</source>
             <translation>Expliquer la classe :</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="448" />
+            <location filename="../gui/pixel_plots.py" line="450" />
             <source>Recompute Grad-CAM and SHAP for the predicted class or any other class.</source>
             <translation>Recalculer Grad-CAM et SHAP pour la classe prédite ou toute autre classe.</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="481" />
+            <location filename="../gui/pixel_plots.py" line="453" />
+            <source>Save figure…</source>
+            <translation>Enregistrer la figure…</translation>
+        </message>
+        <message>
+            <location filename="../gui/pixel_plots.py" line="455" />
+            <source>Save the six plots as a PNG picture.</source>
+            <translation>Enregistrer les six graphiques dans une image PNG.</translation>
+        </message>
+        <message>
+            <location filename="../gui/pixel_plots.py" line="489" />
             <source>Computing the explanation (Grad-CAM, attention, SHAP)…</source>
             <translation>Calcul de l'explication (Grad-CAM, attention, SHAP)…</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="492" />
+            <location filename="../gui/pixel_plots.py" line="502" />
             <source>Predicted class</source>
             <translation>Classe prédite</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="495" />
+            <location filename="../gui/pixel_plots.py" line="505" />
             <source>Predicted class ({name})</source>
             <translation>Classe prédite ({name})</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="515" />
+            <location filename="../gui/pixel_plots.py" line="526" />
             <source>Predicted: {name} (p = {p:.2f}). Explanations for: {target}.</source>
             <translation>Prédite : {name} (p = {p:.2f}). Explications pour : {target}.</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="519" />
+            <location filename="../gui/pixel_plots.py" line="530" />
             <source>No observation on {dates} (gap-filled).</source>
             <translation>Aucune observation le {dates} (valeurs comblées).</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="522" />
+            <location filename="../gui/pixel_plots.py" line="533" />
             <source>Cloudy scene on {dates} (stack metadata).</source>
             <translation>Scène nuageuse le {dates} (métadonnées de la pile).</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="546" />
+            <location filename="../gui/pixel_plots.py" line="561" />
+            <source>Save the explanation as PNG</source>
+            <translation>Enregistrer l'explication en PNG</translation>
+        </message>
+        <message>
+            <location filename="../gui/pixel_plots.py" line="561" />
+            <source>PNG (*.png)</source>
+            <translation>PNG (*.png)</translation>
+        </message>
+        <message>
+            <location filename="../gui/pixel_plots.py" line="569" />
+            <source>Cannot write {path}: {error}</source>
+            <translation>Impossible d'écrire {path} : {error}</translation>
+        </message>
+        <message>
+            <location filename="../gui/pixel_plots.py" line="580" />
             <source>Clicked {mx}, {my} ({mcrs}) → stack {sx}, {sy} ({scrs}); pixel row {row}, column {col}.</source>
             <translation>Clic en {mx}, {my} ({mcrs}) → pile {sx}, {sy} ({scrs}) ; pixel ligne {row}, colonne {col}.</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="552" />
+            <location filename="../gui/pixel_plots.py" line="586" />
             <source>Model: {model} · stack: {stack}</source>
             <translation>Modèle : {model} · pile : {stack}</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="564" />
+            <location filename="../gui/pixel_plots.py" line="598" />
             <source>Land Cover XAI — pixel explanation</source>
             <translation>Land Cover XAI — explication d'un pixel</translation>
         </message>
@@ -1327,7 +1352,7 @@
             <translation>Une pile multibande, ou plusieurs rasters d'une seule date sur la même grille.</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="89" />
+            <location filename="../gui/validate_panel.py" line="95" />
             <source>Field data</source>
             <translation>Données terrain</translation>
         </message>
@@ -1337,7 +1362,7 @@
             <translation>Champ contenant la classe (identifiants numériques ou noms).</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="92" />
+            <location filename="../gui/validate_panel.py" line="98" />
             <source>Class field</source>
             <translation>Champ de classe</translation>
         </message>
@@ -1347,7 +1372,7 @@
             <translation>Champ facultatif avec les noms de classes à côté des identifiants numériques.</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="96" />
+            <location filename="../gui/validate_panel.py" line="102" />
             <source>Class name field</source>
             <translation>Champ des noms de classes</translation>
         </message>
@@ -1387,12 +1412,12 @@
             <translation>Choisissez la ou les couches raster de la série temporelle pour l'entraînement.</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="173" />
+            <location filename="../gui/validate_panel.py" line="179" />
             <source>Choose the field-data layer (polygons or points with a class field).</source>
             <translation>Choisissez la couche de données terrain (polygones ou points avec un champ de classe).</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="176" />
+            <location filename="../gui/validate_panel.py" line="182" />
             <source>Choose the field that holds the class in layer '{name}'.</source>
             <translation>Choisissez le champ qui contient la classe dans la couche « {name} ».</translation>
         </message>
@@ -1603,212 +1628,212 @@
     <context>
         <name>ValidatePanel</name>
         <message>
-            <location filename="../gui/validate_panel.py" line="100" />
+            <location filename="../gui/validate_panel.py" line="106" />
             <source>Validate</source>
             <translation>Valider</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="84" />
+            <location filename="../gui/validate_panel.py" line="90" />
             <source>Class map</source>
             <translation>Carte des classes</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="89" />
+            <location filename="../gui/validate_panel.py" line="95" />
             <source>Field data</source>
             <translation>Données terrain</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="92" />
+            <location filename="../gui/validate_panel.py" line="98" />
             <source>Class field</source>
             <translation>Champ de classe</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="96" />
+            <location filename="../gui/validate_panel.py" line="102" />
             <source>Class name field</source>
             <translation>Champ des noms de classes</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="173" />
+            <location filename="../gui/validate_panel.py" line="179" />
             <source>Choose the field-data layer (polygons or points with a class field).</source>
             <translation>Choisissez la couche de données terrain (polygones ou points avec un champ de classe).</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="176" />
+            <location filename="../gui/validate_panel.py" line="182" />
             <source>Choose the field that holds the class in layer '{name}'.</source>
             <translation>Choisissez le champ qui contient la classe dans la couche « {name} ».</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="83" />
+            <location filename="../gui/validate_panel.py" line="89" />
             <source>The classification raster (one band of class ids), e.g. prediction.tif.</source>
             <translation>Le raster de classification (une bande d'identifiants de classe), par exemple prediction.tif.</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="103" />
+            <location filename="../gui/validate_panel.py" line="109" />
             <source>Export CSV…</source>
             <translation>Exporter en CSV…</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="106" />
+            <location filename="../gui/validate_panel.py" line="112" />
             <source>Export HTML…</source>
             <translation>Exporter en HTML…</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="122" />
+            <location filename="../gui/validate_panel.py" line="128" />
             <source>Confusion matrix</source>
             <translation>Matrice de confusion</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="124" />
+            <location filename="../gui/validate_panel.py" line="130" />
             <source>Per class</source>
             <translation>Par classe</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="126" />
+            <location filename="../gui/validate_panel.py" line="132" />
             <source>Area-adjusted</source>
             <translation>Ajusté aux surfaces</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="133" />
+            <location filename="../gui/validate_panel.py" line="139" />
             <source>Picture</source>
             <translation>Figure</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="170" />
+            <location filename="../gui/validate_panel.py" line="176" />
             <source>Choose the class map (classification raster) to validate.</source>
             <translation>Choisissez la carte des classes (raster de classification) à valider.</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="198" />
+            <location filename="../gui/validate_panel.py" line="204" />
             <source>Comparing the class map with the field data…</source>
             <translation>Comparaison de la carte des classes avec les données terrain…</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="380" />
+            <location filename="../gui/validate_panel.py" line="386" />
             <source>Validation</source>
             <translation>Validation</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="221" />
+            <location filename="../gui/validate_panel.py" line="227" />
             <source>Validation cancelled.</source>
             <translation>Validation annulée.</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="242" />
+            <location filename="../gui/validate_panel.py" line="248" />
             <source>{n} reference pixels. Overall accuracy {oa}, κ {kappa}, macro-F1 {f1}.</source>
             <translation>{n} pixels de référence. Précision globale {oa}, κ {kappa}, macro-F1 {f1}.</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="247" />
+            <location filename="../gui/validate_panel.py" line="253" />
             <source>Area-adjusted overall accuracy {oa} (95 % CI).</source>
             <translation>Précision globale ajustée aux surfaces {oa} (IC à 95 %).</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="268" />
+            <location filename="../gui/validate_panel.py" line="274" />
             <source>map: {label}</source>
             <translation>carte : {label}</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="269" />
+            <location filename="../gui/validate_panel.py" line="275" />
             <source>total</source>
             <translation>total</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="269" />
+            <location filename="../gui/validate_panel.py" line="275" />
             <source>reference: {label}</source>
             <translation>référence : {label}</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="318" />
+            <location filename="../gui/validate_panel.py" line="324" />
             <source>class</source>
             <translation>classe</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="291" />
+            <location filename="../gui/validate_panel.py" line="297" />
             <source>user's accuracy</source>
             <translation>précision utilisateur</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="291" />
+            <location filename="../gui/validate_panel.py" line="297" />
             <source>producer's accuracy</source>
             <translation>précision producteur</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="291" />
+            <location filename="../gui/validate_panel.py" line="297" />
             <source>F1</source>
             <translation>F1</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="291" />
+            <location filename="../gui/validate_panel.py" line="297" />
             <source>reference pixels</source>
             <translation>pixels de référence</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="292" />
+            <location filename="../gui/validate_panel.py" line="298" />
             <source>map pixels</source>
             <translation>pixels de la carte</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="314" />
+            <location filename="../gui/validate_panel.py" line="320" />
             <source>area-adjusted estimates</source>
             <translation>estimations ajustées aux surfaces</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="315" />
+            <location filename="../gui/validate_panel.py" line="321" />
             <source>Not available: the class map's areas are unknown.</source>
             <translation>Non disponible : les surfaces de la carte des classes sont inconnues.</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="318" />
+            <location filename="../gui/validate_panel.py" line="324" />
             <source>mapped area ({unit})</source>
             <translation>surface cartographiée ({unit})</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="319" />
+            <location filename="../gui/validate_panel.py" line="325" />
             <source>estimated area ({unit}) ± 95 % CI</source>
             <translation>surface estimée ({unit}) ± IC à 95 %</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="319" />
+            <location filename="../gui/validate_panel.py" line="325" />
             <source>user's accuracy ± 95 % CI</source>
             <translation>précision utilisateur ± IC à 95 %</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="320" />
+            <location filename="../gui/validate_panel.py" line="326" />
             <source>producer's accuracy ± 95 % CI</source>
             <translation>précision producteur ± IC à 95 %</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="340" />
+            <location filename="../gui/validate_panel.py" line="346" />
             <source>The picture could not be drawn ({error}).</source>
             <translation>La figure n'a pas pu être dessinée ({error}).</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="357" />
+            <location filename="../gui/validate_panel.py" line="363" />
             <source>Run the validation first.</source>
             <translation>Lancez d'abord la validation.</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="361" />
+            <location filename="../gui/validate_panel.py" line="367" />
             <source>Export the accuracy report as CSV</source>
             <translation>Exporter le rapport de précision en CSV</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="361" />
+            <location filename="../gui/validate_panel.py" line="367" />
             <source>CSV (*.csv)</source>
             <translation>CSV (*.csv)</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="364" />
+            <location filename="../gui/validate_panel.py" line="370" />
             <source>Export the accuracy report as HTML</source>
             <translation>Exporter le rapport de précision en HTML</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="364" />
+            <location filename="../gui/validate_panel.py" line="370" />
             <source>HTML (*.html)</source>
             <translation>HTML (*.html)</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="380" />
+            <location filename="../gui/validate_panel.py" line="386" />
             <source>Report written: {path}</source>
             <translation>Rapport écrit : {path}</translation>
         </message>
