@@ -37,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--class-field", metavar="NAME", help="field of the field data holding the class (id or name)")
     train.add_argument("--name-field", metavar="NAME", help="optional field with class names beside numeric ids")
     train.add_argument("--layer", metavar="NAME", help="layer of a multi-layer vector file")
+    train.add_argument("--class-names", metavar="CSV", help="CSV of 'id,name' rows naming the classes")
     train.add_argument("--arch", choices=("attention", "tempcnn"), default="attention")
     train.add_argument("--attention", choices=("se", "softmax"), default="se",
                        help="band attention variant of the attention model (default: se)")
@@ -105,14 +106,14 @@ def cmd_train(args) -> int:
                          epochs=args.epochs, batch_size=args.batch_size, seed=args.seed, device=args.device)
     job = TrainJob(stack_paths=args.stack, labels_path=args.labels, out_model=args.out,
                    class_field=args.class_field, name_field=args.name_field, layer=args.layer,
-                   report_path=args.report, config=config)
+                   report_path=args.report, class_names_path=args.class_names, config=config)
 
     def show_epoch(epoch) -> None:
         print(f"epoch {epoch.epoch}/{epoch.n_epochs}  loss {epoch.train_loss:.4f}  "
               f"val macro-F1 {epoch.val_macro_f1:.3f}  val kappa {epoch.val_kappa:.3f}", file=sys.stderr)
 
     bundle = run_train_job(job, progress=show_epoch)
-    test = bundle.report.get("test", {})
+    test = bundle.report.get("test") or {}
     summary = ", ".join(f"{k} {test[k]:.3f}" for k in ("overall_accuracy", "macro_f1", "kappa")
                         if isinstance(test.get(k), (int, float)))
     print(f"model written: {args.out}" + (f" (held-out blocks: {summary})" if summary else ""))

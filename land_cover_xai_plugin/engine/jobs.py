@@ -26,6 +26,7 @@ class TrainJob:
     name_field: Optional[str] = None      # optional field with class names beside numeric ids
     layer: Optional[str] = None           # layer name inside a multi-layer vector file
     report_path: Optional[str] = None     # JSON training report
+    class_names_path: Optional[str] = None  # CSV "id,name" that names (or renames) the classes
     config: object = None                 # training.TrainConfig (default when None)
 
 
@@ -82,7 +83,11 @@ def run_train_job(job: TrainJob, progress: ProgressFn = None, is_cancelled: Canc
     stack = open_stack(list(job.stack_paths))
     try:
         labels = load_training_labels(job, stack.grid)
-        bundle = train_model(stack, labels.labels, labels.class_names, config,
+        class_names = dict(labels.class_names)
+        if job.class_names_path:
+            class_names.update({cid: name for cid, name in read_class_names(job.class_names_path).items()
+                                if cid in class_names or not class_names})
+        bundle = train_model(stack, labels.labels, class_names, config,
                              progress=progress, is_cancelled=is_cancelled)
     finally:
         stack.close()
@@ -91,6 +96,23 @@ def run_train_job(job: TrainJob, progress: ProgressFn = None, is_cancelled: Canc
     if job.report_path:
         write_json_atomic(job.report_path, bundle.report)
     return bundle
+
+
+def read_class_names(path: str) -> dict[int, str]:
+    """Class names from a CSV whose first two columns are id and name (a header row is allowed)."""
+    import csv
+
+    names: dict[int, str] = {}
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            for row in csv.reader(handle):
+                if len(row) >= 2 and row[0].strip().lstrip("-").isdigit() and row[1].strip():
+                    names[int(row[0])] = row[1].strip()
+    except OSError as exc:
+        raise LabelsError(f"Cannot read the class-name file {path}: {exc.strerror}. Check the path.") from exc
+    if not names:
+        raise LabelsError(f"{path} holds no 'id,name' rows. Write one class per line, e.g. '2,forest'.")
+    return names
 
 
 def run_validate_job(job: ValidateJob):
