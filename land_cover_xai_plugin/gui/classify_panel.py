@@ -320,6 +320,7 @@ class ClassifyPanel(QWidget):
         settings.set_outputs(self.selected_methods(only_enabled=False))
         target = self.target_combo.currentData()
         if target is not None:
+            self._saved_target = target
             settings.set_value(settings.TARGET, target)
         settings.set_value(settings.OUTPUT_FOLDER, self.out_folder.filePath())
         folder = os.path.dirname(self.model_file.filePath())
@@ -557,7 +558,6 @@ class ClassifyPanel(QWidget):
 
     def _fill_model(self) -> None:
         self.class_list.clear()
-        self._restoring_target = True
         self.target_combo.blockSignals(True)
         self.target_combo.clear()
         self.target_combo.addItem(tr("Predicted class (each pixel)"), "predicted")
