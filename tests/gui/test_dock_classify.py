@@ -349,3 +349,25 @@ def test_engine_error_during_the_run_reaches_the_message_bar_and_leaves_nothing(
     assert panel.status_label.text() in critical
     assert files_under(out_root) == []
     assert not any(isinstance(n, QgsLayerTreeGroup) for n in QgsProject.instance().layerTreeRoot().children())
+
+
+def test_bundled_model_on_the_real_sample_maps_mostly_forest(dock, sample_dir, tmp_path):
+    """The user's first run: bundled model, real Slovenia 2015 stack, Grad-CAM; 3/4 of the labels are forest."""
+    import numpy as np
+    from osgeo import gdal
+
+    if not (sample_dir / "sample_model.lcx").exists():
+        pytest.skip("the bundled sample model is not built yet (make model)")
+    stack = private_copy(sample_dir / "s2_l1c_stack.tif", tmp_path / "data")
+    panel = dock.classify_panel
+    choose(panel, stack, sample_dir / "sample_model.lcx", tmp_path / "out")
+    panel.model_combo.setCurrentIndex(panel.model_combo.findData("bundled"))
+    assert panel.current_model_path() == str(sample_dir / "sample_model.lcx")
+    assert panel.run_button.isEnabled(), panel.problems()
+    assert run_and_wait(panel) == "success", panel.status_label.text()
+    class_map = panel.last_layers["prediction"]
+    names = {c.value: c.label for c in class_map.renderer().classes()}
+    assert names[2] == "forest"
+    values = gdal.Open(class_map.source()).ReadAsArray()
+    ids, counts = np.unique(values, return_counts=True)
+    assert ids[np.argmax(counts)] == 2
