@@ -297,6 +297,15 @@ def draw_explanation(fig, data: PixelPanelData) -> None:
     miss = missing_dates(data)
     cloudy = cloudy_dates(data)
     bright = bright_dates(data) | cloudy
+    flagged_labels = []
+    for t, label in enumerate(date_labels):
+        if miss[t]:
+            label += "\n" + tr("missing")
+        elif cloudy[t]:
+            label += "\n" + tr("cloudy {p:.0%}").format(p=float(data.cloud_fraction[t]))
+        elif bright[t]:
+            label += "\n" + tr("bright: cloud?")
+        flagged_labels.append(label)
 
     # 1. probabilities
     ax = axes[0, 0]
@@ -324,13 +333,10 @@ def draw_explanation(fig, data: PixelPanelData) -> None:
     for t in range(n_dates):
         if miss[t]:
             ax.axvspan(t - 0.35, t + 0.35, color="#bbbbbb", alpha=0.45, lw=0)
-            ax.text(t, 0.98, tr("missing"), transform=ax.get_xaxis_transform(), ha="center", va="top", fontsize=6)
         elif bright[t]:
             ax.axvspan(t - 0.35, t + 0.35, color="#9ecae1", alpha=0.35, lw=0)
-            label = tr("cloudy {p:.0%}").format(p=float(data.cloud_fraction[t])) if cloudy[t] else tr("bright: cloud?")
-            ax.text(t, 0.99, label, transform=ax.get_xaxis_transform(), ha="center", va="top", fontsize=6)
     ax.set_xticks(x)
-    ax.set_xticklabels(date_labels, fontsize=7)
+    ax.set_xticklabels(flagged_labels, fontsize=7)
     ax.set_xlim(-0.5, n_dates - 0.5)
     ax.set_ylabel(tr("reflectance"), fontsize=7)
     ax.tick_params(labelsize=7)
@@ -347,7 +353,7 @@ def draw_explanation(fig, data: PixelPanelData) -> None:
                 cam_bars[t].set_hatch("//")
                 cam_bars[t].set_alpha(0.6)
         ax.set_xticks(np.arange(n_dates))
-        ax.set_xticklabels(date_labels, fontsize=7)
+        ax.set_xticklabels(flagged_labels, fontsize=7)
         ax.tick_params(labelsize=7)
     else:
         _empty(ax, tr("Grad-CAM not available for this model."))
@@ -380,7 +386,7 @@ def draw_explanation(fig, data: PixelPanelData) -> None:
     # 6. SHAP by date
     ax = axes[2, 1]
     if data.shap_dates is not None and len(data.shap_dates) == n_dates:
-        _diverging_bars(ax, date_labels, data.shap_dates, data.ig_dates)
+        _diverging_bars(ax, flagged_labels, data.shap_dates, data.ig_dates)
         ax.tick_params(axis="y", labelsize=7)
         for t, patch in enumerate(ax.patches[:n_dates]):
             if miss[t] or bright[t]:

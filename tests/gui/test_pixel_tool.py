@@ -205,3 +205,12 @@ def test_png_fallback_renders(tiny_model, sample_dir, qgis_app):
     stack.close()
     data.series[:, 1] = np.nan  # a missing date is drawn, not an error
     assert figure_png(data, 6, 5, 50)[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_scene_cloud_fraction_from_the_sample_metadata(sample_dir):
+    from land_cover_xai_plugin.gui.pixel_plots import scene_cloud_fraction
+
+    dates = ["2015-07-11", "2015-07-31", "2015-08-20", "2015-08-30", "2015-09-09"]
+    # the README: 07-31 and 08-20 are fully cloudy over the patch
+    assert scene_cloud_fraction([str(sample_dir / "s2_l1c_stack.tif")], dates) == [0.0, 1.0, 1.0, 0.0, 0.0]
+    assert scene_cloud_fraction([str(sample_dir / "tiny" / "s2_l1c_tiny.tif")], dates[:3]) is None
