@@ -89,13 +89,21 @@ def raster_layer_path(layer) -> str:
         name=layer.name(), source=source))
 
 
+def _is_polygon_or_point(layer) -> bool:
+    """Qgis.GeometryType on QGIS >= 3.30 / 4, QgsWkbTypes.GeometryType before."""
+    geometry_type = layer.geometryType()
+    new = getattr(Qgis, "GeometryType", None)
+    if new is not None and hasattr(new, "Polygon"):
+        return geometry_type in (new.Polygon, new.Point)
+    return geometry_type in (QgsWkbTypes.GeometryType.PolygonGeometry, QgsWkbTypes.GeometryType.PointGeometry)
+
+
 def vector_layer_source(layer, temp_dir: Optional[str] = None) -> tuple[str, Optional[str]]:
     """(path, layer name) of a vector layer as the engine (GDAL/OGR) reads it. Layers that are not a plain
     OGR file (memory layers, databases, a subset filter) are written to a temporary GeoPackage first."""
     if not isinstance(layer, QgsVectorLayer) or not layer.isValid():
         raise LcxError(tr("Choose a valid field-data layer (polygons or points)."))
-    if QgsWkbTypes.geometryType(layer.wkbType()) not in (QgsWkbTypes.GeometryType.PolygonGeometry,
-                                                          QgsWkbTypes.GeometryType.PointGeometry):
+    if not _is_polygon_or_point(layer):
         raise LcxError(tr("Layer '{name}' holds neither polygons nor points: choose field data with polygons "
                           "or points.").format(name=layer.name()))
     if layer.providerType() == "ogr" and not layer.subsetString():

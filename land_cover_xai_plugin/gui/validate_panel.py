@@ -58,6 +58,14 @@ def _pm(value, half, digits: int = 3) -> str:
     return text if half_text == "–" else f"{text} ± {half_text}"
 
 
+def _align_right(item: QTableWidgetItem) -> None:
+    flags = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+    try:
+        item.setTextAlignment(flags)  # Qt 6
+    except TypeError:
+        item.setTextAlignment(int(flags))  # PyQt 5 wants an int
+
+
 def _swatch(color: str) -> QIcon:
     pixmap = QPixmap(14, 14)
     pixmap.fill(QColor(color))
@@ -285,7 +293,7 @@ class ValidatePanel(QWidget):
                 else:
                     value = int(m.sum())
                 item = QTableWidgetItem(str(value))
-                item.setTextAlignment(int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter))
+                _align_right(item)
                 if r < k and c < k and row_sums[r] > 0 and value:
                     share = value / row_sums[r]
                     colour = QColor(66, 146, 198) if r == c else QColor(214, 96, 77)

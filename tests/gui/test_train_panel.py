@@ -11,6 +11,7 @@ pytest.importorskip("torch")
 from pytest_qgis.utils import wait_until  # noqa: E402
 from qgis.core import QgsProject, QgsRasterLayer, QgsVectorLayer  # noqa: E402
 
+from land_cover_xai_plugin.engine.errors import LcxError  # noqa: E402
 from land_cover_xai_plugin.gui.train_panel import TrainPanel, format_epoch  # noqa: E402
 
 
@@ -126,3 +127,6 @@ def test_memory_field_data_is_written_for_the_engine(qgis_app, layers, tmp_path)
     check = QgsVectorLayer(f"{path}|layername={layer}", "check", "ogr")
     assert check.isValid() and check.featureCount() == 1
     assert [f["cls"] for f in check.getFeatures()] == [2]
+    lines = QgsVectorLayer("LineString?crs=EPSG:32633&field=cls:integer", "lines", "memory")
+    with pytest.raises(LcxError, match="neither polygons nor points"):
+        vector_layer_source(lines, str(tmp_path))
