@@ -262,6 +262,7 @@ class ClassifyPanel(QWidget):
         project = QgsProject.instance()
         project.layersAdded.connect(self._on_layers_changed)
         project.layersRemoved.connect(self._on_layers_changed)
+        project.homePathChanged.connect(self._on_home_changed)
         self.single_radio.toggled.connect(self._update_mode)
         self.layer_combo.layerChanged.connect(lambda *_: self.refresh_stack())
         self.date_list.itemChanged.connect(lambda *_: self.refresh_stack())
@@ -282,11 +283,20 @@ class ClassifyPanel(QWidget):
 
     def disconnect_project(self) -> None:
         project = QgsProject.instance()
-        for signal in (project.layersAdded, project.layersRemoved):
+        for signal, slot in ((project.layersAdded, self._on_layers_changed),
+                             (project.layersRemoved, self._on_layers_changed),
+                             (project.homePathChanged, self._on_home_changed)):
             try:
-                signal.disconnect(self._on_layers_changed)
+                signal.disconnect(slot)
             except (TypeError, RuntimeError):
                 pass
+
+    def _on_home_changed(self, *_args) -> None:
+        """A saved / opened project: the default output folder moves to its home (a chosen folder stays)."""
+        if not settings.value(settings.OUTPUT_FOLDER, ""):
+            self._restoring = True
+            self.out_folder.setFilePath(default_output_folder())
+            self._restoring = False
 
     # ------------------------------------------------------------------ settings
     def _restore_settings(self) -> None:
@@ -322,7 +332,9 @@ class ClassifyPanel(QWidget):
         if target is not None:
             self._saved_target = target
             settings.set_value(settings.TARGET, target)
-        settings.set_value(settings.OUTPUT_FOLDER, self.out_folder.filePath())
+        chosen_folder = self.out_folder.filePath().strip()
+        # the default (temp dir / project home) is not remembered: it follows the project
+        settings.set_value(settings.OUTPUT_FOLDER, "" if chosen_folder == default_output_folder() else chosen_folder)
         folder = os.path.dirname(self.model_file.filePath())
         if folder:
             settings.set_value(settings.LAST_FOLDER, folder)
