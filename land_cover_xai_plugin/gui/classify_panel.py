@@ -21,7 +21,7 @@ from typing import Optional
 
 from qgis.core import Qgis, QgsApplication, QgsMapLayerProxyModel, QgsProject, QgsRasterLayer
 from qgis.gui import QgsFileWidget, QgsMapLayerComboBox
-from qgis.PyQt.QtCore import QCoreApplication, Qt, pyqtSignal
+from qgis.PyQt.QtCore import QCoreApplication, Qt, QTimer, pyqtSignal
 from qgis.PyQt.QtGui import QColor, QIcon, QPixmap
 from qgis.PyQt.QtWidgets import (
     QAbstractItemView,
@@ -372,7 +372,8 @@ class ClassifyPanel(QWidget):
 
     def showEvent(self, event):  # noqa: N802 - Qt API
         super().showEvent(event)
-        self.ensure_devices()
+        if not self._devices_loaded:  # after the dock has painted: importing torch takes a second or two
+            QTimer.singleShot(200, self.ensure_devices)
 
     # ------------------------------------------------------------------ time series
     def _update_mode(self, *_args) -> None:
