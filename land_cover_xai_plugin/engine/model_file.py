@@ -235,6 +235,10 @@ def save_model(path: str, bundle: ModelBundle) -> None:
             zf.writestr(MODEL_JSON, json.dumps(document, indent=1, allow_nan=False))
             for member, data in members.items():
                 zf.writestr(member, data)
+        # mkstemp creates 0600; a model file is meant to be shared like any other output.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
