@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from land_cover_xai_plugin.engine import inference  # noqa: E402
 from land_cover_xai_plugin.engine.explain import gradcam  # noqa: E402
-from land_cover_xai_plugin.engine.model_file import ClassInfo, bundle_from_module  # noqa: E402
+from land_cover_xai_plugin.engine.model_file import ClassInfo, bundle_from_module, save_model  # noqa: E402
 from land_cover_xai_plugin.engine.models import ModelSpec, build_model  # noqa: E402
 from land_cover_xai_plugin.engine.runtime import import_torch, set_threads  # noqa: E402
 from land_cover_xai_plugin.engine.stack import open_stack  # noqa: E402
@@ -105,6 +105,20 @@ def square_region(width: int, height: int, n_px: int) -> tuple[int, int, int, in
     return x0, y0, side, side
 
 
+def end_to_end_child(args) -> int:
+    """One end-to-end pass in a fresh process; prints its figures as one JSON line."""
+    set_threads(None)
+    request = inference.InferenceRequest(
+        stack_paths=[args.stack_path], model_path=args.model_path, out_dir=args.work_dir,
+        methods=set(filter(None, args.methods.split(","))), device=args.device, batch_size=args.batch,
+        region=tuple(int(v) for v in args.region.split(",")) if args.region else None)
+    result = inference.run_inference(request)
+    print(json.dumps({"n_pixels": result.n_pixels, "seconds": result.seconds, "px_per_s": result.pixels_per_second,
+                      "timings": {k: round(v, 2) for k, v in result.timings.items()},
+                      "window_size": list(result.window_size), "peak_rss_mb": peak_rss_mb()}))
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(ROOT / "benchmarks/results/throughput.json"))
@@ -115,7 +129,15 @@ def main(argv=None) -> int:
     parser.add_argument("--full", action="store_true", help="process every pixel of the stack")
     parser.add_argument("--work-dir", default=os.path.join(tempfile.gettempdir(), "lcx_bench"))
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--stack-path", help=argparse.SUPPRESS)
+    parser.add_argument("--model-path", help=argparse.SUPPRESS)
+    parser.add_argument("--methods", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--batch", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--region", default="", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.child:
+        return end_to_end_child(args)
 
     torch = import_torch()
     set_threads(None)
@@ -144,18 +166,23 @@ def main(argv=None) -> int:
     best_fwb_bs = max(fwb, key=fwb.get)
 
     region = None if args.full else square_region(stack.width, stack.height, args.region_px)
+    # End-to-end passes run in fresh processes: their peak RSS is the pipeline's own (the sweep above
+    # allocates batches of 4096 with autograd, which would otherwise set this process's high-water mark).
+    model_path = work / f"bench_{args.arch}.lcx"
+    save_model(str(model_path), bundle)
     runs = {}
-    for label, methods, bs in (("predict", set(), best_fwd_bs), ("gradcam", {"gradcam"}, best_fwb_bs)):
-        out_dir = work / f"out_{label}"
-        request = inference.InferenceRequest(stack=stack, bundle=bundle, out_dir=str(out_dir), methods=methods,
-                                             device=args.device, batch_size=bs, region=region)
-        result = inference.run_inference(request)
-        runs[label] = result
-        print(f"{label}: {result.n_pixels} px in {result.seconds:.1f} s = {result.pixels_per_second:,.0f} px/s "
-              f"(batch {bs}; timings {({k: round(v, 1) for k, v in result.timings.items()})})", flush=True)
+    for label, methods, bs in (("predict", "", best_fwd_bs), ("gradcam", "gradcam", best_fwb_bs)):
+        cmd = [sys.executable, __file__, "--child", "--stack-path", str(stack_path), "--model-path", str(model_path),
+               "--methods", methods, "--batch", str(bs), "--device", args.device,
+               "--region", ",".join(map(str, region)) if region else "", "--work-dir", str(work / f"out_{label}")]
+        proc = subprocess.run(cmd, check=True, capture_output=True, text=True)
+        runs[label] = json.loads(proc.stdout.strip().splitlines()[-1])
+        r = runs[label]
+        print(f"{label}: {r['n_pixels']} px in {r['seconds']:.1f} s = {r['px_per_s']:,.0f} px/s (batch {bs}; "
+              f"timings {r['timings']}; peak RSS {r['peak_rss_mb']:.0f} MB)", flush=True)
 
-    predict_rate = runs["predict"].pixels_per_second
-    gradcam_rate = runs["gradcam"].pixels_per_second
+    predict_rate = runs["predict"]["px_per_s"]
+    gradcam_rate = runs["gradcam"]["px_per_s"]
     report = {
         "stack": {"path": str(stack_path), "width": stack.width, "height": stack.height, "n_dates": n_dates,
                   "n_bands": n_bands, "dtype": stack.dtype, "block_size": list(stack.block_size),
@@ -173,17 +200,20 @@ def main(argv=None) -> int:
         "predict_ratio": round(predict_rate / fwd[best_fwd_bs], 3),
         "gradcam_px_per_s": round(gradcam_rate),
         "gradcam_ratio": round(gradcam_rate / fwb[best_fwb_bs], 3),
-        "processed_px": runs["predict"].n_pixels,
+        "processed_px": runs["predict"]["n_pixels"],
         "processed_subset": region is not None,
         "region": list(region) if region else None,
         "region_note": (
             "end-to-end passes cover this block-aligned region of the stack (to keep the benchmark under "
             "~8 min on 2 cores); the pipeline streams window by window, so its speed and memory do not depend "
             "on how much of the raster is processed" if region else "every pixel processed"),
-        "end_to_end_timings_s": {k: {t: round(v, 2) for t, v in r.timings.items()} | {"total": round(r.seconds, 2)}
-                                 for k, r in runs.items()},
-        "window_size": list(runs["predict"].window_size),
-        "peak_rss_mb": round(peak_rss_mb(), 1),
+        "end_to_end_timings_s": {k: r["timings"] | {"total": round(r["seconds"], 2)} for k, r in runs.items()},
+        "window_size": runs["predict"]["window_size"],
+        "peak_rss_mb": round(max(r["peak_rss_mb"] for r in runs.values()), 1),
+        "peak_rss_note": "max resident set size (getrusage) of the end-to-end processes (read + model + write, "
+                         "torch included); the sweep process is reported apart",
+        "peak_rss_by_pass_mb": {k: round(r["peak_rss_mb"], 1) for k, r in runs.items()},
+        "sweep_process_peak_rss_mb": round(peak_rss_mb(), 1),
         "projected_s2_tile_s": {
             "pixels": S2_TILE_PX,
             "predict": round(S2_TILE_PX / predict_rate),

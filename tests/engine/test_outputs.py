@@ -1,0 +1,152 @@
+"""GeoTIFF outputs: grid, tiling, compression, no-data, colour table and category names, atomic commit /
+abort, and QGIS .qml styles that are well-formed XML of the renderer types QGIS 3.22 reads."""
+from __future__ import annotations
+
+import dataclasses
+import os
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pytest
+
+gdal = pytest.importorskip("osgeo.gdal")
+
+from land_cover_xai_plugin.engine import outputs  # noqa: E402
+from land_cover_xai_plugin.engine.outputs import (  # noqa: E402
+    MAGMA, ClassStyle, GeoTiffWriter, OutputError, OutputSet, OutputSpec, RampStyle)
+
+
+@dataclasses.dataclass
+class Grid:
+    width: int = 300
+    height: int = 270
+    geotransform: tuple = (400000.0, 20.0, 0.0, 5000000.0, 0.0, -20.0)
+    crs_wkt: str = ""
+
+    def __post_init__(self):
+        from osgeo import osr
+
+        srs = osr.SpatialReference()
+        srs.ImportFromEPSG(32633)
+        self.crs_wkt = srs.ExportToWkt()
+
+
+CLASSES = [ClassStyle(1, "cultivated land", "#FFD700"), ClassStyle(2, "forest & <wood>", "#006400"),
+           ClassStyle(8, 'built "up"', "#ff0000")]
+
+
+def class_map_spec():
+    dtype, nodata = outputs.class_map_encoding([c.id for c in CLASSES])
+    return OutputSpec("prediction", ["class id"], dtype, nodata, classes=CLASSES)
+
+
+def test_class_map_encoding():
+    assert outputs.class_map_encoding([1, 2, 5]) == ("uint8", 0)
+    assert outputs.class_map_encoding([0, 1, 2]) == ("uint8", 255)
+    assert outputs.class_map_encoding([1, 300]) == ("uint16", 0)
+    assert outputs.class_map_encoding([0, 300]) == ("uint16", 65535)
+    with pytest.raises(OutputError, match="Renumber"):
+        outputs.class_map_encoding([-1, 2])
+
+
+def test_writer_commits_a_tiled_compressed_raster_on_the_grid(tmp_path):
+    grid = Grid()
+    specs = [class_map_spec(),
+             OutputSpec("gradcam", ["heatmap", "2020-01-01", "2020-02-01"], ramp=RampStyle(MAGMA, 0.0, None, True))]
+    rng = np.random.default_rng(0)
+    with OutputSet(str(tmp_path), grid, specs) as out:
+        for y in range(0, grid.height, 128):
+            for x in range(0, grid.width, 128):
+                h, w = min(128, grid.height - y), min(128, grid.width - x)
+                out.write("prediction", rng.choice([0, 1, 2, 8], (h, w)).astype(np.uint8), x, y)
+                heat = rng.random((3, h, w)).astype(np.float32) * 4
+                heat[:, 0, 0] = np.nan
+                out.write("gradcam", heat, x, y)
+        assert sorted(os.listdir(tmp_path)) == ["gradcam.partial.tif", "prediction.partial.tif"]
+        paths = out.commit()
+    assert set(paths) == {"prediction", "gradcam"}
+    listing = sorted(os.listdir(tmp_path))
+    assert "prediction.tif" in listing and "prediction.qml" in listing and "gradcam.qml" in listing
+    assert not [f for f in listing if "partial" in f]
+
+    ds = gdal.Open(paths["prediction"])
+    assert (ds.RasterXSize, ds.RasterYSize) == (grid.width, grid.height)
+    assert ds.GetGeoTransform() == grid.geotransform
+    assert "32633" in ds.GetProjection() or "UTM zone 33N" in ds.GetProjection()
+    band = ds.GetRasterBand(1)
+    assert band.DataType == gdal.GDT_Byte and band.GetNoDataValue() == 0
+    assert band.GetBlockSize() == [256, 256]
+    assert ds.GetMetadata("IMAGE_STRUCTURE")["COMPRESSION"] == "DEFLATE"
+    assert band.GetDescription() == "class id"
+    table = band.GetRasterColorTable()
+    assert table.GetColorEntry(1) == (255, 215, 0, 255) and table.GetColorEntry(8) == (255, 0, 0, 255)
+    names = band.GetCategoryNames()
+    assert names[1] == "cultivated land" and names[8] == 'built "up"' and names[3] == ""
+    assert band.GetColorInterpretation() == gdal.GCI_PaletteIndex
+
+    heat = gdal.Open(paths["gradcam"])
+    assert [heat.GetRasterBand(i).GetDescription() for i in (1, 2, 3)] == ["heatmap", "2020-01-01", "2020-02-01"]
+    assert np.isnan(heat.GetRasterBand(2).GetNoDataValue())
+    assert np.isnan(heat.GetRasterBand(1).ReadAsArray()[0, 0])
+
+
+def test_abort_and_exceptions_leave_nothing(tmp_path):
+    with pytest.raises(RuntimeError):
+        with OutputSet(str(tmp_path), Grid(), [class_map_spec()]) as out:
+            out.write("prediction", np.ones((10, 10), np.uint8), 0, 0)
+            raise RuntimeError("model failed")
+    assert os.listdir(tmp_path) == []
+
+
+def test_failed_run_keeps_an_earlier_complete_output(tmp_path):
+    with OutputSet(str(tmp_path), Grid(), [class_map_spec()]) as out:
+        out.write("prediction", np.ones((270, 300), np.uint8), 0, 0)
+        out.commit()
+    before = sorted(os.listdir(tmp_path))
+    with pytest.raises(RuntimeError):
+        with OutputSet(str(tmp_path), Grid(), [class_map_spec()]):
+            raise RuntimeError("cancelled")
+    assert sorted(os.listdir(tmp_path)) == before
+    assert gdal.Open(str(tmp_path / "prediction.tif")).ReadAsArray().min() == 1
+
+
+def test_wrong_band_count_is_refused(tmp_path):
+    writer = GeoTiffWriter(str(tmp_path), Grid(), OutputSpec("x", ["a", "b"]))
+    with pytest.raises(ValueError, match="bands"):
+        writer.write(np.zeros((3, 4, 4), np.float32), 0, 0)
+    writer.abort()
+    assert os.listdir(tmp_path) == []
+
+
+def _renderer(qml: str):
+    root = ET.fromstring(qml.split("\n", 1)[1])  # drop the DOCTYPE line
+    assert root.tag == "qgis"
+    return root.find("pipe/rasterrenderer")
+
+
+def test_paletted_qml_lists_every_class():
+    renderer = _renderer(outputs.paletted_qml(CLASSES))
+    assert renderer.get("type") == "paletted" and renderer.get("band") == "1"
+    entries = renderer.findall("colorPalette/paletteEntry")
+    assert [(e.get("value"), e.get("label"), e.get("color"), e.get("alpha")) for e in entries] == [
+        ("1", "cultivated land", "#ffd700", "255"), ("2", "forest & <wood>", "#006400", "255"),
+        ("8", 'built "up"', "#ff0000", "255")]
+
+
+def test_pseudocolor_qml_ramp_transparency_and_data_range(tmp_path):
+    renderer = _renderer(outputs.pseudocolor_qml(MAGMA, 0.0, 2.0, transparent_low=True))
+    assert renderer.get("type") == "singlebandpseudocolor"
+    shader = renderer.find("rastershader/colorrampshader")
+    assert shader.get("colorRampType") == "INTERPOLATED"
+    items = shader.findall("item")
+    assert len(items) == 5 and items[0].get("alpha") == "0" and items[-1].get("alpha") == "255"
+    assert float(items[0].get("value")) == 0.0 and float(items[-1].get("value")) == 2.0
+    assert shader.find("colorramp").get("type") == "gradient"
+
+    # ranges left open are taken from the data written; symmetric ramps centre on 0
+    spec = OutputSpec("shap", ["B04"], ramp=RampStyle(outputs.DIVERGING, symmetric=True))
+    writer = GeoTiffWriter(str(tmp_path), Grid(), spec)
+    writer.write(np.array([[-0.5, 2.0, np.nan]], np.float32), 0, 0)
+    writer.commit()
+    shader = _renderer(open(tmp_path / "shap.qml", encoding="utf-8").read()).find("rastershader/colorrampshader")
+    assert float(shader.get("minimumValue")) == -2.0 and float(shader.get("maximumValue")) == 2.0
