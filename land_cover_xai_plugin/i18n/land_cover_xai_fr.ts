@@ -142,7 +142,7 @@
     <context>
         <name>ClassifyPanel</name>
         <message>
-            <location filename="../gui/train_panel.py" line="164" />
+            <location filename="../gui/train_panel.py" line="172" />
             <source>Time series</source>
             <translation>Série temporelle</translation>
         </message>
@@ -232,7 +232,7 @@
             <translation>Modèle d'exemple fourni (Slovénie 2015) — non installé</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="210" />
+            <location filename="../gui/train_panel.py" line="218" />
             <source>Land Cover XAI model (*.lcx)</source>
             <translation>Modèle Land Cover XAI (*.lcx)</translation>
         </message>
@@ -247,7 +247,7 @@
             <translation>Sorties</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="205" />
+            <location filename="../gui/train_panel.py" line="213" />
             <source>Device</source>
             <translation>Processeur</translation>
         </message>
@@ -307,137 +307,137 @@
             <translation>Lancer</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="218" />
+            <location filename="../gui/train_panel.py" line="226" />
             <source>Cancel</source>
             <translation>Annuler</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="331" />
+            <location filename="../gui/classify_panel.py" line="344" />
             <source>CPU</source>
             <translation>CPU</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="331" />
+            <location filename="../gui/classify_panel.py" line="344" />
             <source>GPU (CUDA)</source>
             <translation>GPU (CUDA)</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="409" />
+            <location filename="../gui/classify_panel.py" line="423" />
             <source>no date</source>
             <translation>sans date</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="467" />
+            <location filename="../gui/classify_panel.py" line="481" />
             <source>Layer '{0}' is not a raster file (it comes from a web service or a database): save it as a GeoTIFF (Export &gt; Save As…) and choose that layer.</source>
             <translation>La couche « {0} » n'est pas un fichier raster (elle provient d'un service web ou d'une base de données) : enregistrez-la en GeoTIFF (Exporter &gt; Enregistrer sous…) et choisissez cette couche.</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="481" />
+            <location filename="../gui/classify_panel.py" line="495" />
             <source>Cannot read the time series: {0}</source>
             <translation>Impossible de lire la série temporelle : {0}</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="489" />
+            <location filename="../gui/classify_panel.py" line="503" />
             <source>Choose the time series (raster layers of the project).</source>
             <translation>Choisissez la série temporelle (couches raster du projet).</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="493" />
+            <location filename="../gui/classify_panel.py" line="507" />
             <source>{0} dates × {1} bands, {2} × {3} pixels, {4}</source>
             <translation>{0} dates × {1} bandes, {2} × {3} pixels, {4}</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="503" />
+            <location filename="../gui/classify_panel.py" line="517" />
             <source>Sentinel-2 sample, Slovenia 2015</source>
             <translation>Exemple Sentinel-2, Slovénie 2015</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="528" />
+            <location filename="../gui/classify_panel.py" line="542" />
             <source>Choose the time series in the Classify tab first.</source>
             <translation>Choisissez d'abord la série temporelle dans l'onglet Classer.</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="530" />
+            <location filename="../gui/classify_panel.py" line="544" />
             <source>Choose a model in the Classify tab first.</source>
             <translation>Choisissez d'abord un modèle dans l'onglet Classer.</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="538" />
+            <location filename="../gui/classify_panel.py" line="552" />
             <source>Choose a model file (.lcx), or the bundled sample model.</source>
             <translation>Choisissez un fichier de modèle (.lcx), ou le modèle d'exemple fourni.</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="541" />
+            <location filename="../gui/classify_panel.py" line="555" />
             <source>The bundled sample model is not installed: choose a model file, or train one in the Train tab.</source>
             <translation>Le modèle d'exemple fourni n'est pas installé : choisissez un fichier de modèle, ou entraînez-en un dans l'onglet Entraîner.</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="544" />
+            <location filename="../gui/classify_panel.py" line="558" />
             <source>Model file not found: {0}</source>
             <translation>Fichier de modèle introuvable : {0}</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="553" />
+            <location filename="../gui/classify_panel.py" line="567" />
             <source>Cannot read the model: {0}</source>
             <translation>Impossible de lire le modèle : {0}</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="563" />
+            <location filename="../gui/classify_panel.py" line="576" />
             <source>Predicted class (each pixel)</source>
             <translation>Classe prédite (pour chaque pixel)</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="570" />
+            <location filename="../gui/classify_panel.py" line="583" />
             <source>channel attention ({0})</source>
             <translation>attention par canal ({0})</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="572" />
+            <location filename="../gui/classify_panel.py" line="585" />
             <source>{0}, {1} classes; bands: {2}; {3} dates: {4}</source>
             <translation>{0}, {1} classes ; bandes : {2} ; {3} dates : {4}</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="583" />
+            <location filename="../gui/classify_panel.py" line="596" />
             <source>Only models trained with the attention architecture have band attention.</source>
             <translation>Seuls les modèles entraînés avec l'architecture à attention ont une attention par bande.</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="595" />
+            <location filename="../gui/classify_panel.py" line="608" />
             <source>torch / captum are missing: install them (see above) and restart QGIS.</source>
             <translation>torch / captum sont absents : installez-les (voir ci-dessus) et redémarrez QGIS.</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="597" />
+            <location filename="../gui/classify_panel.py" line="610" />
             <source>Choose the time series.</source>
             <translation>Choisissez la série temporelle.</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="599" />
+            <location filename="../gui/classify_panel.py" line="612" />
             <source>Choose a model.</source>
             <translation>Choisissez un modèle.</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="621" />
+            <location filename="../gui/classify_panel.py" line="634" />
             <source>✓ The time series fits the model.</source>
             <translation>✓ La série temporelle convient au modèle.</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="660" />
+            <location filename="../gui/classify_panel.py" line="673" />
             <source>Land Cover XAI: classifying {0}</source>
             <translation>Land Cover XAI : classification de {0}</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="673" />
+            <location filename="../gui/classify_panel.py" line="686" />
             <source>Classifying…</source>
             <translation>Classification en cours…</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="681" />
+            <location filename="../gui/classify_panel.py" line="694" />
             <source>Cancelling…</source>
             <translation>Annulation…</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="701" />
+            <location filename="../gui/classify_panel.py" line="714" />
             <source>Done in {0:.1f} s: {1} layers in the group '{2}' (files in {3}).</source>
             <translation>Terminé en {0:.1f} s : {1} couches dans le groupe « {2} » (fichiers dans {3}).</translation>
         </message>
@@ -447,7 +447,7 @@
             <translation>Land Cover XAI</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="717" />
+            <location filename="../gui/classify_panel.py" line="730" />
             <source>Cancelled: no file and no layer was kept.</source>
             <translation>Annulé : aucun fichier ni aucune couche n'a été conservé.</translation>
         </message>
@@ -676,12 +676,12 @@
             <translation>Classer</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="215" />
+            <location filename="../gui/train_panel.py" line="223" />
             <source>Train</source>
             <translation>Entraîner</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="106" />
+            <location filename="../gui/validate_panel.py" line="114" />
             <source>Validate</source>
             <translation>Valider</translation>
         </message>
@@ -709,7 +709,7 @@
             <translation>(classe prédite)</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="90" />
+            <location filename="../gui/validate_panel.py" line="98" />
             <source>Class map</source>
             <translation>Carte des classes</translation>
         </message>
@@ -729,7 +729,7 @@
             <translation>Carte de chaleur Grad-CAM</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="367" />
+            <location filename="../gui/pixel_plots.py" line="373" />
             <source>Band attention</source>
             <translation>Attention par bande</translation>
         </message>
@@ -906,152 +906,152 @@
     <context>
         <name>PixelExplanationPanel</name>
         <message>
-            <location filename="../gui/pixel_plots.py" line="367" />
+            <location filename="../gui/pixel_plots.py" line="373" />
             <source>Band attention</source>
             <translation>Attention par bande</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="314" />
-            <source>Class probabilities (predicted: {name})</source>
-            <translation>Probabilités des classes (prédite : {name})</translation>
-        </message>
-        <message>
-            <location filename="../gui/pixel_plots.py" line="327" />
+            <location filename="../gui/pixel_plots.py" line="303" />
             <source>missing</source>
             <translation>manquante</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="330" />
+            <location filename="../gui/pixel_plots.py" line="305" />
             <source>cloudy {p:.0%}</source>
             <translation>nuageux {p:.0%}</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="330" />
+            <location filename="../gui/pixel_plots.py" line="307" />
             <source>bright: cloud?</source>
             <translation>clair : nuage ?</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="335" />
+            <location filename="../gui/pixel_plots.py" line="323" />
+            <source>Class probabilities (predicted: {name})</source>
+            <translation>Probabilités des classes (prédite : {name})</translation>
+        </message>
+        <message>
+            <location filename="../gui/pixel_plots.py" line="341" />
             <source>reflectance</source>
             <translation>réflectance</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="337" />
+            <location filename="../gui/pixel_plots.py" line="343" />
             <source>Reflectance (markers: observed, lines: gap-filled)</source>
             <translation>Réflectance (marqueurs : observée, lignes : comblée)</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="353" />
+            <location filename="../gui/pixel_plots.py" line="359" />
             <source>Grad-CAM not available for this model.</source>
             <translation>Grad-CAM n'est pas disponible pour ce modèle.</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="354" />
+            <location filename="../gui/pixel_plots.py" line="360" />
             <source>Grad-CAM relevance per date for {name}</source>
             <translation>Pertinence Grad-CAM par date pour {name}</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="363" />
+            <location filename="../gui/pixel_plots.py" line="369" />
             <source>Band attention (model weights per band)</source>
             <translation>Attention par bande (poids du modèle par bande)</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="365" />
+            <location filename="../gui/pixel_plots.py" line="371" />
             <source>Band attention exists only in attention models (this model: {arch}).</source>
             <translation>L'attention par bande n'existe que dans les modèles à attention (ce modèle : {arch}).</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="389" />
+            <location filename="../gui/pixel_plots.py" line="395" />
             <source>SHAP not computed.</source>
             <translation>SHAP non calculé.</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="377" />
+            <location filename="../gui/pixel_plots.py" line="383" />
             <source>{method} by band: effect on P({name})</source>
             <translation>{method} par bande : effet sur P({name})</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="390" />
+            <location filename="../gui/pixel_plots.py" line="396" />
             <source>{method} by date: effect on P({name})</source>
             <translation>{method} par date : effet sur P({name})</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="447" />
+            <location filename="../gui/pixel_plots.py" line="453" />
             <source>Explain class:</source>
             <translation>Expliquer la classe :</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="450" />
+            <location filename="../gui/pixel_plots.py" line="456" />
             <source>Recompute Grad-CAM and SHAP for the predicted class or any other class.</source>
             <translation>Recalculer Grad-CAM et SHAP pour la classe prédite ou toute autre classe.</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="453" />
+            <location filename="../gui/pixel_plots.py" line="459" />
             <source>Save figure…</source>
             <translation>Enregistrer la figure…</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="455" />
+            <location filename="../gui/pixel_plots.py" line="461" />
             <source>Save the six plots as a PNG picture.</source>
             <translation>Enregistrer les six graphiques dans une image PNG.</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="489" />
+            <location filename="../gui/pixel_plots.py" line="495" />
             <source>Computing the explanation (Grad-CAM, attention, SHAP)…</source>
             <translation>Calcul de l'explication (Grad-CAM, attention, SHAP)…</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="502" />
+            <location filename="../gui/pixel_plots.py" line="508" />
             <source>Predicted class</source>
             <translation>Classe prédite</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="505" />
+            <location filename="../gui/pixel_plots.py" line="511" />
             <source>Predicted class ({name})</source>
             <translation>Classe prédite ({name})</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="526" />
+            <location filename="../gui/pixel_plots.py" line="532" />
             <source>Predicted: {name} (p = {p:.2f}). Explanations for: {target}.</source>
             <translation>Prédite : {name} (p = {p:.2f}). Explications pour : {target}.</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="530" />
+            <location filename="../gui/pixel_plots.py" line="536" />
             <source>No observation on {dates} (gap-filled).</source>
             <translation>Aucune observation le {dates} (valeurs comblées).</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="533" />
+            <location filename="../gui/pixel_plots.py" line="539" />
             <source>Cloudy scene on {dates} (stack metadata).</source>
             <translation>Scène nuageuse le {dates} (métadonnées de la pile).</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="561" />
+            <location filename="../gui/pixel_plots.py" line="567" />
             <source>Save the explanation as PNG</source>
             <translation>Enregistrer l'explication en PNG</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="561" />
+            <location filename="../gui/pixel_plots.py" line="567" />
             <source>PNG (*.png)</source>
             <translation>PNG (*.png)</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="569" />
+            <location filename="../gui/pixel_plots.py" line="575" />
             <source>Cannot write {path}: {error}</source>
             <translation>Impossible d'écrire {path} : {error}</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="580" />
+            <location filename="../gui/pixel_plots.py" line="586" />
             <source>Clicked {mx}, {my} ({mcrs}) → stack {sx}, {sy} ({scrs}); pixel row {row}, column {col}.</source>
             <translation>Clic en {mx}, {my} ({mcrs}) → pile {sx}, {sy} ({scrs}) ; pixel ligne {row}, colonne {col}.</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="586" />
+            <location filename="../gui/pixel_plots.py" line="592" />
             <source>Model: {model} · stack: {stack}</source>
             <translation>Modèle : {model} · pile : {stack}</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="598" />
+            <location filename="../gui/pixel_plots.py" line="604" />
             <source>Land Cover XAI — pixel explanation</source>
             <translation>Land Cover XAI — explication d'un pixel</translation>
         </message>
@@ -1272,27 +1272,27 @@
     <context>
         <name>TrainPanel</name>
         <message>
-            <location filename="../gui/train_panel.py" line="164" />
+            <location filename="../gui/train_panel.py" line="172" />
             <source>Time series</source>
             <translation>Série temporelle</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="210" />
+            <location filename="../gui/train_panel.py" line="218" />
             <source>Land Cover XAI model (*.lcx)</source>
             <translation>Modèle Land Cover XAI (*.lcx)</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="205" />
+            <location filename="../gui/train_panel.py" line="213" />
             <source>Device</source>
             <translation>Processeur</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="218" />
+            <location filename="../gui/train_panel.py" line="226" />
             <source>Cancel</source>
             <translation>Annuler</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="215" />
+            <location filename="../gui/train_panel.py" line="223" />
             <source>Train</source>
             <translation>Entraîner</translation>
         </message>
@@ -1322,142 +1322,142 @@
             <translation>La couche « {name} » n'est pas un fichier raster sur disque ({source}) : enregistrez-la d'abord en GeoTIFF.</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="96" />
+            <location filename="../gui/train_panel.py" line="105" />
             <source>Choose a valid field-data layer (polygons or points).</source>
             <translation>Choisissez une couche de données terrain valide (polygones ou points).</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="99" />
+            <location filename="../gui/train_panel.py" line="107" />
             <source>Layer '{name}' holds neither polygons nor points: choose field data with polygons or points.</source>
             <translation>La couche « {name} » ne contient ni polygones ni points : choisissez des données terrain en polygones ou en points.</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="115" />
+            <location filename="../gui/train_panel.py" line="123" />
             <source>Layer '{name}' cannot be written to a temporary GeoPackage ({error}).</source>
             <translation>La couche « {name} » ne peut pas être écrite dans un GeoPackage temporaire ({error}).</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="129" />
+            <location filename="../gui/train_panel.py" line="137" />
             <source>Epoch {epoch}/{n}: loss {loss} (validation {val_loss}), validation macro-F1 {f1}, κ {kappa}, OA {oa}</source>
             <translation>Époque {epoch}/{n} : perte {loss} (validation {val_loss}), macro-F1 de validation {f1}, κ {kappa}, PG {oa}</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="162" />
+            <location filename="../gui/train_panel.py" line="170" />
             <source>Choose the time-series raster(s)</source>
             <translation>Choisissez le ou les rasters de la série temporelle</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="163" />
+            <location filename="../gui/train_panel.py" line="171" />
             <source>One multi-band stack, or several single-date rasters of the same grid.</source>
             <translation>Une pile multibande, ou plusieurs rasters d'une seule date sur la même grille.</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="95" />
+            <location filename="../gui/validate_panel.py" line="103" />
             <source>Field data</source>
             <translation>Données terrain</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="174" />
+            <location filename="../gui/train_panel.py" line="182" />
             <source>Field holding the class (numeric ids, or names).</source>
             <translation>Champ contenant la classe (identifiants numériques ou noms).</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="98" />
+            <location filename="../gui/validate_panel.py" line="106" />
             <source>Class field</source>
             <translation>Champ de classe</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="180" />
+            <location filename="../gui/train_panel.py" line="188" />
             <source>Optional field with the class names beside numeric ids.</source>
             <translation>Champ facultatif avec les noms de classes à côté des identifiants numériques.</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="102" />
+            <location filename="../gui/validate_panel.py" line="110" />
             <source>Class name field</source>
             <translation>Champ des noms de classes</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="187" />
+            <location filename="../gui/train_panel.py" line="195" />
             <source>Architecture</source>
             <translation>Architecture</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="193" />
+            <location filename="../gui/train_panel.py" line="201" />
             <source>Epochs</source>
             <translation>Époques</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="199" />
+            <location filename="../gui/train_panel.py" line="207" />
             <source>Seed</source>
             <translation>Graine</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="204" />
+            <location filename="../gui/train_panel.py" line="212" />
             <source>automatic (GPU when available)</source>
             <translation>automatique (GPU si disponible)</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="211" />
+            <location filename="../gui/train_panel.py" line="219" />
             <source>Save model as</source>
             <translation>Enregistrer le modèle sous</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="245" />
+            <location filename="../gui/train_panel.py" line="253" />
             <source>Use this model in the Classify tab</source>
             <translation>Utiliser ce modèle dans l'onglet Classer</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="312" />
+            <location filename="../gui/train_panel.py" line="320" />
             <source>Choose the time-series raster layer(s) to train on.</source>
             <translation>Choisissez la ou les couches raster de la série temporelle pour l'entraînement.</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="179" />
+            <location filename="../gui/validate_panel.py" line="187" />
             <source>Choose the field-data layer (polygons or points with a class field).</source>
             <translation>Choisissez la couche de données terrain (polygones ou points avec un champ de classe).</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="182" />
+            <location filename="../gui/validate_panel.py" line="190" />
             <source>Choose the field that holds the class in layer '{name}'.</source>
             <translation>Choisissez le champ qui contient la classe dans la couche « {name} ».</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="324" />
+            <location filename="../gui/train_panel.py" line="332" />
             <source>Choose where to save the model (a .lcx file).</source>
             <translation>Choisissez où enregistrer le modèle (un fichier .lcx).</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="329" />
+            <location filename="../gui/train_panel.py" line="337" />
             <source>The folder {folder} does not exist: choose another place for the model.</source>
             <translation>Le dossier {folder} n'existe pas : choisissez un autre emplacement pour le modèle.</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="358" />
+            <location filename="../gui/train_panel.py" line="366" />
             <source>Training on {n} raster(s); the model will be saved to {path}.</source>
             <translation>Entraînement sur {n} raster(s) ; le modèle sera enregistré dans {path}.</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="432" />
+            <location filename="../gui/train_panel.py" line="440" />
             <source>Training</source>
             <translation>Entraînement</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="373" />
+            <location filename="../gui/train_panel.py" line="381" />
             <source>Cancelling after the current batch…</source>
             <translation>Annulation après le lot en cours…</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="398" />
+            <location filename="../gui/train_panel.py" line="406" />
             <source>Model saved: {path}.</source>
             <translation>Modèle enregistré : {path}.</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="400" />
+            <location filename="../gui/train_panel.py" line="408" />
             <source>Test blocks: OA {oa:.3f}, macro-F1 {f1:.3f}, κ {kappa:.3f}.</source>
             <translation>Blocs de test : PG {oa:.3f}, macro-F1 {f1:.3f}, κ {kappa:.3f}.</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="421" />
+            <location filename="../gui/train_panel.py" line="429" />
             <source>Training cancelled: no model was written.</source>
             <translation>Entraînement annulé : aucun modèle n'a été écrit.</translation>
         </message>
@@ -1628,212 +1628,212 @@
     <context>
         <name>ValidatePanel</name>
         <message>
-            <location filename="../gui/validate_panel.py" line="106" />
+            <location filename="../gui/validate_panel.py" line="114" />
             <source>Validate</source>
             <translation>Valider</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="90" />
+            <location filename="../gui/validate_panel.py" line="98" />
             <source>Class map</source>
             <translation>Carte des classes</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="95" />
+            <location filename="../gui/validate_panel.py" line="103" />
             <source>Field data</source>
             <translation>Données terrain</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="98" />
+            <location filename="../gui/validate_panel.py" line="106" />
             <source>Class field</source>
             <translation>Champ de classe</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="102" />
+            <location filename="../gui/validate_panel.py" line="110" />
             <source>Class name field</source>
             <translation>Champ des noms de classes</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="179" />
+            <location filename="../gui/validate_panel.py" line="187" />
             <source>Choose the field-data layer (polygons or points with a class field).</source>
             <translation>Choisissez la couche de données terrain (polygones ou points avec un champ de classe).</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="182" />
+            <location filename="../gui/validate_panel.py" line="190" />
             <source>Choose the field that holds the class in layer '{name}'.</source>
             <translation>Choisissez le champ qui contient la classe dans la couche « {name} ».</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="89" />
+            <location filename="../gui/validate_panel.py" line="97" />
             <source>The classification raster (one band of class ids), e.g. prediction.tif.</source>
             <translation>Le raster de classification (une bande d'identifiants de classe), par exemple prediction.tif.</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="109" />
+            <location filename="../gui/validate_panel.py" line="117" />
             <source>Export CSV…</source>
             <translation>Exporter en CSV…</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="112" />
+            <location filename="../gui/validate_panel.py" line="120" />
             <source>Export HTML…</source>
             <translation>Exporter en HTML…</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="128" />
+            <location filename="../gui/validate_panel.py" line="136" />
             <source>Confusion matrix</source>
             <translation>Matrice de confusion</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="130" />
+            <location filename="../gui/validate_panel.py" line="138" />
             <source>Per class</source>
             <translation>Par classe</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="132" />
+            <location filename="../gui/validate_panel.py" line="140" />
             <source>Area-adjusted</source>
             <translation>Ajusté aux surfaces</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="139" />
+            <location filename="../gui/validate_panel.py" line="147" />
             <source>Picture</source>
             <translation>Figure</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="176" />
+            <location filename="../gui/validate_panel.py" line="184" />
             <source>Choose the class map (classification raster) to validate.</source>
             <translation>Choisissez la carte des classes (raster de classification) à valider.</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="204" />
+            <location filename="../gui/validate_panel.py" line="212" />
             <source>Comparing the class map with the field data…</source>
             <translation>Comparaison de la carte des classes avec les données terrain…</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="386" />
+            <location filename="../gui/validate_panel.py" line="394" />
             <source>Validation</source>
             <translation>Validation</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="227" />
+            <location filename="../gui/validate_panel.py" line="235" />
             <source>Validation cancelled.</source>
             <translation>Validation annulée.</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="248" />
+            <location filename="../gui/validate_panel.py" line="256" />
             <source>{n} reference pixels. Overall accuracy {oa}, κ {kappa}, macro-F1 {f1}.</source>
             <translation>{n} pixels de référence. Précision globale {oa}, κ {kappa}, macro-F1 {f1}.</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="253" />
+            <location filename="../gui/validate_panel.py" line="261" />
             <source>Area-adjusted overall accuracy {oa} (95 % CI).</source>
             <translation>Précision globale ajustée aux surfaces {oa} (IC à 95 %).</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="274" />
+            <location filename="../gui/validate_panel.py" line="282" />
             <source>map: {label}</source>
             <translation>carte : {label}</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="275" />
+            <location filename="../gui/validate_panel.py" line="283" />
             <source>total</source>
             <translation>total</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="275" />
+            <location filename="../gui/validate_panel.py" line="283" />
             <source>reference: {label}</source>
             <translation>référence : {label}</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="324" />
+            <location filename="../gui/validate_panel.py" line="332" />
             <source>class</source>
             <translation>classe</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="297" />
+            <location filename="../gui/validate_panel.py" line="305" />
             <source>user's accuracy</source>
             <translation>précision utilisateur</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="297" />
+            <location filename="../gui/validate_panel.py" line="305" />
             <source>producer's accuracy</source>
             <translation>précision producteur</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="297" />
+            <location filename="../gui/validate_panel.py" line="305" />
             <source>F1</source>
             <translation>F1</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="297" />
+            <location filename="../gui/validate_panel.py" line="305" />
             <source>reference pixels</source>
             <translation>pixels de référence</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="298" />
+            <location filename="../gui/validate_panel.py" line="306" />
             <source>map pixels</source>
             <translation>pixels de la carte</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="320" />
+            <location filename="../gui/validate_panel.py" line="328" />
             <source>area-adjusted estimates</source>
             <translation>estimations ajustées aux surfaces</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="321" />
+            <location filename="../gui/validate_panel.py" line="329" />
             <source>Not available: the class map's areas are unknown.</source>
             <translation>Non disponible : les surfaces de la carte des classes sont inconnues.</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="324" />
+            <location filename="../gui/validate_panel.py" line="332" />
             <source>mapped area ({unit})</source>
             <translation>surface cartographiée ({unit})</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="325" />
+            <location filename="../gui/validate_panel.py" line="333" />
             <source>estimated area ({unit}) ± 95 % CI</source>
             <translation>surface estimée ({unit}) ± IC à 95 %</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="325" />
+            <location filename="../gui/validate_panel.py" line="333" />
             <source>user's accuracy ± 95 % CI</source>
             <translation>précision utilisateur ± IC à 95 %</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="326" />
+            <location filename="../gui/validate_panel.py" line="334" />
             <source>producer's accuracy ± 95 % CI</source>
             <translation>précision producteur ± IC à 95 %</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="346" />
+            <location filename="../gui/validate_panel.py" line="354" />
             <source>The picture could not be drawn ({error}).</source>
             <translation>La figure n'a pas pu être dessinée ({error}).</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="363" />
+            <location filename="../gui/validate_panel.py" line="371" />
             <source>Run the validation first.</source>
             <translation>Lancez d'abord la validation.</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="367" />
+            <location filename="../gui/validate_panel.py" line="375" />
             <source>Export the accuracy report as CSV</source>
             <translation>Exporter le rapport de précision en CSV</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="367" />
+            <location filename="../gui/validate_panel.py" line="375" />
             <source>CSV (*.csv)</source>
             <translation>CSV (*.csv)</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="370" />
+            <location filename="../gui/validate_panel.py" line="378" />
             <source>Export the accuracy report as HTML</source>
             <translation>Exporter le rapport de précision en HTML</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="370" />
+            <location filename="../gui/validate_panel.py" line="378" />
             <source>HTML (*.html)</source>
             <translation>HTML (*.html)</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="386" />
+            <location filename="../gui/validate_panel.py" line="394" />
             <source>Report written: {path}</source>
             <translation>Rapport écrit : {path}</translation>
         </message>
