@@ -97,12 +97,15 @@ def sweep(model, x_all, fused: bool, seconds: float = 1.2) -> dict[int, float]:
     return rates
 
 
-def square_region(width: int, height: int, n_px: int) -> tuple[int, int, int, int]:
-    """A block-aligned square (multiple of 256) of at least n_px pixels in the middle of the raster."""
-    side = min(width, height, int(math.ceil(math.sqrt(n_px) / 256.0)) * 256)
-    x0 = ((width - side) // 2 // 256) * 256
-    y0 = ((height - side) // 2 // 256) * 256
-    return x0, y0, side, side
+def centre_region(width: int, height: int, n_px: int) -> tuple[int, int, int, int]:
+    """A block-aligned (256) rectangle, twice as wide as tall, of at least n_px pixels in the raster's middle."""
+    rows = 256
+    while 2 * rows * rows < n_px and 2 * rows + 512 <= width and rows + 256 <= height:
+        rows += 256
+    cols = min(width, int(math.ceil(n_px / rows / 256.0)) * 256)
+    x0 = ((width - cols) // 2 // 256) * 256
+    y0 = ((height - rows) // 2 // 256) * 256
+    return x0, y0, cols, min(rows, height)
 
 
 def end_to_end_child(args) -> int:
@@ -125,8 +128,9 @@ def main(argv=None) -> int:
     parser.add_argument("--size", type=int, default=4600, help="stack width = height in pixels")
     parser.add_argument("--dates", type=int, default=20)
     parser.add_argument("--arch", default="attention", choices=("attention", "tempcnn"))
-    parser.add_argument("--region-px", type=int, default=2_100_000, help="pixels processed end-to-end")
+    parser.add_argument("--region-px", type=int, default=2_000_000, help="pixels processed end-to-end")
     parser.add_argument("--full", action="store_true", help="process every pixel of the stack")
+    parser.add_argument("--repeats", type=int, default=2, help="end-to-end passes of each kind (best is kept)")
     parser.add_argument("--work-dir", default=os.path.join(tempfile.gettempdir(), "lcx_bench"))
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
@@ -165,21 +169,25 @@ def main(argv=None) -> int:
     best_fwd_bs = max(fwd, key=fwd.get)
     best_fwb_bs = max(fwb, key=fwb.get)
 
-    region = None if args.full else square_region(stack.width, stack.height, args.region_px)
+    region = None if args.full else centre_region(stack.width, stack.height, args.region_px)
     # End-to-end passes run in fresh processes: their peak RSS is the pipeline's own (the sweep above
     # allocates batches of 4096 with autograd, which would otherwise set this process's high-water mark).
     model_path = work / f"bench_{args.arch}.lcx"
     save_model(str(model_path), bundle)
-    runs = {}
-    for label, methods, bs in (("predict", "", best_fwd_bs), ("gradcam", "gradcam", best_fwb_bs)):
-        cmd = [sys.executable, __file__, "--child", "--stack-path", str(stack_path), "--model-path", str(model_path),
-               "--methods", methods, "--batch", str(bs), "--device", args.device,
-               "--region", ",".join(map(str, region)) if region else "", "--work-dir", str(work / f"out_{label}")]
-        proc = subprocess.run(cmd, check=True, capture_output=True, text=True)
-        runs[label] = json.loads(proc.stdout.strip().splitlines()[-1])
-        r = runs[label]
-        print(f"{label}: {r['n_pixels']} px in {r['seconds']:.1f} s = {r['px_per_s']:,.0f} px/s (batch {bs}; "
-              f"timings {r['timings']}; peak RSS {r['peak_rss_mb']:.0f} MB)", flush=True)
+    # Best of `--repeats` passes (other jobs share this CPU; the raw rates above are best-of-sweep too).
+    runs: dict = {"predict": [], "gradcam": []}
+    for _ in range(args.repeats):
+        for label, methods, bs in (("predict", "", best_fwd_bs), ("gradcam", "gradcam", best_fwb_bs)):
+            cmd = [sys.executable, __file__, "--child", "--stack-path", str(stack_path), "--model-path",
+                   str(model_path), "--methods", methods, "--batch", str(bs), "--device", args.device,
+                   "--region", ",".join(map(str, region)) if region else "", "--work-dir", str(work / f"out_{label}")]
+            proc = subprocess.run(cmd, check=True, capture_output=True, text=True)
+            r = json.loads(proc.stdout.strip().splitlines()[-1])
+            runs[label].append(r)
+            print(f"{label}: {r['n_pixels']} px in {r['seconds']:.1f} s = {r['px_per_s']:,.0f} px/s (batch {bs}; "
+                  f"timings {r['timings']}; peak RSS {r['peak_rss_mb']:.0f} MB)", flush=True)
+    all_runs = runs
+    runs = {label: max(rs, key=lambda r: r["px_per_s"]) for label, rs in all_runs.items()}
 
     predict_rate = runs["predict"]["px_per_s"]
     gradcam_rate = runs["gradcam"]["px_per_s"]
@@ -209,10 +217,11 @@ def main(argv=None) -> int:
             "on how much of the raster is processed" if region else "every pixel processed"),
         "end_to_end_timings_s": {k: r["timings"] | {"total": round(r["seconds"], 2)} for k, r in runs.items()},
         "window_size": runs["predict"]["window_size"],
-        "peak_rss_mb": round(max(r["peak_rss_mb"] for r in runs.values()), 1),
+        "end_to_end_px_per_s_all_repeats": {k: [round(r["px_per_s"]) for r in rs] for k, rs in all_runs.items()},
+        "peak_rss_mb": round(max(r["peak_rss_mb"] for rs in all_runs.values() for r in rs), 1),
         "peak_rss_note": "max resident set size (getrusage) of the end-to-end processes (read + model + write, "
                          "torch included); the sweep process is reported apart",
-        "peak_rss_by_pass_mb": {k: round(r["peak_rss_mb"], 1) for k, r in runs.items()},
+        "peak_rss_by_pass_mb": {k: max(round(r["peak_rss_mb"], 1) for r in rs) for k, rs in all_runs.items()},
         "sweep_process_peak_rss_mb": round(peak_rss_mb(), 1),
         "projected_s2_tile_s": {
             "pixels": S2_TILE_PX,

@@ -329,3 +329,82 @@ def test_plan_windows_aligned_and_covering():
     strips = inference.plan_windows(1000, 700, (1000, 1), 256)
     assert all(w.ysize <= 256 for w in strips) and sum(w.xsize * w.ysize for w in strips) == 700_000
     assert inference.auto_window_size(10, 20) == 256
+
+
+def test_nodata_reaches_shap_and_ig_outputs(tmp_path):
+    stack = random_stack(12, 10)
+    result = inference.run_inference(inference.InferenceRequest(
+        stack=stack, bundle=Bundle(make_spec("attention")), out_dir=str(tmp_path), methods={"shap", "ig"},
+        device="cpu", threads=1, batch_size=32, ig_steps=4, shap_samples=2))
+    for name, path in result.paths.items():
+        arr, ds = read_tif(path)
+        if arr.dtype.kind == "f":
+            assert np.isnan(arr[:, 0, 0]).all() and np.isnan(arr[:, 11, 9]).all(), name  # missing pixels
+            assert np.isfinite(arr[:, 5, 5]).all(), name
+        else:
+            assert arr[0, 0, 0] == ds.GetRasterBand(1).GetNoDataValue()
+
+
+def test_streaming_integrated_gradients_equal_whole_array(tmp_path):
+    from land_cover_xai_plugin.engine.explain import attribution
+
+    stack = random_stack(21, 19, seed=4)
+    bundle = Bundle(make_spec("tempcnn", patch_size=3))
+    result = inference.run_inference(inference.InferenceRequest(
+        stack=stack, bundle=bundle, out_dir=str(tmp_path), methods={"ig"}, target=2, device="cpu", threads=1,
+        batch_size=40, window_size=16, ig_steps=6))
+    valid, ref = reference(bundle, stack, set())
+    spec = bundle.spec
+    # rebuild the whole-array input exactly as reference() does, then IG in one batch
+    data = stack.data.copy()
+    data[~np.isfinite(data)] = np.nan
+    T, B, H, W = data.shape
+    filled, _ = fill_gaps(data.transpose(2, 3, 1, 0).reshape(H * W, B, T), min_valid_dates=2)
+    filled[~valid.reshape(-1)] = np.repeat(np.asarray(spec.norm_mean, np.float32)[:, None], T, 1)
+    cube = np.pad(filled.reshape(H, W, B, T), ((1, 1), (1, 1), (0, 0), (0, 0)), mode="edge")
+    rows, cols = np.nonzero(valid)
+    x = torch.from_numpy(np.stack([cube[r:r + 3, c:c + 3].transpose(2, 3, 0, 1) for r, c in zip(rows, cols)]))
+    model = bundle.build("cpu")
+    gradcam.freeze(model)
+    base = torch.as_tensor(attribution.mean_baseline(spec.norm_mean, T, 3))
+    ig = attribution.group(attribution.integrated_gradients(model, x, torch.full((len(x),), 1), base, n_steps=6))
+    bands, _ = read_tif(result.paths["ig_bands_2"])
+    dates, _ = read_tif(result.paths["ig_dates_2"])
+    np.testing.assert_allclose(bands[:, valid].T, ig.by_band.numpy(), rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(dates[:, valid].T, ig.by_date.numpy(), rtol=1e-4, atol=1e-6)
+
+
+def test_real_stack_and_model_file(tmp_path):
+    """The real path: a synthetic GeoTIFF stack through open_stack and a saved .lcx through load_model."""
+    synthetic = pytest.importorskip("land_cover_xai_plugin.engine.synthetic")
+    from land_cover_xai_plugin.engine.model_file import ClassInfo, bundle_from_module, save_model
+    from land_cover_xai_plugin.engine.stack import open_stack
+
+    stack_path = synthetic.make_synthetic_stack(str(tmp_path / "stack.tif"), 70, 45, n_dates=6, cloud_fraction=0.2)
+    stack = open_stack([stack_path])
+    spec = ModelSpec(arch="attention", n_bands=stack.n_bands, n_dates=stack.n_dates, n_classes=2, band_width=4,
+                     fusion_width=8, norm_mean=[0.1] * stack.n_bands, norm_std=[0.05] * stack.n_bands)
+    torch.manual_seed(0)
+    bands = list(reversed(stack.bands))  # the model's band order differs from the stack's
+    bundle = bundle_from_module(build_model(spec).eval(), spec, bands, stack.dates,
+                                [ClassInfo(3, "grass", "#00ff00"), ClassInfo(7, "water", "#0000ff")])
+    model_path = str(tmp_path / "m.lcx")
+    save_model(model_path, bundle)
+    result = inference.run_inference(inference.InferenceRequest(
+        stack_paths=[stack_path], model_path=model_path, out_dir=str(tmp_path / "out"),
+        methods={"gradcam", "attention", "probabilities"}, device="cpu", threads=1, batch_size=256))
+    ds = gdal.Open(result.paths["prediction"])
+    src = gdal.Open(stack_path)
+    assert ds.GetGeoTransform() == src.GetGeoTransform() and ds.GetProjection() == src.GetProjection()
+    pred = ds.ReadAsArray()
+    assert set(np.unique(pred)) <= {0, 3, 7}
+    att = gdal.Open(result.paths["attention"])
+    assert [att.GetRasterBand(i + 1).GetDescription() for i in range(att.RasterCount)] == [
+        f"attention {b}" for b in bands]
+    # same class map as the model run by hand on the stack's pixels, reordered to the model's bands
+    order = bundle.band_order_for(stack)
+    data = stack.read_window(0, 0, 70, 45)[:, order]
+    filled, valid = fill_gaps(data.transpose(2, 3, 1, 0).reshape(-1, len(bands), stack.n_dates), min_valid_dates=2)
+    with torch.no_grad():
+        expected = bundle.build().eval()(torch.from_numpy(filled[valid])).argmax(1).numpy()
+    np.testing.assert_array_equal(pred.reshape(-1)[valid], np.array([3, 7])[expected])
