@@ -30,6 +30,7 @@ import numpy as np
 
 from .errors import Cancelled, LcxError
 from .explain import attribution, gradcam
+from .explain.pixel import PixelExplanation, explain_pixel  # noqa: F401 - part of this module's API
 from .outputs import DIVERGING, MAGMA, VIRIDIS, ClassStyle, OutputSet, OutputSpec, RampStyle, class_map_encoding
 from .runtime import import_torch, resolve_device, set_threads
 
@@ -384,7 +385,6 @@ def _run(request, bundle, stack, methods, target_id, target_index, progress, is_
     model.eval()
     gradcam.freeze(model)
 
-    with_grad = bool(methods & {"gradcam", "shap", "ig"})
     batch_size = int(request.batch_size or choose_batch_size(model, spec, device, "gradcam" in methods))
     window_size = int(request.window_size or auto_window_size(spec.n_bands, spec.n_dates))
     windows = plan_windows(stack.width, stack.height, stack.block_size, window_size, request.region)
