@@ -13,7 +13,6 @@ Conventions (shared by every output):
 """
 from __future__ import annotations
 
-import math
 import os
 from dataclasses import dataclass, field
 from typing import Sequence
@@ -25,6 +24,7 @@ from .errors import LcxError
 
 FLOAT_NODATA = float("nan")
 TILE_SIZE = 256
+_SAMPLES_PER_WRITE = 1024  # values of band 1 kept per window written, for the style's range
 
 # Perceptually uniform ramps sampled at 5 stops (matplotlib's magma / viridis; RdBu reversed for signed values).
 MAGMA = ["#000004", "#51127c", "#b73779", "#fc8961", "#fcfdbf"]
@@ -108,8 +108,7 @@ class GeoTiffWriter:
         self.partial_path = os.path.join(out_dir, spec.name + ".partial.tif")
         self.qml_path = os.path.join(out_dir, spec.name + ".qml")
         self._np_dtype = np.dtype(spec.dtype)
-        self._min = math.inf
-        self._max = -math.inf
+        self._samples: list[np.ndarray] = []
         self.committed = False
         is_float = spec.dtype == "float32"
         options = [
@@ -168,12 +167,13 @@ class GeoTiffWriter:
         if data.shape[0] != self.spec.n_bands:
             raise ValueError(f"{self.spec.name}: got {data.shape[0]} bands, expected {self.spec.n_bands}")
         data = np.ascontiguousarray(data, dtype=self._np_dtype)
-        if self.spec.ramp is not None:  # running range of band 1, for the style's colour ramp
-            first = data[0]
-            finite = first[np.isfinite(first)] if first.dtype.kind == "f" else first
-            if finite.size:
-                self._min = min(self._min, float(finite.min()))
-                self._max = max(self._max, float(finite.max()))
+        if self.spec.ramp is not None:  # a thin sample of band 1, for the style's colour-ramp range
+            first = data[0].reshape(-1)
+            step = max(1, first.size // _SAMPLES_PER_WRITE)
+            sample = first[::step]
+            sample = sample[np.isfinite(sample)] if sample.dtype.kind == "f" else sample
+            if sample.size:
+                self._samples.append(sample.astype(np.float32))
         for i in range(data.shape[0]):
             self._ds.GetRasterBand(i + 1).WriteArray(data[i], xoff, yoff)
 
@@ -207,11 +207,15 @@ class GeoTiffWriter:
         if spec.classes:
             return paletted_qml(spec.classes)
         ramp = spec.ramp or RampStyle(VIRIDIS)
-        vmin = ramp.vmin if ramp.vmin is not None else (self._min if math.isfinite(self._min) else 0.0)
-        vmax = ramp.vmax if ramp.vmax is not None else (self._max if math.isfinite(self._max) else 1.0)
+        # Open ends of the ramp: 2nd / 98th percentile of the values written (a few extreme pixels would
+        # otherwise squeeze the whole map into one colour)
+        values = np.concatenate(self._samples) if self._samples else np.zeros(0, np.float32)
+        low, high = (float(v) for v in np.percentile(values, [2, 98])) if values.size else (0.0, 1.0)
+        vmin = ramp.vmin if ramp.vmin is not None else low
+        vmax = ramp.vmax if ramp.vmax is not None else high
         if ramp.symmetric:
-            bound = max(abs(vmin), abs(vmax)) or 1.0
-            vmin, vmax = -bound, bound
+            bound = float(np.percentile(np.abs(values), 98)) if values.size else 1.0
+            vmin, vmax = -(bound or 1.0), bound or 1.0
         if vmax <= vmin:
             vmax = vmin + 1.0
         return pseudocolor_qml(ramp.colors, vmin, vmax, transparent_low=ramp.transparent_low)

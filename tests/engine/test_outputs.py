@@ -146,7 +146,32 @@ def test_pseudocolor_qml_ramp_transparency_and_data_range(tmp_path):
     # ranges left open are taken from the data written; symmetric ramps centre on 0
     spec = OutputSpec("shap", ["B04"], ramp=RampStyle(outputs.DIVERGING, symmetric=True))
     writer = GeoTiffWriter(str(tmp_path), Grid(), spec)
-    writer.write(np.array([[-0.5, 2.0, np.nan]], np.float32), 0, 0)
+    values = np.linspace(-1.0, 1.0, 1000, dtype=np.float32)
+    values[0], values[1], values[2] = -50.0, 80.0, np.nan  # outliers do not set the range
+    writer.write(values.reshape(1, 4, 250), 0, 0)
     writer.commit()
     shader = _renderer(open(tmp_path / "shap.qml", encoding="utf-8").read()).find("rastershader/colorrampshader")
-    assert float(shader.get("minimumValue")) == -2.0 and float(shader.get("maximumValue")) == 2.0
+    lo, hi = float(shader.get("minimumValue")), float(shader.get("maximumValue"))
+    assert lo == -hi and 0.9 < hi < 1.0
+
+
+def test_styles_load_in_qgis(tmp_path, qgis_app):
+    """The real check: QGIS reads each .qml into the intended renderer, legend included."""
+    qgis_core = pytest.importorskip("qgis.core")
+    grid = Grid()
+    specs = [class_map_spec(), OutputSpec("gradcam", ["heatmap"], ramp=RampStyle(MAGMA, 0.0, None, True))]
+    with OutputSet(str(tmp_path), grid, specs) as out:
+        out.write("prediction", np.ones((grid.height, grid.width), np.uint8), 0, 0)
+        out.write("gradcam", np.random.default_rng(0).random((1, grid.height, grid.width), np.float32), 0, 0)
+        paths = out.commit()
+    layer = qgis_core.QgsRasterLayer(paths["prediction"], "prediction")
+    _, ok = layer.loadNamedStyle(paths["prediction"][:-4] + ".qml")
+    assert ok and layer.renderer().type() == "paletted"
+    assert [(c.value, c.label, c.color.name()) for c in layer.renderer().classes()] == [
+        (1.0, "cultivated land", "#ffd700"), (2.0, "forest & <wood>", "#006400"), (8.0, 'built "up"', "#ff0000")]
+    layer = qgis_core.QgsRasterLayer(paths["gradcam"], "gradcam")
+    _, ok = layer.loadNamedStyle(paths["gradcam"][:-4] + ".qml")
+    assert ok and layer.renderer().type() == "singlebandpseudocolor"
+    items = layer.renderer().shader().rasterShaderFunction().colorRampItemList()
+    assert len(items) == 5 and items[0].color.alpha() == 0 and items[-1].color.alpha() == 255
+    assert 0.9 < items[-1].value <= 1.0
