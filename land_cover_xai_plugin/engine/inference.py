@@ -359,16 +359,17 @@ def _bounded_gdal_cache():
 
 
 def _resolve_target(bundle, target):
-    if target is None or target == "predicted":
+    """'predicted', a class id (int or digits) or a class name (case-insensitive) -> (class id, index)."""
+    if target is None or str(target).strip().lower() in ("", "predicted"):
         return None, None
     ids = [int(c.id) for c in bundle.classes]
-    try:
-        class_id = int(target)
-    except (TypeError, ValueError):
-        class_id = None
+    by_name = {str(c.name).strip().lower(): int(c.id) for c in bundle.classes}
+    text = str(target).strip()
+    class_id = int(text) if text.lstrip("-").isdigit() else by_name.get(text.lower())
     if class_id not in ids:
-        raise LcxError(f"Target class {target!r} is not a class of this model ({ids}): choose one of them or "
-                       "'predicted'.")
+        choices = ", ".join(f"{c.id} ({c.name})" for c in bundle.classes)
+        raise LcxError(f"Target class {target!r} is not a class of this model: choose 'predicted' or one of "
+                       f"{choices}.")
     return class_id, ids.index(class_id)
 
 

@@ -155,3 +155,16 @@ def test_missing_class_field_for_field_data(tmp_path):
                "--out", tmp_path / "m.lcx")
     assert_user_error(done, "class-field")
     assert not (tmp_path / "m.lcx").exists()
+
+
+def test_explain_target_by_class_name(tiny_model, tmp_path):
+    classes = json.loads(cli("info", tiny_model).stdout)["classes"]
+    chosen = classes[0]
+    out = tmp_path / "named"
+    done = cli("explain", "--stack", TINY_STACK, "--model", tiny_model, "--out-dir", out,
+               "--method", "gradcam", "--target", chosen["name"].upper())
+    assert done.returncode == 0, done.stderr
+    assert (out / f"gradcam_{chosen['id']}.tif").exists()
+    wrong = cli("explain", "--stack", TINY_STACK, "--model", tiny_model, "--out-dir", tmp_path / "w",
+                "--method", "gradcam", "--target", "no such class")
+    assert_user_error(wrong, "predicted", chosen["name"])
