@@ -27,7 +27,7 @@ allowVersionCheck=false
 NewsFeed\\httpsfeedqgisorg\\disabled=true
 INI
 # QGIS finds plugins in every folder of QGIS_PLUGINPATH; the repo root holds land_cover_xai_plugin/.
-export QGIS_PLUGINPATH="$REPO"
+export QGIS_PLUGINPATH="${LCX_PLUGIN_PATH:-$REPO}"  # LCX_PLUGIN_PATH: e.g. an unzipped make-package zip
 SITE="$("$PY" -c 'import site; print(site.getsitepackages()[0])')"
 export PYTHONPATH="$SITE${PYTHONPATH:+:$PYTHONPATH}"
 unset QT_QPA_PLATFORM
