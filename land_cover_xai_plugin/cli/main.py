@@ -160,21 +160,19 @@ def cmd_validate(args) -> int:
 
 
 class ProgressPrinter:
-    """Fraction done -> stderr, at most every 5 % (a progress bar on a terminal)."""
+    """A progress bar on stderr when it is a terminal; silent in pipes and logs, where an error must stay the
+    only line on stderr."""
 
     def __init__(self):
         self.last = -1.0
         self.tty = sys.stderr.isatty()
 
     def __call__(self, fraction: float) -> None:
-        if fraction - self.last < 0.05 and fraction < 1.0:
+        if not self.tty or (fraction - self.last < 0.01 and fraction < 1.0):
             return
         self.last = fraction
-        if self.tty:
-            bar = "#" * int(fraction * 30)
-            print(f"\r[{bar:<30}] {fraction:6.1%}", end="\n" if fraction >= 1.0 else "", file=sys.stderr, flush=True)
-        else:
-            print(f"progress {fraction:.0%}", file=sys.stderr)
+        bar = "#" * int(fraction * 30)
+        print(f"\r[{bar:<30}] {fraction:6.1%}", end="\n" if fraction >= 1.0 else "", file=sys.stderr, flush=True)
 
 
 # --- entry point --------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from typing import Callable, Optional, Sequence
 
 import numpy as np
 
-from .errors import Cancelled, LcxError
+from .errors import Cancelled, LcxError, StackError
 from .explain import attribution, gradcam
 from .explain.pixel import PixelExplanation, explain_pixel  # noqa: F401 - part of this module's API
 from .outputs import DIVERGING, MAGMA, VIRIDIS, ClassStyle, OutputSet, OutputSpec, RampStyle, class_map_encoding
@@ -464,6 +464,11 @@ def _run(request, bundle, stack, methods, target_id, target_index, progress, is_
             writer.join(timeout=30)
             raise
         reader.join()
+        if n_valid == 0:  # raising inside the OutputSet removes every partial output
+            raise StackError(
+                f"Every pixel of the stack is no-data (fewer than {request.min_valid_dates} observed dates "
+                f"everywhere, no-data value {stack.nodata}): nothing to classify. Check the stack's no-data value "
+                "and cloud mask, or choose a stack (or region) with cloud-free observations.")
         paths = outputs.commit()
     seconds = time.perf_counter() - t_start
     return InferenceResult(paths, total_px, n_valid, total_px - n_valid, seconds, device, batch_size,

@@ -168,3 +168,19 @@ def test_explain_target_by_class_name(tiny_model, tmp_path):
     wrong = cli("explain", "--stack", TINY_STACK, "--model", tiny_model, "--out-dir", tmp_path / "w",
                 "--method", "gradcam", "--target", "no such class")
     assert_user_error(wrong, "predicted", chosen["name"])
+
+
+def test_a_stack_that_is_no_data_everywhere_is_refused(tiny_model, tmp_path):
+    all_nodata = tmp_path / "clouds_everywhere.tif"
+    source = gdal.Open(str(TINY_STACK))
+    copy = gdal.GetDriverByName("GTiff").CreateCopy(str(all_nodata), source)
+    for index in range(1, copy.RasterCount + 1):
+        band = copy.GetRasterBand(index)
+        band.SetNoDataValue(0)
+        band.WriteArray(np.zeros((copy.RasterYSize, copy.RasterXSize), dtype=np.uint16))
+    copy = None
+    out = tmp_path / "o"
+    out.mkdir()  # an existing folder: nothing may be left in it either
+    done = cli("predict", "--stack", all_nodata, "--model", tiny_model, "--out-dir", out)
+    assert_user_error(done, "no-data")
+    assert list(out.iterdir()) == []
