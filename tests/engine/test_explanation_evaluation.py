@@ -1,0 +1,136 @@
+"""The explanation-quality metrics of engine/explain/evaluation.py behave as they should."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("captum")
+
+from land_cover_xai_plugin.engine.explain import attribution, evaluation, gradcam  # noqa: E402
+from land_cover_xai_plugin.engine.synthetic import make_planted_signal_arrays  # noqa: E402
+from land_cover_xai_plugin.engine.training import TrainConfig, train_on_arrays  # noqa: E402
+
+B, T = 4, 8
+PLANTED_BANDS, PLANTED_DATES = [1], [3, 4]
+
+
+class ToyLinear(torch.nn.Module):
+    """Two classes; logit 1 = sum w * (x - mean), logit 0 = 0."""
+
+    def __init__(self, w, mean):
+        super().__init__()
+        self.w = torch.as_tensor(w, dtype=torch.float32)
+        self.mean = torch.as_tensor(mean, dtype=torch.float32)
+
+    def forward(self, x):
+        z = ((x - self.mean[None, :, None]) * self.w[None]).flatten(1).sum(1)
+        return torch.stack([torch.zeros_like(z), z], dim=1)
+
+
+def test_spearman_identical_reversed_constant():
+    a = np.array([0.1, 3.0, -2.0, 5.0, 0.7])
+    assert evaluation.spearman(a, a) == pytest.approx(1.0)
+    assert evaluation.spearman(a, 10 * a + 3) == pytest.approx(1.0)
+    assert evaluation.spearman(a, -a) == pytest.approx(-1.0)
+    assert np.isnan(evaluation.spearman(a, np.zeros(5)))
+    rows = evaluation.spearman_rows(np.stack([a, a]), np.stack([a, -a]))
+    np.testing.assert_allclose(rows, [1.0, -1.0])
+
+
+def test_interp_baseline_interpolates_from_remaining_dates():
+    x = np.array([[[1.0, 5.0, 3.0, 7.0]]], np.float32)  # (1, 1, 4)
+    removed = np.array([[[False, True, False, True]]])
+    out = evaluation.replace(x, removed, "interp", norm_mean=[9.0])
+    np.testing.assert_allclose(out[0, 0], [1.0, 2.0, 3.0, 3.0])  # middle: linear, end: nearest
+    out = evaluation.replace(x, np.ones_like(removed), "interp", norm_mean=[9.0])
+    np.testing.assert_allclose(out[0, 0], 9.0)  # no date left: the band mean
+    out = evaluation.replace(x, removed, "mean", norm_mean=[9.0])
+    np.testing.assert_allclose(out[0, 0], [1.0, 9.0, 3.0, 9.0])
+
+
+def test_precision_at_k_and_pointing_game():
+    truth = np.zeros((2, 3), bool)
+    truth[1, 2] = truth[0, 0] = True
+    attr = np.zeros((2, 2, 3))
+    attr[0, 1, 2], attr[0, 0, 0] = 5.0, -4.0  # both planted units on top (|.|)
+    attr[1, 0, 1] = 9.0  # a wrong unit on top
+    attr[1, 1, 2] = 1.0
+    np.testing.assert_allclose(evaluation.precision_at_k(attr, truth), [1.0, 0.5])
+    np.testing.assert_array_equal(evaluation.pointing_game(attr, truth), [True, False])
+    np.testing.assert_allclose(evaluation.precision_at_k(attr, truth, absolute=False), [0.5, 0.5])
+
+
+def test_exact_attributions_beat_random_on_a_linear_model():
+    rng = np.random.default_rng(0)
+    mean = rng.uniform(0.1, 0.3, B).astype(np.float32)
+    w = rng.normal(0, 3, (B, T)).astype(np.float32)
+    model = ToyLinear(w, mean)
+    x = (mean[None, :, None] + rng.normal(0, 0.2, (64, B, T))).astype(np.float32)
+    exact = w[None] * (x - mean[None, :, None])  # the exact decomposition of the logit
+    target = np.ones(len(x), np.int64)
+    curves = evaluation.deletion_insertion_curves(model, x, exact, target, baseline="mean", norm_mean=mean)
+    rand = evaluation.random_order_auc(model, x, target, baseline="mean", norm_mean=mean, n_orders=3)
+    assert curves.deletion.shape == (64, B * T + 1)
+    np.testing.assert_allclose(curves.deletion[:, -1], curves.insertion[:, 0])  # both: all at the baseline
+    np.testing.assert_allclose(curves.deletion[:, 0], curves.insertion[:, -1])  # both: the input
+    assert curves.deletion_auc.mean() < rand["deletion_auc"] - 0.1
+    assert curves.insertion_auc.mean() > rand["insertion_auc"] + 0.1
+    reverse = evaluation.deletion_insertion_curves(model, x, -exact, target, norm_mean=mean)
+    assert reverse.deletion_auc.mean() > rand["deletion_auc"]  # least relevant first is worse than random
+    for unit in ("date", "band"):
+        c = evaluation.deletion_insertion_curves(model, x, exact, target, baseline="interp", unit=unit,
+                                                 norm_mean=mean, steps=4)
+        assert c.deletion.shape == (64, 5) and c.fraction[-1] == 1.0
+
+
+@pytest.fixture(scope="module")
+def planted():
+    torch.set_num_threads(1)
+    x, y = make_planted_signal_arrays(1200, B, T, PLANTED_BANDS, PLANTED_DATES, seed=0, delta=0.3)
+    config = TrainConfig(arch="attention", epochs=12, patience=12, batch_size=64, seed=0, band_width=4,
+                         fusion_width=16, test_fraction=0.0, threads=1)
+    bundle = train_on_arrays(x, y + 1, {1: "plain", 2: "planted"}, config)
+    model = bundle.build()
+    gradcam.freeze(model)
+    keep = y == 1
+    return model, bundle, torch.as_tensor(x[keep][:80]), x, y
+
+
+def test_ig_finds_the_planted_features(planted):
+    model, bundle, xp, _, _ = planted
+    targets = torch.ones(len(xp), dtype=torch.long)
+    base = torch.as_tensor(attribution.mean_baseline(bundle.spec.norm_mean, T))
+    ig = attribution.integrated_gradients(model, xp, targets, base, n_steps=16).numpy()
+    truth = np.zeros((B, T), bool)
+    truth[np.ix_(PLANTED_BANDS, PLANTED_DATES)] = True
+    assert evaluation.precision_at_k(np.abs(ig).mean(0, keepdims=True), truth)[0] == 1.0
+    assert evaluation.precision_at_k(ig, truth).mean() >= 0.7  # per pixel: saturated pixels have tiny IG
+    band_truth = np.zeros(B, bool)
+    band_truth[PLANTED_BANDS] = True
+    assert evaluation.pointing_game(ig.sum(2), band_truth).mean() >= 0.8
+
+
+def test_band_ablation_ranks_the_planted_band_first(planted):
+    model, _, _, x, y = planted
+    result = evaluation.band_ablation_importance(model, x[:600], y[:600])
+    assert result["accuracy"] > 0.9
+    assert int(np.argmax(result["delta_probability"])) == PLANTED_BANDS[0]
+    assert int(np.argmax(result["delta_accuracy"])) == PLANTED_BANDS[0]
+
+
+def test_cascading_randomisation_changes_gradcam(planted):
+    model, _, xp, _, _ = planted
+
+    def explain(m, x, target):
+        return gradcam.predict_with_gradcam(m, x, target).cam
+
+    steps = evaluation.cascading_randomisation(model, explain, xp, 1, seed=0)
+    assert steps[0]["spearman_mean"] == pytest.approx(1.0)
+    assert [s["layer"] for s in steps[1:]] == evaluation.randomisable_layers(model)
+    assert steps[1]["layer"] == "classifier"
+    last = steps[-1]
+    assert np.isnan(last["spearman_mean"]) or last["spearman_mean"] < 0.5
+    # the original model is untouched
+    again = explain(model, xp, 1).numpy()
+    assert np.isfinite(again).all()
