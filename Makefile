@@ -92,3 +92,8 @@ clean:
 translations:
 	$(call apt_ensure,pyqt5-dev-tools qttools5-dev-tools)
 	$(PYTHON_SYS) $(PLUGIN)/i18n/update_translations.py
+
+# Explanation quality: faithfulness, sanity check, planted signal, attention vs ablation, cloudy dates (~5 min)
+.PHONY: xai-eval
+xai-eval: setup
+	$(PY) benchmarks/explanation_quality.py --out benchmarks/results/explanation_quality.json
