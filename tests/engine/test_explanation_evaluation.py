@@ -59,6 +59,10 @@ def test_precision_at_k_and_pointing_game():
     np.testing.assert_allclose(evaluation.precision_at_k(attr, truth), [1.0, 0.5])
     np.testing.assert_array_equal(evaluation.pointing_game(attr, truth), [True, False])
     np.testing.assert_allclose(evaluation.precision_at_k(attr, truth, absolute=False), [0.5, 0.5])
+    flat = np.zeros((4000, 10))  # a constant explanation scores at chance (ties at random), not by index
+    truth10 = np.zeros(10, bool)
+    truth10[:2] = True
+    assert evaluation.precision_at_k(flat, truth10).mean() == pytest.approx(0.2, abs=0.03)
 
 
 def test_exact_attributions_beat_random_on_a_linear_model():

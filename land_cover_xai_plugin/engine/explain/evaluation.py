@@ -371,9 +371,11 @@ def cascading_randomisation(model, explain_fn: Callable, x, target, layers: Opti
 # ---------------------------------------------------------------------------------------------
 # ground truth: planted signals
 # ---------------------------------------------------------------------------------------------
-def precision_at_k(attributions, truth, k: Optional[int] = None, absolute: bool = True) -> np.ndarray:
+def precision_at_k(attributions, truth, k: Optional[int] = None, absolute: bool = True,
+                   seed: int = 0) -> np.ndarray:
     """(N,) share of each sample's top-k units that are in ``truth`` (bool, the trailing shape of the
-    attributions). ``k`` defaults to the number of true units; ties broken by index order."""
+    attributions). ``k`` defaults to the number of true units. Ties are broken at random (seeded): a constant
+    explanation (e.g. an all-zero ReLU Grad-CAM) scores at chance level, not by the index order."""
     a = _np(attributions).astype(np.float64)
     truth = np.asarray(truth, bool).ravel()
     a = a.reshape(len(a), -1)
@@ -383,13 +385,13 @@ def precision_at_k(attributions, truth, k: Optional[int] = None, absolute: bool 
     if k < 1:
         raise ValueError("k must be >= 1 (and truth must hold a true unit)")
     score = np.abs(a) if absolute else a
-    top = np.argsort(-score, axis=1, kind="stable")[:, :k]
+    top = np.argsort(rank_order(score, seed), axis=1)[:, :k]
     return truth[top].mean(1)
 
 
-def pointing_game(attributions, truth, absolute: bool = True) -> np.ndarray:
-    """(N,) bool: the top-ranked unit of each sample is a true one."""
-    return precision_at_k(attributions, truth, k=1, absolute=absolute) == 1.0
+def pointing_game(attributions, truth, absolute: bool = True, seed: int = 0) -> np.ndarray:
+    """(N,) bool: the top-ranked unit of each sample is a true one (ties at random)."""
+    return precision_at_k(attributions, truth, k=1, absolute=absolute, seed=seed) == 1.0
 
 
 def relevance_share(relevance, units: Sequence[int], absolute: bool = True) -> np.ndarray:
