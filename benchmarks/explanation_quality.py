@@ -41,6 +41,7 @@ from land_cover_xai_plugin.engine.training import TrainConfig, train_on_arrays  
 
 SAMPLE = ROOT / "land_cover_xai_plugin" / "sample_data"
 CLOUDY = ("2015-07-31", "2015-08-20")
+NOTES_BEGIN, NOTES_END = "<!-- notes -->", "<!-- /notes -->"
 torch = import_torch()
 
 
@@ -181,6 +182,8 @@ def faithfulness(model, bundle, x_all, y, keep, args, log):
             occ = {u: ev.occlusion(model, x, pred, u, baseline, times=times) for u in ("date", "band")}
             expl_b = dict(expl, occlusion_date=occ["date"], occlusion_band=occ["band"])
             for unit, methods in UNIT_METHODS.items():
+                if unit == "band" and baseline == "interp":
+                    continue  # a whole band removed has no date left: interp falls back to the mean (same table)
                 key = f"{unit}/{baseline}"
                 row = {}
                 for m in methods:
@@ -223,7 +226,8 @@ def faithfulness(model, bundle, x_all, y, keep, args, log):
 
 def sanity(model, bundle, x_all, y, keep, args, log):
     spec = bundle.spec
-    idx = stratified(y, keep, max(1, args.sanity_pixels // 5), 0)[: args.sanity_pixels]
+    idx = stratified(y, keep, args.per_class, 0)
+    idx = np.sort(np.random.default_rng(5).choice(idx, min(args.sanity_pixels, idx.size), replace=False))
     x = torch.as_tensor(x_all[idx])
     pred, _ = ev._predict(model, x)
     targets = torch.as_tensor(pred)
@@ -289,35 +293,48 @@ def planted(args, log):
             ablation = ev.band_ablation_importance(model, xt, yt)
             r = {"seed": seed, "test_accuracy": acc, "train_s": round(train_s, 1), "feature": {}, "date": {},
                  "band": {}}
+            def scores(v, t):
+                return {"precision_at_k": float(ev.precision_at_k(v, t, absolute=False, seed=seed).mean()),
+                        "precision_at_k_abs": float(ev.precision_at_k(v, t, seed=seed).mean()),
+                        "pointing_game": float(ev.pointing_game(v, t, absolute=False, seed=seed).mean())}
+
             for m in ("ig", "gradshap"):
-                r["feature"][m] = {"precision_at_k": float(ev.precision_at_k(e[m], truth).mean()),
-                                   "pointing_game": float(ev.pointing_game(e[m], truth).mean())}
+                r["feature"][m] = scores(e[m], truth)
             dates = {"gradcam": e["gradcam"], "ig": e["ig"].sum(1), "gradshap": e["gradshap"].sum(1),
                      "shapley_date": e["shapley_date"]}
+            near = date_truth | np.roll(date_truth, 1) | np.roll(date_truth, -1)  # planted dates +- 1 date
             for m, v in dates.items():
-                r["date"][m] = {"precision_at_k": float(ev.precision_at_k(v, date_truth).mean()),
-                                "pointing_game": float(ev.pointing_game(v, date_truth).mean())}
+                r["date"][m] = scores(v, date_truth)
+                r["date"][m]["pointing_game_pm1"] = float(ev.pointing_game(v, near, absolute=False,
+                                                                           seed=seed).mean())
+            r["gradcam_all_zero_share"] = float((e["gradcam"].max(1) <= 0).mean())
+            r["gradcam_mean_per_date"] = (e["gradcam"] / e["gradcam"].sum(1, keepdims=True).clip(1e-12)).mean(0
+                                                                                                       ).round(3).tolist()
             bands = {"ig": e["ig"].sum(2), "gradshap": e["gradshap"].sum(2), "shapley_band": e["shapley_band"]}
             if "attention" in e:
                 bands["attention"] = e["attention"]
             for m, v in bands.items():
-                r["band"][m] = {"pointing_game": float(ev.pointing_game(v, band_truth).mean())}
+                r["band"][m] = {"pointing_game": float(ev.pointing_game(v, band_truth, absolute=False,
+                                                                        seed=seed).mean())}
             r["band"]["band_ablation (global)"] = {
                 "pointing_game": float(ev.pointing_game(ablation["delta_probability"][None], band_truth)[0])}
             runs[arch].append(r)
             log(f"  planted {arch} seed {seed}: acc {acc:.3f}, trained in {train_s:.1f}s")
     summary = {}
     for arch, rs in runs.items():
-        summary[arch] = {"test_accuracy": mean_std([r["test_accuracy"] for r in rs])}
+        summary[arch] = {"test_accuracy": mean_std([r["test_accuracy"] for r in rs]),
+                         "gradcam_all_zero_share": mean_std([r["gradcam_all_zero_share"] for r in rs])}
         for level in ("feature", "date", "band"):
             for m in rs[0][level]:
                 for metric in rs[0][level][m]:
                     summary[arch][f"{level}/{m}/{metric}"] = mean_std([r[level][m][metric] for r in rs])
     return {"n_bands": nb, "n_dates": nt, "planted_bands": pb, "planted_dates": pd, "delta": args.planted_delta,
             "k": {"feature": int(truth.sum()), "date": int(date_truth.sum())},
-            "note": "rankings by |attribution| (Grad-CAM and attention are >= 0); planted-class test pixels, "
-                    "target = planted class; pointing game = top-1 unit is planted; band ablation is one global "
-                    "ranking per model",
+            "note": "planted-class test pixels, target = planted class; units ranked by signed attribution (positive "
+                    "evidence first; Grad-CAM and attention are >= 0), *_abs by |attribution|; ties at random; "
+                    "precision_at_k with k = number of planted units; pointing game = top-1 unit is planted; "
+                    "pointing_game_pm1 = top date within one date of a planted one; "
+                    "band ablation is one global ranking per model",
             "runs": runs, "summary": summary}
 
 
@@ -350,6 +367,25 @@ def attention_check(model, bundle, x_all, y, keep, args, log):
     out["top3"] = {k: [bundle.bands[i] for i in np.argsort(-v)[:3]] for k, v in rankings.items()}
     log("  attention vs ablation vs SHAP done")
     return out
+
+
+def cloudy_dependence(model, bundle, x_all, y, keep):
+    """Does the model itself depend on the cloudy dates? Accuracy and predictions on every labelled pixel with
+    the two cloudy dates replaced by interpolation in time from the clear dates (what a cloud mask + gap-fill
+    would feed it)."""
+    x = x_all[keep]
+    yy = y[keep]
+    cloudy = [bundle.dates.index(d) for d in CLOUDY]
+    removed = np.zeros(x.shape, bool)
+    removed[:, :, cloudy] = True
+    x_fill = ev.replace(x, removed, "interp", bundle.spec.norm_mean, np.asarray(bundle.day_of_year, np.float32))
+    pred0, p0 = ev._predict(model, x)
+    pred1, p1 = ev._predict(model, x_fill)
+    rows = np.arange(len(x))
+    return {"n_pixels": int(len(x)), "accuracy": float((pred0 == yy).mean()),
+            "accuracy_cloudy_dates_interpolated": float((pred1 == yy).mean()),
+            "prediction_changed_share": float((pred0 != pred1).mean()),
+            "mean_abs_delta_p_predicted": float(np.abs(p0[rows, pred0] - p1[rows, pred0]).mean())}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -403,6 +439,18 @@ def tables(result) -> list[str]:
                   f"(uniform = {c['uniform_share']:.2f}; mean ± std over seeds)", "", "| method | share |", "|---|---|"]
     for k, v in c["share"].items():
         lines.append(f"| {k} | {fmt(v, 2)} |")
+    per_date = c["mean_relevance_per_date_seed0"]
+    lines += ["", "Mean share of temporal relevance per date (seed 0 sample; cloudy dates marked *):", "",
+              "| method | " + " | ".join(d + ("*" if d in CLOUDY else "") for d in c["dates"]) + " |",
+              "|---" * (len(c["dates"]) + 1) + "|"]
+    for k, v in per_date.items():
+        lines.append(f"| {k} | " + " | ".join(f"{a:.2f}" for a in v) + " |")
+    d = c.get("model_dependence")
+    if d:
+        lines.append(f"\nModel dependence on the cloudy dates ({d['n_pixels']} labelled px): accuracy "
+                     f"{d['accuracy']:.3f} as is, {d['accuracy_cloudy_dates_interpolated']:.3f} with the cloudy dates "
+                     f"interpolated from the clear ones; {100 * d['prediction_changed_share']:.1f} % of predictions "
+                     f"change; mean |Δp(predicted class)| {d['mean_abs_delta_p_predicted']:.3f}.")
     return lines
 
 
@@ -410,21 +458,23 @@ def findings(result) -> list[str]:
     """A few lines per section, numbers taken from this run."""
     out = ["## Findings (generated from this run's numbers)", ""]
     t = result["faithfulness"]["table"]
-    for key in ("date/interp", "date/mean", "band/mean", "feature/mean", "feature/interp"):
+    for key in ("date/mean", "date/interp", "band/mean", "feature/mean", "feature/interp"):
         row = t[key]
-        rnd = row["random"]["deletion_auc"]["mean"]
-        methods = [m for m in row if m not in ("random",) and not m.startswith("occlusion")]
-        best = min(methods, key=lambda m: row[m]["deletion_auc"]["mean"])
-        worse = [m for m in methods if row[m]["deletion_auc"]["mean"] >= rnd]
-        out.append(f"- Deletion, unit {key}: random {rnd:.3f}; best explainer {best} "
-                   f"{row[best]['deletion_auc']['mean']:.3f}"
-                   + (f"; occlusion reference {row['occlusion_' + key.split('/')[0]]['deletion_auc']['mean']:.3f}"
-                      if "occlusion_" + key.split("/")[0] in row else "")
-                   + (f"; no better than random: {', '.join(worse)} ("
-                      + ", ".join(f"{row[m]['deletion_auc']['mean']:.3f}" for m in worse) + ")" if worse else
-                      "; every explainer beats random")
-                   + f". Insertion: random {row['random']['insertion_auc']['mean']:.3f}, "
-                   + ", ".join(f"{m} {row[m]['insertion_auc']['mean']:.3f}" for m in methods) + ".")
+        rnd_d, rnd_i = row["random"]["deletion_auc"], row["random"]["insertion_auc"]
+        methods = [m for m in row if m != "random" and not m.startswith("occlusion")]
+        # "clearly better than random": the gap exceeds the sum of the seed-to-seed stds
+        not_del = [m for m in methods if row[m]["deletion_auc"]["mean"] + row[m]["deletion_auc"]["std"]
+                   >= rnd_d["mean"] - rnd_d["std"]]
+        not_ins = [m for m in methods if row[m]["insertion_auc"]["mean"] - row[m]["insertion_auc"]["std"]
+                   <= rnd_i["mean"] + rnd_i["std"]]
+        occ = row.get("occlusion_" + key.split("/")[0])
+        out.append(f"- Faithfulness, unit {key}: deletion AUC random {rnd_d['mean']:.3f}, "
+                   + ", ".join(f"{m} {row[m]['deletion_auc']['mean']:.3f}" for m in methods)
+                   + (f", occlusion {occ['deletion_auc']['mean']:.3f}" if occ else "")
+                   + "; insertion AUC random " + f"{rnd_i['mean']:.3f}, "
+                   + ", ".join(f"{m} {row[m]['insertion_auc']['mean']:.3f}" for m in methods)
+                   + ". Not clearly better than random: deletion "
+                   + (", ".join(not_del) or "none") + "; insertion " + (", ".join(not_ins) or "none") + ".")
     s = result["sanity"]["methods"]
     out.append("- Cascading randomisation, Spearman after randomising every layer: "
                + ", ".join(f"{m} {v[-1]['spearman_mean']:.2f}" + (f" ({v[-1]['n_undefined']} constant)"
@@ -504,6 +554,7 @@ def main(argv=None):
     if "planted" not in args.skip:
         result["planted"] = planted(args, log)
     result["attention_check"] = attention_check(model, bundle, x_all, y, keep, args, log)
+    result["cloudy_dates"]["model_dependence"] = cloudy_dependence(model, bundle, x_all, y, keep)
     result["runtime_s"] = round(time.perf_counter() - started, 1)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -514,7 +565,14 @@ def main(argv=None):
         md = ["# Explanation quality (benchmarks/explanation_quality.py)", "",
               f"Bundled sample model, torch {torch.__version__}, {args.threads} thread(s), run time "
               f"{result['runtime_s']:.0f} s. Raw numbers: `{out.name}`.", ""] + findings(result) + [""] + text
-        Path(args.md or out.with_suffix(".md")).write_text("\n".join(md) + "\n")
+        md_path = Path(args.md or out.with_suffix(".md"))
+        notes = []  # a hand-written block between the markers survives re-runs
+        if md_path.exists():
+            old_text = md_path.read_text()
+            if NOTES_BEGIN in old_text and NOTES_END in old_text:
+                notes = [old_text[old_text.index(NOTES_BEGIN):old_text.index(NOTES_END) + len(NOTES_END)], ""]
+        md = md[:4] + notes + md[4:]
+        md_path.write_text("\n".join(md) + "\n")
     print("\n".join(text))
     log(f"wrote {out}")
 
