@@ -88,10 +88,12 @@ def shapley(model, x, targets, baseline, by, n_samples, seed):
     return (attr[:, :, 0] if by == "band" else attr[:, 0, :]).detach().numpy()
 
 
-def gradcam_per_target(model, x, targets):
-    """ReLU Grad-CAM (N, T) for one target class per pixel (``gradcam.predict_with_gradcam`` takes one class
-    for all pixels, or the predicted ones; the randomised models of the sanity check must keep the trained
-    model's targets)."""
+def gradcam_per_target(model, x, targets, variant: str = "gradcam"):
+    """Grad-CAM-family relevance per date (N, T) for one target class per pixel (``gradcam.predict_with_gradcam``
+    takes one class for all pixels, or the predicted ones; the randomised models of the sanity check must keep
+    the trained model's targets). ``variant``: ``"gradcam"`` = the plugin's ReLU Grad-CAM (same formula as
+    ``gradcam.gradcam_from``); ``"gradcam_abs"`` = |Grad-CAM without the ReLU|; ``"hirescam"`` = sum over
+    channels of gradient x activation, no time-averaged weights (HiResCAM, Draelos & Carin 2020), signed."""
     captured = {}
 
     def keep_activation(_module, _inputs, output):
@@ -105,15 +107,28 @@ def gradcam_per_target(model, x, targets):
     finally:
         handle.remove()
     targets = torch.as_tensor(np.asarray(targets), dtype=torch.long).expand(len(x))
-    (grad,) = torch.autograd.grad(logits.gather(1, targets[:, None]).sum(), captured["A"])
-    return gradcam.gradcam_from(captured["A"].detach(), grad, n_dates=x.shape[2])
+    activation = captured["A"]
+    (grad,) = torch.autograd.grad(logits.gather(1, targets[:, None]).sum(), activation)
+    activation = activation.detach()
+    if variant == "gradcam":
+        return gradcam.gradcam_from(activation, grad, n_dates=x.shape[2])
+    if variant == "gradcam_abs":
+        cam = (grad.mean(2, keepdim=True) * activation).sum(1).abs()
+    elif variant == "hirescam":
+        cam = (grad * activation).sum(1)
+    else:
+        raise ValueError(variant)
+    if cam.shape[1] != x.shape[2]:
+        cam = torch.nn.functional.interpolate(cam[:, None], size=x.shape[2], mode="linear",
+                                              align_corners=False)[:, 0]
+    return cam
 
 
 def explain_all(model, spec, x, targets, references, args, seed, with_shapley=True):
     """Every explanation of the batch, as numpy: per date (N, T), per band (N, B) or per feature (N, B, T)."""
     n_dates = x.shape[2]
     base = torch.as_tensor(attribution.mean_baseline(spec.norm_mean, n_dates))
-    out = {"gradcam": gradcam_per_target(model, x, targets).numpy()}
+    out = {v: gradcam_per_target(model, x, targets, v).numpy() for v in ("gradcam", "gradcam_abs", "hirescam")}
     if spec.arch == "attention":
         out["attention"] = model.last_band_attention.numpy()
     out["ig"] = attribution.integrated_gradients(model, x, targets, base, n_steps=args.ig_steps).numpy()
@@ -128,7 +143,7 @@ def explain_all(model, spec, x, targets, references, args, seed, with_shapley=Tr
 def as_feature(expl, name, shape):
     """An explanation as (N, B, T) attributions for the deletion / insertion ranking."""
     e = expl[name]
-    if name in ("gradcam", "shapley_date", "occlusion_date"):
+    if name in ("gradcam", "gradcam_abs", "hirescam", "shapley_date", "occlusion_date"):
         return ev.broadcast(e, shape, "date")
     if name in ("attention", "shapley_band", "occlusion_band"):
         return ev.broadcast(e, shape, "band")
@@ -136,7 +151,7 @@ def as_feature(expl, name, shape):
 
 
 UNIT_METHODS = {
-    "date": ["gradcam", "ig", "gradshap", "shapley_date", "occlusion_date"],
+    "date": ["gradcam", "gradcam_abs", "hirescam", "ig", "gradshap", "shapley_date", "occlusion_date"],
     "band": ["attention", "ig", "gradshap", "shapley_band", "occlusion_band"],
     "feature": ["ig", "gradshap"],
 }
@@ -199,7 +214,8 @@ def faithfulness(model, bundle, x_all, y, keep, args, log):
                 expl["occlusion_date_mean"] = occ["date"]
         # cloudy-date shares (section 5)
         cloudy = [bundle.dates.index(d) for d in CLOUDY]
-        by_date = {"gradcam": expl["gradcam"], "ig": expl["ig"].sum(1), "gradshap": expl["gradshap"].sum(1),
+        by_date = {"gradcam": expl["gradcam"], "gradcam_abs": expl["gradcam_abs"], "hirescam": expl["hirescam"],
+                   "ig": expl["ig"].sum(1), "gradshap": expl["gradshap"].sum(1),
                    "shapley_date": expl["shapley_date"], "occlusion (interp)": expl["occlusion_date_interp"],
                    "occlusion (mean)": expl["occlusion_date_mean"]}
         shares.append({m: float(np.nanmean(ev.relevance_share(v, cloudy))) for m, v in by_date.items()})
@@ -236,6 +252,7 @@ def sanity(model, bundle, x_all, y, keep, args, log):
         np.flatnonzero(keep), args.gs_references, replace=False)]]))
     fns = {
         "gradcam": lambda m, xx, t: gradcam_per_target(m, xx, t),
+        "hirescam": lambda m, xx, t: gradcam_per_target(m, xx, t, "hirescam"),
         "ig": lambda m, xx, t: attribution.integrated_gradients(m, xx, torch.as_tensor(t), base,
                                                                 n_steps=args.ig_steps),
         "gradshap": lambda m, xx, t: attribution.gradient_shap(m, xx, torch.as_tensor(t), refs,
@@ -300,7 +317,8 @@ def planted(args, log):
 
             for m in ("ig", "gradshap"):
                 r["feature"][m] = scores(e[m], truth)
-            dates = {"gradcam": e["gradcam"], "ig": e["ig"].sum(1), "gradshap": e["gradshap"].sum(1),
+            dates = {"gradcam": e["gradcam"], "gradcam_abs": e["gradcam_abs"], "hirescam": e["hirescam"],
+                     "ig": e["ig"].sum(1), "gradshap": e["gradshap"].sum(1),
                      "shapley_date": e["shapley_date"]}
             near = date_truth | np.roll(date_truth, 1) | np.roll(date_truth, -1)  # planted dates +- 1 date
             for m, v in dates.items():
@@ -538,7 +556,9 @@ def main(argv=None):
                               "threads": torch.get_num_threads(), "machine": platform.machine()},
               "model": "land_cover_xai_plugin/sample_data/sample_model.lcx",
               "target": "predicted class of each pixel",
-              "methods": {"gradcam": "fused ReLU Grad-CAM on the fusion conv (per date)",
+              "methods": {"gradcam": "the plugin's ReLU Grad-CAM on model.gradcam_layer (per date)",
+                          "gradcam_abs": "|Grad-CAM without ReLU| (diagnostic variant, not in the plugin)",
+                          "hirescam": "HiResCAM: sum_c grad_ct * A_ct, signed (diagnostic variant, not in the plugin)",
                           "attention": "the model's SE band attention (per band)",
                           "ig": f"Integrated Gradients of p(target), mean baseline, {args.ig_steps} steps",
                           "gradshap": f"GradientShap of p(target), {args.gs_samples} samples, mean + "
