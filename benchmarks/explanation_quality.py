@@ -2,9 +2,12 @@
 
     python benchmarks/explanation_quality.py --out benchmarks/results/explanation_quality.json
 
-Writes the JSON and a Markdown summary beside it (same name, .md), and prints the tables. Sections:
+Writes the JSON and a Markdown summary beside it (same name, .md; a hand-written block between
+``<!-- notes -->`` and ``<!-- /notes -->`` in an existing summary is kept), and prints the tables. About 2 min
+on 2 cores (1 torch thread). Sections:
 1. Faithfulness on the real sample (bundled model, a stratified seeded sample of labelled pixels, target = the
-   predicted class): deletion / insertion AUC of the target probability for Grad-CAM, band attention, Integrated
+   predicted class): deletion / insertion AUC of the target probability for Grad-CAM (the plugin's ReLU
+   Grad-CAM, plus two diagnostic variants: |Grad-CAM without ReLU| and HiResCAM), band attention, Integrated
    Gradients, GradientShap, Shapley value sampling (SHAP over band / date groups), single-unit occlusion (a
    reference, not an explainer of the plugin) and random orders; units = whole dates, whole bands, single
    (band, date) features; baselines = per-band training mean and linear interpolation in time. Several pixel
@@ -326,8 +329,8 @@ def planted(args, log):
                 r["date"][m]["pointing_game_pm1"] = float(ev.pointing_game(v, near, absolute=False,
                                                                            seed=seed).mean())
             r["gradcam_all_zero_share"] = float((e["gradcam"].max(1) <= 0).mean())
-            r["gradcam_mean_per_date"] = (e["gradcam"] / e["gradcam"].sum(1, keepdims=True).clip(1e-12)).mean(0
-                                                                                                       ).round(3).tolist()
+            cam_share = e["gradcam"] / e["gradcam"].sum(1, keepdims=True).clip(1e-12)
+            r["gradcam_mean_per_date"] = cam_share.mean(0).round(3).tolist()
             bands = {"ig": e["ig"].sum(2), "gradshap": e["gradshap"].sum(2), "shapley_band": e["shapley_band"]}
             if "attention" in e:
                 bands["attention"] = e["attention"]
@@ -454,7 +457,8 @@ def tables(result) -> list[str]:
         lines.append(f"| {k} | {', '.join(v)} |")
     c = result["cloudy_dates"]
     lines += ["", f"### 5. Share of temporal relevance on the cloudy dates {', '.join(c['cloudy_dates'])} "
-                  f"(uniform = {c['uniform_share']:.2f}; mean ± std over seeds)", "", "| method | share |", "|---|---|"]
+                  f"(uniform = {c['uniform_share']:.2f}; mean ± std over seeds)", "",
+              "| method | share |", "|---|---|"]
     for k, v in c["share"].items():
         lines.append(f"| {k} | {fmt(v, 2)} |")
     per_date = c["mean_relevance_per_date_seed0"]

@@ -38,6 +38,18 @@ def test_spearman_identical_reversed_constant():
     np.testing.assert_allclose(rows, [1.0, -1.0])
 
 
+def test_relevance_share_and_occlusion():
+    rel = np.array([[1.0, -1.0, 2.0, 0.0], [0.0, 0.0, 0.0, 0.0]])
+    share = evaluation.relevance_share(rel, [1, 2])
+    assert share[0] == pytest.approx(0.75) and np.isnan(share[1])
+    mean = np.zeros(B, np.float32)
+    w = np.zeros((B, T), np.float32)
+    w[:, 2] = 5.0  # only date 2 matters
+    x = np.ones((8, B, T), np.float32)
+    occ = evaluation.occlusion(ToyLinear(w, mean), x, 1, unit="date", baseline="mean", norm_mean=mean)
+    assert occ.shape == (8, T) and np.all(occ[:, 2] > 0.4) and np.allclose(np.delete(occ, 2, 1), 0)
+
+
 def test_interp_baseline_interpolates_from_remaining_dates():
     x = np.array([[[1.0, 5.0, 3.0, 7.0]]], np.float32)  # (1, 1, 4)
     removed = np.array([[[False, True, False, True]]])
