@@ -58,6 +58,13 @@ class LandCoverXaiDock(QgsDockWidget):
         self.dependency_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.dependency_label)
 
+        self.demo_button = QPushButton(tr("Run the demo: classify and explain the bundled sample"), body)
+        self.demo_button.setObjectName("runDemoButton")
+        self.demo_button.setToolTip(tr("One click, offline: adds the bundled Sentinel-2 sample (Slovenia 2015) to "
+                                       "the map and runs the bundled model with Grad-CAM and band attention"))
+        self.demo_button.clicked.connect(self.run_demo)
+        layout.addWidget(self.demo_button)
+
         row = QHBoxLayout()
         self.explain_button = QPushButton(tr("Explain a pixel"), body)
         self.explain_button.setObjectName("explainPixelButton")
@@ -80,6 +87,7 @@ class LandCoverXaiDock(QgsDockWidget):
         self.validate_panel = self._optional_tab("validate_panel", "ValidatePanel", tr("Validate"))
         layout.addWidget(self.tabs, 1)
         self.setWidget(body)
+        self.setMinimumWidth(430)  # the forms stay readable without a horizontal scroll bar
         use_model = getattr(self.train_panel, "use_model_requested", None)
         if use_model is not None:
             use_model.connect(self.use_model)
@@ -108,6 +116,7 @@ class LandCoverXaiDock(QgsDockWidget):
             self.dependency_label.setStyleSheet("")
         self.classify_panel.set_dependencies_ok(not missing)
         self.explain_button.setEnabled(not missing)
+        self.demo_button.setEnabled(not missing)
         for panel in (self.train_panel, self.validate_panel):
             setter = getattr(panel, "set_dependencies_ok", None)
             if setter is not None:
@@ -123,6 +132,22 @@ class LandCoverXaiDock(QgsDockWidget):
         """A model just trained in the Train tab becomes the Classify tab's model."""
         self.classify_panel.use_model(path)
         self.tabs.setCurrentIndex(0)
+
+    def run_demo(self):
+        """The demo operator's one click: sample on the map, bundled model, Grad-CAM + attention, run.
+        Returns the InferenceTask (None when it cannot start; the Classify tab then says why)."""
+        panel = self.classify_panel
+        self.tabs.setCurrentIndex(0)
+        if panel.add_sample_to_map() is None:
+            self.iface.messageBar().pushMessage(
+                tr("Land Cover XAI"), tr("The bundled sample is missing from the plugin folder: reinstall the "
+                                         "plugin."), Qgis.MessageLevel.Critical, 8)
+            return None
+        panel.model_combo.setCurrentIndex(panel.model_combo.findData("bundled"))
+        panel.refresh_model()
+        for method, check in panel.output_checks.items():
+            check.setChecked(method in ("gradcam", "attention"))
+        return panel.run()
 
     # ------------------------------------------------------------------ pixel tool
     def _make_pixel_tool(self):

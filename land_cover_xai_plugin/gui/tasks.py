@@ -214,7 +214,8 @@ def _fraction(value) -> Optional[float]:
     fraction = getattr(value, "fraction", None)
     if isinstance(fraction, (int, float)):
         return float(fraction)
-    epoch, epochs = getattr(value, "epoch", None), getattr(value, "epochs", None)
+    epoch = getattr(value, "epoch", None)
+    epochs = getattr(value, "n_epochs", getattr(value, "epochs", None))  # engine.training.EpochReport: n_epochs
     if isinstance(epoch, (int, float)) and isinstance(epochs, (int, float)) and epochs > 0:
         return float(epoch) / float(epochs)
     return None
