@@ -651,27 +651,37 @@
             <translation>Land Cover XAI</translation>
         </message>
         <message>
-            <location filename="../gui/dock.py" line="62" />
+            <location filename="../gui/dock.py" line="61" />
+            <source>Run the demo: classify and explain the bundled sample</source>
+            <translation>Lancer la démo : classer et expliquer l'exemple fourni</translation>
+        </message>
+        <message>
+            <location filename="../gui/dock.py" line="63" />
+            <source>One click, offline: adds the bundled Sentinel-2 sample (Slovenia 2015) to the map and runs the bundled model with Grad-CAM and band attention</source>
+            <translation>En un clic, hors ligne : ajoute l'exemple Sentinel-2 fourni (Slovénie 2015) à la carte et exécute le modèle fourni avec Grad-CAM et l'attention par bande</translation>
+        </message>
+        <message>
+            <location filename="../gui/dock.py" line="69" />
             <source>Explain a pixel</source>
             <translation>Expliquer un pixel</translation>
         </message>
         <message>
-            <location filename="../gui/dock.py" line="65" />
+            <location filename="../gui/dock.py" line="72" />
             <source>Click a pixel on the map: its class probabilities, Grad-CAM over dates and SHAP by band and date</source>
             <translation>Cliquez sur un pixel de la carte : probabilités des classes, Grad-CAM au fil des dates et SHAP par bande et par date</translation>
         </message>
         <message>
-            <location filename="../gui/dock.py" line="68" />
+            <location filename="../gui/dock.py" line="75" />
             <source>Copy diagnostics</source>
             <translation>Copier le diagnostic</translation>
         </message>
         <message>
-            <location filename="../gui/dock.py" line="69" />
+            <location filename="../gui/dock.py" line="76" />
             <source>Copy versions of Python, torch, captum, GDAL to the clipboard, for a bug report</source>
             <translation>Copier les versions de Python, torch, captum et GDAL dans le presse-papiers, pour un rapport de bogue</translation>
         </message>
         <message>
-            <location filename="../gui/dock.py" line="78" />
+            <location filename="../gui/dock.py" line="85" />
             <source>Classify</source>
             <translation>Classer</translation>
         </message>
@@ -686,12 +696,17 @@
             <translation>Valider</translation>
         </message>
         <message>
-            <location filename="../gui/dock.py" line="107" />
+            <location filename="../gui/dock.py" line="115" />
             <source>torch and captum found: ready.</source>
             <translation>torch et captum trouvés : prêt.</translation>
         </message>
         <message>
-            <location filename="../gui/dock.py" line="148" />
+            <location filename="../gui/dock.py" line="142" />
+            <source>The bundled sample is missing from the plugin folder: reinstall the plugin.</source>
+            <translation>L'exemple fourni est absent du dossier de l'extension : réinstallez l'extension.</translation>
+        </message>
+        <message>
+            <location filename="../gui/dock.py" line="173" />
             <source>The pixel explanation tool is not available ({0}).</source>
             <translation>L'outil d'explication d'un pixel n'est pas disponible ({0}).</translation>
         </message>
