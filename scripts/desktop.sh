@@ -26,6 +26,9 @@ allowVersionCheck=false
 [core]
 NewsFeed\\httpsfeedqgisorg\\disabled=true
 INI
+if [ -n "${LCX_LOCALE:-}" ]; then  # e.g. LCX_LOCALE=fr: QGIS and the plugin in French
+  printf '[locale]\noverrideFlag=true\nuserLocale=%s\n' "$LCX_LOCALE" >> "$PROFILES/profiles/default/QGIS/QGIS3.ini"
+fi
 # QGIS finds plugins in every folder of QGIS_PLUGINPATH; the repo root holds land_cover_xai_plugin/.
 export QGIS_PLUGINPATH="${LCX_PLUGIN_PATH:-$REPO}"  # LCX_PLUGIN_PATH: e.g. an unzipped make-package zip
 SITE="$("$PY" -c 'import site; print(site.getsitepackages()[0])')"
