@@ -47,6 +47,7 @@ from qgis.PyQt.QtWidgets import (
 
 from ..engine.errors import LcxError
 from . import layers as layer_tools
+from .class_names import display_name
 from . import settings
 
 PLUGIN_DIR = Path(__file__).resolve().parent.parent
@@ -585,9 +586,9 @@ class ClassifyPanel(QWidget):
             self.model_label.setText(tr("{0}, {1} classes; bands: {2}; {3} dates: {4}").format(
                 arch, len(bundle.classes), ", ".join(bundle.bands), len(bundle.dates), ", ".join(bundle.dates)))
             for info in bundle.classes:
-                item = QListWidgetItem(_swatch(info.color), f"{info.id} — {info.name}", self.class_list)
+                item = QListWidgetItem(_swatch(info.color), f"{info.id} — {display_name(info.name)}", self.class_list)
                 item.setToolTip(info.color)
-                self.target_combo.addItem(_swatch(info.color), info.name, str(info.id))
+                self.target_combo.addItem(_swatch(info.color), display_name(info.name), str(info.id))
         index = self.target_combo.findData(getattr(self, "_saved_target", "predicted"))
         self.target_combo.setCurrentIndex(max(0, index))
         self.target_combo.blockSignals(False)

@@ -28,6 +28,8 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtGui import QColor
 
+from .class_names import display_name
+
 GROUP_PREFIX = "Land Cover XAI"
 MAGMA = ["#000004", "#51127c", "#b73779", "#fc8961", "#fcfdbf"]
 VIRIDIS = ["#440154", "#3b528b", "#21918c", "#5ec962", "#fde725"]
@@ -77,7 +79,7 @@ def layer_title(name: str, classes: Optional[Sequence] = None) -> str:
     target = ""
     if suffix and kind in ("gradcam", "shap", "ig"):
         part = suffix.split("_")[-1]
-        label = next((c.name for c in classes or () if str(c.id) == part), part)
+        label = next((display_name(c.name) for c in classes or () if str(c.id) == part), part)
         target = " " + tr("(class {0})").format(label)
     elif kind in ("gradcam", "shap", "ig"):
         target = " " + tr("(predicted class)")
@@ -102,7 +104,7 @@ def layer_title(name: str, classes: Optional[Sequence] = None) -> str:
 
 def paletted_renderer(layer: QgsRasterLayer, classes: Sequence) -> QgsPalettedRasterRenderer:
     """Paletted renderer on band 1 whose legend lists the model's classes with their names and colours."""
-    entries = [QgsPalettedRasterRenderer.Class(int(c.id), QColor(str(c.color)), str(c.name))
+    entries = [QgsPalettedRasterRenderer.Class(int(c.id), QColor(str(c.color)), display_name(c.name))
                for c in sorted(classes, key=lambda c: int(c.id))]
     return QgsPalettedRasterRenderer(layer.dataProvider(), 1, entries)
 

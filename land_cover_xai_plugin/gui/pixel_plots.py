@@ -30,6 +30,8 @@ from qgis.PyQt.QtWidgets import (
     QWidget,
 )
 
+from .class_names import display_name
+
 # Brightness test for "probably cloudy" observations: TOA blue reflectance above this value is rarely a
 # clear land surface (the same idea as the brightness tests of Sen2Cor / Fmask).
 CLOUD_BLUE_THRESHOLD = 0.18
@@ -168,7 +170,7 @@ def panel_data_from(explanation, bundle, context: Optional[PixelContext] = None)
         ig_dates = ig_full.sum(axis=0) if ig_dates is None else ig_dates
     return PixelPanelData(
         class_ids=ids,
-        class_names=[c.name for c in classes],
+        class_names=[display_name(c.name) for c in classes],
         class_colors=[c.color for c in classes],
         probabilities=probs,
         predicted_id=predicted,

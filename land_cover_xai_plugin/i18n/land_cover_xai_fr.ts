@@ -147,87 +147,87 @@
             <translation>Série temporelle</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="132" />
+            <location filename="../gui/classify_panel.py" line="133" />
             <source>One multi-band raster layer</source>
             <translation>Une couche raster multibande</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="133" />
+            <location filename="../gui/classify_panel.py" line="134" />
             <source>One raster layer per date</source>
             <translation>Une couche raster par date</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="138" />
+            <location filename="../gui/classify_panel.py" line="139" />
             <source>A raster whose bands are dates x bands, e.g. described as 'T1_2015-07-11_B04' or '20150711_B04'</source>
             <translation>Un raster dont les bandes sont dates x bandes, décrites par exemple « T1_2015-07-11_B04 » ou « 20150711_B04 »</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="141" />
+            <location filename="../gui/classify_panel.py" line="142" />
             <source>Tick the single-date rasters of the series; they are ordered by date</source>
             <translation>Cochez les rasters d'une seule date de la série ; ils sont triés par date</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="143" />
+            <location filename="../gui/classify_panel.py" line="144" />
             <source>Add the bundled Sentinel-2 sample to the map</source>
             <translation>Ajouter l'exemple Sentinel-2 fourni à la carte</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="148" />
+            <location filename="../gui/classify_panel.py" line="149" />
             <source>Date</source>
             <translation>Date</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="166" />
+            <location filename="../gui/classify_panel.py" line="167" />
             <source>Bands</source>
             <translation>Bandes</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="154" />
+            <location filename="../gui/classify_panel.py" line="155" />
             <source>Correct the detected dates / bands</source>
             <translation>Corriger les dates / bandes détectées</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="163" />
+            <location filename="../gui/classify_panel.py" line="164" />
             <source>date by date (date-major)</source>
             <translation>date par date (dates d'abord)</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="164" />
+            <location filename="../gui/classify_panel.py" line="165" />
             <source>band by band (band-major)</source>
             <translation>bande par bande (bandes d'abord)</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="165" />
+            <location filename="../gui/classify_panel.py" line="166" />
             <source>Dates</source>
             <translation>Dates</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="167" />
+            <location filename="../gui/classify_panel.py" line="168" />
             <source>Band order</source>
             <translation>Ordre des bandes</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="168" />
+            <location filename="../gui/classify_panel.py" line="169" />
             <source>To make the correction permanent, save it beside the raster as '&lt;raster&gt;.layout.json': {"dates": [...], "bands": [...], "order": "date-major"}.</source>
             <translation>Pour rendre la correction permanente, enregistrez-la à côté du raster dans « &lt;raster&gt;.layout.json » : {"dates": [...], "bands": [...], "order": "date-major"}.</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="181" />
+            <location filename="../gui/classify_panel.py" line="182" />
             <source>Model</source>
             <translation>Modèle</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="184" />
+            <location filename="../gui/classify_panel.py" line="185" />
             <source>Bundled sample model (Slovenia 2015)</source>
             <translation>Modèle d'exemple fourni (Slovénie 2015)</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="185" />
+            <location filename="../gui/classify_panel.py" line="186" />
             <source>Model file (.lcx)</source>
             <translation>Fichier de modèle (.lcx)</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="187" />
+            <location filename="../gui/classify_panel.py" line="188" />
             <source>Bundled sample model (Slovenia 2015) — not installed</source>
             <translation>Modèle d'exemple fourni (Slovénie 2015) — non installé</translation>
         </message>
@@ -237,12 +237,12 @@
             <translation>Modèle Land Cover XAI (*.lcx)</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="190" />
+            <location filename="../gui/classify_panel.py" line="191" />
             <source>Choose a Land Cover XAI model</source>
             <translation>Choisir un modèle Land Cover XAI</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="207" />
+            <location filename="../gui/classify_panel.py" line="208" />
             <source>Outputs</source>
             <translation>Sorties</translation>
         </message>
@@ -252,57 +252,57 @@
             <translation>Processeur</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="213" />
+            <location filename="../gui/classify_panel.py" line="214" />
             <source>Class map and confidence</source>
             <translation>Carte des classes et confiance</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="218" />
+            <location filename="../gui/classify_panel.py" line="219" />
             <source>Per-class probabilities</source>
             <translation>Probabilités par classe</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="219" />
+            <location filename="../gui/classify_panel.py" line="220" />
             <source>Grad-CAM heatmap (which dates mattered)</source>
             <translation>Carte de chaleur Grad-CAM (dates déterminantes)</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="220" />
+            <location filename="../gui/classify_panel.py" line="221" />
             <source>Band attention (attention models only)</source>
             <translation>Attention par bande (modèles à attention)</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="221" />
+            <location filename="../gui/classify_panel.py" line="222" />
             <source>SHAP by band and by date (slow)</source>
             <translation>SHAP par bande et par date (lent)</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="222" />
+            <location filename="../gui/classify_panel.py" line="223" />
             <source>Integrated Gradients by band and by date</source>
             <translation>Gradients intégrés par bande et par date</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="230" />
+            <location filename="../gui/classify_panel.py" line="231" />
             <source>Explain the class</source>
             <translation>Expliquer la classe</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="232" />
+            <location filename="../gui/classify_panel.py" line="233" />
             <source>Class the explanations are computed for: each pixel's predicted class, or one class everywhere</source>
             <translation>Classe pour laquelle les explications sont calculées : la classe prédite de chaque pixel, ou une même classe partout</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="235" />
+            <location filename="../gui/classify_panel.py" line="236" />
             <source>Output folder</source>
             <translation>Dossier de sortie</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="238" />
+            <location filename="../gui/classify_panel.py" line="239" />
             <source>Folder for the outputs (one subfolder per run)</source>
             <translation>Dossier des sorties (un sous-dossier par exécution)</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="244" />
+            <location filename="../gui/classify_panel.py" line="245" />
             <source>Run</source>
             <translation>Lancer</translation>
         </message>
@@ -312,132 +312,132 @@
             <translation>Annuler</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="344" />
+            <location filename="../gui/classify_panel.py" line="345" />
             <source>CPU</source>
             <translation>CPU</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="344" />
+            <location filename="../gui/classify_panel.py" line="345" />
             <source>GPU (CUDA)</source>
             <translation>GPU (CUDA)</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="423" />
+            <location filename="../gui/classify_panel.py" line="424" />
             <source>no date</source>
             <translation>sans date</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="481" />
+            <location filename="../gui/classify_panel.py" line="482" />
             <source>Layer '{0}' is not a raster file (it comes from a web service or a database): save it as a GeoTIFF (Export &gt; Save As…) and choose that layer.</source>
             <translation>La couche « {0} » n'est pas un fichier raster (elle provient d'un service web ou d'une base de données) : enregistrez-la en GeoTIFF (Exporter &gt; Enregistrer sous…) et choisissez cette couche.</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="495" />
+            <location filename="../gui/classify_panel.py" line="496" />
             <source>Cannot read the time series: {0}</source>
             <translation>Impossible de lire la série temporelle : {0}</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="503" />
+            <location filename="../gui/classify_panel.py" line="504" />
             <source>Choose the time series (raster layers of the project).</source>
             <translation>Choisissez la série temporelle (couches raster du projet).</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="507" />
+            <location filename="../gui/classify_panel.py" line="508" />
             <source>{0} dates × {1} bands, {2} × {3} pixels, {4}</source>
             <translation>{0} dates × {1} bandes, {2} × {3} pixels, {4}</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="517" />
+            <location filename="../gui/classify_panel.py" line="518" />
             <source>Sentinel-2 sample, Slovenia 2015</source>
             <translation>Exemple Sentinel-2, Slovénie 2015</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="542" />
+            <location filename="../gui/classify_panel.py" line="543" />
             <source>Choose the time series in the Classify tab first.</source>
             <translation>Choisissez d'abord la série temporelle dans l'onglet Classer.</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="544" />
+            <location filename="../gui/classify_panel.py" line="545" />
             <source>Choose a model in the Classify tab first.</source>
             <translation>Choisissez d'abord un modèle dans l'onglet Classer.</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="552" />
+            <location filename="../gui/classify_panel.py" line="553" />
             <source>Choose a model file (.lcx), or the bundled sample model.</source>
             <translation>Choisissez un fichier de modèle (.lcx), ou le modèle d'exemple fourni.</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="555" />
+            <location filename="../gui/classify_panel.py" line="556" />
             <source>The bundled sample model is not installed: choose a model file, or train one in the Train tab.</source>
             <translation>Le modèle d'exemple fourni n'est pas installé : choisissez un fichier de modèle, ou entraînez-en un dans l'onglet Entraîner.</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="558" />
+            <location filename="../gui/classify_panel.py" line="559" />
             <source>Model file not found: {0}</source>
             <translation>Fichier de modèle introuvable : {0}</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="567" />
+            <location filename="../gui/classify_panel.py" line="568" />
             <source>Cannot read the model: {0}</source>
             <translation>Impossible de lire le modèle : {0}</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="576" />
+            <location filename="../gui/classify_panel.py" line="577" />
             <source>Predicted class (each pixel)</source>
             <translation>Classe prédite (pour chaque pixel)</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="583" />
+            <location filename="../gui/classify_panel.py" line="584" />
             <source>channel attention ({0})</source>
             <translation>attention par canal ({0})</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="585" />
+            <location filename="../gui/classify_panel.py" line="586" />
             <source>{0}, {1} classes; bands: {2}; {3} dates: {4}</source>
             <translation>{0}, {1} classes ; bandes : {2} ; {3} dates : {4}</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="596" />
+            <location filename="../gui/classify_panel.py" line="597" />
             <source>Only models trained with the attention architecture have band attention.</source>
             <translation>Seuls les modèles entraînés avec l'architecture à attention ont une attention par bande.</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="608" />
+            <location filename="../gui/classify_panel.py" line="609" />
             <source>torch / captum are missing: install them (see above) and restart QGIS.</source>
             <translation>torch / captum sont absents : installez-les (voir ci-dessus) et redémarrez QGIS.</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="610" />
+            <location filename="../gui/classify_panel.py" line="611" />
             <source>Choose the time series.</source>
             <translation>Choisissez la série temporelle.</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="612" />
+            <location filename="../gui/classify_panel.py" line="613" />
             <source>Choose a model.</source>
             <translation>Choisissez un modèle.</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="634" />
+            <location filename="../gui/classify_panel.py" line="635" />
             <source>✓ The time series fits the model.</source>
             <translation>✓ La série temporelle convient au modèle.</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="673" />
+            <location filename="../gui/classify_panel.py" line="674" />
             <source>Land Cover XAI: classifying {0}</source>
             <translation>Land Cover XAI : classification de {0}</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="686" />
+            <location filename="../gui/classify_panel.py" line="687" />
             <source>Classifying…</source>
             <translation>Classification en cours…</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="694" />
+            <location filename="../gui/classify_panel.py" line="695" />
             <source>Cancelling…</source>
             <translation>Annulation…</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="714" />
+            <location filename="../gui/classify_panel.py" line="715" />
             <source>Done in {0:.1f} s: {1} layers in the group '{2}' (files in {3}).</source>
             <translation>Terminé en {0:.1f} s : {1} couches dans le groupe « {2} » (fichiers dans {3}).</translation>
         </message>
@@ -447,7 +447,7 @@
             <translation>Land Cover XAI</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="730" />
+            <location filename="../gui/classify_panel.py" line="731" />
             <source>Cancelled: no file and no layer was kept.</source>
             <translation>Annulé : aucun fichier ni aucune couche n'a été conservé.</translation>
         </message>
@@ -631,6 +631,59 @@
         </message>
     </context>
     <context>
+        <name>LandCoverClasses</name>
+        <message>
+            <location filename="../gui/class_names.py" line="15" />
+            <source>cultivated land</source>
+            <translation>terres cultivées</translation>
+        </message>
+        <message>
+            <location filename="../gui/class_names.py" line="15" />
+            <source>forest</source>
+            <translation>forêt</translation>
+        </message>
+        <message>
+            <location filename="../gui/class_names.py" line="15" />
+            <source>grassland</source>
+            <translation>prairie</translation>
+        </message>
+        <message>
+            <location filename="../gui/class_names.py" line="15" />
+            <source>shrubland</source>
+            <translation>fourrés et broussailles</translation>
+        </message>
+        <message>
+            <location filename="../gui/class_names.py" line="15" />
+            <source>artificial surface</source>
+            <translation>surface artificialisée</translation>
+        </message>
+        <message>
+            <location filename="../gui/class_names.py" line="15" />
+            <source>water</source>
+            <translation>eau</translation>
+        </message>
+        <message>
+            <location filename="../gui/class_names.py" line="15" />
+            <source>wetland</source>
+            <translation>zone humide</translation>
+        </message>
+        <message>
+            <location filename="../gui/class_names.py" line="15" />
+            <source>bare soil</source>
+            <translation>sol nu</translation>
+        </message>
+        <message>
+            <location filename="../gui/class_names.py" line="15" />
+            <source>cropland</source>
+            <translation>cultures</translation>
+        </message>
+        <message>
+            <location filename="../gui/class_names.py" line="15" />
+            <source>urban</source>
+            <translation>zone urbaine</translation>
+        </message>
+    </context>
+    <context>
         <name>LandCoverXai</name>
         <message>
             <location filename="../gui/plugin.py" line="48" />
@@ -714,12 +767,12 @@
     <context>
         <name>LandCoverXaiLayers</name>
         <message>
-            <location filename="../gui/layers.py" line="81" />
+            <location filename="../gui/layers.py" line="83" />
             <source>(class {0})</source>
             <translation>(classe {0})</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="83" />
+            <location filename="../gui/layers.py" line="85" />
             <source>(predicted class)</source>
             <translation>(classe prédite)</translation>
         </message>
@@ -729,42 +782,42 @@
             <translation>Carte des classes</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="87" />
+            <location filename="../gui/layers.py" line="89" />
             <source>Confidence</source>
             <translation>Confiance</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="89" />
+            <location filename="../gui/layers.py" line="91" />
             <source>Class probabilities</source>
             <translation>Probabilités des classes</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="91" />
+            <location filename="../gui/layers.py" line="93" />
             <source>Grad-CAM heatmap</source>
             <translation>Carte de chaleur Grad-CAM</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="373" />
+            <location filename="../gui/pixel_plots.py" line="375" />
             <source>Band attention</source>
             <translation>Attention par bande</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="95" />
+            <location filename="../gui/layers.py" line="97" />
             <source>SHAP by date</source>
             <translation>SHAP par date</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="95" />
+            <location filename="../gui/layers.py" line="97" />
             <source>SHAP by band</source>
             <translation>SHAP par bande</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="98" />
+            <location filename="../gui/layers.py" line="100" />
             <source>Integrated Gradients by date</source>
             <translation>Gradients intégrés par date</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="98" />
+            <location filename="../gui/layers.py" line="100" />
             <source>Integrated Gradients by band</source>
             <translation>Gradients intégrés par bande</translation>
         </message>
@@ -921,152 +974,152 @@
     <context>
         <name>PixelExplanationPanel</name>
         <message>
-            <location filename="../gui/pixel_plots.py" line="373" />
+            <location filename="../gui/pixel_plots.py" line="375" />
             <source>Band attention</source>
             <translation>Attention par bande</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="303" />
+            <location filename="../gui/pixel_plots.py" line="305" />
             <source>missing</source>
             <translation>manquante</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="305" />
+            <location filename="../gui/pixel_plots.py" line="307" />
             <source>cloudy {p:.0%}</source>
             <translation>nuageux {p:.0%}</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="307" />
+            <location filename="../gui/pixel_plots.py" line="309" />
             <source>bright: cloud?</source>
             <translation>clair : nuage ?</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="323" />
+            <location filename="../gui/pixel_plots.py" line="325" />
             <source>Class probabilities (predicted: {name})</source>
             <translation>Probabilités des classes (prédite : {name})</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="341" />
+            <location filename="../gui/pixel_plots.py" line="343" />
             <source>reflectance</source>
             <translation>réflectance</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="343" />
+            <location filename="../gui/pixel_plots.py" line="345" />
             <source>Reflectance (markers: observed, lines: gap-filled)</source>
             <translation>Réflectance (marqueurs : observée, lignes : comblée)</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="359" />
+            <location filename="../gui/pixel_plots.py" line="361" />
             <source>Grad-CAM not available for this model.</source>
             <translation>Grad-CAM n'est pas disponible pour ce modèle.</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="360" />
+            <location filename="../gui/pixel_plots.py" line="362" />
             <source>Grad-CAM relevance per date for {name}</source>
             <translation>Pertinence Grad-CAM par date pour {name}</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="369" />
+            <location filename="../gui/pixel_plots.py" line="371" />
             <source>Band attention (model weights per band)</source>
             <translation>Attention par bande (poids du modèle par bande)</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="371" />
+            <location filename="../gui/pixel_plots.py" line="373" />
             <source>Band attention exists only in attention models (this model: {arch}).</source>
             <translation>L'attention par bande n'existe que dans les modèles à attention (ce modèle : {arch}).</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="395" />
+            <location filename="../gui/pixel_plots.py" line="397" />
             <source>SHAP not computed.</source>
             <translation>SHAP non calculé.</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="383" />
+            <location filename="../gui/pixel_plots.py" line="385" />
             <source>{method} by band: effect on P({name})</source>
             <translation>{method} par bande : effet sur P({name})</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="396" />
+            <location filename="../gui/pixel_plots.py" line="398" />
             <source>{method} by date: effect on P({name})</source>
             <translation>{method} par date : effet sur P({name})</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="453" />
+            <location filename="../gui/pixel_plots.py" line="455" />
             <source>Explain class:</source>
             <translation>Expliquer la classe :</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="456" />
+            <location filename="../gui/pixel_plots.py" line="458" />
             <source>Recompute Grad-CAM and SHAP for the predicted class or any other class.</source>
             <translation>Recalculer Grad-CAM et SHAP pour la classe prédite ou toute autre classe.</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="459" />
+            <location filename="../gui/pixel_plots.py" line="461" />
             <source>Save figure…</source>
             <translation>Enregistrer la figure…</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="461" />
+            <location filename="../gui/pixel_plots.py" line="463" />
             <source>Save the six plots as a PNG picture.</source>
             <translation>Enregistrer les six graphiques dans une image PNG.</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="495" />
+            <location filename="../gui/pixel_plots.py" line="497" />
             <source>Computing the explanation (Grad-CAM, attention, SHAP)…</source>
             <translation>Calcul de l'explication (Grad-CAM, attention, SHAP)…</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="508" />
+            <location filename="../gui/pixel_plots.py" line="510" />
             <source>Predicted class</source>
             <translation>Classe prédite</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="511" />
+            <location filename="../gui/pixel_plots.py" line="513" />
             <source>Predicted class ({name})</source>
             <translation>Classe prédite ({name})</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="532" />
+            <location filename="../gui/pixel_plots.py" line="534" />
             <source>Predicted: {name} (p = {p:.2f}). Explanations for: {target}.</source>
             <translation>Prédite : {name} (p = {p:.2f}). Explications pour : {target}.</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="536" />
+            <location filename="../gui/pixel_plots.py" line="538" />
             <source>No observation on {dates} (gap-filled).</source>
             <translation>Aucune observation le {dates} (valeurs comblées).</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="539" />
+            <location filename="../gui/pixel_plots.py" line="541" />
             <source>Cloudy scene on {dates} (stack metadata).</source>
             <translation>Scène nuageuse le {dates} (métadonnées de la pile).</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="567" />
+            <location filename="../gui/pixel_plots.py" line="569" />
             <source>Save the explanation as PNG</source>
             <translation>Enregistrer l'explication en PNG</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="567" />
+            <location filename="../gui/pixel_plots.py" line="569" />
             <source>PNG (*.png)</source>
             <translation>PNG (*.png)</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="575" />
+            <location filename="../gui/pixel_plots.py" line="577" />
             <source>Cannot write {path}: {error}</source>
             <translation>Impossible d'écrire {path} : {error}</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="586" />
+            <location filename="../gui/pixel_plots.py" line="588" />
             <source>Clicked {mx}, {my} ({mcrs}) → stack {sx}, {sy} ({scrs}); pixel row {row}, column {col}.</source>
             <translation>Clic en {mx}, {my} ({mcrs}) → pile {sx}, {sy} ({scrs}) ; pixel ligne {row}, colonne {col}.</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="592" />
+            <location filename="../gui/pixel_plots.py" line="594" />
             <source>Model: {model} · stack: {stack}</source>
             <translation>Modèle : {model} · pile : {stack}</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="604" />
+            <location filename="../gui/pixel_plots.py" line="606" />
             <source>Land Cover XAI — pixel explanation</source>
             <translation>Land Cover XAI — explication d'un pixel</translation>
         </message>

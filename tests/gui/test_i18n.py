@@ -110,3 +110,17 @@ def test_every_string_is_in_the_catalogue():
                                for p in (PLUGIN_DIR / folder).glob("*.py")))
     covered = len(everything & catalogue) / max(1, len(everything))
     assert covered >= 0.9, f"only {covered:.0%} of the tr() strings are in the French catalogue"
+
+
+def test_common_class_names_are_shown_in_french_but_unknown_ones_stay(qgis_app):
+    from land_cover_xai_plugin.gui.class_names import display_name
+    from land_cover_xai_plugin.gui.i18n import install_translator, remove_translator
+
+    translator = install_translator("fr")
+    try:
+        assert display_name("forest") == "forêt"
+        assert display_name("artificial surface") == "surface artificialisée"
+        assert display_name("Douglas fir plantation") == "Douglas fir plantation"
+    finally:
+        remove_translator(translator)
+    assert display_name("forest") == "forest"
