@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import tempfile
 
 import numpy as np
 import pytest
@@ -30,7 +31,7 @@ def _one_torch_thread():
 SRS_WKT = 'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563]],PRIMEM["Greenwich",0],UNIT["degree",0.0174532925199433]]'
 
 
-# --- small stand-ins for TimeSeriesStack and ModelBundle (same interface) --------------------------------
+# --- a small stand-in for ModelBundle whose model can be swapped for a failing one (failure injection) ------
 
 @dataclasses.dataclass
 class Grid:
@@ -38,30 +39,6 @@ class Grid:
     height: int
     geotransform: tuple = (500000.0, 10.0, 0.0, 5100000.0, 0.0, -10.0)
     crs_wkt: str = SRS_WKT
-
-
-class ArrayStack:
-    """A TimeSeriesStack over an in-memory (T, B, H, W) array."""
-
-    def __init__(self, data, block_size=(16, 16)):
-        self.data = data.astype(np.float32)
-        self.n_dates, self.n_bands, self.height, self.width = data.shape
-        self.grid = Grid(self.width, self.height)
-        self.block_size = block_size
-        self.dates = [f"2020-{m:02d}-01" for m in range(1, self.n_dates + 1)]
-        self.bands = [f"B{b + 1:02d}" for b in range(self.n_bands)]
-        self.reads = 0
-
-    def read_window(self, xoff, yoff, xsize, ysize):
-        assert xoff >= 0 and yoff >= 0 and xoff + xsize <= self.width and yoff + ysize <= self.height
-        self.reads += 1
-        return self.data[:, :, yoff:yoff + ysize, xoff:xoff + xsize].copy()
-
-    def clone(self):
-        return self
-
-    def close(self):
-        pass
 
 
 @dataclasses.dataclass
@@ -102,7 +79,28 @@ def make_spec(arch="tempcnn", n_bands=3, n_dates=6, n_classes=3, patch_size=1, *
                      norm_mean=[0.1 * (b + 1) for b in range(n_bands)], norm_std=[0.05] * n_bands, **base)
 
 
+def write_stack_tif(data, path, block=(16, 16)) -> str:
+    """A real float32 GeoTIFF (date-major bands named T{i}_{date}_{band}, NaN / inf kept) of a (T, B, H, W) array."""
+    n_dates, n_bands, height, width = data.shape
+    options = ["TILED=YES", f"BLOCKXSIZE={block[0]}", f"BLOCKYSIZE={block[1]}"]
+    ds = gdal.GetDriverByName("GTiff").Create(str(path), width, height, n_dates * n_bands, gdal.GDT_Float32,
+                                              options=options)
+    ds.SetGeoTransform(Grid(width, height).geotransform)
+    ds.SetProjection(SRS_WKT)
+    for t in range(n_dates):
+        for b in range(n_bands):
+            band = ds.GetRasterBand(t * n_bands + b + 1)
+            band.SetDescription(f"T{t + 1}_2020-{t + 1:02d}-01_B{b + 1:02d}")
+            band.WriteArray(data[t, b])
+    ds = None
+    return str(path)
+
+
 def random_stack(height, width, n_dates=6, n_bands=3, seed=0, holes=True, block=(16, 16)):
+    """A real TimeSeriesStack: random reflectance with clouds (NaN), inf and no-data pixels, written to a
+    GeoTIFF on disk and opened through engine/stack.py."""
+    from land_cover_xai_plugin.engine.stack import open_stack
+
     rng = np.random.default_rng(seed)
     data = (rng.random((n_dates, n_bands, height, width)) * 0.3 + 0.05).astype(np.float32)
     if holes:
@@ -111,7 +109,13 @@ def random_stack(height, width, n_dates=6, n_bands=3, seed=0, holes=True, block=
         data[:, :, 0, 0] = np.nan  # fully missing pixel
         data[:, :, height // 2, width // 3] = np.inf  # inf is missing too
         data[:-1, :, height - 1, width - 1] = np.nan  # a single observed date: no-data with min_valid_dates=2
-    return ArrayStack(data, block)
+    folder = tempfile.mkdtemp(prefix="lcx-test-stack-")
+    path = write_stack_tif(data, os.path.join(folder, f"stack_{height}x{width}_{seed}.tif"), block)
+    return open_stack([path])
+
+
+def whole_array(stack):
+    return stack.read_window(0, 0, stack.width, stack.height)
 
 
 def read_tif(path):
@@ -125,7 +129,7 @@ def read_tif(path):
 def reference(bundle, stack, methods, target_index=None, min_valid_dates=2):
     spec = bundle.spec
     k, h = spec.patch_size, spec.patch_size // 2
-    data = stack.data.copy()
+    data = whole_array(stack).copy()
     data[~np.isfinite(data)] = np.nan
     T, B, H, W = data.shape
     series = data.transpose(2, 3, 1, 0).reshape(H * W, B, T)
@@ -255,14 +259,22 @@ def test_failure_mid_run_leaves_no_output(tmp_path):
 
 def test_reader_failure_leaves_no_output(tmp_path):
     stack = random_stack(64, 64, holes=False)
-    original = stack.read_window
+    open_clone = stack.clone
 
-    def failing(xoff, yoff, xsize, ysize):
-        if yoff >= 32:
-            raise OSError("disk gone")
-        return original(xoff, yoff, xsize, ysize)
+    def clone_that_fails_halfway():
+        """The reader thread reads through its own clone: make that one lose its disk halfway."""
+        clone = open_clone()
+        read = clone.read_window
 
-    stack.read_window = failing
+        def failing(xoff, yoff, xsize, ysize, *args, **kwargs):
+            if yoff >= 32:
+                raise OSError("disk gone")
+            return read(xoff, yoff, xsize, ysize, *args, **kwargs)
+
+        clone.read_window = failing
+        return clone
+
+    stack.clone = clone_that_fails_halfway
     with pytest.raises(OSError, match="disk gone"):
         inference.run_inference(inference.InferenceRequest(
             stack=stack, bundle=Bundle(make_spec()), out_dir=str(tmp_path), device="cpu", threads=1, batch_size=64,
@@ -356,7 +368,7 @@ def test_streaming_integrated_gradients_equal_whole_array(tmp_path):
     valid, ref = reference(bundle, stack, set())
     spec = bundle.spec
     # rebuild the whole-array input exactly as reference() does, then IG in one batch
-    data = stack.data.copy()
+    data = whole_array(stack).copy()
     data[~np.isfinite(data)] = np.nan
     T, B, H, W = data.shape
     filled, _ = fill_gaps(data.transpose(2, 3, 1, 0).reshape(H * W, B, T), min_valid_dates=2)
