@@ -27,18 +27,21 @@ def _one_torch_thread():
     torch.set_num_threads(previous)
 
 
-# --- stand-ins for TimeSeriesStack / ModelBundle (same interface as engine/stack.py, engine/model_file.py) ---
+# --- a stand-in for ModelBundle that carries an already trained in-memory model -------------------------
 
-class ArrayStack:
-    def __init__(self, data):
-        self.data = data.astype(np.float32)
-        self.n_dates, self.n_bands, self.height, self.width = data.shape
+@pytest.fixture
+def tif_stack(write_raster, tmp_path):
+    """(T, B, H, W) reflectance -> a real GeoTIFF on disk, opened as a TimeSeriesStack."""
+    from land_cover_xai_plugin.engine.stack import open_stack
 
-    def read_window(self, xoff, yoff, xsize, ysize):
-        return self.data[:, :, yoff:yoff + ysize, xoff:xoff + xsize].copy()
+    def make(data):
+        n_dates, n_bands = data.shape[:2]
+        names = [f"T{t + 1}_2020-01-{t + 1:02d}_B{b + 1:02d}" for t in range(n_dates) for b in range(n_bands)]
+        path = write_raster(tmp_path / f"stack_{len(list(tmp_path.iterdir()))}.tif",
+                            data.reshape(n_dates * n_bands, *data.shape[2:]).astype(np.float32), names)
+        return open_stack([path])
 
-    def clone(self):
-        return self
+    return make
 
 
 @dataclasses.dataclass
@@ -141,12 +144,12 @@ def test_attribution_grouping_and_ig_completeness():
 # --- pixel explanations ------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("arch,patch", [("attention", 1), ("tempcnn", 3)])
-def test_explain_pixel_shapes_and_efficiency(arch, patch):
+def test_explain_pixel_shapes_and_efficiency(arch, patch, tif_stack):
     spec = small_spec(arch, patch_size=patch)
     rng = np.random.default_rng(1)
     data = (0.2 + 0.05 * rng.standard_normal((spec.n_dates, spec.n_bands, 6, 7))).astype(np.float32)
     data[2, :, 3, 4] = np.nan  # a cloudy date on the explained pixel
-    stack = ArrayStack(data)
+    stack = tif_stack(data)
     bundle = Bundle(spec, eval_model(spec), class_ids=[3, 7, 9])
     exp = explain_pixel(bundle, stack, 3, 4, target=None)
     B, T = spec.n_bands, spec.n_dates
@@ -169,12 +172,12 @@ def test_explain_pixel_shapes_and_efficiency(arch, patch):
         explain_pixel(bundle, stack, 6, 0)
 
 
-def test_explain_pixel_on_nodata_is_a_clear_error():
+def test_explain_pixel_on_nodata_is_a_clear_error(tif_stack):
     spec = small_spec()
     data = np.full((spec.n_dates, spec.n_bands, 3, 3), 0.2, np.float32)
     data[:, :, 1, 1] = np.nan
     with pytest.raises(LcxError, match="observed dates"):
-        explain_pixel(Bundle(spec), ArrayStack(data), 1, 1)
+        explain_pixel(Bundle(spec), tif_stack(data), 1, 1)
 
 
 # --- planted signal ----------------------------------------------------------------------------------------
@@ -191,7 +194,7 @@ def planted_data(n=600, n_bands=5, n_dates=N_DATES, seed=0):
     return torch.from_numpy(x), torch.from_numpy(y)
 
 
-def test_planted_signal_ranks_first():
+def test_planted_signal_ranks_first(tif_stack):
     x, y = planted_data()
     # kernel 3: the last convolution sees dates t-3..t+3, which bounds how sharp Grad-CAM can be in time
     spec = ModelSpec(arch="tempcnn", n_bands=5, n_dates=N_DATES, n_classes=2, conv_width=8, dense_width=16,
@@ -224,6 +227,6 @@ def test_planted_signal_ranks_first():
     assert int(gs.by_date.mean(0).argmax()) == T_STAR
 
     data = x[pos][:1].numpy().transpose(2, 1, 0)[:, :, None, :]  # (T, B, 1, 1)
-    exp = explain_pixel(Bundle(spec, model, class_ids=[1, 2]), ArrayStack(data), 0, 0, target=2)
+    exp = explain_pixel(Bundle(spec, model, class_ids=[1, 2]), tif_stack(data), 0, 0, target=2)
     assert int(np.argmax(exp.shap_by_band)) == B_STAR and int(np.argmax(exp.shap_by_date)) == T_STAR
     assert int(np.argmax(np.abs(exp.ig).sum(1))) == B_STAR
