@@ -41,6 +41,7 @@ from qgis.PyQt.QtWidgets import (
 )
 
 from ..engine.errors import LcxError
+from .field_data import guess_class_field
 
 ARCHITECTURES = (
     # (key, arch, attention variant)
@@ -296,12 +297,9 @@ class TrainPanel(QWidget):
         self.name_field_combo.setLayer(layer)
         if layer is not None:
             self.name_field_combo.setField("")
-            names = [f.name() for f in layer.fields()]
-            for guess in ("LULC_ID", "class_id", "class", "classe", "code", "id"):
-                match = next((n for n in names if n.lower() == guess.lower()), None)
-                if match:
-                    self.class_field_combo.setField(match)
-                    break
+            guess = guess_class_field(layer)
+            if guess:
+                self.class_field_combo.setField(guess)
 
     def build_config(self):
         from ..engine.training import TrainConfig  # noqa: PLC0415 - no torch at import

@@ -35,6 +35,7 @@ from qgis.PyQt.QtWidgets import (
 )
 
 from ..engine.errors import LcxError
+from .field_data import guess_class_field
 from .train_panel import layer_filter, raster_layer_path, vector_layer_source
 
 
@@ -168,12 +169,9 @@ class ValidatePanel(QWidget):
         self.name_field_combo.setLayer(layer)
         if layer is not None:
             self.name_field_combo.setField("")
-            names = [f.name() for f in layer.fields()]
-            for guess in ("LULC_ID", "class_id", "class", "classe", "code", "id"):
-                match = next((n for n in names if n.lower() == guess.lower()), None)
-                if match:
-                    self.class_field_combo.setField(match)
-                    break
+            guess = guess_class_field(layer)
+            if guess:
+                self.class_field_combo.setField(guess)
 
     # --- running ------------------------------------------------------------------------------------------
     def build_job(self):

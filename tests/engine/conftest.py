@@ -71,3 +71,18 @@ def sample_dn() -> np.ndarray:
 def sample_crop(sample_dn) -> np.ndarray:
     """A 24 x 16 crop (T, B, 16, 24) of the sample, small enough to rewrite in many layouts."""
     return np.ascontiguousarray(sample_dn[:, :, 10:26, 30:54])
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_torch_thread():
+    """Engine tests pin torch to one thread: beside other jobs on 2 cores, torch's OpenMP threads spin-wait
+    (measured 8-10x slower with 2 threads than with 1 on a loaded machine). The product itself uses all cores."""
+    try:
+        import torch
+    except ImportError:
+        yield
+        return
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)

@@ -17,16 +17,6 @@ from land_cover_xai_plugin.engine.explain.pixel import explain_pixel  # noqa: E4
 from land_cover_xai_plugin.engine.models import ModelSpec, build_model  # noqa: E402
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    """Tests run beside other jobs on 2 cores: torch's OpenMP threads spin-wait under contention (measured
-    8-10x slower with 2 threads than with 1 on a loaded machine)."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
-
 # --- a stand-in for ModelBundle that carries an already trained in-memory model -------------------------
 
 @pytest.fixture

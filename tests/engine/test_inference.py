@@ -18,16 +18,6 @@ from land_cover_xai_plugin.engine.explain import gradcam  # noqa: E402
 from land_cover_xai_plugin.engine.gapfill import fill_gaps  # noqa: E402
 from land_cover_xai_plugin.engine.models import ModelSpec, build_model  # noqa: E402
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    """Tests run beside other jobs on 2 cores: torch's OpenMP threads spin-wait under contention (measured
-    8-10x slower with 2 threads than with 1 on a loaded machine)."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
 SRS_WKT = 'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563]],PRIMEM["Greenwich",0],UNIT["degree",0.0174532925199433]]'
 
 
