@@ -92,25 +92,12 @@ def shapley(model, x, targets, baseline, by, n_samples, seed):
 
 
 def gradcam_per_target(model, x, targets, variant: str = "gradcam"):
-    """Grad-CAM-family relevance per date (N, T) for one target class per pixel (``gradcam.predict_with_gradcam``
-    takes one class for all pixels, or the predicted ones; the randomised models of the sanity check must keep
-    the trained model's targets). ``variant``: ``"gradcam"`` = the plugin's ReLU Grad-CAM (same formula as
+    """Grad-CAM-family relevance per date (N, T) for one target class per pixel (the randomised models of the sanity
+    check keep the trained model's targets). ``variant``: ``"gradcam"`` = the plugin's ReLU Grad-CAM (same formula as
     ``gradcam.gradcam_from``); ``"gradcam_abs"`` = |Grad-CAM without the ReLU|; ``"hirescam"`` = sum over
     channels of gradient x activation, no time-averaged weights (HiResCAM, Draelos & Carin 2020), signed."""
-    captured = {}
-
-    def keep_activation(_module, _inputs, output):
-        captured["A"] = output.detach().requires_grad_(True)
-        return captured["A"]
-
-    handle = model.gradcam_layer.register_forward_hook(keep_activation)
-    try:
-        with torch.enable_grad():
-            logits = model(x)
-    finally:
-        handle.remove()
+    logits, activation = gradcam.logits_and_activation(model, x)
     targets = torch.as_tensor(np.asarray(targets), dtype=torch.long).expand(len(x))
-    activation = captured["A"]
     (grad,) = torch.autograd.grad(logits.gather(1, targets[:, None]).sum(), activation)
     activation = activation.detach()
     if variant == "gradcam":

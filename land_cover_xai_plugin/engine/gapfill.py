@@ -52,6 +52,28 @@ _CHUNK_SERIES_DATE_GAPS = 16384  # per-pixel path
 _BIG = np.float32(3e38)
 
 
+def _carry(values: np.ndarray, stamped: np.ndarray, keep: np.ndarray, drop: np.ndarray,
+           order: range) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Last observed value / time / 'seen' flag at or before each date (dates = axis 0), walking ``order``.
+    ``values`` may carry a band axis before the pixels ((T, B, N)) while the rest are (T, N); the 0/1 float
+    masks keep every step a plain in-place multiply-add."""
+    last_value = np.empty(values.shape, np.float32)
+    last_time = np.empty(stamped.shape, np.float32)
+    seen = np.empty(keep.shape, np.float32)
+    before = None
+    for t in order:
+        if before is None:
+            last_value[t], last_time[t], seen[t] = values[t], stamped[t], keep[t]
+        else:
+            np.multiply(last_value[before], drop[t], out=last_value[t])
+            last_value[t] += values[t]
+            np.multiply(last_time[before], drop[t], out=last_time[t])
+            last_time[t] += stamped[t]
+            np.maximum(seen[before], keep[t], out=seen[t])
+        before = t
+    return last_value, last_time, seen
+
+
 def _fill_chunk_date_gaps(x: np.ndarray, time: np.ndarray,
                           min_valid_dates: int) -> Optional[tuple[np.ndarray, np.ndarray]]:
     """The usual case, where a pixel-date is observed in all bands or in none (clouds, no-data edges):
@@ -73,26 +95,8 @@ def _fill_chunk_date_gaps(x: np.ndarray, time: np.ndarray,
     values *= keep[:, None, :]
     stamped = keep * time[:, None]
 
-    def carry(order: range) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Last observed values / time / 'seen' flag at or before each date, in the given order."""
-        last_value = np.empty((t_count, b, n), np.float32)
-        last_time = np.empty((t_count, n), np.float32)
-        seen = np.empty((t_count, n), np.float32)
-        before = None
-        for t in order:
-            if before is None:
-                last_value[t], last_time[t], seen[t] = values[t], stamped[t], keep[t]
-            else:
-                np.multiply(last_value[before], drop[t], out=last_value[t])
-                last_value[t] += values[t]
-                np.multiply(last_time[before], drop[t], out=last_time[t])
-                last_time[t] += stamped[t]
-                np.maximum(seen[before], keep[t], out=seen[t])
-            before = t
-        return last_value, last_time, seen
-
-    prev_value, prev_time, has_prev = carry(range(t_count))
-    next_value, next_time, has_next = carry(range(t_count - 1, -1, -1))
+    prev_value, prev_time, has_prev = _carry(values, stamped, keep, drop, range(t_count))
+    next_value, next_time, has_next = _carry(values, stamped, keep, drop, range(t_count - 1, -1, -1))
     # filled = prev * a + next * c, with (a, c) = (1 - w, w) between observations (w = 0 on one),
     # (0, 1) before the first, (1, 0) after the last, (0, 0) where the pixel is never observed
     span = np.maximum(next_time - prev_time, np.float32(1e-6))
@@ -127,26 +131,8 @@ def _fill_chunk(x: np.ndarray, time: np.ndarray, min_valid_dates: int) -> tuple[
     values *= keep
     stamped = keep * time[:, None]  # the date's time where observed, else 0
 
-    def carry(order: range) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Last observed value / time / 'seen' flag at or before each date, in the given order."""
-        last_value = np.empty((t_count, m), np.float32)
-        last_time = np.empty((t_count, m), np.float32)
-        seen = np.empty((t_count, m), np.float32)
-        before = None
-        for t in order:
-            if before is None:
-                last_value[t], last_time[t], seen[t] = values[t], stamped[t], keep[t]
-            else:
-                np.multiply(last_value[before], drop[t], out=last_value[t])
-                last_value[t] += values[t]
-                np.multiply(last_time[before], drop[t], out=last_time[t])
-                last_time[t] += stamped[t]
-                np.maximum(seen[before], keep[t], out=seen[t])
-            before = t
-        return last_value, last_time, seen
-
-    prev_value, prev_time, has_prev = carry(range(t_count))
-    next_value, next_time, has_next = carry(range(t_count - 1, -1, -1))
+    prev_value, prev_time, has_prev = _carry(values, stamped, keep, drop, range(t_count))
+    next_value, next_time, has_next = _carry(values, stamped, keep, drop, range(t_count - 1, -1, -1))
     ever_observed = has_prev[-1] > 0
 
     # No observation before: the next one stands in (nearest at the start); none after: the previous one.

@@ -220,3 +220,16 @@ def test_planted_signal_ranks_first(tif_stack):
     exp = explain_pixel(Bundle(spec, model, class_ids=[1, 2]), tif_stack(data), 0, 0, target=2)
     assert int(np.argmax(exp.shap_by_band)) == B_STAR and int(np.argmax(exp.shap_by_date)) == T_STAR
     assert int(np.argmax(np.abs(exp.ig).sum(1))) == B_STAR
+
+
+def test_fused_gradcam_takes_one_target_per_pixel():
+    spec = small_spec("attention")
+    model = eval_model(spec)
+    x = torch.as_tensor(0.2 + 0.05 * np.random.default_rng(3).standard_normal((6, spec.n_bands, spec.n_dates)),
+                        dtype=torch.float32)
+    per_pixel = [0, 2, 1, 1, 0, 2]
+    mixed = gradcam.predict_with_gradcam(model, x, target=per_pixel).cam
+    for k in range(spec.n_classes):
+        alone = gradcam.predict_with_gradcam(model, x, target=k).cam
+        rows = [i for i, t in enumerate(per_pixel) if t == k]
+        assert torch.allclose(mixed[rows], alone[rows], atol=1e-6)

@@ -37,11 +37,14 @@ def freeze(model) -> None:
 
 
 def resolve_targets(predicted, target):
-    """Per-sample class index: the predicted class, or one fixed index for every pixel."""
+    """Per-sample class index: the predicted class (None), one fixed index for every pixel, or one index per
+    pixel (a sequence / tensor of length N)."""
     torch = import_torch()
     if target is None:
         return predicted
-    return torch.full_like(predicted, int(target))
+    if isinstance(target, int) or getattr(target, "ndim", 1) == 0:
+        return torch.full_like(predicted, int(target))
+    return torch.as_tensor(target, dtype=torch.long, device=predicted.device).expand(len(predicted))
 
 
 def predict(model, x, want_attention: bool = False) -> GradCamBatch:
@@ -55,22 +58,10 @@ def predict(model, x, want_attention: bool = False) -> GradCamBatch:
 
 
 def predict_with_gradcam(model, x, target=None, want_attention: bool = False) -> GradCamBatch:
-    """Forward + Grad-CAM for ``target`` (class index; None = each pixel's predicted class)."""
+    """Forward + Grad-CAM for ``target``: a class index, one index per pixel, or None (each pixel's
+    predicted class)."""
     torch = import_torch()
-    captured = {}
-
-    def keep_activation(_module, _inputs, output):
-        leaf = output.detach().requires_grad_(True)
-        captured["A"] = leaf
-        return leaf
-
-    handle = model.gradcam_layer.register_forward_hook(keep_activation)
-    try:
-        with torch.enable_grad():
-            logits = model(x)
-    finally:
-        handle.remove()
-    activation = captured["A"]
+    logits, activation = logits_and_activation(model, x)
     with torch.no_grad():
         probs = torch.softmax(logits.detach(), dim=1)
         predicted = probs.argmax(1)
@@ -81,6 +72,25 @@ def predict_with_gradcam(model, x, target=None, want_attention: bool = False) ->
         cam = gradcam_from(activation.detach(), grad, n_dates=x.shape[2])
         attention = _attention(model) if want_attention else None
     return GradCamBatch(logits.detach(), probs, predicted, cam, attention)
+
+
+def logits_and_activation(model, x):
+    """Forward pass whose ``model.gradcam_layer`` output A is swapped for a detached leaf requiring grad:
+    returns (logits, A); ``torch.autograd.grad(f(logits), A)`` then stops at A."""
+    torch = import_torch()
+    captured = {}
+
+    def keep_activation(_module, _inputs, output):
+        captured["A"] = output.detach().requires_grad_(True)
+        return captured["A"]
+
+    handle = model.gradcam_layer.register_forward_hook(keep_activation)
+    try:
+        with torch.enable_grad():
+            logits = model(x)
+    finally:
+        handle.remove()
+    return logits, captured["A"]
 
 
 def gradcam_from(activation, grad, n_dates: int):
