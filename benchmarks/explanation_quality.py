@@ -35,12 +35,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from land_cover_xai_plugin.engine.explain import attribution, evaluation as ev, gradcam  # noqa: E402
-from land_cover_xai_plugin.engine.gapfill import fill_gaps  # noqa: E402
-from land_cover_xai_plugin.engine.model_file import load_model  # noqa: E402
+from land_cover_xai_plugin.engine.data.gapfill import fill_gaps  # noqa: E402
+from land_cover_xai_plugin.engine.models.model_file import load_model  # noqa: E402
 from land_cover_xai_plugin.engine.runtime import import_captum, import_torch  # noqa: E402
-from land_cover_xai_plugin.engine.stack import open_stack  # noqa: E402
-from land_cover_xai_plugin.engine.synthetic import make_planted_signal_arrays  # noqa: E402
-from land_cover_xai_plugin.engine.training import TrainConfig, train_on_arrays  # noqa: E402
+from land_cover_xai_plugin.engine.io.stack import open_stack  # noqa: E402
+from land_cover_xai_plugin.engine.data.synthetic import make_planted_signal_arrays  # noqa: E402
+from land_cover_xai_plugin.engine.training.trainer import TrainConfig, train_on_arrays  # noqa: E402
 
 SAMPLE = ROOT / "land_cover_xai_plugin" / "sample_data"
 CLOUDY = ("2015-07-31", "2015-08-20")

@@ -34,12 +34,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from land_cover_xai_plugin.engine import inference  # noqa: E402
+from land_cover_xai_plugin.engine.inference import streaming as inference  # noqa: E402
 from land_cover_xai_plugin.engine.explain import gradcam  # noqa: E402
-from land_cover_xai_plugin.engine.model_file import ClassInfo, bundle_from_module, save_model  # noqa: E402
+from land_cover_xai_plugin.engine.models.model_file import ClassInfo, bundle_from_module, save_model  # noqa: E402
 from land_cover_xai_plugin.engine.models import ModelSpec, build_model  # noqa: E402
 from land_cover_xai_plugin.engine.runtime import import_torch, set_threads  # noqa: E402
-from land_cover_xai_plugin.engine.stack import open_stack  # noqa: E402
+from land_cover_xai_plugin.engine.io.stack import open_stack  # noqa: E402
 
 S2_TILE_PX = 10980 * 10980
 SWEEP = (128, 256, 512, 1024, 2048, 4096)
@@ -57,7 +57,7 @@ def ensure_stack(path: Path, size: int, n_dates: int) -> float:
     t0 = time.perf_counter()
     code = (
         "import sys; sys.path.insert(0, %r)\n"
-        "from land_cover_xai_plugin.engine.synthetic import make_synthetic_stack\n"
+        "from land_cover_xai_plugin.engine.data.synthetic import make_synthetic_stack\n"
         "make_synthetic_stack(%r, %d, %d, n_dates=%d, seed=1)\n" % (str(ROOT), str(path), size, size, n_dates)
     )
     subprocess.run([sys.executable, "-c", code], check=True)
@@ -158,7 +158,7 @@ def main(argv=None) -> int:
     gradcam.freeze(model)
 
     # raw model speed, warm, on pixels already in memory (real pixels, gap-filled)
-    from land_cover_xai_plugin.engine.gapfill import fill_gaps  # noqa: PLC0415
+    from land_cover_xai_plugin.engine.data.gapfill import fill_gaps  # noqa: PLC0415
 
     raw = stack.read_window(0, 0, 64, 64)
     series = np.ascontiguousarray(raw.transpose(2, 3, 1, 0)).reshape(-1, n_bands, n_dates)

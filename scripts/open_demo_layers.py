@@ -16,7 +16,7 @@ MODEL = os.environ.get("LCX_DEMO_MODEL", "")
 
 
 def open_layers():
-    from land_cover_xai_plugin.engine.model_file import load_model
+    from land_cover_xai_plugin.engine.models.model_file import load_model
     from land_cover_xai_plugin.gui.layers import add_outputs
 
     plugin = plugins.get("land_cover_xai_plugin")

@@ -77,7 +77,7 @@ def _guarded(func, *args):
 
 
 def _click(stack):
-    from land_cover_xai_plugin.gui.pixel_tool import PixelExplainTool
+    from land_cover_xai_plugin.gui.pixel.pixel_tool import PixelExplainTool
 
     project = QgsProject.instance()
     project.setCrs(QgsCoordinateReferenceSystem("EPSG:3857"))

@@ -100,7 +100,7 @@ def cmd_info(args) -> int:
 
 def cmd_train(args) -> int:
     from ..engine.jobs import TrainJob, run_train_job
-    from ..engine.training import TrainConfig
+    from ..engine.training.trainer import TrainConfig
 
     config = TrainConfig(arch=args.arch, attention=args.attention, patch_size=args.patch_size,
                          epochs=args.epochs, batch_size=args.batch_size, seed=args.seed, device=args.device)
@@ -132,7 +132,7 @@ def cmd_explain(args) -> int:
 
 
 def run_inference_command(args, methods: set[str], target) -> int:
-    from ..engine.inference import InferenceRequest, run_inference
+    from ..engine.inference.streaming import InferenceRequest, run_inference
 
     request = InferenceRequest(stack_paths=list(args.stack), model_path=args.model, out_dir=args.out_dir,
                                methods=methods, target=target, device=args.device, batch_size=args.batch_size)

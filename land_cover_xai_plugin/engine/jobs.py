@@ -61,7 +61,7 @@ def is_vector(path: str) -> bool:
 
 def load_training_labels(job: TrainJob, grid):
     """Label array on the stack grid from a label raster or from field data."""
-    from .labels import rasterize_field_data, read_label_raster
+    from .io.labels import rasterize_field_data, read_label_raster
 
     if is_vector(job.labels_path):
         if not job.class_field:
@@ -75,9 +75,9 @@ def load_training_labels(job: TrainJob, grid):
 
 def run_train_job(job: TrainJob, progress: ProgressFn = None, is_cancelled: CancelFn = None):
     """Open the stack, burn the labels onto its grid, train, save the model (and report). -> ModelBundle"""
-    from .model_file import save_model
-    from .stack import open_stack
-    from .training import TrainConfig, train_model
+    from .models.model_file import save_model
+    from .io.stack import open_stack
+    from .training.trainer import TrainConfig, train_model
 
     config = job.config or TrainConfig()
     stack = open_stack(list(job.stack_paths))
@@ -117,7 +117,7 @@ def read_class_names(path: str) -> dict[int, str]:
 
 def run_validate_job(job: ValidateJob):
     """Compare a class map with field data; write CSV / HTML when asked. -> AccuracyReport"""
-    from .validation import validate_map, write_report_csv, write_report_html
+    from .accuracy.validation import validate_map, write_report_csv, write_report_html
 
     report = validate_map(job.classification_path, job.field_data_path, job.class_field,
                           layer=job.layer, name_field=job.name_field)
@@ -130,8 +130,8 @@ def run_validate_job(job: ValidateJob):
 
 def describe_path(path: str) -> dict:
     """What `info` prints: a model file's contents, or a stack's dates / bands / grid."""
-    from .model_file import load_model
-    from .stack import open_stack
+    from .models.model_file import load_model
+    from .io.stack import open_stack
 
     if str(path).endswith(".lcx"):
         return {"model": str(path), **load_model(path).describe()}

@@ -23,7 +23,7 @@ from qgis.PyQt.QtWidgets import (
 )
 
 from ..engine import dependencies
-from .classify_panel import ClassifyPanel
+from .panels.classify_panel import ClassifyPanel
 
 LOG_TAG = "Land Cover XAI"
 BANNER_STYLE = "QLabel { background: #fff4ce; border: 1px solid #e0b252; padding: 6px; color: #4a3b00; }"
@@ -151,7 +151,7 @@ class LandCoverXaiDock(QgsDockWidget):
 
     # ------------------------------------------------------------------ pixel tool
     def _make_pixel_tool(self):
-        from .pixel_tool import PixelExplainTool
+        from .pixel.pixel_tool import PixelExplainTool
 
         canvas = self.iface.mapCanvas()
         try:

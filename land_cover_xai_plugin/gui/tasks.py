@@ -133,7 +133,7 @@ class InferenceTask(JobTask):
         self._created_dir: Optional[str] = None
 
     def _work(self, progress, is_cancelled):
-        from ..engine.inference import run_inference  # noqa: PLC0415 - heavy, worker thread only
+        from ..engine.inference.streaming import run_inference  # noqa: PLC0415 - heavy, worker thread only
 
         out_dir = os.path.abspath(self.request.out_dir)
         if not os.path.isdir(out_dir):
@@ -144,7 +144,7 @@ class InferenceTask(JobTask):
             self._created_dir = top
         stack = None
         if self.layout is not None and self.request.stack is None:
-            from ..engine.stack import open_stack  # noqa: PLC0415
+            from ..engine.io.stack import open_stack  # noqa: PLC0415
 
             stack = open_stack(list(self.request.stack_paths), layout=self.layout)
             self.request.stack = stack

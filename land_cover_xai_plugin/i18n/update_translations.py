@@ -32,7 +32,7 @@ SCANNED = ("gui", "processing_provider")
 
 
 def source_files() -> list[Path]:
-    return sorted(p for folder in SCANNED for p in (PLUGIN_DIR / folder).glob("*.py"))
+    return sorted(p for folder in SCANNED for p in (PLUGIN_DIR / folder).rglob("*.py"))
 
 
 def _translate_context(func: ast.FunctionDef):

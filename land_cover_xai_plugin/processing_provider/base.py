@@ -292,7 +292,7 @@ def run_inference_into(feedback, stack: str, model: str, methods: set, destinati
 
     ``destinations``: engine output stem ("prediction", "confidence", "gradcam", "shap_bands" ...) -> the path
     the user chose ('' or None: not wanted, deleted with the staging folder). Returns the InferenceResult."""
-    from ..engine.inference import InferenceRequest, run_inference
+    from ..engine.inference.streaming import InferenceRequest, run_inference
 
     wanted = {stem: dest for stem, dest in destinations.items() if dest}
     with StagedOutputs(list(wanted.values())) as stage:

@@ -36,9 +36,9 @@ class LandCoverXaiProvider(QgsProcessingProvider):
         return "tif"
 
     def _algorithms(self):
-        from .classify_algorithm import ClassifyAlgorithm
-        from .explain_algorithm import ExplainAlgorithm
-        from .train_algorithm import TrainAlgorithm
-        from .validate_algorithm import ValidateAlgorithm
+        from .algorithms.classify_algorithm import ClassifyAlgorithm
+        from .algorithms.explain_algorithm import ExplainAlgorithm
+        from .algorithms.train_algorithm import TrainAlgorithm
+        from .algorithms.validate_algorithm import ValidateAlgorithm
 
         return [TrainAlgorithm(), ClassifyAlgorithm(), ExplainAlgorithm(), ValidateAlgorithm()]

@@ -3,7 +3,7 @@ import datetime
 
 import pytest
 
-from land_cover_xai_plugin.engine.band_names import (
+from land_cover_xai_plugin.engine.io.band_names import (
     normalize_band, parse_band_label, parse_date, parse_product_name, sort_bands,
 )
 

@@ -22,7 +22,7 @@ from land_cover_xai_plugin.engine.models import ModelSpec, build_model  # noqa: 
 @pytest.fixture
 def tif_stack(write_raster, tmp_path):
     """(T, B, H, W) reflectance -> a real GeoTIFF on disk, opened as a TimeSeriesStack."""
-    from land_cover_xai_plugin.engine.stack import open_stack
+    from land_cover_xai_plugin.engine.io.stack import open_stack
 
     def make(data):
         n_dates, n_bands = data.shape[:2]

@@ -8,8 +8,8 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("captum")
 
 from land_cover_xai_plugin.engine.explain import attribution, evaluation, gradcam  # noqa: E402
-from land_cover_xai_plugin.engine.synthetic import make_planted_signal_arrays  # noqa: E402
-from land_cover_xai_plugin.engine.training import TrainConfig, train_on_arrays  # noqa: E402
+from land_cover_xai_plugin.engine.data.synthetic import make_planted_signal_arrays  # noqa: E402
+from land_cover_xai_plugin.engine.training.trainer import TrainConfig, train_on_arrays  # noqa: E402
 
 B, T = 4, 8
 PLANTED_BANDS, PLANTED_DATES = [1], [3, 4]

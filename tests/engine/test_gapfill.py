@@ -4,7 +4,7 @@ import time
 import numpy as np
 import pytest
 
-from land_cover_xai_plugin.engine.gapfill import fill_gaps
+from land_cover_xai_plugin.engine.data.gapfill import fill_gaps
 
 
 def reference_fill(x, times):

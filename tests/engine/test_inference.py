@@ -12,10 +12,10 @@ import pytest
 torch = pytest.importorskip("torch")
 gdal = pytest.importorskip("osgeo.gdal")
 
-from land_cover_xai_plugin.engine import inference  # noqa: E402
+from land_cover_xai_plugin.engine.inference import streaming as inference  # noqa: E402
 from land_cover_xai_plugin.engine.errors import Cancelled, LcxError  # noqa: E402
 from land_cover_xai_plugin.engine.explain import gradcam  # noqa: E402
-from land_cover_xai_plugin.engine.gapfill import fill_gaps  # noqa: E402
+from land_cover_xai_plugin.engine.data.gapfill import fill_gaps  # noqa: E402
 from land_cover_xai_plugin.engine.models import ModelSpec, build_model  # noqa: E402
 
 SRS_WKT = 'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563]],PRIMEM["Greenwich",0],UNIT["degree",0.0174532925199433]]'
@@ -89,7 +89,7 @@ def write_stack_tif(data, path, block=(16, 16)) -> str:
 def random_stack(height, width, n_dates=6, n_bands=3, seed=0, holes=True, block=(16, 16)):
     """A real TimeSeriesStack: random reflectance with clouds (NaN), inf and no-data pixels, written to a
     GeoTIFF on disk and opened through engine/stack.py."""
-    from land_cover_xai_plugin.engine.stack import open_stack
+    from land_cover_xai_plugin.engine.io.stack import open_stack
 
     rng = np.random.default_rng(seed)
     data = (rng.random((n_dates, n_bands, height, width)) * 0.3 + 0.05).astype(np.float32)
@@ -378,9 +378,9 @@ def test_streaming_integrated_gradients_equal_whole_array(tmp_path):
 
 def test_real_stack_and_model_file(tmp_path):
     """The real path: a synthetic GeoTIFF stack through open_stack and a saved .lcx through load_model."""
-    synthetic = pytest.importorskip("land_cover_xai_plugin.engine.synthetic")
-    from land_cover_xai_plugin.engine.model_file import ClassInfo, bundle_from_module, save_model
-    from land_cover_xai_plugin.engine.stack import open_stack
+    synthetic = pytest.importorskip("land_cover_xai_plugin.engine.data.synthetic")
+    from land_cover_xai_plugin.engine.models.model_file import ClassInfo, bundle_from_module, save_model
+    from land_cover_xai_plugin.engine.io.stack import open_stack
 
     stack_path = synthetic.make_synthetic_stack(str(tmp_path / "stack.tif"), 70, 45, n_dates=6, cloud_fraction=0.2)
     stack = open_stack([stack_path])

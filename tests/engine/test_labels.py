@@ -7,8 +7,8 @@ from osgeo import gdal, ogr, osr
 
 import land_cover_xai_plugin
 from land_cover_xai_plugin.engine.errors import LabelsError
-from land_cover_xai_plugin.engine.labels import LabelRaster, rasterize_field_data, read_label_raster
-from land_cover_xai_plugin.engine.stack import Grid, open_stack
+from land_cover_xai_plugin.engine.io.labels import LabelRaster, rasterize_field_data, read_label_raster
+from land_cover_xai_plugin.engine.io.stack import Grid, open_stack
 
 SAMPLE = Path(land_cover_xai_plugin.__file__).resolve().parent / "sample_data"
 POLYGONS = str(SAMPLE / "lulc_field_polygons.gpkg")

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from land_cover_xai_plugin.engine.metrics import (
+from land_cover_xai_plugin.engine.accuracy.metrics import (
     MATRIX_ORIENTATION,
     accuracy_report,
     confusion_matrix,
@@ -171,7 +171,7 @@ def test_zero_mapped_area_and_bad_input():
 
 
 def test_report_from_dict_round_trips():
-    from land_cover_xai_plugin.engine.metrics import report_from_dict
+    from land_cover_xai_plugin.engine.accuracy.metrics import report_from_dict
 
     y_true, y_pred = samples_from_matrix(OLOFSSON_REF_ROWS, OLOFSSON_IDS)
     report = accuracy_report(y_true, y_pred, OLOFSSON_IDS, OLOFSSON_NAMES, OLOFSSON_MAPPED_PIXELS)

@@ -9,9 +9,9 @@ from datetime import date
 import numpy as np
 import pytest
 
-from land_cover_xai_plugin.engine import model_file
+from land_cover_xai_plugin.engine.models import model_file
 from land_cover_xai_plugin.engine.errors import ModelFileError, StackMismatchError
-from land_cover_xai_plugin.engine.model_file import (
+from land_cover_xai_plugin.engine.models.model_file import (
     ClassInfo, bundle_from_module, default_class_color, load_model, save_model)
 from land_cover_xai_plugin.engine.models import ModelSpec, build_model
 

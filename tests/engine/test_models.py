@@ -141,8 +141,8 @@ def test_import_engine_does_not_import_torch():
     import subprocess
     import sys
 
-    code = ("import sys, land_cover_xai_plugin.engine.models, land_cover_xai_plugin.engine.model_file, "
-            "land_cover_xai_plugin.engine.splits, land_cover_xai_plugin.engine.training; "
+    code = ("import sys, land_cover_xai_plugin.engine.models, land_cover_xai_plugin.engine.models.model_file, "
+            "land_cover_xai_plugin.engine.data.splits, land_cover_xai_plugin.engine.training.trainer; "
             "print('torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from land_cover_xai_plugin.engine.errors import StackError
-from land_cover_xai_plugin.engine.stack import Grid, Scaling, StackLayout, open_stack
+from land_cover_xai_plugin.engine.io.stack import Grid, Scaling, StackLayout, open_stack
 
 import land_cover_xai_plugin
 

@@ -3,9 +3,9 @@ import numpy as np
 import pytest
 from osgeo import gdal
 
-from land_cover_xai_plugin.engine.labels import read_label_raster
-from land_cover_xai_plugin.engine.stack import open_stack
-from land_cover_xai_plugin.engine.synthetic import (
+from land_cover_xai_plugin.engine.io.labels import read_label_raster
+from land_cover_xai_plugin.engine.io.stack import open_stack
+from land_cover_xai_plugin.engine.data.synthetic import (
     L2A_10_BANDS, PlantedSignal, make_planted_signal_arrays, make_synthetic_stack, synthetic_labels,
     synthetic_params, write_synthetic_labels,
 )

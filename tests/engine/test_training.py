@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from land_cover_xai_plugin.engine.errors import Cancelled, LabelsError, LcxError
-from land_cover_xai_plugin.engine.metrics import report_from_dict
-from land_cover_xai_plugin.engine.splits import block_ids, spatial_block_split
-from land_cover_xai_plugin.engine.training import (
+from land_cover_xai_plugin.engine.accuracy.metrics import report_from_dict
+from land_cover_xai_plugin.engine.data.splits import block_ids, spatial_block_split
+from land_cover_xai_plugin.engine.training.trainer import (
     EpochReport, TrainConfig, band_groups_from_correlation, class_loss_weights, confusion, scores, train_model,
     train_on_arrays)
 
@@ -167,10 +167,10 @@ def test_bad_arrays_are_explained():
 # --- the real tiny sample, through the stack API ---------------------------------------------------
 @pytest.mark.parametrize("patch_size", [1, 3])
 def test_real_tiny_sample_end_to_end(tmp_path, patch_size):
-    stack_mod = pytest.importorskip("land_cover_xai_plugin.engine.stack")
+    stack_mod = pytest.importorskip("land_cover_xai_plugin.engine.io.stack")
     from osgeo import gdal
 
-    from land_cover_xai_plugin.engine.model_file import load_model, save_model
+    from land_cover_xai_plugin.engine.models.model_file import load_model, save_model
 
     stack = stack_mod.open_stack([str(SAMPLE / "s2_l1c_tiny.tif")])
     labels = gdal.Open(str(SAMPLE / "labels_lulc_tiny.tif")).ReadAsArray().astype(np.int32)
@@ -191,7 +191,7 @@ def test_real_tiny_sample_end_to_end(tmp_path, patch_size):
 
 
 def test_labels_of_the_wrong_size_are_refused():
-    stack_mod = pytest.importorskip("land_cover_xai_plugin.engine.stack")
+    stack_mod = pytest.importorskip("land_cover_xai_plugin.engine.io.stack")
     stack = stack_mod.open_stack([str(SAMPLE / "s2_l1c_tiny.tif")])
     with pytest.raises(LabelsError, match="grid"):
         train_model(stack, np.ones((5, 5), np.int32), {1: "a"}, TrainConfig(**FAST))

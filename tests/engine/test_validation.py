@@ -9,8 +9,8 @@ import pytest
 from osgeo import gdal, ogr, osr
 
 from land_cover_xai_plugin.engine.errors import LabelsError, StackError
-from land_cover_xai_plugin.engine.metrics import report_from_matrix
-from land_cover_xai_plugin.engine.validation import (
+from land_cover_xai_plugin.engine.accuracy.metrics import report_from_matrix
+from land_cover_xai_plugin.engine.accuracy.validation import (
     CSV_SECTION_AREA,
     CSV_SECTION_MATRIX,
     CSV_SECTION_PER_CLASS,

@@ -7,9 +7,9 @@ def make_model(stack_path: str, out_path: str, arch: str = "attention", drop_ban
     ``drop_band``: the model wants a band the stack lacks (a stack / model mismatch)."""
     import torch
 
-    from land_cover_xai_plugin.engine.model_file import ClassInfo, ModelBundle, save_model
+    from land_cover_xai_plugin.engine.models.model_file import ClassInfo, ModelBundle, save_model
     from land_cover_xai_plugin.engine.models import ModelSpec, build_model
-    from land_cover_xai_plugin.engine.stack import open_stack
+    from land_cover_xai_plugin.engine.io.stack import open_stack
 
     stack = open_stack([stack_path])
     try:

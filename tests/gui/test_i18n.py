@@ -16,7 +16,7 @@ from land_cover_xai_plugin.gui import i18n
 PLUGIN_DIR = Path(land_cover_xai_plugin.__file__).resolve().parent
 TS = PLUGIN_DIR / "i18n" / "land_cover_xai_fr.ts"
 QM = PLUGIN_DIR / "i18n" / "land_cover_xai_fr.qm"
-MY_MODULES = ("gui/classify_panel.py", "gui/dock.py", "gui/layers.py", "gui/tasks.py")
+MY_MODULES = ("gui/panels/classify_panel.py", "gui/dock.py", "gui/layers.py", "gui/tasks.py")
 
 
 def ts_messages() -> list[tuple[str, str, str | None, str | None]]:

@@ -15,8 +15,8 @@ from qgis.core import (
 
 torch = pytest.importorskip("torch")
 
-from land_cover_xai_plugin.engine.inference import InferenceRequest, run_inference  # noqa: E402
-from land_cover_xai_plugin.engine.model_file import load_model  # noqa: E402
+from land_cover_xai_plugin.engine.inference.streaming import InferenceRequest, run_inference  # noqa: E402
+from land_cover_xai_plugin.engine.models.model_file import load_model  # noqa: E402
 from land_cover_xai_plugin.gui import layers  # noqa: E402
 from model_factory import make_model  # noqa: E402  (tests/gui/model_factory.py)
 

@@ -22,8 +22,8 @@ from qgis.gui import QgsMapCanvas, QgsMapMouseEvent  # noqa: E402
 from qgis.PyQt.QtCore import QEvent, QPoint, Qt  # noqa: E402
 
 from land_cover_xai_plugin.engine.errors import LcxError  # noqa: E402
-from land_cover_xai_plugin.gui.pixel_plots import figure_png  # noqa: E402
-from land_cover_xai_plugin.gui.pixel_tool import PixelExplainTool  # noqa: E402
+from land_cover_xai_plugin.gui.pixel.pixel_plots import figure_png  # noqa: E402
+from land_cover_xai_plugin.gui.pixel.pixel_tool import PixelExplainTool  # noqa: E402
 
 SHAP_SAMPLES = 6
 IG_STEPS = 8
@@ -33,9 +33,9 @@ ROW, COL = 5, 3
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory, sample_dir):
     """An attention model with random weights on the tiny stack's bands / dates (no training needed)."""
-    from land_cover_xai_plugin.engine.model_file import bundle_from_module, classes_from_names, save_model
+    from land_cover_xai_plugin.engine.models.model_file import bundle_from_module, classes_from_names, save_model
     from land_cover_xai_plugin.engine.models import ModelSpec, build_model
-    from land_cover_xai_plugin.engine.stack import open_stack
+    from land_cover_xai_plugin.engine.io.stack import open_stack
 
     stack = open_stack([str(sample_dir / "tiny" / "s2_l1c_tiny.tif")])
     x = stack.read_all()  # (T, B, H, W)
@@ -73,7 +73,7 @@ def canvas(qgis_app, sample_dir):
 
 
 def pixel_centre_on_map(canvas, sample_dir, row, col) -> QgsPointXY:
-    from land_cover_xai_plugin.engine.stack import open_stack
+    from land_cover_xai_plugin.engine.io.stack import open_stack
 
     stack = open_stack([str(sample_dir / "tiny" / "s2_l1c_tiny.tif")])
     x0, a, _, y0, _, e = stack.grid.geotransform
@@ -92,8 +92,8 @@ def click(tool, canvas, map_point: QgsPointXY) -> None:
 
 def test_click_explains_that_pixel(canvas, tiny_model, sample_dir, tmp_path):
     from land_cover_xai_plugin.engine.explain.pixel import explain_pixel
-    from land_cover_xai_plugin.engine.model_file import load_model
-    from land_cover_xai_plugin.engine.stack import open_stack
+    from land_cover_xai_plugin.engine.models.model_file import load_model
+    from land_cover_xai_plugin.engine.io.stack import open_stack
 
     stack_path = str(sample_dir / "tiny" / "s2_l1c_tiny.tif")
     tool = PixelExplainTool(canvas, lambda: ([stack_path], tiny_model), shap_samples=SHAP_SAMPLES,
@@ -161,7 +161,7 @@ def test_click_outside_the_raster_says_so(canvas, tiny_model, sample_dir):
 
 
 def test_a_model_that_does_not_fit_the_stack_is_reported(canvas, tmp_path, sample_dir):
-    from land_cover_xai_plugin.engine.model_file import bundle_from_module, classes_from_names, save_model
+    from land_cover_xai_plugin.engine.models.model_file import bundle_from_module, classes_from_names, save_model
     from land_cover_xai_plugin.engine.models import ModelSpec, build_model
 
     spec = ModelSpec(arch="tempcnn", n_bands=13, n_dates=5, n_classes=2, conv_width=4, dense_width=8)
@@ -195,9 +195,9 @@ def test_missing_context_gives_the_providers_message(canvas, sample_dir):
 
 def test_png_fallback_renders(tiny_model, sample_dir, qgis_app):
     from land_cover_xai_plugin.engine.explain.pixel import explain_pixel
-    from land_cover_xai_plugin.engine.model_file import load_model
-    from land_cover_xai_plugin.engine.stack import open_stack
-    from land_cover_xai_plugin.gui.pixel_plots import panel_data_from
+    from land_cover_xai_plugin.engine.models.model_file import load_model
+    from land_cover_xai_plugin.engine.io.stack import open_stack
+    from land_cover_xai_plugin.gui.pixel.pixel_plots import panel_data_from
 
     bundle = load_model(tiny_model)
     stack = open_stack([str(sample_dir / "tiny" / "s2_l1c_tiny.tif")])
@@ -208,7 +208,7 @@ def test_png_fallback_renders(tiny_model, sample_dir, qgis_app):
 
 
 def test_scene_cloud_fraction_from_the_sample_metadata(sample_dir):
-    from land_cover_xai_plugin.gui.pixel_plots import scene_cloud_fraction
+    from land_cover_xai_plugin.gui.pixel.pixel_plots import scene_cloud_fraction
 
     dates = ["2015-07-11", "2015-07-31", "2015-08-20", "2015-08-30", "2015-09-09"]
     # the README: 07-31 and 08-20 are fully cloudy over the patch

@@ -12,7 +12,7 @@ from pytest_qgis.utils import wait_until  # noqa: E402
 from qgis.core import QgsProject, QgsRasterLayer, QgsVectorLayer  # noqa: E402
 
 from land_cover_xai_plugin.engine.errors import LcxError  # noqa: E402
-from land_cover_xai_plugin.gui.train_panel import TrainPanel, format_epoch  # noqa: E402
+from land_cover_xai_plugin.gui.panels.train_panel import TrainPanel, format_epoch  # noqa: E402
 
 
 @pytest.fixture()
@@ -40,7 +40,7 @@ def make_panel(qgis_iface, stack, fields, out, epochs=1):
 
 
 def test_training_from_field_polygons_saves_model_and_emits_signal(qgis_iface, layers, tmp_path):
-    from land_cover_xai_plugin.engine.model_file import load_model
+    from land_cover_xai_plugin.engine.models.model_file import load_model
 
     stack, fields = layers
     out = tmp_path / "trained.lcx"
@@ -103,7 +103,7 @@ def test_missing_inputs_are_named(qgis_iface, layers, tmp_path):
 
 
 def test_epoch_line_format():
-    from land_cover_xai_plugin.engine.training import EpochReport
+    from land_cover_xai_plugin.engine.training.trainer import EpochReport
 
     line = format_epoch(EpochReport(epoch=3, n_epochs=60, train_loss=0.5123, val_loss=0.6, val_overall_accuracy=0.9,
                                     val_macro_f1=0.8123, val_kappa=0.7741, is_best=True))
@@ -113,7 +113,7 @@ def test_epoch_line_format():
 def test_memory_field_data_is_written_for_the_engine(qgis_app, layers, tmp_path):
     from qgis.core import QgsFeature, QgsGeometry, QgsPointXY
 
-    from land_cover_xai_plugin.gui.train_panel import vector_layer_source
+    from land_cover_xai_plugin.gui.panels.train_panel import vector_layer_source
 
     _stack, fields = layers
     path, layer = vector_layer_source(fields)

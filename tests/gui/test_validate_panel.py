@@ -9,7 +9,7 @@ import pytest
 from pytest_qgis.utils import wait_until
 from qgis.core import QgsProject, QgsRasterLayer, QgsVectorLayer
 
-from land_cover_xai_plugin.gui.validate_panel import ValidatePanel
+from land_cover_xai_plugin.gui.panels.validate_panel import ValidatePanel
 
 
 @pytest.fixture()

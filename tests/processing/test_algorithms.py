@@ -21,7 +21,7 @@ from qgis.core import (
 )
 
 from land_cover_xai_plugin.engine.errors import ModelFileError, StackMismatchError
-from land_cover_xai_plugin.engine.model_file import load_model
+from land_cover_xai_plugin.engine.models.model_file import load_model
 
 
 ALGORITHMS = {
@@ -307,7 +307,7 @@ def test_a_garbage_model_file_fails_with_the_engines_message(processing_ready, t
 
 def test_a_stack_that_does_not_fit_the_model_fails_with_the_engines_message(processing_ready, model_path,
                                                                           full_stack, tmp_path):
-    from land_cover_xai_plugin.engine.stack import open_stack
+    from land_cover_xai_plugin.engine.io.stack import open_stack
 
     stack = open_stack([full_stack])
     try:

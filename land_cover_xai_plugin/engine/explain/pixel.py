@@ -52,7 +52,7 @@ def explain_pixel(bundle, stack, row: int, col: int, target=None, device: str = 
 
     ``model`` may pass an already built model (the plugin keeps one between clicks).
     """
-    from ..inference import Window, batch_input, prepare_window  # noqa: PLC0415 - avoid a cycle
+    from ..inference.streaming import Window, batch_input, prepare_window  # noqa: PLC0415 - avoid a cycle
 
     torch = import_torch()
     if not (0 <= row < stack.height and 0 <= col < stack.width):

@@ -14,7 +14,7 @@ from qgis.core import (
     QgsProcessingParameterRasterLayer,
 )
 
-from .base import LcxAlgorithm, StagedOutputs, raster_file, vector_file
+from ..base import LcxAlgorithm, StagedOutputs, raster_file, vector_file
 
 
 def _number(value) -> float:
@@ -95,7 +95,7 @@ class ValidateAlgorithm(LcxAlgorithm):
         return True, ""
 
     def process(self, parameters, context, feedback):
-        from ..engine.jobs import ValidateJob, run_validate_job
+        from ...engine.jobs import ValidateJob, run_validate_job
 
         classification = raster_file(self, parameters, self.CLASSIFICATION, context)
         field_path, layer_name = vector_file(self, parameters, self.FIELD_DATA, context, feedback)

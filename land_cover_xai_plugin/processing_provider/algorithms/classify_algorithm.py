@@ -10,7 +10,7 @@ from qgis.core import (
     QgsProcessingParameterRasterLayer,
 )
 
-from .base import DEVICES, LcxAlgorithm, StyleLoader, raster_file, run_inference_into
+from ..base import DEVICES, LcxAlgorithm, StyleLoader, raster_file, run_inference_into
 
 
 class ClassifyAlgorithm(LcxAlgorithm):

@@ -34,7 +34,7 @@ from qgis.PyQt.QtWidgets import (
     QWidget,
 )
 
-from ..engine.errors import LcxError
+from ...engine.errors import LcxError
 from .field_data import guess_class_field
 from .train_panel import layer_filter, raster_layer_path, vector_layer_source
 
@@ -175,7 +175,7 @@ class ValidatePanel(QWidget):
 
     # --- running ------------------------------------------------------------------------------------------
     def build_job(self):
-        from ..engine.jobs import ValidateJob  # noqa: PLC0415
+        from ...engine.jobs import ValidateJob  # noqa: PLC0415
 
         map_layer = self.map_combo.currentLayer()
         if map_layer is None:
@@ -205,7 +205,7 @@ class ValidatePanel(QWidget):
         except LcxError as exc:
             self._show_error(str(exc))
             return None
-        from .tasks import ValidateTask  # noqa: PLC0415
+        from ..tasks import ValidateTask  # noqa: PLC0415
 
         self.summary_label.setText(tr("Comparing the class map with the field data…"))
         task = ValidateTask(job, iface=self.iface, title=tr("Validation"))
@@ -343,7 +343,7 @@ class ValidatePanel(QWidget):
                 t.setItem(k, c, QTableWidgetItem(text))
 
     def _fill_figure(self, report) -> None:
-        from ..engine.validation import confusion_matrix_figure  # noqa: PLC0415 - matplotlib Agg, no Qt
+        from ...engine.accuracy.validation import confusion_matrix_figure  # noqa: PLC0415 - matplotlib Agg, no Qt
 
         path = os.path.join(self._figure_dir, "confusion_matrix.png")
         try:
@@ -356,14 +356,14 @@ class ValidatePanel(QWidget):
 
     # --- exports ------------------------------------------------------------------------------------------
     def export_csv(self, path: str) -> str:
-        from ..engine.validation import write_report_csv  # noqa: PLC0415
+        from ...engine.accuracy.validation import write_report_csv  # noqa: PLC0415
 
         if self.report is None:
             raise LcxError(tr("Run the validation first."))
         return write_report_csv(self.report, path)
 
     def export_html(self, path: str) -> str:
-        from ..engine.validation import write_report_html  # noqa: PLC0415
+        from ...engine.accuracy.validation import write_report_html  # noqa: PLC0415
 
         if self.report is None:
             raise LcxError(tr("Run the validation first."))

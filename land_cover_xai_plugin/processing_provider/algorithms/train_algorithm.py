@@ -16,7 +16,7 @@ from qgis.core import (
     QgsProcessingOutputNumber,
 )
 
-from .base import DEVICES, MODEL_EXTENSION, LcxAlgorithm, raster_file, vector_file
+from ..base import DEVICES, MODEL_EXTENSION, LcxAlgorithm, raster_file, vector_file
 
 # ARCHITECTURE enum index -> (TrainConfig.arch, TrainConfig.attention)
 ARCHITECTURES = (("attention", "se"), ("attention", "softmax"), ("tempcnn", "se"))
@@ -129,8 +129,8 @@ class TrainAlgorithm(LcxAlgorithm):
         return True, ""
 
     def process(self, parameters, context, feedback):
-        from ..engine.jobs import TrainJob, run_train_job
-        from ..engine.training import TrainConfig
+        from ...engine.jobs import TrainJob, run_train_job
+        from ...engine.training.trainer import TrainConfig
 
         stack = raster_file(self, parameters, self.INPUT, context)
         field_path, layer_name = vector_file(self, parameters, self.FIELD_DATA, context, feedback)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import LabelsError
+from ..errors import LabelsError
 
 SPLITS = ("train", "val", "test")
 

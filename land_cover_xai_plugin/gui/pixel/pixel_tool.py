@@ -24,7 +24,7 @@ from qgis.gui import QgsMapToolEmitPoint, QgsVertexMarker
 from qgis.PyQt.QtCore import QCoreApplication, Qt, pyqtSignal
 from qgis.PyQt.QtGui import QColor
 
-from ..engine.errors import LcxError
+from ...engine.errors import LcxError
 from .pixel_plots import PixelContext, PixelExplanationDialog, panel_data_from, scene_cloud_fraction
 
 LOG_TAG = "Land Cover XAI"
@@ -38,7 +38,7 @@ class StackInfo:
     """What the tool needs of a stack in the GUI thread: its grid (read once per set of paths)."""
 
     def __init__(self, paths):
-        from ..engine.stack import open_stack  # noqa: PLC0415 - GDAL metadata only, fast
+        from ...engine.io.stack import open_stack  # noqa: PLC0415 - GDAL metadata only, fast
 
         stack = open_stack(list(paths))
         try:
@@ -192,14 +192,14 @@ class PixelExplainTool(QgsMapToolEmitPoint):
         return self._start(ctx, target)
 
     def _start(self, ctx: PixelContext, target):
-        from .tasks import JobTask  # noqa: PLC0415
+        from ..tasks import JobTask  # noqa: PLC0415
         from qgis.core import QgsApplication  # noqa: PLC0415
 
         shap_samples, ig_steps = self.shap_samples, self.ig_steps
 
         def job(_progress, _is_cancelled):
-            from ..engine.explain.pixel import explain_pixel  # noqa: PLC0415 - torch: worker thread only
-            from ..engine.stack import open_stack  # noqa: PLC0415
+            from ...engine.explain.pixel import explain_pixel  # noqa: PLC0415 - torch: worker thread only
+            from ...engine.io.stack import open_stack  # noqa: PLC0415
 
             bundle, model = self._model_for(ctx.model_path)
             stack = open_stack(ctx.stack_paths)
@@ -232,7 +232,7 @@ class PixelExplainTool(QgsMapToolEmitPoint):
         thread; tasks of this tool never run two at a time)."""
         import os  # noqa: PLC0415
 
-        from ..engine.model_file import load_model  # noqa: PLC0415
+        from ...engine.models.model_file import load_model  # noqa: PLC0415
 
         mtime = os.path.getmtime(path) if os.path.exists(path) else None
         cached = self._model_cache

@@ -15,8 +15,8 @@ from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 
-from .errors import Cancelled, LabelsError, LcxError
-from .splits import spatial_block_split
+from ..errors import Cancelled, LabelsError, LcxError
+from ..data.splits import spatial_block_split
 
 ProgressFn = Optional[Callable[["EpochReport"], None]]
 CancelFn = Optional[Callable[[], bool]]
@@ -168,7 +168,7 @@ def read_labelled_pixels(stack, labels: np.ndarray, patch_size: int = 1, min_val
     neighbours that are no-data are NaN here (``train_on_arrays`` replaces them by the training mean,
     as inference does).
     """
-    from .gapfill import fill_gaps  # noqa: PLC0415
+    from ..data.gapfill import fill_gaps  # noqa: PLC0415
 
     halo = patch_size // 2
     xs, rows_out, cols_out, ys = [], [], [], []
@@ -295,10 +295,10 @@ def train_on_arrays(x: np.ndarray, y: np.ndarray, class_names: Optional[dict[int
     """
     import datetime  # noqa: PLC0415
 
-    from .gapfill import fill_gaps  # noqa: PLC0415
-    from .model_file import _json_safe, bundle_from_module, classes_from_names  # noqa: PLC0415
-    from .models import ModelSpec, build_model  # noqa: PLC0415
-    from .runtime import import_torch, resolve_device, set_threads  # noqa: PLC0415
+    from ..data.gapfill import fill_gaps  # noqa: PLC0415
+    from ..models.model_file import _json_safe, bundle_from_module, classes_from_names  # noqa: PLC0415
+    from ..models import ModelSpec, build_model  # noqa: PLC0415
+    from ..runtime import import_torch, resolve_device, set_threads  # noqa: PLC0415
 
     config = config or TrainConfig()
     config.check()
@@ -462,7 +462,7 @@ def train_on_arrays(x: np.ndarray, y: np.ndarray, class_names: Optional[dict[int
     model.eval()
     test = None
     if split.test.size:
-        from .metrics import accuracy_report  # noqa: PLC0415
+        from ..accuracy.metrics import accuracy_report  # noqa: PLC0415
 
         _, test_pred = evaluate(split.test)
         ids = np.asarray(class_ids)

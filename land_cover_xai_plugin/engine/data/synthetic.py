@@ -17,9 +17,9 @@ from typing import Optional, Sequence
 import numpy as np
 from osgeo import gdal, osr
 
-from . import band_names
+from ..io import band_names
 
-SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
+SAMPLE_DIR = Path(__file__).resolve().parents[2] / "sample_data"
 L2A_10_BANDS = band_names.S2_L2A_10_BANDS
 CLASS_IDS = (1, 2, 3, 4, 8)  # the sample's classes; 0 = unlabelled
 CLASS_NAMES = {1: "cultivated land", 2: "forest", 3: "grassland", 4: "shrubland", 8: "artificial surface"}
@@ -98,8 +98,8 @@ class SyntheticParams:
 # ---------------------------------------------------------------------------------------------
 def sample_class_spectra(bands: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """Per class (CLASS_IDS order) and band: mean and std reflectance of the sample's cloud-free dates."""
-    from .labels import read_label_raster
-    from .stack import open_stack
+    from ..io.labels import read_label_raster
+    from ..io.stack import open_stack
 
     metadata = json.loads((SAMPLE_DIR / "metadata.json").read_text(encoding="utf-8"))
     clear = [i for i, cloud in enumerate(metadata["cloud_fraction_per_date"]) if cloud == 0.0]

@@ -21,7 +21,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .errors import LabelsError, StackError
+from ..errors import LabelsError, StackError
 from .metrics import MATRIX_ORIENTATION, AccuracyReport, accuracy_report
 
 CSV_SECTION_MATRIX = f"Confusion matrix ({MATRIX_ORIENTATION})"
@@ -172,8 +172,8 @@ def validate_map(
     class_map = _ClassMap(classification_path)  # map errors first: they are cheaper to find
 
     # labels.py reports a missing file / layer / class field itself, listing what is there.
-    from .labels import rasterize_field_data  # noqa: PLC0415 - the report writers need none of this
-    from .stack import Grid  # noqa: PLC0415
+    from ..io.labels import rasterize_field_data  # noqa: PLC0415 - the report writers need none of this
+    from ..io.stack import Grid  # noqa: PLC0415
 
     grid = Grid(class_map.width, class_map.height, class_map.geotransform, class_map.crs_wkt)
     reference = rasterize_field_data(field_data_path, grid, class_field, layer=layer, name_field=name_field)

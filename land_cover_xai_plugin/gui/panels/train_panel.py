@@ -40,7 +40,7 @@ from qgis.PyQt.QtWidgets import (
     QWidget,
 )
 
-from ..engine.errors import LcxError
+from ...engine.errors import LcxError
 from .field_data import guess_class_field
 
 ARCHITECTURES = (
@@ -302,7 +302,7 @@ class TrainPanel(QWidget):
                 self.class_field_combo.setField(guess)
 
     def build_config(self):
-        from ..engine.training import TrainConfig  # noqa: PLC0415 - no torch at import
+        from ...engine.training.trainer import TrainConfig  # noqa: PLC0415 - no torch at import
 
         key = self.arch_combo.currentData()
         _key, arch, variant = next(a for a in ARCHITECTURES if a[0] == key)
@@ -311,7 +311,7 @@ class TrainPanel(QWidget):
 
     def build_job(self):
         """The TrainJob for the current inputs; LcxError with a user message when something is missing."""
-        from ..engine.jobs import TrainJob  # noqa: PLC0415
+        from ...engine.jobs import TrainJob  # noqa: PLC0415
 
         layers = self.stack_layers()
         if not layers:
@@ -353,7 +353,7 @@ class TrainPanel(QWidget):
         except LcxError as exc:
             self._show_error(str(exc))
             return None
-        from .tasks import TrainTask  # noqa: PLC0415
+        from ..tasks import TrainTask  # noqa: PLC0415
 
         self.epoch_reports = []
         self.log.clear()

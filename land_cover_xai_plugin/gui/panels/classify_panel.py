@@ -45,12 +45,12 @@ from qgis.PyQt.QtWidgets import (
     QWidget,
 )
 
-from ..engine.errors import LcxError
-from . import layers as layer_tools
-from .class_names import display_name
-from . import settings
+from ...engine.errors import LcxError
+from .. import layers as layer_tools
+from ..class_names import display_name
+from .. import settings
 
-PLUGIN_DIR = Path(__file__).resolve().parent.parent
+PLUGIN_DIR = Path(__file__).resolve().parents[2]
 SAMPLE_DIR = PLUGIN_DIR / "sample_data"
 BUNDLED_MODEL = SAMPLE_DIR / "sample_model.lcx"
 SAMPLE_STACK = SAMPLE_DIR / "s2_l1c_stack.tif"
@@ -354,10 +354,10 @@ class ClassifyPanel(QWidget):
     def ensure_devices(self) -> list[str]:
         """Fill the device combo with what torch can use (imports torch: done when the panel is first shown)."""
         if not self._devices_loaded and self.dependencies_ok:
-            from ..engine.dependencies import is_installed
+            from ...engine.dependencies import is_installed
 
             if is_installed("torch"):
-                from ..engine.runtime import available_devices
+                from ...engine.runtime import available_devices
 
                 try:
                     devices = available_devices()
@@ -391,7 +391,7 @@ class ClassifyPanel(QWidget):
         if path not in self._date_cache:
             found = None
             try:
-                from ..engine.stack import open_stack
+                from ...engine.io.stack import open_stack
 
                 stack = open_stack([path])
                 try:
@@ -404,7 +404,7 @@ class ClassifyPanel(QWidget):
             except Exception:  # noqa: BLE001 - a raster GDAL cannot read is simply not offered a date
                 found = None
             if found is None:
-                from ..engine.band_names import parse_date
+                from ...engine.io.band_names import parse_date
 
                 found = parse_date(os.path.basename(path)) or parse_date(layer.name())
             self._date_cache[path] = found
@@ -461,7 +461,7 @@ class ClassifyPanel(QWidget):
         """The user's correction of dates / bands as a StackLayout, or None (raises StackError if unusable)."""
         if not self.override_check.isChecked():
             return None
-        from ..engine.stack import StackLayout
+        from ...engine.io.stack import StackLayout
 
         return StackLayout(dates=_split_list(self.dates_edit.text()), bands=_split_list(self.bands_edit.text()),
                            order=self.order_combo.currentData())
@@ -483,7 +483,7 @@ class ClassifyPanel(QWidget):
                                   "save it as a GeoTIFF (Export > Save As…) and choose that layer.").format(not_files[0])
         elif paths:
             try:
-                from ..engine.stack import open_stack
+                from ...engine.io.stack import open_stack
 
                 stack = open_stack(paths, layout=self.current_layout())
                 try:
@@ -559,7 +559,7 @@ class ClassifyPanel(QWidget):
                 self.model_error = tr("Model file not found: {0}").format(path)
         else:
             try:
-                from ..engine.model_file import load_model
+                from ...engine.models.model_file import load_model
 
                 self.bundle = load_model(path)
             except LcxError as exc:
@@ -651,8 +651,8 @@ class ClassifyPanel(QWidget):
         if self.problems() or self.task is not None:
             return None
         self.ensure_devices()
-        from ..engine.inference import InferenceRequest
-        from .tasks import InferenceTask
+        from ...engine.inference.streaming import InferenceRequest
+        from ..tasks import InferenceTask
 
         try:
             layout = self.current_layout()

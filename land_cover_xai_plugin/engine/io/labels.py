@@ -13,7 +13,7 @@ from typing import Optional
 import numpy as np
 from osgeo import gdal, ogr, osr
 
-from .errors import LabelsError
+from ..errors import LabelsError
 from .stack import Grid, _quiet_gdal, _gdal_message
 
 _BURN_FIELD = "lcx_class_id"

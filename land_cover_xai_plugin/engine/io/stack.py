@@ -26,7 +26,7 @@ import numpy as np
 from osgeo import gdal, gdal_array, osr
 
 from . import band_names
-from .errors import StackError
+from ..errors import StackError
 
 DEFAULT_INTEGER_SCALE = 1e-4  # Sentinel-2 DN = reflectance x 10000
 LAYOUT_SUFFIX = ".layout.json"

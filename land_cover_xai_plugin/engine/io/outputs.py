@@ -20,7 +20,7 @@ from xml.sax.saxutils import quoteattr
 
 import numpy as np
 
-from .errors import LcxError
+from ..errors import LcxError
 
 FLOAT_NODATA = float("nan")
 TILE_SIZE = 256

@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ModelFileError, StackMismatchError
-from .models.spec import ModelSpec
+from ..errors import ModelFileError, StackMismatchError
+from .spec import ModelSpec
 
 FORMAT_NAME = "land-cover-xai-model"
 FORMAT_VERSION = 1
@@ -108,8 +108,8 @@ class ModelBundle:
 
     def build(self, device: str = "cpu"):
         """The torch module in eval mode with these weights, on ``device``."""
-        from .models import build_model  # noqa: PLC0415 - torch imported lazily
-        from .runtime import import_torch  # noqa: PLC0415
+        from . import build_model  # noqa: PLC0415 - torch imported lazily
+        from ..runtime import import_torch  # noqa: PLC0415
 
         torch = import_torch()
         model = build_model(self.spec)
@@ -253,7 +253,7 @@ def _refuse(path: str, what: str, todo: str = "use the original file, or retrain
 
 _TORCH_HINT = (
     "export it with the plugin's own trainer (Land Cover XAI > Train) or convert its state_dict with "
-    "land_cover_xai_plugin.engine.model_file.save_model"
+    "land_cover_xai_plugin.engine.models.model_file.save_model"
 )
 
 
@@ -400,8 +400,8 @@ def expected_weight_shapes(spec: ModelSpec) -> dict[str, tuple[int, ...]] | None
     """Name -> shape of every saved tensor of ``spec``'s architecture; None when torch is missing
     (the check then happens in ``ModelBundle.build``)."""
     try:
-        from .models import build_model  # noqa: PLC0415
-        from .runtime import import_torch  # noqa: PLC0415
+        from . import build_model  # noqa: PLC0415
+        from ..runtime import import_torch  # noqa: PLC0415
 
         torch = import_torch()
     except Exception:  # noqa: BLE001 - DependencyError or a broken torch: describe without checking

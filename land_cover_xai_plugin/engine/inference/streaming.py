@@ -28,11 +28,11 @@ from typing import Callable, Optional, Sequence
 
 import numpy as np
 
-from .errors import Cancelled, LcxError, StackError
-from .explain import attribution, gradcam
-from .explain.pixel import PixelExplanation, explain_pixel  # noqa: F401 - part of this module's API
-from .outputs import DIVERGING, MAGMA, VIRIDIS, ClassStyle, OutputSet, OutputSpec, RampStyle, class_map_encoding
-from .runtime import import_torch, resolve_device, set_threads
+from ..errors import Cancelled, LcxError, StackError
+from ..explain import attribution, gradcam
+from ..explain.pixel import PixelExplanation, explain_pixel  # noqa: F401 - part of this module's API
+from ..io.outputs import DIVERGING, MAGMA, VIRIDIS, ClassStyle, OutputSet, OutputSpec, RampStyle, class_map_encoding
+from ..runtime import import_torch, resolve_device, set_threads
 
 METHODS = ("probabilities", "gradcam", "attention", "shap", "ig")
 GREYS = ["#000000", "#404040", "#808080", "#c0c0c0", "#ffffff"]
@@ -134,7 +134,7 @@ def plan_windows(width: int, height: int, block_size: tuple, window_size: int, r
 
 def prepare_window(stack, win: Window, band_order, min_valid_dates: int, patch_size: int, fill_series) -> PreparedWindow:
     """Read ``win`` (+ halo), gap-fill per pixel; for patch models pad the raster edge with edge values."""
-    from .gapfill import fill_gaps  # noqa: PLC0415
+    from ..data.gapfill import fill_gaps  # noqa: PLC0415
 
     halo = patch_size // 2
     x0, y0 = max(0, win.xoff - halo), max(0, win.yoff - halo)
@@ -315,7 +315,7 @@ def run_inference(request: InferenceRequest, progress: Optional[Callable[[float]
     if bundle is None:
         if not request.model_path:
             raise LcxError("No model given: pass a model file (.lcx) or a loaded model bundle.")
-        from .model_file import load_model  # noqa: PLC0415
+        from ..models.model_file import load_model  # noqa: PLC0415
 
         bundle = load_model(request.model_path)
     spec = bundle.spec
@@ -329,7 +329,7 @@ def run_inference(request: InferenceRequest, progress: Optional[Callable[[float]
     if own_stack:
         if not request.stack_paths:
             raise LcxError("No stack given: pass the Sentinel-2 time-series raster(s).")
-        from .stack import open_stack  # noqa: PLC0415
+        from ..io.stack import open_stack  # noqa: PLC0415
 
         stack = open_stack(list(request.stack_paths))
     else:

@@ -30,7 +30,7 @@ from qgis.PyQt.QtWidgets import (
     QWidget,
 )
 
-from .class_names import display_name
+from ..class_names import display_name
 
 # Brightness test for "probably cloudy" observations: TOA blue reflectance above this value is rarely a
 # clear land surface (the same idea as the brightness tests of Sen2Cor / Fmask).

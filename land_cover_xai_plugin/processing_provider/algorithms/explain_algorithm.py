@@ -11,8 +11,8 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
-from ..engine.errors import LcxError
-from .base import DEVICES, LcxAlgorithm, StyleLoader, raster_file, run_inference_into
+from ...engine.errors import LcxError
+from ..base import DEVICES, LcxAlgorithm, StyleLoader, raster_file, run_inference_into
 
 # METHOD enum index -> engine method, and the engine outputs that go to OUTPUT / OUTPUT_DATES
 METHODS = ("gradcam", "attention", "shap", "ig")
@@ -120,7 +120,7 @@ class ExplainAlgorithm(LcxAlgorithm):
             self.tr("Explanation per date"): self.destination_value(parameters, self.OUTPUT_DATES)})
         if problem:
             return False, problem
-        from ..engine.model_file import load_model
+        from ...engine.models.model_file import load_model
 
         try:  # a few ms: the model file is small; catches a wrong target or a non-attention model early
             bundle = load_model(model)
@@ -134,7 +134,7 @@ class ExplainAlgorithm(LcxAlgorithm):
         return True, ""
 
     def process(self, parameters, context, feedback):
-        from ..engine.model_file import load_model
+        from ...engine.models.model_file import load_model
 
         stack = raster_file(self, parameters, self.INPUT, context)
         model = self.parameterAsFile(parameters, self.MODEL, context)

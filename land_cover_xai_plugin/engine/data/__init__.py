@@ -1,0 +1,1 @@
+"""Pixels made ready for the model: windows, gap filling, splits, synthetic scenes."""

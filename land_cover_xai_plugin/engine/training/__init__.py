@@ -1,0 +1,1 @@
+"""Training a model on a stack and its labels (TrainConfig -> train_model -> ModelBundle)."""

@@ -1,0 +1,1 @@
+"""The dock's tabs: Classify, Train, Validate."""

@@ -1,0 +1,1 @@
+"""Explain a pixel: the map tool and its plots."""

@@ -1,0 +1,1 @@
+"""One file per Processing algorithm over processing_provider/base.py."""
