@@ -15,11 +15,11 @@ import re
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Optional
 
 import numpy as np
 
-from ..errors import ModelFileError, StackMismatchError
+from ..errors import LcxError, ModelFileError, StackMismatchError
 from .spec import ModelSpec
 
 FORMAT_NAME = "land-cover-xai-model"
@@ -105,6 +105,23 @@ class ModelBundle:
     @property
     def day_of_year(self) -> list[int]:
         return [_dt.date.fromisoformat(d).timetuple().tm_yday for d in self.dates]
+
+    def resolve_target(self, target) -> tuple[Optional[int], Optional[int]]:
+        """The explanation target as (class id, output index); (None, None) for each pixel's predicted class.
+
+        ``target``: None, '' or 'predicted'; a class id (int or digits); or a class name (case-insensitive).
+        The one target resolution of the CLI, Processing, the dock and the pixel view."""
+        if target is None or str(target).strip().lower() in ("", "predicted"):
+            return None, None
+        ids = self.class_ids
+        text = str(target).strip()
+        by_name = {str(c.name).strip().lower(): int(c.id) for c in self.classes}
+        class_id = int(text) if text.lstrip("-").isdigit() else by_name.get(text.lower())
+        if class_id not in ids:
+            choices = ", ".join(f"{c.id} ({c.name})" for c in self.classes)
+            raise LcxError(f"Target class {target!r} is not a class of this model: choose 'predicted' or one of "
+                           f"{choices}.")
+        return class_id, ids.index(class_id)
 
     def build(self, device: str = "cpu"):
         """The torch module in eval mode with these weights, on ``device``."""
