@@ -15,6 +15,7 @@ gdal = pytest.importorskip("osgeo.gdal")
 from land_cover_xai_plugin.engine.inference import streaming as inference  # noqa: E402
 from land_cover_xai_plugin.engine.errors import Cancelled, LcxError  # noqa: E402
 from land_cover_xai_plugin.engine.explain import gradcam  # noqa: E402
+from land_cover_xai_plugin.engine.explain.pixel import explain_pixel  # noqa: E402
 from land_cover_xai_plugin.engine.data.gapfill import fill_gaps  # noqa: E402
 from land_cover_xai_plugin.engine.models import ModelSpec, build_model  # noqa: E402
 
@@ -412,7 +413,7 @@ def test_real_stack_and_model_file(tmp_path):
     np.testing.assert_array_equal(pred.reshape(-1)[valid], np.array([3, 7])[expected])
     # the click-a-pixel view on the same real stack: series in the model's band order
     row, col = map(int, np.argwhere(valid.reshape(45, 70))[10])
-    exp = inference.explain_pixel(bundle, stack, row, col, shap_samples=8, ig_steps=16)
+    exp = explain_pixel(bundle, stack, row, col, shap_samples=8, ig_steps=16)
     np.testing.assert_allclose(exp.reflectance, data[:, :, row, col].T, equal_nan=True)
     assert exp.predicted_id == pred[row, col] and exp.band_attention.shape == (len(bands),)
     assert exp.shap_by_band.sum() == pytest.approx(exp.target_probability - exp.baseline_probability, abs=1e-4)

@@ -13,6 +13,7 @@ from typing import Optional
 
 import numpy as np
 
+from ..data.windows import Window, batch_input, prepare_window
 from ..errors import LcxError
 from ..runtime import import_captum, import_torch, resolve_device
 from . import attribution, gradcam
@@ -52,8 +53,6 @@ def explain_pixel(bundle, stack, row: int, col: int, target=None, device: str = 
 
     ``model`` may pass an already built model (the plugin keeps one between clicks).
     """
-    from ..inference.streaming import Window, batch_input, prepare_window  # noqa: PLC0415 - avoid a cycle
-
     torch = import_torch()
     if not (0 <= row < stack.height and 0 <= col < stack.width):
         raise LcxError(f"Pixel (row {row}, col {col}) lies outside the {stack.width}x{stack.height} stack: "

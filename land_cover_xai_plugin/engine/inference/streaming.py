@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import math
 import queue
 import threading
 import time
@@ -28,9 +27,9 @@ from typing import Callable, Optional, Sequence
 
 import numpy as np
 
+from ..data.windows import PreparedWindow, Window, auto_window_size, batch_input, plan_windows, prepare_window  # noqa: F401
 from ..errors import Cancelled, LcxError, StackError
 from ..explain import attribution, gradcam
-from ..explain.pixel import PixelExplanation, explain_pixel  # noqa: F401 - part of this module's API
 from ..io.outputs import DIVERGING, MAGMA, VIRIDIS, ClassStyle, OutputSet, OutputSpec, RampStyle, class_map_encoding
 from ..runtime import import_torch, resolve_device, set_threads
 
@@ -38,8 +37,6 @@ METHODS = ("probabilities", "gradcam", "attention", "shap", "ig")
 GREYS = ["#000000", "#404040", "#808080", "#c0c0c0", "#ffffff"]
 # One window prefetched is enough: reading + gap-filling runs ~5-10x faster than the model.
 _QUEUE_DEPTH = 1
-# Window budget: a (T, B, h, w) float32 window exists ~4 times (being read, filled, queued, in the model).
-_WINDOW_BYTES = 64 * 1024 * 1024
 _CPU_BATCH_CANDIDATES = (512, 1024, 2048)
 _CUDA_BATCH = 8192
 _GDAL_CACHE_BYTES = 128 * 1024 * 1024
@@ -86,90 +83,6 @@ class InferenceResult:
     @property
     def pixels_per_second(self) -> float:
         return self.n_pixels / self.seconds if self.seconds > 0 else float("nan")
-
-
-@dataclass
-class Window:
-    xoff: int
-    yoff: int
-    xsize: int
-    ysize: int
-
-
-@dataclass
-class PreparedWindow:
-    """A window ready for the model: pixel series or a padded cube to cut patches from."""
-
-    window: Window
-    valid: np.ndarray  # (ysize*xsize,) bool
-    pixels: Optional[np.ndarray] = None  # (N, B, T) gap-filled, patch_size 1
-    cube: Optional[np.ndarray] = None  # (ysize+2h, xsize+2h, B, T) gap-filled + edge-padded, patch models
-
-
-# --- planning ----------------------------------------------------------------------------------------------
-
-def auto_window_size(n_bands: int, n_dates: int) -> int:
-    side = int(math.sqrt(_WINDOW_BYTES / (4 * n_bands * n_dates)))
-    return int(min(1024, max(128, (side // 128) * 128)))
-
-
-def plan_windows(width: int, height: int, block_size: tuple, window_size: int, region=None) -> list[Window]:
-    """Windows covering ``region`` on a grid aligned with the stack's blocks (a multiple of the block size
-    when blocks are smaller than the window, the window size otherwise, e.g. for strip files)."""
-    bx, by = (int(v) for v in block_size)
-    wx = (window_size // bx) * bx if 0 < bx <= window_size else window_size
-    wy = (window_size // by) * by if 0 < by <= window_size else window_size
-    rx, ry, rw, rh = region or (0, 0, width, height)
-    if rw <= 0 or rh <= 0 or rx < 0 or ry < 0 or rx + rw > width or ry + rh > height:
-        raise LcxError(f"Region {region} lies outside the {width}x{height} raster: give a region inside it.")
-    windows = []
-    for y0 in range((ry // wy) * wy, ry + rh, wy):
-        for x0 in range((rx // wx) * wx, rx + rw, wx):
-            xa, ya = max(x0, rx), max(y0, ry)
-            xb, yb = min(x0 + wx, rx + rw), min(y0 + wy, ry + rh)
-            if xb > xa and yb > ya:
-                windows.append(Window(xa, ya, xb - xa, yb - ya))
-    return windows
-
-
-def prepare_window(stack, win: Window, band_order, min_valid_dates: int, patch_size: int, fill_series) -> PreparedWindow:
-    """Read ``win`` (+ halo), gap-fill per pixel; for patch models pad the raster edge with edge values."""
-    from ..data.gapfill import fill_gaps  # noqa: PLC0415
-
-    halo = patch_size // 2
-    x0, y0 = max(0, win.xoff - halo), max(0, win.yoff - halo)
-    x1, y1 = min(stack.width, win.xoff + win.xsize + halo), min(stack.height, win.yoff + win.ysize + halo)
-    raw = stack.read_window(x0, y0, x1 - x0, y1 - y0)  # (T, B, h, w)
-    if band_order is not None:
-        raw = raw[:, band_order]
-    n_dates, n_bands, h, w = raw.shape
-    raw[~np.isfinite(raw)] = np.nan
-    # a pixel-major *view*: fill_gaps copies it chunk by chunk, so the window is never copied whole
-    series = raw.transpose(2, 3, 1, 0).reshape(h * w, n_bands, n_dates)
-    filled, valid = fill_gaps(series, min_valid_dates=min_valid_dates)
-    del series, raw
-    if patch_size == 1:
-        return PreparedWindow(win, valid, pixels=filled)
-    filled[~valid] = fill_series
-    cube = filled.reshape(h, w, n_bands, n_dates)
-    pad_y = (halo - (win.yoff - y0), halo - (y1 - win.yoff - win.ysize))
-    pad_x = (halo - (win.xoff - x0), halo - (x1 - win.xoff - win.xsize))
-    if any(pad_y + pad_x):
-        cube = np.pad(cube, (pad_y, pad_x, (0, 0), (0, 0)), mode="edge")
-    core = valid.reshape(h, w)[win.yoff - y0: win.yoff - y0 + win.ysize, win.xoff - x0: win.xoff - x0 + win.xsize]
-    return PreparedWindow(win, np.ascontiguousarray(core).reshape(-1), cube=cube)
-
-
-def batch_input(prepared: PreparedWindow, sel: np.ndarray, patch_size: int) -> np.ndarray:
-    """(n, B, T) or (n, B, T, k, k) float32 for the window's pixel indices ``sel``."""
-    if patch_size == 1:
-        if len(sel) and sel[-1] - sel[0] + 1 == len(sel):  # contiguous: a view, no copy
-            return prepared.pixels[sel[0]: sel[-1] + 1]
-        return prepared.pixels[sel]
-    k = patch_size
-    rows, cols = np.divmod(sel, prepared.window.xsize)
-    patches = np.lib.stride_tricks.sliding_window_view(prepared.cube, (k, k), axis=(0, 1))  # (H, W, B, T, k, k)
-    return np.ascontiguousarray(patches[rows, cols])
 
 
 # --- outputs -----------------------------------------------------------------------------------------------

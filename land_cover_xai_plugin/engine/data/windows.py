@@ -1,0 +1,119 @@
+"""The one place where a window of the stack becomes model input.
+
+Streaming inference, training (labelled pixels), the pixel explanation and the explanation benchmark all go
+through :func:`prepare_window` and :func:`batch_input`, so that the model sees identical tensors for the same
+pixels whichever path reads them:
+
+1. read the window (+ a halo of ``patch_size // 2`` pixels for k x k patch models) from the stack,
+2. reorder the stack's bands into the model's band order,
+3. no-data / NaN / inf -> missing (NaN),
+4. gap filling per pixel (``gapfill.fill_gaps``): a pixel with fewer than ``min_valid_dates`` observed dates
+   is invalid, the missing dates of the other pixels are filled linearly in time,
+5. patch models: an invalid neighbour inside a patch is replaced by the per-band training mean
+   (``fill_series``, a neutral value) and the raster's outer edge is padded with edge values,
+6. :func:`batch_input` cuts the (n, B, T) pixel series or (n, B, T, k, k) patches for chosen pixels.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Optional
+
+import numpy as np
+
+from ..errors import LcxError
+
+# Window budget: a (T, B, h, w) float32 window exists ~4 times (being read, filled, queued, in the model).
+_WINDOW_BYTES = 64 * 1024 * 1024
+
+
+@dataclass
+class Window:
+    """A rectangle of the raster, in pixels: columns ``xoff .. xoff+xsize-1``, rows ``yoff .. yoff+ysize-1``."""
+
+    xoff: int
+    yoff: int
+    xsize: int
+    ysize: int
+
+
+@dataclass
+class PreparedWindow:
+    """A window ready for the model: pixel series or a padded cube to cut patches from."""
+
+    window: Window
+    valid: np.ndarray  # (ysize*xsize,) bool
+    pixels: Optional[np.ndarray] = None  # (N, B, T) gap-filled, patch_size 1
+    cube: Optional[np.ndarray] = None  # (ysize+2h, xsize+2h, B, T) gap-filled + edge-padded, patch models
+
+
+# --- planning ----------------------------------------------------------------------------------------------
+
+def auto_window_size(n_bands: int, n_dates: int) -> int:
+    """Side (pixels, a multiple of 128 in 128..1024) of a square window whose float32 cube fits the budget."""
+    side = int(math.sqrt(_WINDOW_BYTES / (4 * n_bands * n_dates)))
+    return int(min(1024, max(128, (side // 128) * 128)))
+
+
+def plan_windows(width: int, height: int, block_size: tuple, window_size: int, region=None) -> list[Window]:
+    """Windows covering ``region`` on a grid aligned with the stack's blocks (a multiple of the block size
+    when blocks are smaller than the window, the window size otherwise, e.g. for strip files)."""
+    bx, by = (int(v) for v in block_size)
+    wx = (window_size // bx) * bx if 0 < bx <= window_size else window_size
+    wy = (window_size // by) * by if 0 < by <= window_size else window_size
+    rx, ry, rw, rh = region or (0, 0, width, height)
+    if rw <= 0 or rh <= 0 or rx < 0 or ry < 0 or rx + rw > width or ry + rh > height:
+        raise LcxError(f"Region {region} lies outside the {width}x{height} raster: give a region inside it.")
+    windows = []
+    for y0 in range((ry // wy) * wy, ry + rh, wy):
+        for x0 in range((rx // wx) * wx, rx + rw, wx):
+            xa, ya = max(x0, rx), max(y0, ry)
+            xb, yb = min(x0 + wx, rx + rw), min(y0 + wy, ry + rh)
+            if xb > xa and yb > ya:
+                windows.append(Window(xa, ya, xb - xa, yb - ya))
+    return windows
+
+
+# --- preparation -------------------------------------------------------------------------------------------
+
+def prepare_window(stack, win: Window, band_order, min_valid_dates: int, patch_size: int, fill_series) -> PreparedWindow:
+    """Read ``win`` (+ halo), gap-fill per pixel; for patch models pad the raster edge with edge values.
+
+    ``band_order``: for each model band, its index in the stack (None: the stack's order). ``fill_series``
+    (B, T): what replaces an invalid neighbour inside a patch (patch models only)."""
+    from .gapfill import fill_gaps  # noqa: PLC0415
+
+    halo = patch_size // 2
+    x0, y0 = max(0, win.xoff - halo), max(0, win.yoff - halo)
+    x1, y1 = min(stack.width, win.xoff + win.xsize + halo), min(stack.height, win.yoff + win.ysize + halo)
+    raw = stack.read_window(x0, y0, x1 - x0, y1 - y0)  # (T, B, h, w)
+    if band_order is not None:
+        raw = raw[:, band_order]
+    n_dates, n_bands, h, w = raw.shape
+    raw[~np.isfinite(raw)] = np.nan
+    # a pixel-major *view*: fill_gaps copies it chunk by chunk, so the window is never copied whole
+    series = raw.transpose(2, 3, 1, 0).reshape(h * w, n_bands, n_dates)
+    filled, valid = fill_gaps(series, min_valid_dates=min_valid_dates)
+    del series, raw
+    if patch_size == 1:
+        return PreparedWindow(win, valid, pixels=filled)
+    filled[~valid] = fill_series
+    cube = filled.reshape(h, w, n_bands, n_dates)
+    pad_y = (halo - (win.yoff - y0), halo - (y1 - win.yoff - win.ysize))
+    pad_x = (halo - (win.xoff - x0), halo - (x1 - win.xoff - win.xsize))
+    if any(pad_y + pad_x):
+        cube = np.pad(cube, (pad_y, pad_x, (0, 0), (0, 0)), mode="edge")
+    core = valid.reshape(h, w)[win.yoff - y0: win.yoff - y0 + win.ysize, win.xoff - x0: win.xoff - x0 + win.xsize]
+    return PreparedWindow(win, np.ascontiguousarray(core).reshape(-1), cube=cube)
+
+
+def batch_input(prepared: PreparedWindow, sel: np.ndarray, patch_size: int) -> np.ndarray:
+    """(n, B, T) or (n, B, T, k, k) float32 for the window's pixel indices ``sel``."""
+    if patch_size == 1:
+        if len(sel) and sel[-1] - sel[0] + 1 == len(sel):  # contiguous: a view, no copy
+            return prepared.pixels[sel[0]: sel[-1] + 1]
+        return prepared.pixels[sel]
+    k = patch_size
+    rows, cols = np.divmod(sel, prepared.window.xsize)
+    patches = np.lib.stride_tricks.sliding_window_view(prepared.cube, (k, k), axis=(0, 1))  # (H, W, B, T, k, k)
+    return np.ascontiguousarray(patches[rows, cols])
