@@ -10,10 +10,13 @@ from __future__ import annotations
 import datetime as _dt
 import io
 import json
+import math
 import os
 import re
+import stat
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -31,6 +34,12 @@ FILE_EXTENSION = ".lcx"
 MAX_TOTAL_UNCOMPRESSED_BYTES = 2 * 1024**3
 MAX_JSON_BYTES = 16 * 1024**2
 MAX_MEMBERS = 10_000
+MAX_FILE_BYTES = 2 * 1024**3  # checked on the open file before a byte is read
+MAX_JSON_DEPTH = 32  # a model description nests ~6 levels; a deeper one is hostile
+MAX_BANDS = 1000  # hyperspectral stacks have a few hundred bands
+MAX_DATES = 1000  # a daily series over almost three years
+_NPY_HEADER_MAX = 4096  # bytes of a .npy header beyond its payload
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 ALLOWED_DTYPES = ("float32", "float64", "float16", "int64", "int32")
 _HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 
@@ -272,18 +281,80 @@ _TORCH_HINT = (
     "export it with the plugin's own trainer (Land Cover XAI > Train) or convert its state_dict with "
     "land_cover_xai_plugin.engine.models.model_file.save_model"
 )
+_CHOOSE_LCX = "choose a .lcx file written by this plugin"
 
 
 def _looks_like_torch_zip(names: list[str]) -> bool:
     return any(n.endswith("data.pkl") or n.endswith("/version") or "/data/" in n for n in names)
 
 
+def _open_regular_file(path: str):
+    """Open ``path`` for reading only if it is a regular file of bounded size.
+
+    Opened non-blocking and checked on the open descriptor (no race between the check and the read): a FIFO
+    would otherwise block forever, a symlink to /dev/zero read until memory runs out."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except IsADirectoryError as exc:
+        raise _refuse(path, "it is a folder, not a model file", _CHOOSE_LCX) from exc
+    except OSError as exc:
+        raise _refuse(path, f"it cannot be opened ({exc.strerror or exc})", "check the path") from exc
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise _refuse(path, "it is a folder, not a model file", _CHOOSE_LCX)
+        if not stat.S_ISREG(info.st_mode):
+            kind = "a named pipe (FIFO)" if stat.S_ISFIFO(info.st_mode) else "a device or special file"
+            raise _refuse(path, f"it is {kind}, not a regular file", _CHOOSE_LCX)
+        if info.st_size > MAX_FILE_BYTES:
+            raise _refuse(path, f"it is {info.st_size / 1024**3:.1f} GiB, far larger than a model file (limit "
+                          f"{MAX_FILE_BYTES / 1024**3:.1f} GiB)", _CHOOSE_LCX)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _json_depth(text: str) -> int:
+    """Deepest nesting of arrays / objects in a JSON text (brackets inside strings not counted)."""
+    stripped = _JSON_STRING.sub('""', text).encode("utf-8", "replace")
+    codes = np.frombuffer(stripped, dtype=np.uint8)
+    steps = np.isin(codes, (91, 123)).astype(np.int32) - np.isin(codes, (93, 125)).astype(np.int32)
+    return int(np.cumsum(steps).max(initial=0))
+
+
+class _MemberReader:
+    """Reads archive members, each at most once, within one budget of decompressed bytes for the file."""
+
+    def __init__(self, zf: zipfile.ZipFile, path: str):
+        self.zf, self.path = zf, path
+        self.budget = MAX_TOTAL_UNCOMPRESSED_BYTES
+        self.seen: set[str] = set()
+
+    def read(self, info: zipfile.ZipInfo) -> bytes:
+        if info.filename in self.seen:
+            raise _refuse(self.path, f"member '{info.filename}' is referenced twice (tampered archive)")
+        self.seen.add(info.filename)
+        if info.file_size > self.budget:
+            raise _refuse(self.path, "its members decompress to more than "
+                          f"{MAX_TOTAL_UNCOMPRESSED_BYTES / 1024**3:.1f} GiB: refused as a possible zip bomb")
+        data = _read_member(self.zf, info, self.path)
+        self.budget -= len(data)
+        return data
+
+
 def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: str) -> bytes:
     """Read at most the declared size (+1 byte to catch a lying header)."""
+    if info.flag_bits & 0x1:
+        raise _refuse(path, f"member '{info.filename}' is encrypted (password-protected); model files never are")
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise _refuse(path, f"member '{info.filename}' uses compression method {info.compress_type}; model files "
+                      "are stored or deflated")
     try:
         with zf.open(info) as fh:
             data = fh.read(info.file_size + 1)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError,
+            zlib.error) as exc:
         raise _refuse(path, f"member '{info.filename}' is damaged ({exc})") from exc
     if len(data) != info.file_size:
         raise _refuse(path, f"member '{info.filename}' does not have its declared size (tampered archive)")
@@ -291,65 +362,130 @@ def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: str) -> bytes
 
 
 def load_model(path: str) -> ModelBundle:
-    """Read a .lcx file; refuse (ModelFileError) anything that is not a sound file of a known version."""
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(4)
-    except OSError as exc:
-        raise _refuse(path, f"it cannot be opened ({exc.strerror or exc})", "check the path") from exc
-    if head[:1] == b"\x80":  # pickle protocol 2+ opcode: a legacy torch.save file
-        raise _refuse(path, "this looks like a PyTorch pickle; Land Cover XAI never unpickles model files", _TORCH_HINT)
-    if not zipfile.is_zipfile(path):
-        raise _refuse(path, "it is not a Land Cover XAI model (not a zip archive, or a truncated one)",
-                      "choose a .lcx file written by this plugin")
-    try:
-        zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise _refuse(path, f"the archive is damaged ({exc})") from exc
-    with zf:
-        infos = zf.infolist()
-        names = [i.filename for i in infos]
-        if MODEL_JSON not in names:
-            if _looks_like_torch_zip(names):
-                raise _refuse(path, "this looks like a PyTorch pickle (torch.save archive); Land Cover XAI never "
-                              "unpickles model files", _TORCH_HINT)
-            raise _refuse(path, f"it lacks '{MODEL_JSON}' (not a Land Cover XAI model)",
-                          "choose a .lcx file written by this plugin")
-        if len(infos) > MAX_MEMBERS:
-            raise _refuse(path, f"it holds {len(infos)} members, far more than a model has")
-        total = sum(i.file_size for i in infos)
-        if total > MAX_TOTAL_UNCOMPRESSED_BYTES:
-            raise _refuse(path, f"it claims {total / 1024**3:.1f} GiB uncompressed (limit "
-                          f"{MAX_TOTAL_UNCOMPRESSED_BYTES / 1024**3:.1f} GiB): refused as a possible zip bomb")
-        json_info = zf.getinfo(MODEL_JSON)
-        if json_info.file_size > MAX_JSON_BYTES:
-            raise _refuse(path, f"'{MODEL_JSON}' is {json_info.file_size} bytes, far larger than a model description")
+    """Read a .lcx file; refuse (ModelFileError) anything that is not a sound file of a known version.
+
+    Cheap checks come first: a regular file of bounded size, a zip whose member count and declared sizes are
+    bounded, a small JSON of bounded depth; every weight's index entry is checked against the architecture
+    before any weight is decompressed, each member is decompressed at most once, and the weights must be
+    finite and consistent with the spec (see ``_check_plausible``)."""
+    with _open_regular_file(path) as fh:
+        head = fh.read(4)
+        if head[:1] == b"\x80":  # pickle protocol 2+ opcode: a legacy torch.save file
+            raise _refuse(path, "this looks like a PyTorch pickle; Land Cover XAI never unpickles model files",
+                          _TORCH_HINT)
+        fh.seek(0)
+        if not zipfile.is_zipfile(fh):
+            raise _refuse(path, "it is not a Land Cover XAI model (not a zip archive, or a truncated one)", _CHOOSE_LCX)
+        fh.seek(0)
         try:
-            document = json.loads(_read_member(zf, json_info, path).decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise _refuse(path, f"'{MODEL_JSON}' is not valid JSON ({exc})") from exc
-        if not isinstance(document, dict) or document.get("format") != FORMAT_NAME:
-            raise _refuse(path, f"'{MODEL_JSON}' does not describe a Land Cover XAI model",
-                          "choose a .lcx file written by this plugin")
-        version = document.get("format_version")
-        if not isinstance(version, int) or isinstance(version, bool):
-            raise _refuse(path, f"its format version {version!r} is not a number")
-        if version > FORMAT_VERSION:
-            raise _refuse(path, f"it uses model format version {version}, but this plugin reads up to version "
-                          f"{FORMAT_VERSION}", "update the Land Cover XAI plugin to a newer version")
-        if version < 1:
-            raise _refuse(path, f"its format version {version} is invalid")
-        return _bundle_from_document(zf, document, path)
+            zf = zipfile.ZipFile(fh)
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+            raise _refuse(path, f"the archive is damaged ({exc})") from exc
+        with zf:
+            return _load_archive(zf, path)
 
 
-def _bundle_from_document(zf: zipfile.ZipFile, document: dict, path: str) -> ModelBundle:
+def _load_archive(zf: zipfile.ZipFile, path: str) -> ModelBundle:
+    infos = zf.infolist()
+    names = [i.filename for i in infos]
+    if MODEL_JSON not in names:
+        if _looks_like_torch_zip(names):
+            raise _refuse(path, "this looks like a PyTorch pickle (torch.save archive); Land Cover XAI never "
+                          "unpickles model files", _TORCH_HINT)
+        raise _refuse(path, f"it lacks '{MODEL_JSON}' (not a Land Cover XAI model)", _CHOOSE_LCX)
+    if len(infos) > MAX_MEMBERS:
+        raise _refuse(path, f"it holds {len(infos)} members, far more than a model has")
+    if len(set(names)) != len(names):
+        raise _refuse(path, "it holds two members of the same name (tampered archive)")
+    total = sum(i.file_size for i in infos)
+    if total > MAX_TOTAL_UNCOMPRESSED_BYTES:
+        raise _refuse(path, f"it claims {total / 1024**3:.1f} GiB uncompressed (limit "
+                      f"{MAX_TOTAL_UNCOMPRESSED_BYTES / 1024**3:.1f} GiB): refused as a possible zip bomb")
+    json_info = zf.getinfo(MODEL_JSON)
+    if json_info.file_size > MAX_JSON_BYTES:
+        raise _refuse(path, f"'{MODEL_JSON}' is {json_info.file_size} bytes, far larger than a model description")
+    reader = _MemberReader(zf, path)
     try:
-        spec = ModelSpec.from_dict(document.get("spec"))
-    except ValueError as exc:
-        raise _refuse(path, f"its architecture description is invalid ({exc})") from exc
+        text = reader.read(json_info).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _refuse(path, f"'{MODEL_JSON}' is not UTF-8 text ({exc})") from exc
+    depth = _json_depth(text)
+    if depth > MAX_JSON_DEPTH:
+        raise _refuse(path, f"'{MODEL_JSON}' is nested {depth} levels deep (a model description needs at most "
+                      f"{MAX_JSON_DEPTH})")
+    try:
+        document = json.loads(text, parse_constant=_no_constant)
+    except (json.JSONDecodeError, ValueError, RecursionError) as exc:
+        raise _refuse(path, f"'{MODEL_JSON}' is not valid JSON ({exc})") from exc
+    if not isinstance(document, dict) or document.get("format") != FORMAT_NAME:
+        raise _refuse(path, f"'{MODEL_JSON}' does not describe a Land Cover XAI model", _CHOOSE_LCX)
+    version = document.get("format_version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise _refuse(path, f"its format version {version!r} is not a number")
+    if version > FORMAT_VERSION:
+        raise _refuse(path, f"it uses model format version {version}, but this plugin reads up to version "
+                      f"{FORMAT_VERSION}", "update the Land Cover XAI plugin to a newer version")
+    if version < 1:
+        raise _refuse(path, f"its format version {version} is invalid")
+    return _bundle_from_document(zf, document, path, reader)
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _checked_scaling(value, path: str) -> dict[str, float]:
+    """The training stack's DN -> reflectance scaling: a finite, non-zero scale and a finite offset."""
+    if value is None:
+        return {"scale": 1.0, "offset": 0.0}
+    if not isinstance(value, dict) or set(value) - {"scale", "offset"}:
+        raise _refuse(path, f"its 'scaling' entry {str(value)[:80]!r} is not {{\"scale\": s, \"offset\": o}}")
+    out = {}
+    for key, default in (("scale", 1.0), ("offset", 0.0)):
+        number = value.get(key, default)
+        if not isinstance(number, (int, float)) or isinstance(number, bool) or not math.isfinite(number):
+            raise _refuse(path, f"its scaling {key} {number!r} is not a finite number")
+        out[key] = float(number)
+    if out["scale"] == 0:
+        raise _refuse(path, "its scaling factor is 0 (every input would read as the same value)")
+    return out
+
+
+def _checked_classes(value, spec: ModelSpec, path: str) -> list[ClassInfo]:
+    if not isinstance(value, list):
+        raise _refuse(path, "its class list is missing or not a list")
+    try:
+        classes = [ClassInfo(_int_id(c["id"]), str(c["name"]), str(c.get("color") or "")) for c in value]
+    except (TypeError, KeyError, ValueError, AttributeError) as exc:
+        raise _refuse(path, f"its class list is malformed ({exc})") from exc
+    ids = [c.id for c in classes]
+    duplicated = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicated:
+        raise _refuse(path, f"class id(s) {', '.join(map(str, duplicated))} appear twice in its class list (two "
+                      "outputs would be merged into one class)")
+    for i, info in enumerate(classes):  # a colour is cosmetic: repair rather than refuse
+        if not _HEX_COLOUR.fullmatch(info.color):
+            info.color = default_class_color(info.name, i)
+    if len(classes) != spec.n_classes:
+        raise _refuse(path, f"it lists {len(classes)} classes for a model with {spec.n_classes} outputs")
+    return classes
+
+
+def _int_id(value) -> int:
+    """A class id: an integer (or an integral number), never a bool or a fraction."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
+        raise ValueError(f"class id {value!r} is not an integer")
+    return int(value)
+
+
+def _checked_bands_and_dates(document: dict, spec: ModelSpec, path: str) -> tuple[list[str], list[str]]:
     bands, dates = document.get("bands"), document.get("dates")
     if not isinstance(bands, list) or len(bands) != spec.n_bands or not all(isinstance(b, str) for b in bands):
         raise _refuse(path, f"it should list {spec.n_bands} band names")
+    duplicated = sorted({b for b in bands if bands.count(b) > 1})
+    if duplicated:
+        raise _refuse(path, f"band name(s) {', '.join(duplicated)} appear twice (one stack band would be fed "
+                      "twice and another never)")
     if not isinstance(dates, list) or len(dates) != spec.n_dates:
         raise _refuse(path, f"it should list {spec.n_dates} dates")
     try:
@@ -357,18 +493,16 @@ def _bundle_from_document(zf: zipfile.ZipFile, document: dict, path: str) -> Mod
             _dt.date.fromisoformat(d)
     except (TypeError, ValueError) as exc:
         raise _refuse(path, f"a date is not an ISO date ({exc})") from exc
-    try:
-        classes = [ClassInfo(int(c["id"]), str(c["name"]), str(c.get("color") or "")) for c in document.get("classes")]
-    except (TypeError, KeyError, ValueError, AttributeError) as exc:
-        raise _refuse(path, f"its class list is malformed ({exc})") from exc
-    for i, info in enumerate(classes):  # a colour is cosmetic: repair rather than refuse
-        if not _HEX_COLOUR.fullmatch(info.color):
-            info.color = default_class_color(info.name, i)
-    if len(classes) != spec.n_classes:
-        raise _refuse(path, f"it lists {len(classes)} classes for a model with {spec.n_classes} outputs")
-    index = document.get("arrays")
+    return list(bands), list(dates)
+
+
+def _checked_index(index, spec: ModelSpec, zf: zipfile.ZipFile, path: str) -> dict[str, tuple]:
+    """name -> (ZipInfo, shape, dtype) for every weight, checked against the architecture before any read."""
     if not isinstance(index, dict):
         raise _refuse(path, "its weight index is missing")
+    if len(spec.band_groups) > len(index):  # each group has its own weights: a cheap bound before building
+        raise _refuse(path, f"its architecture claims {len(spec.band_groups)} band groups but it holds only "
+                      f"{len(index)} weight arrays")
     expected = expected_weight_shapes(spec)
     if expected is not None:
         missing = sorted(set(expected) - set(index))
@@ -378,39 +512,99 @@ def _bundle_from_document(zf: zipfile.ZipFile, document: dict, path: str) -> Mod
                           + (f"missing: {', '.join(missing[:5])}" if missing else "")
                           + ("; " if missing and unexpected else "")
                           + (f"unexpected: {', '.join(unexpected[:5])}" if unexpected else "") + ")")
-    state = {}
+    entries: dict[str, tuple] = {}
+    members: dict[str, str] = {}
     for name, entry in index.items():
         try:
             member, shape, dtype = entry["file"], tuple(int(s) for s in entry["shape"]), str(entry["dtype"])
-        except (TypeError, KeyError, ValueError) as exc:
+            if not isinstance(member, str) or any(s < 0 for s in shape):
+                raise ValueError(member)
+        except (TypeError, KeyError, ValueError, OverflowError) as exc:
             raise _refuse(path, f"the index entry of weight '{name}' is malformed") from exc
         if expected is not None and tuple(expected[name]) != shape:
             raise _refuse(path, f"weight '{name}' has shape {list(shape)} but the architecture needs "
                           f"{list(expected[name])} (tampered or damaged file)")
+        if dtype not in ALLOWED_DTYPES:
+            raise _refuse(path, f"weight '{name}' has dtype {dtype!r}, which model files cannot hold")
+        if member in members:
+            raise _refuse(path, f"weights '{members[member]}' and '{name}' point to the same member '{member}' "
+                          "(tampered archive)")
+        members[member] = name
         try:
             info = zf.getinfo(member)
         except KeyError as exc:
             raise _refuse(path, f"the weight array '{member}' is missing from the archive") from exc
+        payload = math.prod(shape) * np.dtype(dtype).itemsize
+        if not payload <= info.file_size <= payload + _NPY_HEADER_MAX:
+            raise _refuse(path, f"member '{member}' is {info.file_size} bytes, not the size of a {dtype} array of "
+                          f"shape {list(shape)} (tampered archive)")
+        entries[name] = (info, shape, dtype)
+    return entries
+
+
+def _bundle_from_document(zf: zipfile.ZipFile, document: dict, path: str,
+                          reader: Optional[_MemberReader] = None) -> ModelBundle:
+    reader = reader or _MemberReader(zf, path)
+    spec_dict = document.get("spec")
+    if isinstance(spec_dict, dict):  # cheap bounds before the architecture is built (even on the meta device)
+        for key, limit in (("n_bands", MAX_BANDS), ("n_dates", MAX_DATES)):
+            claimed = spec_dict.get(key)
+            if isinstance(claimed, int) and claimed > limit:
+                raise _refuse(path, f"its architecture claims {claimed} {key[2:]} (at most {limit} are supported)")
+    try:
+        spec = ModelSpec.from_dict(spec_dict)
+    except ValueError as exc:
+        raise _refuse(path, f"its architecture description is invalid ({exc})") from exc
+    bands, dates = _checked_bands_and_dates(document, spec, path)
+    classes = _checked_classes(document.get("classes"), spec, path)
+    scaling = _checked_scaling(document.get("scaling"), path)
+    report = document.get("report") or {}
+    if not isinstance(report, dict):
+        raise _refuse(path, "its training report is not a JSON object")
+    state = {}
+    for name, (info, shape, dtype) in _checked_index(document.get("arrays"), spec, zf, path).items():
         try:
-            array = np.load(io.BytesIO(_read_member(zf, info, path)), allow_pickle=False)
-        except ModelFileError:
-            raise
+            array = np.load(io.BytesIO(reader.read(info)), allow_pickle=False)
         except (ValueError, OSError, EOFError) as exc:
             raise _refuse(path, f"weight '{name}' is not a plain numeric array ({exc})") from exc
-        if not isinstance(array, np.ndarray) or array.shape != shape or array.dtype.name != dtype \
-                or dtype not in ALLOWED_DTYPES:
+        if not isinstance(array, np.ndarray) or array.shape != shape or array.dtype.name != dtype:
             raise _refuse(path, f"weight '{name}' does not match its declared shape / dtype (tampered file)")
         state[name] = array
+    _check_plausible(spec, state, path)
     return ModelBundle(
         spec=spec,
-        bands=list(bands),
-        dates=list(dates),
+        bands=bands,
+        dates=dates,
         classes=classes,
-        scaling=scaling_to_dict(document.get("scaling")),
-        report=document.get("report") or {},
+        scaling=scaling,
+        report=report,
         state_dict=state,
         format_version=int(document["format_version"]),
     )
+
+
+def _check_plausible(spec: ModelSpec, state: dict[str, np.ndarray], path: str) -> None:
+    """Weights that would give confident nonsense are refused: NaN / Inf anywhere, a negative BatchNorm
+    variance, and normalisation buffers that differ from the spec's (or are not > 0)."""
+    for name, array in state.items():
+        if array.dtype.kind == "f" and not np.isfinite(array).all():
+            bad = int((~np.isfinite(array)).sum())
+            raise _refuse(path, f"weight '{name}' holds {bad} NaN / infinite value(s): the model would map "
+                          "nonsense (a training run that diverged, or a damaged file)", "retrain the model")
+        if name.endswith("running_var") and (array < 0).any():
+            raise _refuse(path, f"weight '{name}' holds negative variances (damaged or edited file)")
+    for key in ("norm_mean", "norm_std"):
+        wanted = np.asarray(getattr(spec, key), dtype=np.float64)
+        for name, array in state.items():
+            if name.rsplit(".", 1)[-1] != key:
+                continue
+            values = np.asarray(array, dtype=np.float64).reshape(-1)
+            if key == "norm_std" and (values <= 0).any():
+                raise _refuse(path, f"the normalisation '{name}' holds values <= 0 (every input would be "
+                              "divided by zero)", "retrain the model")
+            if values.shape != wanted.shape or not np.allclose(values, wanted, rtol=1e-4, atol=1e-7):
+                raise _refuse(path, f"the normalisation '{name}' differs from the one in the model description "
+                              "(edited file)")
 
 
 def expected_weight_shapes(spec: ModelSpec) -> dict[str, tuple[int, ...]] | None:

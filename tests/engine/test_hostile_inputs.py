@@ -1,0 +1,235 @@
+"""Hostile and broken inputs: each is refused at once with one clear LcxError, never read without bound.
+
+Model files (special files, zip tricks, deep JSON, bad scaling, implausible weights), input stacks whose scale is
+off by orders of magnitude, and report text that a spreadsheet or matplotlib would interpret.
+"""
+import json
+import os
+import struct
+import time
+import zipfile
+from datetime import date
+
+import numpy as np
+import pytest
+
+from land_cover_xai_plugin.engine.errors import ModelFileError
+from land_cover_xai_plugin.engine.models import ModelSpec, build_model
+from land_cover_xai_plugin.engine.models.model_file import ClassInfo, bundle_from_module, load_model, save_model
+
+torch = pytest.importorskip("torch")
+
+BANDS = ["B02", "B03", "B04", "B08"]
+DATES = ["2015-07-11", "2015-08-30", "2015-09-09"]
+
+
+def small_bundle(arch="tempcnn"):
+    torch.manual_seed(0)
+    spec = ModelSpec(arch=arch, n_bands=4, n_dates=3, n_classes=3, norm_mean=[0.05, 0.07, 0.06, 0.3],
+                     norm_std=[0.02, 0.02, 0.03, 0.1], conv_width=4, dense_width=8, band_width=4, fusion_width=4)
+    classes = [ClassInfo(2, "forest", "#1b7837"), ClassInfo(3, "grassland", "#a6d96a"),
+               ClassInfo(8, "artificial", "#e31a1c")]
+    return bundle_from_module(build_model(spec), spec, BANDS, [date.fromisoformat(d) for d in DATES], classes,
+                              scaling={"scale": 1e-4, "offset": 0.0})
+
+
+@pytest.fixture
+def model_path(tmp_path):
+    path = str(tmp_path / "good.lcx")
+    save_model(path, small_bundle())
+    return path
+
+
+def members_of(path):
+    with zipfile.ZipFile(path) as zf:
+        return {n: zf.read(n) for n in zf.namelist()}
+
+
+def write_members(path, members):
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return str(path)
+
+
+def with_document(src, out, mutate):
+    members = members_of(src)
+    doc = json.loads(members["model.json"])
+    mutate(doc)
+    members["model.json"] = json.dumps(doc).encode()
+    return write_members(out, members)
+
+
+def refused_quickly(path, match, seconds=5.0):
+    t0 = time.perf_counter()
+    with pytest.raises(ModelFileError, match=match):
+        load_model(str(path))
+    assert time.perf_counter() - t0 < seconds
+
+
+# --- special files ---------------------------------------------------------------------------------------
+
+def test_symlink_to_endless_device_refused_at_once(tmp_path):
+    link = tmp_path / "zero.lcx"
+    os.symlink("/dev/zero", link)
+    refused_quickly(link, "not a regular file", seconds=1.0)
+
+
+def test_fifo_named_lcx_refused_without_hanging(tmp_path):
+    fifo = tmp_path / "pipe.lcx"
+    os.mkfifo(fifo)
+    refused_quickly(fifo, "named pipe", seconds=1.0)
+
+
+def test_directory_refused(tmp_path):
+    folder = tmp_path / "folder.lcx"
+    folder.mkdir()
+    refused_quickly(folder, "folder")
+
+
+def test_oversized_file_refused_before_reading(model_path, monkeypatch):
+    from land_cover_xai_plugin.engine.models import model_file
+
+    monkeypatch.setattr(model_file, "MAX_FILE_BYTES", 100)
+    refused_quickly(model_path, "far larger than a model file")
+
+
+# --- zip tricks ----------------------------------------------------------------------------------------------
+
+def _set_encrypted_flag(path, member):
+    """Mark ``member`` as encrypted in its local and central headers (what `zip -e` writes)."""
+    data = bytearray(open(path, "rb").read())
+    name = member.encode()
+    for signature, flag_at, name_at in ((b"PK\x03\x04", 6, 30), (b"PK\x01\x02", 8, 46)):
+        start = 0
+        while (start := data.find(signature, start)) >= 0:
+            if data[start + name_at: start + name_at + len(name)] == name:
+                flags = struct.unpack_from("<H", data, start + flag_at)[0]
+                struct.pack_into("<H", data, start + flag_at, flags | 0x1)
+            start += 4
+    open(path, "wb").write(bytes(data))
+
+
+def test_encrypted_member_refused(model_path, tmp_path):
+    path = write_members(tmp_path / "enc.lcx", members_of(model_path))
+    _set_encrypted_flag(path, "model.json")
+    refused_quickly(path, "encrypted")
+
+
+def test_one_member_referenced_by_many_weights_refused_before_decompressing(model_path, tmp_path):
+    members = members_of(model_path)
+    doc = json.loads(members["model.json"])
+    first = next(iter(doc["arrays"].values()))["file"]
+    for entry in doc["arrays"].values():
+        entry["file"] = first
+    members["model.json"] = json.dumps(doc).encode()
+    refused_quickly(write_members(tmp_path / "shared.lcx", members), "same member|not the size of")
+
+
+def test_two_members_of_one_name_refused(model_path, tmp_path):
+    members = members_of(model_path)
+    with zipfile.ZipFile(tmp_path / "twice.lcx", "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+        with pytest.warns(UserWarning):
+            zf.writestr("model.json", members["model.json"])  # a second member of the same name
+    refused_quickly(tmp_path / "twice.lcx", "same name")
+
+
+def test_deeply_nested_json_refused(model_path, tmp_path):
+    members = members_of(model_path)
+    doc = json.loads(members["model.json"])
+    text = json.dumps(doc)[:-1] + ', "deep": ' + "[" * 50_000 + "]" * 50_000 + "}"
+    members["model.json"] = text.encode()
+    refused_quickly(write_members(tmp_path / "deep.lcx", members), "nested")
+
+
+def test_brackets_inside_strings_do_not_count_as_depth(model_path, tmp_path):
+    path = with_document(model_path, tmp_path / "str.lcx", lambda d: d["report"].update(note="[[[[" * 100))
+    assert load_model(path).report["note"].startswith("[[[[")
+
+
+@pytest.mark.parametrize("scaling", [{"scale": None}, {"scale": "abc"}, [1, 2], "x", {"scale": 0},
+                                     {"scale": 1e-4, "offset": float("inf")}, {"scale": 1e-4, "bogus": 1}])
+def test_bad_scaling_entries_refused(model_path, tmp_path, scaling):
+    members = members_of(model_path)
+    doc = json.loads(members["model.json"])
+    doc["scaling"] = scaling
+    members["model.json"] = json.dumps(doc).encode()  # allow_nan: Infinity, as a hand-edited file may hold
+    refused_quickly(write_members(tmp_path / "bad.lcx", members), "its .?scaling|not a JSON number")
+
+
+def test_huge_band_count_refused_in_a_second(model_path, tmp_path):
+    def mutate(doc):
+        doc["spec"].update(n_bands=100_000, band_groups=[], norm_mean=[], norm_std=[])
+        doc["bands"] = [f"B{i}" for i in range(100_000)]
+
+    refused_quickly(with_document(model_path, tmp_path / "wide.lcx", mutate), "100000 bands", seconds=2.0)
+
+
+# --- implausible weights / descriptions --------------------------------------------------------------------
+
+def _save_tampered(tmp_path, name, tamper, arch="tempcnn"):
+    bundle = small_bundle(arch)
+    tamper(bundle)
+    path = str(tmp_path / name)
+    save_model(path, bundle)
+    return path
+
+
+def test_nan_or_inf_weights_refused(tmp_path):
+    def nan(b):
+        b.state_dict["classifier.weight"] = np.full_like(b.state_dict["classifier.weight"], np.nan)
+
+    def inf(b):
+        first = next(k for k, v in b.state_dict.items() if v.dtype.kind == "f" and v.size)
+        b.state_dict[first] = b.state_dict[first].copy()
+        b.state_dict[first].flat[0] = np.inf
+
+    refused_quickly(_save_tampered(tmp_path, "nan.lcx", nan), "NaN / infinite")
+    refused_quickly(_save_tampered(tmp_path, "inf.lcx", inf), "NaN / infinite")
+
+
+@pytest.mark.parametrize("arch", ["tempcnn", "attention"])
+def test_zero_or_inconsistent_normalisation_refused(tmp_path, arch):
+    def zero_std(b):
+        name = next(k for k in b.state_dict if k.endswith("norm_std"))
+        b.state_dict[name] = np.zeros_like(b.state_dict[name])
+
+    def other_mean(b):
+        name = next(k for k in b.state_dict if k.endswith("norm_mean"))
+        b.state_dict[name] = b.state_dict[name] * 10
+
+    refused_quickly(_save_tampered(tmp_path, "std0.lcx", zero_std, arch), "normalisation .* <= 0")
+    refused_quickly(_save_tampered(tmp_path, "mean.lcx", other_mean, arch), "differs from")
+
+
+def test_duplicate_class_ids_refused(model_path, tmp_path):
+    def mutate(doc):
+        doc["classes"][1]["id"] = doc["classes"][0]["id"]
+
+    refused_quickly(with_document(model_path, tmp_path / "dupcls.lcx", mutate), "class id.*twice")
+
+
+def test_fractional_or_boolean_class_id_refused(model_path, tmp_path):
+    refused_quickly(with_document(model_path, tmp_path / "frac.lcx",
+                                  lambda d: d["classes"][0].update(id=2.5)), "class list is malformed")
+    refused_quickly(with_document(model_path, tmp_path / "bool.lcx",
+                                  lambda d: d["classes"][0].update(id=True)), "class list is malformed")
+
+
+def test_duplicate_band_names_refused(model_path, tmp_path):
+    def mutate(doc):
+        doc["bands"][1] = doc["bands"][0]
+
+    refused_quickly(with_document(model_path, tmp_path / "dupband.lcx", mutate), "band name.*twice")
+
+
+def test_non_object_report_refused(model_path, tmp_path):
+    refused_quickly(with_document(model_path, tmp_path / "rep.lcx", lambda d: d.update(report=[1, 2])),
+                    "training report")
+
+
+def test_the_good_file_still_loads(model_path):
+    bundle = load_model(model_path)
+    assert bundle.bands == BANDS and bundle.class_ids == [2, 3, 8]
