@@ -1,4 +1,5 @@
 """TimeSeriesStack on real GeoTIFFs: every layout gives the same (T, B) array; errors say what to do."""
+import dataclasses
 import datetime
 import json
 import shutil
@@ -9,7 +10,7 @@ import numpy as np
 import pytest
 
 from land_cover_xai_plugin.engine.errors import StackError
-from land_cover_xai_plugin.engine.io.stack import Grid, Scaling, StackLayout, open_stack
+from land_cover_xai_plugin.engine.io.stack import Grid, Scaling, StackInfo, StackLayout, open_stack, read_stack_info
 
 import land_cover_xai_plugin
 
@@ -40,6 +41,74 @@ def test_sample_describe_matches_readme():
     assert info["geotransform"][1] == pytest.approx(9.99479222007154)
     assert len(info["block_size"]) == 2 and info["paths"] == [str(SAMPLE_STACK)]
     json.dumps(info)  # JSON-able
+
+
+def test_sample_info_is_typed_and_carries_the_cloud_fraction_per_date():
+    info = read_stack_info(str(SAMPLE_STACK))
+    assert isinstance(info, StackInfo)
+    assert info.dates == [datetime.date.fromisoformat(d) for d in SAMPLE_DATES] and info.iso_dates == SAMPLE_DATES
+    assert info.bands == SAMPLE_BANDS and (info.n_dates, info.n_bands) == (T, B)
+    assert (info.width, info.height) == (100, 101) and info.grid.epsg == 32633
+    assert info.scaling == Scaling(1e-4, 0.0) and info.dtype == "uint16" and info.nodata is None
+    # the sample's README: 2015-07-31 and 2015-08-20 are fully cloudy (band tag cloud_fraction)
+    assert info.cloud_fraction == [0.0, 1.0, 1.0, 0.0, 0.0]
+    assert info.cloud_fraction_on(["2015-08-20", datetime.date(2015, 9, 9), "2016-01-01"]) == [1.0, 0.0, None]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        info.bands = []
+    # the metadata-only read and the open stack agree, and describe() is built from the same facts
+    with open_stack([str(SAMPLE_STACK)]) as stack:
+        assert stack.info() == info
+        assert stack.describe() == info.describe()
+    assert info.describe()["cloud_fraction"] == [0.0, 1.0, 1.0, 0.0, 0.0]
+
+
+def test_cloud_fraction_from_band_tags_file_tags_or_nothing(write_raster, tmp_path, sample_crop):
+    tiny = read_stack_info(str(SAMPLE / "tiny" / "s2_l1c_tiny.tif"))
+    assert tiny.cloud_fraction == [None, None, None]  # the tiny sample declares none
+    # one file per date: a percent tag of the file (Sentinel-2 CLOUDY_PIXEL_PERCENTAGE), a fraction given in
+    # percent on one band, and a date without any tag
+    paths = [write_raster(tmp_path / "20150711.tif", sample_crop[0], SAMPLE_BANDS,
+                          dataset_tags={"CLOUDY_PIXEL_PERCENTAGE": "12.5"}),
+             write_raster(tmp_path / "20150731.tif", sample_crop[1], SAMPLE_BANDS,
+                          band_tags=[{"cloud_fraction": "80"}] + [{}] * (B - 1)),
+             write_raster(tmp_path / "20150820.tif", sample_crop[2], SAMPLE_BANDS)]
+    info = read_stack_info(paths)
+    assert info.cloud_fraction == pytest.approx([0.125, 0.8, None])
+    assert open_stack(paths).info().cloud_fraction == info.cloud_fraction
+
+
+def test_read_stack_info_reads_no_pixels_but_finds_the_same_errors(write_raster, tmp_path, sample_crop):
+    source = tmp_path / "full.tif"
+    rng = np.random.default_rng(0)
+    write_raster(source, rng.integers(1, 5000, (4, 64, 64)).astype(np.uint16),
+                 ["T1_2015-07-11_B04", "T1_2015-07-11_B08", "T2_2015-07-31_B04", "T2_2015-07-31_B08"], tiled=True)
+    data = source.read_bytes()
+    truncated = tmp_path / "truncated.tif"
+    truncated.write_bytes(data[: len(data) * 2 // 3])
+    # the header is whole: the metadata read describes it, opening it for reading refuses it
+    assert read_stack_info(str(truncated)).bands == ["B04", "B08"]
+    with pytest.raises(StackError, match="truncated|damaged"):
+        open_stack(str(truncated))
+    with pytest.raises(StackError, match="not found"):
+        read_stack_info(str(tmp_path / "missing.tif"))
+    a = write_raster(tmp_path / "a_20150711.tif", sample_crop[0], SAMPLE_BANDS)
+    other_crs = write_raster(tmp_path / "c_20150731.tif", sample_crop[1], SAMPLE_BANDS, epsg=32634)
+    with pytest.raises(StackError, match="same grid"):
+        read_stack_info([a, other_crs])
+    layout = StackLayout(dates=SAMPLE_DATES[:2], bands=["B04", "B08"])
+    assert read_stack_info(str(source), layout=layout).layout_origin == "argument"
+
+
+def test_grid_pixel_of_inverts_the_geotransform():
+    grid = Grid(100, 50, (465000.0, 10.0, 0.0, 5080000.0, 0.0, -10.0), "")
+    assert grid.pixel_of(465000.0 + 35.0, 5080000.0 - 125.0) == (12.5, 3.5)
+    assert grid.contains_pixel(12, 3) and not grid.contains_pixel(50, 3) and not grid.contains_pixel(-1, 0)
+    rotated = Grid(10, 10, (100.0, 8.0, 6.0, 200.0, 6.0, -8.0), "")  # 10 m pixels rotated by ~37 degrees
+    x0, a, b, y0, d, e = rotated.geotransform
+    row, col = rotated.pixel_of(x0 + 2.5 * a + 4.5 * b, y0 + 2.5 * d + 4.5 * e)
+    assert (row, col) == pytest.approx((4.5, 2.5))
+    with pytest.raises(StackError, match="degenerate"):
+        Grid(10, 10, (0.0, 0.0, 0.0, 0.0, 0.0, 0.0), "").pixel_of(1.0, 1.0)
 
 
 def test_sample_read_window_is_dn_times_scale(sample_dn):

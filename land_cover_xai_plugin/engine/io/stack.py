@@ -41,6 +41,10 @@ _BAND_TAGS = ("band", "BAND", "band_name", "BAND_NAME", "BANDNAME", "name")
 _PRODUCT_TAGS = ("PRODUCT_URI", "PRODUCT_NAME", "PRODUCT_ID", "product", "PRODUCT")
 _SCALE_TAGS = ("scale_factor", "SCALE_FACTOR", "scale", "SCALE")
 _OFFSET_TAGS = ("BOA_ADD_OFFSET", "RADIO_ADD_OFFSET", "offset", "OFFSET", "add_offset", "ADD_OFFSET")
+# Scene cloud cover as a fraction 0..1 (the sample's per-band tag), resp. in percent (Sentinel-2 / Landsat products)
+_CLOUD_FRACTION_TAGS = ("cloud_fraction", "CLOUD_FRACTION")
+_CLOUD_PERCENT_TAGS = ("CLOUDY_PIXEL_PERCENTAGE", "CLOUD_COVERAGE_ASSESSMENT", "cloud_cover", "CLOUD_COVER",
+                       "CLOUDCOVER")
 
 
 @contextlib.contextmanager
@@ -87,11 +91,13 @@ class Grid:
 
     @classmethod
     def from_dataset(cls, dataset: gdal.Dataset) -> "Grid":
+        """The grid of an open GDAL dataset."""
         return cls(dataset.RasterXSize, dataset.RasterYSize, tuple(float(v) for v in dataset.GetGeoTransform()),
                    dataset.GetProjection() or "")
 
     @property
     def pixel_size(self) -> tuple[float, float]:
+        """(x, y) pixel size in grid CRS units, both positive."""
         return abs(self.geotransform[1]), abs(self.geotransform[5])
 
     @property
@@ -103,6 +109,7 @@ class Grid:
         return min(xs), min(ys), max(xs), max(ys)
 
     def srs(self) -> Optional[osr.SpatialReference]:
+        """The CRS as an OSR object in (x, y) axis order; None when the grid has no (readable) CRS."""
         if not self.crs_wkt:
             return None
         srs = osr.SpatialReference()
@@ -113,6 +120,7 @@ class Grid:
 
     @property
     def epsg(self) -> Optional[int]:
+        """The CRS's EPSG code when it has one."""
         srs = self.srs()
         if srs is None:
             return None
@@ -123,6 +131,7 @@ class Grid:
 
     @property
     def crs_name(self) -> str:
+        """The CRS's name for people ("WGS 84 / UTM zone 33N"), or "no CRS"."""
         srs = self.srs()
         return srs.GetName() if srs is not None else "no CRS"
 
@@ -141,7 +150,23 @@ class Grid:
         return found
 
     def same_as(self, other: "Grid") -> bool:
+        """True when ``differences`` finds nothing."""
         return not self.differences(other)
+
+    def pixel_of(self, x: float, y: float) -> tuple[float, float]:
+        """Fractional (row, col) of the point (x, y) in grid CRS units (rotated geotransforms too); the pixel
+        holding it is (floor(row), floor(col)). StackError when the geotransform cannot be inverted."""
+        x0, a, b, y0, d, e = self.geotransform
+        det = a * e - b * d
+        if det == 0:
+            raise StackError("The stack's geotransform is degenerate (zero pixel size): it cannot be located on "
+                             "the map. Give the raster a valid georeference (e.g. gdal_edit.py -a_ullr).")
+        dx, dy = x - x0, y - y0
+        return (-d * dx + a * dy) / det, (e * dx - b * dy) / det
+
+    def contains_pixel(self, row: int, col: int) -> bool:
+        """True when (row, col) is a pixel of the grid."""
+        return 0 <= row < self.height and 0 <= col < self.width
 
 
 @dataclass(frozen=True)
@@ -173,6 +198,7 @@ class StackLayout:
 
     @classmethod
     def from_json(cls, path: str | os.PathLike) -> "StackLayout":
+        """Read a ``<raster>.layout.json`` sidecar; StackError saying how to write one when it is unusable."""
         try:
             with open(path, encoding="utf-8") as handle:
                 data = json.load(handle)
@@ -184,9 +210,11 @@ class StackLayout:
                    order=str(data.get("order", "date-major")))
 
     def to_dict(self) -> dict:
+        """The layout as the JSON sidecar holds it."""
         return asdict(self)
 
     def parsed_dates(self) -> list[datetime.date]:
+        """The dates as datetime.date; StackError naming one that is not a date."""
         parsed = []
         for text in self.dates:
             date = band_names.parse_date(text)
@@ -196,6 +224,7 @@ class StackLayout:
         return parsed
 
     def resolved_bands(self, bands_per_date: int) -> list[str]:
+        """Normalised band names; the standard Sentinel-2 set for 13 / 12 / 10 bands when none are given."""
         if self.bands:
             names = [band_names.normalize_band(b) or b.upper() for b in self.bands]
             if len(set(names)) != len(names):
@@ -218,6 +247,7 @@ class _BandSource:
     band_number: int  # 1-based, GDAL style
     scaling: Scaling
     nodata: Optional[float]
+    cloud_fraction: Optional[float] = None  # scene cloud fraction (0..1) its metadata declare, None if none
 
 
 @dataclass
@@ -315,6 +345,107 @@ class _FileReader:
             out[self.targets] = planes
 
 
+@dataclass(frozen=True)
+class StackInfo:
+    """What a stack is, without its pixels: the facts front ends show and models are checked against.
+
+    Built by ``read_stack_info`` (metadata only, cheap enough for a GUI thread) or ``TimeSeriesStack.info()``.
+    Per date (index t, chronological): ``dates[t]``, ``offsets_per_date[t]`` (reflectance offset, differs
+    across Sentinel-2 processing baselines) and ``cloud_fraction[t]`` (scene cloud fraction 0..1 its band or
+    file metadata declare, None where nothing is declared)."""
+
+    paths: list[str]
+    dates: list[datetime.date]
+    bands: list[str]
+    grid: Grid
+    scaling: Scaling
+    dtype: str  # numpy name of the first band's type, e.g. "uint16"
+    nodata: Optional[float]
+    block_size: tuple[int, int]
+    offsets_per_date: list[float]
+    cloud_fraction: list[Optional[float]]
+    layout_origin: str  # how the band meaning was found: "argument", a sidecar path, or from the bands
+
+    @property
+    def n_dates(self) -> int:
+        """Number of dates T."""
+        return len(self.dates)
+
+    @property
+    def n_bands(self) -> int:
+        """Number of bands B per date."""
+        return len(self.bands)
+
+    @property
+    def width(self) -> int:
+        """Columns of the grid."""
+        return self.grid.width
+
+    @property
+    def height(self) -> int:
+        """Rows of the grid."""
+        return self.grid.height
+
+    @property
+    def iso_dates(self) -> list[str]:
+        """The dates as YYYY-MM-DD strings (the form model files store)."""
+        return [d.isoformat() for d in self.dates]
+
+    def cloud_fraction_on(self, dates: Sequence) -> list[Optional[float]]:
+        """The declared cloud fraction on each of ``dates`` (dates or ISO strings): None where the stack has no
+        such date or declares nothing for it. Several acquisitions on one day: the cloudiest."""
+        by_day: dict[str, Optional[float]] = {}
+        for day, value in zip(self.iso_dates, self.cloud_fraction):
+            if value is not None:
+                previous = by_day.get(day)
+                by_day[day] = value if previous is None else max(previous, value)
+        return [by_day.get(str(d.isoformat() if hasattr(d, "isoformat") else d)[:10]) for d in dates]
+
+    def describe(self) -> dict:
+        """A JSON-able summary (``lcx describe``, the CLI and reports)."""
+        info = {
+            "paths": list(self.paths),
+            "dates": self.iso_dates,
+            "bands": list(self.bands),
+            "n_dates": self.n_dates,
+            "n_bands": self.n_bands,
+            "width": self.width,
+            "height": self.height,
+            "crs_name": self.grid.crs_name,
+            "epsg": self.grid.epsg,
+            "geotransform": list(self.grid.geotransform),
+            "extent": list(self.grid.extent),
+            "nodata": self.nodata,
+            "dtype": self.dtype,
+            "scaling": asdict(self.scaling),
+            "block_size": list(self.block_size),
+            "layout_from": self.layout_origin,
+            "cloud_fraction": list(self.cloud_fraction),
+        }
+        if len(set(self.offsets_per_date)) > 1:
+            info["offset_per_date"] = list(self.offsets_per_date)  # mixed processing baselines (before / after N0400)
+        return info
+
+
+def _date_cloud_fraction(row: Sequence[_BandSource]) -> Optional[float]:
+    """One date's cloud fraction: the largest its bands declare (None when none does)."""
+    values = [source.cloud_fraction for source in row if source.cloud_fraction is not None]
+    return max(values) if values else None
+
+
+def _stack_info(paths: list[str], dates: list[datetime.date], bands: list[str], grid: Grid,
+                sources: list[list[_BandSource]], scaling: Scaling, layout_origin: str,
+                datasets: list[gdal.Dataset]) -> StackInfo:
+    first = sources[0][0]
+    first_band = datasets[first.file_index].GetRasterBand(first.band_number)
+    return StackInfo(
+        paths=list(paths), dates=list(dates), bands=list(bands), grid=grid, scaling=scaling,
+        dtype=np.dtype(gdal_array.GDALTypeCodeToNumericTypeCode(first_band.DataType)).name,
+        nodata=first.nodata, block_size=tuple(int(v) for v in first_band.GetBlockSize()),
+        offsets_per_date=[row[0].scaling.offset for row in sources],
+        cloud_fraction=[_date_cloud_fraction(row) for row in sources], layout_origin=layout_origin)
+
+
 class TimeSeriesStack:
     """T dates x B bands over one grid; ``read_window`` gives float32 reflectance (T, B, y, x), NaN = missing.
 
@@ -333,11 +464,11 @@ class TimeSeriesStack:
         self.layout_origin = layout_origin  # how the layout was found: for describe() and error reports
         self._sources = sources  # [t][b]
         self._datasets = datasets if datasets is not None else [_open_raster(p) for p in self.paths]
-        first = sources[0][0]
-        first_band = self._datasets[first.file_index].GetRasterBand(first.band_number)
-        self.nodata: Optional[float] = first.nodata
-        self.dtype: str = np.dtype(gdal_array.GDALTypeCodeToNumericTypeCode(first_band.DataType)).name
-        self.block_size: tuple[int, int] = tuple(first_band.GetBlockSize())
+        self._info = _stack_info(self.paths, self.dates, self.bands, grid, sources, scaling, layout_origin,
+                                 self._datasets)
+        self.nodata: Optional[float] = self._info.nodata
+        self.dtype: str = self._info.dtype
+        self.block_size: tuple[int, int] = self._info.block_size
         self._readers = self._build_readers()
 
     def _build_readers(self) -> list[_FileReader]:
@@ -350,18 +481,22 @@ class TimeSeriesStack:
     # -- shape -------------------------------------------------------------------------------
     @property
     def n_dates(self) -> int:
+        """Number of dates T."""
         return len(self.dates)
 
     @property
     def n_bands(self) -> int:
+        """Number of bands B per date."""
         return len(self.bands)
 
     @property
     def width(self) -> int:
+        """Columns of the grid."""
         return self.grid.width
 
     @property
     def height(self) -> int:
+        """Rows of the grid."""
         return self.grid.height
 
     # -- reading -----------------------------------------------------------------------------
@@ -389,6 +524,7 @@ class TimeSeriesStack:
         return out
 
     def read_all(self) -> np.ndarray:
+        """The whole stack as ``read_window`` gives it (small stacks and tests only)."""
         return self.read_window(0, 0, self.width, self.height)
 
     def iter_windows(self, window_size: Optional[int] = None) -> Iterator[tuple[int, int, int, int]]:
@@ -412,6 +548,7 @@ class TimeSeriesStack:
     reopen = clone
 
     def close(self) -> None:
+        """Release the GDAL handles; reading afterwards raises StackError."""
         self._readers = []
         self._datasets = None
 
@@ -422,32 +559,17 @@ class TimeSeriesStack:
         self.close()
 
     # -- reporting ---------------------------------------------------------------------------
+    def info(self) -> StackInfo:
+        """The stack's facts (dates, bands, grid, scaling, per-date metadata) as a StackInfo."""
+        return self._info
+
     def offsets_per_date(self) -> list[float]:
-        return [row[0].scaling.offset for row in self._sources]
+        """Reflectance offset of each date (they differ across Sentinel-2 processing baselines)."""
+        return list(self._info.offsets_per_date)
 
     def describe(self) -> dict:
-        offsets = self.offsets_per_date()
-        info = {
-            "paths": list(self.paths),
-            "dates": [d.isoformat() for d in self.dates],
-            "bands": list(self.bands),
-            "n_dates": self.n_dates,
-            "n_bands": self.n_bands,
-            "width": self.width,
-            "height": self.height,
-            "crs_name": self.grid.crs_name,
-            "epsg": self.grid.epsg,
-            "geotransform": list(self.grid.geotransform),
-            "extent": list(self.grid.extent),
-            "nodata": self.nodata,
-            "dtype": self.dtype,
-            "scaling": asdict(self.scaling),
-            "block_size": list(self.block_size),
-            "layout_from": self.layout_origin,
-        }
-        if len(set(offsets)) > 1:
-            info["offset_per_date"] = offsets  # mixed processing baselines (before / after N0400)
-        return info
+        """A JSON-able summary: ``StackInfo.describe()``."""
+        return self._info.describe()
 
     def __repr__(self) -> str:
         return (f"TimeSeriesStack({self.n_dates} dates x {self.n_bands} bands, {self.width}x{self.height}, "
@@ -525,6 +647,26 @@ class _BandInfo:
     description: str
 
 
+def _declared_cloud_fraction(band_tags: dict, dataset_metadata: dict) -> Optional[float]:
+    """Scene cloud fraction 0..1 from a band's tags, else its file's (percent tags divided by 100); None if
+    neither declares one. A 'fraction' above 1 is read as percent."""
+    for metadata in (band_tags, dataset_metadata):
+        fraction, percent = _first_tag(metadata, _CLOUD_FRACTION_TAGS), _first_tag(metadata, _CLOUD_PERCENT_TAGS)
+        text = fraction if fraction is not None else percent
+        if text is None:
+            continue
+        try:
+            value = float(text)
+        except ValueError:
+            continue
+        if not math.isfinite(value) or value < 0:
+            continue
+        if fraction is None or value > 1.0:
+            value /= 100.0
+        return min(value, 1.0)
+    return None
+
+
 def _inspect_file(file_index: int, path: str, dataset: gdal.Dataset, forced: Optional[Scaling]) -> list[_BandInfo]:
     metadata = dataset.GetMetadata() or {}
     product = _file_product(path, metadata)
@@ -548,7 +690,7 @@ def _inspect_file(file_index: int, path: str, dataset: gdal.Dataset, forced: Opt
             dated_by_file[number - 1] = name
         nodata = band.GetNoDataValue()
         source = _BandSource(file_index, number, _band_scaling(band, metadata, band_product, forced),
-                             None if nodata is None else float(nodata))
+                             None if nodata is None else float(nodata), _declared_cloud_fraction(tags, metadata))
         infos.append(_BandInfo(file_index, number, name, date, label.time_index if label else None, source,
                                description))
     if len(set(dated_by_file.values())) < len(dated_by_file):
@@ -652,14 +794,24 @@ def _check_readable(path: str, dataset: gdal.Dataset) -> None:
                 )
 
 
-def open_stack(paths: Sequence[str] | str, layout: Optional[StackLayout] = None,
-               scaling: Optional[Scaling] = None) -> TimeSeriesStack:
-    """Open one multi-band raster or several rasters on one grid as a (T dates, B bands) stack.
+@dataclass
+class _Resolved:
+    """A stack's meaning worked out from its files' metadata (the datasets stay open)."""
 
-    ``layout``: explicit band meaning (else a sidecar ``<raster>.layout.json`` beside a single raster, else
-    band descriptions / tags / file names). ``scaling``: force DN -> reflectance for every band (else GDAL
-    scale / offset, tags, product name, 1e-4 for integers, 1 for floats).
-    """
+    paths: list[str]
+    datasets: list[gdal.Dataset]
+    grid: Grid
+    dates: list[datetime.date]
+    bands: list[str]
+    sources: list[list[_BandSource]]  # [t][b]
+    scaling: Scaling
+    layout_origin: str
+
+
+def _resolve(paths: Sequence[str] | str, layout: Optional[StackLayout], scaling: Optional[Scaling],
+             check_pixels: bool) -> _Resolved:
+    """Open the files, check they share one grid and work out which (date, band) each band is.
+    ``check_pixels``: also decode a few pixels to catch truncated files (open_stack; read_stack_info skips it)."""
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     paths = [os.fspath(p) for p in paths]
@@ -681,8 +833,9 @@ def open_stack(paths: Sequence[str] | str, layout: Optional[StackLayout] = None,
                 f"{paths[0]} and {path} are not on the same grid ({'; '.join(differences)}). "
                 "Resample them onto one grid first (e.g. gdalwarp -tr / -te / -t_srs, or QGIS 'Align rasters')."
             )
-    for path, dataset in zip(paths, datasets):
-        _check_readable(path, dataset)
+    if check_pixels:
+        for path, dataset in zip(paths, datasets):
+            _check_readable(path, dataset)
 
     infos = [info for index, (path, dataset) in enumerate(zip(paths, datasets))
              for info in _inspect_file(index, path, dataset, scaling)]
@@ -703,6 +856,28 @@ def open_stack(paths: Sequence[str] | str, layout: Optional[StackLayout] = None,
                 "band(s) or drop them from the other dates."
             )
     sources = [[acq.bands[band] for band in all_bands] for acq in acquisitions]
-    stack_scaling = scaling or sources[0][0].scaling
-    return TimeSeriesStack(paths, [acq.date for acq in acquisitions], all_bands, grid, sources, stack_scaling,
-                           layout_origin, datasets=datasets)
+    return _Resolved(paths, datasets, grid, [acq.date for acq in acquisitions], all_bands, sources,
+                     scaling or sources[0][0].scaling, layout_origin)
+
+
+def open_stack(paths: Sequence[str] | str, layout: Optional[StackLayout] = None,
+               scaling: Optional[Scaling] = None) -> TimeSeriesStack:
+    """Open one multi-band raster or several rasters on one grid as a (T dates, B bands) stack.
+
+    ``layout``: explicit band meaning (else a sidecar ``<raster>.layout.json`` beside a single raster, else
+    band descriptions / tags / file names). ``scaling``: force DN -> reflectance for every band (else GDAL
+    scale / offset, tags, product name, 1e-4 for integers, 1 for floats).
+    """
+    found = _resolve(paths, layout, scaling, check_pixels=True)
+    return TimeSeriesStack(found.paths, found.dates, found.bands, found.grid, found.sources, found.scaling,
+                           found.layout_origin, datasets=found.datasets)
+
+
+def read_stack_info(paths: Sequence[str] | str, layout: Optional[StackLayout] = None,
+                    scaling: Optional[Scaling] = None) -> StackInfo:
+    """The StackInfo ``open_stack(paths, layout, scaling).info()`` would give, from the files' metadata only
+    (no pixel is decoded, no reader is built): cheap enough to call where a user waits. StackError as
+    ``open_stack`` raises it, except for damaged pixel data, which only reading finds."""
+    found = _resolve(paths, layout, scaling, check_pixels=False)
+    return _stack_info(found.paths, found.dates, found.bands, found.grid, found.sources, found.scaling,
+                       found.layout_origin, found.datasets)
