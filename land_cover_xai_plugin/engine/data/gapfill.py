@@ -152,3 +152,47 @@ def _fill_chunk(x: np.ndarray, time: np.ndarray, min_valid_dates: int) -> tuple[
     filled[:, ~ever_observed] = 0.0
     valid &= ever_observed.reshape(n, b).all(axis=1)
     return filled.T.reshape(n, b, t_count), valid
+
+
+def fill_gaps_onto(x: np.ndarray, times: Sequence[float], target_times: Sequence[float],
+                   min_valid_dates: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Gap-fill ``x`` (N, B, T) observed at ``times`` and sample it at ``target_times`` (length G).
+
+    Returns ``(filled float32 (N, B, G), valid bool (N,))``. At each target time: linear in time between the
+    pixel's nearest observations before and after, the nearest observation before the first / after the last
+    one; a target time equal to an observed time takes that observation exactly. ``valid`` follows
+    :func:`fill_gaps` (observed dates counted on the source times only).
+    """
+    x = np.asarray(x)
+    time = np.asarray(times, dtype=np.float64)
+    target = np.asarray(target_times, dtype=np.float64)
+    if x.ndim != 3 or time.shape != (x.shape[2],) or target.ndim != 1:
+        raise ValueError(f"fill_gaps_onto expects x (N, B, T), times (T,) and target_times (G,); got "
+                         f"{x.shape}, {time.shape}, {target.shape}")
+    if np.array_equal(time, target):
+        return fill_gaps(x, min_valid_dates, times=time)
+    # One time axis holding the source dates and the (never observed) target dates, sorted by time with a
+    # source date before a target date of the same time: the carry of fill_gaps then does the sampling.
+    order = np.lexsort((np.r_[np.zeros(time.size), np.ones(target.size)], np.r_[time, target]))
+    merged_time = np.r_[time, target][order]
+    n, b, t_count = x.shape
+    merged = np.full((n, b, order.size), np.nan, np.float32)
+    position = np.empty(order.size, np.int64)
+    position[order] = np.arange(order.size)
+    merged[:, :, position[:t_count]] = x
+    filled, valid = fill_gaps(merged, min_valid_dates, times=merged_time - merged_time[0])
+    return np.ascontiguousarray(filled[:, :, position[t_count:]]), valid
+
+
+def nearest_observation_days(observed: np.ndarray, times: Sequence[float],
+                             target_times: Sequence[float]) -> np.ndarray:
+    """(N, G) distance from each target time to the pixel's nearest observed time (inf if none).
+
+    ``observed`` (N, T) bool: the pixel-dates observed in every band."""
+    observed = np.asarray(observed, bool)
+    time = np.asarray(times, dtype=np.float64)
+    target = np.asarray(target_times, dtype=np.float64)
+    distance = np.full((observed.shape[0], target.size), np.inf)
+    for t, at in enumerate(time):  # T is small: one vectorised pass per source date
+        np.minimum(distance, np.where(observed[:, t:t + 1], np.abs(target[None, :] - at), np.inf), out=distance)
+    return distance
