@@ -18,12 +18,15 @@ import tempfile
 import zipfile
 import zlib
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import numpy as np
 
 from ..errors import LcxError, ModelFileError, StackMismatchError
 from .spec import ModelSpec
+
+if TYPE_CHECKING:  # the type only: io sits below models
+    from ..io.stack import StackInfo
 
 FORMAT_NAME = "land-cover-xai-model"
 FORMAT_VERSION = 1
@@ -157,27 +160,9 @@ class ModelBundle:
         return [position[name] for name in self.bands]
 
     def check_fits(self, stack) -> None:
-        """Raise StackMismatchError naming the missing / extra bands and the date counts."""
-        stack_bands = list(stack.bands)
-        missing = [b for b in self.bands if b not in stack_bands]
-        extra = [b for b in stack_bands if b not in self.bands]
-        n_dates = int(getattr(stack, "n_dates", len(stack.dates)))
-        problems = []
-        if missing:
-            problems.append(
-                f"the stack lacks band(s) {', '.join(missing)} (model bands: {', '.join(self.bands)}; "
-                f"stack bands: {', '.join(stack_bands)}"
-                + (f"; extra stack bands {', '.join(extra)} are ignored)" if extra else ")")
-            )
-        if n_dates != self.spec.n_dates:
-            problems.append(
-                f"the model needs {self.spec.n_dates} dates ({', '.join(self.dates)}) but the stack has {n_dates}"
-            )
-        if problems:
-            raise StackMismatchError(
-                "This stack does not fit the model: " + "; ".join(problems) + ". Build a stack with the model's "
-                "bands and the same number of dates (same season), or train a model on this stack."
-            )
+        """Raise StackMismatchError when ``stack`` (an open stack or its StackInfo) does not fit the model:
+        ``require_compatible``, the check inference, the pixel view and the dock share."""
+        require_compatible(self, stack)
 
     def describe(self) -> dict[str, Any]:
         report = self.report or {}
@@ -199,6 +184,47 @@ class ModelBundle:
             "test_metrics": report.get("test"),
             "best_epoch": report.get("best_epoch"),
         }
+
+
+def _stack_facts(stack):
+    """A StackInfo from an open stack (its ``info()``); a StackInfo (or anything with ``bands`` and
+    ``n_dates`` / ``dates``) as it is."""
+    info = getattr(stack, "info", None)
+    return info() if callable(info) else stack
+
+
+def check_compatible(bundle: ModelBundle, info: StackInfo) -> list[str]:
+    """What keeps the stack described by ``info`` from running through ``bundle``, one problem per entry
+    (empty when it fits): bands the model needs and the stack lacks, a different number of dates.
+    Extra stack bands are fine (the model's bands are picked by name). ``info``: a StackInfo
+    (``read_stack_info``, cheap) or an open stack."""
+    info = _stack_facts(info)
+    stack_bands = list(info.bands)
+    missing = [b for b in bundle.bands if b not in stack_bands]
+    extra = [b for b in stack_bands if b not in bundle.bands]
+    n_dates = int(getattr(info, "n_dates", None) or len(info.dates))
+    problems = []
+    if missing:
+        problems.append(
+            f"the stack lacks band(s) {', '.join(missing)} (model bands: {', '.join(bundle.bands)}; "
+            f"stack bands: {', '.join(stack_bands)}"
+            + (f"; extra stack bands {', '.join(extra)} are ignored)" if extra else ")")
+        )
+    if n_dates != bundle.spec.n_dates:
+        problems.append(
+            f"the model needs {bundle.spec.n_dates} dates ({', '.join(bundle.dates)}) but the stack has {n_dates}"
+        )
+    return problems
+
+
+def require_compatible(bundle: ModelBundle, info: StackInfo) -> None:
+    """Raise StackMismatchError naming what differs (``check_compatible``) and what to do; None when it fits."""
+    problems = check_compatible(bundle, info)
+    if problems:
+        raise StackMismatchError(
+            "This stack does not fit the model: " + "; ".join(problems) + ". Build a stack with the model's "
+            "bands and the same number of dates (same season), or train a model on this stack."
+        )
 
 
 def scaling_to_dict(scaling) -> dict[str, float]:
