@@ -13,7 +13,7 @@ from typing import Optional
 
 import numpy as np
 
-from ..data.windows import Window, batch_input, prepare_window
+from ..data.windows import InputSpec, Window, batch_input, prepare, read_reflectance
 from ..errors import LcxError
 from ..runtime import import_captum, import_torch, resolve_device
 from . import attribution, gradcam
@@ -21,6 +21,8 @@ from . import attribution, gradcam
 
 @dataclass
 class PixelExplanation:
+    """Everything the click-a-pixel view shows about one pixel, for one target class."""
+
     row: int
     col: int
     class_ids: list  # model output order
@@ -43,6 +45,7 @@ class PixelExplanation:
 
     @property
     def target_probability(self) -> float:
+        """p(target class) at this pixel."""
         return float(self.probabilities[self.class_ids.index(self.target_id)])
 
 
@@ -59,24 +62,18 @@ def explain_pixel(bundle, stack, row: int, col: int, target=None, device: str = 
                        "click inside the raster.")
     if shap_method not in ("shapley_sampling", "kernel"):
         raise LcxError(f"Unknown SHAP method '{shap_method}': use 'shapley_sampling' or 'kernel'.")
-    bundle.check_fits(stack)
+    inputs = InputSpec.for_model(bundle, stack, min_valid_dates)  # raises when the stack does not fit
     spec = bundle.spec
     k = int(spec.patch_size)
-    order = list(bundle.band_order_for(stack))
-    order = None if order == list(range(stack.n_bands)) else order
     device = resolve_device(device)
     if model is None:
         model = bundle.build(device)
     model.eval()
     gradcam.freeze(model)
 
-    raw = stack.read_window(col, row, 1, 1)[:, :, 0, 0]  # (T, B)
-    if order is not None:
-        raw = raw[:, order]
-    raw = raw.T.astype(np.float32)
-    raw[~np.isfinite(raw)] = np.nan
-    mean_series = attribution.mean_baseline(spec.norm_mean, spec.n_dates)[0]
-    prepared = prepare_window(stack, Window(col, row, 1, 1), order, min_valid_dates, k, mean_series)
+    here = Window(col, row, 1, 1)
+    raw = np.ascontiguousarray(read_reflectance(stack, here, inputs.band_order)[:, :, 0, 0].T)  # (B, T), NaN: unobserved
+    prepared = prepare(stack, here, inputs)
     if not prepared.valid[0]:
         raise LcxError(f"Pixel (row {row}, col {col}) has fewer than {min_valid_dates} observed dates (no-data "
                        "or clouds): it gets no prediction. Click a pixel with observations.")
@@ -99,10 +96,8 @@ def explain_pixel(bundle, stack, row: int, col: int, target=None, device: str = 
     forward = attribution.probability_of(model)
     with torch.no_grad():
         base_p = float(forward(baseline)[0, t_index])
-    by_band = _grouped_shap(forward, x, baseline, targets, _mask(spec, k, "band", x.device), shap_method,
-                            shap_samples, seed)
-    by_date = _grouped_shap(forward, x, baseline, targets, _mask(spec, k, "date", x.device), shap_method,
-                            shap_samples, seed)
+    by_band, by_date = (grouped_shapley(forward, x, baseline, targets, by, shap_method, shap_samples, seed)[0]
+                        for by in ("band", "date"))
     ig = attribution.integrated_gradients(model, x, targets, baseline, n_steps=ig_steps)[0]
     if k > 1:
         ig = ig.flatten(2).sum(2)
@@ -117,19 +112,29 @@ def explain_pixel(bundle, stack, row: int, col: int, target=None, device: str = 
         shap_method=shap_method)
 
 
-def _mask(spec, k: int, by: str, device):
-    """feature_mask (1, B, T[, k, k]) with one group id per band, resp. per date."""
+def group_mask(n_bands: int, n_dates: int, by: str, patch_size: int = 1, device=None):
+    """captum ``feature_mask`` (1, B, T[, k, k]) long: one group id per band (``by="band"``) or per date
+    (``by="date"``); a patch model's neighbours join the group of their band / date."""
     torch = import_torch()
-    b, t = spec.n_bands, spec.n_dates
+    b, t = n_bands, n_dates
     ids = torch.arange(b)[:, None].expand(b, t) if by == "band" else torch.arange(t)[None, :].expand(b, t)
-    if k > 1:
-        ids = ids[:, :, None, None].expand(b, t, k, k)
+    if patch_size > 1:
+        ids = ids[:, :, None, None].expand(b, t, patch_size, patch_size)
     return ids.contiguous()[None].to(device)
 
 
-def _grouped_shap(forward, x, baseline, targets, mask, method, n_samples, seed) -> np.ndarray:
+def grouped_shapley(forward, x, baseline, targets, by: str, method: str = "shapley_sampling", n_samples: int = 64,
+                    seed: int = 0, perturbations_per_eval: int = 64) -> np.ndarray:
+    """Shapley values of ``forward``'s ``targets`` output over band or date groups: (N, B) or (N, T) numpy.
+
+    ``x`` (N, B, T[, k, k]) tensor; an absent group takes ``baseline``'s values. ``method``:
+    "shapley_sampling" (captum ShapleyValueSampling, ``n_samples`` permutations: efficient exactly, the
+    values sum to f(x) - f(baseline)) or "kernel" (KernelShap with an exact weighted least-squares fit).
+    Seeded, without touching the global RNG. The pixel view and the explanation benchmark both use it."""
     torch = import_torch()
     attr_mod = import_captum()
+    n_bands, n_dates = x.shape[1], x.shape[2]
+    mask = group_mask(n_bands, n_dates, by, x.shape[-1] if x.ndim == 5 else 1, x.device)
     n_groups = int(mask.max()) + 1
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
@@ -137,14 +142,15 @@ def _grouped_shap(forward, x, baseline, targets, mask, method, n_samples, seed) 
             explainer = attr_mod.KernelShap(forward)
             explainer.interpretable_model = _WeightedLeastSquares()  # captum's default needs scikit-learn
             attr = explainer.attribute(x, baselines=baseline, target=targets, feature_mask=mask,
-                                       n_samples=max(n_samples, 2 * n_groups + 64), perturbations_per_eval=64)
+                                       n_samples=max(n_samples, 2 * n_groups + 64),
+                                       perturbations_per_eval=perturbations_per_eval)
         else:
             explainer = attr_mod.ShapleyValueSampling(forward)
             attr = explainer.attribute(x, baselines=baseline, target=targets, feature_mask=mask,
-                                       n_samples=n_samples, perturbations_per_eval=64)
+                                       n_samples=n_samples, perturbations_per_eval=perturbations_per_eval)
     # every feature of a group carries the group's value: read it at the group's first position
     _, first = np.unique(mask[0].flatten().cpu().numpy(), return_index=True)
-    return attr[0].flatten().detach().cpu().numpy()[first]
+    return attr.flatten(1).detach().cpu().numpy()[:, first]
 
 
 def _weighted_least_squares_class():
