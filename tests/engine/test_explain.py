@@ -233,3 +233,53 @@ def test_fused_gradcam_takes_one_target_per_pixel():
         alone = gradcam.predict_with_gradcam(model, x, target=k).cam
         rows = [i for i, t in enumerate(per_pixel) if t == k]
         assert torch.allclose(mixed[rows], alone[rows], atol=1e-6)
+
+
+# --- the explainer registry: one contract for every map output -------------------------------------------
+
+def test_registry_lists_what_each_architecture_supports():
+    from land_cover_xai_plugin.engine.explain import registry
+
+    names = registry.names()
+    assert {"probabilities", "uncertainty", "gradcam", "attention", "shap", "ig"} <= set(names)
+    assert "classification" not in names  # always written, never offered as a choice
+    assert "attention" in [e.name for e in registry.available("attention")]
+    assert "attention" not in [e.name for e in registry.available("tempcnn")]
+    assert registry.names("explanation")[:2] == ("gradcam", "attention")
+    assert registry.get("GradCAM").name == "gradcam"
+    with pytest.raises(LcxError, match="Unknown output 'lime'.*gradcam"):
+        registry.get("lime")
+    with pytest.raises(LcxError, match="Band attention.*tempcnn.*Remove 'attention'"):
+        registry.resolve({"attention"}, "tempcnn")
+    assert [e.name for e in registry.resolve({"ig", "gradcam"}, "tempcnn")] == ["classification", "gradcam", "ig"]
+    help_names = [name for name, _, _ in registry.help_lines()]
+    assert help_names == list(names) and all(text for _, _, text in registry.help_lines())
+
+
+@pytest.mark.parametrize("arch,patch", [("tempcnn", 1), ("attention", 3)])
+def test_every_explainer_computes_exactly_what_it_declares(arch, patch, tif_stack):
+    """The contract: compute() returns one array per declared output, with that output's band count."""
+    from land_cover_xai_plugin.engine.explain import registry
+    from land_cover_xai_plugin.engine.explain.explainer import BatchContext, OutputContext, PassSetup
+
+    spec = small_spec(arch, patch_size=patch)
+    bundle = Bundle(spec, eval_model(spec))
+    stack = tif_stack(np.random.default_rng(0).uniform(0.1, 0.3, (spec.n_dates, spec.n_bands, 20, 20)))
+    x = torch.rand((6, spec.n_bands, spec.n_dates) + ((patch, patch) if patch > 1 else ())) * 0.2 + 0.1
+    for target_id, target_index in ((None, None), (3, 2)):
+        ctx = OutputContext(bundle, target_id)
+        setup = PassSetup(bundle.build(), bundle, stack, None, "cpu", target_index, shap_samples=2, ig_steps=4)
+        forward = gradcam.predict_with_gradcam(bundle.build(), x, target_index, want_attention=arch == "attention")
+        for explainer in registry.all_explainers():
+            if not explainer.supports(arch):
+                continue
+            declared = explainer.outputs(ctx)
+            batch = BatchContext(bundle.build(), x, forward, target_index, explainer.prepare(setup))
+            computed = explainer.compute(batch)
+            assert set(computed) == {d.kind for d in declared}, explainer
+            for d in declared:
+                values = computed[d.kind]
+                assert values.shape[0] == len(x), (explainer, d.kind)
+                assert (values.shape[1] if values.ndim == 2 else 1) == d.spec.n_bands, (explainer, d.kind)
+                suffix = f"_{target_id}" if explainer.takes_target and target_id is not None else ""
+                assert d.spec.name == d.kind + suffix and d.label

@@ -14,7 +14,7 @@ gdal = pytest.importorskip("osgeo.gdal")
 
 from land_cover_xai_plugin.engine.inference import streaming as inference  # noqa: E402
 from land_cover_xai_plugin.engine.errors import Cancelled, LcxError  # noqa: E402
-from land_cover_xai_plugin.engine.explain import gradcam  # noqa: E402
+from land_cover_xai_plugin.engine.explain import gradcam, registry  # noqa: E402
 from land_cover_xai_plugin.engine.explain.pixel import explain_pixel  # noqa: E402
 from land_cover_xai_plugin.engine.data.gapfill import fill_gaps  # noqa: E402
 from land_cover_xai_plugin.engine.models import ModelSpec, build_model  # noqa: E402
@@ -56,6 +56,15 @@ class Bundle:
                 m.running_mean.uniform_(-0.2, 0.2)
                 m.running_var.uniform_(0.5, 1.5)
         return model.to(device).eval()
+
+    @property
+    def class_ids(self):
+        return [c.id for c in self.classes]
+
+    def resolve_target(self, target):
+        from land_cover_xai_plugin.engine.models.model_file import ModelBundle
+
+        return ModelBundle.resolve_target(self, target)
 
     def check_fits(self, stack):
         pass
@@ -178,7 +187,7 @@ def test_outputs_carry_grid_descriptions_legend_and_styles(tmp_path):
     stack = random_stack(20, 24)
     bundle = Bundle(make_spec("attention"))
     result = inference.run_inference(inference.InferenceRequest(
-        stack=stack, bundle=bundle, out_dir=str(tmp_path), methods=set(inference.METHODS), target=5,
+        stack=stack, bundle=bundle, out_dir=str(tmp_path), methods=set(registry.names()) - {"uncertainty"}, target=5,
         device="cpu", threads=1, batch_size=64, ig_steps=4, shap_samples=2))
     expected = {"prediction", "confidence", "probabilities", "gradcam_5", "attention", "shap_bands_5",
                 "shap_dates_5", "ig_bands_5", "ig_dates_5"}
@@ -417,3 +426,47 @@ def test_real_stack_and_model_file(tmp_path):
     np.testing.assert_allclose(exp.reflectance, data[:, :, row, col].T, equal_nan=True)
     assert exp.predicted_id == pred[row, col] and exp.band_attention.shape == (len(bands),)
     assert exp.shap_by_band.sum() == pytest.approx(exp.target_probability - exp.baseline_probability, abs=1e-4)
+
+
+def test_typed_descriptors_and_uncertainty_outputs(tmp_path):
+    """Inference returns one descriptor per raster (kind, target, title, style); entropy and margin are those of
+    the written class probabilities."""
+    stack = random_stack(19, 23, seed=3)
+    bundle = Bundle(make_spec("attention"))
+    result = inference.run_inference(inference.InferenceRequest(
+        stack=stack, bundle=bundle, out_dir=str(tmp_path), methods={"uncertainty", "gradcam", "probabilities"},
+        target="class 2", device="cpu", threads=1, batch_size=64, window_size=16))
+    kinds = [d.kind for d in result.outputs]
+    assert kinds == ["prediction", "confidence", "probabilities", "entropy", "margin", "gradcam"]
+    by_kind = {d.kind: d for d in result.outputs}
+    cam = by_kind["gradcam"]
+    assert (cam.method, cam.target_id, cam.name, cam.visible) == ("gradcam", 2, "gradcam_2", True)
+    assert cam.title == "Grad-CAM heatmap (class 2: class 2)" and cam.style.transparent_low
+    assert by_kind["prediction"].classes[0].id == 1 and by_kind["prediction"].style is None
+    assert by_kind["entropy"].target_id is None and (by_kind["entropy"].style.vmin, by_kind["entropy"].style.vmax) == (0, 1)
+    assert result.output("margin") is by_kind["margin"] and result.output("shap_bands") is None
+    for d in result.outputs:
+        assert os.path.exists(d.path) and gdal.Open(d.path).RasterCount == len(d.band_descriptions)
+
+    probs, _ = read_tif(by_kind["probabilities"].path)
+    entropy, _ = read_tif(by_kind["entropy"].path)
+    margin, _ = read_tif(by_kind["margin"].path)
+    valid = np.isfinite(probs[0])
+    p = probs[:, valid].astype(np.float64)
+    expected_entropy = -(p * np.log(np.clip(p, 1e-12, None))).sum(0) / np.log(3)
+    top = np.sort(p, axis=0)
+    np.testing.assert_allclose(entropy[0][valid], expected_entropy, atol=1e-5)
+    np.testing.assert_allclose(margin[0][valid], top[-1] - top[-2], atol=1e-5)
+    assert np.isnan(entropy[0][~valid]).all() and np.isnan(margin[0][~valid]).all()
+    assert (entropy[0][valid] >= 0).all() and (entropy[0][valid] <= 1).all()
+    qml = open(by_kind["entropy"].path[:-4] + ".qml", encoding="utf-8").read()
+    assert 'minimumValue="0"' in qml and 'maximumValue="1"' in qml
+
+
+def test_uncertainty_extremes():
+    from land_cover_xai_plugin.engine.explain.methods.uncertainty import entropy_and_margin
+
+    p = torch.tensor([[1.0, 0.0, 0.0], [1 / 3, 1 / 3, 1 / 3], [0.5, 0.5, 0.0], [0.7, 0.2, 0.1]])
+    entropy, margin = entropy_and_margin(p)
+    np.testing.assert_allclose(entropy.numpy(), [0.0, 1.0, np.log(2) / np.log(3), 0.7298466], atol=1e-5)
+    np.testing.assert_allclose(margin.numpy(), [1.0, 0.0, 0.0, 0.5], atol=1e-6)

@@ -29,12 +29,11 @@ import numpy as np
 
 from ..data.windows import PreparedWindow, Window, auto_window_size, batch_input, plan_windows, prepare_window  # noqa: F401
 from ..errors import Cancelled, LcxError, StackError
-from ..explain import attribution, gradcam
-from ..io.outputs import DIVERGING, MAGMA, VIRIDIS, ClassStyle, OutputSet, OutputSpec, RampStyle, class_map_encoding
+from ..explain import attribution, gradcam, registry
+from ..explain.explainer import BatchContext, Explainer, OutputContext, OutputDescriptor, PassSetup
+from ..io.outputs import OutputSet
 from ..runtime import import_torch, resolve_device, set_threads
 
-METHODS = ("probabilities", "gradcam", "attention", "shap", "ig")
-GREYS = ["#000000", "#404040", "#808080", "#c0c0c0", "#ffffff"]
 # One window prefetched is enough: reading + gap-filling runs ~5-10x faster than the model.
 _QUEUE_DEPTH = 1
 _CPU_BATCH_CANDIDATES = (512, 1024, 2048)
@@ -46,9 +45,10 @@ _MIN_BATCH = 16
 @dataclass
 class InferenceRequest:
     """What to compute. ``stack`` (an open TimeSeriesStack) may replace ``stack_paths``; ``bundle`` may
-    replace ``model_path``. ``target``: "predicted" (each pixel's class) or a class id, for the explanations.
-    ``region`` (xoff, yoff, xsize, ysize) restricts the pass to part of the raster (outputs still cover the
-    whole grid, no-data elsewhere)."""
+    replace ``model_path``. ``methods``: names of optional outputs (``explain.registry.names()``; the class
+    map and confidence are always written). ``target``: "predicted" (each pixel's class), a class id or a
+    class name, for the explanations (``ModelBundle.resolve_target``). ``region`` (xoff, yoff, xsize, ysize)
+    restricts the pass to part of the raster (outputs still cover the whole grid, no-data elsewhere)."""
 
     stack_paths: Sequence[str] = ()
     model_path: Optional[str] = None
@@ -70,7 +70,9 @@ class InferenceRequest:
 
 @dataclass
 class InferenceResult:
-    paths: dict  # output name -> path of the .tif
+    """What a pass wrote (``outputs``: one typed descriptor per raster) and how it went."""
+
+    outputs: list  # [OutputDescriptor], the class map first
     n_pixels: int  # pixels processed (region)
     n_valid: int
     n_nodata: int
@@ -84,95 +86,103 @@ class InferenceResult:
     def pixels_per_second(self) -> float:
         return self.n_pixels / self.seconds if self.seconds > 0 else float("nan")
 
+    @property
+    def paths(self) -> dict:
+        """File stem -> path of every output (for listings and logs; style from ``outputs``)."""
+        return {d.name: d.path for d in self.outputs}
+
+    def output(self, kind: str) -> Optional[OutputDescriptor]:
+        """The output of ``kind`` ("prediction", "gradcam", "shap_dates" ...), None when not written."""
+        return next((d for d in self.outputs if d.kind == kind), None)
+
 
 # --- outputs -----------------------------------------------------------------------------------------------
 
-def _suffix(target_id) -> str:
-    return "" if target_id is None else f"_{target_id}"
+@dataclass
+class PlannedOutputs:
+    """The methods of a run and the rasters each declares."""
+
+    context: OutputContext
+    methods: list  # [(Explainer, [explainer.OutputDeclaration])]
+
+    @property
+    def specs(self) -> list:
+        return [d.spec for _, decls in self.methods for d in decls]
+
+    def describe(self, paths: dict) -> list[OutputDescriptor]:
+        """Descriptors of the committed rasters (``paths``: file stem -> path)."""
+        ctx, out = self.context, []
+        for explainer, decls in self.methods:
+            target_id = ctx.target_id if explainer.takes_target else None
+            for d in decls:
+                out.append(OutputDescriptor(
+                    kind=d.kind, method=explainer.name, target_id=target_id, label=d.label,
+                    title=output_title(d.label, explainer, ctx), path=paths[d.spec.name], style=d.spec.ramp,
+                    classes=d.spec.classes, band_descriptions=list(d.spec.band_descriptions), visible=d.visible,
+                    takes_target=explainer.takes_target))
+        return out
 
 
-def output_specs(bundle, methods: set, target_id) -> list[OutputSpec]:
-    classes = [ClassStyle(int(c.id), c.name, c.color) for c in bundle.classes]
-    dtype, nodata = class_map_encoding([c.id for c in classes])
-    dates = [str(d) for d in bundle.dates]
-    bands = list(bundle.bands)
-    target_txt = "predicted class" if target_id is None else f"class {target_id} ({_class_name(bundle, target_id)})"
-    meta = {"LCX_TARGET": target_txt, "LCX_MODEL_ARCH": bundle.spec.arch}
-    specs = [
-        OutputSpec("prediction", ["class id"], dtype, nodata, classes=classes, metadata=meta),
-        OutputSpec("confidence", ["confidence (max class probability)"], ramp=RampStyle(GREYS, 0.0, 1.0)),
-    ]
-    if "probabilities" in methods:
-        specs.append(OutputSpec("probabilities", [f"P({c.name}) class {c.id}" for c in classes],
-                                ramp=RampStyle(VIRIDIS, 0.0, 1.0)))
-    sfx = _suffix(target_id)
-    if "gradcam" in methods:
-        specs.append(OutputSpec(
-            "gradcam" + sfx,
-            [f"Grad-CAM heatmap, mean over dates of ReLU Grad-CAM, {target_txt}"]
-            + [f"Grad-CAM {d}, {target_txt}" for d in dates],
-            ramp=RampStyle(MAGMA, vmin=0.0, transparent_low=True), metadata=meta))
-    if "attention" in methods:
-        specs.append(OutputSpec("attention", [f"attention {b}" for b in bands], ramp=RampStyle(VIRIDIS)))
-    for method, label in (("shap", "GradientSHAP"), ("ig", "Integrated Gradients")):
-        if method in methods:
-            what = f"of P({target_txt})"
-            specs.append(OutputSpec(f"{method}_bands{sfx}", [f"{label} {b} (sum over dates) {what}" for b in bands],
-                                    ramp=RampStyle(DIVERGING, symmetric=True), metadata=meta))
-            specs.append(OutputSpec(f"{method}_dates{sfx}", [f"{label} {d} (sum over bands) {what}" for d in dates],
-                                    ramp=RampStyle(DIVERGING, symmetric=True), metadata=meta))
-    return specs
+def output_title(label: str, explainer: Explainer, ctx: OutputContext) -> str:
+    """English layer title: the label, and the explained class for target-dependent methods."""
+    if not explainer.takes_target:
+        return label
+    if ctx.target_id is None:
+        return f"{label} (predicted class)"
+    name = next((c.name for c in ctx.bundle.classes if int(c.id) == int(ctx.target_id)), str(ctx.target_id))
+    return f"{label} (class {ctx.target_id}: {name})"
 
 
-def _class_name(bundle, class_id) -> str:
-    return next((c.name for c in bundle.classes if int(c.id) == int(class_id)), str(class_id))
+def plan_outputs(bundle, methods, target_id) -> PlannedOutputs:
+    """The registry's methods for ``methods`` (checked against the model's architecture) and their rasters."""
+    ctx = OutputContext(bundle, target_id)
+    explainers = registry.resolve(methods, bundle.spec.arch)
+    return PlannedOutputs(ctx, [(e, e.outputs(ctx)) for e in explainers])
+
+
+def output_specs(bundle, methods: set, target_id) -> list:
+    """The OutputSpec of every raster a run with ``methods`` writes (class map and confidence first)."""
+    return plan_outputs(bundle, methods, target_id).specs
 
 
 # --- per-batch compute -------------------------------------------------------------------------------------
 
 @dataclass
 class ComputePlan:
-    methods: set
-    target_index: Optional[int]  # None = predicted
-    baseline: object = None  # IG baseline tensor (1, B, T[, k, k])
-    references: object = None  # GradientShap reference set (R, B, T[, k, k])
-    shap_samples: int = 8
-    ig_steps: int = 32
-    seed: int = 0
+    """The methods run on every batch, with what each prepared, and the explained class index."""
+
+    explainers: list  # [Explainer], the class map first
+    states: dict  # explainer name -> what its prepare() returned
+    target_index: Optional[int] = None  # None = predicted
+
+    @property
+    def fused_gradcam(self) -> bool:
+        return any(e.fused_gradcam for e in self.explainers)
+
+    @property
+    def band_attention(self) -> bool:
+        return any(e.band_attention for e in self.explainers)
 
 
 def compute_batch(model, x, plan: ComputePlan, batch_no: int = 0) -> dict:
-    """Everything asked for on one batch (x a tensor on the model's device). Returns numpy arrays."""
-    torch = import_torch()
-    want_attention = "attention" in plan.methods
-    if "gradcam" in plan.methods:
-        res = gradcam.predict_with_gradcam(model, x, plan.target_index, want_attention)
+    """Every output of ``plan`` on one batch (x a tensor on the model's device): {kind: numpy array}.
+
+    One forward pass, fused with the Grad-CAM backward when a method needs it, shared by every method."""
+    want_attention = plan.band_attention
+    if plan.fused_gradcam:
+        forward = gradcam.predict_with_gradcam(model, x, plan.target_index, want_attention)
     else:
-        res = gradcam.predict(model, x, want_attention)
-    conf, _ = res.probabilities.max(1)
-    out = {"class_index": res.predicted, "confidence": conf}
-    if "probabilities" in plan.methods:
-        out["probabilities"] = res.probabilities
-    if res.cam is not None:
-        out["cam"] = res.cam
-        out["heatmap"] = gradcam.heatmap_from(res.cam)
-    if want_attention:
-        out["attention"] = res.band_attention
-    if "shap" in plan.methods or "ig" in plan.methods:
-        targets = gradcam.resolve_targets(res.predicted, plan.target_index)
-        if "ig" in plan.methods:
-            g = attribution.group(attribution.integrated_gradients(
-                model, x, targets, plan.baseline, n_steps=plan.ig_steps, internal_batch_size=len(x)))
-            out["ig_bands"], out["ig_dates"] = g.by_band, g.by_date
-        if "shap" in plan.methods:
-            chunk = max(_MIN_BATCH, len(x) // max(1, plan.shap_samples))  # captum expands by n_samples
-            parts = []
-            for i in range(0, len(x), chunk):
-                parts.append(attribution.gradient_shap(model, x[i:i + chunk], targets[i:i + chunk], plan.references,
-                                                       plan.shap_samples, seed=plan.seed + batch_no * 131 + i))
-            g = attribution.group(torch.cat(parts))
-            out["shap_bands"], out["shap_dates"] = g.by_band, g.by_date
-    return {k: v.detach().float().cpu().numpy() if k != "class_index" else v.cpu().numpy() for k, v in out.items()}
+        forward = gradcam.predict(model, x, want_attention)
+    out = {}
+    for explainer in plan.explainers:
+        batch = BatchContext(model, x, forward, plan.target_index, plan.states.get(explainer.name), batch_no)
+        out.update(explainer.compute(batch))
+    return {k: (v.detach().float() if v.is_floating_point() else v).cpu().numpy() for k, v in out.items()}
+
+
+def prepare_plan(explainers, setup: PassSetup) -> ComputePlan:
+    """Run each method's ``prepare`` once (baselines, reference pixels, class ids on the device)."""
+    return ComputePlan(list(explainers), {e.name: e.prepare(setup) for e in explainers}, setup.target_index)
 
 
 def _is_oom(exc: BaseException) -> bool:
@@ -196,7 +206,8 @@ def choose_batch_size(model, spec, device: str, with_grad: bool) -> int:
         return _BATCH_CACHE[key]
     torch = import_torch()
     shape = (spec.n_bands, spec.n_dates) + ((spec.patch_size,) * 2 if spec.patch_size > 1 else ())
-    plan = ComputePlan({"gradcam"} if with_grad else set(), None)
+    chosen = [registry.get("classification")] + ([registry.get("gradcam")] if with_grad else [])
+    plan = ComputePlan(chosen, {"classification": torch.arange(spec.n_classes, device=device)})
     best, best_rate = 512, 0.0
     for bs in _CPU_BATCH_CANDIDATES:
         x = torch.as_tensor(np.asarray(spec.norm_mean, np.float32).reshape((1, -1) + (1,) * (len(shape) - 1))).expand(
@@ -217,39 +228,31 @@ def choose_batch_size(model, spec, device: str, with_grad: bool) -> int:
 
 def run_inference(request: InferenceRequest, progress: Optional[Callable[[float], None]] = None,
                   is_cancelled: Optional[Callable[[], bool]] = None) -> InferenceResult:
-    """Run the streaming pass; returns the output paths. On cancel (``Cancelled``) or failure, every output
-    of this run is removed."""
+    """Run the streaming pass; returns the typed output descriptors. On cancel (``Cancelled``) or failure,
+    every output of this run is removed. Front ends run it through ``engine.jobs.run_inference_job``."""
     t_start = time.perf_counter()
-    methods = set(request.methods or ())
-    unknown = methods - set(METHODS)
-    if unknown:
-        raise LcxError(f"Unknown output(s) {sorted(unknown)}: choose among {', '.join(METHODS)}.")
     bundle = request.bundle
     if bundle is None:
         if not request.model_path:
             raise LcxError("No model given: pass a model file (.lcx) or a loaded model bundle.")
-        from ..models.model_file import load_model  # noqa: PLC0415
+        from ..models.model_file import load_model
 
         bundle = load_model(request.model_path)
-    spec = bundle.spec
-    if "attention" in methods and spec.arch != "attention":
-        raise LcxError(
-            f"Band attention exists only in attention models; this model is '{spec.arch}'. Remove 'attention' "
-            "from the outputs, or use a model trained with the attention architecture.")
-    target_id, target_index = _resolve_target(bundle, request.target)
+    target_id, target_index = bundle.resolve_target(request.target)
+    planned = plan_outputs(bundle, set(request.methods or ()), target_id)  # refuses unknown / unsupported methods
 
     own_stack = request.stack is None
     if own_stack:
         if not request.stack_paths:
             raise LcxError("No stack given: pass the Sentinel-2 time-series raster(s).")
-        from ..io.stack import open_stack  # noqa: PLC0415
+        from ..io.stack import open_stack
 
         stack = open_stack(list(request.stack_paths))
     else:
         stack = request.stack
     try:
         with _bounded_gdal_cache():
-            return _run(request, bundle, stack, methods, target_id, target_index, progress, is_cancelled, t_start)
+            return _run(request, bundle, stack, planned, target_index, progress, is_cancelled, t_start)
     finally:
         if own_stack:
             stack.close()
@@ -261,7 +264,7 @@ def _bounded_gdal_cache():
 
     GDAL's default cache is 5 % of RAM: on a large stack it filled with decoded blocks that the block-aligned
     windows never read twice (measured: peak RSS 1.9 GB instead of 0.85 GB on a 4600² × 200-band stack)."""
-    from osgeo import gdal  # noqa: PLC0415
+    from osgeo import gdal
 
     previous = gdal.GetCacheMax()
     gdal.SetCacheMax(min(previous, _GDAL_CACHE_BYTES))
@@ -271,22 +274,7 @@ def _bounded_gdal_cache():
         gdal.SetCacheMax(previous)
 
 
-def _resolve_target(bundle, target):
-    """'predicted', a class id (int or digits) or a class name (case-insensitive) -> (class id, index)."""
-    if target is None or str(target).strip().lower() in ("", "predicted"):
-        return None, None
-    ids = [int(c.id) for c in bundle.classes]
-    by_name = {str(c.name).strip().lower(): int(c.id) for c in bundle.classes}
-    text = str(target).strip()
-    class_id = int(text) if text.lstrip("-").isdigit() else by_name.get(text.lower())
-    if class_id not in ids:
-        choices = ", ".join(f"{c.id} ({c.name})" for c in bundle.classes)
-        raise LcxError(f"Target class {target!r} is not a class of this model: choose 'predicted' or one of "
-                       f"{choices}.")
-    return class_id, ids.index(class_id)
-
-
-def _run(request, bundle, stack, methods, target_id, target_index, progress, is_cancelled, t_start):
+def _run(request, bundle, stack, planned: PlannedOutputs, target_index, progress, is_cancelled, t_start):
     torch = import_torch()
     bundle.check_fits(stack)
     band_order = list(bundle.band_order_for(stack))
@@ -299,27 +287,23 @@ def _run(request, bundle, stack, methods, target_id, target_index, progress, is_
     model.eval()
     gradcam.freeze(model)
 
-    batch_size = int(request.batch_size or choose_batch_size(model, spec, device, "gradcam" in methods))
+    explainers = [e for e, _ in planned.methods]
+    fused = any(e.fused_gradcam for e in explainers)
+    batch_size = int(request.batch_size or choose_batch_size(model, spec, device, fused))
     window_size = int(request.window_size or auto_window_size(spec.n_bands, spec.n_dates))
     windows = plan_windows(stack.width, stack.height, stack.block_size, window_size, request.region)
     total_px = sum(w.xsize * w.ysize for w in windows)
     mean_series = attribution.mean_baseline(spec.norm_mean, spec.n_dates)[0]  # (B, T)
 
-    plan = ComputePlan(methods, target_index, shap_samples=request.shap_samples, ig_steps=request.ig_steps,
-                       seed=request.seed)
-    if "ig" in methods:
-        plan.baseline = torch.as_tensor(attribution.mean_baseline(spec.norm_mean, spec.n_dates, k), device=device)
-    if "shap" in methods:
-        plan.references = torch.as_tensor(
-            reference_set(stack, band_order, spec, request.min_valid_dates, request.seed), device=device)
-
-    specs = output_specs(bundle, methods, target_id)
-    class_ids = np.asarray([int(c.id) for c in bundle.classes])
+    setup = PassSetup(model, bundle, stack, band_order, device, target_index, request.min_valid_dates,
+                      request.shap_samples, request.ig_steps, request.seed)
+    plan = prepare_plan(explainers, setup)
+    specs = planned.specs
+    file_of = {d.kind: d.spec.name for _, decls in planned.methods for d in decls}  # kind -> file stem
     timings = {"read": 0.0, "compute": 0.0, "write": 0.0, "wait_read": 0.0}
     n_valid = 0
     done_px = 0
     with OutputSet(request.out_dir, stack.grid, specs) as outputs:
-        names = {s.name: s for s in specs}
         read_q: queue.Queue = queue.Queue(maxsize=_QUEUE_DEPTH)
         write_q: queue.Queue = queue.Queue(maxsize=_QUEUE_DEPTH)
         stop = threading.Event()
@@ -346,14 +330,14 @@ def _run(request, bundle, stack, methods, target_id, target_index, progress, is_
                     x = torch.from_numpy(batch_input(prepared, sel, k)).to(device, non_blocking=True)
                     try:
                         res = compute_batch(model, x, plan, batch_no=wi * 1_000_003 + i)
-                    except Exception as exc:  # noqa: BLE001 - only OOM is retried
+                    except Exception as exc:  # only an out-of-memory is retried
                         if not _is_oom(exc) or batch_size <= _MIN_BATCH:
                             raise
                         batch_size = max(_MIN_BATCH, batch_size // 2)
                         if device.startswith("cuda"):
                             torch.cuda.empty_cache()
                         continue
-                    _scatter(arrays, names, res, sel, class_ids, target_id)
+                    _scatter(arrays, file_of, res, sel)
                     i += len(sel)
                     if is_cancelled is not None and is_cancelled():
                         raise Cancelled("Inference cancelled; no output was kept. Run it again to produce the maps.")
@@ -384,55 +368,20 @@ def _run(request, bundle, stack, methods, target_id, target_index, progress, is_
                 "and cloud mask, or choose a stack (or region) with cloud-free observations.")
         paths = outputs.commit()
     seconds = time.perf_counter() - t_start
-    return InferenceResult(paths, total_px, n_valid, total_px - n_valid, seconds, device, batch_size,
-                           (window_size, window_size), timings)
+    return InferenceResult(planned.describe(paths), total_px, n_valid, total_px - n_valid, seconds, device,
+                           batch_size, (window_size, window_size), timings)
 
 
 def _new_window_arrays(specs, win: Window) -> dict:
     return {s.name: np.full((s.n_bands, win.ysize, win.xsize), s.nodata, dtype=s.dtype) for s in specs}
 
 
-def _scatter(arrays, names, res, sel, class_ids, target_id) -> None:
-    """Put a batch's results (pixel-major) into the window arrays (band-major, flattened rows)."""
-    def put(name, values):  # values (n,) or (n, bands)
-        flat = arrays[name].reshape(arrays[name].shape[0], -1)
+def _scatter(arrays, file_of, res, sel) -> None:
+    """Put a batch's results (pixel-major, by kind) into the window arrays (band-major, flattened rows)."""
+    for kind, values in res.items():
+        target = arrays[file_of[kind]]
+        flat = target.reshape(target.shape[0], -1)
         flat[:, sel] = values.T if values.ndim == 2 else values
-
-    put("prediction", class_ids[res["class_index"]])
-    put("confidence", res["confidence"])
-    if "probabilities" in res:
-        put("probabilities", res["probabilities"])
-    sfx = _suffix(target_id)
-    if "cam" in res:
-        put("gradcam" + sfx, np.concatenate([res["heatmap"][:, None], res["cam"]], axis=1))
-    if "attention" in res:
-        put("attention", res["attention"])
-    for key in ("shap_bands", "shap_dates", "ig_bands", "ig_dates"):
-        if key in res:
-            put(key + sfx, res[key])
-
-
-def reference_set(stack, band_order, spec, min_valid_dates: int, seed: int, n_pixels: int = 15) -> np.ndarray:
-    """GradientShap baselines: the per-band training mean plus up to ``n_pixels`` real gap-filled pixels read
-    from a few small windows of the stack (constant over a patch for patch models)."""
-    rng = np.random.default_rng(seed)
-    refs = [attribution.mean_baseline(spec.norm_mean, spec.n_dates)[0]]
-    size = 16
-    for _ in range(4):
-        xo = int(rng.integers(0, max(1, stack.width - size + 1)))
-        yo = int(rng.integers(0, max(1, stack.height - size + 1)))
-        win = Window(xo, yo, min(size, stack.width - xo), min(size, stack.height - yo))
-        prepared = prepare_window(stack, win, band_order, min_valid_dates, 1, None)
-        good = np.flatnonzero(prepared.valid)
-        if len(good):
-            refs.extend(prepared.pixels[rng.choice(good, size=min(len(good), 4), replace=False)])
-        if len(refs) > n_pixels:
-            break
-    out = np.stack(refs[: n_pixels + 1]).astype(np.float32)
-    if spec.patch_size > 1:
-        k = spec.patch_size
-        out = np.broadcast_to(out[..., None, None], out.shape + (k, k)).copy()
-    return out
 
 
 # --- threads -----------------------------------------------------------------------------------------------
