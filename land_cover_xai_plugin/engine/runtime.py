@@ -11,6 +11,8 @@ import sys
 from .errors import DependencyError
 
 _MALLOC_TUNED = False
+# The devices every front end offers ("auto": a GPU when torch sees one, else the CPU).
+DEVICES = ("auto", "cpu", "cuda")
 
 
 def tune_allocator() -> None:
@@ -67,6 +69,7 @@ def cuda_available() -> bool:
 
 
 def available_devices() -> list[str]:
+    """The concrete devices usable here: cpu, and cuda when torch sees a GPU."""
     return ["cpu", "cuda"] if cuda_available() else ["cpu"]
 
 
@@ -83,7 +86,7 @@ def resolve_device(device: str = "auto") -> str:
             )
         return device
     if device != "cpu":
-        raise DependencyError(f"Unknown device '{device}': use auto, cpu or cuda.")
+        raise DependencyError(f"Unknown device '{device}': use {', '.join(DEVICES)}.")
     return device
 
 
