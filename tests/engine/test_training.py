@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from land_cover_xai_plugin.engine.errors import Cancelled, LabelsError, LcxError
-from land_cover_xai_plugin.engine.accuracy.metrics import report_from_dict
+from land_cover_xai_plugin.engine.accuracy.metrics import accuracy_report, report_from_dict
 from land_cover_xai_plugin.engine.data.splits import block_ids, spatial_block_split
 from land_cover_xai_plugin.engine.training.trainer import (
-    EpochReport, TrainConfig, band_groups_from_correlation, class_loss_weights, confusion, scores, train_model,
+    EpochReport, TrainConfig, band_groups_from_correlation, class_loss_weights, is_better_epoch, train_model,
     train_on_arrays)
 
 SAMPLE = Path(__file__).resolve().parents[2] / "land_cover_xai_plugin" / "sample_data" / "tiny"
@@ -74,11 +74,17 @@ def test_band_groups_follow_correlation():
     assert band_groups_from_correlation(x, 0.9) == [[0, 1, 3], [2], [4]]
 
 
-def test_scores_and_weights():
-    m = confusion(np.array([0, 0, 1, 1, 2]), np.array([0, 1, 1, 1, 2]), 3)
-    s = scores(m)
-    assert s["overall_accuracy"] == pytest.approx(0.8)
-    assert s["f1"][2] == 1.0 and 0 < s["kappa"] < 1
+def test_early_stopping_rule_ranks_nan_last():
+    nan, inf = float("nan"), float("inf")
+    assert is_better_epoch(0.5, 1.0, -inf, inf)  # the first epoch
+    assert is_better_epoch(0.6, 9.0, 0.5, 1.0) and not is_better_epoch(0.4, 0.1, 0.5, 1.0)
+    assert is_better_epoch(0.5, 0.9, 0.5, 1.0) and not is_better_epoch(0.5, 1.1, 0.5, 1.0)  # tie: lower loss
+    assert not is_better_epoch(nan, 0.0, 0.1, 1.0)  # nothing scored never replaces a score
+    assert is_better_epoch(0.0, 5.0, nan, 1.0)
+    assert is_better_epoch(nan, 0.5, nan, 1.0) and not is_better_epoch(nan, 1.5, nan, 1.0)
+
+
+def test_class_loss_weights():
     w = class_loss_weights(np.array([100, 25, 0]), "sqrt_inverse")
     assert w[2] == 0 and w[1] == pytest.approx(2 * w[0]) and w[:2].mean() == pytest.approx(1.0)
 
@@ -122,6 +128,28 @@ def test_planted_signal_is_learned(arch, attention):
     assert set(test["per_class_f1"]) == {"1", "2", "3"} and test["n_blocks"] >= 1
     assert report_from_dict(test).overall_accuracy == pytest.approx(test["overall_accuracy"])
     json.dumps(bundle.report, allow_nan=False)
+
+
+def test_epoch_scores_are_accuracy_metrics():
+    """Early stopping reads the validation scores of accuracy.metrics (one implementation): with no val / test
+    block the validation pixels are the training pixels, and one epoch's model is the bundle's."""
+    from land_cover_xai_plugin.engine.data.gapfill import fill_gaps
+
+    x, y, rows, cols = planted(n_side=10)
+    reports = []
+    bundle = train_on_arrays(x, y, None, TrainConfig(**{**FAST, "epochs": 1, "val_fraction": 0.0,
+                                                        "test_fraction": 0.0}),
+                             rows=rows, cols=cols, progress=reports.append)
+    filled, valid = fill_gaps(x, min_valid_dates=2)
+    torch = pytest.importorskip("torch")
+    with torch.no_grad():
+        pred = bundle.build()(torch.from_numpy(filled[valid])).argmax(1).numpy()
+    expected = accuracy_report(y[valid], np.asarray(bundle.class_ids)[pred], bundle.class_ids)
+    (epoch,) = reports
+    assert epoch.val_overall_accuracy == pytest.approx(expected.overall_accuracy)
+    assert epoch.val_macro_f1 == pytest.approx(expected.macro_f1)
+    assert epoch.val_kappa == pytest.approx(expected.kappa)
+    assert bundle.report["best_val_macro_f1"] == pytest.approx(expected.macro_f1)
 
 
 def test_patch_training_runs():

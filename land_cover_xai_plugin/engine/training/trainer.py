@@ -9,6 +9,7 @@ validation macro-F1 and keep the best weights, then score the held-out test bloc
 from __future__ import annotations
 
 import dataclasses
+import math
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, Optional, Sequence
@@ -85,31 +86,6 @@ class EpochReport:
         return dataclasses.asdict(self)
 
 
-# --- metrics (small, fast: called every epoch) ---------------------------------------------------
-def confusion(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> np.ndarray:
-    """Rows = reference, columns = prediction (class indices 0..K-1)."""
-    return np.bincount(y_true * n_classes + y_pred, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
-
-
-def scores(matrix: np.ndarray) -> dict[str, Any]:
-    """OA, Cohen's kappa, per-class F1 and macro-F1 (over classes present in reference or prediction)."""
-    m = matrix.astype(np.float64)
-    total = m.sum()
-    if total == 0:
-        return {"overall_accuracy": float("nan"), "kappa": float("nan"), "macro_f1": float("nan"),
-                "f1": [float("nan")] * len(m)}
-    diag, rows, cols = np.diag(m), m.sum(1), m.sum(0)
-    oa = diag.sum() / total
-    expected = (rows * cols).sum() / total**2
-    kappa = (oa - expected) / (1 - expected) if expected < 1 else 1.0
-    denom = rows + cols
-    present = denom > 0
-    f1 = np.full(len(m), np.nan)
-    f1[present] = 2 * diag[present] / denom[present]
-    return {"overall_accuracy": float(oa), "kappa": float(kappa), "macro_f1": float(np.nanmean(f1)),
-            "f1": [float(v) for v in f1]}
-
-
 # --- data preparation --------------------------------------------------------------------------
 def band_groups_from_correlation(x: np.ndarray, threshold: float = 0.9, max_samples: int = 100_000,
                                  seed: int = 0) -> list[list[int]]:
@@ -161,58 +137,37 @@ def centre(x: np.ndarray) -> np.ndarray:
 
 def read_labelled_pixels(stack, labels: np.ndarray, patch_size: int = 1, min_valid_dates: int = 2,
                          window_size: int = 256, is_cancelled: CancelFn = None):
-    """Gap-filled series of every labelled pixel, read window by window as inference reads them.
+    """Gap-filled series of every labelled pixel, prepared by ``data.windows`` exactly as inference prepares them.
 
     Returns ``(x, rows, cols, y, n_dropped)``: x (N, B, T) or (N, B, T, k, k) float32, pixels with fewer
     than ``min_valid_dates`` observed dates dropped. Patch neighbours outside the raster repeat the edge;
-    neighbours that are no-data are NaN here (``train_on_arrays`` replaces them by the training mean,
-    as inference does).
+    neighbours that are no-data are NaN here (the training mean that inference puts there is only known after
+    the split: ``train_on_arrays`` puts it in with ``windows.replace_missing``).
     """
-    from ..data.gapfill import fill_gaps  # noqa: PLC0415
+    from ..data.windows import InputSpec, batch_input, pixel_indices, plan_windows, prepare
 
-    halo = patch_size // 2
+    inputs = InputSpec(min_valid_dates=min_valid_dates, patch_size=patch_size)  # the stack's band order
     xs, rows_out, cols_out, ys = [], [], [], []
     n_dropped = 0
-    for y0 in range(0, stack.height, window_size):
-        for x0 in range(0, stack.width, window_size):
-            if is_cancelled is not None and is_cancelled():
-                raise Cancelled("Training cancelled while reading the stack; no model was written.")
-            tile = labels[y0:y0 + window_size, x0:x0 + window_size]
-            local_r, local_c = np.nonzero(tile > 0)
-            if local_r.size == 0:
-                continue
-            ysz, xsz = tile.shape
-            rx0, ry0 = max(0, x0 - halo), max(0, y0 - halo)
-            rx1, ry1 = min(stack.width, x0 + xsz + halo), min(stack.height, y0 + ysz + halo)
-            raw = stack.read_window(rx0, ry0, rx1 - rx0, ry1 - ry0)  # (T, B, h, w)
-            n_dates, n_bands, h, w = raw.shape
-            series = np.ascontiguousarray(raw.transpose(2, 3, 1, 0)).reshape(h * w, n_bands, n_dates)
-            del raw
-            series[~np.isfinite(series)] = np.nan
-            filled, valid = fill_gaps(series, min_valid_dates=min_valid_dates)
-            del series
-            cube_valid = valid.reshape(h, w)
-            r_in, c_in = local_r + (y0 - ry0), local_c + (x0 - rx0)  # labelled pixels in the read window
-            keep = cube_valid[r_in, c_in]
-            n_dropped += int((~keep).sum())
-            r_in, c_in, local_r, local_c = r_in[keep], c_in[keep], local_r[keep], local_c[keep]
-            if r_in.size == 0:
-                continue
-            if patch_size == 1:
-                xs.append(filled.reshape(h, w, n_bands, n_dates)[r_in, c_in])
-            else:
-                filled[~valid] = np.nan
-                cube = filled.reshape(h, w, n_bands, n_dates)
-                pad_y = (halo - (y0 - ry0), halo - (ry1 - y0 - ysz))
-                pad_x = (halo - (x0 - rx0), halo - (rx1 - x0 - xsz))
-                if any(pad_y + pad_x):
-                    cube = np.pad(cube, (pad_y, pad_x, (0, 0), (0, 0)), mode="edge")
-                patches = np.lib.stride_tricks.sliding_window_view(cube, (patch_size, patch_size), axis=(0, 1))
-                # cube row of a window pixel = its row in the padded window; patch top-left = that - halo + halo
-                xs.append(np.ascontiguousarray(patches[local_r, local_c]))
-            rows_out.append(local_r + y0)
-            cols_out.append(local_c + x0)
-            ys.append(tile[local_r, local_c])
+    # A fixed grid from (0, 0), not the stack's blocks: the pixel order (hence the seeded split) stays put.
+    for win in plan_windows(stack.width, stack.height, (window_size, window_size), window_size):
+        if is_cancelled is not None and is_cancelled():
+            raise Cancelled("Training cancelled while reading the stack; no model was written.")
+        tile = labels[win.yoff:win.yoff + win.ysize, win.xoff:win.xoff + win.xsize]
+        local_r, local_c = np.nonzero(tile > 0)
+        if local_r.size == 0:
+            continue
+        prepared = prepare(stack, win, inputs)
+        sel = pixel_indices(win, local_r + win.yoff, local_c + win.xoff)
+        keep = prepared.valid[sel]
+        n_dropped += int((~keep).sum())
+        sel, local_r, local_c = sel[keep], local_r[keep], local_c[keep]
+        if sel.size == 0:
+            continue
+        xs.append(np.array(batch_input(prepared, sel, patch_size)))  # a copy: the window is freed
+        rows_out.append(local_r + win.yoff)
+        cols_out.append(local_c + win.xoff)
+        ys.append(tile[local_r, local_c])
     if not xs:
         raise LabelsError(
             f"None of the labelled pixels has {min_valid_dates} or more observed dates ({n_dropped} dropped). "
@@ -260,6 +215,18 @@ def class_loss_weights(train_counts: np.ndarray, mode: str) -> np.ndarray:
 
 
 # --- training ----------------------------------------------------------------------------------
+def is_better_epoch(macro_f1: float, loss: float, best_macro_f1: float, best_loss: float) -> bool:
+    """Early stopping's rule: a higher validation macro-F1, or the same one (within 1e-9) with a lower loss.
+
+    A NaN macro-F1 (``accuracy.metrics``: nothing to score) ranks below every number, so it never replaces a
+    scored epoch; two NaN epochs compare by loss. ``best_macro_f1`` is -inf before the first epoch."""
+    score = macro_f1 if math.isfinite(macro_f1) else -math.inf
+    best = best_macro_f1 if math.isfinite(best_macro_f1) else -math.inf
+    if score > best + 1e-9:
+        return True
+    return score >= best - 1e-9 and loss < best_loss
+
+
 def train_model(stack, labels: np.ndarray, class_names: dict[int, str], config: Optional[TrainConfig] = None,
                 progress: ProgressFn = None, is_cancelled: CancelFn = None):
     """Train on the labelled pixels of ``stack`` (labels (H, W) int, 0 = unlabelled) -> ModelBundle."""
@@ -296,8 +263,10 @@ def train_on_arrays(x: np.ndarray, y: np.ndarray, class_names: Optional[dict[int
     import datetime  # noqa: PLC0415
 
     from ..data.gapfill import fill_gaps  # noqa: PLC0415
+    from ..data.windows import mean_series, replace_missing
     from ..models.model_file import _json_safe, bundle_from_module, classes_from_names  # noqa: PLC0415
     from ..models import ModelSpec, build_model  # noqa: PLC0415
+    from ..accuracy.metrics import confusion_matrix, report_from_matrix
     from ..runtime import import_torch, resolve_device, set_threads  # noqa: PLC0415
 
     config = config or TrainConfig()
@@ -370,9 +339,7 @@ def train_on_arrays(x: np.ndarray, y: np.ndarray, class_names: Optional[dict[int
     train_centre = centre(x[split.train])
     mean, std = normalisation_stats(train_centre)
     if k > 1:  # no-data neighbours -> the per-band training mean, as inference does
-        nan = np.isnan(x)
-        if nan.any():
-            x[nan] = np.broadcast_to(mean[None, :, None, None, None], x.shape)[nan]
+        replace_missing(x, mean_series(mean, n_dates))
     if config.arch == "attention":
         band_groups = band_groups_from_correlation(train_centre, config.band_group_threshold, seed=config.seed)
     else:
@@ -418,7 +385,7 @@ def train_on_arrays(x: np.ndarray, y: np.ndarray, class_names: Optional[dict[int
         return loss_sum / denom, np.concatenate(preds) if preds else np.zeros(0, np.int64)
 
     history: list[dict] = []
-    best = {"f1": -1.0, "loss": float("inf"), "epoch": 0, "state": None}
+    best = {"f1": -math.inf, "loss": math.inf, "epoch": 0, "state": None}
     stale = 0
     n_train = split.train.size
     for epoch in range(1, config.epochs + 1):
@@ -438,9 +405,10 @@ def train_on_arrays(x: np.ndarray, y: np.ndarray, class_names: Optional[dict[int
             loss_sum += float(loss.detach()) * sel.numel()
             seen += sel.numel()
         val_loss, val_pred = evaluate(val_idx)
-        val_scores = scores(confusion(y_index[val_idx], val_pred, n_classes))
-        f1 = val_scores["macro_f1"]
-        improved = f1 > best["f1"] + 1e-9 or (abs(f1 - best["f1"]) <= 1e-9 and val_loss < best["loss"])
+        val_scores = report_from_matrix(confusion_matrix(y_index[val_idx], val_pred, range(n_classes)),
+                                        range(n_classes))
+        f1 = val_scores.macro_f1
+        improved = best["state"] is None or is_better_epoch(f1, val_loss, best["f1"], best["loss"])
         if improved:
             best = {"f1": f1, "loss": val_loss, "epoch": epoch,
                     "state": {name: t.detach().clone() for name, t in model.state_dict().items()}}
@@ -448,8 +416,8 @@ def train_on_arrays(x: np.ndarray, y: np.ndarray, class_names: Optional[dict[int
         else:
             stale += 1
         report = EpochReport(epoch=epoch, n_epochs=config.epochs, train_loss=loss_sum / max(seen, 1),
-                             val_loss=val_loss, val_overall_accuracy=val_scores["overall_accuracy"],
-                             val_macro_f1=f1, val_kappa=val_scores["kappa"], is_best=improved,
+                             val_loss=val_loss, val_overall_accuracy=val_scores.overall_accuracy,
+                             val_macro_f1=f1, val_kappa=val_scores.kappa, is_best=improved,
                              seconds=time.perf_counter() - t0)
         history.append(report.to_dict())
         if progress is not None:
