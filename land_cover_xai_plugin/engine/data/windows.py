@@ -134,7 +134,7 @@ def read_reflectance(stack, win: Window, band_order=None) -> np.ndarray:
 def prepare(stack, win: Window, inputs: InputSpec) -> PreparedWindow:
     """Read ``win`` (+ halo), gap-fill per pixel; for patch models fill invalid neighbours with
     ``inputs.fill_series`` and pad the raster edge with edge values (no seams between windows)."""
-    from .gapfill import fill_gaps  # noqa: PLC0415
+    from .gapfill import fill_gaps
 
     halo, patch_size = inputs.halo, inputs.patch_size
     x0, y0 = max(0, win.xoff - halo), max(0, win.yoff - halo)
@@ -157,7 +157,8 @@ def prepare(stack, win: Window, inputs: InputSpec) -> PreparedWindow:
     return PreparedWindow(win, np.ascontiguousarray(core).reshape(-1), cube=cube)
 
 
-def prepare_window(stack, win: Window, band_order, min_valid_dates: int, patch_size: int, fill_series) -> PreparedWindow:
+def prepare_window(stack, win: Window, band_order, min_valid_dates: int, patch_size: int,
+                   fill_series) -> PreparedWindow:
     """:func:`prepare` with the :class:`InputSpec` fields given one by one (the streaming pass's form)."""
     return prepare(stack, win, InputSpec(band_order, min_valid_dates, patch_size, fill_series))
 

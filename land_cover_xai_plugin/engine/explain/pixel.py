@@ -72,7 +72,8 @@ def explain_pixel(bundle, stack, row: int, col: int, target=None, device: str = 
     gradcam.freeze(model)
 
     here = Window(col, row, 1, 1)
-    raw = np.ascontiguousarray(read_reflectance(stack, here, inputs.band_order)[:, :, 0, 0].T)  # (B, T), NaN: unobserved
+    # (B, T) as observed, NaN where not
+    raw = np.ascontiguousarray(read_reflectance(stack, here, inputs.band_order)[:, :, 0, 0].T)
     prepared = prepare(stack, here, inputs)
     if not prepared.valid[0]:
         raise LcxError(f"Pixel (row {row}, col {col}) has fewer than {min_valid_dates} observed dates (no-data "
@@ -154,7 +155,7 @@ def grouped_shapley(forward, x, baseline, targets, by: str, method: str = "shapl
 
 
 def _weighted_least_squares_class():
-    from captum._utils.models.model import Model  # noqa: PLC0415
+    from captum._utils.models.model import Model
 
     class WeightedLeastSquares(Model):
         """Exact weighted least squares (with intercept) for KernelShap's surrogate, in float64.
@@ -168,7 +169,8 @@ def _weighted_least_squares_class():
             for batch in train_data:
                 xs.append(batch[0].double().reshape(len(batch[0]), -1))
                 ys.append(batch[1].double().reshape(-1))
-                ws.append(batch[2].double().reshape(-1) if len(batch) > 2 else torch.ones(len(batch[0]), dtype=torch.float64))
+                ws.append(batch[2].double().reshape(-1) if len(batch) > 2
+                          else torch.ones(len(batch[0]), dtype=torch.float64))
             x, y, w = torch.cat(xs), torch.cat(ys), torch.cat(ws)
             design = torch.cat([x, torch.ones(len(x), 1, dtype=x.dtype, device=x.device)], dim=1)
             root_w = w.clamp_min(0).sqrt()[:, None]
