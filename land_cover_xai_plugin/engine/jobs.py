@@ -1,17 +1,22 @@
 """The product's jobs, as the CLI, the Processing algorithms and the dock all run them.
 
 Each front end fills a job dataclass and calls run_*(); the sequencing (open, check, rasterise,
-train, save) lives here once, not three times.
+train, save; for inference: resolve the target, check the outputs, run, place and roll back the files)
+lives here once, not three times.
 """
 from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+import shutil
+import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Optional, Sequence
+from typing import Callable, Collection, Optional, Sequence
 
-from .errors import LabelsError
+from .errors import Cancelled, LabelsError, LcxError
+from .models.spec import ARCHS, ATTENTION_VARIANTS
+from .runtime import DEVICES
 
 ProgressFn = Optional[Callable[..., None]]
 CancelFn = Optional[Callable[[], bool]]
@@ -160,5 +165,219 @@ def _json_default(value):
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
-__all__ = ["TrainJob", "ValidateJob", "run_train_job", "run_validate_job", "describe_path", "is_vector",
-           "LcxError", "field"]
+# --- inference ------------------------------------------------------------------------------------------
+
+@dataclass
+class InferenceJob:
+    """One classification / explanation run, as the CLI, Processing and the dock fill it.
+
+    Inputs: ``stack_paths`` (one multi-band raster or single-date rasters; ``layout``: an
+    ``io.stack.StackLayout`` correcting the detected dates / bands) or an open ``stack``; ``model_path`` or a
+    loaded ``bundle``. ``outputs``: names of the optional outputs (``explain.registry.names()``; the class
+    map and confidence are always written). ``target``: 'predicted', a class id or a class name.
+
+    Where the files go: into ``out_dir`` under fixed names (prediction.tif, confidence.tif, gradcam_3.tif ...;
+    a folder this run creates is removed again on failure / cancel), or, when ``destinations`` is given
+    (output kind -> file path, e.g. {"prediction": "/data/map.tif"}), staged beside the first destination
+    and only those files moved into place with their styles (the others are dropped)."""
+
+    stack_paths: Sequence[str] = ()
+    model_path: Optional[str] = None
+    out_dir: Optional[str] = None
+    outputs: Collection[str] = ()
+    target: object = "predicted"
+    device: str = "auto"
+    batch_size: Optional[int] = None
+    destinations: dict = field(default_factory=dict)
+    layout: object = None
+    stack: object = None
+    bundle: object = None
+    region: Optional[tuple] = None
+    window_size: Optional[int] = None
+    threads: Optional[int] = None
+    shap_samples: int = 8
+    ig_steps: int = 32
+
+
+def load_job_model(job: InferenceJob):
+    """The job's ModelBundle: the one given, or the model file loaded (ModelFileError when unusable)."""
+    if job.bundle is not None:
+        return job.bundle
+    if not job.model_path:
+        raise LcxError("No model given: choose a model file (.lcx).")
+    from .models.model_file import load_model
+
+    return load_model(job.model_path)
+
+
+def run_inference_job(job: InferenceJob, progress: ProgressFn = None, is_cancelled: CancelFn = None):
+    """Check, run and place one inference job. -> ``inference.streaming.InferenceResult`` whose
+    ``outputs`` (typed descriptors) point at the files where they now are.
+
+    Cheap checks first (model, target, outputs, destinations), then the stack is opened and streamed.
+    Nothing of this run is left behind when it fails or is cancelled (``Cancelled`` is raised, also when
+    the cancel arrives just after the last batch)."""
+    from .inference.streaming import InferenceRequest, plan_outputs, run_inference
+
+    bundle = load_job_model(job)
+    target_id, _ = bundle.resolve_target(job.target)  # the one resolution of the run
+    planned = plan_outputs(bundle, set(job.outputs or ()), target_id)  # unknown / unsupported outputs refused
+    wanted = {kind: str(path) for kind, path in (job.destinations or {}).items() if path}
+    known = {d.kind for _, decls in planned.methods for d in decls}
+    missing = sorted(set(wanted) - known)
+    if missing:
+        raise LcxError(f"No output {', '.join(missing)} in this run: it writes {', '.join(sorted(known))}. "
+                       "Ask for the method that writes it.")
+    if not wanted and not job.out_dir:
+        raise LcxError("No output folder given: choose where the maps are written.")
+
+    stack = job.stack
+    if stack is None:
+        if not job.stack_paths:
+            raise LcxError("No stack given: choose the Sentinel-2 time-series raster(s).")
+        from .io.stack import open_stack
+
+        stack = open_stack(list(job.stack_paths), layout=job.layout)
+    try:
+        placement = StagedFiles(list(wanted.values())) if wanted else CreatedFolder(job.out_dir)
+        with placement:
+            request = InferenceRequest(
+                stack=stack, bundle=bundle, out_dir=placement.dir, methods=set(job.outputs or ()),
+                target=target_id if target_id is not None else "predicted", device=job.device,
+                batch_size=job.batch_size or None, region=job.region, window_size=job.window_size,
+                threads=job.threads, shap_samples=job.shap_samples, ig_steps=job.ig_steps)
+            result = run_inference(request, progress, is_cancelled)
+            if is_cancelled is not None and is_cancelled():  # cancelled after the last batch: drop the maps
+                remove_outputs(result.outputs)
+                raise Cancelled("Inference cancelled; no output was kept. Run it again to produce the maps.")
+            if wanted:
+                by_kind = {d.kind: d for d in result.outputs}
+                moved = placement.commit({by_kind[kind].path: dest for kind, dest in wanted.items()})
+                result.outputs = [d.moved_to(moved[d.path]) for d in result.outputs if d.path in moved]
+            placement.keep()
+        return result
+    finally:
+        if job.stack is None:
+            stack.close()
+
+
+def remove_outputs(outputs) -> None:
+    """Delete the files of ``outputs`` (OutputDescriptors) and their .aux.xml / .qml companions."""
+    for descriptor in outputs:
+        for path in (descriptor.path, *companion_paths(descriptor.path).values()):
+            if os.path.exists(path):
+                os.remove(path)
+
+
+class CreatedFolder:
+    """The output folder of a run: created when missing (and its missing parents), removed again with
+    everything in it unless ``keep()`` is called before the block ends (failure, cancel)."""
+
+    def __init__(self, out_dir: str):
+        self.dir = os.path.abspath(str(out_dir))
+        self._created: Optional[str] = None
+        if not os.path.isdir(self.dir):
+            top = self.dir  # the highest folder this run creates
+            while not os.path.exists(os.path.dirname(top)) and os.path.dirname(top) != top:
+                top = os.path.dirname(top)
+            try:
+                os.makedirs(self.dir, exist_ok=True)
+            except OSError as error:
+                raise LcxError(f"Cannot create the output folder {self.dir} ({error.strerror or error}). "
+                               "Choose a folder you can write to.") from error
+            self._created = top
+        self._kept = False
+
+    def keep(self) -> None:
+        self._kept = True
+
+    def __enter__(self) -> "CreatedFolder":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if not self._kept and self._created and os.path.isdir(self._created):
+            shutil.rmtree(self._created, ignore_errors=True)
+
+
+def companion_paths(path: str) -> dict[str, str]:
+    """The files that travel with a raster: its .aux.xml and its .qml style (QGIS's default-style name)."""
+    stem, _ = os.path.splitext(path)
+    return {"aux": path + ".aux.xml", "qml": stem + ".qml"}
+
+
+class StagedFiles:
+    """A hidden temporary folder beside the first destination to write into; ``commit`` moves the chosen
+    files into place (a raster with its .aux.xml and .qml, renamed after its destination); leaving the block
+    removes the folder and whatever was not moved. If moving fails half-way, the files already moved are
+    removed again, so a failed run leaves no output behind."""
+
+    RASTER_EXTENSIONS = (".tif", ".tiff")
+
+    def __init__(self, destinations: list[str]):
+        wanted = [d for d in destinations if d]
+        base = os.path.dirname(os.path.abspath(wanted[0])) if wanted else tempfile.gettempdir()
+        try:
+            os.makedirs(base, exist_ok=True)
+            self.dir = tempfile.mkdtemp(prefix=".lcx-", dir=base)
+        except OSError as error:
+            raise LcxError(f"Cannot write in the output folder {base} ({error.strerror or error}). Choose a "
+                           "folder you can write to.") from error
+
+    def keep(self) -> None:
+        """Nothing to keep in the staging folder itself: what was committed is in place already."""
+
+    def __enter__(self) -> "StagedFiles":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.cleanup()
+
+    def cleanup(self) -> None:
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def commit(self, moves: dict[str, str]) -> dict[str, str]:
+        """``moves``: staged file -> destination. Returns staged -> absolute destination of what moved."""
+        done: list[str] = []
+        try:
+            for staged, destination in moves.items():
+                if not destination:
+                    continue
+                destination = os.path.abspath(destination)
+                os.makedirs(os.path.dirname(destination), exist_ok=True)
+                pairs = [(staged, destination)]
+                if staged.lower().endswith(self.RASTER_EXTENSIONS):
+                    src, dst = companion_paths(staged), companion_paths(destination)
+                    pairs += [(src[k], dst[k]) for k in ("aux", "qml")]
+                    # a stale style / statistics file of an earlier output must not describe the new one
+                    for k in ("aux", "qml"):
+                        if not os.path.exists(src[k]) and os.path.exists(dst[k]):
+                            os.remove(dst[k])
+                for src_path, dst_path in pairs:
+                    if os.path.exists(src_path):
+                        shutil.move(src_path, dst_path)
+                        done.append(dst_path)
+        except BaseException as error:
+            for path in done:
+                try:
+                    os.remove(path)
+                except OSError:
+                    pass
+            if isinstance(error, OSError):
+                raise LcxError(f"Cannot write {error.filename or 'the output'} ({error.strerror or error}). If "
+                               "the file is open in QGIS or another program, remove it there or choose another "
+                               "file name.") from error
+            raise
+        return {s: os.path.abspath(d) for s, d in moves.items() if d}
+
+
+# --- choices every front end offers ---------------------------------------------------------------------
+
+def architecture_choices() -> list[tuple[str, str]]:
+    """(arch, attention variant) pairs a model can be trained with: each attention variant, then the others."""
+    return [(arch, variant) for arch in ARCHS
+            for variant in (ATTENTION_VARIANTS if arch == "attention" else (ATTENTION_VARIANTS[0],))]
+
+
+__all__ = ["TrainJob", "ValidateJob", "InferenceJob", "run_train_job", "run_validate_job", "run_inference_job",
+           "load_job_model", "describe_path", "is_vector", "read_class_names", "write_json_atomic",
+           "CreatedFolder", "StagedFiles", "companion_paths", "remove_outputs", "architecture_choices", "DEVICES"]
