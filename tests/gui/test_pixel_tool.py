@@ -207,10 +207,41 @@ def test_png_fallback_renders(tiny_model, sample_dir, qgis_app):
     assert figure_png(data, 6, 5, 50)[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_scene_cloud_fraction_from_the_sample_metadata(sample_dir):
-    from land_cover_xai_plugin.gui.pixel.pixel_plots import scene_cloud_fraction
+def test_a_class_name_is_a_target_as_in_the_other_front_ends(canvas, tiny_model, sample_dir):
+    stack_path = str(sample_dir / "tiny" / "s2_l1c_tiny.tif")
+    tool = PixelExplainTool(canvas, lambda: ([stack_path], tiny_model), shap_samples=2, ig_steps=2)
+    point = pixel_centre_on_map(canvas, sample_dir, ROW, COL)
+    assert tool.explain_map_point(point, target="Grassland") is not None  # names are case-insensitive
+    assert wait_until(lambda: not tool.is_busy(), timeout_milliseconds=45_000)
+    assert tool.last_data is not None, tool.last_message
+    assert tool.last_data.target_id == 3 and tool.dialog.panel.current_target() == 3
+    # a name the model does not know: the engine's message, listing the classes
+    tool.last_data = None
+    task = tool.explain_map_point(point, target="cloud")
+    assert wait_until(lambda: not tool.is_busy(), timeout_milliseconds=45_000)
+    assert task.outcome == "error" and tool.last_data is None
+    assert "'cloud' is not a class" in tool.last_message and "3 (grassland)" in tool.last_message
+    tool.shutdown()
 
-    dates = ["2015-07-11", "2015-07-31", "2015-08-20", "2015-08-30", "2015-09-09"]
-    # the README: 07-31 and 08-20 are fully cloudy over the patch
-    assert scene_cloud_fraction([str(sample_dir / "s2_l1c_stack.tif")], dates) == [0.0, 1.0, 1.0, 0.0, 0.0]
-    assert scene_cloud_fraction([str(sample_dir / "tiny" / "s2_l1c_tiny.tif")], dates[:3]) is None
+
+def test_cloudy_dates_come_from_the_stack_info(tmp_path, sample_dir, qgis_app):
+    """The real sample declares 2015-07-31 and 2015-08-20 fully cloudy (band tags): the panel flags them."""
+    from model_factory import make_model
+
+    from land_cover_xai_plugin.engine.explain.pixel import explain_pixel
+    from land_cover_xai_plugin.engine.io.stack import open_stack
+    from land_cover_xai_plugin.engine.models.model_file import load_model
+    from land_cover_xai_plugin.gui.pixel.pixel_plots import cloudy_dates, panel_data_from
+
+    stack_path = str(sample_dir / "s2_l1c_stack.tif")
+    bundle = load_model(make_model(stack_path, str(tmp_path / "sample.lcx")))
+    with open_stack(stack_path) as stack:
+        explanation = explain_pixel(bundle, stack, 50, 50, shap_samples=2, ig_steps=2)
+        data = panel_data_from(explanation, bundle, stack.info())
+        unknown = panel_data_from(explanation, bundle)
+    assert data.cloud_fraction == [0.0, 1.0, 1.0, 0.0, 0.0]
+    assert cloudy_dates(data).tolist() == [False, True, True, False, False]
+    assert unknown.cloud_fraction is None and not cloudy_dates(unknown).any()
+    np.testing.assert_allclose(data.ig_bands, explanation.ig.sum(axis=1), rtol=1e-5)
+    assert data.class_colors[data.class_ids.index(2)] == "#1b7837"  # forest, the model's own colour
+    assert figure_png(data, 6, 5, 50)[:8] == b"\x89PNG\r\n\x1a\n"

@@ -30,15 +30,17 @@ from qgis.PyQt.QtWidgets import (
     QWidget,
 )
 
+from ...engine.data import validity
+from ...engine.explain.pixel import PixelExplanation
+from ...engine.io.stack import StackInfo
 from ..class_names import display_name
 
-# Brightness test for "probably cloudy" observations: TOA blue reflectance above this value is rarely a
-# clear land surface (the same idea as the brightness tests of Sen2Cor / Fmask).
-CLOUD_BLUE_THRESHOLD = 0.18
+# A date is flagged "cloudy" in the plots when its scene cloud fraction (stack metadata) is above this.
+CLOUDY_SCENE_FRACTION = 0.5
 
 try:  # QGIS 3 on Qt 5: the interactive canvas
     from matplotlib.backends.backend_qt5agg import FigureCanvasQTAgg as _FigureCanvas
-except Exception:  # noqa: BLE001 - Qt 6 / no Qt backend: fall back to a PNG rendered with Agg
+except ImportError:  # Qt 6 / no Qt backend: fall back to a PNG rendered with Agg
     _FigureCanvas = None
 
 
@@ -69,7 +71,7 @@ class PixelContext:
 
 @dataclass
 class PixelPanelData:
-    """Everything the panel draws, as plain numpy (built from an engine PixelExplanation)."""
+    """Everything the panel draws, as plain numpy (``panel_data_from`` an engine PixelExplanation)."""
 
     class_ids: list
     class_names: list
@@ -93,37 +95,11 @@ class PixelPanelData:
     cloud_fraction: Optional[list] = None  # (T,) scene cloud fraction from the stack's metadata, None if unknown
 
     def name_of(self, class_id) -> str:
+        """The shown name of ``class_id`` (the id itself when the model has no such class)."""
         for cid, name in zip(self.class_ids, self.class_names):
             if int(cid) == int(class_id):
                 return str(name)
         return str(class_id)
-
-
-def _first(obj, names, default=None):
-    for name in names:
-        if isinstance(obj, dict) and name in obj:
-            return obj[name]
-        value = getattr(obj, name, None)
-        if value is not None:
-            return value
-    return default
-
-
-def _arr(value, ndim=None):
-    if value is None:
-        return None
-    try:
-        import torch  # noqa: PLC0415 - only when the value is a tensor
-
-        if isinstance(value, torch.Tensor):
-            value = value.detach().cpu().numpy()
-    except Exception:  # noqa: BLE001
-        pass
-    out = np.asarray(value, dtype=np.float64)
-    if ndim is not None:
-        while out.ndim > ndim and out.shape[0] == 1:
-            out = out[0]
-    return out
 
 
 def _as_date(value) -> _dt.date:
@@ -134,102 +110,49 @@ def _as_date(value) -> _dt.date:
     return _dt.date.fromisoformat(str(value)[:10])
 
 
-def panel_data_from(explanation, bundle, context: Optional[PixelContext] = None) -> PixelPanelData:
-    """Read an engine PixelExplanation (attribute names as engine/inference.py defines them, with a few
-    tolerated aliases) into the panel's plain data."""
-    classes = list(bundle.classes)
-    ids = [int(c.id) for c in classes]
-    probs = _arr(_first(explanation, ("probabilities", "probs", "proba")), ndim=1)
-    predicted = _first(explanation, ("predicted_id", "predicted_class", "predicted_class_id", "predicted"))
-    if predicted is None:
-        index = _first(explanation, ("predicted_index",))
-        predicted = ids[int(index)] if index is not None else ids[int(np.argmax(probs))]
-    predicted = int(predicted)
-    if predicted not in ids and 0 <= predicted < len(ids) and _first(explanation, ("predicted_index",)) is not None:
-        predicted = ids[predicted]
-    target = _first(explanation, ("target_id", "target_class", "target_class_id", "target"))
-    if target is None or target == "predicted":
-        target = predicted
-    target = int(target)
-    series = _arr(_first(explanation, ("series", "reflectance", "raw_series", "observed", "raw")), ndim=2)
-    filled = _arr(_first(explanation, ("reflectance_filled", "filled", "filled_series", "series_filled", "gapfilled", "gap_filled")), ndim=2)
-    if series is None and filled is not None:
-        series = filled
-    if filled is None and series is not None:
-        filled = series
-    dates = [_as_date(d) for d in (_first(explanation, ("dates",)) or bundle.dates)]
-    bands = [str(b) for b in (_first(explanation, ("bands",)) or bundle.bands)]
-    shap_method = SHAP_METHOD_NAMES.get(str(_first(explanation, ("shap_method",), "")), "SHAP")
-    ig_bands = _arr(_first(explanation, ("ig_bands", "ig_by_band")), ndim=1)
-    ig_dates = _arr(_first(explanation, ("ig_dates", "ig_by_date")), ndim=1)
-    ig_full = _arr(_first(explanation, ("ig",)))
-    if ig_full is not None and ig_full.ndim >= 2:
-        ig_full = ig_full.reshape(ig_full.shape[-2:]) if ig_full.ndim == 2 else ig_full.reshape(
-            (-1,) + ig_full.shape[-2:])[0]
-        ig_bands = ig_full.sum(axis=1) if ig_bands is None else ig_bands
-        ig_dates = ig_full.sum(axis=0) if ig_dates is None else ig_dates
+def _vector(value) -> Optional[np.ndarray]:
+    return None if value is None else np.asarray(value, dtype=np.float64)
+
+
+def panel_data_from(explanation: PixelExplanation, bundle, info: Optional[StackInfo] = None,
+                    context: Optional[PixelContext] = None) -> PixelPanelData:
+    """The panel's plain data from the engine's PixelExplanation of one pixel, the model (class names and
+    colours) and the stack's facts (``info``: the declared cloud fraction of each date; None: unknown)."""
+    colours = {int(c.id): c.color for c in bundle.classes}
+    dates = [_as_date(d) for d in explanation.dates]
+    ig = np.asarray(explanation.ig, dtype=np.float64)  # (B, T)
+    cloud_fraction = info.cloud_fraction_on(dates) if info is not None else None
+    if cloud_fraction is not None and all(value is None for value in cloud_fraction):
+        cloud_fraction = None
     return PixelPanelData(
-        class_ids=ids,
-        class_names=[display_name(c.name) for c in classes],
-        class_colors=[c.color for c in classes],
-        probabilities=probs,
-        predicted_id=predicted,
-        target_id=target,
+        class_ids=[int(c) for c in explanation.class_ids],
+        class_names=[display_name(name) for name in explanation.class_names],
+        class_colors=[colours[int(c)] for c in explanation.class_ids],
+        probabilities=np.asarray(explanation.probabilities, dtype=np.float64),
+        predicted_id=int(explanation.predicted_id),
+        target_id=int(explanation.target_id),
         dates=dates,
-        bands=bands,
-        series=series,
-        filled=filled,
-        gradcam=_arr(_first(explanation, ("gradcam", "grad_cam", "cam", "gradcam_dates")), ndim=1),
-        attention=_arr(_first(explanation, ("attention", "band_attention")), ndim=1),
-        shap_bands=_arr(_first(explanation, ("shap_bands", "shap_by_band")), ndim=1),
-        shap_dates=_arr(_first(explanation, ("shap_dates", "shap_by_date")), ndim=1),
-        ig_bands=ig_bands,
-        ig_dates=ig_dates,
-        arch=str(getattr(getattr(bundle, "spec", None), "arch", "")),
-        shap_method=shap_method,
+        bands=[str(b) for b in explanation.bands],
+        series=np.asarray(explanation.reflectance, dtype=np.float64),
+        filled=np.asarray(explanation.reflectance_filled, dtype=np.float64),
+        gradcam=_vector(explanation.gradcam),
+        attention=_vector(explanation.band_attention),
+        shap_bands=_vector(explanation.shap_by_band),
+        shap_dates=_vector(explanation.shap_by_date),
+        ig_bands=ig.sum(axis=1),
+        ig_dates=ig.sum(axis=0),
+        arch=str(bundle.spec.arch),
+        shap_method=SHAP_METHOD_NAMES.get(explanation.shap_method, "SHAP"),
         context=context or PixelContext(),
+        cloud_fraction=cloud_fraction,
     )
 
 
-def scene_cloud_fraction(paths, dates) -> Optional[list]:
-    """Per date, the scene cloud fraction the stack's band metadata declare (``cloud_fraction`` tags, as
-    in the sample), or None when no band declares one. Read with GDAL (metadata only, no pixels)."""
-    try:
-        from osgeo import gdal  # noqa: PLC0415
-    except ImportError:
-        return None
-    wanted = [_as_date(d).isoformat() for d in dates]
-    found: dict = {}
-    for path in paths:
-        dataset = gdal.Open(str(path))
-        if dataset is None:
-            continue
-        for i in range(1, dataset.RasterCount + 1):
-            meta = dataset.GetRasterBand(i).GetMetadata() or {}
-            text = meta.get("cloud_fraction") or meta.get("CLOUD_FRACTION") or meta.get("cloud_cover")
-            day = (meta.get("date") or meta.get("DATE") or meta.get("acquisition_date") or "")[:10]
-            if text is None or day not in wanted:
-                continue
-            try:
-                value = float(text)
-            except ValueError:
-                continue
-            if value > 1.0:  # percent
-                value /= 100.0
-            found[day] = max(found.get(day, 0.0), value)
-        dataset = None
-    if not found:
-        return None
-    return [found.get(day, math.nan) for day in wanted]
-
-
-def cloudy_dates(data: PixelPanelData, threshold: float = 0.5) -> np.ndarray:
-    """(T,) bool: the scene is mostly cloudy on that date (stack metadata)."""
+def cloudy_dates(data: PixelPanelData) -> np.ndarray:
+    """(T,) bool: the stack's metadata declare the scene mostly cloudy on that date (above CLOUDY_SCENE_FRACTION)."""
     if not data.cloud_fraction or len(data.cloud_fraction) != len(data.dates):
         return np.zeros(len(data.dates), bool)
-    values = np.asarray(data.cloud_fraction, dtype=float)
-    with np.errstate(invalid="ignore"):
-        return np.isfinite(values) & (values >= threshold)
+    return ~validity.dates_kept(data.cloud_fraction, CLOUDY_SCENE_FRACTION)
 
 
 def missing_dates(data: PixelPanelData) -> np.ndarray:
@@ -238,12 +161,8 @@ def missing_dates(data: PixelPanelData) -> np.ndarray:
 
 
 def bright_dates(data: PixelPanelData) -> np.ndarray:
-    """(T,) bool: observed but very bright in blue (B02), probably cloud or haze."""
-    if "B02" not in data.bands:
-        return np.zeros(len(data.dates), bool)
-    blue = data.series[data.bands.index("B02")]
-    with np.errstate(invalid="ignore"):
-        return np.isfinite(blue) & (blue > CLOUD_BLUE_THRESHOLD)
+    """(T,) bool: observed but very bright in blue, probably cloud or haze (``engine.data.validity.bright_dates``)."""
+    return validity.bright_dates(data.series, data.bands)
 
 
 # --- drawing ---------------------------------------------------------------------------------------------
@@ -524,9 +443,12 @@ class PixelExplanationPanel(QWidget):
         return "predicted" if value is None else value
 
     def show_explanation(self, data: PixelPanelData, requested_target="predicted") -> None:
+        """Draw ``data``; the selector shows "predicted" when that was asked for, else the explained class."""
         self.data = data
         self.set_location(data.context)
-        self.set_classes(data.class_ids, data.class_names, data.predicted_id, requested_target)
+        predicted = requested_target is None or str(requested_target).strip().lower() in ("", "predicted")
+        self.set_classes(data.class_ids, data.class_names, data.predicted_id,
+                         "predicted" if predicted else data.target_id)
         self.class_combo.setEnabled(True)
         self.save_button.setEnabled(True)
         p = float(data.probabilities[data.class_ids.index(data.predicted_id)]) if data.predicted_id in data.class_ids \

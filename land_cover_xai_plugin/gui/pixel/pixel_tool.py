@@ -16,7 +16,6 @@ from qgis.core import (
     QgsCoordinateReferenceSystem,
     QgsCoordinateTransform,
     QgsCsException,
-    QgsMessageLog,
     QgsPointXY,
     QgsProject,
 )
@@ -25,45 +24,18 @@ from qgis.PyQt.QtCore import QCoreApplication, Qt, pyqtSignal
 from qgis.PyQt.QtGui import QColor
 
 from ...engine.errors import LcxError
-from .pixel_plots import PixelContext, PixelExplanationDialog, panel_data_from, scene_cloud_fraction
-
-LOG_TAG = "Land Cover XAI"
+from ..feedback import push_message, slot_boundary
+from ..layer_sources import stack_info
+from .pixel_plots import PixelContext, PixelExplanationDialog, panel_data_from
 
 
 def tr(text: str) -> str:
     return QCoreApplication.translate("PixelExplainTool", text)
 
 
-class StackInfo:
-    """What the tool needs of a stack in the GUI thread: its grid (read once per set of paths)."""
-
-    def __init__(self, paths):
-        from ...engine.io.stack import open_stack  # noqa: PLC0415 - GDAL metadata only, fast
-
-        stack = open_stack(list(paths))
-        try:
-            self.width, self.height = stack.width, stack.height
-            self.geotransform = tuple(float(v) for v in stack.grid.geotransform)
-            self.crs_wkt = stack.grid.crs_wkt
-        finally:
-            stack.close()
-
-    def pixel_of(self, x: float, y: float) -> tuple[float, float]:
-        """Fractional (row, col) of a point in the stack's CRS (rotated geotransforms too)."""
-        x0, a, b, y0, d, e = self.geotransform
-        det = a * e - b * d
-        if det == 0:
-            raise LcxError(tr("The stack's geotransform is degenerate: it cannot be located on the map."))
-        dx, dy = x - x0, y - y0
-        col = (e * dx - b * dy) / det
-        row = (-d * dx + a * dy) / det
-        return row, col
-
-    def extent_text(self) -> str:
-        x0, a, _b, y0, _d, e = self.geotransform
-        xs = sorted((x0, x0 + a * self.width))
-        ys = sorted((y0, y0 + e * self.height))
-        return f"{xs[0]:.1f}, {ys[0]:.1f} – {xs[1]:.1f}, {ys[1]:.1f}"
+def _extent_text(grid) -> str:
+    xmin, ymin, xmax, ymax = grid.extent
+    return f"{xmin:.1f}, {ymin:.1f} – {xmax:.1f}, {ymax:.1f}"
 
 
 class PixelExplainTool(QgsMapToolEmitPoint):
@@ -91,7 +63,6 @@ class PixelExplainTool(QgsMapToolEmitPoint):
         self.last_message: Optional[str] = None
         self.last_context: Optional[PixelContext] = None
         self.last_data = None
-        self._stack_info_cache: dict = {}
         self._pending = None  # (context, target) asked while a task was running
         self.marker: Optional[QgsVertexMarker] = None
         self.canvasClicked.connect(self._on_canvas_clicked)
@@ -106,6 +77,7 @@ class PixelExplainTool(QgsMapToolEmitPoint):
         point = event.mapPoint() if hasattr(event, "mapPoint") else self.toMapCoordinates(event.pos())
         self.canvasClicked.emit(QgsPointXY(point), event.button())
 
+    @slot_boundary("Pixel explanation", lambda self, text: self._show_in_panel(text))
     def _on_canvas_clicked(self, point, _button) -> None:
         self.explain_map_point(QgsPointXY(point))
 
@@ -121,13 +93,9 @@ class PixelExplainTool(QgsMapToolEmitPoint):
             raise LcxError(tr("No time-series stack chosen: choose the Sentinel-2 stack in the Classify tab."))
         if not model_path:
             raise LcxError(tr("No model chosen: choose a model file (.lcx) in the Classify tab."))
-        key = tuple(stack_paths)
-        info = self._stack_info_cache.get(key)
-        if info is None:
-            info = StackInfo(stack_paths)
-            self._stack_info_cache = {key: info}
+        info = stack_info(stack_paths)  # the engine's facts, metadata only, cached per file
         map_crs = self.canvas.mapSettings().destinationCrs()
-        stack_crs = QgsCoordinateReferenceSystem.fromWkt(info.crs_wkt)
+        stack_crs = QgsCoordinateReferenceSystem.fromWkt(info.grid.crs_wkt)
         x, y = float(map_point.x()), float(map_point.y())
         if stack_crs.isValid() and map_crs.isValid() and stack_crs != map_crs:
             transform = QgsCoordinateTransform(map_crs, stack_crs, QgsProject.instance())
@@ -139,21 +107,22 @@ class PixelExplainTool(QgsMapToolEmitPoint):
             sx, sy = float(p.x()), float(p.y())
         else:
             sx, sy = x, y
-        frow, fcol = info.pixel_of(sx, sy)
+        frow, fcol = info.grid.pixel_of(sx, sy)
         ctx = PixelContext(
             map_x=x, map_y=y, map_crs=_crs_label(map_crs), stack_x=sx, stack_y=sy, stack_crs=_crs_label(stack_crs),
             row=int(math.floor(frow)) if math.isfinite(frow) else -1,
             col=int(math.floor(fcol)) if math.isfinite(fcol) else -1,
             stack_paths=stack_paths, model_path=str(model_path))
-        if not (0 <= ctx.row < info.height and 0 <= ctx.col < info.width):
+        if not info.grid.contains_pixel(ctx.row, ctx.col):
             raise LcxError(tr("The clicked point ({x:.1f}, {y:.1f} in {crs}) lies outside the stack "
                               "({w} x {h} pixels, extent {extent}). Click inside the raster.").format(
-                x=sx, y=sy, crs=ctx.stack_crs, w=info.width, h=info.height, extent=info.extent_text()))
+                x=sx, y=sy, crs=ctx.stack_crs, w=info.width, h=info.height, extent=_extent_text(info.grid)))
         return ctx
 
     def explain_map_point(self, map_point: QgsPointXY, target=None):
         """Locate the point and start the explanation task. Returns the task, or None (message given).
-        ``target``: "predicted", a class id, or None = the class chosen in the panel (predicted at first)."""
+        ``target``: "predicted", a class id or a class name (``ModelBundle.resolve_target``), or None = the
+        class chosen in the panel (predicted at first)."""
         if target is None:
             target = self.dialog.panel.current_target() if self.dialog is not None else "predicted"
         try:
@@ -202,16 +171,11 @@ class PixelExplainTool(QgsMapToolEmitPoint):
             from ...engine.io.stack import open_stack  # noqa: PLC0415
 
             bundle, model = self._model_for(ctx.model_path)
-            stack = open_stack(ctx.stack_paths)
-            try:
-                explanation = explain_pixel(bundle, stack, ctx.row, ctx.col,
-                                            target=None if target == "predicted" else int(target),
+            target_id, _index = bundle.resolve_target(target)  # the front ends' one target resolution
+            with open_stack(ctx.stack_paths) as stack:
+                explanation = explain_pixel(bundle, stack, ctx.row, ctx.col, target=target_id,
                                             shap_samples=shap_samples, ig_steps=ig_steps, model=model)
-            finally:
-                stack.close()
-            data = panel_data_from(explanation, bundle, ctx)
-            data.cloud_fraction = scene_cloud_fraction(ctx.stack_paths, data.dates)
-            return data
+                return panel_data_from(explanation, bundle, stack.info(), ctx)
 
         task = JobTask(tr("Explaining pixel row {row}, column {col}").format(row=ctx.row, col=ctx.col), job,
                        iface=self.iface, title=tr("Pixel explanation"))
@@ -253,6 +217,7 @@ class PixelExplainTool(QgsMapToolEmitPoint):
             return False
         return True
 
+    @slot_boundary("Pixel explanation", lambda self, text: self._show_in_panel(text))
     def _on_done(self, task, data, target) -> None:
         if not self._finish(task):
             return
@@ -270,6 +235,7 @@ class PixelExplainTool(QgsMapToolEmitPoint):
         if self._finish(task) and self.dialog is not None:
             self.dialog.panel.set_message(tr("Explanation cancelled."))
 
+    @slot_boundary("Pixel explanation", lambda self, text: self._show_in_panel(text))
     def _on_target_requested(self, target) -> None:
         if self.last_context is not None:
             self.explain(self.last_context, target)
@@ -284,17 +250,18 @@ class PixelExplainTool(QgsMapToolEmitPoint):
             self.dialog.show()
         return self.dialog
 
-    def _notify(self, text: str, level, push: bool = True) -> None:
+    def _show_in_panel(self, text: str) -> None:
         self.last_message = text
         if self.dialog is not None:
             self.dialog.panel.set_message(text)
+
+    def _notify(self, text: str, level, push: bool = True) -> None:
+        """Show ``text`` in the panel, emit ``message``; ``push``: also to the message bar and the log (a failed
+        task has done that already)."""
+        self._show_in_panel(text)
         self.message.emit(text, int(level))
-        QgsMessageLog.logMessage(text, LOG_TAG, level)
-        if push and self.iface is not None:
-            try:
-                self.iface.messageBar().pushMessage(tr("Pixel explanation"), text, level, 6)
-            except Exception:  # noqa: BLE001 - a stub iface without a message bar
-                pass
+        if push:
+            push_message(self.iface, tr("Pixel explanation"), text, level)
 
     def shutdown(self) -> None:
         """Cancel a running explanation, close the window (the plugin's unload)."""
@@ -319,7 +286,7 @@ class PixelExplainTool(QgsMapToolEmitPoint):
 def _default_iface():
     try:
         from qgis.utils import iface  # noqa: PLC0415
-    except Exception:  # noqa: BLE001
+    except ImportError:
         return None
     return iface
 
