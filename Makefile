@@ -24,6 +24,7 @@ help:
 	@echo "make test        run the test suite headless against the real QGIS (installs what is missing)"
 	@echo "make model       retrain the bundled sample model"
 	@echo "make bench       throughput / memory benchmark -> benchmarks/results/throughput.json"
+	@echo "make bench-accuracy  product models vs Random Forest, spatial CV -> benchmarks/results/accuracy.json"
 	@echo "make package     dist/$(PLUGIN)-$(VERSION).zip for QGIS 'Install from ZIP'"
 	@echo "make desktop     open the real QGIS desktop with the plugin (Xvfb when there is no display)"
 	@echo "make screenshot  the same, saving docs/screenshot.png"
@@ -94,6 +95,16 @@ clean:
 translations:
 	$(call apt_ensure,pyqt5-dev-tools qttools5-dev-tools)
 	$(PYTHON_SYS) $(PLUGIN)/i18n/update_translations.py
+
+# Accuracy: product models vs Random Forest, polygon-grouped buffered spatial CV, 5 seeds (<= 25 min on 2 cores).
+# scikit-learn is a benchmark-only dependency (requirements-bench.txt): the plugin never imports it.
+.PHONY: bench-accuracy
+$(VENV)/.bench-installed: $(VENV)/.installed requirements-bench.txt
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-bench.txt
+	@touch $@
+
+bench-accuracy: setup $(VENV)/.bench-installed
+	$(PY) benchmarks/accuracy.py --out benchmarks/results/accuracy.json
 
 # Explanation quality: faithfulness, sanity check, planted signal, attention vs ablation, cloudy dates (~5 min)
 .PHONY: xai-eval

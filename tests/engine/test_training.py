@@ -105,7 +105,7 @@ def planted(n_side=24, n_bands=6, n_dates=8, seed=0):
     return x.astype(np.float32), y, rows, cols
 
 
-FAST = dict(epochs=6, batch_size=64, lr=3e-3, patience=6, block_size=4, band_width=4, fusion_width=16,
+FAST = dict(epochs=6, batch_size=64, lr=3e-3, patience=6, block_size=4, buffer=1, band_width=4, fusion_width=16,
             conv_width=16, dense_width=32, threads=1, device="cpu")
 
 

@@ -17,6 +17,7 @@ from ..errors import LabelsError
 from .stack import Grid, _quiet_gdal, _gdal_message
 
 _BURN_FIELD = "lcx_class_id"
+_POLYGON_FIELD = "lcx_polygon"
 
 
 @dataclass
@@ -25,6 +26,10 @@ class LabelRaster:
 
     labels: np.ndarray
     class_names: dict[int, str] = field(default_factory=dict)
+    # Field data only: which feature each pixel was burned from (1..N, 0 = none) and its source FID,
+    # so that splits keep whole polygons on one side.
+    polygon_ids: Optional[np.ndarray] = None
+    polygon_fids: dict[int, int] = field(default_factory=dict)
 
     @property
     def class_ids(self) -> list[int]:
@@ -113,6 +118,7 @@ def rasterize_field_data(vector_path: str, grid: Grid, class_field: str, layer: 
 
     # Pass 1: class value of every feature (text ids need the sorted set of names first).
     features: list[tuple[object, ogr.Geometry, Optional[str]]] = []
+    fids: list[int] = []
     source_layer.ResetReading()
     for feature in source_layer:
         geometry = feature.GetGeometryRef()
@@ -127,6 +133,7 @@ def rasterize_field_data(vector_path: str, grid: Grid, class_field: str, layer: 
         if name_index is not None and feature.IsFieldSetAndNotNull(name_index):
             name = str(feature.GetField(name_index)).strip() or None
         features.append((value, geometry.Clone(), name))
+        fids.append(int(feature.GetFID()))
     source_layer.ResetReading()
 
     if is_text:
@@ -139,9 +146,11 @@ def rasterize_field_data(vector_path: str, grid: Grid, class_field: str, layer: 
     memory = ogr.GetDriverByName("Memory").CreateDataSource("labels")
     burn_layer = memory.CreateLayer("labels", srs=grid_srs, geom_type=ogr.wkbUnknown)
     burn_layer.CreateField(ogr.FieldDefn(_BURN_FIELD, ogr.OFTInteger))
+    burn_layer.CreateField(ogr.FieldDefn(_POLYGON_FIELD, ogr.OFTInteger))
     burn_defn = burn_layer.GetLayerDefn()
     vector_extent = None
-    for value, geometry, name in features:
+    polygon_fids: dict[int, int] = {}
+    for (value, geometry, name), fid in zip(features, fids):
         class_id = ids[value] if is_text else _numeric_id(value, vector_path, class_field)
         if class_id == 0:
             continue  # 0 = "not mapped" by convention
@@ -157,19 +166,24 @@ def rasterize_field_data(vector_path: str, grid: Grid, class_field: str, layer: 
             min(vector_extent[2], envelope[2]), max(vector_extent[3], envelope[3]))
         out_feature = ogr.Feature(burn_defn)
         out_feature.SetField(_BURN_FIELD, class_id)
+        polygon_fids[len(polygon_fids) + 1] = fid
+        out_feature.SetField(_POLYGON_FIELD, len(polygon_fids))
         out_feature.SetGeometryDirectly(geometry)
         burn_layer.CreateFeature(out_feature)
 
-    raster = gdal.GetDriverByName("MEM").Create("", grid.width, grid.height, 1, gdal.GDT_Int32)
+    raster = gdal.GetDriverByName("MEM").Create("", grid.width, grid.height, 2, gdal.GDT_Int32)
     raster.SetGeoTransform(grid.geotransform)
     if grid.crs_wkt:
         raster.SetProjection(grid.crs_wkt)
-    with _quiet_gdal():
+    with _quiet_gdal():  # band 1: class id, band 2: feature number (same burn order, same pixels)
         status = gdal.RasterizeLayer(raster, [1], burn_layer, options=[f"ATTRIBUTE={_BURN_FIELD}"])
+        if status == 0:
+            status = gdal.RasterizeLayer(raster, [2], burn_layer, options=[f"ATTRIBUTE={_POLYGON_FIELD}"])
         reason = _gdal_message()
     if status != 0:
         raise LabelsError(f"Rasterising {vector_path} failed ({reason}). Check that its geometries are valid.")
     labels = raster.GetRasterBand(1).ReadAsArray().astype(np.int32, copy=False)
+    polygon_ids = raster.GetRasterBand(2).ReadAsArray().astype(np.int32, copy=False)
 
     if not (labels != 0).any():
         if vector_extent is None:
@@ -186,7 +200,8 @@ def rasterize_field_data(vector_path: str, grid: Grid, class_field: str, layer: 
             "the right CRS and cover the same area."
         )
     present = set(np.unique(labels).tolist()) - {0}
-    return LabelRaster(labels, {i: n for i, n in sorted(class_names.items()) if i in present})
+    return LabelRaster(labels, {i: n for i, n in sorted(class_names.items()) if i in present},
+                       polygon_ids=polygon_ids, polygon_fids=polygon_fids)
 
 
 def read_label_raster(path: str, grid: Grid) -> LabelRaster:

@@ -17,7 +17,7 @@ from typing import Any, Callable, Optional, Sequence
 import numpy as np
 
 from ..errors import Cancelled, LabelsError, LcxError
-from ..data.splits import spatial_block_split
+from ..data.splits import Split, block_ids, default_buffer, grouped_split
 
 ProgressFn = Optional[Callable[["EpochReport"], None]]
 CancelFn = Optional[Callable[[], bool]]
@@ -36,6 +36,7 @@ class TrainConfig:
     seed: int = 0
     patience: int = 10  # epochs without a better validation macro-F1 before stopping
     block_size: int = 16  # side of the square blocks (px) that go whole to one split
+    buffer: Optional[int] = None  # px between the sides, used by neither; None: patch half-width + 3
     val_fraction: float = 0.2
     test_fraction: float = 0.2
     device: str = "auto"
@@ -228,8 +229,14 @@ def is_better_epoch(macro_f1: float, loss: float, best_macro_f1: float, best_los
 
 
 def train_model(stack, labels: np.ndarray, class_names: dict[int, str], config: Optional[TrainConfig] = None,
-                progress: ProgressFn = None, is_cancelled: CancelFn = None):
-    """Train on the labelled pixels of ``stack`` (labels (H, W) int, 0 = unlabelled) -> ModelBundle."""
+                progress: ProgressFn = None, is_cancelled: CancelFn = None, *, groups: Optional[np.ndarray] = None,
+                split: Optional[Split] = None):
+    """Train on the labelled pixels of ``stack`` (labels (H, W) int, 0 = unlabelled) -> ModelBundle.
+
+    ``groups`` (H, W): field polygon of each pixel (``LabelRaster.polygon_ids``; 0 = none): whole polygons
+    go to one side of the default split. ``split``: an explicit split as (H, W) rasters
+    (``Split.to_raster``), e.g. one cross-validation fold; it replaces the default split.
+    """
     config = config or TrainConfig()
     config.check()
     labels = np.asarray(labels)
@@ -248,17 +255,22 @@ def train_model(stack, labels: np.ndarray, class_names: dict[int, str], config: 
     }
     return train_on_arrays(x, y, class_names, config, rows=rows, cols=cols, bands=list(stack.bands),
                            dates=list(stack.dates), scaling=getattr(stack, "scaling", None), progress=progress,
-                           is_cancelled=is_cancelled, extra_report=extra)
+                           is_cancelled=is_cancelled, extra_report=extra,
+                           groups=None if groups is None else np.asarray(groups)[rows, cols],
+                           split=None if split is None else split.at(rows, cols))
 
 
 def train_on_arrays(x: np.ndarray, y: np.ndarray, class_names: Optional[dict[int, str]] = None,
                     config: Optional[TrainConfig] = None, *, rows: Optional[np.ndarray] = None,
                     cols: Optional[np.ndarray] = None, bands: Optional[Sequence[str]] = None,
                     dates: Optional[Sequence] = None, scaling=None, progress: ProgressFn = None,
-                    is_cancelled: CancelFn = None, extra_report: Optional[dict] = None):
+                    is_cancelled: CancelFn = None, extra_report: Optional[dict] = None,
+                    groups: Optional[np.ndarray] = None, split: Optional[Split] = None):
     """Train on reflectance arrays: x (N, B, T) (NaN allowed: gap-filled here) or (N, B, T, k, k) patches,
     y (N,) class ids (> 0). ``rows`` / ``cols`` (pixel positions) give the spatially blocked split; without
-    them every pixel is its own block. ``bands`` / ``dates`` default to B01.. / daily dates from 2000-01-01.
+    them every pixel is its own block. ``groups`` (N,): field polygon of each pixel, kept whole on one side;
+    ``split`` (pixel-level, aligned with x): an explicit split instead of the default one.
+    ``bands`` / ``dates`` default to B01.. / daily dates from 2000-01-01.
     """
     import datetime  # noqa: PLC0415
 
@@ -289,11 +301,16 @@ def train_on_arrays(x: np.ndarray, y: np.ndarray, class_names: Optional[dict[int
         raise LabelsError(f"{len(bands)} band names / {len(dates)} dates given for arrays of {n_bands} bands x "
                           f"{n_dates} dates. Pass one name per band and one date per date.")
     labelled = y > 0
-    if rows is None or cols is None:
-        rows, cols, block_size = np.arange(y.size), np.zeros(y.size, np.int64), 1
+    if rows is None or cols is None:  # no positions: every pixel its own block, no buffer
+        rows, cols, block_size, buffer = np.arange(y.size), np.zeros(y.size, np.int64), 1, 0
     else:
         rows, cols, block_size = np.asarray(rows), np.asarray(cols), config.block_size
+        buffer = default_buffer(k) if config.buffer is None else int(config.buffer)
+    groups = None if groups is None else np.asarray(groups)
+    split = None if split is None else split.at(rows, cols)
     x, y, rows, cols = x[labelled], y[labelled], rows[labelled], cols[labelled]
+    groups = None if groups is None else groups[labelled]
+    split = None if split is None else split.subset(labelled)
 
     # Gap filling (idempotent on already filled data): drop pixels with too few observed dates.
     if k == 1:
@@ -307,12 +324,16 @@ def train_on_arrays(x: np.ndarray, y: np.ndarray, class_names: Optional[dict[int
         valid = flat_valid.reshape(n, k, k)[:, k // 2, k // 2]
     n_dropped = int((~valid).sum())
     x, y, rows, cols = x[valid], y[valid], rows[valid], cols[valid]
+    groups = None if groups is None else groups[valid]
+    split = None if split is None else split.subset(valid)
     if y.size == 0:
         raise LabelsError("No labelled pixel has enough observed dates. Lower min_valid_dates or check the data.")
 
     rng = np.random.default_rng(config.seed)
     keep = _cap_per_class(y, config.max_pixels, rng)
     x, y, rows, cols = x[keep], y[keep], rows[keep], cols[keep]
+    groups = None if groups is None else groups[keep]
+    split = None if split is None else split.subset(keep)
 
     class_ids = sorted(int(c) for c in np.unique(y))
     names = {cid: str((class_names or {}).get(cid, f"class {cid}")) for cid in class_ids}
@@ -320,7 +341,9 @@ def train_on_arrays(x: np.ndarray, y: np.ndarray, class_names: Optional[dict[int
     y_index = np.array([index_of[int(c)] for c in y], dtype=np.int64)
     n_classes = len(class_ids)
 
-    split = spatial_block_split(rows, cols, y, block_size, config.val_fraction, config.test_fraction, config.seed)
+    if split is None:  # whole polygons (else blocks) to one side, sides kept `buffer` px apart
+        split = grouped_split(rows, cols, y, groups, block_size, buffer, config.val_fraction,
+                              config.test_fraction, config.seed)
     notes = []
     if split.train.size == 0:
         raise LabelsError("No block went to training. Lower block_size or the validation / test fractions.")
@@ -430,6 +453,7 @@ def train_on_arrays(x: np.ndarray, y: np.ndarray, class_names: Optional[dict[int
     model.eval()
     test = None
     if split.test.size:
+        from ..accuracy.intervals import block_bootstrap  # noqa: PLC0415
         from ..accuracy.metrics import accuracy_report  # noqa: PLC0415
 
         _, test_pred = evaluate(split.test)
@@ -439,17 +463,21 @@ def train_on_arrays(x: np.ndarray, y: np.ndarray, class_names: Optional[dict[int
         test = accuracy_report(ids[y_index[split.test]], ids[test_pred], class_ids, names).to_dict()
         test["per_class_f1"] = {str(c["id"]): c["f1"] for c in test["per_class"]}
         test["n_pixels"] = int(split.test.size)
-        test["n_blocks"] = len(split.blocks("test"))
+        test["n_units"] = int(np.unique(split.unit[split.test]).size)
+        test["n_blocks"] = int(np.unique(block_ids(rows[split.test], cols[split.test], block_size)).size)
+        # Test pixels of one polygon / block are not independent: intervals resample whole units.
+        test["ci95"] = block_bootstrap(ids[y_index[split.test]], ids[test_pred], split.unit[split.test],
+                                       class_ids, seed=config.seed)
         test["notes"] = list(test.get("notes", [])) + [
-            f"held-out spatial blocks of {block_size} px, never seen in training or early stopping"]
-    counts = split.class_counts(y)
+            f"held-out side of a {split.kind} split (blocks of {split.block_size} px, {split.buffer} px buffer), "
+            "never seen in training or early stopping"]
+    counts = split.support(y)
     report = _json_safe({
         "config": config.to_dict(),
         "device": device,
         "class_ids": class_ids,
-        "class_counts": {name: {str(c): n for c, n in counts[name].items()} for name in counts},
-        "blocks": {name: len(split.blocks(name)) for name in ("train", "val", "test")},
-        "block_size": block_size,
+        "class_counts": {name: {str(c): n for c, n in counts[name].items()} for name in ("train", "val", "test")},
+        "split": split.describe(y),
         "band_groups": [[bands[b] for b in g] for g in band_groups],
         "class_loss_weights": {str(cid): float(w) for cid, w in zip(class_ids, weights.cpu().numpy())},
         "pixels_dropped_too_few_valid_dates": n_dropped,
