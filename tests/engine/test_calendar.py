@@ -2,14 +2,19 @@
 
 Real GeoTIFFs: the bundled stack rewritten with dates dropped, shifted, and moved to another year."""
 import datetime as dt
+import json
+import zipfile
 
 import numpy as np
 import pytest
 
 from land_cover_xai_plugin.engine.data import calendar
 from land_cover_xai_plugin.engine.data.gapfill import fill_gaps_onto
-from land_cover_xai_plugin.engine.errors import StackMismatchError
+from land_cover_xai_plugin.engine.data.validity import ValidityConfig
+from land_cover_xai_plugin.engine.errors import ModelFileError, StackMismatchError
 from land_cover_xai_plugin.engine.io.stack import open_stack
+from land_cover_xai_plugin.engine.models.model_file import load_model, save_model
+from conftest import SAMPLE
 
 SAMPLE_BANDS = ["B01", "B02", "B03", "B04", "B05", "B06", "B07", "B08", "B8A", "B09", "B10", "B11", "B12"]
 SAMPLE_DATES = [dt.date(2015, 7, 11), dt.date(2015, 7, 31), dt.date(2015, 8, 20), dt.date(2015, 8, 30),
@@ -156,3 +161,34 @@ def test_observed_on_grid_marks_real_observations_only():
     on_grid = calendar.observed_on_grid(observed[:1], placed)[0]
     # observations 07-11, 08-30, 09-09: grid days within 5 days of one of them
     assert on_grid.tolist() == [True, False, False, False, False, True, True]
+
+
+def test_model_files_keep_their_grid_and_validity_and_older_files_read_by_position(tmp_path):
+    old = load_model(str(SAMPLE / "sample_model.lcx"))  # written before temporal grids existed
+    assert old.temporal_grid is None and old.reads_dates_by_position
+    described = old.describe()["temporal_grid"]
+    assert described["dates"] == old.dates and described["by_position"] is True
+    assert old.validity == ValidityConfig()
+
+    old.temporal_grid = calendar.grid_from_dates(old.dates, tolerance_days=12)
+    old.validity = ValidityConfig(0.5, ("/data/scl_2015.tif",), "fmask")
+    path = str(tmp_path / "with_grid.lcx")
+    save_model(path, old)
+    with zipfile.ZipFile(path) as zf:
+        document = json.loads(zf.read("model.json"))
+    assert document["temporal_grid"]["days"] == [192, 212, 232, 242, 252]
+    assert document["validity"]["mask_paths"] == []  # a stack's own masks never travel with the model
+    again = load_model(path)
+    assert again.temporal_grid == old.temporal_grid and not again.reads_dates_by_position
+    assert again.validity.cloud_fraction_max == 0.5 and again.validity.mask_rule.name == "fmask"
+    assert again.describe()["temporal_grid"]["tolerance_days"] == 12
+
+    document["temporal_grid"]["days"] = [192, 212]
+    with zipfile.ZipFile(path) as zf:
+        members = {name: zf.read(name) for name in zf.namelist()}
+    members["model.json"] = json.dumps(document).encode()
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    with pytest.raises(ModelFileError, match="temporal grid has 2 dates"):
+        load_model(path)

@@ -221,7 +221,8 @@ def test_check_fits_and_band_order():
     with pytest.raises(StackMismatchError, match="lacks band.*B04.*B08") as err:
         bundle.check_fits(fake_stack(["B02", "B03"]))
     assert "B02" in str(err.value)
-    with pytest.raises(StackMismatchError, match="needs 3 dates.*2015-07-11.*has 5"):
+    # 5 dates, all in July: the model's season (its dates, resampled by day) is not covered
+    with pytest.raises(StackMismatchError, match="does not cover the model's season.*2015-09-09"):
         bundle.check_fits(fake_stack(BANDS, n_dates=5))
 
 

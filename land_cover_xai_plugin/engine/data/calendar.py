@@ -174,8 +174,8 @@ def missing_spans(grid: TemporalGrid, placed: StackOnGrid) -> list[tuple[int, in
     return spans
 
 
-def check_coverage(grid: TemporalGrid, stack_dates: Sequence, positional: bool = False) -> StackOnGrid:
-    """The stack's dates on the grid, or StackMismatchError naming the part of the season left uncovered.
+def place_stack(grid: TemporalGrid, stack_dates: Sequence, positional: bool = False) -> StackOnGrid:
+    """The stack's dates on the grid, whether or not they cover it.
 
     ``positional``: a model saved before temporal grids existed reads a stack with its number of dates date
     by date, whatever the dates (as it always did); only other stacks are resampled onto its dates."""
@@ -183,23 +183,38 @@ def check_coverage(grid: TemporalGrid, stack_dates: Sequence, positional: bool =
         first_year = _as_date(min(stack_dates)).year
         own = tuple(season_day(d, first_year) for d in stack_dates)
         return StackOnGrid(own, first_year, own)
-    placed = place_on_grid(grid, stack_dates)
-    spans = missing_spans(grid, placed)
-    if spans:
-        described = ", ".join(
-            placed.date(a).isoformat() if a == b else f"{placed.date(a).isoformat()} .. {placed.date(b).isoformat()}"
-            for a, b in spans)
-        stack_span = f"{_as_date(min(stack_dates)).isoformat()} .. {_as_date(max(stack_dates)).isoformat()}"
-        raise StackMismatchError(
-            f"The stack does not cover the model's season: no acquisition within {grid.tolerance_days} days of "
+    return place_on_grid(grid, stack_dates)
+
+
+def coverage_problem(grid: TemporalGrid, stack_dates: Sequence, positional: bool = False) -> Optional[str]:
+    """Why the stack's dates do not cover the model's season (one clause naming the missing span), or None."""
+    placed = place_stack(grid, stack_dates, positional)
+    spans = [] if placed.is_identity else missing_spans(grid, placed)
+    if not spans:
+        return None
+    described = ", ".join(
+        placed.date(a).isoformat() if a == b else f"{placed.date(a).isoformat()} .. {placed.date(b).isoformat()}"
+        for a, b in spans)
+    stack_span = f"{_as_date(min(stack_dates)).isoformat()} .. {_as_date(max(stack_dates)).isoformat()}"
+    return (f"the stack does not cover the model's season: no acquisition within {grid.tolerance_days} days of "
             f"{described} (the model reads {grid.n_dates} dates over {grid.season_text(placed.first_year)}; the "
-            f"stack's {len(stack_dates)} dates span {stack_span}). Add acquisitions of that period to the stack, "
-            "or train a model on this stack's season."
-        )
-    return placed
+            f"stack's {len(stack_dates)} dates span {stack_span})")
 
 
-def resample_to_grid(x: np.ndarray, placed: StackOnGrid, min_valid_dates: int = 1) -> tuple[np.ndarray, np.ndarray]:
+def check_coverage(grid: TemporalGrid, stack_dates: Sequence, positional: bool = False) -> StackOnGrid:
+    """The stack's dates on the grid, or StackMismatchError naming the part of the season left uncovered
+    (``positional``: see :func:`place_stack`)."""
+    if not stack_dates:
+        raise StackMismatchError("The stack has no date. Build a time series with dated bands.")
+    problem = coverage_problem(grid, stack_dates, positional)
+    if problem:
+        raise StackMismatchError(f"{problem[0].upper()}{problem[1:]}. Add acquisitions of that period to the "
+                                 "stack, or train a model on this stack's season.")
+    return place_stack(grid, stack_dates, positional)
+
+
+def resample_to_grid(x: np.ndarray, placed: StackOnGrid,
+                     min_valid_dates: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """Pixel series ``x`` (N, B, T_stack) (NaN = missing) gap-filled onto the grid: (N, B, G) float32 and
     the pixels' validity (N,) (at least ``min_valid_dates`` dates observed in every band)."""
     return fill_gaps_onto(x, placed.days, placed.target_days, min_valid_dates)

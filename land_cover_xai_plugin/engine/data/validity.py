@@ -15,6 +15,7 @@ in training, streaming inference and the pixel explanation.
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
@@ -161,14 +162,16 @@ class MaskReader:
     rule: MaskRule
     # (T,) (index in paths, band number) of each stack date
     sources: list[tuple[int, int]] = field(default_factory=list)
-    _datasets: Optional[list] = None
+    # GDAL handles per thread: the streaming pass reads windows in its reader thread
+    _handles: threading.local = field(default_factory=threading.local, repr=False, compare=False)
 
     def _open(self) -> list:
         from osgeo import gdal  # GDAL only where masks are used
 
-        if self._datasets is None:
-            self._datasets = [gdal.Open(p, gdal.GA_ReadOnly) for p in self.paths]
-        return self._datasets
+        datasets = getattr(self._handles, "datasets", None)
+        if datasets is None:
+            datasets = self._handles.datasets = [gdal.Open(p, gdal.GA_ReadOnly) for p in self.paths]
+        return datasets
 
     def read_window(self, xoff: int, yoff: int, xsize: int, ysize: int) -> np.ndarray:
         """(T, ysize, xsize) bool: True where the mask says cloud / shadow / snow / no data."""
@@ -249,17 +252,3 @@ def observed_dates(series: np.ndarray) -> np.ndarray:
     """(N, T) bool from pixel series (N, B, T): the dates observed (finite) in every band."""
     return np.isfinite(series).all(axis=1)
 
-
-# TOA blue reflectance above this is rarely a clear land surface (the brightness idea of Sen2Cor / Fmask)
-BRIGHT_BLUE_REFLECTANCE = 0.18
-
-
-def bright_dates(series: np.ndarray, bands: Sequence[str], threshold: float = BRIGHT_BLUE_REFLECTANCE) -> np.ndarray:
-    """(T,) bool from one pixel's series (B, T) in ``bands`` order: observed, but brighter in blue (B02) than
-    ``threshold`` -- probably cloud or haze that no mask caught. All False when the stack has no B02."""
-    names = [band_names.normalize_band(b) or str(b) for b in bands]
-    if "B02" not in names:
-        return np.zeros(np.asarray(series).shape[-1], bool)
-    blue = np.asarray(series, dtype=float)[names.index("B02")]
-    with np.errstate(invalid="ignore"):
-        return np.isfinite(blue) & (blue > threshold)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Optional, Sequence
+from typing import Any, Optional, Sequence
 
 import numpy as np
 
@@ -47,6 +47,8 @@ class PreparedWindow:
     valid: np.ndarray  # (ysize*xsize,) bool
     pixels: Optional[np.ndarray] = None  # (N, B, T) gap-filled, patch_size 1
     cube: Optional[np.ndarray] = None  # (ysize+2h, xsize+2h, B, T) gap-filled + edge-padded, patch models
+    # (ysize*xsize, T) bool, with InputSpec.with_observed: the model-date values that are real observations
+    observed: Optional[np.ndarray] = None
 
 
 # --- planning ----------------------------------------------------------------------------------------------
@@ -94,14 +96,23 @@ class InputSpec:
     mean for a trained model (:meth:`for_model`); None leaves such neighbours NaN (training: the mean is only
     known once the split is drawn, ``replace_missing`` puts it in then).
 
-    New per-observation inputs (validity masks, a day-of-year grid) belong here, applied in :func:`prepare`,
-    so that training, inference and the explanations keep reading the same tensors.
+    Observation validity and the calendar (:meth:`for_stack`), applied in :func:`prepare` so that training,
+    inference and the explanations read the same tensors:
+    ``dates``: the stack's dates on the model's temporal grid (``calendar.StackOnGrid``): the series is gap-filled
+    by day onto the grid's days; None: filled at the stack's own dates by date index (no calendar known).
+    ``date_kept``: (T_stack,) bool, False for a date missing everywhere (its cloud fraction is too high).
+    ``masks``: a ``validity.MaskReader`` whose cloud / shadow / snow pixels are missing.
+    ``with_observed``: also return which grid values are real observations (training statistics).
     """
 
     band_order: Optional[Sequence[int]] = None
     min_valid_dates: int = 2
     patch_size: int = 1
     fill_series: Optional[np.ndarray] = None
+    dates: Optional[Any] = None  # calendar.StackOnGrid
+    date_kept: Optional[np.ndarray] = None
+    masks: Optional[Any] = None  # validity.MaskReader
+    with_observed: bool = False
 
     @property
     def halo(self) -> int:
@@ -109,14 +120,39 @@ class InputSpec:
         return self.patch_size // 2
 
     @classmethod
-    def for_model(cls, bundle, stack, min_valid_dates: int = 2) -> "InputSpec":
-        """The input of ``bundle``'s model on ``stack``: its band order there, its patch size and its training
-        mean as the fill of invalid patch neighbours (raises StackMismatchError when the stack does not fit)."""
+    def for_model(cls, bundle, stack, min_valid_dates: int = 2, validity=None) -> "InputSpec":
+        """The input of ``bundle``'s model on ``stack``: its band order there, its patch size, its training
+        mean as the fill of invalid patch neighbours, the stack's dates on its temporal grid and its validity
+        settings (``validity``, a ``validity.ValidityConfig``, replaces them, e.g. to add this stack's mask
+        rasters). Raises StackMismatchError when the stack does not fit (bands, season)."""
         spec = bundle.spec
         order = list(bundle.band_order_for(stack))
-        return cls(band_order=None if order == list(range(stack.n_bands)) else order,
-                   min_valid_dates=int(min_valid_dates), patch_size=int(spec.patch_size),
-                   fill_series=mean_series(spec.norm_mean, spec.n_dates))
+        model_validity = getattr(bundle, "validity", None)  # a stand-in without a calendar: dates by index
+        return cls.for_stack(stack, getattr(bundle, "grid", None), model_validity if validity is None else validity,
+                             positional=bool(getattr(bundle, "reads_dates_by_position", True)),
+                             band_order=None if order == list(range(stack.n_bands)) else order,
+                             min_valid_dates=min_valid_dates, patch_size=spec.patch_size,
+                             fill_series=mean_series(spec.norm_mean, spec.n_dates))
+
+    @classmethod
+    def for_stack(cls, stack, grid=None, validity=None, *, positional: bool = False, band_order=None,
+                  min_valid_dates: int = 2, patch_size: int = 1, fill_series=None,
+                  with_observed: bool = False) -> "InputSpec":
+        """The input read from ``stack`` onto temporal ``grid`` (``calendar.TemporalGrid``; None: the stack's
+        own dates by index) with ``validity`` (``validity.ValidityConfig``; None: only no-data is missing).
+        StackMismatchError when the stack's dates do not cover the grid's season."""
+        from .calendar import check_coverage
+        from .validity import ValidityConfig, dates_kept, open_masks
+
+        validity = validity or ValidityConfig()
+        dates = list(stack.dates)
+        placed = None if grid is None else check_coverage(grid, dates, positional)
+        kept = None
+        if validity.cloud_fraction_max is not None:
+            kept = dates_kept(stack.info().cloud_fraction, validity.cloud_fraction_max)
+        return cls(band_order=band_order, min_valid_dates=int(min_valid_dates), patch_size=int(patch_size),
+                   fill_series=fill_series, dates=placed, date_kept=kept,
+                   masks=open_masks(validity, dates, stack.grid), with_observed=with_observed)
 
 
 # --- preparation -------------------------------------------------------------------------------------------
@@ -134,27 +170,44 @@ def read_reflectance(stack, win: Window, band_order=None) -> np.ndarray:
 def prepare(stack, win: Window, inputs: InputSpec) -> PreparedWindow:
     """Read ``win`` (+ halo), gap-fill per pixel; for patch models fill invalid neighbours with
     ``inputs.fill_series`` and pad the raster edge with edge values (no seams between windows)."""
+    from .calendar import observed_on_grid, resample_to_grid
     from .gapfill import fill_gaps
+    from .validity import mark_missing, observed_dates
 
     halo, patch_size = inputs.halo, inputs.patch_size
     x0, y0 = max(0, win.xoff - halo), max(0, win.yoff - halo)
     x1, y1 = min(stack.width, win.xoff + win.xsize + halo), min(stack.height, win.yoff + win.ysize + halo)
     raw = read_reflectance(stack, Window(x0, y0, x1 - x0, y1 - y0), inputs.band_order)  # (T, B, h, w)
+    if inputs.date_kept is not None or inputs.masks is not None:  # clouds, shadows, snow -> missing
+        invalid = None if inputs.masks is None else inputs.masks.read_window(x0, y0, x1 - x0, y1 - y0)
+        mark_missing(raw, inputs.date_kept, invalid)
     n_dates, n_bands, h, w = raw.shape
     # a pixel-major *view*: fill_gaps copies it chunk by chunk, so the window is never copied whole
     series = raw.transpose(2, 3, 1, 0).reshape(h * w, n_bands, n_dates)
-    filled, valid = fill_gaps(series, min_valid_dates=inputs.min_valid_dates)
+    if inputs.dates is None:
+        filled, valid = fill_gaps(series, min_valid_dates=inputs.min_valid_dates)
+    else:  # by day, onto the model's temporal grid
+        filled, valid = resample_to_grid(series, inputs.dates, inputs.min_valid_dates)
+    observed = None
+    if inputs.with_observed:
+        observed = observed_dates(series)
+        observed = observed if inputs.dates is None else observed_on_grid(observed, inputs.dates)
     del series, raw
+    n_dates = filled.shape[2]
     if patch_size == 1:
-        return PreparedWindow(win, valid, pixels=filled)
+        return PreparedWindow(win, valid, pixels=filled, observed=observed)
     filled[~valid] = np.nan if inputs.fill_series is None else inputs.fill_series
     cube = filled.reshape(h, w, n_bands, n_dates)
     pad_y = (halo - (win.yoff - y0), halo - (y1 - win.yoff - win.ysize))
     pad_x = (halo - (win.xoff - x0), halo - (x1 - win.xoff - win.xsize))
     if any(pad_y + pad_x):
         cube = np.pad(cube, (pad_y, pad_x, (0, 0), (0, 0)), mode="edge")
-    core = valid.reshape(h, w)[win.yoff - y0: win.yoff - y0 + win.ysize, win.xoff - x0: win.xoff - x0 + win.xsize]
-    return PreparedWindow(win, np.ascontiguousarray(core).reshape(-1), cube=cube)
+    rows = slice(win.yoff - y0, win.yoff - y0 + win.ysize)
+    cols = slice(win.xoff - x0, win.xoff - x0 + win.xsize)
+    core = valid.reshape(h, w)[rows, cols]
+    if observed is not None:
+        observed = np.ascontiguousarray(observed.reshape(h, w, -1)[rows, cols]).reshape(win.xsize * win.ysize, -1)
+    return PreparedWindow(win, np.ascontiguousarray(core).reshape(-1), cube=cube, observed=observed)
 
 
 def prepare_window(stack, win: Window, band_order, min_valid_dates: int, patch_size: int,

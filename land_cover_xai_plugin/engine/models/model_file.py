@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any, Optional
 
 import numpy as np
 
+from ..data.calendar import TemporalGrid, coverage_problem, grid_from_dates
+from ..data.validity import ValidityConfig
 from ..errors import LcxError, ModelFileError, StackMismatchError
 from .spec import ModelSpec
 
@@ -105,6 +107,21 @@ class ModelBundle:
     report: dict[str, Any] = field(default_factory=dict)
     state_dict: dict[str, np.ndarray] = field(default_factory=dict)
     format_version: int = FORMAT_VERSION
+    # The days the model reads (data.calendar); None: a model saved before temporal grids, which reads a stack
+    # of its number of dates date by date and other stacks resampled onto its own dates.
+    temporal_grid: Optional[TemporalGrid] = None
+    # Which observations count as missing (the cloud-fraction threshold and mask rule it was trained with).
+    validity: ValidityConfig = field(default_factory=ValidityConfig)
+
+    @property
+    def grid(self) -> TemporalGrid:
+        """The model's temporal grid: the stored one, or its own training dates for an older model."""
+        return self.temporal_grid if self.temporal_grid is not None else grid_from_dates(self.dates)
+
+    @property
+    def reads_dates_by_position(self) -> bool:
+        """True for a model saved before temporal grids: a stack of its number of dates is read as it is."""
+        return self.temporal_grid is None
 
     @property
     def class_ids(self) -> list[int]:
@@ -177,6 +194,8 @@ class ModelBundle:
             "n_dates": self.spec.n_dates,
             "bands": list(self.bands),
             "dates": list(self.dates),
+            "temporal_grid": {**self.grid.to_dict(), "by_position": self.reads_dates_by_position},
+            "validity": self.validity.to_dict(),
             "band_groups": self.spec.band_groups,
             "classes": [c.to_dict() for c in self.classes],
             "scaling": dict(self.scaling),
@@ -210,10 +229,15 @@ def check_compatible(bundle: ModelBundle, info: StackInfo) -> list[str]:
             f"stack bands: {', '.join(stack_bands)}"
             + (f"; extra stack bands {', '.join(extra)} are ignored)" if extra else ")")
         )
-    if n_dates != bundle.spec.n_dates:
+    dates = list(getattr(info, "dates", None) or [])
+    if not dates and n_dates != bundle.spec.n_dates:  # a stand-in without dates: only the count can be checked
         problems.append(
             f"the model needs {bundle.spec.n_dates} dates ({', '.join(bundle.dates)}) but the stack has {n_dates}"
         )
+    elif dates:  # any dates covering the model's season are resampled onto its temporal grid (data.calendar)
+        problem = coverage_problem(bundle.grid, dates, bundle.reads_dates_by_position)
+        if problem:
+            problems.append(problem)
     return problems
 
 
@@ -223,7 +247,7 @@ def require_compatible(bundle: ModelBundle, info: StackInfo) -> None:
     if problems:
         raise StackMismatchError(
             "This stack does not fit the model: " + "; ".join(problems) + ". Build a stack with the model's "
-            "bands and the same number of dates (same season), or train a model on this stack."
+            "bands whose dates cover the model's season (any year), or train a model on this stack."
         )
 
 
@@ -274,6 +298,8 @@ def save_model(path: str, bundle: ModelBundle) -> None:
         "bands": list(bundle.bands),
         "dates": list(bundle.dates),
         "day_of_year": bundle.day_of_year,
+        **({} if bundle.temporal_grid is None else {"temporal_grid": bundle.temporal_grid.to_dict()}),
+        "validity": bundle.validity.model_settings().to_dict(),
         "classes": [c.to_dict() for c in bundle.classes],
         "scaling": scaling_to_dict(bundle.scaling),
         "report": _json_safe(bundle.report),
@@ -597,6 +623,7 @@ def _bundle_from_document(zf: zipfile.ZipFile, document: dict, path: str,
             raise _refuse(path, f"weight '{name}' does not match its declared shape / dtype (tampered file)")
         state[name] = array
     _check_plausible(spec, state, path)
+    grid, validity = _checked_calendar(document, spec, path)
     return ModelBundle(
         spec=spec,
         bands=bands,
@@ -606,7 +633,26 @@ def _bundle_from_document(zf: zipfile.ZipFile, document: dict, path: str,
         report=report,
         state_dict=state,
         format_version=int(document["format_version"]),
+        temporal_grid=grid,
+        validity=validity,
     )
+
+
+def _checked_calendar(document: dict, spec: ModelSpec, path: str) -> tuple[Optional[TemporalGrid], ValidityConfig]:
+    """The stored temporal grid (None in files written before grids) and validity settings, checked."""
+    grid = None
+    if document.get("temporal_grid") is not None:
+        try:
+            grid = TemporalGrid.from_dict(document["temporal_grid"])
+        except (ValueError, TypeError) as exc:
+            raise _refuse(path, f"its temporal grid is invalid ({exc})") from exc
+        if grid.n_dates != spec.n_dates:
+            raise _refuse(path, f"its temporal grid has {grid.n_dates} dates for a model of {spec.n_dates}")
+    try:
+        validity = ValidityConfig.from_dict(document.get("validity"))
+    except (LcxError, ValueError, TypeError, KeyError) as exc:
+        raise _refuse(path, f"its validity settings are invalid ({exc})") from exc
+    return grid, validity.model_settings()
 
 
 def _check_plausible(spec: ModelSpec, state: dict[str, np.ndarray], path: str) -> None:
@@ -650,7 +696,9 @@ def expected_weight_shapes(spec: ModelSpec) -> dict[str, tuple[int, ...]] | None
     return {name: tuple(t.shape) for name, t in model.state_dict().items()}
 
 
-def bundle_from_module(model, spec: ModelSpec, bands, dates, classes, scaling=None, report=None) -> ModelBundle:
+def bundle_from_module(model, spec: ModelSpec, bands, dates, classes, scaling=None, report=None,
+                       temporal_grid: Optional[TemporalGrid] = None,
+                       validity: Optional[ValidityConfig] = None) -> ModelBundle:
     """Snapshot a torch module's weights into a ModelBundle (arrays copied to CPU numpy)."""
     state = {name: t.detach().cpu().numpy().copy() for name, t in model.state_dict().items()}
     return ModelBundle(
@@ -661,4 +709,6 @@ def bundle_from_module(model, spec: ModelSpec, bands, dates, classes, scaling=No
         scaling=scaling_to_dict(scaling),
         report=report or {},
         state_dict=state,
+        temporal_grid=temporal_grid,
+        validity=(validity or ValidityConfig()).model_settings(),
     )
