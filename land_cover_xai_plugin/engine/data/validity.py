@@ -252,3 +252,17 @@ def observed_dates(series: np.ndarray) -> np.ndarray:
     """(N, T) bool from pixel series (N, B, T): the dates observed (finite) in every band."""
     return np.isfinite(series).all(axis=1)
 
+
+# TOA blue reflectance above this is rarely a clear land surface (the brightness idea of Sen2Cor / Fmask)
+BRIGHT_BLUE_REFLECTANCE = 0.18
+
+
+def bright_dates(series: np.ndarray, bands: Sequence[str], threshold: float = BRIGHT_BLUE_REFLECTANCE) -> np.ndarray:
+    """(T,) bool from one pixel's series (B, T) in ``bands`` order: observed, but brighter in blue (B02) than
+    ``threshold`` -- probably cloud or haze that no mask caught. All False when the stack has no B02."""
+    names = [band_names.normalize_band(b) or str(b) for b in bands]
+    if "B02" not in names:
+        return np.zeros(np.asarray(series).shape[-1], bool)
+    blue = np.asarray(series, dtype=float)[names.index("B02")]
+    with np.errstate(invalid="ignore"):
+        return np.isfinite(blue) & (blue > threshold)
