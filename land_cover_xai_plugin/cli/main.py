@@ -8,15 +8,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import sys
+import textwrap
 import time
 from pathlib import Path
 
 from ..engine.errors import LcxError
+from ..engine.explain import registry
+from ..engine.models.spec import ARCHS, ATTENTION_VARIANTS
+from ..engine.runtime import DEVICES
 
 EXIT_USER_ERROR = 2
-EXPLAIN_METHODS = ("gradcam", "attention", "shap", "ig", "probabilities")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,27 +40,34 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--name-field", metavar="NAME", help="optional field with class names beside numeric ids")
     train.add_argument("--layer", metavar="NAME", help="layer of a multi-layer vector file")
     train.add_argument("--class-names", metavar="CSV", help="CSV of 'id,name' rows naming the classes")
-    train.add_argument("--arch", choices=("attention", "tempcnn"), default="attention")
-    train.add_argument("--attention", choices=("se", "softmax"), default="se",
+    train.add_argument("--arch", choices=ARCHS, default="attention")
+    train.add_argument("--attention", choices=ATTENTION_VARIANTS, default="se",
                        help="band attention variant of the attention model (default: se)")
     train.add_argument("--patch-size", type=int, default=1, help="k x k spatial context (odd; default 1 = pixel)")
     train.add_argument("--epochs", type=int, default=60)
     train.add_argument("--batch-size", type=int, default=256)
     train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    train.add_argument("--device", default="auto", choices=DEVICES)
     train.add_argument("--out", required=True, metavar="MODEL", help="model file to write (.lcx)")
     train.add_argument("--report", metavar="JSON", help="write the training report as JSON")
     train.set_defaults(run=cmd_train)
 
     predict = commands.add_parser("predict", help="class map and confidence for a stack")
     add_inference_arguments(predict)
-    predict.add_argument("--probabilities", action="store_true", help="also write per-class probabilities")
+    for explainer in registry.available(category="classification"):  # --probabilities, --uncertainty
+        predict.add_argument(f"--{explainer.name}", action="store_true",
+                             help=f"also write: {explainer.description}")
     predict.set_defaults(run=cmd_predict)
 
-    explain = commands.add_parser("explain", help="class map, confidence and explanation rasters")
+    explain = commands.add_parser(
+        "explain", help="class map, confidence and explanation rasters",
+        epilog="methods:\n" + "\n".join(textwrap.fill(text, 100, initial_indent=f"  {name:<14} ",
+                                                      subsequent_indent=" " * 17)
+                                        for name, _, text in registry.help_lines()),
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     add_inference_arguments(explain)
-    explain.add_argument("--method", action="append", choices=EXPLAIN_METHODS, required=True,
-                         help="repeat for several: gradcam, attention, shap, ig (probabilities too)")
+    explain.add_argument("--method", action="append", choices=registry.names(), required=True,
+                         help="repeat for several (see 'methods' below)")
     explain.add_argument("--target", default="predicted",
                          help="class explained: 'predicted' (default), a class id or a class name")
     explain.set_defaults(run=cmd_explain)
@@ -84,7 +93,7 @@ def add_inference_arguments(parser: argparse.ArgumentParser) -> None:
     add_stack_argument(parser)
     parser.add_argument("--model", required=True, metavar="MODEL", help="model file (.lcx)")
     parser.add_argument("--out-dir", required=True, metavar="DIR")
-    parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    parser.add_argument("--device", default="auto", choices=DEVICES)
     parser.add_argument("--batch-size", type=int, default=None, help="pixels per batch (default: measured)")
 
 
@@ -108,11 +117,7 @@ def cmd_train(args) -> int:
                    class_field=args.class_field, name_field=args.name_field, layer=args.layer,
                    report_path=args.report, class_names_path=args.class_names, config=config)
 
-    def show_epoch(epoch) -> None:
-        print(f"epoch {epoch.epoch}/{epoch.n_epochs}  loss {epoch.train_loss:.4f}  "
-              f"val macro-F1 {epoch.val_macro_f1:.3f}  val kappa {epoch.val_kappa:.3f}", file=sys.stderr)
-
-    bundle = run_train_job(job, progress=show_epoch)
+    bundle = run_train_job(job, progress=lambda epoch: print(epoch.summary(), file=sys.stderr))
     test = bundle.report.get("test") or {}
     summary = ", ".join(f"{k} {test[k]:.3f}" for k in ("overall_accuracy", "macro_f1", "kappa")
                         if isinstance(test.get(k), (int, float)))
@@ -123,25 +128,26 @@ def cmd_train(args) -> int:
 
 
 def cmd_predict(args) -> int:
-    methods = {"probabilities"} if args.probabilities else set()
-    return run_inference_command(args, methods, target="predicted")
+    chosen = {e.name for e in registry.available(category="classification") if getattr(args, e.name, False)}
+    return run_inference_command(args, chosen, target="predicted")
 
 
 def cmd_explain(args) -> int:
     return run_inference_command(args, set(args.method), target=args.target)
 
 
-def run_inference_command(args, methods: set[str], target) -> int:
-    from ..engine.inference.streaming import InferenceRequest, run_inference
+def run_inference_command(args, outputs: set[str], target) -> int:
+    """An InferenceJob into ``--out-dir`` (removed again on failure when this run created it)."""
+    from ..engine.jobs import InferenceJob, run_inference_job
 
-    request = InferenceRequest(stack_paths=list(args.stack), model_path=args.model, out_dir=args.out_dir,
-                               methods=methods, target=target, device=args.device, batch_size=args.batch_size)
+    job = InferenceJob(stack_paths=list(args.stack), model_path=args.model, out_dir=args.out_dir,
+                       outputs=outputs, target=target, device=args.device, batch_size=args.batch_size)
     started = time.perf_counter()
-    result = run_inference(request, progress=ProgressPrinter())
+    result = run_inference_job(job, progress=ProgressPrinter())
     elapsed = time.perf_counter() - started
     print(f"done in {elapsed:.1f} s; outputs in {os.path.abspath(args.out_dir)}:", file=sys.stderr)
-    for name, path in result.paths.items():
-        print(f"  {name:<14} {path}")
+    for output in result.outputs:
+        print(f"  {output.name:<14} {output.path}")
     return 0
 
 
@@ -184,31 +190,30 @@ def output_paths_of(args) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; a user error exits 2 with one line on stderr. Inference outputs are rolled back by
+    the engine's InferenceJob; the files of train / validate by this function."""
     args = build_parser().parse_args(argv)
-    out_dir = Path(args.out_dir) if getattr(args, "out_dir", None) else None
-    out_dir_existed = out_dir.exists() if out_dir else True
     existed = {path: path.exists() for path in output_paths_of(args)}
     try:
         return args.run(args)
     except LcxError as error:
-        remove_new_outputs(existed, out_dir, out_dir_existed)
+        remove_new_outputs(existed)
         print(f"error: {one_line(str(error))}", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
-        remove_new_outputs(existed, out_dir, out_dir_existed)
+        remove_new_outputs(existed)
         print("interrupted: outputs removed", file=sys.stderr)
         return 130
     except Exception:
-        remove_new_outputs(existed, out_dir, out_dir_existed)
+        remove_new_outputs(existed)
         raise
 
 
-def remove_new_outputs(existed: dict[Path, bool], out_dir: Path | None, out_dir_existed: bool) -> None:
+def remove_new_outputs(existed: dict[Path, bool]) -> None:
+    """Delete the output files a failed command created (those that did not exist before it)."""
     for path, was_there in existed.items():
         if not was_there and path.exists() and path.is_file():
             path.unlink()
-    if out_dir is not None and not out_dir_existed and out_dir.exists():
-        shutil.rmtree(out_dir, ignore_errors=True)
 
 
 def one_line(message: str) -> str:

@@ -184,3 +184,26 @@ def test_a_stack_that_is_no_data_everywhere_is_refused(tiny_model, tmp_path):
     done = cli("predict", "--stack", all_nodata, "--model", tiny_model, "--out-dir", out)
     assert_user_error(done, "no-data")
     assert list(out.iterdir()) == []
+
+
+def test_predict_writes_uncertainty_beside_confidence(tiny_model, tmp_path):
+    out = tmp_path / "unc"
+    done = cli("predict", "--stack", TINY_STACK, "--model", tiny_model, "--out-dir", out, "--uncertainty")
+    assert done.returncode == 0, done.stderr
+    assert "entropy" in done.stdout and "margin" in done.stdout
+    entropy = gdal.Open(str(out / "entropy.tif")).ReadAsArray()
+    margin = gdal.Open(str(out / "margin.tif")).ReadAsArray()
+    confidence = gdal.Open(str(out / "confidence.tif")).ReadAsArray()
+    valid = np.isfinite(confidence)
+    assert valid.any() and np.isfinite(entropy[valid]).all() and np.isfinite(margin[valid]).all()
+    assert (0 <= entropy[valid]).all() and (entropy[valid] <= 1 + 1e-6).all()
+    assert (margin[valid] <= confidence[valid] + 1e-6).all()  # top-1 minus top-2 never exceeds top-1
+    assert (out / "entropy.qml").exists() and (out / "margin.qml").exists()
+
+
+def test_explain_help_lists_every_registered_method():
+    from land_cover_xai_plugin.engine.explain import registry
+
+    done = cli("explain", "--help")
+    for name in registry.names():
+        assert f"\n  {name} " in done.stdout, name
