@@ -6,6 +6,7 @@
 - ``stack_info``: the engine's StackInfo of a set of raster files, read from their metadata only
   (``engine.io.stack.read_stack_info``) and cached per file (path, size, modification time, layout), so
   panels and the pixel tool never decode pixels on the GUI thread and never read a file twice;
+  ``stack_summary`` says it in one line;
 - ``layer_filter``: the QgsMapLayerComboBox filter for raster or field-data layers, across QGIS versions.
 """
 from __future__ import annotations
@@ -135,6 +136,18 @@ def stack_info(paths: Sequence[str], layout: Optional[StackLayout] = None) -> St
     if isinstance(found, StackError):
         raise StackError(str(found))  # a fresh error: re-raising the cached one would grow its traceback
     return found
+
+
+def stack_summary(info: StackInfo) -> str:
+    """One line for people: "5 dates × 13 bands, 100 × 101 pixels, WGS 84 / UTM zone 33N", and the dates the
+    metadata declare cloudy (above half the scene)."""
+    text = tr("{dates} dates × {bands} bands, {w} × {h} pixels, {crs}").format(
+        dates=info.n_dates, bands=info.n_bands, w=info.width, h=info.height, crs=info.grid.crs_name)
+    cloudy = [f"{day} ({fraction:.0%})" for day, fraction in zip(info.iso_dates, info.cloud_fraction)
+              if fraction is not None and fraction > 0.5]
+    if cloudy:
+        text += "; " + tr("cloudy according to the metadata: {dates}").format(dates=", ".join(cloudy))
+    return text
 
 
 def clear_stack_info_cache() -> None:

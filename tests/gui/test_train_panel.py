@@ -113,7 +113,7 @@ def test_epoch_line_format():
 def test_memory_field_data_is_written_for_the_engine(qgis_app, layers, tmp_path):
     from qgis.core import QgsFeature, QgsGeometry, QgsPointXY
 
-    from land_cover_xai_plugin.gui.panels.train_panel import vector_layer_source
+    from land_cover_xai_plugin.gui.layer_sources import vector_layer_source
 
     _stack, fields = layers
     path, layer = vector_layer_source(fields)
@@ -130,3 +130,31 @@ def test_memory_field_data_is_written_for_the_engine(qgis_app, layers, tmp_path)
     lines = QgsVectorLayer("LineString?crs=EPSG:32633&field=cls:integer", "lines", "memory")
     with pytest.raises(LcxError, match="neither polygons nor points"):
         vector_layer_source(lines, str(tmp_path))
+
+
+def test_the_chosen_stack_is_described_by_the_engine_and_read_once(qgis_iface, layers, sample_dir, tmp_path,
+                                                                   monkeypatch):
+    from land_cover_xai_plugin.gui import layer_sources
+
+    layer_sources.clear_stack_info_cache()
+    reads = []
+    real = layer_sources.read_stack_info
+    monkeypatch.setattr(layer_sources, "read_stack_info", lambda paths, **kw: reads.append(paths) or real(paths, **kw))
+    stack, fields = layers
+    panel = make_panel(qgis_iface, stack, fields, tmp_path / "m.lcx")
+    assert panel.stack_label.text().startswith("3 dates × 13 bands, 32 × 32 pixels")
+    panel.refresh_stack_info()
+    panel.build_job()
+    assert reads == [[stack.source()]]  # metadata read once, then cached
+    # a raster that is no time series: the engine's message, before any task starts
+    labels = QgsRasterLayer(str(sample_dir / "labels_lulc.tif"), "labels", "gdal")
+    QgsProject.instance().addMapLayer(labels)
+    try:
+        panel.set_stack_layers([labels])
+        assert "Cannot tell the" in panel.stack_label.text() and "layout" in panel.stack_label.text()
+        with pytest.raises(LcxError, match="Cannot tell the"):
+            panel.build_job()
+        assert panel.start_training() is None and "Cannot tell the" in panel.last_error
+    finally:
+        panel.shutdown()
+        QgsProject.instance().removeMapLayer(labels.id())

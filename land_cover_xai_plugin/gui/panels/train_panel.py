@@ -11,20 +11,9 @@ Classify tab (``use_model_requested(path)``).
 from __future__ import annotations
 
 import os
-import tempfile
 from typing import Optional
 
-from qgis.core import (
-    Qgis,
-    QgsApplication,
-    QgsMapLayerProxyModel,
-    QgsProject,
-    QgsProviderRegistry,
-    QgsRasterLayer,
-    QgsVectorFileWriter,
-    QgsVectorLayer,
-    QgsWkbTypes,
-)
+from qgis.core import Qgis, QgsApplication, QgsProject, QgsRasterLayer
 from qgis.gui import QgsCheckableComboBox, QgsFieldComboBox, QgsFileWidget, QgsMapLayerComboBox
 from qgis.PyQt.QtCore import QCoreApplication, Qt, pyqtSignal
 from qgis.PyQt.QtWidgets import (
@@ -41,6 +30,8 @@ from qgis.PyQt.QtWidgets import (
 )
 
 from ...engine.errors import LcxError
+from ..feedback import push_message, slot_boundary
+from ..layer_sources import layer_filter, raster_layer_paths, stack_info, stack_summary, vector_layer_source
 from .field_data import guess_class_field
 
 ARCHITECTURES = (
@@ -57,73 +48,12 @@ def tr(text: str) -> str:
 
 
 def architecture_label(key: str) -> str:
+    """The architecture choice's label for people."""
     if key == "attention_se":
         return tr("Band attention (squeeze-and-excitation)")
     if key == "attention_softmax":
         return tr("Band attention (softmax over bands)")
     return tr("TempCNN (Pelletier et al. 2019)")
-
-
-def layer_filter(kind: str):
-    """QgsMapLayerComboBox filter: Qgis.LayerFilter on QGIS >= 3.34 / 4, the proxy model's enum before."""
-    new = getattr(Qgis, "LayerFilter", None)
-    old = getattr(QgsMapLayerProxyModel, "Filter", QgsMapLayerProxyModel)
-    enum = new if new is not None else old
-    if kind == "raster":
-        return enum.RasterLayer
-    return enum.PolygonLayer | enum.PointLayer
-
-
-def raster_layer_path(layer) -> str:
-    """File path of a GDAL raster layer; LcxError when the layer is not a file GDAL can read."""
-    if not isinstance(layer, QgsRasterLayer) or not layer.isValid():
-        raise LcxError(tr("Choose a valid raster layer."))
-    source = layer.source()
-    if layer.providerType() == "gdal":
-        parts = QgsProviderRegistry.instance().decodeUri("gdal", source)
-        path = parts.get("path") or source
-        if os.path.exists(path):
-            return path
-    if os.path.exists(source):
-        return source
-    raise LcxError(tr("Layer '{name}' is not a raster file on disk ({source}): save it as a GeoTIFF first.").format(
-        name=layer.name(), source=source))
-
-
-def _is_polygon_or_point(layer) -> bool:
-    """Qgis.GeometryType on QGIS >= 3.30 / 4, QgsWkbTypes.GeometryType before."""
-    geometry_type = layer.geometryType()
-    new = getattr(Qgis, "GeometryType", None)
-    if new is not None and hasattr(new, "Polygon"):
-        return geometry_type in (new.Polygon, new.Point)
-    return geometry_type in (QgsWkbTypes.GeometryType.PolygonGeometry, QgsWkbTypes.GeometryType.PointGeometry)
-
-
-def vector_layer_source(layer, temp_dir: Optional[str] = None) -> tuple[str, Optional[str]]:
-    """(path, layer name) of a vector layer as the engine (GDAL/OGR) reads it. Layers that are not a plain
-    OGR file (memory layers, databases, a subset filter) are written to a temporary GeoPackage first."""
-    if not isinstance(layer, QgsVectorLayer) or not layer.isValid():
-        raise LcxError(tr("Choose a valid field-data layer (polygons or points)."))
-    if not _is_polygon_or_point(layer):
-        raise LcxError(tr("Layer '{name}' holds neither polygons nor points: choose field data with polygons "
-                          "or points.").format(name=layer.name()))
-    if layer.providerType() == "ogr" and not layer.subsetString():
-        parts = QgsProviderRegistry.instance().decodeUri("ogr", layer.source())
-        path = parts.get("path") or ""
-        if path and os.path.exists(path):
-            return path, (parts.get("layerName") or None)
-    folder = temp_dir or tempfile.mkdtemp(prefix="lcx-fielddata-")
-    out = os.path.join(folder, "field_data.gpkg")
-    options = QgsVectorFileWriter.SaveVectorOptions()
-    options.driverName = "GPKG"
-    options.layerName = "field_data"
-    writer = getattr(QgsVectorFileWriter, "writeAsVectorFormatV3", None) or \
-        QgsVectorFileWriter.writeAsVectorFormatV2
-    result = writer(layer, out, QgsProject.instance().transformContext(), options)
-    if result[0] != QgsVectorFileWriter.WriterError.NoError:
-        raise LcxError(tr("Layer '{name}' cannot be written to a temporary GeoPackage ({error}).").format(
-            name=layer.name(), error=result[1] if len(result) > 1 else result[0]))
-    return out, "field_data"
 
 
 def format_epoch(report) -> str:
@@ -171,6 +101,10 @@ class TrainPanel(QWidget):
         self.stack_combo.setDefaultText(tr("Choose the time-series raster(s)"))
         self.stack_combo.setToolTip(tr("One multi-band stack, or several single-date rasters of the same grid."))
         form.addRow(tr("Time series"), self.stack_combo)
+        self.stack_label = QLabel(self)
+        self.stack_label.setObjectName("stackLabel")
+        self.stack_label.setWordWrap(True)
+        form.addRow("", self.stack_label)
 
         self.field_layer_combo = QgsMapLayerComboBox(self)
         self.field_layer_combo.setObjectName("fieldLayer")
@@ -223,7 +157,7 @@ class TrainPanel(QWidget):
         buttons = QHBoxLayout()
         self.train_button = QPushButton(tr("Train"), self)
         self.train_button.setObjectName("trainButton")
-        self.train_button.clicked.connect(self.start_training)
+        self.train_button.clicked.connect(lambda *_: self._on_train_clicked())
         self.cancel_button = QPushButton(tr("Cancel"), self)
         self.cancel_button.setObjectName("cancelButton")
         self.cancel_button.setEnabled(False)
@@ -259,6 +193,7 @@ class TrainPanel(QWidget):
 
         self.field_layer_combo.layerChanged.connect(self._on_field_layer_changed)
         self._on_field_layer_changed(self.field_layer_combo.currentLayer())
+        self.stack_combo.checkedItemsChanged.connect(lambda *_: self.refresh_stack_info())
         project = QgsProject.instance()
         project.layersAdded.connect(self._on_project_layers_changed)
         project.layersRemoved.connect(self._on_project_layers_changed)
@@ -266,6 +201,7 @@ class TrainPanel(QWidget):
 
     # --- inputs -------------------------------------------------------------------------------------------
     def refresh_stack_layers(self) -> None:
+        """List the project's raster layers as time-series choices, keeping the checked ones checked."""
         checked = set(self.stack_combo.checkedItemsData())
         self.stack_combo.clear()
         for layer in QgsProject.instance().mapLayers().values():
@@ -287,8 +223,23 @@ class TrainPanel(QWidget):
         for i in range(self.stack_combo.count()):
             state = Qt.CheckState.Checked if self.stack_combo.itemData(i) in wanted else Qt.CheckState.Unchecked
             self.stack_combo.setItemCheckState(i, state)
+        self.refresh_stack_info()
+
+    @slot_boundary("Training")
+    def refresh_stack_info(self) -> None:
+        """Show what the engine reads in the checked rasters (metadata only, cached), or why they are no stack."""
+        layers = self.stack_layers()
+        text, style = "", ""
+        if layers:
+            try:
+                text = stack_summary(stack_info(raster_layer_paths(layers)))
+            except LcxError as exc:
+                text, style = str(exc), "color: #b3261e;"
+        self.stack_label.setText(text)
+        self.stack_label.setStyleSheet(style)
 
     def stack_layers(self) -> list:
+        """The checked time-series layers, in list order."""
         project = QgsProject.instance()
         return [project.mapLayer(i) for i in self.stack_combo.checkedItemsData() if project.mapLayer(i)]
 
@@ -302,6 +253,7 @@ class TrainPanel(QWidget):
                 self.class_field_combo.setField(guess)
 
     def build_config(self):
+        """The TrainConfig of the chosen architecture, epochs, seed and device."""
         from ...engine.training.trainer import TrainConfig  # noqa: PLC0415 - no torch at import
 
         key = self.arch_combo.currentData()
@@ -316,7 +268,8 @@ class TrainPanel(QWidget):
         layers = self.stack_layers()
         if not layers:
             raise LcxError(tr("Choose the time-series raster layer(s) to train on."))
-        stack_paths = [raster_layer_path(layer) for layer in layers]
+        stack_paths = raster_layer_paths(layers)
+        stack_info(stack_paths)  # rasters that make no stack are refused here, before a task starts
         field_layer = self.field_layer_combo.currentLayer()
         if field_layer is None:
             raise LcxError(tr("Choose the field-data layer (polygons or points with a class field)."))
@@ -342,6 +295,10 @@ class TrainPanel(QWidget):
     def is_running(self) -> bool:
         """True from Train until the task's end has been shown (GUI thread)."""
         return self.task is not None and not self._task_finished
+
+    @slot_boundary("Training")
+    def _on_train_clicked(self) -> None:
+        self.start_training()
 
     def start_training(self):
         """Start the training task; returns it (None when an input is missing: the message says which)."""
@@ -375,6 +332,7 @@ class TrainPanel(QWidget):
         return task
 
     def cancel(self) -> None:
+        """Ask the running training to stop after the current batch (no model file is written)."""
         if self.is_running():
             self.status_label.setText(tr("Cancelling after the current batch…"))
             self.task.cancel()
@@ -383,6 +341,7 @@ class TrainPanel(QWidget):
         self.train_button.setEnabled(not running and self._deps_ok)
         self.cancel_button.setEnabled(running)
 
+    @slot_boundary("Training")
     def _on_epoch(self, report) -> None:
         if report is None:
             return
@@ -394,6 +353,7 @@ class TrainPanel(QWidget):
         if isinstance(epoch, int) and isinstance(n, int) and n > 0:
             self.progress_bar.setValue(int(round(100 * epoch / n)))
 
+    @slot_boundary("Training")
     def _on_succeeded(self, bundle) -> None:
         self._task_finished = True
         self._set_running(False)
@@ -408,11 +368,7 @@ class TrainPanel(QWidget):
                 kappa=float(test.get("kappa") or 0))
         self.status_label.setText(text)
         self.use_button.setVisible(True)
-        if self.iface is not None:
-            try:
-                self.iface.messageBar().pushMessage(tr("Training"), text, Qgis.MessageLevel.Success, 6)
-            except Exception:  # noqa: BLE001 - stub iface
-                pass
+        push_message(self.iface, tr("Training"), text, Qgis.MessageLevel.Success)
         self.model_trained.emit(path)
 
     def _on_failed(self, message: str) -> None:
@@ -433,18 +389,16 @@ class TrainPanel(QWidget):
     def _show_error(self, message: str) -> None:
         self.last_error = message
         self.status_label.setText(message)
-        if self.iface is not None:
-            try:
-                self.iface.messageBar().pushMessage(tr("Training"), message, Qgis.MessageLevel.Warning, 6)
-            except Exception:  # noqa: BLE001
-                pass
+        push_message(self.iface, tr("Training"), message, Qgis.MessageLevel.Warning)
 
     # --- dock hooks ---------------------------------------------------------------------------------------
     def set_dependencies_ok(self, ok: bool) -> None:
+        """Train stays disabled while torch / captum are missing."""
         self._deps_ok = bool(ok)
         self._set_running(self.is_running())
 
     def shutdown(self) -> None:
+        """Cancel a running training and stop listening to the project (plugin unload)."""
         if self.is_running():
             self.task.cancel()
         project = QgsProject.instance()

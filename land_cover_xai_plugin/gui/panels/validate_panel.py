@@ -14,7 +14,7 @@ import tempfile
 from typing import Optional
 
 import numpy as np
-from qgis.core import Qgis, QgsApplication, QgsProject
+from qgis.core import Qgis, QgsApplication
 from qgis.gui import QgsFieldComboBox, QgsMapLayerComboBox
 from qgis.PyQt.QtCore import QCoreApplication, Qt
 from qgis.PyQt.QtGui import QBrush, QColor, QIcon, QPixmap
@@ -35,8 +35,9 @@ from qgis.PyQt.QtWidgets import (
 )
 
 from ...engine.errors import LcxError
+from ..feedback import push_message, slot_boundary
+from ..layer_sources import layer_filter, raster_layer_path, vector_layer_source
 from .field_data import guess_class_field
-from .train_panel import layer_filter, raster_layer_path, vector_layer_source
 
 
 def tr(text: str) -> str:
@@ -114,7 +115,7 @@ class ValidatePanel(QWidget):
         buttons = QHBoxLayout()
         self.validate_button = QPushButton(tr("Validate"), self)
         self.validate_button.setObjectName("validateButton")
-        self.validate_button.clicked.connect(self.start_validation)
+        self.validate_button.clicked.connect(lambda *_: self._on_validate_clicked())
         self.csv_button = QPushButton(tr("Export CSV…"), self)
         self.csv_button.setObjectName("exportCsvButton")
         self.csv_button.clicked.connect(self._ask_csv)
@@ -175,6 +176,7 @@ class ValidatePanel(QWidget):
 
     # --- running ------------------------------------------------------------------------------------------
     def build_job(self):
+        """The ValidateJob for the current inputs; LcxError with a user message when something is missing."""
         from ...engine.jobs import ValidateJob  # noqa: PLC0415
 
         map_layer = self.map_combo.currentLayer()
@@ -196,7 +198,12 @@ class ValidatePanel(QWidget):
         """True from Validate until the task's end has been shown (GUI thread)."""
         return self.task is not None and not self._task_finished
 
+    @slot_boundary("Validation")
+    def _on_validate_clicked(self) -> None:
+        self.start_validation()
+
     def start_validation(self):
+        """Start the validation task; returns it (None when an input is missing: the message says which)."""
         if self.is_running():
             return self.task
         self.last_error = None
@@ -218,6 +225,7 @@ class ValidatePanel(QWidget):
         QgsApplication.taskManager().addTask(task)
         return task
 
+    @slot_boundary("Validation")
     def _on_succeeded(self, report) -> None:
         self._task_finished = True
         self.show_report(report)
@@ -242,14 +250,12 @@ class ValidatePanel(QWidget):
     def _show_error(self, message: str, push: bool = True) -> None:
         self.last_error = message
         self.summary_label.setText(message)
-        if push and self.iface is not None:
-            try:
-                self.iface.messageBar().pushMessage(tr("Validation"), message, Qgis.MessageLevel.Warning, 6)
-            except Exception:  # noqa: BLE001 - stub iface
-                pass
+        if push:
+            push_message(self.iface, tr("Validation"), message, Qgis.MessageLevel.Warning)
 
     # --- showing ------------------------------------------------------------------------------------------
     def show_report(self, report) -> None:
+        """Fill the summary, the tables and the picture from an AccuracyReport."""
         self.report = report
         summary = tr("{n} reference pixels. Overall accuracy {oa}, κ {kappa}, macro-F1 {f1}.").format(
             n=int(report.n_samples), oa=_fmt(report.overall_accuracy), kappa=_fmt(report.kappa),
@@ -346,16 +352,13 @@ class ValidatePanel(QWidget):
         from ...engine.accuracy.validation import confusion_matrix_figure  # noqa: PLC0415 - matplotlib Agg, no Qt
 
         path = os.path.join(self._figure_dir, "confusion_matrix.png")
-        try:
-            confusion_matrix_figure(report, path)
-        except Exception as exc:  # noqa: BLE001 - the tables still hold the numbers
-            self.figure_label.setText(tr("The picture could not be drawn ({error}).").format(error=exc))
-            return
+        confusion_matrix_figure(report, path)
         pixmap = QPixmap(path)
         self.figure_label.setPixmap(pixmap)
 
     # --- exports ------------------------------------------------------------------------------------------
     def export_csv(self, path: str) -> str:
+        """Write the report as CSV to ``path`` (the engine's writer); returns the path."""
         from ...engine.accuracy.validation import write_report_csv  # noqa: PLC0415
 
         if self.report is None:
@@ -363,6 +366,7 @@ class ValidatePanel(QWidget):
         return write_report_csv(self.report, path)
 
     def export_html(self, path: str) -> str:
+        """Write the report as HTML to ``path`` (the engine's writer); returns the path."""
         from ...engine.accuracy.validation import write_report_html  # noqa: PLC0415
 
         if self.report is None:
@@ -376,6 +380,7 @@ class ValidatePanel(QWidget):
         self._ask_and_export(tr("Export the accuracy report as HTML"), tr("HTML (*.html)"), ".html",
                              self.export_html)
 
+    @slot_boundary("Validation")
     def _ask_and_export(self, title: str, file_filter: str, suffix: str, writer) -> None:
         path, _ = QFileDialog.getSaveFileName(self, title, "", file_filter)
         if not path:
@@ -387,17 +392,15 @@ class ValidatePanel(QWidget):
         except (LcxError, OSError) as exc:
             self._show_error(str(exc))
             return
-        if self.iface is not None:
-            try:
-                self.iface.messageBar().pushMessage(tr("Validation"), tr("Report written: {path}").format(path=path),
-                                                    Qgis.MessageLevel.Success, 5)
-            except Exception:  # noqa: BLE001
-                pass
+        push_message(self.iface, tr("Validation"), tr("Report written: {path}").format(path=path),
+                     Qgis.MessageLevel.Success, 5)
 
     # --- dock hooks ---------------------------------------------------------------------------------------
     def set_dependencies_ok(self, ok: bool) -> None:
+        """Validation needs neither torch nor captum: the flag changes nothing here."""
         self._deps_ok = True  # validation needs neither torch nor captum
 
     def shutdown(self) -> None:
+        """Cancel a running validation (plugin unload)."""
         if self.is_running():
             self.task.cancel()
