@@ -277,6 +277,7 @@ def test_every_explainer_computes_exactly_what_it_declares(arch, patch, tif_stac
             batch = BatchContext(bundle.build(), x, forward, target_index, explainer.prepare(setup))
             computed = explainer.compute(batch)
             assert set(computed) == {d.kind for d in declared}, explainer
+            assert [(d.kind, d.label) for d in declared] == list(explainer.produces), explainer
             for d in declared:
                 values = computed[d.kind]
                 assert values.shape[0] == len(x), (explainer, d.kind)

@@ -118,6 +118,7 @@ class PassSetup:
     shap_samples: int = 8
     ig_steps: int = 32
     seed: int = 0
+    inputs: Any = None  # data.windows.InputSpec of the pass: how windows of this stack become model input
 
 
 @dataclass
@@ -154,6 +155,12 @@ class Explainer:
     fused_gradcam: ClassVar[bool] = False  # needs the fused forward + Grad-CAM backward pass
     band_attention: ClassVar[bool] = False  # needs the model's band attention of the forward pass
     order: ClassVar[int] = 100  # position in lists
+    # (kind, English layer label) of each raster, in order: what front ends offer as destinations
+    produces: ClassVar[tuple[tuple[str, str], ...]] = ()
+
+    def label_of(self, kind: str) -> str:
+        """The English layer label of one of this method's output kinds."""
+        return dict(self.produces)[kind]
 
     def supports(self, arch: str) -> bool:
         """True when this method works with models of architecture ``arch``."""

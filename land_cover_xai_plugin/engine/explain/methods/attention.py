@@ -12,9 +12,10 @@ class BandAttention(Explainer):
     archs = ("attention",)
     band_attention = True
     order = 40
+    produces = (("attention", "Band attention"),)
 
     def outputs(self, ctx: OutputContext) -> list[OutputDeclaration]:
-        return [OutputDeclaration("attention", "Band attention", OutputSpec(
+        return [OutputDeclaration("attention", self.label_of("attention"), OutputSpec(
             "attention", [f"attention {b}" for b in ctx.bands], ramp=RampStyle(VIRIDIS)))]
 
     def compute(self, batch: BatchContext) -> dict:

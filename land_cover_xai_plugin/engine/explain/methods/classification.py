@@ -15,14 +15,15 @@ class ClassMap(Explainer):
     category = "classification"
     always = True
     order = 0
+    produces = (("prediction", "Class map"), ("confidence", "Confidence"))
 
     def outputs(self, ctx: OutputContext) -> list[OutputDeclaration]:
         classes = ctx.classes
         dtype, nodata = class_map_encoding([c.id for c in classes])
         return [
-            OutputDeclaration("prediction", "Class map", OutputSpec(
+            OutputDeclaration("prediction", self.label_of("prediction"), OutputSpec(
                 "prediction", ["class id"], dtype, nodata, classes=classes, metadata=ctx.metadata), visible=True),
-            OutputDeclaration("confidence", "Confidence", OutputSpec(
+            OutputDeclaration("confidence", self.label_of("confidence"), OutputSpec(
                 "confidence", ["confidence (max class probability)"], ramp=RampStyle(GREYS, 0.0, 1.0))),
         ]
 

@@ -14,10 +14,11 @@ class GradCam(Explainer):
     takes_target = True
     fused_gradcam = True
     order = 30
+    produces = (("gradcam", "Grad-CAM heatmap"),)
 
     def outputs(self, ctx: OutputContext) -> list[OutputDeclaration]:
         target = ctx.target_text
-        return [OutputDeclaration("gradcam", "Grad-CAM heatmap", OutputSpec(
+        return [OutputDeclaration("gradcam", self.label_of("gradcam"), OutputSpec(
             ctx.stem("gradcam", True),
             [f"Grad-CAM heatmap, mean over dates of ReLU Grad-CAM, {target}"]
             + [f"Grad-CAM {d}, {target}" for d in ctx.dates],

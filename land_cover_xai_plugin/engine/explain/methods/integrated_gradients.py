@@ -14,9 +14,10 @@ class IntegratedGradients(Explainer):
     takes_target = True
     slow = True
     order = 60
+    produces = (("ig_bands", "Integrated Gradients by band"), ("ig_dates", "Integrated Gradients by date"))
 
     def outputs(self, ctx: OutputContext) -> list[OutputDeclaration]:
-        return grouped_declarations(ctx, "ig", "Integrated Gradients", "Integrated Gradients")
+        return grouped_declarations(self, ctx, "ig", "Integrated Gradients")
 
     def prepare(self, setup: PassSetup):
         from ...runtime import import_torch

@@ -11,9 +11,10 @@ class Probabilities(Explainer):
     description = "The model's probability of every class, one band per class (0..1)."
     category = "classification"
     order = 10
+    produces = (("probabilities", "Class probabilities"),)
 
     def outputs(self, ctx: OutputContext) -> list[OutputDeclaration]:
-        return [OutputDeclaration("probabilities", "Class probabilities", OutputSpec(
+        return [OutputDeclaration("probabilities", self.label_of("probabilities"), OutputSpec(
             "probabilities", [f"P({c.name}) class {c.id}" for c in ctx.classes], ramp=RampStyle(VIRIDIS, 0.0, 1.0)))]
 
     def compute(self, batch: BatchContext) -> dict:

@@ -10,10 +10,17 @@ from ..explainer import BatchContext, Explainer, OutputContext, OutputDeclaratio
 _MIN_CHUNK = 16
 
 
-def reference_set(stack, band_order, spec, min_valid_dates: int, seed: int, n_pixels: int = 15) -> np.ndarray:
+def reference_set(stack, band_order, spec, min_valid_dates: int, seed: int, n_pixels: int = 15,
+                  inputs=None) -> np.ndarray:
     """GradientShap baselines: the per-band training mean plus up to ``n_pixels`` real gap-filled pixels read
-    from a few small windows of the stack (constant over a patch for patch models)."""
-    from ...data.windows import Window, prepare_window
+    from a few small windows of the stack (constant over a patch for patch models). ``inputs``: the pass's
+    ``data.windows.InputSpec`` (its calendar and validity); None: ``band_order`` / ``min_valid_dates``."""
+    import dataclasses
+
+    from ...data.windows import InputSpec, Window, prepare
+
+    pixel_inputs = (InputSpec(band_order, min_valid_dates) if inputs is None
+                    else dataclasses.replace(inputs, patch_size=1, fill_series=None, with_observed=False))
 
     rng = np.random.default_rng(seed)
     refs = [attribution.mean_baseline(spec.norm_mean, spec.n_dates)[0]]
@@ -22,7 +29,7 @@ def reference_set(stack, band_order, spec, min_valid_dates: int, seed: int, n_pi
         xo = int(rng.integers(0, max(1, stack.width - size + 1)))
         yo = int(rng.integers(0, max(1, stack.height - size + 1)))
         win = Window(xo, yo, min(size, stack.width - xo), min(size, stack.height - yo))
-        prepared = prepare_window(stack, win, band_order, min_valid_dates, 1, None)
+        prepared = prepare(stack, win, pixel_inputs)
         good = np.flatnonzero(prepared.valid)
         if len(good):
             refs.extend(prepared.pixels[rng.choice(good, size=min(len(good), 4), replace=False)])
@@ -35,15 +42,15 @@ def reference_set(stack, band_order, spec, min_valid_dates: int, seed: int, n_pi
     return out
 
 
-def grouped_declarations(ctx: OutputContext, prefix: str, label: str, method: str) -> list[OutputDeclaration]:
-    """The two rasters of a gradient attribution: summed over dates (per band) and over bands (per date).
-    ``label``: the layer title's word ("SHAP"); ``method``: the band descriptions' ("GradientSHAP")."""
+def grouped_declarations(explainer: Explainer, ctx: OutputContext, prefix: str, method: str) -> list:
+    """The two rasters of a gradient attribution: summed over dates (``<prefix>_bands``: one band per spectral
+    band) and over bands (``<prefix>_dates``: one band per date). ``method`` names it in band descriptions."""
     what = f"of P({ctx.target_text})"
     return [
-        OutputDeclaration(f"{prefix}_bands", f"{label} by band", OutputSpec(
+        OutputDeclaration(f"{prefix}_bands", explainer.label_of(f"{prefix}_bands"), OutputSpec(
             ctx.stem(f"{prefix}_bands", True), [f"{method} {b} (sum over dates) {what}" for b in ctx.bands],
             ramp=RampStyle(DIVERGING, symmetric=True), metadata=ctx.metadata)),
-        OutputDeclaration(f"{prefix}_dates", f"{label} by date", OutputSpec(
+        OutputDeclaration(f"{prefix}_dates", explainer.label_of(f"{prefix}_dates"), OutputSpec(
             ctx.stem(f"{prefix}_dates", True), [f"{method} {d} (sum over bands) {what}" for d in ctx.dates],
             ramp=RampStyle(DIVERGING, symmetric=True), metadata=ctx.metadata)),
     ]
@@ -58,14 +65,16 @@ class GradientShap(Explainer):
     takes_target = True
     slow = True
     order = 50
+    produces = (("shap_bands", "SHAP by band"), ("shap_dates", "SHAP by date"))
 
     def outputs(self, ctx: OutputContext) -> list[OutputDeclaration]:
-        return grouped_declarations(ctx, "shap", "SHAP", "GradientSHAP")
+        return grouped_declarations(self, ctx, "shap", "GradientSHAP")
 
     def prepare(self, setup: PassSetup):
         from ...runtime import import_torch
 
-        refs = reference_set(setup.stack, setup.band_order, setup.bundle.spec, setup.min_valid_dates, setup.seed)
+        refs = reference_set(setup.stack, setup.band_order, setup.bundle.spec, setup.min_valid_dates, setup.seed,
+                             inputs=setup.inputs)
         return {"references": import_torch().as_tensor(refs, device=setup.device),
                 "n_samples": setup.shap_samples, "seed": setup.seed}
 

@@ -37,14 +37,15 @@ class Uncertainty(Explainer):
                    "between two classes).")
     category = "classification"
     order = 20
+    produces = (("entropy", "Uncertainty: entropy"), ("margin", "Uncertainty: margin"))
 
     def outputs(self, ctx: OutputContext) -> list[OutputDeclaration]:
         k = len(ctx.classes)
         return [
-            OutputDeclaration("entropy", "Uncertainty: entropy", OutputSpec(
+            OutputDeclaration("entropy", self.label_of("entropy"), OutputSpec(
                 "entropy", [f"normalised entropy of the {k} class probabilities (0 certain .. 1 uniform)"],
                 ramp=RampStyle(MAGMA, 0.0, 1.0))),
-            OutputDeclaration("margin", "Uncertainty: margin", OutputSpec(
+            OutputDeclaration("margin", self.label_of("margin"), OutputSpec(
                 "margin", ["margin: top-1 minus top-2 class probability (0 = tie)"],
                 ramp=RampStyle(VIRIDIS, 0.0, 1.0))),
         ]
