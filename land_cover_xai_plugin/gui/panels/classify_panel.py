@@ -16,10 +16,9 @@ import os
 import re
 import tempfile
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Optional
 
-from qgis.core import Qgis, QgsApplication, QgsMapLayerProxyModel, QgsProject, QgsRasterLayer
+from qgis.core import Qgis, QgsApplication, QgsProject, QgsRasterLayer
 from qgis.gui import QgsFileWidget, QgsMapLayerComboBox
 from qgis.PyQt.QtCore import QCoreApplication, Qt, QTimer, pyqtSignal
 from qgis.PyQt.QtGui import QColor, QIcon, QPixmap
@@ -45,8 +44,13 @@ from qgis.PyQt.QtWidgets import (
     QWidget,
 )
 
-from ...engine.errors import LcxError
+from ...engine.errors import LcxError, StackMismatchError
+from ...engine.io.band_names import parse_date
+from ...engine.io.stack import StackInfo, StackLayout
+from ...engine.models.model_file import require_compatible
 from .. import layers as layer_tools
+from ..feedback import slot_boundary
+from ..layer_sources import layer_filter, raster_layer_path, raster_layer_paths, stack_info, stack_summary
 from ..class_names import display_name
 from .. import settings
 
@@ -62,15 +66,6 @@ ERROR_STYLE = "color: #b3261e;"
 
 def tr(text: str) -> str:
     return QCoreApplication.translate("ClassifyPanel", text)
-
-
-def _raster_filter():
-    """Raster-layer filter of QgsMapLayerComboBox: Qgis.LayerFilter on QGIS >= 3.34 / 4, the proxy model's
-    own enum before."""
-    layer_filter = getattr(Qgis, "LayerFilter", None)
-    if layer_filter is not None:
-        return layer_filter.RasterLayer
-    return QgsMapLayerProxyModel.Filter.RasterLayer
 
 
 def default_output_folder() -> str:
@@ -102,7 +97,7 @@ class ClassifyPanel(QWidget):
         self.iface = iface
         self.bundle = None
         self.model_error: Optional[str] = None
-        self.stack_info: Optional[dict] = None
+        self.stack_info: Optional[StackInfo] = None
         self.stack_error: Optional[str] = None
         self.fit_error: Optional[str] = None
         self.dependencies_ok = True
@@ -113,7 +108,6 @@ class ClassifyPanel(QWidget):
         self.last_out_dir: Optional[str] = None
         self._run_bundle = None
         self._run_stack_name = ""
-        self._date_cache: dict[str, Optional[datetime.date]] = {}
         self._devices_loaded = False
         self._restoring = False
         self._build()
@@ -134,7 +128,7 @@ class ClassifyPanel(QWidget):
         self.multi_radio = QRadioButton(tr("One raster layer per date"), stack_box)
         self.single_radio.setChecked(True)
         self.layer_combo = QgsMapLayerComboBox(stack_box)
-        self.layer_combo.setFilters(_raster_filter())
+        self.layer_combo.setFilters(layer_filter("raster"))
         self.layer_combo.setAllowEmptyLayer(True)
         self.layer_combo.setToolTip(tr("A raster whose bands are dates x bands, e.g. described as "
                                        "'T1_2015-07-11_B04' or '20150711_B04'"))
@@ -383,32 +377,21 @@ class ClassifyPanel(QWidget):
         self.date_list.setVisible(not single)
         self.refresh_stack()
 
+    @slot_boundary("Land Cover XAI")
     def _on_layers_changed(self, *_args) -> None:
         self.refresh_layers()
 
     def _detected_date(self, layer: QgsRasterLayer) -> Optional[datetime.date]:
-        path = layer.source()
-        if path not in self._date_cache:
-            found = None
-            try:
-                from ...engine.io.stack import open_stack
-
-                stack = open_stack([path])
-                try:
-                    if len(set(stack.dates)) == 1:
-                        found = stack.dates[0]
-                finally:
-                    stack.close()
-            except LcxError:
-                found = None
-            except Exception:  # noqa: BLE001 - a raster GDAL cannot read is simply not offered a date
-                found = None
-            if found is None:
-                from ...engine.io.band_names import parse_date
-
-                found = parse_date(os.path.basename(path)) or parse_date(layer.name())
-            self._date_cache[path] = found
-        return self._date_cache[path]
+        """The one date of a single-date raster: from the engine's StackInfo (metadata, cached per file), else
+        from the file or layer name; None when neither tells."""
+        try:
+            path = raster_layer_path(layer)
+            dates = set(stack_info([path]).dates)
+        except LcxError:  # not a file, or not a stack on its own: the name may still tell
+            path, dates = layer.source(), set()
+        if len(dates) == 1:
+            return next(iter(dates))
+        return parse_date(os.path.basename(path)) or parse_date(layer.name())
 
     def refresh_layers(self) -> None:
         """Rebuild the single-date list from the project's raster layers, ordered by detected date."""
@@ -445,11 +428,9 @@ class ClassifyPanel(QWidget):
         return out
 
     def current_stack_paths(self) -> list[str]:
-        """Raster file(s) of the chosen time series, in date order (the pixel tool's context too)."""
-        return [layer.source() for layer in self.selected_layers()]
-
-    def _not_files(self) -> list[str]:
-        return [layer.name() for layer in self.selected_layers() if layer.providerType() != "gdal"]
+        """Raster file(s) of the chosen time series, in date order (the pixel tool's context too); LcxError
+        when a chosen layer is not a raster file."""
+        return raster_layer_paths(self.selected_layers())
 
     def stack_name(self) -> str:
         chosen = self.selected_layers()
@@ -457,43 +438,29 @@ class ClassifyPanel(QWidget):
             return ""
         return chosen[0].name() if len(chosen) == 1 else f"{chosen[0].name()} +{len(chosen) - 1}"
 
-    def current_layout(self):
+    def current_layout(self) -> Optional[StackLayout]:
         """The user's correction of dates / bands as a StackLayout, or None (raises StackError if unusable)."""
         if not self.override_check.isChecked():
             return None
-        from ...engine.io.stack import StackLayout
-
         return StackLayout(dates=_split_list(self.dates_edit.text()), bands=_split_list(self.bands_edit.text()),
                            order=self.order_combo.currentData())
 
     def _on_override_toggled(self, checked: bool) -> None:
         self.override_widget.setVisible(checked)
-        if checked and self.stack_info and not self.dates_edit.text():
-            self.dates_edit.setText(", ".join(self.stack_info["dates"]))
-            self.bands_edit.setText(", ".join(self.stack_info["bands"]))
+        if checked and self.stack_info is not None and not self.dates_edit.text():
+            self.dates_edit.setText(", ".join(self.stack_info.iso_dates))
+            self.bands_edit.setText(", ".join(self.stack_info.bands))
         self.refresh_stack()
 
+    @slot_boundary("Land Cover XAI")
     def refresh_stack(self) -> None:
-        """Open the chosen series (metadata only) and show its dates and bands."""
+        """Show the chosen series' dates and bands: the engine's StackInfo (metadata only, cached per file)."""
         self.stack_info, self.stack_error = None, None
-        paths = self.current_stack_paths()
-        not_files = self._not_files()
-        if not_files:
-            self.stack_error = tr("Layer '{0}' is not a raster file (it comes from a web service or a database): "
-                                  "save it as a GeoTIFF (Export > Save As…) and choose that layer.").format(not_files[0])
-        elif paths:
+        if self.selected_layers():
             try:
-                from ...engine.io.stack import open_stack
-
-                stack = open_stack(paths, layout=self.current_layout())
-                try:
-                    self.stack_info = stack.describe()
-                finally:
-                    stack.close()
+                self.stack_info = stack_info(self.current_stack_paths(), layout=self.current_layout())
             except LcxError as exc:
                 self.stack_error = str(exc)
-            except Exception as exc:  # noqa: BLE001 - shown, not raised, in the GUI
-                self.stack_error = tr("Cannot read the time series: {0}").format(exc)
         self._fill_stack_table()
         self.refresh_check()
 
@@ -505,12 +472,14 @@ class ClassifyPanel(QWidget):
             self.stack_label.setStyleSheet(ERROR_STYLE if self.stack_error else "")
             return
         self.stack_label.setStyleSheet("")
-        self.stack_label.setText(tr("{0} dates × {1} bands, {2} × {3} pixels, {4}").format(
-            info["n_dates"], info["n_bands"], info["width"], info["height"], info["crs_name"]))
-        bands = ", ".join(info["bands"])
-        self.stack_table.setRowCount(len(info["dates"]))
-        for row, date in enumerate(info["dates"]):
-            self.stack_table.setItem(row, 0, QTableWidgetItem(date))
+        self.stack_label.setText(stack_summary(info))
+        bands = ", ".join(info.bands)
+        self.stack_table.setRowCount(info.n_dates)
+        for row, (date, cloud) in enumerate(zip(info.iso_dates, info.cloud_fraction)):
+            date_item = QTableWidgetItem(date)
+            if cloud is not None:
+                date_item.setToolTip(tr("cloud fraction {0:.0%} (metadata)").format(cloud))
+            self.stack_table.setItem(row, 0, date_item)
             self.stack_table.setItem(row, 1, QTableWidgetItem(bands))
 
     def add_sample_to_map(self) -> Optional[QgsRasterLayer]:
@@ -616,13 +585,13 @@ class ClassifyPanel(QWidget):
         return found
 
     def refresh_check(self) -> None:
+        """Check the stack's StackInfo against the model (``check_compatible``, inference's own check) and
+        enable Run when nothing is missing."""
         self.fit_error = None
         if self.stack_info is not None and self.bundle is not None:
-            fake = SimpleNamespace(bands=self.stack_info["bands"], dates=self.stack_info["dates"],
-                                   n_dates=self.stack_info["n_dates"])
             try:
-                self.bundle.check_fits(fake)
-            except LcxError as exc:
+                require_compatible(self.bundle, self.stack_info)  # the engine's message: what differs, what to do
+            except StackMismatchError as exc:
                 self.fit_error = str(exc)
         found = self.problems()
         if self.fit_error:
