@@ -312,6 +312,7 @@ class _FileReader:
         return bool(buffer.max() >= value)
 
     def read_into(self, out: np.ndarray, xoff: int, yoff: int, xsize: int, ysize: int) -> None:
+        """Read the window of this file's bands and write their reflectance into the stack planes ``out``."""
         shape = (len(self.band_list), ysize, xsize)
         if self._buffer is None or self._buffer.shape != shape:
             self._buffer = np.empty(shape, self.dtype)

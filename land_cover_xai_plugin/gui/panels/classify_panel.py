@@ -47,7 +47,7 @@ from qgis.PyQt.QtWidgets import (
 from ...engine.errors import LcxError, StackMismatchError
 from ...engine.io.band_names import parse_date
 from ...engine.io.stack import StackInfo, StackLayout
-from ...engine.models.model_file import require_compatible
+from ...engine.models.model_file import load_model, require_compatible
 from .. import layers as layer_tools
 from ..feedback import slot_boundary
 from ..layer_sources import layer_filter, raster_layer_path, raster_layer_paths, stack_info, stack_summary
@@ -414,6 +414,7 @@ class ClassifyPanel(QWidget):
         self.refresh_stack()
 
     def selected_layers(self) -> list[QgsRasterLayer]:
+        """The chosen time-series layers: the multi-band layer, or the ticked single-date layers in date order."""
         project = QgsProject.instance()
         if self.single_radio.isChecked():
             layer = self.layer_combo.currentLayer()
@@ -433,6 +434,7 @@ class ClassifyPanel(QWidget):
         return raster_layer_paths(self.selected_layers())
 
     def stack_name(self) -> str:
+        """A short name of the chosen series for titles ("s2 stack", "date 0 +2")."""
         chosen = self.selected_layers()
         if not chosen:
             return ""
@@ -514,7 +516,9 @@ class ClassifyPanel(QWidget):
             raise LcxError(tr("Choose a model in the Classify tab first."))
         return paths, model
 
+    @slot_boundary("Land Cover XAI")
     def refresh_model(self) -> None:
+        """Load the chosen model file (the engine refuses a damaged one with a message) and show its classes."""
         self.model_file.setVisible(self.model_combo.currentData() == "file")
         self.bundle, self.model_error = None, None
         path = self.current_model_path()
@@ -528,13 +532,9 @@ class ClassifyPanel(QWidget):
                 self.model_error = tr("Model file not found: {0}").format(path)
         else:
             try:
-                from ...engine.models.model_file import load_model
-
                 self.bundle = load_model(path)
             except LcxError as exc:
                 self.model_error = str(exc)
-            except Exception as exc:  # noqa: BLE001
-                self.model_error = tr("Cannot read the model: {0}").format(exc)
         self._fill_model()
         self.save_settings()
         self.refresh_check()

@@ -410,19 +410,23 @@ class PixelExplanationPanel(QWidget):
 
     # --- state -------------------------------------------------------------------------------------------
     def set_location(self, context: PixelContext) -> None:
+        """Say where the user clicked (map point, stack point, row / column)."""
         self.location_label.setText(describe_location(context))
 
     def set_busy(self, text: Optional[str] = None) -> None:
+        """Say that an explanation is being computed; the selector and Save wait meanwhile."""
         self.status_label.setText(text or tr("Computing the explanation (Grad-CAM, attention, SHAP)…"))
         self.class_combo.setEnabled(False)
         self.save_button.setEnabled(False)
 
     def set_message(self, text: str) -> None:
+        """Show ``text`` (an error, a cancellation) under the selector."""
         self.status_label.setText(text)
         self.class_combo.setEnabled(self.data is not None)
         self.save_button.setEnabled(self.data is not None)
 
     def set_classes(self, class_ids, class_names, predicted_id=None, target=None) -> None:
+        """Fill the class selector ("predicted" first) and select ``target`` without asking for a recomputation."""
         self._updating = True
         try:
             self.class_combo.clear()
@@ -439,6 +443,7 @@ class PixelExplanationPanel(QWidget):
             self._updating = False
 
     def current_target(self):
+        """The selected class: "predicted" or a class id."""
         value = self.class_combo.currentData()
         return "predicted" if value is None else value
 
@@ -465,6 +470,7 @@ class PixelExplanationPanel(QWidget):
         self.redraw()
 
     def redraw(self) -> None:
+        """Draw the current explanation again (Qt canvas, or a PNG where there is none)."""
         if self.data is None:
             return
         if self.figure is not None:
@@ -504,6 +510,7 @@ class PixelExplanationPanel(QWidget):
 
 
 def describe_location(ctx: PixelContext) -> str:
+    """The click, its place in the stack and the files used, in words."""
     def fmt(v):
         return "?" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:,.2f}".replace(",", " ")
 

@@ -147,6 +147,7 @@ class PixelExplainTool(QgsMapToolEmitPoint):
         self.marker.show()
 
     def explain(self, ctx: PixelContext, target="predicted"):
+        """Explain the located pixel ``ctx`` for ``target`` in a task (the newest request wins over a running one)."""
         self.last_context = ctx
         dialog = self.ensure_dialog()
         dialog.panel.set_location(ctx)
@@ -242,6 +243,7 @@ class PixelExplainTool(QgsMapToolEmitPoint):
 
     # --- UI ----------------------------------------------------------------------------------------------
     def ensure_dialog(self) -> PixelExplanationDialog:
+        """The explanation window, created at the first use and shown."""
         if self.dialog is None:
             parent = self.canvas.window() if self.canvas is not None else None
             self.dialog = PixelExplanationDialog(parent)
