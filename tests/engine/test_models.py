@@ -35,7 +35,8 @@ def capture_gradcam(model, x):
 
 
 @pytest.mark.parametrize("patch_size", [1, 3])
-@pytest.mark.parametrize("arch,attention", [("attention", "se"), ("attention", "softmax"), ("tempcnn", "se")])
+@pytest.mark.parametrize("arch,attention", [("attention", "se"), ("attention", "softmax"), ("tempcnn", "se"),
+                                            ("mlp", "se")])
 def test_shapes_and_gradcam_layer(arch, attention, patch_size):
     torch.manual_seed(0)
     model = build_model(make_spec(arch, attention, patch_size)).eval()
@@ -66,11 +67,11 @@ def test_attention_ranges():
 
 def test_activations_are_distinct_module_instances():
     """captum's DeepLift needs every non-linearity to be its own module."""
-    for arch in ("attention", "tempcnn"):
+    for arch in ("attention", "tempcnn", "mlp"):
         model = build_model(make_spec(arch))
         acts = [m for m in model.modules() if isinstance(m, (torch.nn.ReLU, torch.nn.Sigmoid, torch.nn.Softmax,
                                                             torch.nn.Tanh))]
-        assert len(acts) == len({id(m) for m in acts}) >= 3
+        assert len(acts) == len({id(m) for m in acts}) >= 2
 
 
 def test_normalisation_is_inside_the_model():
@@ -148,13 +149,14 @@ def test_import_engine_does_not_import_torch():
     assert out.stdout.strip() == "False"
 
 
-@pytest.mark.parametrize("arch,attention,patch_size", [("attention", "se", 1), ("attention", "softmax", 3),
-                                                      ("tempcnn", "se", 1)])
-def test_captum_gradcam_and_deeplift_run(arch, attention, patch_size):
+@pytest.mark.parametrize("arch,attention,patch_size,members", [("attention", "se", 1, 1), ("attention", "softmax", 3, 1),
+                                                              ("tempcnn", "se", 1, 1), ("mlp", "se", 3, 1),
+                                                              ("mlp", "se", 1, 3), ("attention", "se", 1, 2)])
+def test_captum_gradcam_and_deeplift_run(arch, attention, patch_size, members):
     captum_attr = pytest.importorskip("captum.attr")
     import warnings
 
-    model = build_model(make_spec(arch, attention, patch_size)).eval()
+    model = build_model(make_spec(arch, attention, patch_size, n_members=members)).eval()
     x = make_input(4, patch_size)
     cam = captum_attr.LayerGradCam(model, model.gradcam_layer).attribute(x, target=1)
     assert cam.shape == (4, 1, N_DATES)
@@ -162,3 +164,72 @@ def test_captum_gradcam_and_deeplift_run(arch, attention, patch_size):
         warnings.simplefilter("ignore")  # captum warns about in-place ops it handles
         lift = captum_attr.DeepLift(model).attribute(x, baselines=torch.zeros_like(x), target=1)
     assert lift.shape == x.shape and torch.isfinite(lift).all()
+
+
+# --- the series MLP and ensembles ---------------------------------------------------------------
+def test_mlp_gradcam_positions_are_the_input_dates():
+    """The MLP's Grad-CAM layer is a per-date embedding: changing one date changes only that position."""
+    torch.manual_seed(3)
+    model = build_model(make_spec("mlp")).eval()
+    x = make_input(4)
+    _, before = capture_gradcam(model, x)
+    x2 = x.clone()
+    x2[:, :, 2] += 0.2
+    _, after = capture_gradcam(model, x2)
+    changed = (after - before).abs().sum(dim=(0, 1))
+    assert changed[2] > 0 and torch.all(changed[[0, 1, 3, 4]] == 0)
+
+
+@pytest.mark.parametrize("arch", ["mlp", "attention", "tempcnn"])
+def test_ensemble_averages_member_probabilities(arch):
+    torch.manual_seed(4)
+    model = build_model(make_spec(arch, n_members=3)).eval()
+    assert len(model.members) == 3 and all(m.spec.n_members == 1 for m in model.members)
+    x = make_input(6)
+    probs = torch.softmax(model(x), dim=1)
+    member_probs = torch.stack([torch.softmax(m(x), dim=1) for m in model.members], dim=1)
+    assert torch.allclose(probs, member_probs.mean(1), atol=1e-5)
+    assert torch.allclose(model.last_member_probabilities, member_probs, atol=1e-6)
+    if arch == "attention":
+        assert model.last_band_attention.shape == (6, N_BANDS)
+    # disagreement: mutual information, 0 for identical members and > 0 for different ones
+    assert (model.last_disagreement > 0).all()
+    for m in model.members[1:]:
+        m.load_state_dict(model.members[0].state_dict())
+    model(x)
+    assert torch.allclose(model.last_disagreement, torch.zeros(6), atol=1e-5)
+
+
+def test_ensemble_gradcam_is_the_sum_of_member_cams():
+    from land_cover_xai_plugin.engine.explain.gradcam import predict_with_gradcam
+
+    torch.manual_seed(5)
+    model = build_model(make_spec("mlp", n_members=2)).eval()
+    x = make_input(5)
+    _, activation = capture_gradcam(model, x)
+    assert activation.shape == (5, 2 * model.spec.embed_width, N_DATES)
+    cam = predict_with_gradcam(model, x, target=1).cam
+    assert cam.shape == (5, N_DATES) and (cam >= 0).all() and cam.sum() > 0
+
+
+def test_ensemble_spec_round_trip_and_file(tmp_path):
+    from land_cover_xai_plugin.engine.models.model_file import (
+        bundle_from_module, classes_from_names, load_model, save_model)
+
+    spec = make_spec("mlp", n_members=4)
+    assert ModelSpec.from_dict(json.loads(json.dumps(spec.to_dict()))) == spec
+    with pytest.raises(ValueError, match="n_members"):
+        ModelSpec.from_dict({**spec.to_dict(), "n_members": 0})
+    old_file = spec.to_dict()
+    del old_file["n_members"], old_file["embed_width"], old_file["hidden_width"]
+    assert ModelSpec.from_dict(old_file).n_members == 1  # files written before ensembles still load
+    torch.manual_seed(6)
+    model = build_model(spec).eval()
+    bundle = bundle_from_module(model, spec, [f"B{b}" for b in range(N_BANDS)],
+                                [f"2020-01-0{d + 1}" for d in range(N_DATES)],
+                                classes_from_names({c + 1: f"c{c}" for c in range(N_CLASSES)}))
+    path = str(tmp_path / "ensemble.lcx")
+    save_model(path, bundle)
+    again = load_model(path).build()
+    x = make_input(3)
+    assert torch.allclose(again(x), model(x), atol=1e-6)

@@ -1,4 +1,4 @@
-"""Classifiers: the channel-attention network and TempCNN.
+"""Classifiers: the channel-attention network, TempCNN, a light series MLP, and ensembles of any of them.
 
 Importing this package does not import torch; ``build_model`` does.
 """
@@ -10,12 +10,20 @@ __all__ = ["ARCHS", "ATTENTION_VARIANTS", "ModelSpec", "build_model"]
 
 
 def build_model(spec: ModelSpec):
-    """A freshly initialised torch module for ``spec`` (train mode, CPU)."""
+    """A freshly initialised torch module for ``spec`` (train mode, CPU); an EnsembleNet when n_members > 1."""
     spec.validate()
+    if spec.n_members > 1:
+        from .ensemble import EnsembleNet  # noqa: PLC0415 - lazy torch import
+
+        return EnsembleNet(spec, build_model)
     if spec.arch == "attention":
-        from .attention import ChannelAttentionNet  # noqa: PLC0415 - lazy torch import
+        from .attention import ChannelAttentionNet  # noqa: PLC0415
 
         return ChannelAttentionNet(spec)
+    if spec.arch == "mlp":
+        from .mlp import SeriesMLP  # noqa: PLC0415
+
+        return SeriesMLP(spec)
     from .tempcnn import TempCNN  # noqa: PLC0415
 
     return TempCNN(spec)

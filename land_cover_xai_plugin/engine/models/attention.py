@@ -147,12 +147,19 @@ class ChannelAttentionNet(nn.Module):
             parts.append(branch(folded).reshape(n, len(members), -1, n_dates))
         return torch.cat(parts, dim=1).index_select(1, self.band_order)
 
-    def forward(self, x):
+    def features(self, x):
+        """Reflectance in -> the Grad-CAM layer's activation (N, fusion_width, T)."""
         x = self.front(x)  # (N, B, T)
         n, n_bands, n_dates = x.shape
         band_features = self._band_features(x)  # (N, B, C, T)
         attention = self.band_attention(band_features)  # (N, B)
         self.last_band_attention = attention.detach()
         weighted = band_features * (attention * self.attention_scale)[:, :, None, None]
-        fused = self.fusion_relu(self.fusion_bn(self.fusion_conv(weighted.reshape(n, -1, n_dates))))
+        return self.fusion_relu(self.fusion_bn(self.fusion_conv(weighted.reshape(n, -1, n_dates))))
+
+    def head(self, fused):
+        """The Grad-CAM layer's activation -> logits (N, n_classes)."""
         return self.classifier(self.flatten(self.dropout(fused)))
+
+    def forward(self, x):
+        return self.head(self.features(x))

@@ -9,7 +9,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-ARCHS = ("attention", "tempcnn")
+ARCHS = ("attention", "tempcnn", "mlp")
+MAX_ENSEMBLE_MEMBERS = 16  # ensemble members in one model file
 ATTENTION_VARIANTS = ("se", "softmax")
 
 
@@ -19,7 +20,8 @@ class ModelSpec:
 
     Input to the built model is reflectance (N, B, T), or (N, B, T, k, k) when patch_size k > 1.
     ``norm_mean`` / ``norm_std`` (one value per band) are applied inside the model, so explanations
-    stay in reflectance units.
+    stay in reflectance units. ``n_members`` > 1 makes an ensemble of that many copies of the
+    architecture (one file, probabilities averaged, their disagreement exposed).
     """
 
     arch: str
@@ -39,7 +41,12 @@ class ModelSpec:
     # tempcnn: filters of the three convolutions, width of the dense layer
     conv_width: int = 64
     dense_width: int = 256
+    # mlp: per-date spectral embedding (a 1x1 convolution, Grad-CAM's layer), then one hidden dense layer
+    embed_width: int = 32
+    hidden_width: int = 128
     dropout: float = 0.5
+    # > 1: an ensemble of this many independently initialised copies, probabilities averaged
+    n_members: int = 1
 
     def __post_init__(self) -> None:
         if not self.band_groups:
@@ -57,12 +64,16 @@ class ModelSpec:
             out.append(f"unknown architecture '{self.arch}' (known: {', '.join(ARCHS)})")
         if self.attention not in ATTENTION_VARIANTS:
             out.append(f"unknown attention variant '{self.attention}' (known: {', '.join(ATTENTION_VARIANTS)})")
-        for name in ("n_bands", "n_dates", "kernel_size", "band_width", "fusion_width", "conv_width", "dense_width"):
+        for name in ("n_bands", "n_dates", "kernel_size", "band_width", "fusion_width", "conv_width", "dense_width",
+                     "embed_width", "hidden_width"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 100_000:
                 out.append(f"{name} must be a positive integer, got {value!r}")
         if not isinstance(self.n_classes, int) or not 1 <= self.n_classes <= 10_000:
             out.append(f"n_classes must be an integer >= 1, got {self.n_classes!r}")
+        members = self.n_members
+        if not isinstance(members, int) or isinstance(members, bool) or not 1 <= members <= MAX_ENSEMBLE_MEMBERS:
+            out.append(f"n_members must be an integer between 1 and {MAX_ENSEMBLE_MEMBERS}, got {members!r}")
         k = self.patch_size
         if not isinstance(k, int) or isinstance(k, bool) or k < 1 or k % 2 == 0 or k > 31:
             out.append(f"patch_size must be an odd integer between 1 and 31, got {self.patch_size!r}")
@@ -82,6 +93,10 @@ class ModelSpec:
             if any(isinstance(v, (int, float)) and v <= 0 for v in self.norm_std):
                 out.append("norm_std must be positive")
         return out
+
+    def member(self) -> "ModelSpec":
+        """The spec of one ensemble member (this spec with n_members = 1)."""
+        return dataclasses.replace(self, n_members=1)
 
     def validate(self) -> "ModelSpec":
         problems = self.problems()

@@ -46,6 +46,14 @@ class TempCNN(nn.Module):
         """The third block's ReLU: output (N, conv_width, T)."""
         return self.blocks[2][2]
 
-    def forward(self, x):
-        h = self.flatten(self.blocks(self.front(x)))
+    def features(self, x):
+        """Reflectance in -> the Grad-CAM layer's activation (N, conv_width, T)."""
+        return self.blocks(self.front(x))
+
+    def head(self, activation):
+        """The Grad-CAM layer's activation -> logits (N, n_classes)."""
+        h = self.flatten(activation)
         return self.classifier(self.dense_dropout(self.dense_relu(self.dense_bn(self.dense(h)))))
+
+    def forward(self, x):
+        return self.head(self.features(x))

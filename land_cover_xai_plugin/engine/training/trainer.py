@@ -17,6 +17,8 @@ from typing import Any, Callable, Optional, Sequence
 import numpy as np
 
 from ..errors import Cancelled, LabelsError, LcxError
+from ..models.spec import ARCHS, MAX_ENSEMBLE_MEMBERS
+from .augment import Augmentation, augment_batch, batch_loss
 from ..data.splits import Split, block_ids, default_buffer, grouped_split
 
 ProgressFn = Optional[Callable[["EpochReport"], None]]
@@ -26,7 +28,7 @@ CLASS_WEIGHTINGS = ("sqrt_inverse", "balanced", "none")
 
 @dataclass
 class TrainConfig:
-    arch: str = "attention"  # "attention" | "tempcnn"
+    arch: str = "attention"  # "attention" | "tempcnn" | "mlp"
     attention: str = "se"  # "se" | "softmax" (attention model only)
     patch_size: int = 1  # odd k: k x k spatial context
     epochs: int = 60
@@ -48,7 +50,15 @@ class TrainConfig:
     fusion_width: int = 64
     conv_width: int = 64
     dense_width: int = 256
+    embed_width: int = 32  # mlp: per-date spectral embedding
+    hidden_width: int = 128  # mlp: hidden dense layer
     dropout: Optional[float] = None  # None: 0.5 for TempCNN (as published), 0.3 for the attention model
+    # Robust training (training/augment.py): K seeds in one model, hidden observations re-filled by gap filling
+    n_members: int = 1  # > 1: ensemble of independently initialised members, probabilities averaged
+    date_dropout: float = 0.0  # probability of hiding a date of a training series (as a cloud does)
+    band_dropout: float = 0.0  # probability of hiding one band of one date
+    label_smoothing: float = 0.0
+    mixup_alpha: float = 0.0  # > 0: mixup, lambda ~ Beta(alpha, alpha)
     max_pixels: Optional[int] = 200_000  # cap on labelled pixels used (per-class quota keeps rare classes)
     threads: Optional[int] = None
 
@@ -57,8 +67,15 @@ class TrainConfig:
 
     def check(self) -> None:
         problems = []
-        if self.arch not in ("attention", "tempcnn"):
-            problems.append(f"arch must be 'attention' or 'tempcnn', not '{self.arch}'")
+        if self.arch not in ARCHS:
+            problems.append(f"arch must be one of {', '.join(ARCHS)}, not '{self.arch}'")
+        if not 1 <= self.n_members <= MAX_ENSEMBLE_MEMBERS:
+            problems.append(f"n_members must be between 1 and {MAX_ENSEMBLE_MEMBERS}, not {self.n_members}")
+        for name in ("date_dropout", "band_dropout", "label_smoothing"):
+            if not 0.0 <= getattr(self, name) < 1.0:
+                problems.append(f"{name} must be in [0, 1), not {getattr(self, name)}")
+        if self.mixup_alpha < 0:
+            problems.append(f"mixup_alpha must be >= 0, not {self.mixup_alpha}")
         if self.attention not in ("se", "softmax"):
             problems.append(f"attention must be 'se' or 'softmax', not '{self.attention}'")
         if self.patch_size < 1 or self.patch_size % 2 == 0:
@@ -372,7 +389,8 @@ def train_on_arrays(x: np.ndarray, y: np.ndarray, class_names: Optional[dict[int
                      attention=config.attention, band_groups=band_groups, norm_mean=mean.tolist(),
                      norm_std=std.tolist(), kernel_size=config.kernel_size, band_width=config.band_width,
                      fusion_width=config.fusion_width, conv_width=config.conv_width, dense_width=config.dense_width,
-                     dropout=dropout)
+                     embed_width=config.embed_width, hidden_width=config.hidden_width, dropout=dropout,
+                     n_members=config.n_members)
 
     torch = import_torch()
     set_threads(config.threads)
@@ -381,7 +399,10 @@ def train_on_arrays(x: np.ndarray, y: np.ndarray, class_names: Optional[dict[int
     model = build_model(spec).to(device)
     optimiser = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     weights = torch.as_tensor(class_loss_weights(train_counts, config.class_weighting), device=device)
-    criterion = torch.nn.CrossEntropyLoss(weight=weights)
+    criterion = torch.nn.CrossEntropyLoss(weight=weights, label_smoothing=config.label_smoothing)
+    augmentation = Augmentation(date_dropout=config.date_dropout, band_dropout=config.band_dropout,
+                                mixup_alpha=config.mixup_alpha, min_valid_dates=config.min_valid_dates)
+    augment_rng = np.random.default_rng([config.seed, 1])
     x_all = torch.as_tensor(x, device=device)
     y_all = torch.as_tensor(y_index, device=device)
     train_idx = torch.as_tensor(split.train, device=device)
@@ -422,7 +443,8 @@ def train_on_arrays(x: np.ndarray, y: np.ndarray, class_names: Optional[dict[int
             if sel.numel() < 2:  # BatchNorm cannot train on a single sample
                 continue
             optimiser.zero_grad(set_to_none=True)
-            loss = criterion(model(x_all[sel]), y_all[sel])
+            batch = augment_batch(x_all[sel], augmentation, augment_rng)
+            loss = batch_loss(model, batch, y_all[sel], criterion, augmentation, augment_rng)
             loss.backward()
             optimiser.step()
             loss_sum += float(loss.detach()) * sel.numel()
