@@ -7,9 +7,11 @@
 - Input helpers: the file a raster layer reads (the engine reads files with GDAL, not QGIS layers), and field
   data as a file OGR can open (memory layers, filtered layers and "selected features only" are exported to a
   temporary GeoPackage by QGIS).
-- ``StagedOutputs``: the engine writes fixed names (prediction.tif, confidence.tif, gradcam.tif ...) into a
-  folder; we run it into a hidden temporary folder beside the destination and move the finished files, with
-  their ``.qml`` styles renamed to match, to the paths the user chose (or QGIS's TEMPORARY_OUTPUT paths).
+- Parameter blocks every inference algorithm repeats (time series, model, device, batch size, target, method,
+  destinations), as EnMAP-Box's ``addParameter...`` helpers do: ``add_stack_parameter`` ...
+- ``run_job``: the engine's ``InferenceJob`` with the feedback's progress / cancel; the job stages the files
+  beside the destinations and moves the chosen ones, with their ``.qml`` styles renamed to match, to the paths
+  the user chose (or QGIS's TEMPORARY_OUTPUT paths), and leaves nothing on failure.
 - ``StyleLoader``: Processing loads output layers *without* their default style (``loadDefaultStyle = false``
   in ``QgsProcessingUtils::mapLayerFromString``; checked on 3.22: a confidence raster opens as single-band
   grey through Processing but pseudocolour as a plain QgsRasterLayer), so the ``.qml`` beside each output is
@@ -24,8 +26,6 @@ from __future__ import annotations
 
 import collections
 import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -33,19 +33,29 @@ from qgis.core import (
     QgsProcessingAlgorithm,
     QgsProcessingException,
     QgsProcessingLayerPostProcessorInterface,
+    QgsProcessingParameterDefinition,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterDestination,
+    QgsProcessingParameterRasterLayer,
+    QgsProcessingParameterString,
     QgsVectorFileWriter,
 )
 from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtGui import QIcon
 
 from ..engine.errors import LcxError
+from ..engine.jobs import StagedFiles, companion_paths
+from ..engine.runtime import DEVICES
 
 PLUGIN_DIR = Path(__file__).resolve().parent.parent
 ICON = PLUGIN_DIR / "resources" / "icon.svg"
 HELP_URL = "https://github.com/land-cover-xai/land_cover_xai_plugin/blob/main/docs/PROCESSING.md"
 MODEL_EXTENSION = "lcx"
 RASTER_EXTENSIONS = (".tif", ".tiff")
-DEVICES = ("auto", "cpu", "cuda")
+# The engine's staging of output files (hidden folder beside the destination, moved on success)
+StagedOutputs = StagedFiles
 
 
 def tr(text: str) -> str:
@@ -67,10 +77,10 @@ class LcxAlgorithm(QgsProcessingAlgorithm):
     def tr(self, text: str) -> str:
         return QCoreApplication.translate(type(self).__name__, text)
 
-    def createInstance(self):  # noqa: N802 - name fixed by QGIS
+    def createInstance(self):
         return type(self)()
 
-    def groupId(self):  # noqa: N802
+    def groupId(self):
         return self.GROUP
 
     def group(self):
@@ -80,10 +90,10 @@ class LcxAlgorithm(QgsProcessingAlgorithm):
     def icon(self):
         return QIcon(str(ICON))
 
-    def helpUrl(self):  # noqa: N802
+    def helpUrl(self):
         return HELP_URL
 
-    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+    def processAlgorithm(self, parameters, context, feedback):
         try:
             return self.process(parameters, context, feedback)
         except LcxError as error:
@@ -91,6 +101,73 @@ class LcxAlgorithm(QgsProcessingAlgorithm):
 
     def process(self, parameters, context, feedback) -> dict:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    # --- parameter blocks of the inference algorithms (one definition each) ------------------------------
+
+    INPUT, MODEL, DEVICE, BATCH_SIZE, TARGET = "INPUT", "MODEL", "DEVICE", "BATCH_SIZE", "TARGET"
+
+    def add_stack_parameter(self) -> None:
+        """INPUT: the Sentinel-2 time series (a raster layer read as a file)."""
+        self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, self.tr("Sentinel-2 time series")))
+
+    def add_model_parameter(self) -> None:
+        """MODEL: a .lcx model file."""
+        self.addParameter(QgsProcessingParameterFile(
+            self.MODEL, self.tr("Model file"), behavior=QgsProcessingParameterFile.File,
+            fileFilter=self.tr("Land Cover XAI model (*.lcx)") + ";;" + self.tr("All files (*.*)")))
+
+    def add_device_parameter(self, advanced: bool = False) -> None:
+        """DEVICE: engine.runtime.DEVICES (auto, cpu, cuda)."""
+        parameter = QgsProcessingParameterEnum(self.DEVICE, self.tr("Device"), options=list(DEVICES), defaultValue=0,
+                                               optional=advanced)
+        self.add_parameter(parameter, advanced)
+
+    def add_batch_size_parameter(self, default: int = 0, minimum: int = 0, label: Optional[str] = None) -> None:
+        """BATCH_SIZE (advanced): pixels per batch; 0 = measured on this machine."""
+        self.add_parameter(QgsProcessingParameterNumber(
+            self.BATCH_SIZE, label or self.tr("Batch size (pixels; 0 = measured)"),
+            QgsProcessingParameterNumber.Integer, defaultValue=default, optional=True, minValue=minimum), advanced=True)
+
+    def add_target_parameter(self) -> None:
+        """TARGET: 'predicted', a class id or a class name (resolved by ModelBundle.resolve_target)."""
+        self.addParameter(QgsProcessingParameterString(
+            self.TARGET, self.tr("Target class ('predicted', a class id or a class name)"), defaultValue="predicted"))
+
+    def add_method_parameter(self, name: str, explainers) -> None:
+        """An enum of registry methods (index -> explainers[index].name), labelled by the registry."""
+        self.addParameter(QgsProcessingParameterEnum(name, self.tr("Method"), options=[e.label for e in explainers],
+                                                     defaultValue=0))
+
+    def add_raster_output(self, name: str, label: str, optional: bool = False) -> None:
+        """A GeoTIFF destination; optional ones are not created unless asked for."""
+        self.addParameter(QgsProcessingParameterRasterDestination(
+            name, label, optional=optional, createByDefault=not optional))
+
+    def add_parameter(self, parameter, advanced: bool = False) -> None:
+        """addParameter, flagged advanced when asked."""
+        if advanced:
+            parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+        self.addParameter(parameter)
+
+    def inference_job(self, parameters, context, outputs=(), target="predicted"):
+        """The engine's InferenceJob from the shared parameter blocks (destinations are added by run_job)."""
+        from ..engine.jobs import InferenceJob
+
+        return InferenceJob(stack_paths=[raster_file(self, parameters, self.INPUT, context)],
+                            model_path=self.parameterAsFile(parameters, self.MODEL, context), outputs=set(outputs),
+                            target=target, device=DEVICES[self.parameterAsEnum(parameters, self.DEVICE, context)],
+                            batch_size=self.parameterAsInt(parameters, self.BATCH_SIZE, context) or None)
+
+    def common_help(self) -> str:
+        """Help items of the shared parameter blocks (one wording for every algorithm)."""
+        items = [
+            (self.tr("Sentinel-2 time series"),
+             self.tr("the raster file, with the bands the model was trained on and dates that cover its season.")),
+            (self.tr("Model file"), self.tr("a .lcx file written by 'Train a land cover model'.")),
+            (self.tr("Device"), " / ".join(DEVICES) + " " + self.tr("(auto: the GPU when torch sees one).")),
+            (self.tr("Batch size"), self.tr("(advanced) pixels per batch; 0 = measured on this machine.")),
+        ]
+        return "".join(f"<li><b>{name}</b>: {text}</li>" for name, text in items)
 
     # --- parameter checks shared by several algorithms ---------------------------------------------------
 
@@ -174,85 +251,6 @@ def cancel_adapter(feedback) -> Callable[[], bool]:
 
 # --- outputs -----------------------------------------------------------------------------------------------
 
-def companion_paths(tif: str) -> dict[str, str]:
-    """The files that travel with a raster: its .aux.xml and its .qml style (QGIS's default-style name)."""
-    stem, _ = os.path.splitext(tif)
-    return {"aux": tif + ".aux.xml", "qml": stem + ".qml"}
-
-
-class StagedOutputs:
-    """A hidden temporary folder beside the first destination for the engine to write into; ``commit`` moves
-    the chosen files into place; ``cleanup`` removes the folder (and whatever the user did not ask for).
-
-    Use as a context manager. If moving fails half-way, the files already moved are removed again, so a failed
-    run leaves no output behind."""
-
-    def __init__(self, destinations: list[str]):
-        wanted = [d for d in destinations if d]
-        base = os.path.dirname(os.path.abspath(wanted[0])) if wanted else tempfile.gettempdir()
-        try:
-            os.makedirs(base, exist_ok=True)
-            self.dir = tempfile.mkdtemp(prefix=".lcx-", dir=base)
-        except OSError as error:
-            raise LcxError(tr("Cannot write in the output folder {0} ({1}). Choose a folder you can write to.")
-                           .format(base, error.strerror or error)) from error
-
-    def __enter__(self) -> "StagedOutputs":
-        return self
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        self.cleanup()
-
-    def cleanup(self) -> None:
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def commit(self, moves: dict[str, str]) -> dict[str, str]:
-        """``moves``: staged file -> destination (a raster .tif, or any file). Returns staged -> destination
-        for what was moved. Rasters bring their .aux.xml and .qml along, renamed after the destination."""
-        done: list[str] = []
-        try:
-            for staged, destination in moves.items():
-                if not destination:
-                    continue
-                destination = os.path.abspath(destination)
-                os.makedirs(os.path.dirname(destination), exist_ok=True)
-                pairs = [(staged, destination)]
-                if staged.lower().endswith(RASTER_EXTENSIONS):
-                    src, dst = companion_paths(staged), companion_paths(destination)
-                    pairs += [(src[k], dst[k]) for k in ("aux", "qml")]
-                    # a stale style / statistics file of an earlier output must not describe the new one
-                    for k in ("aux", "qml"):
-                        if not os.path.exists(src[k]) and os.path.exists(dst[k]):
-                            os.remove(dst[k])
-                for src_path, dst_path in pairs:
-                    if os.path.exists(src_path):
-                        shutil.move(src_path, dst_path)
-                        done.append(dst_path)
-        except BaseException as error:
-            for path in done:
-                try:
-                    os.remove(path)
-                except OSError:
-                    pass
-            if isinstance(error, OSError):
-                raise LcxError(tr("Cannot write {0} ({1}). If the file is open in QGIS or another program, "
-                                  "remove it there or choose another file name.").format(
-                    error.filename or "the output", error.strerror or error)) from error
-            raise
-        return {s: d for s, d in moves.items() if d}
-
-
-def pick_output(paths: dict, stem: str) -> Optional[str]:
-    """The engine's output called ``stem`` (``gradcam``) or ``stem_<target id>`` (``gradcam_3``)."""
-    if stem in paths:
-        return paths[stem]
-    for key, value in paths.items():
-        suffix = key[len(stem) + 1:] if key.startswith(stem + "_") else ""
-        if suffix and suffix.lstrip("-").isdigit():
-            return value
-    return None
-
-
 class StyleLoader(QgsProcessingLayerPostProcessorInterface):
     """Applies the .qml style written beside an output to the layer Processing opens on completion."""
 
@@ -264,7 +262,7 @@ class StyleLoader(QgsProcessingLayerPostProcessorInterface):
         super().__init__()
         self.qml_path = qml_path
 
-    def postProcessLayer(self, layer, context, feedback):  # noqa: N802 - name fixed by QGIS
+    def postProcessLayer(self, layer, context, feedback):
         if layer is None:
             return
         if os.path.exists(self.qml_path):
@@ -286,28 +284,15 @@ class StyleLoader(QgsProcessingLayerPostProcessorInterface):
 
 # --- inference shared by classify / explain ----------------------------------------------------------------
 
-def run_inference_into(feedback, stack: str, model: str, methods: set, destinations: dict, target="predicted",
-                       device: str = "auto", batch_size: Optional[int] = None):
-    """Run the engine's streaming pass into a staging folder and move the outputs asked for into place.
+def run_job(feedback, context, job, destinations: dict):
+    """Run the engine's ``InferenceJob`` with ``destinations`` (output kind -> path chosen by the user; '' =
+    not wanted) and style the layers QGIS opens afterwards. Returns the InferenceResult."""
+    from ..engine.jobs import run_inference_job
 
-    ``destinations``: engine output stem ("prediction", "confidence", "gradcam", "shap_bands" ...) -> the path
-    the user chose ('' or None: not wanted, deleted with the staging folder). Returns the InferenceResult."""
-    from ..engine.inference.streaming import InferenceRequest, run_inference
-
-    wanted = {stem: dest for stem, dest in destinations.items() if dest}
-    with StagedOutputs(list(wanted.values())) as stage:
-        request = InferenceRequest(stack_paths=[stack], model_path=model, out_dir=stage.dir, methods=set(methods),
-                                   target=target, device=device, batch_size=batch_size or None)
-        result = run_inference(request, progress_adapter(feedback, 0.0, 99.0), cancel_adapter(feedback))
-        if feedback is not None and feedback.isCanceled():
-            raise LcxError(tr("Cancelled; no output was kept."))
-        moves = {}
-        for stem, dest in wanted.items():
-            staged = pick_output(result.paths, stem)
-            if staged is None:  # a contract break between engine and provider: keep the traceback
-                raise RuntimeError(f"the engine wrote no '{stem}' output (it wrote {sorted(result.paths)})")
-            moves[staged] = dest
-        stage.commit(moves)
+    job.destinations = {kind: path for kind, path in destinations.items() if path}
+    result = run_inference_job(job, progress_adapter(feedback, 0.0, 99.0), cancel_adapter(feedback))
+    for path in job.destinations.values():
+        StyleLoader.attach(context, path)
     if feedback is not None:
         feedback.setProgress(100)
         feedback.pushInfo(tr("{0} pixels ({1} without enough observations) in {2:.1f} s on {3}, batch {4}").format(

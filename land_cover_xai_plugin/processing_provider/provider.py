@@ -20,19 +20,19 @@ class LandCoverXaiProvider(QgsProcessingProvider):
     def icon(self):
         return QIcon(str(ICON))
 
-    def loadAlgorithms(self):  # noqa: N802 - name fixed by QGIS
+    def loadAlgorithms(self):
         for algorithm in self._algorithms():
             self.addAlgorithm(algorithm)
 
-    def longName(self):  # noqa: N802
+    def longName(self):
         return "Land Cover XAI (Sentinel-2 time series classification and explanation)"
 
     # The engine writes GeoTIFF only; offering just .tif makes the destination widgets, batch mode and
     # qgis_process choose .tif, and QGIS refuses other extensions before the algorithm starts.
-    def supportedOutputRasterLayerExtensions(self):  # noqa: N802
+    def supportedOutputRasterLayerExtensions(self):
         return ["tif"]
 
-    def defaultRasterFileExtension(self):  # noqa: N802
+    def defaultRasterFileExtension(self):
         return "tif"
 
     def _algorithms(self):

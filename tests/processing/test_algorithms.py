@@ -45,6 +45,13 @@ def raster(path):
     return ds
 
 
+def method_index(name: str) -> int:
+    """The METHOD enum index of a registry method (the enum lists the registry's explanations in order)."""
+    from land_cover_xai_plugin.engine.explain import registry
+
+    return registry.names("explanation").index(name)
+
+
 def leftovers(folder) -> list[str]:
     """Staging folders or engine-named files the algorithms must not leave behind."""
     return [n for n in os.listdir(folder) if n.startswith(".lcx-") or n.startswith(("prediction", "confidence."))]
@@ -108,11 +115,20 @@ def test_classify_runs_in_a_background_task_as_the_toolbox_does(processing_ready
 def test_enums_match_the_contract(processing_ready):
     registry = QgsApplication.processingRegistry()
     train = registry.algorithmById("land_cover_xai:train")
-    assert len(train.parameterDefinition("ARCHITECTURE").options()) == 3
+    from land_cover_xai_plugin.engine import jobs
+    from land_cover_xai_plugin.engine.explain import registry as explainers
+
+    assert len(train.parameterDefinition("ARCHITECTURE").options()) == len(jobs.architecture_choices()) >= 3
     explain = registry.algorithmById("land_cover_xai:explain")
-    assert len(explain.parameterDefinition("METHOD").options()) == 4
+    assert explain.parameterDefinition("METHOD").options() == [e.label for e in explainers.available(
+        category="explanation")]
+    assert {"Grad-CAM", "Band attention", "GradientSHAP", "Integrated Gradients"} <= set(
+        explain.parameterDefinition("METHOD").options())
+    for name, _, _ in explainers.help_lines("explanation"):  # help generated from the registry
+        assert f"<code>{name}</code>" in explain.shortHelpString()
     classify = registry.algorithmById("land_cover_xai:classify")
     assert classify.parameterDefinition("DEVICE").options() == ["auto", "cpu", "cuda"]
+    assert {"PROBABILITIES", "ENTROPY", "MARGIN"} <= {p.name() for p in classify.destinationParameterDefinitions()}
     validate = registry.algorithmById("land_cover_xai:validate")
     assert {"OVERALL_ACCURACY", "KAPPA", "MACRO_F1"} <= {o.name() for o in validate.outputDefinitions()}
 
@@ -137,7 +153,7 @@ def test_train_writes_a_model_that_loads_and_reports_each_epoch(trained, train_e
 def test_train_cancelled_after_the_first_epoch_leaves_no_model(processing_ready, tiny_stack, field_polygons,
                                                                tmp_path):
     class CancelAfterFirstEpoch(QgsProcessingFeedback):
-        def pushInfo(self, info):  # noqa: N802
+        def pushInfo(self, info):
             if info.startswith("epoch 1/"):
                 self.cancel()
 
@@ -193,6 +209,22 @@ def test_classify_to_temporary_outputs_with_probabilities(processing_ready, mode
     assert np.allclose(probabilities.sum(0), 1.0, atol=1e-3)
 
 
+def test_classify_writes_uncertainty_rasters_when_asked(processing_ready, model_path, tiny_stack, tmp_path):
+    out = tmp_path / "unc"
+    results = run("classify", {"INPUT": tiny_stack, "MODEL": model_path, "OUTPUT": str(out / "map.tif"),
+                               "CONFIDENCE": str(out / "conf.tif"), "ENTROPY": str(out / "entropy.tif"),
+                               "MARGIN": str(out / "margin.tif"), **FAST})
+    assert results["ENTROPY"] == str(out / "entropy.tif") and results["MARGIN"] == str(out / "margin.tif")
+    entropy = raster(results["ENTROPY"]).ReadAsArray()
+    margin = raster(results["MARGIN"]).ReadAsArray()
+    confidence = raster(results["CONFIDENCE"]).ReadAsArray()
+    valid = np.isfinite(confidence)
+    assert valid.any() and (entropy[valid] >= 0).all() and (entropy[valid] <= 1 + 1e-6).all()
+    assert (margin[valid] <= confidence[valid] + 1e-6).all()
+    assert (out / "entropy.qml").is_file() and (out / "margin.qml").is_file()
+    assert not (out / "probabilities.tif").exists() and leftovers(out) == []
+
+
 def test_output_layers_open_styled_as_from_the_toolbox(processing_ready, model_path, tiny_stack, tmp_path):
     """What the Toolbox does when "Open output file after running" is ticked: Processing loads the layer
     without its default style; our post-processor applies the .qml written beside it."""
@@ -229,7 +261,8 @@ def test_output_layers_open_styled_as_from_the_toolbox(processing_ready, model_p
 
 def test_explain_gradcam_has_a_heatmap_and_one_band_per_date(processing_ready, model_path, tiny_stack, tmp_path):
     out = tmp_path / "why_forest.tif"
-    results = run("explain", {"INPUT": tiny_stack, "MODEL": model_path, "METHOD": 0, "TARGET": "Forest",
+    results = run("explain", {"INPUT": tiny_stack, "MODEL": model_path, "METHOD": method_index("gradcam"),
+                              "TARGET": "Forest",
                               "OUTPUT": str(out), **FAST})
     assert results["OUTPUT"] == str(out)
     ds = raster(out)
@@ -245,10 +278,12 @@ def test_explain_gradcam_has_a_heatmap_and_one_band_per_date(processing_ready, m
 def test_explain_rejects_an_unknown_target_or_attention_on_tempcnn(processing_ready, model_path, tiny_stack,
                                                                    tmp_path):
     with pytest.raises(QgsProcessingException, match="not a class of this model"):
-        run("explain", {"INPUT": tiny_stack, "MODEL": model_path, "METHOD": 0, "TARGET": "vineyard",
+        run("explain", {"INPUT": tiny_stack, "MODEL": model_path, "METHOD": method_index("gradcam"),
+                        "TARGET": "vineyard",
                         "OUTPUT": str(tmp_path / "x.tif")})
     with pytest.raises(QgsProcessingException, match="attention models"):
-        run("explain", {"INPUT": tiny_stack, "MODEL": model_path, "METHOD": 1, "TARGET": "predicted",
+        run("explain", {"INPUT": tiny_stack, "MODEL": model_path, "METHOD": method_index("attention"),
+                        "TARGET": "predicted",
                         "OUTPUT": str(tmp_path / "x.tif")})
     assert os.listdir(tmp_path) == []
 
@@ -386,16 +421,6 @@ def test_classify_then_validate_in_a_processing_model(processing_ready, model_pa
 
 
 # --- the base class's helpers ------------------------------------------------------------------------------
-
-def test_pick_output_finds_the_engine_name_with_or_without_target_suffix():
-    from land_cover_xai_plugin.processing_provider.base import pick_output
-
-    paths = {"prediction": "p.tif", "gradcam_3": "g.tif", "shap_bands_12": "sb.tif", "shap_dates_12": "sd.tif"}
-    assert pick_output(paths, "prediction") == "p.tif"
-    assert pick_output(paths, "gradcam") == "g.tif"
-    assert pick_output(paths, "shap_bands") == "sb.tif" and pick_output(paths, "shap_dates") == "sd.tif"
-    assert pick_output(paths, "shap") is None and pick_output(paths, "attention") is None
-
 
 def test_staged_outputs_move_rasters_with_renamed_styles_and_roll_back_on_failure(tmp_path):
     from land_cover_xai_plugin.engine.errors import LcxError

@@ -154,7 +154,9 @@ class Explainer:
     always: ClassVar[bool] = False  # written by every run (the class map)
     fused_gradcam: ClassVar[bool] = False  # needs the fused forward + Grad-CAM backward pass
     band_attention: ClassVar[bool] = False  # needs the model's band attention of the forward pass
-    order: ClassVar[int] = 100  # position in lists
+    # Position in lists. Processing's METHOD enum takes its indices in this order, and saved models /
+    # scripts pass those indices: a new method takes an order above every existing one.
+    order: ClassVar[int] = 100
     # (kind, English layer label) of each raster, in order: what front ends offer as destinations
     produces: ClassVar[tuple[tuple[str, str], ...]] = ()
 

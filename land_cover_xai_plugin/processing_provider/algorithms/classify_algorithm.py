@@ -1,98 +1,82 @@
-"""land_cover_xai:classify — class map and confidence of a Sentinel-2 time series with a trained model."""
+"""land_cover_xai:classify — class map and confidence of a Sentinel-2 time series with a trained model, and
+the classification by-products the explainer registry offers (class probabilities, uncertainty)."""
 from __future__ import annotations
 
-from qgis.core import (
-    QgsProcessingParameterDefinition,
-    QgsProcessingParameterEnum,
-    QgsProcessingParameterFile,
-    QgsProcessingParameterNumber,
-    QgsProcessingParameterRasterDestination,
-    QgsProcessingParameterRasterLayer,
-)
+from ...engine.explain import registry
+from ..base import LcxAlgorithm, run_job
 
-from ..base import DEVICES, LcxAlgorithm, StyleLoader, raster_file, run_inference_into
+
+def destination_kinds() -> dict[str, str]:
+    """Destination parameter -> engine output kind: the class map, its confidence, then one optional
+    destination per raster of each classification method of the registry (PROBABILITIES, ENTROPY, MARGIN)."""
+    kinds = {"OUTPUT": "prediction", "CONFIDENCE": "confidence"}
+    for explainer in registry.available(category="classification"):
+        kinds.update({kind.upper(): kind for kind, _ in explainer.produces})
+    return kinds
 
 
 class ClassifyAlgorithm(LcxAlgorithm):
-    INPUT = "INPUT"
-    MODEL = "MODEL"
-    DEVICE = "DEVICE"
-    BATCH_SIZE = "BATCH_SIZE"
     OUTPUT = "OUTPUT"
     CONFIDENCE = "CONFIDENCE"
-    PROBABILITIES = "PROBABILITIES"
     GROUP = "classification"
 
     def name(self):
         return "classify"
 
-    def displayName(self):  # noqa: N802
+    def displayName(self):
         return self.tr("Classify land cover")
 
-    def shortDescription(self):  # noqa: N802
+    def shortDescription(self):
         return self.tr("Land-cover map and confidence of a Sentinel-2 time series, with a trained .lcx model.")
 
     def tags(self):
         return self.tr("deep learning,classification,prediction,inference,sentinel-2,time series,land cover").split(",")
 
-    def shortHelpString(self):  # noqa: N802
-        return self.tr(
+    def shortHelpString(self):
+        optional = "".join(f"<li><b>{self.tr(label)}</b> ({self.tr('optional')}): {explainer.description}</li>"
+                           for explainer in registry.available(category="classification")
+                           for _, label in explainer.produces)
+        return (self.tr(
             "<p>Classifies every pixel of a Sentinel-2 time series with a trained model (.lcx) and writes a "
             "styled class map (colours and class names from the model) and a confidence map.</p>"
             "<p>The raster is processed window by window, so any size fits in memory. The model checks that the "
             "raster has its bands and dates; if not, the error says what differs. Missing observations are filled "
-            "in time; pixels with fewer than 2 observed dates are no-data.</p>"
-            "<h3>Parameters</h3><ul>"
-            "<li><b>Sentinel-2 time series</b>: the raster file, with the bands and dates the model was trained "
-            "on.</li>"
-            "<li><b>Model file</b>: a .lcx file written by 'Train a land cover model'.</li>"
-            "<li><b>Device</b>: auto (GPU when torch sees one), cpu or cuda.</li>"
-            "<li><b>Batch size</b> (advanced): pixels per batch; 0 = measured on this machine.</li></ul>"
-            "<h3>Outputs</h3><ul>"
-            "<li><b>Land cover classification</b>: class ids (GeoTIFF, paletted style with the class names).</li>"
-            "<li><b>Confidence</b>: the highest class probability, 0..1.</li>"
-            "<li><b>Class probabilities</b> (optional): one band per class.</li></ul>")
+            "in time; pixels with fewer than 2 observed dates are no-data.</p>")
+            + "<h3>" + self.tr("Parameters") + "</h3><ul>" + self.common_help() + "</ul>"
+            + "<h3>" + self.tr("Outputs") + "</h3><ul>"
+            + "<li><b>" + self.tr("Land cover classification") + "</b>: "
+            + self.tr("class ids (GeoTIFF, paletted style with the class names).") + "</li>"
+            + "<li><b>" + self.tr("Confidence") + "</b>: " + self.tr("the highest class probability, 0..1.") + "</li>"
+            + optional + "</ul>")
 
-    def initAlgorithm(self, config=None):  # noqa: N802
-        self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, self.tr("Sentinel-2 time series")))
-        self.addParameter(QgsProcessingParameterFile(
-            self.MODEL, self.tr("Model file"), behavior=QgsProcessingParameterFile.File,
-            fileFilter=self.tr("Land Cover XAI model (*.lcx)") + ";;" + self.tr("All files (*.*)")))
-        self.addParameter(QgsProcessingParameterEnum(self.DEVICE, self.tr("Device"), options=list(DEVICES),
-                                                     defaultValue=0))
-        batch = QgsProcessingParameterNumber(self.BATCH_SIZE, self.tr("Batch size (pixels; 0 = measured)"),
-                                             QgsProcessingParameterNumber.Integer, defaultValue=0, optional=True,
-                                             minValue=0)
-        batch.setFlags(batch.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
-        self.addParameter(batch)
-        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("Land cover classification")))
-        self.addParameter(QgsProcessingParameterRasterDestination(self.CONFIDENCE, self.tr("Confidence")))
-        self.addParameter(QgsProcessingParameterRasterDestination(
-            self.PROBABILITIES, self.tr("Class probabilities"), optional=True, createByDefault=False))
+    def initAlgorithm(self, config=None):
+        self.add_stack_parameter()
+        self.add_model_parameter()
+        self.add_device_parameter()
+        self.add_batch_size_parameter()
+        self.add_raster_output(self.OUTPUT, self.tr("Land cover classification"))
+        self.add_raster_output(self.CONFIDENCE, self.tr("Confidence"))
+        for explainer in registry.available(category="classification"):
+            for kind, label in explainer.produces:
+                self.add_raster_output(kind.upper(), self.tr(label), optional=True)
 
-    def checkParameterValues(self, parameters, context):  # noqa: N802
+    def checkParameterValues(self, parameters, context):
         ok, message = super().checkParameterValues(parameters, context)
         if not ok:
             return ok, message
         problem = self.check_model_path(self.parameterAsFile(parameters, self.MODEL, context))
         if problem is None:
             problem = self.check_raster_destinations({
-                self.tr("Land cover classification"): self.destination_value(parameters, self.OUTPUT),
-                self.tr("Confidence"): self.destination_value(parameters, self.CONFIDENCE),
-                self.tr("Class probabilities"): self.destination_value(parameters, self.PROBABILITIES)})
+                self.parameterDefinition(name).description(): self.destination_value(parameters, name)
+                for name in destination_kinds()})
         return (False, problem) if problem else (True, "")
 
     def process(self, parameters, context, feedback):
-        stack = raster_file(self, parameters, self.INPUT, context)
-        model = self.parameterAsFile(parameters, self.MODEL, context)
-        device = DEVICES[self.parameterAsEnum(parameters, self.DEVICE, context)]
-        outputs = {name: self.parameterAsOutputLayer(parameters, name, context) or ""
-                   for name in (self.OUTPUT, self.CONFIDENCE, self.PROBABILITIES)}
-        methods = {"probabilities"} if outputs[self.PROBABILITIES] else set()
-        run_inference_into(feedback, stack, model, methods,
-                           {"prediction": outputs[self.OUTPUT], "confidence": outputs[self.CONFIDENCE],
-                            "probabilities": outputs[self.PROBABILITIES]},
-                           device=device, batch_size=self.parameterAsInt(parameters, self.BATCH_SIZE, context))
-        for path in outputs.values():
-            StyleLoader.attach(context, path)
-        return {name: path for name, path in outputs.items() if path}
+        kinds = destination_kinds()
+        paths = {name: self.parameterAsOutputLayer(parameters, name, context) or "" for name in kinds}
+        asked = {kinds[name] for name, path in paths.items() if path}
+        methods = {e.name for e in registry.available(category="classification")
+                   if any(kind in asked for kind, _ in e.produces)}
+        run_job(feedback, context, self.inference_job(parameters, context, outputs=methods),
+                {kinds[name]: path for name, path in paths.items()})
+        return {name: path for name, path in paths.items() if path}

@@ -1,116 +1,66 @@
-"""land_cover_xai:explain — explanation rasters (Grad-CAM, band attention, SHAP, Integrated Gradients)."""
+"""land_cover_xai:explain — explanation rasters of the methods the explainer registry offers (Grad-CAM,
+band attention, SHAP, Integrated Gradients ...)."""
 from __future__ import annotations
 
-from qgis.core import (
-    QgsProcessingParameterDefinition,
-    QgsProcessingParameterEnum,
-    QgsProcessingParameterFile,
-    QgsProcessingParameterNumber,
-    QgsProcessingParameterRasterDestination,
-    QgsProcessingParameterRasterLayer,
-    QgsProcessingParameterString,
-)
-
 from ...engine.errors import LcxError
-from ..base import DEVICES, LcxAlgorithm, StyleLoader, raster_file, run_inference_into
-
-# METHOD enum index -> engine method, and the engine outputs that go to OUTPUT / OUTPUT_DATES
-METHODS = ("gradcam", "attention", "shap", "ig")
-MAIN_OUTPUT = {"gradcam": "gradcam", "attention": "attention", "shap": "shap_bands", "ig": "ig_bands"}
-DATES_OUTPUT = {"shap": "shap_dates", "ig": "ig_dates"}
+from ...engine.explain import registry
+from ..base import LcxAlgorithm, run_job
 
 
-def resolve_target(bundle, text) -> object:
-    """'predicted' (or empty), a class id, or a class name (case-insensitive) -> what the engine takes."""
-    value = str(text if text is not None else "").strip()
-    if not value or value.lower() == "predicted":
-        return "predicted"
-    ids = [int(c.id) for c in bundle.classes]
-    try:
-        class_id = int(value)
-    except ValueError:
-        class_id = None
-    if class_id is not None and class_id in ids:
-        return class_id
-    by_name = {str(c.name).strip().lower(): int(c.id) for c in bundle.classes}
-    if value.lower() in by_name:
-        return by_name[value.lower()]
-    choices = ", ".join(f"{c.id} ({c.name})" for c in bundle.classes)
-    raise LcxError(f"Target '{value}' is not a class of this model: give 'predicted', a class id or a class name "
-                   f"among {choices}.")
+def explanation_methods() -> list:
+    """The METHOD enum: index -> registry explainer (category 'explanation')."""
+    return registry.available(category="explanation")
 
 
 class ExplainAlgorithm(LcxAlgorithm):
-    INPUT = "INPUT"
-    MODEL = "MODEL"
     METHOD = "METHOD"
-    TARGET = "TARGET"
-    DEVICE = "DEVICE"
-    BATCH_SIZE = "BATCH_SIZE"
-    OUTPUT = "OUTPUT"
-    OUTPUT_DATES = "OUTPUT_DATES"
+    OUTPUT = "OUTPUT"  # the method's first raster (Grad-CAM heatmap + dates, attention, SHAP / IG by band)
+    OUTPUT_DATES = "OUTPUT_DATES"  # its second raster, when it has one (SHAP / IG by date)
     GROUP = "explanation"
 
     def name(self):
         return "explain"
 
-    def displayName(self):  # noqa: N802
+    def displayName(self):
         return self.tr("Explain land cover predictions")
 
-    def shortDescription(self):  # noqa: N802
+    def shortDescription(self):
         return self.tr("Grad-CAM, band attention, SHAP or Integrated Gradients maps of a model's predictions.")
 
     def tags(self):
-        return self.tr("xai,explainable ai,explanation,grad-cam,shap,attention,integrated gradients,saliency").split(",")
-
-    def shortHelpString(self):  # noqa: N802
         return self.tr(
-            "<p>Explains, for every pixel, why the model predicts a class, as a styled raster.</p>"
-            "<h3>Parameters</h3><ul>"
-            "<li><b>Sentinel-2 time series</b> and <b>Model file</b> (.lcx), as for 'Classify land cover'.</li>"
-            "<li><b>Method</b>:<ul>"
-            "<li><i>Grad-CAM</i> (Selvaraju et al. 2017) on the last temporal convolution: band 1 is a heatmap "
-            "(mean over dates of the ReLU Grad-CAM), then one band per date: which dates carry the evidence;</li>"
-            "<li><i>Band attention</i> (attention models only): the model's own weight for each spectral band, "
-            "one band per spectral band;</li>"
-            "<li><i>GradientSHAP</i> and <i>Integrated Gradients</i>: attribution of the target-class "
-            "probability, summed over dates (one band per spectral band) and, in the optional second output, "
-            "summed over bands (one band per date). Slow on a CPU (about 1,000 pixels per second): use them on "
-            "a clip of the area of interest.</li></ul></li>"
-            "<li><b>Target class</b>: <i>predicted</i> (each pixel's predicted class), a class id, or a class "
-            "name of the model.</li>"
-            "<li><b>Device</b>: auto, cpu or cuda; <b>Batch size</b> (advanced).</li></ul>"
-            "<h3>Outputs</h3><ul>"
-            "<li><b>Explanation</b>: the raster described above, with a colour ramp; band names say what each "
-            "band is.</li>"
-            "<li><b>Explanation per date</b> (optional; SHAP and Integrated Gradients only).</li></ul>")
+            "xai,explainable ai,explanation,grad-cam,shap,attention,integrated gradients,saliency").split(",")
 
-    def initAlgorithm(self, config=None):  # noqa: N802
-        self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, self.tr("Sentinel-2 time series")))
-        self.addParameter(QgsProcessingParameterFile(
-            self.MODEL, self.tr("Model file"), behavior=QgsProcessingParameterFile.File,
-            fileFilter=self.tr("Land Cover XAI model (*.lcx)") + ";;" + self.tr("All files (*.*)")))
-        self.addParameter(QgsProcessingParameterEnum(
-            self.METHOD, self.tr("Method"),
-            options=[self.tr("Grad-CAM (evidence per date)"), self.tr("Band attention (attention models)"),
-                     self.tr("GradientSHAP"), self.tr("Integrated Gradients")],
-            defaultValue=0))
-        self.addParameter(QgsProcessingParameterString(
-            self.TARGET, self.tr("Target class ('predicted', a class id or a class name)"),
-            defaultValue="predicted"))
-        self.addParameter(QgsProcessingParameterEnum(self.DEVICE, self.tr("Device"), options=list(DEVICES),
-                                                     defaultValue=0))
-        batch = QgsProcessingParameterNumber(self.BATCH_SIZE, self.tr("Batch size (pixels; 0 = measured)"),
-                                             QgsProcessingParameterNumber.Integer, defaultValue=0, optional=True,
-                                             minValue=0)
-        batch.setFlags(batch.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
-        self.addParameter(batch)
-        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("Explanation")))
-        self.addParameter(QgsProcessingParameterRasterDestination(
-            self.OUTPUT_DATES, self.tr("Explanation per date (SHAP / Integrated Gradients)"), optional=True,
-            createByDefault=False))
+    def shortHelpString(self):
+        methods = "".join(f"<li><i>{label}</i> (<code>{name}</code>): {text}</li>"
+                          for name, label, text in registry.help_lines("explanation"))
+        return ("<p>" + self.tr("Explains, for every pixel, why the model predicts a class, as a styled raster.")
+                + "</p><h3>" + self.tr("Parameters") + "</h3><ul>" + self.common_help()
+                + "<li><b>" + self.tr("Method") + "</b>:<ul>" + methods + "</ul></li>"
+                + "<li><b>" + self.tr("Target class") + "</b>: " + self.tr(
+                    "<i>predicted</i> (each pixel's predicted class), a class id, or a class name of the model.")
+                + "</li></ul><h3>" + self.tr("Outputs") + "</h3><ul>"
+                + "<li><b>" + self.tr("Explanation") + "</b>: " + self.tr(
+                    "the method's raster, with a colour ramp; band names say what each band is.") + "</li>"
+                + "<li><b>" + self.tr("Explanation per date") + "</b> " + self.tr(
+                    "(optional; methods with a second raster: SHAP and Integrated Gradients by date).")
+                + "</li></ul>")
 
-    def checkParameterValues(self, parameters, context):  # noqa: N802
+    def initAlgorithm(self, config=None):
+        self.add_stack_parameter()
+        self.add_model_parameter()
+        self.add_method_parameter(self.METHOD, explanation_methods())
+        self.add_target_parameter()
+        self.add_device_parameter()
+        self.add_batch_size_parameter()
+        self.add_raster_output(self.OUTPUT, self.tr("Explanation"))
+        self.add_raster_output(self.OUTPUT_DATES, self.tr("Explanation per date (SHAP / Integrated Gradients)"),
+                               optional=True)
+
+    def chosen_method(self, parameters, context):
+        return explanation_methods()[self.parameterAsEnum(parameters, self.METHOD, context)]
+
+    def checkParameterValues(self, parameters, context):
         ok, message = super().checkParameterValues(parameters, context)
         if not ok:
             return ok, message
@@ -122,28 +72,21 @@ class ExplainAlgorithm(LcxAlgorithm):
             return False, problem
         from ...engine.models.model_file import load_model
 
-        try:  # a few ms: the model file is small; catches a wrong target or a non-attention model early
+        try:  # a few ms: the model file is small; a wrong target or method fails here, before the run
             bundle = load_model(model)
-            resolve_target(bundle, self.parameterAsString(parameters, self.TARGET, context))
+            bundle.resolve_target(self.parameterAsString(parameters, self.TARGET, context))
+            registry.resolve({self.chosen_method(parameters, context).name}, bundle.spec.arch)
         except LcxError as error:
             return False, str(error)
-        method = METHODS[self.parameterAsEnum(parameters, self.METHOD, context)]
-        if method == "attention" and bundle.spec.arch != "attention":
-            return False, self.tr("Band attention exists only in attention models; this model is '{0}'. Choose "
-                                  "Grad-CAM, GradientSHAP or Integrated Gradients.").format(bundle.spec.arch)
         return True, ""
 
     def process(self, parameters, context, feedback):
-        from ...engine.models.model_file import load_model
-
-        stack = raster_file(self, parameters, self.INPUT, context)
-        model = self.parameterAsFile(parameters, self.MODEL, context)
-        method = METHODS[self.parameterAsEnum(parameters, self.METHOD, context)]
-        target = resolve_target(load_model(model), self.parameterAsString(parameters, self.TARGET, context))
-        device = DEVICES[self.parameterAsEnum(parameters, self.DEVICE, context)]
+        method = self.chosen_method(parameters, context)
+        target = self.parameterAsString(parameters, self.TARGET, context)
+        kinds = [kind for kind, _ in method.produces]
         output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         output_dates = self.parameterAsOutputLayer(parameters, self.OUTPUT_DATES, context) or ""
-        if output_dates and method not in DATES_OUTPUT:
+        if output_dates and len(kinds) < 2:
             feedback.pushWarning(self.tr("'Explanation per date' is written for SHAP and Integrated Gradients "
                                          "only; Grad-CAM has its dates in the main output. Ignored."))
             layers = context.layersToLoadOnCompletion()
@@ -151,15 +94,12 @@ class ExplainAlgorithm(LcxAlgorithm):
                 del layers[output_dates]
                 context.setLayersToLoadOnCompletion(layers)
             output_dates = ""
-        destinations = {MAIN_OUTPUT[method]: output}
+        destinations = {kinds[0]: output}
         if output_dates:
-            destinations[DATES_OUTPUT[method]] = output_dates
-        feedback.pushInfo(self.tr("Explaining with {0}, target {1}").format(method, target))
-        run_inference_into(feedback, stack, model, {method}, destinations, target=target, device=device,
-                           batch_size=self.parameterAsInt(parameters, self.BATCH_SIZE, context))
+            destinations[kinds[1]] = output_dates
+        feedback.pushInfo(self.tr("Explaining with {0}, target {1}").format(method.name, target or "predicted"))
+        run_job(feedback, context, self.inference_job(parameters, context, {method.name}, target), destinations)
         results = {self.OUTPUT: output}
-        StyleLoader.attach(context, output)
         if output_dates:
             results[self.OUTPUT_DATES] = output_dates
-            StyleLoader.attach(context, output_dates)
         return results

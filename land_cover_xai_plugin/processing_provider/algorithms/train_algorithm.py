@@ -16,10 +16,12 @@ from qgis.core import (
     QgsProcessingOutputNumber,
 )
 
-from ..base import DEVICES, MODEL_EXTENSION, LcxAlgorithm, raster_file, vector_file
+from ...engine.jobs import architecture_choices
+from ...engine.runtime import DEVICES
+from ..base import MODEL_EXTENSION, LcxAlgorithm, raster_file, vector_file
 
-# ARCHITECTURE enum index -> (TrainConfig.arch, TrainConfig.attention)
-ARCHITECTURES = (("attention", "se"), ("attention", "softmax"), ("tempcnn", "se"))
+# ARCHITECTURE enum index -> (TrainConfig.arch, TrainConfig.attention), from engine.models.spec
+ARCHITECTURES = tuple(architecture_choices())
 
 
 class TrainAlgorithm(LcxAlgorithm):
@@ -40,16 +42,16 @@ class TrainAlgorithm(LcxAlgorithm):
     def name(self):
         return "train"
 
-    def displayName(self):  # noqa: N802
+    def displayName(self):
         return self.tr("Train a land cover model")
 
-    def shortDescription(self):  # noqa: N802
+    def shortDescription(self):
         return self.tr("Trains a neural network on a Sentinel-2 time series and field data; writes a .lcx model.")
 
     def tags(self):
         return self.tr("deep learning,training,sentinel-2,time series,attention,tempcnn,land cover").split(",")
 
-    def shortHelpString(self):  # noqa: N802
+    def shortHelpString(self):
         return self.tr(
             "<p>Trains a pixel-wise land-cover classifier on a Sentinel-2 time series and field data, and "
             "writes it as a Land Cover XAI model file (.lcx) that holds the weights, class names and colours, "
@@ -73,7 +75,7 @@ class TrainAlgorithm(LcxAlgorithm):
             "<li>Test overall accuracy, kappa and macro-F1 (numbers, NaN when there were too few blocks for a "
             "test set).</li></ul>")
 
-    def initAlgorithm(self, config=None):  # noqa: N802
+    def initAlgorithm(self, config=None):
         self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, self.tr("Sentinel-2 time series")))
         self.addParameter(QgsProcessingParameterFeatureSource(
             self.FIELD_DATA, self.tr("Field data (points or polygons)"),
@@ -82,10 +84,7 @@ class TrainAlgorithm(LcxAlgorithm):
             self.CLASS_FIELD, self.tr("Class field"), parentLayerParameterName=self.FIELD_DATA,
             type=QgsProcessingParameterField.Any))
         self.addParameter(QgsProcessingParameterEnum(
-            self.ARCHITECTURE, self.tr("Architecture"),
-            options=[self.tr("Channel attention, squeeze-and-excitation (SE)"),
-                     self.tr("Channel attention, softmax over bands"),
-                     self.tr("TempCNN")],
+            self.ARCHITECTURE, self.tr("Architecture"), options=[self.architecture_label(a) for a in ARCHITECTURES],
             defaultValue=0))
         self.addParameter(QgsProcessingParameterNumber(
             self.EPOCHS, self.tr("Epochs (maximum; training stops early when validation stops improving)"),
@@ -116,7 +115,14 @@ class TrainAlgorithm(LcxAlgorithm):
         self.addOutput(QgsProcessingOutputNumber("TEST_KAPPA", self.tr("Test kappa")))
         self.addOutput(QgsProcessingOutputNumber("TEST_MACRO_F1", self.tr("Test macro-F1")))
 
-    def checkParameterValues(self, parameters, context):  # noqa: N802
+    def architecture_label(self, choice: tuple[str, str]) -> str:
+        """The enum label of an (arch, attention variant) pair; an architecture added later shows its name."""
+        labels = {("attention", "se"): self.tr("Channel attention, squeeze-and-excitation (SE)"),
+                  ("attention", "softmax"): self.tr("Channel attention, softmax over bands"),
+                  ("tempcnn", "se"): self.tr("TempCNN")}
+        return labels.get(tuple(choice), choice[0])
+
+    def checkParameterValues(self, parameters, context):
         ok, message = super().checkParameterValues(parameters, context)
         if not ok:
             return ok, message
@@ -152,10 +158,7 @@ class TrainAlgorithm(LcxAlgorithm):
 
         def on_epoch(epoch) -> None:
             feedback.setProgress(100.0 * epoch.epoch / max(1, epoch.n_epochs))
-            feedback.pushInfo(
-                f"epoch {epoch.epoch}/{epoch.n_epochs}  loss {epoch.train_loss:.4f}  "
-                f"val macro-F1 {epoch.val_macro_f1:.3f}  val kappa {epoch.val_kappa:.3f}"
-                + ("  (best)" if getattr(epoch, "is_best", False) else ""))
+            feedback.pushInfo(epoch.summary())
 
         job = TrainJob(stack_paths=[stack], labels_path=field_path, out_model=out_model, class_field=class_field,
                        name_field=name_field, layer=layer_name, report_path=out_report, config=config)

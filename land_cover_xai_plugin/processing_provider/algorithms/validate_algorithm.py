@@ -37,16 +37,16 @@ class ValidateAlgorithm(LcxAlgorithm):
     def name(self):
         return "validate"
 
-    def displayName(self):  # noqa: N802
+    def displayName(self):
         return self.tr("Validate a land cover map")
 
-    def shortDescription(self):  # noqa: N802
+    def shortDescription(self):
         return self.tr("Confusion matrix, overall accuracy, kappa, per-class accuracy and area-adjusted estimates.")
 
     def tags(self):
         return self.tr("accuracy,validation,confusion matrix,kappa,f1,olofsson,field data").split(",")
 
-    def shortHelpString(self):  # noqa: N802
+    def shortHelpString(self):
         return self.tr(
             "<p>Compares a class map with field data: the field data are burnt onto the map's grid (any CRS), "
             "and every labelled pixel the map classifies is a sample.</p>"
@@ -64,7 +64,7 @@ class ValidateAlgorithm(LcxAlgorithm):
             "<li>Overall accuracy, kappa, macro-F1 and the number of samples, as numbers (for models and "
             "scripts).</li></ul>")
 
-    def initAlgorithm(self, config=None):  # noqa: N802
+    def initAlgorithm(self, config=None):
         self.addParameter(QgsProcessingParameterRasterLayer(self.CLASSIFICATION, self.tr("Classification")))
         self.addParameter(QgsProcessingParameterFeatureSource(
             self.FIELD_DATA, self.tr("Field data (points or polygons)"),
@@ -84,7 +84,7 @@ class ValidateAlgorithm(LcxAlgorithm):
                             ("AREA_ADJUSTED_OVERALL_ACCURACY", self.tr("Area-adjusted overall accuracy"))):
             self.addOutput(QgsProcessingOutputNumber(name, label))
 
-    def checkParameterValues(self, parameters, context):  # noqa: N802
+    def checkParameterValues(self, parameters, context):
         ok, message = super().checkParameterValues(parameters, context)
         if not ok:
             return ok, message
