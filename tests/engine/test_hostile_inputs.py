@@ -233,3 +233,81 @@ def test_non_object_report_refused(model_path, tmp_path):
 def test_the_good_file_still_loads(model_path):
     bundle = load_model(model_path)
     assert bundle.bands == BANDS and bundle.class_ids == [2, 3, 8]
+
+
+# --- stacks on the wrong scale -------------------------------------------------------------------------------
+
+SAMPLE_MODEL = None
+
+
+def _sample_model():
+    from pathlib import Path
+
+    import land_cover_xai_plugin
+
+    global SAMPLE_MODEL
+    if SAMPLE_MODEL is None:
+        SAMPLE_MODEL = load_model(str(Path(land_cover_xai_plugin.__file__).parent / "sample_data" / "sample_model.lcx"))
+    return SAMPLE_MODEL
+
+
+SAMPLE_BAND_NAMES = ["B01", "B02", "B03", "B04", "B05", "B06", "B07", "B08", "B8A", "B09", "B10", "B11", "B12"]
+SAMPLE_DATE_LIST = ["2015-07-11", "2015-07-31", "2015-08-20", "2015-08-30", "2015-09-09"]
+
+
+def _stack_like_sample(tmp_path, write_raster, sample_crop, transform, dtype, scale_offset=None):
+    data = transform(sample_crop.astype(np.float64)).astype(dtype)
+    descriptions = [f"{d} {b}" for d in SAMPLE_DATE_LIST for b in SAMPLE_BAND_NAMES]
+    path = write_raster(tmp_path / f"stack_{np.dtype(dtype).name}.tif", data.reshape(-1, *data.shape[2:]),
+                        descriptions, scale_offset=scale_offset)
+    from land_cover_xai_plugin.engine.io.stack import open_stack
+
+    return open_stack([path])
+
+
+def _check(stack):
+    from land_cover_xai_plugin.engine.models.input_scale import check_input_scale, sample_stack_values
+
+    bundle = _sample_model()
+    return check_input_scale(bundle, sample_stack_values(stack, bundle.band_order_for(stack)), stack)
+
+
+def test_the_training_like_stack_passes(tmp_path, write_raster, sample_crop):
+    stack = _stack_like_sample(tmp_path, write_raster, sample_crop, lambda a: a, np.uint16)
+    assert _check(stack) == []
+    float_reflectance = _stack_like_sample(tmp_path, write_raster, sample_crop, lambda a: a * 1e-4, np.float32)
+    assert _check(float_reflectance) == []  # float 0..1 is read as reflectance: the same input
+
+
+@pytest.mark.parametrize("case,transform,dtype,scale_offset,message", [
+    ("0-1 reflectance declaring a DN scale", lambda a: a * 1e-4, np.float32, (1e-4, 0.0),
+     "reflectance 0-1 scaled once more"),
+    ("float DN without its scale", lambda a: a, np.float32, None, "DN 0-10000 read as reflectance"),
+    ("8-bit export", lambda a: np.clip(a / 16, 0, 255), np.uint8, None, "8-bit image"),
+    ("int16 with negatives", lambda a: a - 3000, np.int16, None, "clearly negative"),
+])
+def test_stacks_off_by_orders_of_magnitude_are_refused_naming_the_cause(tmp_path, write_raster, sample_crop, case,
+                                                                        transform, dtype, scale_offset, message):
+    from land_cover_xai_plugin.engine.errors import StackMismatchError
+
+    stack = _stack_like_sample(tmp_path, write_raster, sample_crop, transform, dtype, scale_offset)
+    with pytest.raises(StackMismatchError, match=message) as caught:
+        _check(stack)
+    assert "The model expects Sentinel-2 reflectance 0-1" in str(caught.value), case
+
+
+def test_a_mildly_off_stack_is_flagged_not_refused(tmp_path, write_raster, sample_crop):
+    stack = _stack_like_sample(tmp_path, write_raster, sample_crop, lambda a: a * 5, np.uint16)
+    warnings = _check(stack)
+    assert len(warnings) == 1 and "x the model" in warnings[0] and "unreliable" in warnings[0]
+
+
+def test_inference_refuses_a_wrongly_scaled_stack_before_writing_anything(tmp_path, write_raster, sample_crop):
+    from land_cover_xai_plugin.engine.errors import StackMismatchError
+    from land_cover_xai_plugin.engine.inference.streaming import InferenceRequest, run_inference
+
+    stack = _stack_like_sample(tmp_path, write_raster, sample_crop, lambda a: a, np.float32)
+    out = tmp_path / "out"
+    with pytest.raises(StackMismatchError, match="0.0001 scale factor is missing"):
+        run_inference(InferenceRequest(stack=stack, bundle=_sample_model(), out_dir=str(out)))
+    assert not out.exists()

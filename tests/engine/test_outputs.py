@@ -62,12 +62,14 @@ def test_writer_commits_a_tiled_compressed_raster_on_the_grid(tmp_path):
                 heat = rng.random((3, h, w)).astype(np.float32) * 4
                 heat[:, 0, 0] = np.nan
                 out.write("gradcam", heat, x, y)
-        assert sorted(os.listdir(tmp_path)) == ["gradcam.partial.tif", "prediction.partial.tif"]
+        # while running: only the lock and the run's own staging folder, nothing under the final names
+        assert sorted(os.listdir(tmp_path)) == sorted([".lcx-lock", os.path.basename(out.staging_dir)])
+        assert sorted(os.listdir(out.staging_dir)) == ["gradcam.partial.tif", "prediction.partial.tif"]
         paths = out.commit()
     assert set(paths) == {"prediction", "gradcam"}
     listing = sorted(os.listdir(tmp_path))
     assert "prediction.tif" in listing and "prediction.qml" in listing and "gradcam.qml" in listing
-    assert not [f for f in listing if "partial" in f]
+    assert not [f for f in listing if "partial" in f or f.startswith(".lcx")]
 
     ds = gdal.Open(paths["prediction"])
     assert (ds.RasterXSize, ds.RasterYSize) == (grid.width, grid.height)
@@ -104,7 +106,8 @@ def test_failed_run_keeps_an_earlier_complete_output(tmp_path):
         out.commit()
     before = sorted(os.listdir(tmp_path))
     with pytest.raises(RuntimeError):
-        with OutputSet(str(tmp_path), Grid(), [class_map_spec()]):
+        with OutputSet(str(tmp_path), Grid(), [class_map_spec()], overwrite=True) as out:
+            out.write("prediction", np.full((270, 300), 2, np.uint8), 0, 0)
             raise RuntimeError("cancelled")
     assert sorted(os.listdir(tmp_path)) == before
     assert gdal.Open(str(tmp_path / "prediction.tif")).ReadAsArray().min() == 1
@@ -175,3 +178,127 @@ def test_styles_load_in_qgis(tmp_path, qgis_app):
     items = layer.renderer().shader().rasterShaderFunction().colorRampItemList()
     assert len(items) == 5 and items[0].color.alpha() == 0 and items[-1].color.alpha() == 255
     assert 0.9 < items[-1].value <= 1.0
+
+
+# --- outputs owned by their run ----------------------------------------------------------------------------
+
+def _listing(folder):
+    return sorted(os.listdir(folder)) if os.path.isdir(folder) else None
+
+
+def _commit_ones(folder, value=1, **kwargs):
+    with OutputSet(str(folder), Grid(), [class_map_spec()], **kwargs) as out:
+        out.write("prediction", np.full((270, 300), value, np.uint8), 0, 0)
+        return out.commit()
+
+
+def test_existing_results_are_refused_unless_overwrite(tmp_path):
+    _commit_ones(tmp_path, 1)
+    before = _listing(tmp_path)
+    with pytest.raises(OutputError, match="already holds results .*prediction.tif.*overwrit"):
+        _commit_ones(tmp_path, 2)
+    assert _listing(tmp_path) == before
+    assert gdal.Open(str(tmp_path / "prediction.tif")).ReadAsArray().max() == 1
+    _commit_ones(tmp_path, 2, overwrite=True)
+    assert _listing(tmp_path) == before
+    assert gdal.Open(str(tmp_path / "prediction.tif")).ReadAsArray().min() == 2
+
+
+def test_overwrite_replaces_a_stale_sidecar_of_the_earlier_run(tmp_path):
+    (tmp_path / "confidence.tif.aux.xml").write_text("<PAMDataset>old</PAMDataset>")
+    with pytest.raises(OutputError, match="confidence.tif.aux.xml"):
+        OutputSet(str(tmp_path), Grid(), [OutputSpec("confidence", ["c"])])
+    with OutputSet(str(tmp_path), Grid(), [OutputSpec("confidence", ["c"])], overwrite=True) as out:
+        out.write("confidence", np.zeros((270, 300), np.float32), 0, 0)
+        out.commit()
+    assert not (tmp_path / "confidence.tif.aux.xml").exists() or "old" not in (
+        tmp_path / "confidence.tif.aux.xml").read_text()
+
+
+def test_a_second_run_into_the_same_folder_is_refused(tmp_path):
+    first = OutputSet(str(tmp_path), Grid(), [class_map_spec()])
+    try:
+        with pytest.raises(OutputError, match="Another run .*process %d" % os.getpid()):
+            OutputSet(str(tmp_path), Grid(), [OutputSpec("confidence", ["c"])])
+        assert (tmp_path / ".lcx-lock").exists()  # the refused run left the first one's lock alone
+    finally:
+        first.abort()
+    assert _listing(tmp_path) == []
+
+
+def _dead_pid():
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_stale_lock_and_staging_of_a_dead_process_are_removed(tmp_path):
+    import json
+    import socket
+
+    pid = _dead_pid()
+    (tmp_path / ".lcx-lock").write_text(json.dumps({"pid": pid, "host": socket.gethostname(), "token": "x"}))
+    stale = tmp_path / f".lcx-staging-{pid}-abc"
+    stale.mkdir()
+    (stale / "prediction.partial.tif").write_bytes(b"half written")
+    alive = tmp_path / f".lcx-staging-{os.getppid()}-other"  # a live process's staging is never touched
+    alive.mkdir()
+    paths = _commit_ones(tmp_path)
+    assert os.path.exists(paths["prediction"])
+    assert not stale.exists() and alive.exists()
+    assert not (tmp_path / ".lcx-lock").exists()
+
+
+def test_lock_of_another_machine_is_respected(tmp_path):
+    import json
+
+    (tmp_path / ".lcx-lock").write_text(json.dumps({"pid": 1, "host": "elsewhere", "token": "x"}))
+    with pytest.raises(OutputError, match="elsewhere.*delete"):
+        _commit_ones(tmp_path)
+    assert _listing(tmp_path) == [".lcx-lock"]
+
+
+def test_a_failed_run_removes_the_folder_it_created_and_only_that(tmp_path):
+    target = tmp_path / "new" / "deeper"
+    with pytest.raises(RuntimeError):
+        with OutputSet(str(target), Grid(), [class_map_spec()]):
+            raise RuntimeError("failed")
+    assert _listing(tmp_path) == []
+    (tmp_path / "mine.txt").write_text("user file")
+    with pytest.raises(RuntimeError):
+        with OutputSet(str(tmp_path), Grid(), [class_map_spec()]):
+            raise RuntimeError("failed")
+    assert _listing(tmp_path) == ["mine.txt"]
+
+
+def test_out_dir_that_is_a_file_or_under_a_file_is_refused(tmp_path):
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    with pytest.raises(OutputError, match="is a file"):
+        OutputSet(str(afile), Grid(), [class_map_spec()])
+    with pytest.raises(OutputError, match="is a file"):
+        OutputSet(str(afile / "sub"), Grid(), [class_map_spec()])
+    assert _listing(tmp_path) == ["afile"]
+
+
+def test_a_failing_commit_restores_the_earlier_results(tmp_path, monkeypatch):
+    _commit_ones(tmp_path, 1)
+    before = _listing(tmp_path)
+    real_replace = os.replace
+    calls = {"n": 0}
+
+    def flaky_replace(src, dst):
+        if dst.endswith("prediction.qml") and "replaced" not in dst and not calls["n"]:
+            calls["n"] += 1  # fails once: the disk is full as the style moves in
+            raise OSError(28, "No space left on device")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(outputs.os, "replace", flaky_replace)
+    with pytest.raises(OutputError, match="No space left"):
+        _commit_ones(tmp_path, 2, overwrite=True)
+    monkeypatch.undo()
+    assert _listing(tmp_path) == before
+    assert gdal.Open(str(tmp_path / "prediction.tif")).ReadAsArray().max() == 1

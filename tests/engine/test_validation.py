@@ -344,3 +344,131 @@ def test_field_data_only_on_map_nodata(tmp_path, labels_tif, polygons):
     field = write_points(tmp_path / "p.gpkg", points_far_from_corner, gdal.Open(labels_tif).GetProjection())
     with pytest.raises(LabelsError, match="unclassified"):
         validate_map(path, field, "cls")
+
+
+# --- codes that are not the map's, validation on the training data, safe reports ---------------------------
+
+# A model trained on the class *names* numbers them 1..K alphabetically (as training does).
+NAME_IDS = {"artificial surface": 1, "cultivated land": 2, "forest": 3, "grassland": 4, "schrubland": 5}
+CODE_TO_NAME = {1: "cultivated land", 2: "forest", 3: "grassland", 4: "schrubland", 8: "artificial surface"}
+
+
+def _map_trained_on_names(tmp_path, labels_tif):
+    labels, _, _ = read_array(labels_tif)
+    by_name = np.zeros_like(labels)
+    for code, name in CODE_TO_NAME.items():
+        by_name[labels == code] = NAME_IDS[name]
+    names = [""] * 6
+    for name, cid in NAME_IDS.items():
+        names[cid] = name
+    return write_map(tmp_path / "by_name.tif", by_name, labels_tif, names=names)
+
+
+def test_code_field_against_a_map_of_name_ids_is_matched_by_name(tmp_path, labels_tif, polygons):
+    path = _map_trained_on_names(tmp_path, labels_tif)
+    report = validate_map(path, polygons, "LULC_ID")  # the code field, as the Validate tab pre-selects
+    # compared code against id, OA would be ~0.02; matched by the names in LULC_NAME it is the map itself
+    assert report.overall_accuracy > 0.99
+    assert any("are not the map's class ids" in n and "LULC_NAME" in n for n in report.notes)
+    assert report.name_of(3) == "forest"
+
+
+def test_code_field_without_names_and_no_common_code_is_refused(tmp_path, labels_tif, polygons):
+    labels, _, _ = read_array(labels_tif)
+    shifted = np.where(labels > 0, labels + 20, 0)
+    names = [""] * 29
+    for code, name in CODE_TO_NAME.items():
+        names[code + 20] = name
+    path = write_map(tmp_path / "shifted.tif", shifted, labels_tif, names=names)
+    codes_only = str(tmp_path / "codes.gpkg")
+    gdal.VectorTranslate(codes_only, polygons, options="-select LULC_ID")
+    with pytest.raises(LabelsError, match="None of the codes of field 'LULC_ID'.*Choose the field"):
+        validate_map(path, codes_only, "LULC_ID")
+
+
+def test_matching_codes_are_left_alone(labels_tif, polygons):
+    report = validate_map(labels_tif, polygons, "LULC_ID")
+    assert not any("not the map's class ids" in n for n in report.notes)
+
+
+def test_validation_on_the_training_polygons_is_flagged(tmp_path, labels_tif, polygons):
+    from land_cover_xai_plugin.engine.accuracy.provenance import METADATA_KEY, labels_fingerprint, metadata_summary
+
+    fingerprint = labels_fingerprint(polygons, class_field="LULC_ID")
+    assert fingerprint["n_features"] == 88 and len(fingerprint["feature_hashes"]) == 88
+    report = validate_map(labels_tif, polygons, "LULC_ID", training_data=fingerprint)
+    assert "Every validation feature (88) belongs to the model's training data" in report.notes[0]
+
+    # through the map's metadata, as inference writes it; a subset of the polygons is a partial overlap
+    labels, _, _ = read_array(labels_tif)
+    path = write_map(tmp_path / "map.tif", labels, labels_tif)
+    ds = gdal.Open(path, gdal.GA_Update)
+    ds.SetMetadataItem(METADATA_KEY, metadata_summary(fingerprint))
+    ds = None
+    half = str(tmp_path / "half.gpkg")
+    gdal.VectorTranslate(half, polygons, options="-where fid<=44")
+    mixed = str(tmp_path / "mixed.gpkg")
+    gdal.VectorTranslate(mixed, half)
+    source = ogr.Open(mixed, 1)
+    layer = source.GetLayerByIndex(0)
+    features = [layer.GetFeature(fid) for fid in range(1, 45)]
+    for feature in features[1::2]:  # every other polygon redrawn (grown by 0.5 m): no longer a training geometry
+        feature.SetGeometry(feature.GetGeometryRef().Buffer(0.5))
+        layer.SetFeature(feature)
+    source = None
+    report = validate_map(path, mixed, "LULC_ID")
+    note = next(n for n in report.notes if "training data" in n)
+    assert re.match(r"\d+ of 44 validation features \(\d+%\) belong to the model's training data", note)
+    independent = str(tmp_path / "independent.gpkg")
+    gdal.VectorTranslate(independent, polygons, options="-where fid>44")
+    report = validate_map(path, independent, "LULC_ID", training_data={"kind": "field data",
+                                                                        "feature_hashes": [], "path": "x"})
+    assert not any("training data" in n for n in report.notes)
+
+
+
+HOSTILE_NAMES = {1: '=HYPERLINK("http://evil.example","click")', 2: "@SUM(A1:A9)", 8: "-2+3", 9: "\tcmd",
+                 10: "$\\frac{1}{$ broken maths $", 11: "+cmd|' /C calc'!A0"}
+
+
+@pytest.fixture()
+def hostile_report():
+    ids = sorted(HOSTILE_NAMES)
+    matrix = np.eye(len(ids), dtype=np.int64) * 5 + 1
+    report = report_from_matrix(matrix.tolist(), ids, HOSTILE_NAMES, mapped_area={i: 10.0 for i in ids},
+                                area_unit="ha")
+    report.sources = {"classification": "=cmd.tif"}
+    report.notes.append("-note that starts like a formula")
+    return report
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(tmp_path, hostile_report):
+    import csv as csv_module
+
+    path = write_report_csv(hostile_report, str(tmp_path / "report.csv"))
+    cells = [c for row in csv_module.reader(open(path, newline="", encoding="utf-8")) for c in row]
+    dangerous = [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    # what is left starting with such a character is a plain number (negative values stay numbers)
+    for cell in dangerous:
+        float(cell)
+    assert "'=HYPERLINK(\"http://evil.example\",\"click\") (1)" in cells and "'@SUM(A1:A9)" in cells
+    assert "'-note that starts like a formula" in cells and "'=cmd.tif" in cells
+    sections = read_report_csv(path)
+    assert float(dict(sections[CSV_SECTION_SUMMARY][1:])["overall_accuracy"]) == hostile_report.overall_accuracy
+
+
+def test_dollar_in_a_class_name_is_drawn_as_text(tmp_path, hostile_report):
+    path = confusion_matrix_figure(hostile_report, str(tmp_path / "cm.png"))
+    assert open(path, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+    page = open(write_report_html(hostile_report, str(tmp_path / "r.html")), encoding="utf-8").read()
+    assert "$\\frac{1}{$ broken maths $" in page and "=HYPERLINK(&quot;" in page
+
+
+def test_report_into_a_missing_folder_or_onto_a_folder_is_one_clear_error(tmp_path, hostile_report):
+    from land_cover_xai_plugin.engine.io.outputs import OutputError
+
+    with pytest.raises(OutputError, match="does not exist"):
+        write_report_csv(hostile_report, str(tmp_path / "missing" / "r.csv"))
+    with pytest.raises(OutputError, match="is a folder"):
+        write_report_html(hostile_report, str(tmp_path))
+    assert sorted(p.name for p in tmp_path.iterdir()) == []

@@ -11,6 +11,7 @@ that, so read those estimates as indicative; the HTML page says so.
 from __future__ import annotations
 
 import base64
+import contextlib
 import csv
 import datetime
 import html
@@ -22,6 +23,7 @@ from typing import Sequence
 import numpy as np
 
 from ..errors import LabelsError, StackError
+from ..io.outputs import OutputError
 from .metrics import MATRIX_ORIENTATION, AccuracyReport, accuracy_report
 
 CSV_SECTION_MATRIX = f"Confusion matrix ({MATRIX_ORIENTATION})"
@@ -80,6 +82,9 @@ class _ClassMap:
         self.geotransform = tuple(ds.GetGeoTransform())
         self.crs_wkt = ds.GetProjection() or ""
         self.names, self.colors = _category_names_and_colors(band)
+        from .provenance import METADATA_KEY, parse_metadata  # noqa: PLC0415
+
+        self.training = parse_metadata(ds.GetMetadataItem(METADATA_KEY))  # what the model was trained on
         ds = None
 
     def mapped_area(self) -> tuple[dict[int, float], str, str]:
@@ -160,6 +165,7 @@ def validate_map(
     class_field: str,
     layer: str | None = None,
     name_field: str | None = None,
+    training_data: dict | None = None,
 ) -> AccuracyReport:
     """Accuracy of a class map against field data (polygons or points, any CRS).
 
@@ -168,6 +174,12 @@ def validate_map(
     matched to the map's category names (case-insensitive). Class names: ``name_field`` when
     given, else the map's category names, else the field data's. Mapped areas (for the
     Olofsson estimates) = the map's pixel areas summed per class, in ha when the CRS is known.
+
+    Guards against figures that are wrong in silence: a numeric class field whose codes are not the map's
+    class ids (a model trained on class names, validated against a code field) is matched to the map by the
+    names a text field of the same features gives each code, or refused when no code is a map class; field
+    data that are (partly) the model's training data (``training_data``: the model's fingerprint, by default
+    read from the map's ``LCX_TRAINING_DATA`` metadata) get a warning note.
     """
     class_map = _ClassMap(classification_path)  # map errors first: they are cheaper to find
 
@@ -182,6 +194,16 @@ def validate_map(
     notes: list[str] = []
     if _is_text_field(field_data_path, class_field, layer):
         labels, names_from_field, notes = _match_text_classes_to_map(labels, names_from_field, class_map.names)
+    elif class_map.names:
+        labels, names_from_field, notes = _match_codes_to_map(
+            labels, names_from_field, class_map.names, _names_per_code(field_data_path, class_field, layer,
+                                                                       name_field), class_field)
+    from .provenance import training_overlap  # noqa: PLC0415
+
+    overlap = training_overlap(training_data if training_data is not None else class_map.training,
+                               field_data_path, layer)
+    if overlap:
+        notes.insert(0, overlap)
 
     labelled = labels > 0
     if not labelled.any():
@@ -241,6 +263,85 @@ def _is_text_field(path: str, class_field: str, layer: str | None) -> bool:
         lowered = [defn.GetFieldDefn(i).GetName().lower() for i in range(defn.GetFieldCount())]
         index = lowered.index(class_field.lower())
     return defn.GetFieldDefn(index).GetType() not in (ogr.OFTInteger, ogr.OFTInteger64, ogr.OFTReal)
+
+
+def _names_per_code(path: str, class_field: str, layer: str | None, name_field: str | None,
+                    max_features: int = 200_000) -> dict[str, dict[int, str]]:
+    """For each text field of the features (only ``name_field`` when given): class code -> name, kept when that
+    field gives every code exactly one name (a field of class names beside a field of codes)."""
+    from osgeo import ogr  # noqa: PLC0415
+
+    dataset = ogr.Open(path)
+    lyr = dataset.GetLayerByName(layer) if layer else dataset.GetLayerByIndex(0)
+    defn = lyr.GetLayerDefn()
+    fields = [defn.GetFieldDefn(i) for i in range(defn.GetFieldCount())]
+    lowered = [f.GetName().lower() for f in fields]
+    code_index = lowered.index(class_field.lower())
+    if name_field:
+        candidates = [i for i, name in enumerate(lowered) if name == name_field.lower()]
+    else:
+        candidates = [i for i, f in enumerate(fields) if f.GetType() == ogr.OFTString and i != code_index]
+    seen: dict[int, dict[int, set]] = {i: {} for i in candidates}
+    for n, feature in enumerate(lyr):
+        if n >= max_features:
+            break
+        code = feature.GetField(code_index)
+        if code is None or int(code) <= 0:
+            continue
+        for i in candidates:
+            value = feature.GetField(i)
+            if value is not None and str(value).strip():
+                seen[i].setdefault(int(code), set()).add(" ".join(str(value).split()))
+    return {fields[i].GetName(): {code: next(iter(v)) for code, v in per_code.items()}
+            for i, per_code in seen.items() if per_code and all(len(v) == 1 for v in per_code.values())}
+
+
+def _match_codes_to_map(labels: np.ndarray, field_names: dict[int, str], map_names: dict[int, str],
+                        names_per_code: dict[str, dict[int, str]], class_field: str):
+    """A numeric class field compared with a map that names its classes: are the field's codes the map's ids?
+
+    When a text field names each code and those names say the codes are not the map's ids (field 3 =
+    'grassland', map 3 = 'forest'), the field classes are matched to the map's by name (a note says so).
+    When nothing names the codes and none of them is a map class, the comparison would be meaningless:
+    LabelsError."""
+    notes: list[str] = []
+    by_name = {" ".join(name.lower().split()): cid for cid, name in map_names.items()}
+    codes = sorted(int(c) for c in np.unique(labels[labels > 0]))
+    best_field, best_score = None, 0
+    for fname, per_code in names_per_code.items():
+        score = sum(1 for c in codes if per_code.get(c, "").lower() in by_name)
+        if score > best_score:
+            best_field, best_score = fname, score
+    if best_field is None or best_score * 2 < len(codes):
+        if codes and not set(codes) & set(map_names):
+            listed = ", ".join(f"{cid} ({name})" for cid, name in sorted(map_names.items()))
+            raise LabelsError(
+                f"None of the codes of field '{class_field}' ({', '.join(map(str, codes[:12]))}) is a class of "
+                f"the map (map classes: {listed}): the field does not hold the map's class ids. Choose the field "
+                "the model was trained with (a field of class names, if it was trained on names), or recode the "
+                "field data.")
+        return labels, field_names, notes
+    per_code = names_per_code[best_field]
+    matched = {c: by_name.get(per_code.get(c, "").lower()) for c in codes}
+    differing = [c for c, m in matched.items() if m is not None and m != c]
+    if not differing:
+        return labels, field_names, notes
+    next_id = max([*map_names, *codes, 0]) + 1
+    lookup = np.zeros(max(codes) + 1, dtype=np.int64)
+    names: dict[int, str] = {}
+    for c in codes:
+        target = matched[c]
+        if target is None:
+            target, next_id = next_id, next_id + 1
+        lookup[c] = target
+        names[target] = per_code.get(c) or field_names.get(c) or f"class {c}"
+    example = differing[0]
+    notes.append(
+        f"The codes of field '{class_field}' are not the map's class ids (field {example} = "
+        f"'{per_code[example]}', but the map's {example} is '{map_names.get(example, 'not a class')}'): the field "
+        f"classes were matched to the map's classes by their names in field '{best_field}'. To compare codes "
+        "instead, use a map made by a model trained on this code field.")
+    return lookup[np.clip(labels, 0, None)], names, notes
 
 
 def _match_text_classes_to_map(labels: np.ndarray, field_names: dict[int, str], map_names: dict[int, str]):
@@ -340,11 +441,51 @@ def write_report_csv(report: AccuracyReport, path: str) -> str:
     if report.notes:
         rows += [[], [CSV_SECTION_NOTES], *[[note] for note in report.notes]]
 
-    tmp = f"{path}.part"
-    with open(tmp, "w", newline="", encoding="utf-8") as fh:
-        csv.writer(fh).writerows(rows)
-    os.replace(tmp, path)
+    _write_text_atomic(path, lambda fh: csv.writer(fh).writerows([[_safe_cell(c) for c in row] for row in rows]),
+                       newline="")
     return path
+
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _safe_cell(cell: str) -> str:
+    """A text cell a spreadsheet would run as a formula (``=HYPERLINK(...)``, ``@SUM``, ``+``, ``-``, a leading
+    tab / CR) gets a leading apostrophe (OWASP's CSV-injection advice); numbers, including negative ones, stay."""
+    text = str(cell)
+    if not text.startswith(_FORMULA_STARTS):
+        return text
+    try:
+        float(text)
+        return text
+    except ValueError:
+        return "'" + text
+
+
+def check_report_path(path: str) -> None:
+    """Cheap check before a report is computed or drawn: its folder exists and the path is not a folder."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise OutputError(f"Cannot write the report {path}: the folder {folder} does not exist. Create it or "
+                          "choose another path.")
+    if os.path.isdir(path):
+        raise OutputError(f"Cannot write the report {path}: it is a folder. Give a file name.")
+
+
+def _write_text_atomic(path: str, write, newline: str | None = None) -> None:
+    """Write through ``write(fh)`` into a temporary file beside ``path``, then rename it; nothing is left
+    behind on failure (a full disk, a missing folder: OutputError saying so)."""
+    check_report_path(path)
+    tmp = f"{path}.part"
+    try:
+        with open(tmp, "w", newline=newline, encoding="utf-8") as fh:
+            write(fh)
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.remove(tmp)
+        raise OutputError(f"Cannot write the report {path}: {exc.strerror or exc}. Check the free space and "
+                          "permissions of the folder.") from exc
 
 
 def read_report_csv(path: str) -> dict[str, list[list[str]]]:
@@ -381,8 +522,9 @@ def _figure_png(report: AccuracyReport) -> bytes:
     image = ax.imshow(share, cmap="Blues", vmin=0.0, vmax=1.0)
     ax.set_xticks(range(k))
     ax.set_yticks(range(k))
-    ax.set_xticklabels(labels, rotation=45, ha="right", fontsize=8)
-    ax.set_yticklabels(labels, fontsize=8)
+    # parse_math=False: a class name with '$' is text, not matplotlib mathtext (which would fail or mangle it)
+    ax.set_xticklabels(labels, rotation=45, ha="right", fontsize=8, parse_math=False)
+    ax.set_yticklabels(labels, fontsize=8, parse_math=False)
     ax.set_xlabel("map")
     ax.set_ylabel("reference (field data)")
     ax.set_title(f"Confusion matrix, n = {report.n_samples}, OA = {_fmt(report.overall_accuracy)}", fontsize=10)
@@ -401,6 +543,7 @@ def _figure_png(report: AccuracyReport) -> bytes:
 
 def confusion_matrix_figure(report: AccuracyReport, path_png: str) -> str:
     """PNG of the confusion matrix: counts, coloured by share of each reference class (row)."""
+    check_report_path(path_png)
     data = _figure_png(report)
     with open(path_png, "wb") as fh:
         fh.write(data)
@@ -408,6 +551,7 @@ def confusion_matrix_figure(report: AccuracyReport, path_png: str) -> str:
 
 
 def _short(text: str, limit: int = 28) -> str:
+    text = " ".join(text.split())  # tabs / line breaks in a class name: one line of plain text
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -464,6 +608,7 @@ img { max-width: 100%; }
 
 def write_report_html(report: AccuracyReport, path: str) -> str:
     """Self-contained HTML page (inline CSS, figure embedded as base64 PNG, no external links)."""
+    check_report_path(path)
     e = html.escape
     area = report.area_adjusted
     parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
@@ -541,8 +686,5 @@ def write_report_html(report: AccuracyReport, path: str) -> str:
               "independent, so treat the confidence intervals as optimistic.</li>",
               "</ul></body></html>"]
 
-    tmp = f"{path}.part"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write("\n".join(parts))
-    os.replace(tmp, path)
+    _write_text_atomic(path, lambda fh: fh.write("\n".join(parts)))
     return path

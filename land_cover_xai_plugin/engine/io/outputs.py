@@ -13,7 +13,14 @@ Conventions (shared by every output):
 """
 from __future__ import annotations
 
+import contextlib
+import json
 import os
+import shutil
+import socket
+import threading
+import time
+import uuid
 from dataclasses import dataclass, field
 from typing import Sequence
 from xml.sax.saxutils import quoteattr
@@ -101,11 +108,11 @@ _GDAL_TYPES = {"uint8": "GDT_Byte", "uint16": "GDT_UInt16", "float32": "GDT_Floa
 class GeoTiffWriter:
     """One output raster, written window by window, committed atomically."""
 
-    def __init__(self, out_dir: str, grid, spec: OutputSpec):
+    def __init__(self, out_dir: str, grid, spec: OutputSpec, staging_dir: str | None = None):
         gdal = _gdal()
         self.spec = spec
         self.final_path = os.path.join(out_dir, spec.name + ".tif")
-        self.partial_path = os.path.join(out_dir, spec.name + ".partial.tif")
+        self.partial_path = os.path.join(staging_dir or out_dir, spec.name + ".partial.tif")
         self.qml_path = os.path.join(out_dir, spec.name + ".qml")
         self._np_dtype = np.dtype(spec.dtype)
         self._samples: list[np.ndarray] = []
@@ -174,8 +181,24 @@ class GeoTiffWriter:
             sample = sample[np.isfinite(sample)] if sample.dtype.kind == "f" else sample
             if sample.size:
                 self._samples.append(sample.astype(np.float32))
-        for i in range(data.shape[0]):
-            self._ds.GetRasterBand(i + 1).WriteArray(data[i], xoff, yoff)
+        try:
+            for i in range(data.shape[0]):
+                self._ds.GetRasterBand(i + 1).WriteArray(data[i], xoff, yoff)
+        except RuntimeError as exc:
+            raise OutputError(f"Cannot write {self.spec.name}.tif ({exc}). Check the free space of the output "
+                              "folder.") from exc
+
+    def finish(self) -> list[tuple[str, str]]:
+        """Close the raster and write its style beside it in the staging place. Returns the (staged, final)
+        path pairs that ``OutputSet.commit`` renames into place."""
+        self._close()
+        staged_qml = self.partial_path[: -len(".partial.tif")] + ".qml"
+        with open(staged_qml, "w", encoding="utf-8") as fh:
+            fh.write(self.style_qml())
+        pairs = [(self.partial_path, self.final_path), (staged_qml, self.qml_path)]
+        if os.path.exists(self.partial_path + ".aux.xml"):  # GTiff keeps category names in the PAM sidecar
+            pairs.insert(1, (self.partial_path + ".aux.xml", self.final_path + ".aux.xml"))
+        return pairs
 
     def commit(self) -> str:
         """Flush, rename ``.partial.tif`` -> ``.tif`` and write the ``.qml`` beside it. Returns the final path."""
@@ -190,17 +213,26 @@ class GeoTiffWriter:
         return self.final_path
 
     def abort(self) -> None:
-        """Close and delete whatever was written (partial or final file and its style)."""
-        self._close()
-        for path in (self.partial_path, self.partial_path + ".aux.xml"):
+        """Close and delete whatever was written (the partial file, its sidecar and staged style)."""
+        with contextlib.suppress(OutputError):
+            self._close()
+        doomed = [self.partial_path, self.partial_path + ".aux.xml"]
+        if os.path.dirname(self.partial_path) != os.path.dirname(self.qml_path):  # a staged style, never the final
+            doomed.append(self.partial_path[: -len(".partial.tif")] + ".qml")
+        for path in doomed:
             if os.path.exists(path):
                 os.remove(path)
 
     def _close(self) -> None:
         ds, self._ds = getattr(self, "_ds", None), None
         if ds is not None:
-            ds.FlushCache()
-            ds = None  # GDAL closes on dereference
+            try:
+                ds.FlushCache()
+            except RuntimeError as exc:
+                raise OutputError(f"Cannot finish {self.spec.name}.tif ({exc}). Check the free space of the "
+                                  "output folder.") from exc
+            finally:
+                ds = None  # GDAL closes on dereference
 
     def style_qml(self) -> str:
         spec = self.spec
@@ -221,39 +253,257 @@ class GeoTiffWriter:
         return pseudocolor_qml(ramp.colors, vmin, vmax, transparent_low=ramp.transparent_low)
 
 
-class OutputSet:
-    """Several outputs of one pass: all committed together, or all removed.
+LOCK_NAME = ".lcx-lock"
+STAGING_PREFIX = ".lcx-staging-"
+_HELD_TOKENS: set[str] = set()  # locks held by OutputSets of this process (a QGIS session runs several tasks)
+_TOKENS_GUARD = threading.Lock()
 
-    Use as a context manager: leaving the block through an exception (failure, ``Cancelled``) aborts.
+
+def output_files(out_dir: str, name: str) -> list[str]:
+    """The files one output ``name`` occupies in ``out_dir``: raster, its PAM sidecar, its style."""
+    base = os.path.join(out_dir, name)
+    return [base + ".tif", base + ".tif.aux.xml", base + ".qml"]
+
+
+def existing_outputs(out_dir: str, names: Sequence[str]) -> list[str]:
+    """File names in ``out_dir`` that outputs ``names`` would replace (empty when the folder is free)."""
+    if not os.path.isdir(out_dir):
+        return []
+    return [os.path.basename(p) for name in names for p in output_files(out_dir, name) if os.path.lexists(p)]
+
+
+def check_output_folder(out_dir: str, names: Sequence[str], overwrite: bool = False) -> None:
+    """Cheap checks front ends run before any expensive work: ``out_dir`` is (or can become) a folder, and
+    holds no results of these ``names`` unless ``overwrite``. Raises OutputError saying what to do."""
+    out_dir = os.path.abspath(out_dir)
+    if os.path.exists(out_dir) and not os.path.isdir(out_dir):
+        raise OutputError(f"The output folder {out_dir} is a file: choose a folder (or a new folder name).")
+    parent = out_dir
+    while not os.path.exists(parent):
+        parent = os.path.dirname(parent)
+    if not os.path.isdir(parent):
+        raise OutputError(f"Cannot create the output folder {out_dir}: {parent} is a file, not a folder. Choose "
+                          "another output folder.")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise OutputError(f"The output folder {parent} is not writable: choose a folder you can write to.")
+    taken = existing_outputs(out_dir, names)
+    if taken and not overwrite:
+        raise OutputError(
+            f"The output folder {out_dir} already holds results ({', '.join(taken[:6])}"
+            + (", ..." if len(taken) > 6 else "") + "): choose another folder, or allow overwriting them "
+            "(the overwrite option).")
+
+
+def pid_alive(pid: int) -> bool:
+    """True when process ``pid`` exists on this machine (signal 0 on POSIX; OpenProcess on Windows, where
+    ``os.kill(pid, 0)`` would send Ctrl-C)."""
+    if pid <= 0:
+        return False
+    if os.name == "nt":  # pragma: no cover - exercised on Windows only
+        import ctypes  # noqa: PLC0415
+
+        kernel32 = ctypes.windll.kernel32
+        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+        if not handle:
+            return kernel32.GetLastError() == 5  # access denied: it exists
+        code = ctypes.c_ulong()
+        kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
+        kernel32.CloseHandle(handle)
+        return code.value == 259  # STILL_ACTIVE
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _lock_owner(lock_path: str) -> dict | None:
+    try:
+        with open(lock_path, encoding="utf-8") as fh:
+            owner = json.loads(fh.read(4096))
+        return owner if isinstance(owner, dict) else {}
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        return {}  # unreadable / half-written: treated as held
+
+
+def _owner_is_gone(owner: dict) -> bool:
+    """A lock whose process has ended (or an OutputSet of this process that no longer holds it)."""
+    if owner.get("host") != socket.gethostname():
+        return False  # another machine (shared drive): we cannot tell, so it counts as held
+    pid = owner.get("pid")
+    if not isinstance(pid, int):
+        return False
+    if pid == os.getpid():
+        with _TOKENS_GUARD:
+            return owner.get("token") not in _HELD_TOKENS
+    return not pid_alive(pid)
+
+
+def _remove_stale_staging(out_dir: str) -> None:
+    """Staging folders left by runs whose process died (killed, power cut): removed by the next run."""
+    for entry in os.listdir(out_dir):
+        if not entry.startswith(STAGING_PREFIX):
+            continue
+        pid_text = entry[len(STAGING_PREFIX):].split("-", 1)[0]
+        if not pid_text.isdigit():
+            continue
+        owner = {"host": socket.gethostname(), "pid": int(pid_text), "token": entry[len(STAGING_PREFIX):]}
+        if _owner_is_gone(owner):
+            shutil.rmtree(os.path.join(out_dir, entry), ignore_errors=True)
+
+
+class OutputSet:
+    """Several outputs of one run into ``out_dir``, owned by that run: all committed together, or none.
+
+    - the run takes ``out_dir/.lcx-lock`` (pid, host): a second run into the same folder is refused while the
+      first lives; a lock or staging folder left by a dead process is recognised and removed;
+    - results already in the folder are refused unless ``overwrite`` (then replaced only at commit, and put
+      back if the commit fails);
+    - every file is written into a private staging folder ``out_dir/.lcx-staging-<pid>-<token>/`` and renamed
+      into place by ``commit``; ``abort`` (also on leaving the ``with`` block through an exception) removes
+      only what this run created: its staging folder, its lock, and ``out_dir`` itself when the run created it.
     """
 
-    def __init__(self, out_dir: str, grid, specs: Sequence[OutputSpec]):
-        os.makedirs(out_dir, exist_ok=True)
+    def __init__(self, out_dir: str, grid, specs: Sequence[OutputSpec], overwrite: bool = False):
+        self.out_dir = os.path.abspath(out_dir)
+        self.overwrite = bool(overwrite)
         self.writers: dict[str, GeoTiffWriter] = {}
+        self.committed_paths: dict[str, str] = {}
+        self._token = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
+        self._lock_path = os.path.join(self.out_dir, LOCK_NAME)
+        self._locked = False
+        self._created_dirs: list[str] = []
+        self.staging_dir = os.path.join(self.out_dir, STAGING_PREFIX + self._token)
+        names = [s.name for s in specs]
+        check_output_folder(self.out_dir, names, self.overwrite)
         try:
+            self._make_out_dir()
+            self._acquire_lock()
+            _remove_stale_staging(self.out_dir)
+            check_output_folder(self.out_dir, names, self.overwrite)  # again, now that the folder is ours
+            os.mkdir(self.staging_dir)
             for spec in specs:
-                self.writers[spec.name] = GeoTiffWriter(out_dir, grid, spec)
+                self.writers[spec.name] = GeoTiffWriter(self.out_dir, grid, spec, staging_dir=self.staging_dir)
         except BaseException:
             self.abort()
             raise
 
+    # --- ownership ------------------------------------------------------------------------------------
+    def _make_out_dir(self) -> None:
+        missing, folder = [], self.out_dir
+        while not os.path.exists(folder):
+            missing.append(folder)
+            folder = os.path.dirname(folder)
+        for folder in reversed(missing):
+            try:
+                os.mkdir(folder)
+            except FileExistsError:
+                continue  # made meanwhile by someone else: not ours to remove
+            except OSError as exc:
+                raise OutputError(f"Cannot create the output folder {folder}: {exc.strerror or exc}. Choose "
+                                  "a folder you can write to.") from exc
+            self._created_dirs.append(folder)
+
+    def _acquire_lock(self) -> None:
+        payload = json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "token": self._token,
+                              "started": time.strftime("%Y-%m-%dT%H:%M:%S")})
+        for _attempt in range(2):
+            try:
+                fd = os.open(self._lock_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            except FileExistsError:
+                owner = _lock_owner(self._lock_path)
+                if owner is None:
+                    continue  # released meanwhile
+                if _owner_is_gone(owner):
+                    with contextlib.suppress(FileNotFoundError):
+                        os.remove(self._lock_path)
+                    continue
+                who = f"process {owner.get('pid', '?')} on {owner.get('host', '?')}"
+                raise OutputError(
+                    f"Another run ({who}, started {owner.get('started', '?')}) is writing into {self.out_dir}: "
+                    f"wait for it to finish or choose another output folder. If no run is active, delete "
+                    f"{self._lock_path}.") from None
+            except OSError as exc:
+                raise OutputError(f"Cannot write into the output folder {self.out_dir}: {exc.strerror or exc}. "
+                                  "Choose a folder you can write to.") from exc
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(payload)
+            with _TOKENS_GUARD:
+                _HELD_TOKENS.add(self._token)
+            self._locked = True
+            return
+        raise OutputError(f"Could not take the lock of {self.out_dir} (other runs keep starting there): choose "
+                          "another output folder.")
+
+    def _release(self) -> None:
+        if self._locked:
+            owner = _lock_owner(self._lock_path)
+            if owner is not None and owner.get("token") == self._token:
+                with contextlib.suppress(FileNotFoundError):
+                    os.remove(self._lock_path)
+            with _TOKENS_GUARD:
+                _HELD_TOKENS.discard(self._token)
+            self._locked = False
+        shutil.rmtree(self.staging_dir, ignore_errors=True)
+        for folder in reversed(self._created_dirs):  # innermost last created... remove if still empty
+            with contextlib.suppress(OSError):
+                os.rmdir(folder)
+        self._created_dirs = []
+
+    # --- writing ----------------------------------------------------------------------------------------
     def write(self, name: str, data: np.ndarray, xoff: int, yoff: int) -> None:
         self.writers[name].write(data, xoff, yoff)
 
     def commit(self) -> dict[str, str]:
+        """Close every output, then move them all into the folder; on any failure put everything back as it
+        was (earlier results restored when overwriting). Returns name -> path of the committed .tif."""
+        moved: list[tuple[str, str]] = []  # (staged, final) renamed into place
+        backups: list[tuple[str, str]] = []  # (final, backup) earlier results set aside
+        backup_dir = os.path.join(self.staging_dir, "replaced")
         try:
-            return {name: w.commit() for name, w in self.writers.items()}
-        except BaseException:
+            staged = {name: w.finish() for name, w in self.writers.items()}
+            os.mkdir(backup_dir)
+            for name, files in staged.items():
+                for final in output_files(self.out_dir, name):
+                    if os.path.lexists(final):
+                        if not self.overwrite:
+                            raise OutputError(f"{final} appeared during the run: nothing was overwritten; "
+                                              "choose another folder or allow overwriting.")
+                        backup = os.path.join(backup_dir, os.path.basename(final))
+                        os.replace(final, backup)
+                        backups.append((final, backup))
+                for source, final in files:
+                    os.replace(source, final)
+                    moved.append((source, final))
+        except BaseException as exc:
+            for _source, final in reversed(moved):
+                with contextlib.suppress(OSError):
+                    os.remove(final)
+            for final, backup in reversed(backups):
+                with contextlib.suppress(OSError):
+                    os.replace(backup, final)
             self.abort()
+            if isinstance(exc, OSError):
+                raise OutputError(f"Cannot move the outputs into {self.out_dir}: {exc.strerror or exc}. Check the "
+                                  "free space and permissions of the folder.") from exc
             raise
+        for w in self.writers.values():
+            w.committed = True
+        self.committed_paths = {name: w.final_path for name, w in self.writers.items()}
+        self._created_dirs = []  # the folder now holds results: never removed
+        self._release()
+        return dict(self.committed_paths)
 
     def abort(self) -> None:
+        """Remove everything this run created (staging, lock, folders it made); earlier results stay."""
         for w in self.writers.values():
-            w.abort()
-            if w.committed:  # a failure during commit: never leave part of the set behind
-                for path in (w.final_path, w.final_path + ".aux.xml", w.qml_path):
-                    if os.path.exists(path):
-                        os.remove(path)
+            if not w.committed:
+                w.abort()
+        self._release()
 
     def __enter__(self) -> "OutputSet":
         return self
