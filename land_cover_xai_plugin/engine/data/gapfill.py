@@ -35,15 +35,23 @@ def fill_gaps(x: np.ndarray, min_valid_dates: int = 1,
     sub_step = max(1, _CHUNK_SERIES // max(b, 1))
     for start in range(0, n, step):
         stop = min(n, start + step)
-        result = _fill_chunk_date_gaps(x[start:stop], time, min_valid_dates)
+        chunk = x[start:stop]
+        result = _fill_chunk_date_gaps(chunk, time, min_valid_dates)
         if result is not None:
             filled[start:stop], valid[start:stop] = result
             continue
-        # bands of one date missing independently: interpolate each band series on its own
-        for sub_start in range(start, stop, sub_step):
-            sub_stop = min(stop, sub_start + sub_step)
-            filled[sub_start:sub_stop], valid[sub_start:sub_stop] = _fill_chunk(
-                x[sub_start:sub_stop], time, min_valid_dates)
+        # Pixels with bands of one date missing independently: each band series on its own. The others keep
+        # the per-pixel path, so that a pixel's values never depend on its neighbours in the chunk (the two
+        # paths round differently; training and inference read different windows yet get bit-equal series).
+        observed = np.isfinite(chunk)
+        partial = (observed.all(axis=1) != observed.any(axis=1)).any(axis=1)
+        whole = np.flatnonzero(~partial)
+        if whole.size:
+            filled[start + whole], valid[start + whole] = _fill_chunk_date_gaps(chunk[whole], time, min_valid_dates)
+        part = np.flatnonzero(partial)
+        for i in range(0, part.size, sub_step):
+            rows = part[i:i + sub_step]
+            filled[start + rows], valid[start + rows] = _fill_chunk(chunk[rows], time, min_valid_dates)
     return filled, valid
 
 
