@@ -145,14 +145,13 @@ class InputSpec:
         from .validity import ValidityConfig, dates_kept, open_masks
 
         validity = validity or ValidityConfig()
-        dates = list(stack.dates)
-        placed = None if grid is None else check_coverage(grid, dates, positional)
+        placed = None if grid is None else check_coverage(grid, list(stack.dates), positional)
         kept = None
         if validity.cloud_fraction_max is not None:
             kept = dates_kept(stack.info().cloud_fraction, validity.cloud_fraction_max)
+        masks = open_masks(validity, list(stack.dates), stack.grid) if validity.mask_paths else None
         return cls(band_order=band_order, min_valid_dates=int(min_valid_dates), patch_size=int(patch_size),
-                   fill_series=fill_series, dates=placed, date_kept=kept,
-                   masks=open_masks(validity, dates, stack.grid), with_observed=with_observed)
+                   fill_series=fill_series, dates=placed, date_kept=kept, masks=masks, with_observed=with_observed)
 
 
 # --- preparation -------------------------------------------------------------------------------------------
