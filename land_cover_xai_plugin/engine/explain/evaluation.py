@@ -278,7 +278,7 @@ def _rankdata_rows(a: np.ndarray) -> np.ndarray:
     """Average ranks (ties share their mean rank) along the last axis."""
     a = np.asarray(a, np.float64)
     try:
-        from scipy.stats import rankdata  # noqa: PLC0415
+        from scipy.stats import rankdata
 
         return rankdata(a, axis=-1)
     except ImportError:  # numpy only
@@ -401,3 +401,16 @@ def relevance_share(relevance, units: Sequence[int], absolute: bool = True) -> n
     total = r.sum(1)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(total > 0, r[:, list(units)].sum(1) / np.where(total > 0, total, 1), np.nan)
+
+
+# ---------------------------------------------------------------------------------------------
+# verdicts: the benchmark's judgement of a method, as it travels with a model file
+# ---------------------------------------------------------------------------------------------
+def stored_verdict(bundle, method: str) -> Optional[str]:
+    """The one-sentence verdict on ``method`` stored in a model file (``ModelBundle.explanation_quality``,
+    written by ``benchmarks/xai.py``), e.g. "passes: deletion 0.21 vs random 0.40"; None when not measured."""
+    quality = getattr(bundle, "explanation_quality", None) or {}
+    entry = (quality.get("methods") or {}).get(method) if isinstance(quality, dict) else None
+    if not isinstance(entry, dict):
+        return None
+    return str(entry.get("summary") or entry.get("verdict") or "") or None

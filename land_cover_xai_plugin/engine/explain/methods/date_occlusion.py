@@ -1,0 +1,229 @@
+"""Occlusion of one date at a time, the removed date refilled in distribution: one map band per date.
+
+"Removing" a date of a pixel means: the model sees the series the engine would have built had that date not
+been observed. The remaining *observed* dates (the anchors) are gap-filled again by the engine's own
+``data.gapfill.fill_gaps``, linearly in time on the model's grid (nearest anchor before the first / after
+the last one), so the input stays a plausible series. Dates that are not observations (a date masked as
+cloudy, whose values are already filled) are not players: removing them removes nothing, their relevance is
+exactly 0. When no anchor is left, the target probability falls back to the class-balanced background: the
+mean probability of the model over real pixels of the stack, drawn evenly over the predicted classes (never
+the flat training-mean series, which the bundled model classifies as artificial surface with p = 0.50).
+
+For a fixed set of kept anchors the refill is a linear map of the series over time, so it is computed once
+per set as a (T, T) matrix (by gap-filling unit impulses with the engine's function) and applied to whole
+batches on the model's device: one extra forward pass per observed date.
+
+Band value: p(target | x) - p(target | x without the date), in probability units (0 for unobserved dates).
+Also the game :mod:`.date_shapley` decomposes (``DateGame``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Optional
+
+import numpy as np
+
+from ...io.outputs import DIVERGING, OutputSpec, RampStyle
+from ..explainer import BatchContext, Explainer, OutputContext, OutputDeclaration, PassSetup
+
+BACKGROUND_WINDOWS = 6
+BACKGROUND_WINDOW_SIDE = 24
+BACKGROUND_PER_CLASS = 16
+
+
+def grid_times(inputs, n_dates: int) -> np.ndarray:
+    """(T,) the times the engine's gap filling interpolates at: the grid's days, else the date index."""
+    placed = getattr(inputs, "dates", None)
+    if placed is None:
+        return np.arange(n_dates, dtype=np.float64)
+    return np.asarray(placed.target_days, np.float64)
+
+
+def anchor_dates(inputs, n_dates: int) -> np.ndarray:
+    """(T,) bool: the model dates whose values are observations, from the date-level validity of the pass
+    (``InputSpec.date_kept``, e.g. the cloud-fraction threshold) placed on the model's grid. Per-pixel mask
+    rasters are not known at this level: a pixel-date they mask counts as observed."""
+    kept = getattr(inputs, "date_kept", None)
+    if kept is None:
+        return np.ones(n_dates, bool)
+    kept = np.asarray(kept, bool)
+    placed = getattr(inputs, "dates", None)
+    if placed is None:
+        return kept if kept.size == n_dates else np.ones(n_dates, bool)
+    from ...data.calendar import observed_on_grid
+
+    return observed_on_grid(kept[None, :], placed)[0]
+
+
+def refill_matrix(kept: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """(T, T) float32 W such that ``series @ W`` is the engine's gap filling of ``series`` from its ``kept``
+    dates only (W[g, t]: weight of date g in date t). Built by gap-filling unit impulses with
+    ``gapfill.fill_gaps`` (the filling is linear in the values for a fixed pattern of kept dates)."""
+    from ...data.gapfill import fill_gaps
+
+    kept = np.asarray(kept, bool)
+    n_dates = kept.size
+    impulses = np.full((n_dates, 1, n_dates), np.nan, np.float32)
+    impulses[:, 0, kept] = np.eye(n_dates, dtype=np.float32)[:, kept]
+    filled, _ = fill_gaps(impulses, min_valid_dates=1, times=times)
+    return np.ascontiguousarray(filled[:, 0, :])
+
+
+def background_probabilities(setup: PassSetup) -> np.ndarray:
+    """(K,) the model's mean class probabilities over a class-balanced background: valid pixels of a few
+    windows of the stack (read as the pass reads them), up to ``BACKGROUND_PER_CLASS`` per predicted class,
+    each predicted class weighing the same."""
+    from ...data.windows import InputSpec, Window, batch_input, prepare
+    from ...runtime import import_torch
+
+    torch = import_torch()
+    stack, inputs, k = setup.stack, setup.inputs, int(setup.bundle.spec.patch_size)
+    if inputs is None:
+        inputs = InputSpec(setup.band_order, setup.min_valid_dates, k,
+                           np.repeat(np.asarray(setup.bundle.spec.norm_mean, np.float32)[:, None],
+                                     setup.bundle.spec.n_dates, axis=1))
+    rng = np.random.default_rng(setup.seed)
+    side = BACKGROUND_WINDOW_SIDE
+    probabilities = []
+    for _ in range(BACKGROUND_WINDOWS):
+        xo = int(rng.integers(0, max(1, stack.width - side + 1)))
+        yo = int(rng.integers(0, max(1, stack.height - side + 1)))
+        win = Window(xo, yo, min(side, stack.width - xo), min(side, stack.height - yo))
+        prepared = prepare(stack, win, inputs)
+        good = np.flatnonzero(prepared.valid)
+        if good.size:
+            x = torch.from_numpy(np.ascontiguousarray(batch_input(prepared, good, k))).to(setup.device)
+            with torch.no_grad():
+                probabilities.append(torch.softmax(setup.model(x), dim=1).cpu().numpy())
+    n_classes = len(setup.bundle.classes)
+    if not probabilities:
+        return np.full(n_classes, 1.0 / n_classes, np.float32)
+    return balanced_mean(np.concatenate(probabilities), rng)
+
+
+def balanced_mean(probabilities: np.ndarray, rng=None, per_class: int = BACKGROUND_PER_CLASS) -> np.ndarray:
+    """(K,) mean of (N, K) probabilities over up to ``per_class`` rows of each predicted class, every
+    predicted class weighing the same."""
+    rng = rng or np.random.default_rng(0)
+    predicted = probabilities.argmax(1)
+    means = []
+    for c in np.unique(predicted):
+        rows = np.flatnonzero(predicted == c)
+        rows = rng.choice(rows, size=min(per_class, rows.size), replace=False)
+        means.append(probabilities[rows].mean(0))
+    return np.mean(means, axis=0).astype(np.float32)
+
+
+@dataclass
+class DateGame:
+    """The date-removal game of one pass: which model dates are observed (players), the times the engine
+    fills at, and the class-balanced background's probabilities (the value of the empty coalition)."""
+
+    anchors: np.ndarray  # (T,) bool
+    times: np.ndarray  # (T,)
+    background: Any  # (K,) tensor on the model's device
+    device: Any = "cpu"
+
+    @property
+    def players(self) -> list[int]:
+        """Model date indices that can be removed (observed dates)."""
+        return [int(t) for t in np.flatnonzero(self.anchors)]
+
+    def kept_input(self, x, kept_players):
+        """``x`` (n, B, T[, k, k]) tensor with only the anchors in ``kept_players`` kept, the other dates
+        refilled from them; None when none is kept (the background's value applies)."""
+        from ...runtime import import_torch
+
+        torch = import_torch()
+        kept = np.zeros(self.anchors.size, bool)
+        kept[list(kept_players)] = True
+        if not kept.any():
+            return None
+        if np.array_equal(kept, self.anchors):
+            return x
+        weights = torch.as_tensor(refill_matrix(kept, self.times), dtype=x.dtype, device=x.device)
+        moved = x.movedim(2, -1)  # dates last
+        return torch.matmul(moved, weights).movedim(-1, 2)
+
+    def value(self, model, x, targets, kept_players):
+        """(n,) p(target | x keeping ``kept_players`` only), no grad."""
+        from ...runtime import import_torch
+
+        torch = import_torch()
+        inp = self.kept_input(x, kept_players)
+        if inp is None:
+            return self.background[targets]
+        with torch.no_grad():
+            return torch.softmax(model(inp), dim=1).gather(1, targets[:, None])[:, 0]
+
+
+def date_game(setup: PassSetup, background: Optional[np.ndarray] = None) -> DateGame:
+    """The game of a pass: anchors and times from ``setup.inputs``, the background from the stack (or
+    ``background``, (K,) probabilities, e.g. of class-balanced training pixels)."""
+    from ...runtime import import_torch
+
+    n_dates = int(setup.bundle.spec.n_dates)
+    bg = background_probabilities(setup) if background is None else np.asarray(background, np.float32)
+    return DateGame(anchor_dates(setup.inputs, n_dates), grid_times(setup.inputs, n_dates),
+                    import_torch().as_tensor(bg, device=setup.device), setup.device)
+
+
+def date_metadata(ctx: OutputContext) -> dict[str, str]:
+    """Metadata of a raster whose bands are the model's dates: the dates in band order (``LCX_BAND_DATES``,
+    comma-separated ISO dates) beside the run's own items, for a temporal controller to read."""
+    return {**ctx.metadata, "LCX_BAND_DATES": ",".join(ctx.dates)}
+
+
+def stored_verdict_metadata(ctx: OutputContext, method: str) -> dict[str, str]:
+    """``LCX_VERDICT``: the benchmark's verdict on ``method`` stored in the model file, when there is one."""
+    from ..evaluation import stored_verdict
+
+    text = stored_verdict(ctx.bundle, method)
+    return {} if text is None else {"LCX_VERDICT": text}
+
+
+class DateOcclusion(Explainer):
+    name = "occlusion_dates"
+    label = "Date occlusion"
+    description = ("Drop of the target-class probability when one observed date is removed and refilled by "
+                   "the engine's linear gap filling from the other observed dates: one band per date "
+                   "(probability units; 0 for dates that are not observations, e.g. masked as cloudy). One "
+                   "extra forward pass per observed date.")
+    takes_target = True
+    order = 45
+    produces = (("occlusion_dates", "Date occlusion (drop of probability)"),)
+
+    def outputs(self, ctx: OutputContext) -> list[OutputDeclaration]:
+        what = f"P({ctx.target_text})"
+        return [OutputDeclaration("occlusion_dates", self.label_of("occlusion_dates"), OutputSpec(
+            ctx.stem("occlusion_dates", True),
+            [f"{d}: drop of {what} when this date is removed (refilled from the other observed dates)"
+             for d in ctx.dates],
+            ramp=RampStyle(DIVERGING, symmetric=True),
+            metadata={**date_metadata(ctx), **stored_verdict_metadata(ctx, self.name)}))]
+
+    def prepare(self, setup: PassSetup) -> DateGame:
+        return date_game(setup)
+
+    def compute(self, batch: BatchContext) -> dict:
+        return {"occlusion_dates": occlusion_by_date(batch.model, batch.x, batch.targets, batch.state,
+                                                     batch.forward.probabilities)}
+
+
+def occlusion_by_date(model, x, targets, game: DateGame, probabilities=None):
+    """(n, T) tensor: p(target | x) - p(target | x without date t), 0 at dates that are not players."""
+    from ...runtime import import_torch
+
+    torch = import_torch()
+    if probabilities is None:
+        with torch.no_grad():
+            probabilities = torch.softmax(model(x), dim=1)
+    full = probabilities.gather(1, targets[:, None])[:, 0]
+    out = torch.zeros((len(x), game.anchors.size), dtype=full.dtype, device=full.device)
+    players = game.players
+    for t in players:
+        out[:, t] = full - game.value(model, x, targets, [p for p in players if p != t])
+    return out
+
+
+EXPLAINER = DateOcclusion()

@@ -1,0 +1,126 @@
+"""Per-pixel maps by date that test what the model does: date occlusion and exact / sampled Shapley by date,
+on the date-removal game (a removed date refilled by the engine's gap filling from the observed dates)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from land_cover_xai_plugin.engine.data.gapfill import fill_gaps  # noqa: E402
+from land_cover_xai_plugin.engine.explain.methods import date_occlusion, date_shapley  # noqa: E402
+from land_cover_xai_plugin.engine.explain.methods.date_occlusion import DateGame, refill_matrix  # noqa: E402
+
+SAMPLE = Path(__file__).resolve().parents[2] / "land_cover_xai_plugin" / "sample_data"
+
+
+def test_refill_matrix_is_the_engines_gap_filling():
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 1, (50, 3, 6)).astype(np.float32)
+    times = np.array([0, 10, 15, 30, 31, 50], float)
+    for kept in ([1, 0, 1, 1, 0, 1], [0, 0, 1, 0, 0, 0], [0, 1, 1, 1, 1, 0]):
+        kept = np.array(kept, bool)
+        holes = x.copy()
+        holes[:, :, ~kept] = np.nan
+        expected, _ = fill_gaps(holes, 1, times=times)
+        np.testing.assert_allclose(x @ refill_matrix(kept, times), expected, atol=1e-6)
+
+
+class _Toy(torch.nn.Module):
+    """A small non-linear pixel model (B=2, T=5, K=3)."""
+
+    def __init__(self, seed=0):
+        super().__init__()
+        torch.manual_seed(seed)
+        self.net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(10, 16), torch.nn.Tanh(),
+                                       torch.nn.Linear(16, 3))
+
+    def forward(self, x):
+        return self.net(x * 4.0)
+
+
+def _game(anchors, k=3):
+    return DateGame(np.asarray(anchors, bool), np.arange(len(anchors), dtype=float),
+                    torch.full((k,), 1.0 / k))
+
+
+def test_exact_shapley_is_efficient_and_ignores_unobserved_dates():
+    model = _Toy().eval()
+    x = torch.rand(40, 2, 5)
+    targets = torch.randint(0, 3, (40,))
+    game = _game([1, 0, 1, 1, 1])
+    values = date_shapley.exact_date_shapley(model, x, targets, game)
+    with torch.no_grad():
+        p = torch.softmax(model(x), 1).gather(1, targets[:, None])[:, 0]
+    np.testing.assert_allclose(values.sum(1).numpy(), (p - 1.0 / 3).numpy(), atol=1e-5)
+    assert torch.all(values[:, 1] == 0)
+    occlusion = date_occlusion.occlusion_by_date(model, x, targets, game)
+    assert torch.all(occlusion[:, 1] == 0) and occlusion[:, [0, 2, 3, 4]].abs().sum() > 0
+
+
+def test_sampled_shapley_agrees_with_exact_within_its_reported_error():
+    model = _Toy(1).eval()
+    x = torch.rand(30, 2, 5)
+    targets = torch.zeros(30, dtype=torch.long)
+    game = _game([1, 1, 1, 1, 1])
+    exact = date_shapley.exact_date_shapley(model, x, targets, game)
+    estimate, error = date_shapley.sampled_date_shapley(model, x, targets, game, n_permutations=64, seed=3)
+    assert torch.isfinite(error).all() and error.max() > 0
+    np.testing.assert_allclose(estimate.sum(1).numpy(), exact.sum(1).numpy(), atol=1e-5)  # efficient too
+    assert ((estimate - exact).abs() <= 5 * error + 1e-5).float().mean() > 0.97
+
+
+def test_shapley_weights_sum_to_one_over_coalitions():
+    from math import comb
+
+    for a in range(1, 8):
+        w = date_shapley.shapley_weights(a)
+        assert abs(sum(comb(a - 1, s) * w[s] for s in range(a)) - 1.0) < 1e-12
+
+
+@pytest.mark.skipif(not (SAMPLE / "sample_model.lcx").exists(), reason="bundled sample missing")
+def test_maps_on_the_sample_zero_on_cloudy_dates_and_efficient(tmp_path):
+    from osgeo import gdal
+
+    from land_cover_xai_plugin.engine.data.validity import ValidityConfig
+    from land_cover_xai_plugin.engine.data.windows import InputSpec, Window, batch_input, prepare
+    from land_cover_xai_plugin.engine.explain.explainer import PassSetup
+    from land_cover_xai_plugin.engine.inference.streaming import InferenceRequest, run_inference
+    from land_cover_xai_plugin.engine.io.stack import open_stack
+    from land_cover_xai_plugin.engine.models.model_file import load_model
+
+    bundle = load_model(str(SAMPLE / "sample_model.lcx"))
+    validity = ValidityConfig(0.5)
+    region = (30, 40, 12, 10)
+    result = run_inference(InferenceRequest(
+        stack_paths=[str(SAMPLE / "s2_l1c_stack.tif")], bundle=bundle, out_dir=str(tmp_path), validity=validity,
+        methods={"occlusion_dates", "shapley_dates", "probabilities"}, region=region, threads=1))
+    read = {}
+    for kind in ("occlusion_dates", "shapley_dates", "probabilities", "prediction"):
+        ds = gdal.Open(result.output(kind).path)
+        read[kind] = (ds.ReadAsArray()[..., 40:50, 30:42], ds.GetMetadata())
+    occlusion, meta = read["occlusion_dates"]
+    assert meta["LCX_BAND_DATES"].split(",") == [str(d) for d in bundle.dates]
+    shapley = read["shapley_dates"][0]
+    cloudy = [bundle.dates.index(d) for d in ("2015-07-31", "2015-08-20")]
+    assert np.all(occlusion[cloudy] == 0) and np.all(shapley[cloudy] == 0)
+    assert np.abs(occlusion).max() > 0.01
+    assert np.all(shapley[-1] == 0)  # 3 observed dates: exact, no sampling error
+    # efficiency: the date values sum to p(predicted) - p(predicted | background)
+    stack = open_stack([str(SAMPLE / "s2_l1c_stack.tif")])
+    try:
+        model = bundle.build("cpu").eval()
+        inputs = InputSpec.for_model(bundle, stack, 2, validity)
+        game = date_occlusion.date_game(PassSetup(model, bundle, stack, inputs.band_order, "cpu", None,
+                                                  inputs=inputs))
+        prepared = prepare(stack, Window(*region), inputs)
+        x = torch.from_numpy(np.ascontiguousarray(batch_input(prepared, np.arange(120), 1)))
+    finally:
+        stack.close()
+    probabilities = read["probabilities"][0].reshape(len(bundle.classes), -1)
+    predicted = probabilities.argmax(0)
+    expected = probabilities[predicted, np.arange(120)] - game.background.numpy()[predicted]
+    np.testing.assert_allclose(shapley[:-1].reshape(len(bundle.dates), -1).sum(0), expected, atol=2e-5)
+    assert x.shape == (120, len(bundle.bands), len(bundle.dates))
