@@ -311,3 +311,21 @@ def test_inference_refuses_a_wrongly_scaled_stack_before_writing_anything(tmp_pa
     with pytest.raises(StackMismatchError, match="0.0001 scale factor is missing"):
         run_inference(InferenceRequest(stack=stack, bundle=_sample_model(), out_dir=str(out)))
     assert not out.exists()
+
+
+# --- training on one class ---------------------------------------------------------------------------------
+
+def test_training_on_a_single_class_is_refused_before_reading_pixels(tmp_path, write_raster, sample_crop):
+    from land_cover_xai_plugin.engine.errors import LabelsError
+    from land_cover_xai_plugin.engine.training.trainer import train_model, train_on_arrays
+
+    stack = _stack_like_sample(tmp_path, write_raster, sample_crop, lambda a: a, np.uint16)
+    labels = np.zeros((stack.height, stack.width), np.int32)
+    labels[2:10, 3:12] = 2
+    t0 = time.perf_counter()
+    with pytest.raises(LabelsError, match=r"single class, 2 \(forest\).*at least two"):
+        train_model(stack, labels, {2: "forest"})
+    assert time.perf_counter() - t0 < 1.0
+    x = np.random.default_rng(0).random((40, 4, 3)).astype(np.float32)
+    with pytest.raises(LabelsError, match="single class, 7"):
+        train_on_arrays(x, np.full(40, 7))
