@@ -11,15 +11,16 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 
+from ..data.validity import ValidityConfig
 from ..errors import Cancelled, LabelsError, LcxError
+from ..data.splits import Split, block_ids, default_buffer, grouped_split
 from ..models.spec import ARCHS, MAX_ENSEMBLE_MEMBERS
 from .augment import Augmentation, augment_batch, batch_loss
-from ..data.splits import Split, block_ids, default_buffer, grouped_split
 
 ProgressFn = Optional[Callable[["EpochReport"], None]]
 CancelFn = Optional[Callable[[], bool]]
@@ -61,12 +62,22 @@ class TrainConfig:
     mixup_alpha: float = 0.0  # > 0: mixup, lambda ~ Beta(alpha, alpha)
     max_pixels: Optional[int] = 200_000  # cap on labelled pixels used (per-class quota keeps rare classes)
     threads: Optional[int] = None
+    # Observation validity (data/validity.py): dates above a cloud fraction and masked pixels are missing,
+    # re-filled by day; the threshold and mask rule travel in the model, so inference masks the same way
+    validity: ValidityConfig = field(default_factory=ValidityConfig)
+    # The model's temporal grid (data/calendar.py): None = the training stack's own dates; e.g. 10 = every
+    # 10 days over its season (a stack of any dates covering that season then runs)
+    grid_step_days: Optional[int] = None
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
     def check(self) -> None:
+        if isinstance(self.validity, dict):  # a config read back from a report / JSON
+            self.validity = ValidityConfig.from_dict(self.validity)
         problems = []
+        if self.grid_step_days is not None and not 1 <= int(self.grid_step_days) <= 366:
+            problems.append(f"grid_step_days must be between 1 and 366 (or None), not {self.grid_step_days}")
         if self.arch not in ARCHS:
             problems.append(f"arch must be one of {', '.join(ARCHS)}, not '{self.arch}'")
         if not 1 <= self.n_members <= MAX_ENSEMBLE_MEMBERS:
@@ -103,17 +114,26 @@ class EpochReport:
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
+    def summary(self) -> str:
+        """The one epoch line the CLI, Processing and the dock print."""
+        return (f"epoch {self.epoch}/{self.n_epochs}  loss {self.train_loss:.4f}  "
+                f"val macro-F1 {self.val_macro_f1:.3f}  val kappa {self.val_kappa:.3f}"
+                + ("  (best)" if self.is_best else ""))
+
 
 # --- data preparation --------------------------------------------------------------------------
 def band_groups_from_correlation(x: np.ndarray, threshold: float = 0.9, max_samples: int = 100_000,
-                                 seed: int = 0) -> list[list[int]]:
+                                 seed: int = 0, observed: Optional[np.ndarray] = None) -> list[list[int]]:
     """Groups of bands whose values (over pixels and dates) correlate with |r| > threshold.
 
     Complete-linkage agglomeration: two groups merge only while *every* pair of their bands is that
-    correlated, so a group never chains weakly related bands. Constant bands stay alone.
+    correlated, so a group never chains weakly related bands. Constant bands stay alone. ``observed``
+    (N, T) bool: only those pixel-dates count (filled-in clouds are not data).
     """
     n, n_bands, n_dates = x.shape
     samples = x.transpose(0, 2, 1).reshape(-1, n_bands)
+    if observed is not None and np.any(observed):
+        samples = samples[np.asarray(observed, bool).reshape(-1)]
     if samples.shape[0] > max_samples:
         samples = samples[np.random.default_rng(seed).choice(samples.shape[0], max_samples, replace=False)]
     samples = samples.astype(np.float64)
@@ -138,8 +158,11 @@ def band_groups_from_correlation(x: np.ndarray, threshold: float = 0.9, max_samp
     return sorted(groups)
 
 
-def normalisation_stats(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-band mean and std over pixels and dates ((N, B, T) input); std floored to stay invertible."""
+def normalisation_stats(x: np.ndarray, observed: Optional[np.ndarray] = None) -> tuple[np.ndarray, np.ndarray]:
+    """Per-band mean and std over pixels and dates ((N, B, T) input); std floored to stay invertible.
+    ``observed`` (N, T) bool: only those pixel-dates count (filled-in clouds are not data)."""
+    if observed is not None and np.any(observed):
+        x = x.transpose(0, 2, 1)[np.asarray(observed, bool)][:, :, None]  # (n observed, B, 1)
     mean = x.mean(axis=(0, 2), dtype=np.float64)
     std = x.std(axis=(0, 2), dtype=np.float64)
     return mean.astype(np.float32), np.maximum(std, 1e-4).astype(np.float32)
@@ -154,18 +177,26 @@ def centre(x: np.ndarray) -> np.ndarray:
 
 
 def read_labelled_pixels(stack, labels: np.ndarray, patch_size: int = 1, min_valid_dates: int = 2,
-                         window_size: int = 256, is_cancelled: CancelFn = None):
+                         window_size: int = 256, is_cancelled: CancelFn = None, *, validity=None, grid=None,
+                         with_observed: bool = False):
     """Gap-filled series of every labelled pixel, prepared by ``data.windows`` exactly as inference prepares them.
 
     Returns ``(x, rows, cols, y, n_dropped)``: x (N, B, T) or (N, B, T, k, k) float32, pixels with fewer
     than ``min_valid_dates`` observed dates dropped. Patch neighbours outside the raster repeat the edge;
     neighbours that are no-data are NaN here (the training mean that inference puts there is only known after
     the split: ``train_on_arrays`` puts it in with ``windows.replace_missing``).
+
+    ``validity`` (``data.validity.ValidityConfig``): which observations are missing (None: no-data only);
+    ``grid`` (``data.calendar.TemporalGrid``): the days the series are filled onto (None: the stack's own
+    dates). ``with_observed``: a sixth item, (N, T) bool, the values that are real observations.
     """
+    from ..data.calendar import grid_from_dates
     from ..data.windows import InputSpec, batch_input, pixel_indices, plan_windows, prepare
 
-    inputs = InputSpec(min_valid_dates=min_valid_dates, patch_size=patch_size)  # the stack's band order
-    xs, rows_out, cols_out, ys = [], [], [], []
+    inputs = InputSpec.for_stack(stack, grid_from_dates(stack.dates) if grid is None else grid, validity,
+                                 min_valid_dates=min_valid_dates, patch_size=patch_size,
+                                 with_observed=with_observed)  # the stack's band order
+    xs, rows_out, cols_out, ys, observed = [], [], [], [], []
     n_dropped = 0
     # A fixed grid from (0, 0), not the stack's blocks: the pixel order (hence the seeded split) stays put.
     for win in plan_windows(stack.width, stack.height, (window_size, window_size), window_size):
@@ -183,6 +214,8 @@ def read_labelled_pixels(stack, labels: np.ndarray, patch_size: int = 1, min_val
         if sel.size == 0:
             continue
         xs.append(np.array(batch_input(prepared, sel, patch_size)))  # a copy: the window is freed
+        if with_observed:
+            observed.append(prepared.observed[sel])
         rows_out.append(local_r + win.yoff)
         cols_out.append(local_c + win.xoff)
         ys.append(tile[local_r, local_c])
@@ -191,8 +224,9 @@ def read_labelled_pixels(stack, labels: np.ndarray, patch_size: int = 1, min_val
             f"None of the labelled pixels has {min_valid_dates} or more observed dates ({n_dropped} dropped). "
             "Check that the labels overlap valid (cloud-free) data, or lower the minimum number of valid dates."
         )
-    return (np.concatenate(xs).astype(np.float32, copy=False), np.concatenate(rows_out),
-            np.concatenate(cols_out), np.concatenate(ys).astype(np.int64), n_dropped)
+    out = (np.concatenate(xs).astype(np.float32, copy=False), np.concatenate(rows_out),
+           np.concatenate(cols_out), np.concatenate(ys).astype(np.int64), n_dropped)
+    return out + (np.concatenate(observed),) if with_observed else out
 
 
 def _cap_per_class(y: np.ndarray, max_pixels: Optional[int], rng: np.random.Generator) -> np.ndarray:
@@ -252,6 +286,13 @@ def _single_class_message(class_id: int, name) -> str:
             "the other land-cover classes, or check that the class field is the right one.")
 
 
+def _single_class_message(class_id: int, name) -> str:
+    label = f"{class_id} ({name})" if name else str(class_id)
+    return (f"The labels hold a single class, {label}: a classifier learns to tell classes apart and needs at least "
+            "two (a one-class model would map everything as that class with full confidence). Add field data of "
+            "the other land-cover classes, or check that the class field is the right one.")
+
+
 def train_model(stack, labels: np.ndarray, class_names: dict[int, str], config: Optional[TrainConfig] = None,
                 progress: ProgressFn = None, is_cancelled: CancelFn = None, *, groups: Optional[np.ndarray] = None,
                 split: Optional[Split] = None):
@@ -274,15 +315,28 @@ def train_model(stack, labels: np.ndarray, class_names: dict[int, str], config: 
     if np.unique(labels[labels > 0]).size < 2:  # cheap, before any pixel is read
         only = int(labels[labels > 0].flat[0])
         raise LabelsError(_single_class_message(only, (class_names or {}).get(only)))
-    x, rows, cols, y, n_dropped = read_labelled_pixels(stack, labels, config.patch_size, config.min_valid_dates,
-                                                       is_cancelled=is_cancelled)
+    if np.unique(labels[labels > 0]).size < 2:  # cheap, before any pixel is read
+        only = int(labels[labels > 0].flat[0])
+        raise LabelsError(_single_class_message(only, (class_names or {}).get(only)))
+    from ..data.calendar import grid_from_dates
+    from ..data.validity import dates_kept
+
+    grid = grid_from_dates(stack.dates, config.grid_step_days)
+    x, rows, cols, y, n_dropped, observed = read_labelled_pixels(
+        stack, labels, config.patch_size, config.min_valid_dates, is_cancelled=is_cancelled,
+        validity=config.validity, grid=grid, with_observed=True)
+    masked = [] if config.validity.cloud_fraction_max is None else [
+        d.isoformat() for d, kept in zip(stack.dates, dates_kept(stack.info().cloud_fraction,
+                                                                  config.validity.cloud_fraction_max)) if not kept]
     extra = {
-        "stack": {"width": stack.width, "height": stack.height, "paths": [str(p) for p in getattr(stack, "paths", [])]},
+        "stack": {"width": stack.width, "height": stack.height, "paths": [str(p) for p in getattr(stack, "paths", [])],
+                  "dates": [d.isoformat() for d in stack.dates], "dates_missing_by_cloud_fraction": masked},
         "pixels_dropped_too_few_valid_dates": n_dropped,
+        "observed_fraction": float(observed.mean()) if observed.size else None,
     }
     return train_on_arrays(x, y, class_names, config, rows=rows, cols=cols, bands=list(stack.bands),
-                           dates=list(stack.dates), scaling=getattr(stack, "scaling", None), progress=progress,
-                           is_cancelled=is_cancelled, extra_report=extra,
+                           dates=grid.dates, scaling=getattr(stack, "scaling", None), progress=progress,
+                           is_cancelled=is_cancelled, extra_report=extra, observed=observed, temporal_grid=grid,
                            groups=None if groups is None else np.asarray(groups)[rows, cols],
                            split=None if split is None else split.at(rows, cols))
 
@@ -292,12 +346,16 @@ def train_on_arrays(x: np.ndarray, y: np.ndarray, class_names: Optional[dict[int
                     cols: Optional[np.ndarray] = None, bands: Optional[Sequence[str]] = None,
                     dates: Optional[Sequence] = None, scaling=None, progress: ProgressFn = None,
                     is_cancelled: CancelFn = None, extra_report: Optional[dict] = None,
-                    groups: Optional[np.ndarray] = None, split: Optional[Split] = None):
+                    groups: Optional[np.ndarray] = None, split: Optional[Split] = None,
+                    observed: Optional[np.ndarray] = None, temporal_grid=None):
     """Train on reflectance arrays: x (N, B, T) (NaN allowed: gap-filled here) or (N, B, T, k, k) patches,
     y (N,) class ids (> 0). ``rows`` / ``cols`` (pixel positions) give the spatially blocked split; without
     them every pixel is its own block. ``groups`` (N,): field polygon of each pixel, kept whole on one side;
     ``split`` (pixel-level, aligned with x): an explicit split instead of the default one.
-    ``bands`` / ``dates`` default to B01.. / daily dates from 2000-01-01.
+    ``bands`` / ``dates`` default to B01.. / daily dates from 2000-01-01. ``observed`` (N, T) bool: the values
+    that are real observations (normalisation and band groups use those only). ``temporal_grid``
+    (``data.calendar.TemporalGrid``) the model keeps; default: ``dates`` when given (gaps are then filled by
+    day), else none (a model that reads any stack of T dates by position).
     """
     import datetime  # noqa: PLC0415
 
@@ -322,6 +380,12 @@ def train_on_arrays(x: np.ndarray, y: np.ndarray, class_names: Optional[dict[int
         )
     n_bands, n_dates = x.shape[1], x.shape[2]
     bands = list(bands) if bands is not None else [f"B{b + 1:02d}" for b in range(n_bands)]
+    if temporal_grid is None and dates is not None:
+        from ..data.calendar import grid_from_dates
+
+        temporal_grid = grid_from_dates(dates)
+        temporal_grid = temporal_grid if temporal_grid.n_dates == n_dates else None  # repeated dates: by position
+    times = None if temporal_grid is None else temporal_grid.days
     if dates is None:
         dates = [datetime.date(2000, 1, 1) + datetime.timedelta(days=t) for t in range(n_dates)]
     if len(bands) != n_bands or len(dates) != n_dates:
@@ -337,21 +401,23 @@ def train_on_arrays(x: np.ndarray, y: np.ndarray, class_names: Optional[dict[int
     split = None if split is None else split.at(rows, cols)
     x, y, rows, cols = x[labelled], y[labelled], rows[labelled], cols[labelled]
     groups = None if groups is None else groups[labelled]
+    observed = None if observed is None else np.asarray(observed, bool)[labelled]
     split = None if split is None else split.subset(labelled)
 
     # Gap filling (idempotent on already filled data): drop pixels with too few observed dates.
     if k == 1:
-        x, valid = fill_gaps(x, min_valid_dates=config.min_valid_dates)
+        x, valid = fill_gaps(x, min_valid_dates=config.min_valid_dates, times=times)
     else:  # every patch pixel filled in time; no-data neighbours stay NaN (-> training mean below)
         n = x.shape[0]
         flat = np.ascontiguousarray(x.transpose(0, 3, 4, 1, 2)).reshape(-1, n_bands, n_dates)
-        flat, flat_valid = fill_gaps(flat, min_valid_dates=config.min_valid_dates)
+        flat, flat_valid = fill_gaps(flat, min_valid_dates=config.min_valid_dates, times=times)
         flat[~flat_valid] = np.nan
         x = np.ascontiguousarray(flat.reshape(n, k, k, n_bands, n_dates).transpose(0, 3, 4, 1, 2))
         valid = flat_valid.reshape(n, k, k)[:, k // 2, k // 2]
     n_dropped = int((~valid).sum())
     x, y, rows, cols = x[valid], y[valid], rows[valid], cols[valid]
     groups = None if groups is None else groups[valid]
+    observed = None if observed is None else observed[valid]
     split = None if split is None else split.subset(valid)
     if y.size == 0:
         raise LabelsError("No labelled pixel has enough observed dates. Lower min_valid_dates or check the data.")
@@ -360,10 +426,13 @@ def train_on_arrays(x: np.ndarray, y: np.ndarray, class_names: Optional[dict[int
     keep = _cap_per_class(y, config.max_pixels, rng)
     x, y, rows, cols = x[keep], y[keep], rows[keep], cols[keep]
     groups = None if groups is None else groups[keep]
+    observed = None if observed is None else observed[keep]
     split = None if split is None else split.subset(keep)
 
     class_ids = sorted(int(c) for c in np.unique(y))
     names = {cid: str((class_names or {}).get(cid, f"class {cid}")) for cid in class_ids}
+    if len(class_ids) < 2:
+        raise LabelsError(_single_class_message(class_ids[0], names[class_ids[0]]))
     if len(class_ids) < 2:
         raise LabelsError(_single_class_message(class_ids[0], names[class_ids[0]]))
     index_of = {cid: i for i, cid in enumerate(class_ids)}
@@ -389,11 +458,13 @@ def train_on_arrays(x: np.ndarray, y: np.ndarray, class_names: Optional[dict[int
 
     # Normalisation and band groups from the training pixels only (no leakage from val / test).
     train_centre = centre(x[split.train])
-    mean, std = normalisation_stats(train_centre)
+    train_observed = None if observed is None else observed[split.train]  # clouds filled in are not data
+    mean, std = normalisation_stats(train_centre, train_observed)
     if k > 1:  # no-data neighbours -> the per-band training mean, as inference does
         replace_missing(x, mean_series(mean, n_dates))
     if config.arch == "attention":
-        band_groups = band_groups_from_correlation(train_centre, config.band_group_threshold, seed=config.seed)
+        band_groups = band_groups_from_correlation(train_centre, config.band_group_threshold, seed=config.seed,
+                                                   observed=train_observed)
     else:
         band_groups = [[b] for b in range(n_bands)]
     dropout = config.dropout if config.dropout is not None else (0.5 if config.arch == "tempcnn" else 0.3)
@@ -527,4 +598,4 @@ def train_on_arrays(x: np.ndarray, y: np.ndarray, class_names: Optional[dict[int
     if extra_report and "pixels_dropped_too_few_valid_dates" in extra_report:
         report["pixels_dropped_too_few_valid_dates"] = extra_report["pixels_dropped_too_few_valid_dates"] + n_dropped
     return bundle_from_module(model.cpu(), spec, bands, dates, classes_from_names(names), scaling=scaling,
-                              report=report)
+                              report=report, temporal_grid=temporal_grid, validity=config.validity)
