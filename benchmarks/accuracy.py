@@ -9,7 +9,8 @@ Protocol (the same for every model, never tuned to a result):
   the stack's grid by the product (``rasterize_field_data``: class + polygon id per pixel).
 - Split (``engine/data/splits.cross_validation_splits``): every field polygon goes whole to one fold (polygons
   larger than 4 blocks' worth are cut into their 16 px block pieces; the JSON lists them), the folds spread every
-  class, fold f is the test side, fold f+1 the validation side (early stopping), the rest training; a buffer of
+  class, fold f is the test side, 20 % of the other folds' units the validation side (early stopping), the rest
+  training; a buffer of
   ``patch half-width + 3`` px around the test and validation sides is used by neither side. Each seed draws its
   own fold assignment (repeated cross-validation) and initialises the models.
 - Neural models: the product's own ``train_model`` with the named TrainConfig (defaults otherwise: early stopping
@@ -66,6 +67,7 @@ MODELS: dict[str, Optional[dict]] = {
     "tempcnn": {"arch": "tempcnn"},
     RANDOM_FOREST: None,
 }
+VAL_FRACTION = 0.2  # share of the training folds' units held out for early stopping
 CLOUD_FRACTION_MAX = 0.5  # the cloud_masked condition: a date above this metadata cloud fraction is missing
 
 
@@ -98,14 +100,15 @@ def load_sample(stack_path: Path = SAMPLE / "s2_l1c_stack.tif", field_data: Path
 def cloud_masking_overrides(cloud_fraction_max: float = CLOUD_FRACTION_MAX) -> Optional[dict]:
     """TrainConfig overrides of the ``cloud_masked`` condition, or None while TrainConfig has no validity option.
 
-    HOOK (engineer E): TrainConfig.validity (engine/data/validity.ValidityConfig) marks dates whose metadata
-    cloud fraction is above the threshold as missing; read_labelled_pixels must then apply the same config so
-    that Random Forest sees exactly the masked, gap-filled series the neural model sees.
+    TrainConfig.validity (engine/data/validity.ValidityConfig) marks the dates whose metadata cloud fraction is
+    above the threshold as missing (on the sample: 2015-07-31 and 2015-08-20); ``labelled_pixels`` passes the
+    same config to read_labelled_pixels, so Random Forest sees exactly the masked, gap-filled series the neural
+    model sees.
     """
     names = {f.name for f in dataclasses.fields(TrainConfig)}
     if "validity" not in names:
         return None
-    from land_cover_xai_plugin.engine.data.validity import ValidityConfig  # noqa: PLC0415
+    from land_cover_xai_plugin.engine.data.validity import ValidityConfig
 
     return {"validity": ValidityConfig(cloud_fraction_max=cloud_fraction_max)}
 
@@ -121,12 +124,18 @@ def condition_overrides(condition: str) -> Optional[dict]:
 
 def labelled_pixels(sample: Sample, config: TrainConfig):
     """The gap-filled series of the labelled pixels exactly as ``train_model`` reads them (same function)."""
-    import inspect  # noqa: PLC0415
+    import inspect
 
+    accepted = inspect.signature(read_labelled_pixels).parameters
     kwargs = {}
-    if "validity" in inspect.signature(read_labelled_pixels).parameters and hasattr(config, "validity"):
+    if "validity" in accepted and hasattr(config, "validity"):
         kwargs["validity"] = config.validity
-    return read_labelled_pixels(sample.stack, sample.labels, config.patch_size, config.min_valid_dates, **kwargs)
+    if "grid" in accepted and getattr(config, "grid_step_days", None) is not None:
+        from land_cover_xai_plugin.engine.data.calendar import grid_from_dates  # noqa: PLC0415
+
+        kwargs["grid"] = grid_from_dates(sample.stack.dates, config.grid_step_days)
+    out = read_labelled_pixels(sample.stack, sample.labels, config.patch_size, config.min_valid_dates, **kwargs)
+    return out[:5]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -177,7 +186,7 @@ def run_neural(sample: Sample, name: str, config: TrainConfig, split: Split, row
 def run_random_forest(x: np.ndarray, y: np.ndarray, split: Split, seed: int, threads: int = 1,
                       n_trees: int = 300) -> RunResult:
     """300-tree balanced Random Forest on the flattened bands x dates of the fold's train + val pixels."""
-    from sklearn.ensemble import RandomForestClassifier  # noqa: PLC0415 - benchmark-only dependency
+    from sklearn.ensemble import RandomForestClassifier
 
     fit = np.concatenate([split.train, split.val])
     features = x.reshape(x.shape[0], -1)
@@ -202,7 +211,7 @@ def protocol_splits(rows, cols, y, polygons_of_pixel, seed: int, n_folds: int, b
                     buffer: int) -> list[Split]:
     """The folds of one seed (pixel-level, aligned with rows / cols / y). The one place the benchmark splits."""
     return cross_validation_splits(rows, cols, y, polygons_of_pixel, n_folds=n_folds, block_size=block_size,
-                                   buffer=buffer, seed=seed, with_val=True)
+                                   buffer=buffer, seed=seed, val_fraction=VAL_FRACTION)
 
 
 def run_protocol(sample: Sample, models: dict[str, Optional[dict]], seeds: Sequence[int], n_folds: int = 5,
@@ -245,7 +254,8 @@ def run_protocol(sample: Sample, models: dict[str, Optional[dict]], seeds: Seque
                     result.condition = condition
                     runs.append(result)
                     log(f"[{condition}] seed {seed} fold {split.fold} {name:<18} OA {result.overall_accuracy:.3f} "
-                        f"F1 {result.macro_f1:.3f} kappa {result.kappa:.3f} ({result.train_seconds:.1f} s)")
+                        f"F1 {result.macro_f1:.3f} kappa {result.kappa:.3f} ({result.train_seconds:.1f} s) "
+                        f"{json.dumps(result.extra)}")
     return {"runs": runs, "skipped": skipped, "split": split_info}
 
 
@@ -254,7 +264,7 @@ def run_protocol(sample: Sample, models: dict[str, Optional[dict]], seeds: Seque
 # ---------------------------------------------------------------------------------------------
 def mean_interval(values: Sequence[float], level: float = 0.95) -> dict:
     """Mean, std (ddof 1) and the t-interval of the mean of a set of run values."""
-    from scipy import stats  # noqa: PLC0415 - benchmark-only (comes with scikit-learn)
+    from scipy import stats
 
     v = np.asarray([x for x in values if x is not None and np.isfinite(x)], np.float64)
     if v.size == 0:
@@ -279,7 +289,7 @@ def summarise(runs: Sequence[RunResult], condition: str) -> dict[str, dict]:
 
 def paired(runs: Sequence[RunResult], condition: str, model: str, reference: str = RANDOM_FOREST) -> Optional[dict]:
     """``model`` minus ``reference`` per (seed, fold) of a condition, for macro-F1, kappa and OA."""
-    from scipy import stats  # noqa: PLC0415
+    from scipy import stats
 
     a = {(r.seed, r.fold): r for r in runs if r.condition == condition and r.model == model}
     b = {(r.seed, r.fold): r for r in runs if r.condition == condition and r.model == reference}
@@ -333,7 +343,8 @@ def build_results(protocol: dict, models: dict, seeds: Sequence[int], n_folds: i
     return {
         "benchmark": "accuracy",
         "split": {**protocol["split"], "protocol": "polygon-grouped, buffered spatial cross-validation; fold f "
-                  "= test, fold f+1 = validation (early stopping), others = training; each seed its own folds",
+                  f"= test, {VAL_FRACTION:.0%} of the other folds' units = validation (early stopping), the rest = "
+                  "training; each seed its own folds",
                   "n_folds": n_folds},
         "seeds": len(seeds),
         "seed_values": list(seeds),
@@ -378,7 +389,8 @@ def markdown(results: dict) -> str:
         p = block["paired"]
         if p:
             lines += ["", f"Paired, {p['model']} minus {p['reference']} ({p['n_pairs']} runs):", "",
-                      "| metric | mean diff [95 % CI] | wins / losses | sign test p | Wilcoxon p |", "|---|---|---|---|---|"]
+                      "| metric | mean diff [95 % CI] | wins / losses | sign test p | Wilcoxon p |",
+                      "|---|---|---|---|---|"]
             for metric in METRICS:
                 e = p[metric]
                 wil = "n/a" if e["wilcoxon_p"] is None else f"{e['wilcoxon_p']:.3g}"
@@ -422,7 +434,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "accuracy.json"))
     parser.add_argument("--seeds", type=int, default=5)
-    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--folds", type=int, default=3)
     parser.add_argument("--models", default=None, help="comma-separated subset (default: all)")
     parser.add_argument("--extra-config", action="append", default=[], metavar="NAME=JSON",
                         help="another neural model: TrainConfig overrides as JSON (repeatable)")

@@ -93,7 +93,8 @@ def run_train_job(job: TrainJob, progress: ProgressFn = None, is_cancelled: Canc
             class_names.update({cid: name for cid, name in read_class_names(job.class_names_path).items()
                                 if cid in class_names or not class_names})
         bundle = train_model(stack, labels.labels, class_names, config,
-                             progress=progress, is_cancelled=is_cancelled)
+                             progress=progress, is_cancelled=is_cancelled,
+                             groups=labels.polygon_ids)  # field data: whole polygons to one side
     finally:
         stack.close()
     Path(job.out_model).parent.mkdir(parents=True, exist_ok=True)

@@ -333,17 +333,24 @@ def fold_parts(rows, cols, y, polygons: Optional[np.ndarray] = None, n_folds: in
 
 
 def cross_validation_splits(rows, cols, y, polygons: Optional[np.ndarray] = None, n_folds: int = 5,
-                            block_size: int = 16, buffer: int = 3, seed: int = 0, with_val: bool = True,
+                            block_size: int = 16, buffer: int = 3, seed: int = 0, val_fraction: float = 0.2,
                             max_polygon_px: Optional[int] = None) -> list[Split]:
-    """K buffered spatial folds: fold f is the test side, fold f+1 (mod K) the validation side (early
-    stopping) when ``with_val``, the rest training; sides separated by ``buffer`` px."""
+    """K buffered spatial folds: fold f is the test side; ``val_fraction`` of the other folds' units (drawn
+    as in ``grouped_split``, every class in training first) is the validation side (early stopping), the
+    rest training; sides separated by ``buffer`` px. ``val_fraction=0``: no validation side."""
+    if not 0 <= val_fraction < 1:
+        raise LabelsError(f"val_fraction must be in [0, 1), got {val_fraction}. Lower it.")
+    y = np.asarray(y)
     folds, unit, cut = fold_parts(rows, cols, y, polygons, n_folds, block_size, seed, max_polygon_px)
     splits = []
     for f in range(n_folds):
         side = np.full(folds.size, TRAIN, np.int8)
         side[folds == f] = TEST
-        if with_val:
-            side[folds == (f + 1) % n_folds] = VAL
+        rest = folds != f
+        if val_fraction > 0 and rest.any():
+            part = assign_units(unit[rest], y[rest], [1.0 - val_fraction, val_fraction], seed=seed * 1000 + f + 1,
+                                must_have=0)
+            side[np.flatnonzero(rest)[part == 1]] = VAL
         splits.append(Split(side=apply_buffer(rows, cols, side, buffer), unit=unit,
                             kind="polygons+blocks" if polygons is not None else "blocks",
                             block_size=int(block_size), buffer=int(buffer), seed=int(seed), fold=f,
