@@ -9,13 +9,13 @@ from qgis.core import QgsProject, QgsRasterLayer
 
 pytest.importorskip("torch")
 
-from land_cover_xai_plugin.engine.errors import StackMismatchError  # noqa: E402
-from land_cover_xai_plugin.engine.io import stack as engine_stack  # noqa: E402
-from land_cover_xai_plugin.engine.io.stack import StackInfo, read_stack_info  # noqa: E402
-from land_cover_xai_plugin.engine.models.model_file import load_model, require_compatible  # noqa: E402
-from land_cover_xai_plugin.gui import layer_sources, settings  # noqa: E402
-from land_cover_xai_plugin.gui.panels.classify_panel import ClassifyPanel  # noqa: E402
-from model_factory import make_model  # noqa: E402  (tests/gui/model_factory.py)
+from land_cover_xai_plugin.engine.errors import StackMismatchError
+from land_cover_xai_plugin.engine.io import stack as engine_stack
+from land_cover_xai_plugin.engine.io.stack import StackInfo, read_stack_info
+from land_cover_xai_plugin.engine.models.model_file import load_model, require_compatible
+from land_cover_xai_plugin.gui import layer_sources, settings
+from land_cover_xai_plugin.gui.panels.classify_panel import ClassifyPanel
+from model_factory import make_model
 
 
 @pytest.fixture()

@@ -16,7 +16,6 @@ from qgis.core import (  # noqa: E402
     QgsPointXY,
     QgsProject,
     QgsRasterLayer,
-    QgsRectangle,
 )
 from qgis.gui import QgsMapCanvas, QgsMapMouseEvent  # noqa: E402
 from qgis.PyQt.QtCore import QEvent, QPoint, Qt  # noqa: E402
@@ -166,9 +165,10 @@ def test_a_model_that_does_not_fit_the_stack_is_reported(canvas, tmp_path, sampl
 
     spec = ModelSpec(arch="tempcnn", n_bands=13, n_dates=5, n_classes=2, conv_width=4, dense_width=8)
     bands = ["B01", "B02", "B03", "B04", "B05", "B06", "B07", "B08", "B8A", "B09", "B10", "B11", "B12"]
-    dates = ["2015-07-11", "2015-07-31", "2015-08-20", "2015-08-30", "2015-09-09"]
+    # a model of spring: the tiny stack's July-September dates do not cover its season
+    dates = ["2015-04-01", "2015-04-21", "2015-05-11", "2015-05-31", "2015-06-20"]
     bundle = bundle_from_module(build_model(spec), spec, bands, dates, classes_from_names({1: "a", 2: "b"}))
-    model_path = str(tmp_path / "five_dates.lcx")
+    model_path = str(tmp_path / "spring.lcx")
     save_model(model_path, bundle)
     stack_path = str(sample_dir / "tiny" / "s2_l1c_tiny.tif")
     tool = PixelExplainTool(canvas, lambda: ([stack_path], model_path), shap_samples=2, ig_steps=2)
@@ -176,7 +176,7 @@ def test_a_model_that_does_not_fit_the_stack_is_reported(canvas, tmp_path, sampl
     assert task is not None
     assert wait_until(lambda: not tool.is_busy(), timeout_milliseconds=30_000)
     assert task.outcome == "error" and tool.last_data is None
-    assert "does not fit" in tool.last_message and "5 dates" in tool.last_message
+    assert "does not fit" in tool.last_message and "2015-04-01" in tool.last_message
     assert tool.dialog.panel.status_label.text() == tool.last_message
     tool.shutdown()
 

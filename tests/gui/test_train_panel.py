@@ -8,11 +8,11 @@ import pytest
 
 pytest.importorskip("torch")
 
-from pytest_qgis.utils import wait_until  # noqa: E402
-from qgis.core import QgsProject, QgsRasterLayer, QgsVectorLayer  # noqa: E402
+from pytest_qgis.utils import wait_until
+from qgis.core import QgsProject, QgsRasterLayer, QgsVectorLayer
 
-from land_cover_xai_plugin.engine.errors import LcxError  # noqa: E402
-from land_cover_xai_plugin.gui.panels.train_panel import TrainPanel, format_epoch  # noqa: E402
+from land_cover_xai_plugin.engine.errors import LcxError
+from land_cover_xai_plugin.gui.panels.train_panel import TrainPanel, format_epoch
 
 
 @pytest.fixture()

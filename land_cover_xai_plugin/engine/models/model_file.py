@@ -214,8 +214,9 @@ def _stack_facts(stack):
 
 def check_compatible(bundle: ModelBundle, info: StackInfo) -> list[str]:
     """What keeps the stack described by ``info`` from running through ``bundle``, one problem per entry
-    (empty when it fits): bands the model needs and the stack lacks, a different number of dates.
-    Extra stack bands are fine (the model's bands are picked by name). ``info``: a StackInfo
+    (empty when it fits): bands the model needs and the stack lacks, a part of the model's season no
+    acquisition covers (``data.calendar``). Extra stack bands are fine (the model's bands are picked by name),
+    and so are other dates within the season (resampled onto the model's days). ``info``: a StackInfo
     (``read_stack_info``, cheap) or an open stack."""
     info = _stack_facts(info)
     stack_bands = list(info.bands)

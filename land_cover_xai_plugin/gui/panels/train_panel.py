@@ -254,7 +254,7 @@ class TrainPanel(QWidget):
 
     def build_config(self):
         """The TrainConfig of the chosen architecture, epochs, seed and device."""
-        from ...engine.training.trainer import TrainConfig  # noqa: PLC0415 - no torch at import
+        from ...engine.training.trainer import TrainConfig  # no torch at import
 
         key = self.arch_combo.currentData()
         _key, arch, variant = next(a for a in ARCHITECTURES if a[0] == key)
@@ -263,7 +263,7 @@ class TrainPanel(QWidget):
 
     def build_job(self):
         """The TrainJob for the current inputs; LcxError with a user message when something is missing."""
-        from ...engine.jobs import TrainJob  # noqa: PLC0415
+        from ...engine.jobs import TrainJob
 
         layers = self.stack_layers()
         if not layers:
@@ -310,7 +310,7 @@ class TrainPanel(QWidget):
         except LcxError as exc:
             self._show_error(str(exc))
             return None
-        from ..tasks import TrainTask  # noqa: PLC0415
+        from ..tasks import TrainTask
 
         self.epoch_reports = []
         self.log.clear()

@@ -177,7 +177,7 @@ class ValidatePanel(QWidget):
     # --- running ------------------------------------------------------------------------------------------
     def build_job(self):
         """The ValidateJob for the current inputs; LcxError with a user message when something is missing."""
-        from ...engine.jobs import ValidateJob  # noqa: PLC0415
+        from ...engine.jobs import ValidateJob
 
         map_layer = self.map_combo.currentLayer()
         if map_layer is None:
@@ -212,7 +212,7 @@ class ValidatePanel(QWidget):
         except LcxError as exc:
             self._show_error(str(exc))
             return None
-        from ..tasks import ValidateTask  # noqa: PLC0415
+        from ..tasks import ValidateTask
 
         self.summary_label.setText(tr("Comparing the class map with the field data…"))
         task = ValidateTask(job, iface=self.iface, title=tr("Validation"))
@@ -349,7 +349,7 @@ class ValidatePanel(QWidget):
                 t.setItem(k, c, QTableWidgetItem(text))
 
     def _fill_figure(self, report) -> None:
-        from ...engine.accuracy.validation import confusion_matrix_figure  # noqa: PLC0415 - matplotlib Agg, no Qt
+        from ...engine.accuracy.validation import confusion_matrix_figure  # matplotlib Agg, no Qt
 
         path = os.path.join(self._figure_dir, "confusion_matrix.png")
         confusion_matrix_figure(report, path)
@@ -359,7 +359,7 @@ class ValidatePanel(QWidget):
     # --- exports ------------------------------------------------------------------------------------------
     def export_csv(self, path: str) -> str:
         """Write the report as CSV to ``path`` (the engine's writer); returns the path."""
-        from ...engine.accuracy.validation import write_report_csv  # noqa: PLC0415
+        from ...engine.accuracy.validation import write_report_csv
 
         if self.report is None:
             raise LcxError(tr("Run the validation first."))
@@ -367,7 +367,7 @@ class ValidatePanel(QWidget):
 
     def export_html(self, path: str) -> str:
         """Write the report as HTML to ``path`` (the engine's writer); returns the path."""
-        from ...engine.accuracy.validation import write_report_html  # noqa: PLC0415
+        from ...engine.accuracy.validation import write_report_html
 
         if self.report is None:
             raise LcxError(tr("Run the validation first."))

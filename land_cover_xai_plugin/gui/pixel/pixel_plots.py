@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 import io
 import math
+import os
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -168,14 +169,14 @@ def bright_dates(data: PixelPanelData) -> np.ndarray:
 # --- drawing ---------------------------------------------------------------------------------------------
 
 def _band_colours(n: int):
-    import matplotlib  # noqa: PLC0415
+    import matplotlib
 
     name = "tab20" if n > 10 else "tab10"
     registry = getattr(matplotlib, "colormaps", None)
     if registry is not None:
         cmap = registry[name]
     else:  # matplotlib < 3.5
-        from matplotlib import cm  # noqa: PLC0415
+        from matplotlib import cm
 
         cmap = cm.get_cmap(name)
     return [cmap(i % cmap.N) for i in range(n)]
@@ -328,7 +329,7 @@ def _empty(ax, text: str) -> None:
 
 def _new_figure(width_in: float, height_in: float, dpi: int):
     """A Figure that lays itself out again at every draw (the panel is resizable)."""
-    from matplotlib.figure import Figure  # noqa: PLC0415
+    from matplotlib.figure import Figure
 
     try:
         return Figure(figsize=(width_in, height_in), dpi=dpi, layout="tight")
@@ -338,7 +339,7 @@ def _new_figure(width_in: float, height_in: float, dpi: int):
 
 def figure_png(data: PixelPanelData, width_in=10.0, height_in=9.0, dpi=90) -> bytes:
     """The six plots as a PNG (Agg, no Qt): used where the Qt canvas is not importable, and for exports."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: PLC0415
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     fig = _new_figure(width_in, height_in, dpi)
     FigureCanvasAgg(fig)
@@ -518,8 +519,6 @@ def describe_location(ctx: PixelContext) -> str:
         mx=fmt(ctx.map_x), my=fmt(ctx.map_y), mcrs=ctx.map_crs or "?", sx=fmt(ctx.stack_x), sy=fmt(ctx.stack_y),
         scrs=ctx.stack_crs or "?", row=ctx.row, col=ctx.col)
     if ctx.model_path or ctx.stack_paths:
-        import os  # noqa: PLC0415
-
         text += "\n" + tr("Model: {model} · stack: {stack}").format(
             model=os.path.basename(ctx.model_path) or "?",
             stack=", ".join(os.path.basename(p) for p in ctx.stack_paths) or "?")

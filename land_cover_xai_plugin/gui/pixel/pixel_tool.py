@@ -9,6 +9,7 @@ or a missing stack / model, gives a message and computes nothing.
 from __future__ import annotations
 
 import math
+import os
 from typing import Callable, Optional
 
 from qgis.core import (
@@ -60,6 +61,7 @@ class PixelExplainTool(QgsMapToolEmitPoint):
         self._model_cache = None  # (path, mtime, bundle, built model): reused between clicks
         self.dialog: Optional[PixelExplanationDialog] = None
         self.task = None  # keep a reference: an unreferenced QgsTask never runs
+        self._task_done = True  # the result of self.task came back to the GUI thread
         self.last_message: Optional[str] = None
         self.last_context: Optional[PixelContext] = None
         self.last_data = None
@@ -68,10 +70,10 @@ class PixelExplainTool(QgsMapToolEmitPoint):
         self.canvasClicked.connect(self._on_canvas_clicked)
 
     # --- events ------------------------------------------------------------------------------------------
-    def canvasPressEvent(self, _event) -> None:  # noqa: N802 - QGIS API; the click completes on release
+    def canvasPressEvent(self, _event) -> None:  # QGIS API; the click completes on release
         pass
 
-    def canvasReleaseEvent(self, event) -> None:  # noqa: N802 - QGIS API
+    def canvasReleaseEvent(self, event) -> None:  # QGIS API
         if event.button() != Qt.MouseButton.LeftButton:
             return
         point = event.mapPoint() if hasattr(event, "mapPoint") else self.toMapCoordinates(event.pos())
@@ -152,7 +154,7 @@ class PixelExplainTool(QgsMapToolEmitPoint):
         dialog = self.ensure_dialog()
         dialog.panel.set_location(ctx)
         dialog.panel.set_busy()
-        if self.task is not None and not getattr(self.task, "_lcx_done", False):
+        if self.is_busy():
             self._pending = (ctx, target)  # the newest click wins once the running one ends
             try:
                 self.task.cancel()
@@ -162,14 +164,14 @@ class PixelExplainTool(QgsMapToolEmitPoint):
         return self._start(ctx, target)
 
     def _start(self, ctx: PixelContext, target):
-        from ..tasks import JobTask  # noqa: PLC0415
-        from qgis.core import QgsApplication  # noqa: PLC0415
+        from ..tasks import JobTask
+        from qgis.core import QgsApplication
 
         shap_samples, ig_steps = self.shap_samples, self.ig_steps
 
         def job(_progress, _is_cancelled):
-            from ...engine.explain.pixel import explain_pixel  # noqa: PLC0415 - torch: worker thread only
-            from ...engine.io.stack import open_stack  # noqa: PLC0415
+            from ...engine.explain.pixel import explain_pixel  # torch: worker thread only
+            from ...engine.io.stack import open_stack
 
             bundle, model = self._model_for(ctx.model_path)
             target_id, _index = bundle.resolve_target(target)  # the front ends' one target resolution
@@ -180,24 +182,21 @@ class PixelExplainTool(QgsMapToolEmitPoint):
 
         task = JobTask(tr("Explaining pixel row {row}, column {col}").format(row=ctx.row, col=ctx.col), job,
                        iface=self.iface, title=tr("Pixel explanation"))
-        task._lcx_done = False  # noqa: SLF001
         task.succeeded.connect(lambda data, t=target: self._on_done(task, data, t))
         task.failed.connect(lambda text: self._on_failed(task, text))
         task.canceled_by_user.connect(lambda: self._on_cancelled(task))
-        self.task = task
+        self.task, self._task_done = task, False
         QgsApplication.taskManager().addTask(task)
         return task
 
     def is_busy(self) -> bool:
         """True while an explanation task has not come back to the GUI thread."""
-        return self.task is not None and not getattr(self.task, "_lcx_done", True)
+        return self.task is not None and not self._task_done
 
     def _model_for(self, path: str):
         """(bundle, built model) of ``path``, built once and reused while the file is unchanged (worker
         thread; tasks of this tool never run two at a time)."""
-        import os  # noqa: PLC0415
-
-        from ...engine.models.model_file import load_model  # noqa: PLC0415
+        from ...engine.models.model_file import load_model
 
         mtime = os.path.getmtime(path) if os.path.exists(path) else None
         cached = self._model_cache
@@ -210,7 +209,9 @@ class PixelExplainTool(QgsMapToolEmitPoint):
 
     def _finish(self, task) -> bool:
         """Mark ``task`` done; start the pending click if any. True when ``task``'s result is still wanted."""
-        task._lcx_done = True  # noqa: SLF001
+        if task is not self.task:
+            return False  # superseded: its result is not wanted
+        self._task_done = True
         if self._pending is not None:
             ctx, target = self._pending
             self._pending = None
@@ -268,7 +269,7 @@ class PixelExplainTool(QgsMapToolEmitPoint):
     def shutdown(self) -> None:
         """Cancel a running explanation, close the window (the plugin's unload)."""
         self._pending = None
-        if self.task is not None and not getattr(self.task, "_lcx_done", True):
+        if self.is_busy():
             try:
                 self.task.cancel()
             except RuntimeError:
@@ -287,7 +288,7 @@ class PixelExplainTool(QgsMapToolEmitPoint):
 
 def _default_iface():
     try:
-        from qgis.utils import iface  # noqa: PLC0415
+        from qgis.utils import iface
     except ImportError:
         return None
     return iface
