@@ -34,10 +34,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from land_cover_xai_plugin.engine.accuracy.metrics import accuracy_report  # noqa: E402
+from land_cover_xai_plugin.engine.data import windows  # noqa: E402
 from land_cover_xai_plugin.engine.explain import attribution, evaluation as ev, gradcam  # noqa: E402
-from land_cover_xai_plugin.engine.data.gapfill import fill_gaps  # noqa: E402
+from land_cover_xai_plugin.engine.explain.pixel import grouped_shapley  # noqa: E402
 from land_cover_xai_plugin.engine.models.model_file import load_model  # noqa: E402
-from land_cover_xai_plugin.engine.runtime import import_captum, import_torch  # noqa: E402
+from land_cover_xai_plugin.engine.runtime import import_torch  # noqa: E402
 from land_cover_xai_plugin.engine.io.stack import open_stack  # noqa: E402
 from land_cover_xai_plugin.engine.data.synthetic import make_planted_signal_arrays  # noqa: E402
 from land_cover_xai_plugin.engine.training.trainer import TrainConfig, train_on_arrays  # noqa: E402
@@ -52,15 +54,16 @@ torch = import_torch()
 # data and explainers
 # ---------------------------------------------------------------------------------------------
 def load_sample():
-    from osgeo import gdal  # noqa: PLC0415
+    """The bundled model and every pixel of the sample as the plugin feeds them to it (data/windows.py: band
+    order, no-data, gap filling), with the labels as class indices (-1 = none or invalid)."""
+    from osgeo import gdal
 
     bundle = load_model(str(SAMPLE / "sample_model.lcx"))
     stack = open_stack(str(SAMPLE / "s2_l1c_stack.tif"))
-    order = bundle.band_order_for(stack)
-    cube = stack.read_all()[:, order]  # (T, B, H, W)
-    t, b, h, w = cube.shape
-    x = np.ascontiguousarray(cube.transpose(2, 3, 1, 0).reshape(h * w, b, t))
-    x, valid = fill_gaps(x, min_valid_dates=2)
+    whole = windows.Window(0, 0, stack.width, stack.height)
+    prepared = windows.prepare(stack, whole, windows.InputSpec.for_model(bundle, stack, min_valid_dates=2))
+    x, valid = prepared.pixels, prepared.valid
+    stack.close()
     labels = gdal.Open(str(SAMPLE / "labels_lulc.tif")).ReadAsArray().reshape(-1)
     ids = bundle.class_ids
     keep = valid & np.isin(labels, ids)
@@ -69,7 +72,14 @@ def load_sample():
     return bundle, x, y, keep
 
 
+def overall_accuracy(y_true, y_pred) -> float:
+    """Overall accuracy by accuracy/metrics.py (the plugin's one implementation), over every class seen."""
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    return accuracy_report(y_true, y_pred, np.union1d(y_true, y_pred)).overall_accuracy
+
+
 def stratified(y, keep, per_class, seed):
+    """Up to ``per_class`` seeded pixel indices of each class among ``keep``."""
     rng = np.random.default_rng(seed)
     out = []
     for c in np.unique(y[keep]):
@@ -79,16 +89,10 @@ def stratified(y, keep, per_class, seed):
 
 
 def shapley(model, x, targets, baseline, by, n_samples, seed):
-    """Shapley value sampling over band (or date) groups: (N, B) or (N, T)."""
-    captum = import_captum()
-    n, b, t = x.shape
-    ids = torch.arange(b)[:, None].expand(b, t) if by == "band" else torch.arange(t)[None, :].expand(b, t)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        sv = captum.ShapleyValueSampling(attribution.probability_of(model))
-        attr = sv.attribute(x, baselines=baseline, target=targets, feature_mask=ids.contiguous()[None],
-                            n_samples=n_samples, perturbations_per_eval=4)
-    return (attr[:, :, 0] if by == "band" else attr[:, 0, :]).detach().numpy()
+    """Shapley value sampling over band (or date) groups, (N, B) or (N, T): the pixel view's
+    ``explain.pixel.grouped_shapley`` on a batch."""
+    return grouped_shapley(attribution.probability_of(model), x, baseline, targets, by, "shapley_sampling",
+                           n_samples, seed, perturbations_per_eval=4)
 
 
 def gradcam_per_target(model, x, targets, variant: str = "gradcam"):
@@ -148,6 +152,7 @@ UNIT_METHODS = {
 
 
 def mean_std(values):
+    """Mean and std over seeds of the finite values, with the per-seed values."""
     v = np.asarray(values, np.float64)
     v = v[np.isfinite(v)]
     return {"mean": float(v.mean()) if v.size else None, "std": float(v.std()) if v.size else None,
@@ -155,6 +160,7 @@ def mean_std(values):
 
 
 def fmt(ms, digits=3):
+    """"mean ± std" of a ``mean_std`` result, or n/a."""
     if ms is None or ms.get("mean") is None:
         return "n/a"
     return f"{ms['mean']:.{digits}f} ± {ms['std']:.{digits}f}"
@@ -164,6 +170,8 @@ def fmt(ms, digits=3):
 # sections
 # ---------------------------------------------------------------------------------------------
 def faithfulness(model, bundle, x_all, y, keep, args, log):
+    """Section 1 (and the cloudy-date shares of section 5): deletion / insertion AUCs per method, unit and
+    baseline, for each pixel-sample seed, aggregated over seeds."""
     spec = bundle.spec
     times = np.asarray(bundle.day_of_year, np.float32)
     per_seed = []
@@ -182,7 +190,7 @@ def faithfulness(model, bundle, x_all, y, keep, args, log):
         explain_s = time.perf_counter() - t0
         result = {"seed": seed, "n_pixels": int(len(idx)), "explain_s": round(explain_s, 1),
                   "class_counts": {bundle.classes[c].name: int((y[idx] == c).sum()) for c in np.unique(y[idx])},
-                  "accuracy_on_sample": float((pred == y[idx]).mean()), "curves": {}}
+                  "accuracy_on_sample": overall_accuracy(y[idx], pred), "curves": {}}
         for baseline in ("mean", "interp"):
             occ = {u: ev.occlusion(model, x, pred, u, baseline, times=times) for u in ("date", "band")}
             expl_b = dict(expl, occlusion_date=occ["date"], occlusion_band=occ["band"])
@@ -231,6 +239,7 @@ def faithfulness(model, bundle, x_all, y, keep, args, log):
 
 
 def sanity(model, bundle, x_all, y, keep, args, log):
+    """Section 2: cascading randomisation of the layers, Spearman against the trained model's explanations."""
     spec = bundle.spec
     idx = stratified(y, keep, args.per_class, 0)
     idx = np.sort(np.random.default_rng(5).choice(idx, min(args.sanity_pixels, idx.size), replace=False))
@@ -271,6 +280,7 @@ def sanity(model, bundle, x_all, y, keep, args, log):
 
 
 def planted(args, log):
+    """Section 3: models trained on a planted signal; precision at k and pointing game per method."""
     nb, nt = args.planted_bands, args.planted_dates
     pb, pd = [nb // 2], [nt // 2 - 1, nt // 2]
     truth = np.zeros((nb, nt), bool)
@@ -291,7 +301,7 @@ def planted(args, log):
             gradcam.freeze(model)
             xt, yt = make_planted_signal_arrays(2 * args.planted_test, nb, nt, pb, pd, seed=1000 + seed,
                                                 delta=args.planted_delta)
-            acc = float((ev._predict(model, xt)[0] == yt).mean())
+            acc = overall_accuracy(yt, ev._predict(model, xt)[0])
             xp = torch.as_tensor(xt[yt == 1][: args.planted_test])
             targets = torch.ones(len(xp), dtype=torch.long)
             refs = torch.as_tensor(np.concatenate([attribution.mean_baseline(bundle.spec.norm_mean, nt),
@@ -300,7 +310,8 @@ def planted(args, log):
             ablation = ev.band_ablation_importance(model, xt, yt)
             r = {"seed": seed, "test_accuracy": acc, "train_s": round(train_s, 1), "feature": {}, "date": {},
                  "band": {}}
-            def scores(v, t):
+
+            def scores(v, t, seed=seed):
                 return {"precision_at_k": float(ev.precision_at_k(v, t, absolute=False, seed=seed).mean()),
                         "precision_at_k_abs": float(ev.precision_at_k(v, t, seed=seed).mean()),
                         "pointing_game": float(ev.pointing_game(v, t, absolute=False, seed=seed).mean())}
@@ -347,6 +358,7 @@ def planted(args, log):
 
 
 def attention_check(model, bundle, x_all, y, keep, args, log):
+    """Section 4: band rankings of attention, band ablation, SHAP and IG, compared by Spearman."""
     spec = bundle.spec
     x = x_all[keep]
     yy = y[keep]
@@ -390,8 +402,8 @@ def cloudy_dependence(model, bundle, x_all, y, keep):
     pred0, p0 = ev._predict(model, x)
     pred1, p1 = ev._predict(model, x_fill)
     rows = np.arange(len(x))
-    return {"n_pixels": int(len(x)), "accuracy": float((pred0 == yy).mean()),
-            "accuracy_cloudy_dates_interpolated": float((pred1 == yy).mean()),
+    return {"n_pixels": int(len(x)), "accuracy": overall_accuracy(yy, pred0),
+            "accuracy_cloudy_dates_interpolated": overall_accuracy(yy, pred1),
             "prediction_changed_share": float((pred0 != pred1).mean()),
             "mean_abs_delta_p_predicted": float(np.abs(p0[rows, pred0] - p1[rows, pred0]).mean())}
 
@@ -400,6 +412,7 @@ def cloudy_dependence(model, bundle, x_all, y, keep):
 # report
 # ---------------------------------------------------------------------------------------------
 def tables(result) -> list[str]:
+    """The Markdown tables of every section."""
     lines = []
     f = result["faithfulness"]["table"]
     lines.append("### 1. Faithfulness on the real sample (mean ± std over pixel-sample seeds "
@@ -511,6 +524,7 @@ def findings(result) -> list[str]:
 
 
 def main(argv=None):
+    """Run every section, write the JSON and the Markdown summary, print the tables."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "explanation_quality.json"))
     ap.add_argument("--md", default=None, help="Markdown summary (default: --out with .md)")
