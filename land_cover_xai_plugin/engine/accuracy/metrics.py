@@ -115,13 +115,16 @@ class AreaEstimate:
 
     @property
     def area_ci95_low(self) -> np.ndarray:
+        """Lower end of each class's 95 % area interval."""
         return self.estimated_area - self.area_ci95
 
     @property
     def area_ci95_high(self) -> np.ndarray:
+        """Upper end of each class's 95 % area interval."""
         return self.estimated_area + self.area_ci95
 
     def to_dict(self) -> dict:
+        """JSON-able (NaN -> None, numpy -> built-ins)."""
         return {
             "method": "Olofsson et al. 2014, stratified estimator with the map classes as strata",
             "area_unit": self.area_unit,
@@ -172,6 +175,7 @@ class AccuracyReport:
     class_colors: dict[int, str] = field(default_factory=dict)  # "#rrggbb", from the map's colour table
 
     def name_of(self, class_id: int) -> str:
+        """The class's name, or "class <id>" for an id without one."""
         return self.class_names.get(int(class_id), f"class {int(class_id)}")
 
     def to_dict(self) -> dict:
