@@ -29,6 +29,8 @@ CLASS_WEIGHTINGS = ("sqrt_inverse", "balanced", "none")
 
 @dataclass
 class TrainConfig:
+    """Every training setting, stored in the model's report (``to_dict``); ``check`` refuses bad ones."""
+
     arch: str = "attention"  # "attention" | "tempcnn" | "mlp"
     attention: str = "se"  # "se" | "softmax" (attention model only)
     patch_size: int = 1  # odd k: k x k spatial context
@@ -70,9 +72,11 @@ class TrainConfig:
     grid_step_days: Optional[int] = None
 
     def to_dict(self) -> dict[str, Any]:
+        """The settings as a plain dict (JSON-able)."""
         return dataclasses.asdict(self)
 
     def check(self) -> None:
+        """Raise LcxError naming every invalid setting and how to fix it."""
         if isinstance(self.validity, dict):  # a config read back from a report / JSON
             self.validity = ValidityConfig.from_dict(self.validity)
         problems = []
@@ -101,6 +105,8 @@ class TrainConfig:
 
 @dataclass
 class EpochReport:
+    """One epoch: training loss, validation loss and scores (accuracy.metrics), whether it is the best yet."""
+
     epoch: int  # 1-based
     n_epochs: int
     train_loss: float
@@ -112,6 +118,7 @@ class EpochReport:
     seconds: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
+        """The epoch as a plain dict (the report's ``history``)."""
         return dataclasses.asdict(self)
 
     def summary(self) -> str:
