@@ -97,6 +97,10 @@ def run_train_job(job: TrainJob, progress: ProgressFn = None, is_cancelled: Canc
                              groups=labels.polygon_ids)  # field data: whole polygons to one side
     finally:
         stack.close()
+    from .accuracy.provenance import labels_fingerprint
+
+    # what the model was trained on: validation warns when its field data are these (issue 11)
+    bundle.report["training_data"] = labels_fingerprint(job.labels_path, job.layer, job.class_field)
     Path(job.out_model).parent.mkdir(parents=True, exist_ok=True)
     save_model(job.out_model, bundle)
     if job.report_path:

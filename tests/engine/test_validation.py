@@ -472,3 +472,25 @@ def test_report_into_a_missing_folder_or_onto_a_folder_is_one_clear_error(tmp_pa
     with pytest.raises(OutputError, match="is a folder"):
         write_report_html(hostile_report, str(tmp_path))
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_train_predict_validate_on_the_same_polygons_warns_end_to_end(tmp_path, sample_dir, polygons):
+    """The training job records its field data in the model; inference copies it into the class map; validating
+    that map on the same polygons says the figures are not an accuracy."""
+    pytest.importorskip("torch")
+    from land_cover_xai_plugin.engine.inference.streaming import InferenceRequest, run_inference
+    from land_cover_xai_plugin.engine.jobs import TrainJob, run_train_job
+    from land_cover_xai_plugin.engine.models.model_file import load_model
+    from land_cover_xai_plugin.engine.training.trainer import TrainConfig
+
+    model = str(tmp_path / "m.lcx")
+    config = TrainConfig(arch="tempcnn", epochs=1, conv_width=4, dense_width=8, device="cpu", threads=1)
+    run_train_job(TrainJob([str(sample_dir / "s2_l1c_stack.tif")], polygons, model, class_field="LULC_ID",
+                           config=config))
+    recorded = load_model(model).report["training_data"]
+    assert recorded["kind"] == "field data" and recorded["n_features"] == 88 and recorded["class_field"] == "LULC_ID"
+    result = run_inference(InferenceRequest(stack_paths=[str(sample_dir / "s2_l1c_stack.tif")], model_path=model,
+                                            out_dir=str(tmp_path / "out"), device="cpu", threads=1))
+    prediction = next(d.path for d in result.outputs if d.kind == "prediction")
+    report = validate_map(prediction, polygons, "LULC_ID")
+    assert report.notes[0].startswith("Every validation feature (88) belongs to the model's training data")

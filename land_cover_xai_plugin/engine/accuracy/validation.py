@@ -234,7 +234,7 @@ def validate_map(
     report = accuracy_report(labels[compared], class_map.values[compared], class_ids, names,
                              mapped_area=mapped_area, area_unit=unit)
 
-    report.notes.extend(notes)
+    report.notes[:0] = notes  # the warnings about the comparison itself come first
     skipped = int((labelled & ~class_map.valid).sum())
     if skipped:
         report.notes.append(f"{skipped} labelled pixel(s) fall on map no-data and are not compared.")

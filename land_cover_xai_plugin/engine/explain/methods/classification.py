@@ -7,6 +7,15 @@ from ..explainer import BatchContext, Explainer, OutputContext, OutputDeclaratio
 GREYS = ["#000000", "#404040", "#808080", "#c0c0c0", "#ffffff"]
 
 
+def training_data_metadata(bundle) -> dict[str, str]:
+    """What the model was trained on (accuracy/provenance.py), in the class map: validation warns from it when
+    the field data are the training data."""
+    from ...accuracy.provenance import METADATA_KEY, metadata_summary
+
+    summary = metadata_summary((getattr(bundle, "report", None) or {}).get("training_data"))
+    return {METADATA_KEY: summary} if summary else {}
+
+
 class ClassMap(Explainer):
     name = "classification"
     label = "Class map and confidence"
@@ -22,7 +31,8 @@ class ClassMap(Explainer):
         dtype, nodata = class_map_encoding([c.id for c in classes])
         return [
             OutputDeclaration("prediction", self.label_of("prediction"), OutputSpec(
-                "prediction", ["class id"], dtype, nodata, classes=classes, metadata=ctx.metadata), visible=True),
+                "prediction", ["class id"], dtype, nodata, classes=classes,
+                metadata={**ctx.metadata, **training_data_metadata(ctx.bundle)}), visible=True),
             OutputDeclaration("confidence", self.label_of("confidence"), OutputSpec(
                 "confidence", ["confidence (max class probability)"], ramp=RampStyle(GREYS, 0.0, 1.0))),
         ]
