@@ -28,9 +28,10 @@ from typing import Callable, Optional, Sequence
 
 import numpy as np
 
-from ..data.windows import PreparedWindow, Window, auto_window_size, batch_input, plan_windows, prepare_window  # noqa: F401
+from ..data.windows import (  # noqa: F401 - PreparedWindow, Window, prepare_window: part of this module's API
+    InputSpec, PreparedWindow, Window, auto_window_size, batch_input, plan_windows, prepare, prepare_window)
 from ..errors import Cancelled, LcxError, StackError
-from ..explain import attribution, gradcam, registry
+from ..explain import gradcam, registry
 from ..explain.explainer import BatchContext, Explainer, OutputContext, OutputDescriptor, PassSetup
 from ..io.outputs import OutputSet, check_output_folder
 from ..models.input_scale import check_input_scale, sample_stack_values
@@ -70,6 +71,9 @@ class InferenceRequest:
     threads: Optional[int] = None
     region: Optional[tuple] = None
     seed: int = 0
+    # which observations count as missing (data.validity.ValidityConfig: cloud-fraction threshold, this stack's
+    # mask rasters and their rule); None: the settings the model was trained with
+    validity: object = None
     overwrite: bool = False  # replace results already in out_dir (else refused: io.outputs.OutputSet)
 
 
@@ -282,8 +286,9 @@ def _bounded_gdal_cache():
 def _run(request, bundle, stack, planned: PlannedOutputs, target_index, progress, is_cancelled, t_start):
     torch = import_torch()
     bundle.check_fits(stack)
-    band_order = list(bundle.band_order_for(stack))
-    band_order = None if band_order == list(range(stack.n_bands)) else band_order
+    # the one data path (data/windows.py): band order, the model's calendar and validity settings
+    inputs = InputSpec.for_model(bundle, stack, request.min_valid_dates, request.validity)
+    band_order = inputs.band_order
     check_output_folder(request.out_dir, [s.name for s in planned.specs], request.overwrite)  # cheap checks first
     for warning in check_input_scale(bundle, sample_stack_values(stack, band_order), stack):
         _log.warning(warning)
@@ -301,10 +306,9 @@ def _run(request, bundle, stack, planned: PlannedOutputs, target_index, progress
     window_size = int(request.window_size or auto_window_size(spec.n_bands, spec.n_dates))
     windows = plan_windows(stack.width, stack.height, stack.block_size, window_size, request.region)
     total_px = sum(w.xsize * w.ysize for w in windows)
-    mean_series = attribution.mean_baseline(spec.norm_mean, spec.n_dates)[0]  # (B, T)
 
     setup = PassSetup(model, bundle, stack, band_order, device, target_index, request.min_valid_dates,
-                      request.shap_samples, request.ig_steps, request.seed)
+                      request.shap_samples, request.ig_steps, request.seed, inputs=inputs)
     plan = prepare_plan(explainers, setup)
     specs = planned.specs
     file_of = {d.kind: d.spec.name for _, decls in planned.methods for d in decls}  # kind -> file stem
@@ -318,7 +322,7 @@ def _run(request, bundle, stack, planned: PlannedOutputs, target_index, progress
         errors: list = []
         reader = threading.Thread(
             target=_reader_loop, name="lcx-reader", daemon=True,
-            args=(stack, windows, band_order, request.min_valid_dates, k, mean_series, read_q, stop, errors, timings))
+            args=(stack, windows, inputs, read_q, stop, errors, timings))
         writer = threading.Thread(target=_writer_loop, name="lcx-writer", daemon=True,
                                   args=(outputs, write_q, stop, errors, timings))
         reader.start()
@@ -394,7 +398,7 @@ def _scatter(arrays, file_of, res, sel) -> None:
 
 # --- threads -----------------------------------------------------------------------------------------------
 
-def _reader_loop(stack, windows, band_order, min_valid_dates, k, mean_series, out_q, stop, errors, timings):
+def _reader_loop(stack, windows, inputs, out_q, stop, errors, timings):
     handle = None
     try:
         handle = stack.clone()
@@ -402,7 +406,7 @@ def _reader_loop(stack, windows, band_order, min_valid_dates, k, mean_series, ou
             if stop.is_set():
                 return
             t0 = time.perf_counter()
-            prepared = prepare_window(handle, win, band_order, min_valid_dates, k, mean_series)
+            prepared = prepare(handle, win, inputs)
             timings["read"] += time.perf_counter() - t0
             if not _put(out_q, prepared, stop, None):
                 return
