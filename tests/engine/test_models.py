@@ -233,3 +233,26 @@ def test_ensemble_spec_round_trip_and_file(tmp_path):
     again = load_model(path).build()
     x = make_input(3)
     assert torch.allclose(again(x), model(x), atol=1e-6)
+
+
+@pytest.mark.parametrize("variant", ["se", "softmax"])
+def test_mlp_band_attention_gate(variant):
+    torch.manual_seed(7)
+    spec = make_spec("mlp", variant, band_attention=True)
+    assert spec.has_band_attention and not make_spec("mlp").has_band_attention
+    assert make_spec("attention").has_band_attention and not make_spec("tempcnn").has_band_attention
+    model = build_model(spec).eval()
+    x = make_input(8)
+    logits, activation = capture_gradcam(model, x)
+    attention = model.last_band_attention
+    assert attention.shape == (8, N_BANDS) and (attention > 0).all()
+    if variant == "softmax":
+        assert torch.allclose(attention.sum(1), torch.ones(8), atol=1e-5)
+    else:
+        assert (attention < 1).all()
+    # gradients still reach the Grad-CAM layer through the gated input
+    grad = torch.autograd.grad(logits[:, 0].sum(), activation)[0]
+    assert torch.isfinite(grad).all()
+    ensemble = build_model(make_spec("mlp", variant, band_attention=True, n_members=2)).eval()
+    ensemble(x)
+    assert ensemble.last_band_attention.shape == (8, N_BANDS)

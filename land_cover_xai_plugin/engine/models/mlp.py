@@ -3,12 +3,14 @@
 A per-date spectral embedding (a 1 x 1 temporal convolution: the same bands -> embed_width map on every
 date; Grad-CAM's layer, whose positions are exactly the input dates) -> BN -> ReLU -> Flatten ->
 Linear(hidden_width) -> BN -> ReLU -> Dropout -> Linear(n_classes). Same input front (normalisation,
-k x k spatial weighting) as the other architectures.
+k x k spatial weighting) as the other architectures. With ``spec.band_attention`` the normalised bands
+first pass the attention model's gate (squeeze-and-excitation or softmax over bands, one weight per band
+and pixel, exposed as ``last_band_attention``), read from each band's whole series.
 """
 from __future__ import annotations
 
 from ..runtime import import_torch
-from .attention import InputFront
+from .attention import InputFront, SoftmaxAttention, SqueezeExcitationAttention
 from .spec import ModelSpec
 
 torch = import_torch()
@@ -23,6 +25,16 @@ class SeriesMLP(nn.Module):
         spec.validate()
         self.spec = spec
         self.front = InputFront(spec)
+        self.band_attention = None
+        self.attention_scale = 1.0
+        if spec.band_attention:
+            # the gates read (N, B, C, T') band features: here each band's series as C = T channels, T' = 1
+            if spec.attention == "se":
+                self.band_attention = SqueezeExcitationAttention(spec.n_bands)
+            else:
+                self.band_attention = SoftmaxAttention(spec.n_dates)
+                self.attention_scale = float(spec.n_bands)  # uniform weights leave the input unchanged
+        self.last_band_attention = None
         self.embed = nn.Conv1d(spec.n_bands, spec.embed_width, kernel_size=1)
         self.embed_bn = nn.BatchNorm1d(spec.embed_width)
         self.embed_relu = nn.ReLU()
@@ -40,7 +52,12 @@ class SeriesMLP(nn.Module):
 
     def features(self, x):
         """Reflectance in -> the Grad-CAM layer's activation (N, embed_width, T)."""
-        return self.embed_relu(self.embed_bn(self.embed(self.front(x))))
+        x = self.front(x)
+        if self.band_attention is not None:
+            attention = self.band_attention(x[..., None])  # (N, B)
+            self.last_band_attention = attention.detach()
+            x = x * (attention * self.attention_scale)[:, :, None]
+        return self.embed_relu(self.embed_bn(self.embed(x)))
 
     def head(self, activation):
         """The Grad-CAM layer's activation -> logits (N, n_classes)."""

@@ -44,6 +44,8 @@ class ModelSpec:
     # mlp: per-date spectral embedding (a 1x1 convolution, Grad-CAM's layer), then one hidden dense layer
     embed_width: int = 32
     hidden_width: int = 128
+    # mlp: a band attention gate (variant ``attention``) on the input bands, one weight per band and pixel
+    band_attention: bool = False
     dropout: float = 0.5
     # > 1: an ensemble of this many independently initialised copies, probabilities averaged
     n_members: int = 1
@@ -77,6 +79,8 @@ class ModelSpec:
         k = self.patch_size
         if not isinstance(k, int) or isinstance(k, bool) or k < 1 or k % 2 == 0 or k > 31:
             out.append(f"patch_size must be an odd integer between 1 and 31, got {self.patch_size!r}")
+        if not isinstance(self.band_attention, bool):
+            out.append(f"band_attention must be true or false, got {self.band_attention!r}")
         if not isinstance(self.dropout, (int, float)) or not 0.0 <= float(self.dropout) < 1.0:
             out.append(f"dropout must be in [0, 1), got {self.dropout!r}")
         if isinstance(self.n_bands, int) and self.n_bands >= 1:
@@ -103,6 +107,11 @@ class ModelSpec:
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    @property
+    def has_band_attention(self) -> bool:
+        """Whether the model gives one attention weight per band (``last_band_attention``)."""
+        return self.arch == "attention" or (self.arch == "mlp" and self.band_attention)
 
     @property
     def band_to_group(self) -> list[int]:

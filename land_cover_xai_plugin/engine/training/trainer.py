@@ -55,6 +55,7 @@ class TrainConfig:
     dense_width: int = 256
     embed_width: int = 32  # mlp: per-date spectral embedding
     hidden_width: int = 128  # mlp: hidden dense layer
+    band_attention: bool = False  # mlp: gate the input bands with the ``attention`` variant (per-band weights)
     dropout: Optional[float] = None  # None: 0.5 for TempCNN (as published), 0.3 for the attention model
     # Robust training (training/augment.py): K seeds in one model, hidden observations re-filled by gap filling
     n_members: int = 1  # > 1: ensemble of independently initialised members, probabilities averaged
@@ -479,7 +480,8 @@ def train_on_arrays(x: np.ndarray, y: np.ndarray, class_names: Optional[dict[int
                      attention=config.attention, band_groups=band_groups, norm_mean=mean.tolist(),
                      norm_std=std.tolist(), kernel_size=config.kernel_size, band_width=config.band_width,
                      fusion_width=config.fusion_width, conv_width=config.conv_width, dense_width=config.dense_width,
-                     embed_width=config.embed_width, hidden_width=config.hidden_width, dropout=dropout,
+                     embed_width=config.embed_width, hidden_width=config.hidden_width,
+                     band_attention=config.band_attention, dropout=dropout,
                      n_members=config.n_members)
 
     torch = import_torch()
