@@ -60,6 +60,7 @@ SAMPLE = ROOT / "land_cover_xai_plugin" / "sample_data"
 METRICS = ("overall_accuracy", "macro_f1", "kappa")
 SUMMARY_KEYS = METRICS + ("train_seconds",)
 RANDOM_FOREST = "random_forest"
+PRODUCT_DEFAULT = "product_default"  # TrainConfig() as shipped, added when no named model matches it
 # The product's models (TrainConfig overrides) and the peer; more can be added with --extra-config.
 MODELS: dict[str, Optional[dict]] = {
     "attention_se": {"arch": "attention", "attention": "se"},
@@ -131,7 +132,7 @@ def labelled_pixels(sample: Sample, config: TrainConfig):
     if "validity" in accepted and hasattr(config, "validity"):
         kwargs["validity"] = config.validity
     if "grid" in accepted and getattr(config, "grid_step_days", None) is not None:
-        from land_cover_xai_plugin.engine.data.calendar import grid_from_dates  # noqa: PLC0415
+        from land_cover_xai_plugin.engine.data.calendar import grid_from_dates
 
         kwargs["grid"] = grid_from_dates(sample.stack.dates, config.grid_step_days)
     out = read_labelled_pixels(sample.stack, sample.labels, config.patch_size, config.min_valid_dates, **kwargs)
@@ -359,7 +360,8 @@ def build_results(protocol: dict, models: dict, seeds: Sequence[int], n_folds: i
         "runs": [r.to_dict() for r in runs],
         "settings": args,
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "load_average_1m": os.getloadavg()[0]},
+                    "load_average_1m": os.getloadavg()[0], "load_average_15m": os.getloadavg()[2],
+                    "torch_threads": args.get("threads")},
         "seconds": seconds,
     }
 
@@ -444,11 +446,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--quick", action="store_true", help="smoke run: 1 seed, 3 folds, 5 epochs")
     args = parser.parse_args(argv)
     models = parse_models(args.models, args.extra_config)
+    if default_model_name(models) is None and not args.models:  # the product's default is always compared
+        models = {PRODUCT_DEFAULT: {}, **models}
     seeds, folds, base = list(range(args.seeds)), args.folds, {}
     if args.epochs:
         base["epochs"] = args.epochs
     if args.quick:
         seeds, folds, base = [0], 3, {"epochs": 5, "patience": 5}
+        args.seeds, args.folds, args.epochs = 1, 3, 5
         if args.out == parser.get_default("out"):
             args.out = str(Path(os.environ.get("TMPDIR", "/tmp")) / "lcx_accuracy_quick.json")
     conditions = [c.strip() for c in args.conditions.split(",") if c.strip()]
