@@ -1,10 +1,13 @@
-"""Spatially blocked train / validation / test split.
+"""Spatial train / validation / test splits and cross-validation folds.
 
 Neighbouring pixels are nearly copies of each other (same field, same parcel): a random pixel split
-leaks them across the splits and reports optimistic accuracies. Pixels are grouped into square blocks
-of ``block_size`` px and whole blocks go to one split. Blocks are assigned greedily, rarest class
-first, so each class reaches the training split whenever it has a block, and the held-out splits get
-their share of each class when it has enough blocks.
+leaks them across the splits and reports optimistic accuracies. ``grouped_split`` (training's default)
+and ``cross_validation_splits`` (the accuracy benchmark) send whole units to one side: the field polygon
+a pixel was burned from (``LabelRaster.polygon_ids``), else its square block of ``block_size`` px; a
+polygon too big to stay whole is cut into its block pieces. Units are assigned greedily, rarest class
+first, so each class reaches training whenever it has a unit, then the test side, then validation. A
+buffer of ``buffer`` px (default: the model's patch half-width + 3) around the held-out sides is used by
+neither side. ``spatial_block_split`` is the older block-only split without a buffer.
 """
 from __future__ import annotations
 
