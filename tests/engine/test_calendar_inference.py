@@ -49,6 +49,10 @@ def test_bundled_model_runs_as_before_and_on_other_dates(write_raster, tmp_path,
     filled[2] = filled[1] / 3 + filled[3] * 2 / 3
     by_hand = write_stack(write_raster, tmp_path / "by_hand.tif", filled, SAMPLE_DATES)
     assert (predict(bundle, dropped, tmp_path / "c") == predict(bundle, by_hand, tmp_path / "c2")).mean() > 0.99
+    with open_stack(dropped) as stack:  # the pixel view: the stack's four observations, the model's five dates
+        seen = explain_pixel(bundle, stack, 10, 10, shap_samples=2, ig_steps=2)
+    assert seen.reflectance.shape == (13, 4) and seen.reflectance_filled.shape == (13, 5) and len(seen.dates) == 5
+    assert seen.stack_dates == [SAMPLE_DATES[t].isoformat() for t in keep]
     # nothing after 07-31: the end of the model's season is missing, and the message says which part
     early = write_stack(write_raster, tmp_path / "early.tif", sample_dn[:2], SAMPLE_DATES[:2])
     with pytest.raises(StackMismatchError, match="2015-08-30 .. 2015-09-09"):
@@ -78,6 +82,7 @@ def test_cloudy_dates_are_masked_in_training_inference_and_the_pixel_view(write_
         a, b = explain_pixel(bundle, clean, 40, 60, shap_samples=4, ig_steps=4), \
             explain_pixel(bundle, noisy, 40, 60, shap_samples=4, ig_steps=4)
         np.testing.assert_array_equal(a.reflectance_filled, b.reflectance_filled)
+        assert np.isnan(a.reflectance[:, [1, 2]]).all() and np.isfinite(a.reflectance[:, [0, 3, 4]]).all()
         np.testing.assert_allclose(a.probabilities, b.probabilities, atol=1e-6)
         # the masked dates filled by day: 07-31 lies 20 of the 50 days from 07-11 to 08-30
         np.testing.assert_allclose(a.reflectance_filled[:, 1],

@@ -166,20 +166,30 @@ def read_reflectance(stack, win: Window, band_order=None) -> np.ndarray:
     return raw
 
 
+def read_observations(stack, win: Window, inputs: InputSpec) -> np.ndarray:
+    """(T, B, ysize, xsize) float32 reflectance of ``win`` in the model's band order, NaN wherever it is not a
+    valid observation: no-data / NaN / inf, a date above the cloud-fraction threshold, a pixel a mask marks
+    (``inputs.date_kept`` / ``inputs.masks``). The stack's own dates; not gap-filled."""
+    from .validity import mark_missing
+
+    raw = read_reflectance(stack, win, inputs.band_order)
+    if inputs.date_kept is not None or inputs.masks is not None:  # clouds, shadows, snow -> missing
+        invalid = None if inputs.masks is None else inputs.masks.read_window(win.xoff, win.yoff, win.xsize, win.ysize)
+        mark_missing(raw, inputs.date_kept, invalid)
+    return raw
+
+
 def prepare(stack, win: Window, inputs: InputSpec) -> PreparedWindow:
     """Read ``win`` (+ halo), gap-fill per pixel; for patch models fill invalid neighbours with
     ``inputs.fill_series`` and pad the raster edge with edge values (no seams between windows)."""
     from .calendar import observed_on_grid, resample_to_grid
     from .gapfill import fill_gaps
-    from .validity import mark_missing, observed_dates
+    from .validity import observed_dates
 
     halo, patch_size = inputs.halo, inputs.patch_size
     x0, y0 = max(0, win.xoff - halo), max(0, win.yoff - halo)
     x1, y1 = min(stack.width, win.xoff + win.xsize + halo), min(stack.height, win.yoff + win.ysize + halo)
-    raw = read_reflectance(stack, Window(x0, y0, x1 - x0, y1 - y0), inputs.band_order)  # (T, B, h, w)
-    if inputs.date_kept is not None or inputs.masks is not None:  # clouds, shadows, snow -> missing
-        invalid = None if inputs.masks is None else inputs.masks.read_window(x0, y0, x1 - x0, y1 - y0)
-        mark_missing(raw, inputs.date_kept, invalid)
+    raw = read_observations(stack, Window(x0, y0, x1 - x0, y1 - y0), inputs)  # (T, B, h, w)
     n_dates, n_bands, h, w = raw.shape
     # a pixel-major *view*: fill_gaps copies it chunk by chunk, so the window is never copied whole
     series = raw.transpose(2, 3, 1, 0).reshape(h * w, n_bands, n_dates)

@@ -13,7 +13,7 @@ from typing import Optional
 
 import numpy as np
 
-from ..data.windows import InputSpec, Window, batch_input, prepare, read_reflectance
+from ..data.windows import InputSpec, Window, batch_input, prepare, read_observations
 from ..errors import LcxError
 from ..runtime import import_captum, import_torch, resolve_device
 from . import attribution, gradcam
@@ -32,7 +32,7 @@ class PixelExplanation:
     probabilities: np.ndarray  # (K,)
     predicted_id: int
     target_id: int  # the class the explanations are for
-    reflectance: np.ndarray  # (B, T) as read, NaN where missing
+    reflectance: np.ndarray  # (B, T_stack) as observed on the stack's dates, NaN where missing / masked (clouds)
     reflectance_filled: np.ndarray  # (B, T) gap-filled (the model's input)
     gradcam: np.ndarray  # (T,) ReLU Grad-CAM per date for the target class
     band_attention: Optional[np.ndarray]  # (B,), attention models only
@@ -42,6 +42,8 @@ class PixelExplanation:
     baseline_probability: float  # p(target | baseline): SHAP / IG values sum to probability - this
     shap_method: str = "shapley_sampling"
     extra: dict = field(default_factory=dict)
+    # ISO dates of ``reflectance``'s columns: the stack's, where ``dates`` are the model's (its temporal grid)
+    stack_dates: list = field(default_factory=list)
 
     @property
     def target_probability(self) -> float:
@@ -51,10 +53,11 @@ class PixelExplanation:
 
 def explain_pixel(bundle, stack, row: int, col: int, target=None, device: str = "cpu",
                   shap_method: str = "shapley_sampling", shap_samples: int = 64, ig_steps: int = 64,
-                  min_valid_dates: int = 2, seed: int = 0, model=None) -> PixelExplanation:
+                  min_valid_dates: int = 2, seed: int = 0, model=None, validity=None) -> PixelExplanation:
     """Explain the pixel at (row, col) for ``target`` (a class id; None = the predicted class).
 
-    ``model`` may pass an already built model (the plugin keeps one between clicks).
+    ``model`` may pass an already built model (the plugin keeps one between clicks). ``validity``
+    (``data.validity.ValidityConfig``) replaces the model's validity settings, as in ``InferenceRequest``.
     """
     torch = import_torch()
     if not (0 <= row < stack.height and 0 <= col < stack.width):
@@ -62,7 +65,7 @@ def explain_pixel(bundle, stack, row: int, col: int, target=None, device: str = 
                        "click inside the raster.")
     if shap_method not in ("shapley_sampling", "kernel"):
         raise LcxError(f"Unknown SHAP method '{shap_method}': use 'shapley_sampling' or 'kernel'.")
-    inputs = InputSpec.for_model(bundle, stack, min_valid_dates)  # raises when the stack does not fit
+    inputs = InputSpec.for_model(bundle, stack, min_valid_dates, validity)  # raises when the stack does not fit
     spec = bundle.spec
     k = int(spec.patch_size)
     device = resolve_device(device)
@@ -72,8 +75,8 @@ def explain_pixel(bundle, stack, row: int, col: int, target=None, device: str = 
     gradcam.freeze(model)
 
     here = Window(col, row, 1, 1)
-    # (B, T) as observed, NaN where not
-    raw = np.ascontiguousarray(read_reflectance(stack, here, inputs.band_order)[:, :, 0, 0].T)
+    # (B, T_stack) as observed, NaN where not (no-data, masked clouds)
+    raw = np.ascontiguousarray(read_observations(stack, here, inputs)[:, :, 0, 0].T)
     prepared = prepare(stack, here, inputs)
     if not prepared.valid[0]:
         raise LcxError(f"Pixel (row {row}, col {col}) has fewer than {min_valid_dates} observed dates (no-data "
@@ -108,6 +111,7 @@ def explain_pixel(bundle, stack, row: int, col: int, target=None, device: str = 
         bands=list(bundle.bands), dates=[str(d) for d in bundle.dates],
         probabilities=res.probabilities[0].cpu().numpy(), predicted_id=class_ids[predicted_index],
         target_id=class_ids[t_index], reflectance=raw, reflectance_filled=filled.cpu().numpy(),
+        stack_dates=[d.isoformat() for d in stack.dates],
         gradcam=res.cam[0].cpu().numpy(), band_attention=None if att is None else att[0].cpu().numpy(),
         shap_by_band=by_band, shap_by_date=by_date, ig=ig.cpu().numpy(), baseline_probability=base_p,
         shap_method=shap_method)
