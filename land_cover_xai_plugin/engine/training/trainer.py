@@ -493,7 +493,8 @@ def train_on_arrays(x: np.ndarray, y: np.ndarray, class_names: Optional[dict[int
     weights = torch.as_tensor(class_loss_weights(train_counts, config.class_weighting), device=device)
     criterion = torch.nn.CrossEntropyLoss(weight=weights, label_smoothing=config.label_smoothing)
     augmentation = Augmentation(date_dropout=config.date_dropout, band_dropout=config.band_dropout,
-                                mixup_alpha=config.mixup_alpha, min_valid_dates=config.min_valid_dates)
+                                mixup_alpha=config.mixup_alpha, min_valid_dates=config.min_valid_dates,
+                                times=times)  # hidden dates re-filled by day, as the data path fills clouds
     augment_rng = np.random.default_rng([config.seed, 1])
     x_all = torch.as_tensor(x, device=device)
     y_all = torch.as_tensor(y_index, device=device)
