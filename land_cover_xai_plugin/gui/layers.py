@@ -1,12 +1,13 @@
 """Putting a run's outputs on the map: one layer-tree group per run, every layer styled.
 
-Only whole outputs reach the map: this is called from a task's ``finished()`` with the paths the
-engine committed (the engine writes ``*.partial.tif`` and renames at the end).
+Only whole outputs reach the map: this is called from a task's ``finished()`` with the descriptors of the
+files the engine committed (the engine writes ``*.partial.tif`` and renames at the end).
 
-Styles: the class map gets a paletted renderer built from the model's classes (names + colours; the
-``.qml`` beside the file when no classes are given); the continuous outputs use the ``.qml`` the engine
-wrote beside each file (colour ramp computed from the data), or a ramp built here when it is missing.
-Grad-CAM sits above the class map, half transparent, with its low end fully transparent.
+Everything comes from the engine's typed ``OutputDescriptor`` (kind, target, label, style, classes): no file
+name is parsed and no colour ramp chosen a second time. The class map gets a paletted renderer built from its
+classes (names in QGIS's language); the continuous outputs use the ``.qml`` the engine wrote beside each file
+(its ramp, with the range computed from the data), or the descriptor's ramp when the file is missing.
+Heatmaps whose ramp fades its low end out sit above the class map, half transparent.
 """
 from __future__ import annotations
 
@@ -31,10 +32,8 @@ from qgis.PyQt.QtGui import QColor
 from .class_names import display_name
 
 GROUP_PREFIX = "Land Cover XAI"
-MAGMA = ["#000004", "#51127c", "#b73779", "#fc8961", "#fcfdbf"]
-VIRIDIS = ["#440154", "#3b528b", "#21918c", "#5ec962", "#fde725"]
-DIVERGING = ["#2166ac", "#92c5de", "#f7f7f7", "#f4a582", "#b2182b"]
 HEATMAP_OPACITY = 0.7
+CONTEXT = "LandCoverXaiLayers"
 
 
 def tr(text: str) -> str:
@@ -60,46 +59,38 @@ def run_group_name(stack_name: str, when: Optional[datetime.datetime] = None) ->
     return f"{GROUP_PREFIX} — {stack_name} {when:%H:%M:%S}"
 
 
-def _kind(name: str) -> str:
-    """Output kind from its file stem: prediction, confidence, probabilities, gradcam, attention, shap, ig."""
-    for kind in ("prediction", "confidence", "probabilities", "gradcam", "attention", "shap", "ig"):
-        if name == kind or name.startswith(kind + "_"):
-            return kind
-    return name
+def translated(text: str) -> str:
+    """An English label of the explainer registry in QGIS's language (context LandCoverXaiLayers)."""
+    return QCoreApplication.translate(CONTEXT, text)
 
 
-# Top of the group first: explanations above the class map, the class map at the bottom.
-_ORDER = ("gradcam", "attention", "shap", "ig", "probabilities", "confidence", "prediction")
-_VISIBLE = ("gradcam", "prediction")
+def _catalogue() -> tuple:
+    """Never called: the registry's English labels as literals, so that `make translations` keeps them in
+    the catalogue. A method added later shows its English label until it is translated here."""
+    return (tr("Class map"), tr("Confidence"), tr("Class probabilities"), tr("Uncertainty: entropy"),
+            tr("Uncertainty: margin"), tr("Grad-CAM heatmap"), tr("Band attention"), tr("SHAP by band"),
+            tr("SHAP by date"), tr("Integrated Gradients by band"), tr("Integrated Gradients by date"),
+            tr("Per-class probabilities"), tr("Uncertainty (entropy and margin)"), tr("Grad-CAM"),
+            tr("GradientSHAP"), tr("Integrated Gradients"))
 
 
-def layer_title(name: str, classes: Optional[Sequence] = None) -> str:
-    kind = _kind(name)
-    suffix = name[len(kind) + 1:] if name != kind else ""
-    target = ""
-    if suffix and kind in ("gradcam", "shap", "ig"):
-        part = suffix.split("_")[-1]
-        label = next((display_name(c.name) for c in classes or () if str(c.id) == part), part)
-        target = " " + tr("(class {0})").format(label)
-    elif kind in ("gradcam", "shap", "ig"):
-        target = " " + tr("(predicted class)")
-    if kind == "prediction":
-        return tr("Class map")
-    if kind == "confidence":
-        return tr("Confidence")
-    if kind == "probabilities":
-        return tr("Class probabilities")
-    if kind == "gradcam":
-        return tr("Grad-CAM heatmap") + target
-    if kind == "attention":
-        return tr("Band attention")
-    if kind == "shap":
-        what = tr("SHAP by date") if "_dates" in name else tr("SHAP by band")
-        return what + target
-    if kind == "ig":
-        what = tr("Integrated Gradients by date") if "_dates" in name else tr("Integrated Gradients by band")
-        return what + target
-    return name
+def layer_title(output) -> str:
+    """The layer name of an output: its label and, for a target-dependent method, the explained class (its
+    name in QGIS's language)."""
+    title = translated(output.label)
+    if not output.takes_target:
+        return title
+    if output.target_id is None:
+        return title + " " + tr("(predicted class)")
+    return title + " " + tr("(class {0})").format(display_name(output.target_name or str(output.target_id)))
+
+
+def _stack_order(outputs: Sequence) -> list:
+    """Top of the group first: explanations (registry order) above the classification outputs, the class map
+    at the bottom."""
+    explanations = [o for o in outputs if o.category == "explanation"]
+    classification = [o for o in outputs if o.category != "explanation"]
+    return explanations + classification[::-1]
 
 
 def paletted_renderer(layer: QgsRasterLayer, classes: Sequence) -> QgsPalettedRasterRenderer:
@@ -139,55 +130,56 @@ def _band_range(layer: QgsRasterLayer) -> tuple[float, float]:
     return float(stats.minimumValue), float(stats.maximumValue)
 
 
-def style_layer(layer: QgsRasterLayer, name: str, classes: Optional[Sequence] = None) -> None:
-    """Class map: paletted from ``classes`` (else the .qml beside the file). Others: the .qml beside the file,
-    else a ramp built here. Grad-CAM: transparent low end and layer opacity."""
-    kind = _kind(name)
-    qml = os.path.splitext(layer.source())[0] + ".qml"
-    if kind == "prediction" and classes:
-        layer.setRenderer(paletted_renderer(layer, classes))
+def ramp_renderer(layer: QgsRasterLayer, style) -> QgsSingleBandPseudoColorRenderer:
+    """The descriptor's RampStyle as a renderer: its range, else the band's (symmetric around 0 when asked)."""
+    low, high = _band_range(layer)
+    vmin = style.vmin if style.vmin is not None else low
+    vmax = style.vmax if style.vmax is not None else high
+    if style.symmetric:
+        bound = max(abs(low), abs(high)) or 1.0
+        vmin, vmax = -bound, bound
+    return pseudocolor_renderer(layer, style.colors, vmin, vmax, transparent_low=style.transparent_low)
+
+
+def style_layer(layer: QgsRasterLayer, output) -> None:
+    """Class map: paletted from the descriptor's classes. Others: the .qml beside the file, else the
+    descriptor's ramp. A ramp with a transparent low end (a heatmap) also makes the layer half transparent."""
+    if output.classes:
+        layer.setRenderer(paletted_renderer(layer, output.classes))
     else:
+        qml = os.path.splitext(layer.source())[0] + ".qml"
         loaded = False
         if os.path.exists(qml):
             _message, loaded = layer.loadNamedStyle(qml)
-        if not loaded or (kind != "prediction" and not isinstance(layer.renderer(), QgsSingleBandPseudoColorRenderer)):
-            vmin, vmax = _band_range(layer)
-            if kind in ("shap", "ig"):
-                bound = max(abs(vmin), abs(vmax)) or 1.0
-                layer.setRenderer(pseudocolor_renderer(layer, DIVERGING, -bound, bound))
-            elif kind == "gradcam":
-                layer.setRenderer(pseudocolor_renderer(layer, MAGMA, 0.0, max(vmax, 1e-6), transparent_low=True))
-            elif kind in ("confidence", "probabilities"):
-                layer.setRenderer(pseudocolor_renderer(layer, VIRIDIS, 0.0, 1.0))
-            else:
-                layer.setRenderer(pseudocolor_renderer(layer, VIRIDIS, vmin, vmax))
-    if kind == "gradcam":
+        if output.style is not None and (not loaded
+                                         or not isinstance(layer.renderer(), QgsSingleBandPseudoColorRenderer)):
+            layer.setRenderer(ramp_renderer(layer, output.style))
+    if output.style is not None and output.style.transparent_low:
         layer.setOpacity(HEATMAP_OPACITY)
     layer.triggerRepaint()
 
 
-def add_outputs(paths: dict, group_name: str, classes: Optional[Sequence] = None,
+def add_outputs(outputs: Sequence, group_name: str,
                 project: Optional[QgsProject] = None) -> tuple[QgsLayerTreeGroup, dict]:
-    """Load each output as a styled layer into a new group ``group_name`` at the top of the layer tree.
+    """Load each output (engine OutputDescriptor) as a styled layer into a new group ``group_name`` at the top
+    of the layer tree.
 
-    Returns (group, {output name: layer}). The class map and Grad-CAM are visible; the other outputs are
-    loaded unchecked (one click away) so the map stays readable.
+    Returns (group, {output file stem: layer}). The outputs the engine marks ``visible`` (class map,
+    Grad-CAM) are checked; the others are loaded unchecked (one click away) so the map stays readable.
     """
     project = project or QgsProject.instance()
     root = project.layerTreeRoot()
     group = root.insertGroup(0, group_name)
     group.setExpanded(True)
-    ordered = sorted(paths.items(), key=lambda kv: (_ORDER.index(_kind(kv[0])) if _kind(kv[0]) in _ORDER
-                                                    else len(_ORDER), kv[0]))
     layers = {}
-    for name, path in ordered:
-        layer = QgsRasterLayer(str(path), layer_title(name, classes), "gdal")
+    for output in _stack_order(outputs):
+        layer = QgsRasterLayer(str(output.path), layer_title(output), "gdal")
         if not layer.isValid():
             continue
-        style_layer(layer, name, classes)
+        style_layer(layer, output)
         project.addMapLayer(layer, False)
         node = group.addLayer(layer)
-        node.setItemVisibilityChecked(_kind(name) in _VISIBLE)
-        node.setExpanded(_kind(name) == "prediction")
-        layers[name] = layer
+        node.setItemVisibilityChecked(bool(output.visible))
+        node.setExpanded(bool(output.classes))
+        layers[output.name] = layer
     return group, layers

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from qgis.core import QgsSettings
 
+from ..engine.explain import registry
+
 PREFIX = "land_cover_xai/"
 
 MODEL_SOURCE = "model_source"           # "bundled" | "file"
 LAST_MODEL_PATH = "last_model_path"
 DEVICE = "device"
-OUTPUTS = "outputs"                     # comma-separated output methods
+OUTPUTS = "outputs"                     # comma-separated names of registry methods
 TARGET = "target"                       # "predicted" or a class id
 OUTPUT_FOLDER = "last_output_folder"
 LAST_FOLDER = "last_folder"             # last folder browsed (models, rasters, field data)
@@ -37,12 +39,13 @@ def remove(name: str) -> None:
 
 
 def outputs() -> set[str]:
-    """The optional outputs last chosen (class map and confidence are always written)."""
+    """The optional outputs last chosen (class map and confidence are always written); names the registry
+    no longer knows (a method renamed or removed since) are dropped."""
     settings = QgsSettings()
     if not settings.contains(_key(OUTPUTS)):
         return set(DEFAULT_OUTPUTS)
     text = str(settings.value(_key(OUTPUTS), "") or "")
-    return {part for part in text.split(",") if part}
+    return {part for part in text.split(",") if part in registry.names()}
 
 
 def set_outputs(methods) -> None:

@@ -6,15 +6,14 @@ Rules kept here once for every panel:
 - every exception is captured in ``run()`` and reported in ``finished()`` (GUI thread): an ``LcxError``
   is the user's to fix, so its message goes to the message bar as is; anything else is a bug: a short
   message in the bar and the traceback in the QGIS log (panel "Land Cover XAI");
-- a cancelled job leaves nothing behind: the engine removes its partial outputs, and a run folder the
-  task created itself is removed too.
+- a cancelled job leaves nothing behind: the engine's jobs remove their partial outputs and the folders
+  they created.
 
 Keep a Python reference to a task until ``finished()`` ran: an unreferenced QgsTask silently never runs.
 """
 from __future__ import annotations
 
 import os
-import shutil
 import traceback
 from typing import Callable, Optional
 
@@ -50,7 +49,7 @@ class JobTask(QgsTask):
         self.outcome: Optional[str] = None  # "success" | "cancelled" | "error"
 
     # --- worker thread -------------------------------------------------------------------------
-    def run(self) -> bool:  # noqa: D401 - QgsTask API
+    def run(self) -> bool:  # QgsTask API
         try:
             result = self.job(self.report_progress, self.isCanceled)
             if self.isCanceled():  # cancelled after the last check: drop what was made
@@ -84,7 +83,7 @@ class JobTask(QgsTask):
         """Remove what a failed or cancelled job left (subclasses; worker thread, files only)."""
 
     # --- GUI thread ----------------------------------------------------------------------------
-    def finished(self, ok: bool) -> None:  # noqa: D401 - QgsTask API
+    def finished(self, ok: bool) -> None:  # QgsTask API
         if ok and self.outcome == "success":
             self.succeeded.emit(self.result)
             return
@@ -119,52 +118,25 @@ class JobTask(QgsTask):
 
 
 class InferenceTask(JobTask):
-    """Classification + explanations: ``engine.inference.run_inference`` on ``request``.
+    """Classification + explanations: ``engine.jobs.run_inference_job(job)`` (an ``InferenceJob``).
 
-    ``layout`` (a StackLayout): the user's correction of the detected dates / bands; the stack is then
-    opened with it here, in the worker thread. ``request.out_dir`` is created by the task when missing,
-    and removed again (with anything in it) when the run is cancelled or fails.
-    """
+    The job owns its files: it opens the stack with the job's layout (the user's correction of the detected
+    dates / bands) in this worker thread, creates ``job.out_dir`` when missing and removes it again (with
+    anything in it) when the run is cancelled or fails."""
 
-    def __init__(self, request, iface=None, layout=None, title: Optional[str] = None):
+    def __init__(self, job, iface=None, title: Optional[str] = None):
         super().__init__(title or tr("Land Cover XAI classification"), self._work, iface, title)
-        self.request = request
-        self.layout = layout
-        self._created_dir: Optional[str] = None
+        self.inference_job = job
 
     def _work(self, progress, is_cancelled):
-        from ..engine.inference.streaming import run_inference  # noqa: PLC0415 - heavy, worker thread only
+        from ..engine.jobs import run_inference_job  # heavy, worker thread only
 
-        out_dir = os.path.abspath(self.request.out_dir)
-        if not os.path.isdir(out_dir):
-            top = out_dir  # the highest folder this run creates: removed again on cancel / failure
-            while not os.path.exists(os.path.dirname(top)) and os.path.dirname(top) != top:
-                top = os.path.dirname(top)
-            os.makedirs(out_dir, exist_ok=True)
-            self._created_dir = top
-        stack = None
-        if self.layout is not None and self.request.stack is None:
-            from ..engine.io.stack import open_stack  # noqa: PLC0415
-
-            stack = open_stack(list(self.request.stack_paths), layout=self.layout)
-            self.request.stack = stack
-        try:
-            return run_inference(self.request, progress, is_cancelled)
-        finally:
-            if stack is not None:
-                self.request.stack = None
-                stack.close()
+        return run_inference_job(self.inference_job, progress, is_cancelled)
 
     def discard(self, result) -> None:
-        for path in (getattr(result, "paths", None) or {}).values():
-            stem = os.path.splitext(path)[0]
-            for leftover in (path, path + ".aux.xml", stem + ".qml"):
-                if os.path.exists(leftover):
-                    os.remove(leftover)
+        from ..engine.jobs import remove_outputs
 
-    def cleanup_after_failure(self) -> None:
-        if self._created_dir and os.path.isdir(self._created_dir):
-            shutil.rmtree(self._created_dir, ignore_errors=True)
+        remove_outputs(getattr(result, "outputs", None) or [])
 
 
 class TrainTask(JobTask):
@@ -178,7 +150,7 @@ class TrainTask(JobTask):
         self.train_job = job
 
     def _work(self, progress, is_cancelled):
-        from ..engine.jobs import run_train_job  # noqa: PLC0415
+        from ..engine.jobs import run_train_job
 
         def on_epoch(report=None, *args):
             progress(report)
@@ -200,7 +172,7 @@ class ValidateTask(JobTask):
         self.validate_job = job
 
     def _work(self, progress, is_cancelled):
-        from ..engine.jobs import run_validate_job  # noqa: PLC0415
+        from ..engine.jobs import run_validate_job
 
         return run_validate_job(self.validate_job)
 

@@ -4,137 +4,172 @@
     <context>
         <name>ClassifyAlgorithm</name>
         <message>
-            <location filename="../processing_provider/classify_algorithm.py" line="30" />
+            <location filename="../processing_provider/algorithms/classify_algorithm.py" line="27" />
             <source>Classify land cover</source>
             <translation>Classer l'occupation du sol</translation>
         </message>
         <message>
-            <location filename="../processing_provider/classify_algorithm.py" line="33" />
+            <location filename="../processing_provider/algorithms/classify_algorithm.py" line="30" />
             <source>Land-cover map and confidence of a Sentinel-2 time series, with a trained .lcx model.</source>
             <translation>Carte d'occupation du sol et carte de confiance d'une série temporelle Sentinel-2, avec un modèle .lcx entraîné.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/classify_algorithm.py" line="36" />
+            <location filename="../processing_provider/algorithms/classify_algorithm.py" line="33" />
             <source>deep learning,classification,prediction,inference,sentinel-2,time series,land cover</source>
             <translation>apprentissage profond,classification,prédiction,inférence,sentinel-2,série temporelle,occupation du sol</translation>
         </message>
         <message>
-            <location filename="../processing_provider/classify_algorithm.py" line="39" />
-            <source>&lt;p&gt;Classifies every pixel of a Sentinel-2 time series with a trained model (.lcx) and writes a styled class map (colours and class names from the model) and a confidence map.&lt;/p&gt;&lt;p&gt;The raster is processed window by window, so any size fits in memory. The model checks that the raster has its bands and dates; if not, the error says what differs. Missing observations are filled in time; pixels with fewer than 2 observed dates are no-data.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Sentinel-2 time series&lt;/b&gt;: the raster file, with the bands and dates the model was trained on.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Model file&lt;/b&gt;: a .lcx file written by 'Train a land cover model'.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Device&lt;/b&gt;: auto (GPU when torch sees one), cpu or cuda.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Batch size&lt;/b&gt; (advanced): pixels per batch; 0 = measured on this machine.&lt;/li&gt;&lt;/ul&gt;&lt;h3&gt;Outputs&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Land cover classification&lt;/b&gt;: class ids (GeoTIFF, paletted style with the class names).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Confidence&lt;/b&gt;: the highest class probability, 0..1.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Class probabilities&lt;/b&gt; (optional): one band per class.&lt;/li&gt;&lt;/ul&gt;</source>
-            <translation>&lt;p&gt;Classe chaque pixel d'une série temporelle Sentinel-2 avec un modèle entraîné (.lcx) et écrit une carte des classes stylée (couleurs et noms de classes du modèle) ainsi qu'une carte de confiance.&lt;/p&gt;&lt;p&gt;Le raster est traité fenêtre par fenêtre : toute taille tient en mémoire. Le modèle vérifie que le raster possède ses bandes et ses dates ; sinon, l'erreur indique ce qui diffère. Les observations manquantes sont comblées dans le temps ; les pixels observés à moins de 2 dates sont sans donnée.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Série temporelle Sentinel-2&lt;/b&gt; : le fichier raster, avec les bandes et les dates sur lesquelles le modèle a été entraîné.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Fichier du modèle&lt;/b&gt; : un fichier .lcx écrit par « Entraîner un modèle d'occupation du sol ».&lt;/li&gt;&lt;li&gt;&lt;b&gt;Processeur&lt;/b&gt; : auto (GPU quand torch en voit un), cpu ou cuda.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Taille de lot&lt;/b&gt; (avancé) : pixels par lot ; 0 = mesurée sur cette machine.&lt;/li&gt;&lt;/ul&gt;&lt;h3&gt;Sorties&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Classification de l'occupation du sol&lt;/b&gt; : identifiants de classe (GeoTIFF, style palette avec les noms de classes).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Confiance&lt;/b&gt; : la plus forte probabilité de classe, de 0 à 1.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Probabilités des classes&lt;/b&gt; (facultatif) : une bande par classe.&lt;/li&gt;&lt;/ul&gt;</translation>
+            <location filename="../processing_provider/algorithms/classify_algorithm.py" line="39" />
+            <source>&lt;p&gt;Classifies every pixel of a Sentinel-2 time series with a trained model (.lcx) and writes a styled class map (colours and class names from the model) and a confidence map.&lt;/p&gt;&lt;p&gt;The raster is processed window by window, so any size fits in memory. The model checks that the raster has its bands and dates; if not, the error says what differs. Missing observations are filled in time; pixels with fewer than 2 observed dates are no-data.&lt;/p&gt;</source>
+            <translation>&lt;p&gt;Classe chaque pixel d'une série temporelle Sentinel-2 avec un modèle entraîné (.lcx) et écrit une carte des classes stylée (couleurs et noms de classes du modèle) et une carte de confiance.&lt;/p&gt;&lt;p&gt;Le raster est traité fenêtre par fenêtre : toute taille tient en mémoire. Le modèle vérifie que le raster a ses bandes et ses dates ; sinon, l'erreur dit ce qui diffère. Les observations manquantes sont comblées dans le temps ; les pixels observés à moins de 2 dates sont sans donnée.&lt;/p&gt;</translation>
         </message>
         <message>
-            <location filename="../processing_provider/classify_algorithm.py" line="57" />
-            <source>Sentinel-2 time series</source>
-            <translation>Série temporelle Sentinel-2</translation>
+            <location filename="../processing_provider/algorithms/classify_algorithm.py" line="39" />
+            <source>Parameters</source>
+            <translation>Paramètres</translation>
         </message>
         <message>
-            <location filename="../processing_provider/classify_algorithm.py" line="58" />
-            <source>Model file</source>
-            <translation>Fichier du modèle</translation>
+            <location filename="../processing_provider/algorithms/classify_algorithm.py" line="39" />
+            <source>Outputs</source>
+            <translation>Sorties</translation>
         </message>
         <message>
-            <location filename="../processing_provider/classify_algorithm.py" line="58" />
-            <source>Land Cover XAI model (*.lcx)</source>
-            <translation>Modèle Land Cover XAI (*.lcx)</translation>
-        </message>
-        <message>
-            <location filename="../processing_provider/classify_algorithm.py" line="58" />
-            <source>All files (*.*)</source>
-            <translation>Tous les fichiers (*.*)</translation>
-        </message>
-        <message>
-            <location filename="../processing_provider/classify_algorithm.py" line="61" />
-            <source>Device</source>
-            <translation>Processeur</translation>
-        </message>
-        <message>
-            <location filename="../processing_provider/classify_algorithm.py" line="63" />
-            <source>Batch size (pixels; 0 = measured)</source>
-            <translation>Taille de lot (pixels ; 0 = mesurée)</translation>
-        </message>
-        <message>
-            <location filename="../processing_provider/classify_algorithm.py" line="79" />
+            <location filename="../processing_provider/algorithms/classify_algorithm.py" line="57" />
             <source>Land cover classification</source>
             <translation>Classification de l'occupation du sol</translation>
         </message>
         <message>
-            <location filename="../processing_provider/classify_algorithm.py" line="79" />
+            <location filename="../processing_provider/algorithms/classify_algorithm.py" line="39" />
+            <source>class ids (GeoTIFF, paletted style with the class names).</source>
+            <translation>identifiants de classe (GeoTIFF, style palette avec les noms des classes).</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/algorithms/classify_algorithm.py" line="58" />
             <source>Confidence</source>
             <translation>Confiance</translation>
         </message>
         <message>
-            <location filename="../processing_provider/classify_algorithm.py" line="79" />
-            <source>Class probabilities</source>
-            <translation>Probabilités des classes</translation>
+            <location filename="../processing_provider/algorithms/classify_algorithm.py" line="39" />
+            <source>the highest class probability, 0..1.</source>
+            <translation>la plus forte probabilité de classe, 0..1.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="77" />
+            <location filename="../processing_provider/base.py" line="164" />
+            <source>Sentinel-2 time series</source>
+            <translation>Série temporelle Sentinel-2</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="166" />
+            <source>Model file</source>
+            <translation>Fichier du modèle</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="115" />
+            <source>Land Cover XAI model (*.lcx)</source>
+            <translation>Modèle Land Cover XAI (*.lcx)</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="115" />
+            <source>All files (*.*)</source>
+            <translation>Tous les fichiers (*.*)</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="167" />
+            <source>Device</source>
+            <translation>Processeur</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="127" />
+            <source>Batch size (pixels; 0 = measured)</source>
+            <translation>Taille de lot (pixels ; 0 = mesurée)</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="133" />
+            <source>Target class ('predicted', a class id or a class name)</source>
+            <translation>Classe cible (« predicted », un identifiant ou un nom de classe)</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="138" />
+            <source>Method</source>
+            <translation>Méthode</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="164" />
+            <source>the raster file, with the bands the model was trained on and dates that cover its season.</source>
+            <translation>le fichier raster, avec les bandes sur lesquelles le modèle a été entraîné et des dates qui couvrent sa saison.</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="166" />
+            <source>a .lcx file written by 'Train a land cover model'.</source>
+            <translation>un fichier .lcx écrit par « Entraîner un modèle d'occupation du sol ».</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="167" />
+            <source>(auto: the GPU when torch sees one).</source>
+            <translation>(auto : le GPU quand torch en voit un).</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="168" />
+            <source>Batch size</source>
+            <translation>Taille de lot</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="168" />
+            <source>(advanced) pixels per batch; 0 = measured on this machine.</source>
+            <translation>(avancé) pixels par lot ; 0 = mesurée sur cette machine.</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="87" />
             <source>Classification</source>
             <translation>Classification</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="77" />
+            <location filename="../processing_provider/base.py" line="87" />
             <source>Explanation</source>
             <translation>Explication</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="78" />
+            <location filename="../processing_provider/base.py" line="88" />
             <source>Accuracy assessment</source>
             <translation>Évaluation de la précision</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="101" />
+            <location filename="../processing_provider/base.py" line="178" />
             <source>Choose a model file (.lcx), for example one written by 'Train a land cover model'.</source>
             <translation>Choisissez un fichier de modèle (.lcx), par exemple écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="103" />
+            <location filename="../processing_provider/base.py" line="180" />
             <source>The model must be a Land Cover XAI model file ending in .lcx; got {0}.</source>
             <translation>Le modèle doit être un fichier de modèle Land Cover XAI se terminant par .lcx ; reçu : {0}.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="105" />
+            <location filename="../processing_provider/base.py" line="182" />
             <source>Model file not found: {0}. Check the path, or train a model first.</source>
             <translation>Fichier de modèle introuvable : {0}. Vérifiez le chemin, ou entraînez d'abord un modèle.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="126" />
+            <location filename="../processing_provider/base.py" line="203" />
             <source>{0}: the outputs are GeoTIFF files; give a file name ending in .tif ({1}).</source>
             <translation>{0} : les sorties sont des fichiers GeoTIFF ; donnez un nom de fichier se terminant par .tif ({1}).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="130" />
+            <location filename="../processing_provider/base.py" line="207" />
             <source>{0} and {1} point to the same file ({2}): give each output its own file.</source>
             <translation>{0} et {1} désignent le même fichier ({2}) : donnez à chaque sortie son propre fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="144" />
+            <location filename="../processing_provider/base.py" line="221" />
             <source>{0} is a '{1}' layer; Land Cover XAI reads raster files (GeoTIFF, VRT, ...) with GDAL. Save the layer as a GeoTIFF first (Export &gt; Save As...) and use that file.</source>
             <translation>{0} est une couche « {1} » ; Land Cover XAI lit des fichiers raster (GeoTIFF, VRT…) avec GDAL. Enregistrez d'abord la couche en GeoTIFF (Exporter &gt; Enregistrer sous…) et utilisez ce fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="197" />
-            <source>Cannot write in the output folder {0} ({1}). Choose a folder you can write to.</source>
-            <translation>Impossible d'écrire dans le dossier de sortie {0} ({1}). Choisissez un dossier où vous pouvez écrire.</translation>
-        </message>
-        <message>
-            <location filename="../processing_provider/base.py" line="238" />
-            <source>Cannot write {0} ({1}). If the file is open in QGIS or another program, remove it there or choose another file name.</source>
-            <translation>Impossible d'écrire {0} ({1}). Si le fichier est ouvert dans QGIS ou un autre programme, retirez-le de celui-ci ou choisissez un autre nom de fichier.</translation>
-        </message>
-        <message>
-            <location filename="../processing_provider/base.py" line="273" />
+            <location filename="../processing_provider/base.py" line="271" />
             <source>Could not apply the style {0}: {1}</source>
             <translation>Impossible d'appliquer le style {0} : {1}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="303" />
-            <source>Cancelled; no output was kept.</source>
-            <translation>Annulé ; aucune sortie n'a été conservée.</translation>
-        </message>
-        <message>
-            <location filename="../processing_provider/base.py" line="313" />
+            <location filename="../processing_provider/base.py" line="298" />
             <source>{0} pixels ({1} without enough observations) in {2:.1f} s on {3}, batch {4}</source>
             <translation>{0} pixels ({1} sans assez d'observations) en {2:.1f} s sur {3}, lot de {4}</translation>
         </message>
@@ -142,312 +177,277 @@
     <context>
         <name>ClassifyPanel</name>
         <message>
-            <location filename="../gui/train_panel.py" line="172" />
-            <source>Time series</source>
-            <translation>Série temporelle</translation>
-        </message>
-        <message>
-            <location filename="../gui/classify_panel.py" line="133" />
-            <source>One multi-band raster layer</source>
-            <translation>Une couche raster multibande</translation>
-        </message>
-        <message>
-            <location filename="../gui/classify_panel.py" line="134" />
-            <source>One raster layer per date</source>
-            <translation>Une couche raster par date</translation>
-        </message>
-        <message>
-            <location filename="../gui/classify_panel.py" line="139" />
-            <source>A raster whose bands are dates x bands, e.g. described as 'T1_2015-07-11_B04' or '20150711_B04'</source>
-            <translation>Un raster dont les bandes sont dates x bandes, décrites par exemple « T1_2015-07-11_B04 » ou « 20150711_B04 »</translation>
-        </message>
-        <message>
-            <location filename="../gui/classify_panel.py" line="142" />
-            <source>Tick the single-date rasters of the series; they are ordered by date</source>
-            <translation>Cochez les rasters d'une seule date de la série ; ils sont triés par date</translation>
-        </message>
-        <message>
-            <location filename="../gui/classify_panel.py" line="144" />
-            <source>Add the bundled Sentinel-2 sample to the map</source>
-            <translation>Ajouter l'exemple Sentinel-2 fourni à la carte</translation>
-        </message>
-        <message>
-            <location filename="../gui/classify_panel.py" line="149" />
-            <source>Date</source>
-            <translation>Date</translation>
-        </message>
-        <message>
-            <location filename="../gui/classify_panel.py" line="167" />
-            <source>Bands</source>
-            <translation>Bandes</translation>
-        </message>
-        <message>
-            <location filename="../gui/classify_panel.py" line="155" />
-            <source>Correct the detected dates / bands</source>
-            <translation>Corriger les dates / bandes détectées</translation>
-        </message>
-        <message>
-            <location filename="../gui/classify_panel.py" line="164" />
-            <source>date by date (date-major)</source>
-            <translation>date par date (dates d'abord)</translation>
-        </message>
-        <message>
-            <location filename="../gui/classify_panel.py" line="165" />
-            <source>band by band (band-major)</source>
-            <translation>bande par bande (bandes d'abord)</translation>
-        </message>
-        <message>
-            <location filename="../gui/classify_panel.py" line="166" />
-            <source>Dates</source>
-            <translation>Dates</translation>
-        </message>
-        <message>
-            <location filename="../gui/classify_panel.py" line="168" />
-            <source>Band order</source>
-            <translation>Ordre des bandes</translation>
-        </message>
-        <message>
-            <location filename="../gui/classify_panel.py" line="169" />
-            <source>To make the correction permanent, save it beside the raster as '&lt;raster&gt;.layout.json': {"dates": [...], "bands": [...], "order": "date-major"}.</source>
-            <translation>Pour rendre la correction permanente, enregistrez-la à côté du raster dans « &lt;raster&gt;.layout.json » : {"dates": [...], "bands": [...], "order": "date-major"}.</translation>
-        </message>
-        <message>
-            <location filename="../gui/classify_panel.py" line="182" />
-            <source>Model</source>
-            <translation>Modèle</translation>
-        </message>
-        <message>
-            <location filename="../gui/classify_panel.py" line="185" />
-            <source>Bundled sample model (Slovenia 2015)</source>
-            <translation>Modèle d'exemple fourni (Slovénie 2015)</translation>
-        </message>
-        <message>
-            <location filename="../gui/classify_panel.py" line="186" />
-            <source>Model file (.lcx)</source>
-            <translation>Fichier de modèle (.lcx)</translation>
-        </message>
-        <message>
-            <location filename="../gui/classify_panel.py" line="188" />
-            <source>Bundled sample model (Slovenia 2015) — not installed</source>
-            <translation>Modèle d'exemple fourni (Slovénie 2015) — non installé</translation>
-        </message>
-        <message>
-            <location filename="../gui/train_panel.py" line="218" />
-            <source>Land Cover XAI model (*.lcx)</source>
-            <translation>Modèle Land Cover XAI (*.lcx)</translation>
-        </message>
-        <message>
-            <location filename="../gui/classify_panel.py" line="191" />
-            <source>Choose a Land Cover XAI model</source>
-            <translation>Choisir un modèle Land Cover XAI</translation>
-        </message>
-        <message>
-            <location filename="../gui/classify_panel.py" line="208" />
-            <source>Outputs</source>
-            <translation>Sorties</translation>
-        </message>
-        <message>
-            <location filename="../gui/train_panel.py" line="213" />
-            <source>Device</source>
-            <translation>Processeur</translation>
-        </message>
-        <message>
-            <location filename="../gui/classify_panel.py" line="214" />
-            <source>Class map and confidence</source>
-            <translation>Carte des classes et confiance</translation>
-        </message>
-        <message>
-            <location filename="../gui/classify_panel.py" line="219" />
-            <source>Per-class probabilities</source>
-            <translation>Probabilités par classe</translation>
-        </message>
-        <message>
-            <location filename="../gui/classify_panel.py" line="220" />
-            <source>Grad-CAM heatmap (which dates mattered)</source>
-            <translation>Carte de chaleur Grad-CAM (dates déterminantes)</translation>
-        </message>
-        <message>
-            <location filename="../gui/classify_panel.py" line="221" />
-            <source>Band attention (attention models only)</source>
-            <translation>Attention par bande (modèles à attention)</translation>
-        </message>
-        <message>
-            <location filename="../gui/classify_panel.py" line="222" />
-            <source>SHAP by band and by date (slow)</source>
-            <translation>SHAP par bande et par date (lent)</translation>
-        </message>
-        <message>
-            <location filename="../gui/classify_panel.py" line="223" />
-            <source>Integrated Gradients by band and by date</source>
-            <translation>Gradients intégrés par bande et par date</translation>
-        </message>
-        <message>
-            <location filename="../gui/classify_panel.py" line="231" />
-            <source>Explain the class</source>
-            <translation>Expliquer la classe</translation>
-        </message>
-        <message>
-            <location filename="../gui/classify_panel.py" line="233" />
-            <source>Class the explanations are computed for: each pixel's predicted class, or one class everywhere</source>
-            <translation>Classe pour laquelle les explications sont calculées : la classe prédite de chaque pixel, ou une même classe partout</translation>
-        </message>
-        <message>
-            <location filename="../gui/classify_panel.py" line="236" />
-            <source>Output folder</source>
-            <translation>Dossier de sortie</translation>
-        </message>
-        <message>
-            <location filename="../gui/classify_panel.py" line="239" />
-            <source>Folder for the outputs (one subfolder per run)</source>
-            <translation>Dossier des sorties (un sous-dossier par exécution)</translation>
-        </message>
-        <message>
-            <location filename="../gui/classify_panel.py" line="245" />
-            <source>Run</source>
-            <translation>Lancer</translation>
-        </message>
-        <message>
-            <location filename="../gui/train_panel.py" line="226" />
-            <source>Cancel</source>
-            <translation>Annuler</translation>
-        </message>
-        <message>
-            <location filename="../gui/classify_panel.py" line="345" />
-            <source>CPU</source>
-            <translation>CPU</translation>
-        </message>
-        <message>
-            <location filename="../gui/classify_panel.py" line="345" />
-            <source>GPU (CUDA)</source>
-            <translation>GPU (CUDA)</translation>
-        </message>
-        <message>
-            <location filename="../gui/classify_panel.py" line="424" />
-            <source>no date</source>
-            <translation>sans date</translation>
-        </message>
-        <message>
-            <location filename="../gui/classify_panel.py" line="482" />
-            <source>Layer '{0}' is not a raster file (it comes from a web service or a database): save it as a GeoTIFF (Export &gt; Save As…) and choose that layer.</source>
-            <translation>La couche « {0} » n'est pas un fichier raster (elle provient d'un service web ou d'une base de données) : enregistrez-la en GeoTIFF (Exporter &gt; Enregistrer sous…) et choisissez cette couche.</translation>
-        </message>
-        <message>
-            <location filename="../gui/classify_panel.py" line="496" />
-            <source>Cannot read the time series: {0}</source>
-            <translation>Impossible de lire la série temporelle : {0}</translation>
-        </message>
-        <message>
-            <location filename="../gui/classify_panel.py" line="504" />
-            <source>Choose the time series (raster layers of the project).</source>
-            <translation>Choisissez la série temporelle (couches raster du projet).</translation>
-        </message>
-        <message>
-            <location filename="../gui/classify_panel.py" line="508" />
-            <source>{0} dates × {1} bands, {2} × {3} pixels, {4}</source>
-            <translation>{0} dates × {1} bandes, {2} × {3} pixels, {4}</translation>
-        </message>
-        <message>
-            <location filename="../gui/classify_panel.py" line="518" />
-            <source>Sentinel-2 sample, Slovenia 2015</source>
-            <translation>Exemple Sentinel-2, Slovénie 2015</translation>
-        </message>
-        <message>
-            <location filename="../gui/classify_panel.py" line="543" />
-            <source>Choose the time series in the Classify tab first.</source>
-            <translation>Choisissez d'abord la série temporelle dans l'onglet Classer.</translation>
-        </message>
-        <message>
-            <location filename="../gui/classify_panel.py" line="545" />
-            <source>Choose a model in the Classify tab first.</source>
-            <translation>Choisissez d'abord un modèle dans l'onglet Classer.</translation>
-        </message>
-        <message>
-            <location filename="../gui/classify_panel.py" line="553" />
-            <source>Choose a model file (.lcx), or the bundled sample model.</source>
-            <translation>Choisissez un fichier de modèle (.lcx), ou le modèle d'exemple fourni.</translation>
-        </message>
-        <message>
-            <location filename="../gui/classify_panel.py" line="556" />
-            <source>The bundled sample model is not installed: choose a model file, or train one in the Train tab.</source>
-            <translation>Le modèle d'exemple fourni n'est pas installé : choisissez un fichier de modèle, ou entraînez-en un dans l'onglet Entraîner.</translation>
-        </message>
-        <message>
-            <location filename="../gui/classify_panel.py" line="559" />
-            <source>Model file not found: {0}</source>
-            <translation>Fichier de modèle introuvable : {0}</translation>
-        </message>
-        <message>
-            <location filename="../gui/classify_panel.py" line="568" />
-            <source>Cannot read the model: {0}</source>
-            <translation>Impossible de lire le modèle : {0}</translation>
-        </message>
-        <message>
-            <location filename="../gui/classify_panel.py" line="577" />
-            <source>Predicted class (each pixel)</source>
-            <translation>Classe prédite (pour chaque pixel)</translation>
-        </message>
-        <message>
-            <location filename="../gui/classify_panel.py" line="584" />
-            <source>channel attention ({0})</source>
-            <translation>attention par canal ({0})</translation>
-        </message>
-        <message>
-            <location filename="../gui/classify_panel.py" line="586" />
-            <source>{0}, {1} classes; bands: {2}; {3} dates: {4}</source>
-            <translation>{0}, {1} classes ; bandes : {2} ; {3} dates : {4}</translation>
-        </message>
-        <message>
-            <location filename="../gui/classify_panel.py" line="597" />
-            <source>Only models trained with the attention architecture have band attention.</source>
-            <translation>Seuls les modèles entraînés avec l'architecture à attention ont une attention par bande.</translation>
-        </message>
-        <message>
-            <location filename="../gui/classify_panel.py" line="609" />
-            <source>torch / captum are missing: install them (see above) and restart QGIS.</source>
-            <translation>torch / captum sont absents : installez-les (voir ci-dessus) et redémarrez QGIS.</translation>
-        </message>
-        <message>
-            <location filename="../gui/classify_panel.py" line="611" />
-            <source>Choose the time series.</source>
-            <translation>Choisissez la série temporelle.</translation>
-        </message>
-        <message>
-            <location filename="../gui/classify_panel.py" line="613" />
-            <source>Choose a model.</source>
-            <translation>Choisissez un modèle.</translation>
-        </message>
-        <message>
-            <location filename="../gui/classify_panel.py" line="635" />
-            <source>✓ The time series fits the model.</source>
-            <translation>✓ La série temporelle convient au modèle.</translation>
-        </message>
-        <message>
-            <location filename="../gui/classify_panel.py" line="674" />
-            <source>Land Cover XAI: classifying {0}</source>
-            <translation>Land Cover XAI : classification de {0}</translation>
-        </message>
-        <message>
-            <location filename="../gui/classify_panel.py" line="687" />
-            <source>Classifying…</source>
-            <translation>Classification en cours…</translation>
-        </message>
-        <message>
-            <location filename="../gui/classify_panel.py" line="695" />
-            <source>Cancelling…</source>
-            <translation>Annulation…</translation>
-        </message>
-        <message>
-            <location filename="../gui/classify_panel.py" line="715" />
-            <source>Done in {0:.1f} s: {1} layers in the group '{2}' (files in {3}).</source>
-            <translation>Terminé en {0:.1f} s : {1} couches dans le groupe « {2} » (fichiers dans {3}).</translation>
-        </message>
-        <message>
             <location filename="../gui/plugin.py" line="48" />
             <source>Land Cover XAI</source>
             <translation>Land Cover XAI</translation>
         </message>
         <message>
-            <location filename="../gui/classify_panel.py" line="731" />
+            <location filename="../gui/panels/train_panel.py" line="103" />
+            <source>Time series</source>
+            <translation>Série temporelle</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/classify_panel.py" line="127" />
+            <source>One multi-band raster layer</source>
+            <translation>Une couche raster multibande</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/classify_panel.py" line="128" />
+            <source>One raster layer per date</source>
+            <translation>Une couche raster par date</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/classify_panel.py" line="133" />
+            <source>A raster whose bands are dates x bands, e.g. described as 'T1_2015-07-11_B04' or '20150711_B04'</source>
+            <translation>Un raster dont les bandes sont dates x bandes, décrites par exemple « T1_2015-07-11_B04 » ou « 20150711_B04 »</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/classify_panel.py" line="136" />
+            <source>Tick the single-date rasters of the series; they are ordered by date</source>
+            <translation>Cochez les rasters d'une seule date de la série ; ils sont triés par date</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/classify_panel.py" line="138" />
+            <source>Add the bundled Sentinel-2 sample to the map</source>
+            <translation>Ajouter l'exemple Sentinel-2 fourni à la carte</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/classify_panel.py" line="143" />
+            <source>Date</source>
+            <translation>Date</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/classify_panel.py" line="161" />
+            <source>Bands</source>
+            <translation>Bandes</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/classify_panel.py" line="149" />
+            <source>Correct the detected dates / bands</source>
+            <translation>Corriger les dates / bandes détectées</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/classify_panel.py" line="158" />
+            <source>date by date (date-major)</source>
+            <translation>date par date (dates d'abord)</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/classify_panel.py" line="159" />
+            <source>band by band (band-major)</source>
+            <translation>bande par bande (bandes d'abord)</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/classify_panel.py" line="160" />
+            <source>Dates</source>
+            <translation>Dates</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/classify_panel.py" line="162" />
+            <source>Band order</source>
+            <translation>Ordre des bandes</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/classify_panel.py" line="163" />
+            <source>To make the correction permanent, save it beside the raster as '&lt;raster&gt;.layout.json': {"dates": [...], "bands": [...], "order": "date-major"}.</source>
+            <translation>Pour rendre la correction permanente, enregistrez-la à côté du raster dans « &lt;raster&gt;.layout.json » : {"dates": [...], "bands": [...], "order": "date-major"}.</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/classify_panel.py" line="176" />
+            <source>Model</source>
+            <translation>Modèle</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/classify_panel.py" line="179" />
+            <source>Bundled sample model (Slovenia 2015)</source>
+            <translation>Modèle d'exemple fourni (Slovénie 2015)</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/classify_panel.py" line="180" />
+            <source>Model file (.lcx)</source>
+            <translation>Fichier de modèle (.lcx)</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/classify_panel.py" line="182" />
+            <source>Bundled sample model (Slovenia 2015) — not installed</source>
+            <translation>Modèle d'exemple fourni (Slovénie 2015) — non installé</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/train_panel.py" line="153" />
+            <source>Land Cover XAI model (*.lcx)</source>
+            <translation>Modèle Land Cover XAI (*.lcx)</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/classify_panel.py" line="185" />
+            <source>Choose a Land Cover XAI model</source>
+            <translation>Choisir un modèle Land Cover XAI</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/classify_panel.py" line="202" />
+            <source>Outputs</source>
+            <translation>Sorties</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/train_panel.py" line="148" />
+            <source>Device</source>
+            <translation>Processeur</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/classify_panel.py" line="208" />
+            <source>Class map and confidence</source>
+            <translation>Carte des classes et confiance</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/classify_panel.py" line="215" />
+            <source>(slow)</source>
+            <translation>(lent)</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/classify_panel.py" line="221" />
+            <source>Explain the class</source>
+            <translation>Expliquer la classe</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/classify_panel.py" line="223" />
+            <source>Class the explanations are computed for: each pixel's predicted class, or one class everywhere</source>
+            <translation>Classe pour laquelle les explications sont calculées : la classe prédite de chaque pixel, ou une même classe partout</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/classify_panel.py" line="226" />
+            <source>Output folder</source>
+            <translation>Dossier de sortie</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/classify_panel.py" line="229" />
+            <source>Folder for the outputs (one subfolder per run)</source>
+            <translation>Dossier des sorties (un sous-dossier par exécution)</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/classify_panel.py" line="235" />
+            <source>Run</source>
+            <translation>Lancer</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/train_panel.py" line="161" />
+            <source>Cancel</source>
+            <translation>Annuler</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/classify_panel.py" line="335" />
+            <source>CPU</source>
+            <translation>CPU</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/classify_panel.py" line="335" />
+            <source>GPU (CUDA)</source>
+            <translation>GPU (CUDA)</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/classify_panel.py" line="403" />
+            <source>no date</source>
+            <translation>sans date</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/classify_panel.py" line="469" />
+            <source>Choose the time series (raster layers of the project).</source>
+            <translation>Choisissez la série temporelle (couches raster du projet).</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/classify_panel.py" line="479" />
+            <source>cloud fraction {0:.0%} (metadata)</source>
+            <translation>fraction nuageuse {0:.0%} (métadonnées)</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/classify_panel.py" line="485" />
+            <source>Sentinel-2 sample, Slovenia 2015</source>
+            <translation>Exemple Sentinel-2, Slovénie 2015</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/classify_panel.py" line="510" />
+            <source>Choose the time series in the Classify tab first.</source>
+            <translation>Choisissez d'abord la série temporelle dans l'onglet Classer.</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/classify_panel.py" line="512" />
+            <source>Choose a model in the Classify tab first.</source>
+            <translation>Choisissez d'abord un modèle dans l'onglet Classer.</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/classify_panel.py" line="522" />
+            <source>Choose a model file (.lcx), or the bundled sample model.</source>
+            <translation>Choisissez un fichier de modèle (.lcx), ou le modèle d'exemple fourni.</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/classify_panel.py" line="525" />
+            <source>The bundled sample model is not installed: choose a model file, or train one in the Train tab.</source>
+            <translation>Le modèle d'exemple fourni n'est pas installé : choisissez un fichier de modèle, ou entraînez-en un dans l'onglet Entraîner.</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/classify_panel.py" line="528" />
+            <source>Model file not found: {0}</source>
+            <translation>Fichier de modèle introuvable : {0}</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/classify_panel.py" line="542" />
+            <source>Predicted class (each pixel)</source>
+            <translation>Classe prédite (pour chaque pixel)</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/classify_panel.py" line="549" />
+            <source>channel attention ({0})</source>
+            <translation>attention par canal ({0})</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/classify_panel.py" line="551" />
+            <source>{0}, {1} classes; bands: {2}; {3} dates: {4}</source>
+            <translation>{0}, {1} classes ; bandes : {2} ; {3} dates : {4}</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/classify_panel.py" line="564" />
+            <source>Only models of architecture {0} have this output.</source>
+            <translation>Seuls les modèles d'architecture {0} ont cette sortie.</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/classify_panel.py" line="576" />
+            <source>torch / captum are missing: install them (see above) and restart QGIS.</source>
+            <translation>torch / captum sont absents : installez-les (voir ci-dessus) et redémarrez QGIS.</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/classify_panel.py" line="578" />
+            <source>Choose the time series.</source>
+            <translation>Choisissez la série temporelle.</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/classify_panel.py" line="580" />
+            <source>Choose a model.</source>
+            <translation>Choisissez un modèle.</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/classify_panel.py" line="602" />
+            <source>✓ The time series fits the model.</source>
+            <translation>✓ La série temporelle convient au modèle.</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/classify_panel.py" line="641" />
+            <source>Land Cover XAI: classifying {0}</source>
+            <translation>Land Cover XAI : classification de {0}</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/classify_panel.py" line="653" />
+            <source>Classifying…</source>
+            <translation>Classification en cours…</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/classify_panel.py" line="661" />
+            <source>Cancelling…</source>
+            <translation>Annulation…</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/classify_panel.py" line="680" />
+            <source>Done in {0:.1f} s: {1} layers in the group '{2}' (files in {3}).</source>
+            <translation>Terminé en {0:.1f} s : {1} couches dans le groupe « {2} » (fichiers dans {3}).</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/classify_panel.py" line="696" />
             <source>Cancelled: no file and no layer was kept.</source>
             <translation>Annulé : aucun fichier ni aucune couche n'a été conservé.</translation>
         </message>
@@ -455,177 +455,192 @@
     <context>
         <name>ExplainAlgorithm</name>
         <message>
-            <location filename="../processing_provider/explain_algorithm.py" line="58" />
+            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="25" />
             <source>Explain land cover predictions</source>
             <translation>Expliquer les prédictions d'occupation du sol</translation>
         </message>
         <message>
-            <location filename="../processing_provider/explain_algorithm.py" line="61" />
+            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="28" />
             <source>Grad-CAM, band attention, SHAP or Integrated Gradients maps of a model's predictions.</source>
             <translation>Cartes Grad-CAM, d'attention par bande, SHAP ou Gradients intégrés des prédictions d'un modèle.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/explain_algorithm.py" line="64" />
+            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="31" />
             <source>xai,explainable ai,explanation,grad-cam,shap,attention,integrated gradients,saliency</source>
             <translation>xai,ia explicable,explication,grad-cam,shap,attention,gradients intégrés,saillance</translation>
         </message>
         <message>
-            <location filename="../processing_provider/explain_algorithm.py" line="67" />
-            <source>&lt;p&gt;Explains, for every pixel, why the model predicts a class, as a styled raster.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Sentinel-2 time series&lt;/b&gt; and &lt;b&gt;Model file&lt;/b&gt; (.lcx), as for 'Classify land cover'.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Method&lt;/b&gt;:&lt;ul&gt;&lt;li&gt;&lt;i&gt;Grad-CAM&lt;/i&gt; (Selvaraju et al. 2017) on the last temporal convolution: band 1 is a heatmap (mean over dates of the ReLU Grad-CAM), then one band per date: which dates carry the evidence;&lt;/li&gt;&lt;li&gt;&lt;i&gt;Band attention&lt;/i&gt; (attention models only): the model's own weight for each spectral band, one band per spectral band;&lt;/li&gt;&lt;li&gt;&lt;i&gt;GradientSHAP&lt;/i&gt; and &lt;i&gt;Integrated Gradients&lt;/i&gt;: attribution of the target-class probability, summed over dates (one band per spectral band) and, in the optional second output, summed over bands (one band per date). Slow on a CPU (about 1,000 pixels per second): use them on a clip of the area of interest.&lt;/li&gt;&lt;/ul&gt;&lt;/li&gt;&lt;li&gt;&lt;b&gt;Target class&lt;/b&gt;: &lt;i&gt;predicted&lt;/i&gt; (each pixel's predicted class), a class id, or a class name of the model.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Device&lt;/b&gt;: auto, cpu or cuda; &lt;b&gt;Batch size&lt;/b&gt; (advanced).&lt;/li&gt;&lt;/ul&gt;&lt;h3&gt;Outputs&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Explanation&lt;/b&gt;: the raster described above, with a colour ramp; band names say what each band is.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Explanation per date&lt;/b&gt; (optional; SHAP and Integrated Gradients only).&lt;/li&gt;&lt;/ul&gt;</source>
-            <translation>&lt;p&gt;Explique, pour chaque pixel, pourquoi le modèle prédit une classe, sous forme d'un raster stylé.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Série temporelle Sentinel-2&lt;/b&gt; et &lt;b&gt;Fichier du modèle&lt;/b&gt; (.lcx), comme pour « Classer l'occupation du sol ».&lt;/li&gt;&lt;li&gt;&lt;b&gt;Méthode&lt;/b&gt; :&lt;ul&gt;&lt;li&gt;&lt;i&gt;Grad-CAM&lt;/i&gt; (Selvaraju et al. 2017) sur la dernière convolution temporelle : la bande 1 est une carte de chaleur (moyenne sur les dates du Grad-CAM après ReLU), puis une bande par date : quelles dates portent les indices ;&lt;/li&gt;&lt;li&gt;&lt;i&gt;Attention par bande&lt;/i&gt; (modèles à attention uniquement) : le poids que le modèle donne lui-même à chaque bande spectrale, une bande par bande spectrale ;&lt;/li&gt;&lt;li&gt;&lt;i&gt;GradientSHAP&lt;/i&gt; et &lt;i&gt;Gradients intégrés&lt;/i&gt; : attribution de la probabilité de la classe cible, sommée sur les dates (une bande par bande spectrale) et, dans la seconde sortie facultative, sommée sur les bandes (une bande par date). Lents sur un CPU (environ 1 000 pixels par seconde) : utilisez-les sur un extrait de la zone d'intérêt.&lt;/li&gt;&lt;/ul&gt;&lt;/li&gt;&lt;li&gt;&lt;b&gt;Classe cible&lt;/b&gt; : &lt;i&gt;predicted&lt;/i&gt; (la classe prédite de chaque pixel), un identifiant de classe, ou un nom de classe du modèle.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Processeur&lt;/b&gt; : auto, cpu ou cuda ; &lt;b&gt;Taille de lot&lt;/b&gt; (avancé).&lt;/li&gt;&lt;/ul&gt;&lt;h3&gt;Sorties&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Explication&lt;/b&gt; : le raster décrit ci-dessus, avec une rampe de couleurs ; le nom des bandes dit ce qu'est chacune.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Explication par date&lt;/b&gt; (facultatif ; SHAP et Gradients intégrés uniquement).&lt;/li&gt;&lt;/ul&gt;</translation>
+            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="37" />
+            <source>Explains, for every pixel, why the model predicts a class, as a styled raster.</source>
+            <translation>Explique, pour chaque pixel, pourquoi le modèle prédit une classe, sous forme de raster stylé.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/explain_algorithm.py" line="89" />
-            <source>Sentinel-2 time series</source>
-            <translation>Série temporelle Sentinel-2</translation>
+            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="37" />
+            <source>Parameters</source>
+            <translation>Paramètres</translation>
         </message>
         <message>
-            <location filename="../processing_provider/explain_algorithm.py" line="90" />
-            <source>Model file</source>
-            <translation>Fichier du modèle</translation>
-        </message>
-        <message>
-            <location filename="../processing_provider/explain_algorithm.py" line="90" />
-            <source>Land Cover XAI model (*.lcx)</source>
-            <translation>Modèle Land Cover XAI (*.lcx)</translation>
-        </message>
-        <message>
-            <location filename="../processing_provider/explain_algorithm.py" line="90" />
-            <source>All files (*.*)</source>
-            <translation>Tous les fichiers (*.*)</translation>
-        </message>
-        <message>
-            <location filename="../processing_provider/explain_algorithm.py" line="93" />
+            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="37" />
             <source>Method</source>
             <translation>Méthode</translation>
         </message>
         <message>
-            <location filename="../processing_provider/explain_algorithm.py" line="93" />
-            <source>Grad-CAM (evidence per date)</source>
-            <translation>Grad-CAM (indices par date)</translation>
+            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="37" />
+            <source>Target class</source>
+            <translation>Classe cible</translation>
         </message>
         <message>
-            <location filename="../processing_provider/explain_algorithm.py" line="93" />
-            <source>Band attention (attention models)</source>
-            <translation>Attention par bande (modèles à attention)</translation>
+            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="37" />
+            <source>&lt;i&gt;predicted&lt;/i&gt; (each pixel's predicted class), a class id, or a class name of the model.</source>
+            <translation>&lt;i&gt;predicted&lt;/i&gt; (la classe prédite de chaque pixel), un identifiant de classe ou un nom de classe du modèle.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/explain_algorithm.py" line="93" />
-            <source>GradientSHAP</source>
-            <translation>GradientSHAP</translation>
+            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="37" />
+            <source>Outputs</source>
+            <translation>Sorties</translation>
         </message>
         <message>
-            <location filename="../processing_provider/explain_algorithm.py" line="93" />
-            <source>Integrated Gradients</source>
-            <translation>Gradients intégrés</translation>
-        </message>
-        <message>
-            <location filename="../processing_provider/explain_algorithm.py" line="98" />
-            <source>Target class ('predicted', a class id or a class name)</source>
-            <translation>Classe cible (« predicted », un identifiant ou un nom de classe)</translation>
-        </message>
-        <message>
-            <location filename="../processing_provider/explain_algorithm.py" line="101" />
-            <source>Device</source>
-            <translation>Processeur</translation>
-        </message>
-        <message>
-            <location filename="../processing_provider/explain_algorithm.py" line="103" />
-            <source>Batch size (pixels; 0 = measured)</source>
-            <translation>Taille de lot (pixels ; 0 = mesurée)</translation>
-        </message>
-        <message>
-            <location filename="../processing_provider/explain_algorithm.py" line="118" />
+            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="68" />
             <source>Explanation</source>
             <translation>Explication</translation>
         </message>
         <message>
-            <location filename="../processing_provider/explain_algorithm.py" line="109" />
-            <source>Explanation per date (SHAP / Integrated Gradients)</source>
-            <translation>Explication par date (SHAP / Gradients intégrés)</translation>
+            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="37" />
+            <source>the method's raster, with a colour ramp; band names say what each band is.</source>
+            <translation>le raster de la méthode, avec une rampe de couleurs ; les noms des bandes disent ce que contient chacune.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/explain_algorithm.py" line="118" />
+            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="68" />
             <source>Explanation per date</source>
             <translation>Explication par date</translation>
         </message>
         <message>
-            <location filename="../processing_provider/explain_algorithm.py" line="132" />
-            <source>Band attention exists only in attention models; this model is '{0}'. Choose Grad-CAM, GradientSHAP or Integrated Gradients.</source>
-            <translation>L'attention par bande n'existe que dans les modèles à attention ; ce modèle est « {0} ». Choisissez Grad-CAM, GradientSHAP ou Gradients intégrés.</translation>
+            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="37" />
+            <source>(optional; methods with a second raster: SHAP and Integrated Gradients by date).</source>
+            <translation>(facultatif ; méthodes à second raster : SHAP et Gradients intégrés par date).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/explain_algorithm.py" line="147" />
+            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="57" />
+            <source>Explanation per date (SHAP / Integrated Gradients)</source>
+            <translation>Explication par date (SHAP / Gradients intégrés)</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="90" />
             <source>'Explanation per date' is written for SHAP and Integrated Gradients only; Grad-CAM has its dates in the main output. Ignored.</source>
             <translation>« Explication par date » n'est écrite que pour SHAP et les Gradients intégrés ; Grad-CAM a ses dates dans la sortie principale. Ignorée.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/explain_algorithm.py" line="157" />
+            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="100" />
             <source>Explaining with {0}, target {1}</source>
             <translation>Explication avec {0}, cible {1}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="77" />
+            <location filename="../processing_provider/base.py" line="164" />
+            <source>Sentinel-2 time series</source>
+            <translation>Série temporelle Sentinel-2</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="166" />
+            <source>Model file</source>
+            <translation>Fichier du modèle</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="115" />
+            <source>Land Cover XAI model (*.lcx)</source>
+            <translation>Modèle Land Cover XAI (*.lcx)</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="115" />
+            <source>All files (*.*)</source>
+            <translation>Tous les fichiers (*.*)</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="167" />
+            <source>Device</source>
+            <translation>Processeur</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="127" />
+            <source>Batch size (pixels; 0 = measured)</source>
+            <translation>Taille de lot (pixels ; 0 = mesurée)</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="133" />
+            <source>Target class ('predicted', a class id or a class name)</source>
+            <translation>Classe cible (« predicted », un identifiant ou un nom de classe)</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="164" />
+            <source>the raster file, with the bands the model was trained on and dates that cover its season.</source>
+            <translation>le fichier raster, avec les bandes sur lesquelles le modèle a été entraîné et des dates qui couvrent sa saison.</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="166" />
+            <source>a .lcx file written by 'Train a land cover model'.</source>
+            <translation>un fichier .lcx écrit par « Entraîner un modèle d'occupation du sol ».</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="167" />
+            <source>(auto: the GPU when torch sees one).</source>
+            <translation>(auto : le GPU quand torch en voit un).</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="168" />
+            <source>Batch size</source>
+            <translation>Taille de lot</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="168" />
+            <source>(advanced) pixels per batch; 0 = measured on this machine.</source>
+            <translation>(avancé) pixels par lot ; 0 = mesurée sur cette machine.</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="87" />
             <source>Classification</source>
             <translation>Classification</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="78" />
+            <location filename="../processing_provider/base.py" line="88" />
             <source>Accuracy assessment</source>
             <translation>Évaluation de la précision</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="101" />
+            <location filename="../processing_provider/base.py" line="178" />
             <source>Choose a model file (.lcx), for example one written by 'Train a land cover model'.</source>
             <translation>Choisissez un fichier de modèle (.lcx), par exemple écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="103" />
+            <location filename="../processing_provider/base.py" line="180" />
             <source>The model must be a Land Cover XAI model file ending in .lcx; got {0}.</source>
             <translation>Le modèle doit être un fichier de modèle Land Cover XAI se terminant par .lcx ; reçu : {0}.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="105" />
+            <location filename="../processing_provider/base.py" line="182" />
             <source>Model file not found: {0}. Check the path, or train a model first.</source>
             <translation>Fichier de modèle introuvable : {0}. Vérifiez le chemin, ou entraînez d'abord un modèle.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="126" />
+            <location filename="../processing_provider/base.py" line="203" />
             <source>{0}: the outputs are GeoTIFF files; give a file name ending in .tif ({1}).</source>
             <translation>{0} : les sorties sont des fichiers GeoTIFF ; donnez un nom de fichier se terminant par .tif ({1}).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="130" />
+            <location filename="../processing_provider/base.py" line="207" />
             <source>{0} and {1} point to the same file ({2}): give each output its own file.</source>
             <translation>{0} et {1} désignent le même fichier ({2}) : donnez à chaque sortie son propre fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="144" />
+            <location filename="../processing_provider/base.py" line="221" />
             <source>{0} is a '{1}' layer; Land Cover XAI reads raster files (GeoTIFF, VRT, ...) with GDAL. Save the layer as a GeoTIFF first (Export &gt; Save As...) and use that file.</source>
             <translation>{0} est une couche « {1} » ; Land Cover XAI lit des fichiers raster (GeoTIFF, VRT…) avec GDAL. Enregistrez d'abord la couche en GeoTIFF (Exporter &gt; Enregistrer sous…) et utilisez ce fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="197" />
-            <source>Cannot write in the output folder {0} ({1}). Choose a folder you can write to.</source>
-            <translation>Impossible d'écrire dans le dossier de sortie {0} ({1}). Choisissez un dossier où vous pouvez écrire.</translation>
-        </message>
-        <message>
-            <location filename="../processing_provider/base.py" line="238" />
-            <source>Cannot write {0} ({1}). If the file is open in QGIS or another program, remove it there or choose another file name.</source>
-            <translation>Impossible d'écrire {0} ({1}). Si le fichier est ouvert dans QGIS ou un autre programme, retirez-le de celui-ci ou choisissez un autre nom de fichier.</translation>
-        </message>
-        <message>
-            <location filename="../processing_provider/base.py" line="273" />
+            <location filename="../processing_provider/base.py" line="271" />
             <source>Could not apply the style {0}: {1}</source>
             <translation>Impossible d'appliquer le style {0} : {1}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="303" />
-            <source>Cancelled; no output was kept.</source>
-            <translation>Annulé ; aucune sortie n'a été conservée.</translation>
-        </message>
-        <message>
-            <location filename="../processing_provider/base.py" line="313" />
+            <location filename="../processing_provider/base.py" line="298" />
             <source>{0} pixels ({1} without enough observations) in {2:.1f} s on {3}, batch {4}</source>
             <translation>{0} pixels ({1} sans assez d'observations) en {2:.1f} s sur {3}, lot de {4}</translation>
         </message>
@@ -739,12 +754,12 @@
             <translation>Classer</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="223" />
+            <location filename="../gui/panels/train_panel.py" line="158" />
             <source>Train</source>
             <translation>Entraîner</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="114" />
+            <location filename="../gui/panels/validate_panel.py" line="116" />
             <source>Validate</source>
             <translation>Valider</translation>
         </message>
@@ -765,92 +780,173 @@
         </message>
     </context>
     <context>
+        <name>LandCoverXaiFeedback</name>
+        <message>
+            <location filename="../gui/feedback.py" line="35" />
+            <source>Unexpected error ({kind}: {error}). The details are in the log panel 'Land Cover XAI'; please report them with 'Copy diagnostics'.</source>
+            <translation>Erreur inattendue ({kind} : {error}). Les détails sont dans le panneau de journal « Land Cover XAI » ; merci de les signaler avec « Copier le diagnostic ».</translation>
+        </message>
+    </context>
+    <context>
+        <name>LandCoverXaiLayerSources</name>
+        <message>
+            <location filename="../gui/layer_sources.py" line="56" />
+            <source>Choose a valid raster layer.</source>
+            <translation>Choisissez une couche raster valide.</translation>
+        </message>
+        <message>
+            <location filename="../gui/layer_sources.py" line="62" />
+            <source>Layer '{name}' is not a raster file on disk (it comes from {source}): save it as a GeoTIFF (Export &gt; Save As…) and choose that layer.</source>
+            <translation>La couche « {name} » n'est pas un fichier raster sur disque (elle vient de {source}) : enregistrez-la en GeoTIFF (Exporter &gt; Enregistrer sous…) et choisissez cette couche.</translation>
+        </message>
+        <message>
+            <location filename="../gui/layer_sources.py" line="84" />
+            <source>Choose a valid field-data layer (polygons or points).</source>
+            <translation>Choisissez une couche de données terrain valide (polygones ou points).</translation>
+        </message>
+        <message>
+            <location filename="../gui/layer_sources.py" line="86" />
+            <source>Layer '{name}' holds neither polygons nor points: choose field data with polygons or points.</source>
+            <translation>La couche « {name} » ne contient ni polygones ni points : choisissez des données terrain en polygones ou en points.</translation>
+        </message>
+        <message>
+            <location filename="../gui/layer_sources.py" line="102" />
+            <source>Layer '{name}' cannot be written to a temporary GeoPackage ({error}).</source>
+            <translation>La couche « {name} » ne peut pas être écrite dans un GeoPackage temporaire ({error}).</translation>
+        </message>
+        <message>
+            <location filename="../gui/layer_sources.py" line="144" />
+            <source>{dates} dates × {bands} bands, {w} × {h} pixels, {crs}</source>
+            <translation>{dates} dates × {bands} bandes, {w} × {h} pixels, {crs}</translation>
+        </message>
+        <message>
+            <location filename="../gui/layer_sources.py" line="149" />
+            <source>cloudy according to the metadata: {dates}</source>
+            <translation>nuageuses d'après les métadonnées : {dates}</translation>
+        </message>
+    </context>
+    <context>
         <name>LandCoverXaiLayers</name>
         <message>
-            <location filename="../gui/layers.py" line="83" />
-            <source>(class {0})</source>
-            <translation>(classe {0})</translation>
-        </message>
-        <message>
-            <location filename="../gui/layers.py" line="85" />
-            <source>(predicted class)</source>
-            <translation>(classe prédite)</translation>
-        </message>
-        <message>
-            <location filename="../gui/validate_panel.py" line="98" />
+            <location filename="../gui/panels/validate_panel.py" line="100" />
             <source>Class map</source>
             <translation>Carte des classes</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="89" />
+            <location filename="../gui/layers.py" line="70" />
             <source>Confidence</source>
             <translation>Confiance</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="91" />
+            <location filename="../gui/layers.py" line="70" />
             <source>Class probabilities</source>
             <translation>Probabilités des classes</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="93" />
+            <location filename="../gui/layers.py" line="70" />
+            <source>Uncertainty: entropy</source>
+            <translation>Incertitude : entropie</translation>
+        </message>
+        <message>
+            <location filename="../gui/layers.py" line="70" />
+            <source>Uncertainty: margin</source>
+            <translation>Incertitude : marge</translation>
+        </message>
+        <message>
+            <location filename="../gui/layers.py" line="70" />
             <source>Grad-CAM heatmap</source>
             <translation>Carte de chaleur Grad-CAM</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="375" />
+            <location filename="../gui/pixel/pixel_plots.py" line="295" />
             <source>Band attention</source>
             <translation>Attention par bande</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="97" />
-            <source>SHAP by date</source>
-            <translation>SHAP par date</translation>
-        </message>
-        <message>
-            <location filename="../gui/layers.py" line="97" />
+            <location filename="../gui/layers.py" line="70" />
             <source>SHAP by band</source>
             <translation>SHAP par bande</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="100" />
+            <location filename="../gui/layers.py" line="70" />
+            <source>SHAP by date</source>
+            <translation>SHAP par date</translation>
+        </message>
+        <message>
+            <location filename="../gui/layers.py" line="70" />
+            <source>Integrated Gradients by band</source>
+            <translation>Gradients intégrés par bande</translation>
+        </message>
+        <message>
+            <location filename="../gui/layers.py" line="70" />
             <source>Integrated Gradients by date</source>
             <translation>Gradients intégrés par date</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="100" />
-            <source>Integrated Gradients by band</source>
-            <translation>Gradients intégrés par bande</translation>
+            <location filename="../gui/layers.py" line="70" />
+            <source>Per-class probabilities</source>
+            <translation>Probabilités par classe</translation>
+        </message>
+        <message>
+            <location filename="../gui/layers.py" line="70" />
+            <source>Uncertainty (entropy and margin)</source>
+            <translation>Incertitude (entropie et marge)</translation>
+        </message>
+        <message>
+            <location filename="../gui/layers.py" line="70" />
+            <source>Grad-CAM</source>
+            <translation>Grad-CAM</translation>
+        </message>
+        <message>
+            <location filename="../gui/layers.py" line="70" />
+            <source>GradientSHAP</source>
+            <translation>GradientSHAP</translation>
+        </message>
+        <message>
+            <location filename="../gui/layers.py" line="70" />
+            <source>Integrated Gradients</source>
+            <translation>Gradients intégrés</translation>
+        </message>
+        <message>
+            <location filename="../gui/layers.py" line="84" />
+            <source>(predicted class)</source>
+            <translation>(classe prédite)</translation>
+        </message>
+        <message>
+            <location filename="../gui/layers.py" line="85" />
+            <source>(class {0})</source>
+            <translation>(classe {0})</translation>
         </message>
     </context>
     <context>
         <name>LandCoverXaiTasks</name>
         <message>
-            <location filename="../gui/tasks.py" line="93" />
+            <location filename="../gui/tasks.py" line="92" />
             <source>{0}: cancelled, nothing was kept.</source>
             <translation>{0} : annulé, rien n'a été conservé.</translation>
         </message>
         <message>
-            <location filename="../gui/tasks.py" line="99" />
+            <location filename="../gui/tasks.py" line="98" />
             <source>{0} failed because of an internal error ({1}: {2}). The details are in the log panel 'Land Cover XAI'; please report them with 'Copy diagnostics'.</source>
             <translation>{0} a échoué à cause d'une erreur interne ({1} : {2}). Les détails sont dans le panneau de journal « Land Cover XAI » ; merci de les signaler avec « Copier le diagnostic ».</translation>
         </message>
         <message>
-            <location filename="../gui/tasks.py" line="104" />
+            <location filename="../gui/tasks.py" line="103" />
             <source>{0} stopped without a result. Run it again.</source>
             <translation>{0} s'est arrêté sans résultat. Relancez-le.</translation>
         </message>
         <message>
-            <location filename="../gui/tasks.py" line="130" />
+            <location filename="../gui/tasks.py" line="128" />
             <source>Land Cover XAI classification</source>
             <translation>Classification Land Cover XAI</translation>
         </message>
         <message>
-            <location filename="../gui/tasks.py" line="177" />
+            <location filename="../gui/tasks.py" line="149" />
             <source>Land Cover XAI training</source>
             <translation>Entraînement Land Cover XAI</translation>
         </message>
         <message>
-            <location filename="../gui/tasks.py" line="199" />
+            <location filename="../gui/tasks.py" line="171" />
             <source>Land Cover XAI validation</source>
             <translation>Validation Land Cover XAI</translation>
         </message>
@@ -858,72 +954,122 @@
     <context>
         <name>LcxAlgorithm</name>
         <message>
-            <location filename="../processing_provider/base.py" line="77" />
+            <location filename="../processing_provider/base.py" line="164" />
+            <source>Sentinel-2 time series</source>
+            <translation>Série temporelle Sentinel-2</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="166" />
+            <source>Model file</source>
+            <translation>Fichier du modèle</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="115" />
+            <source>Land Cover XAI model (*.lcx)</source>
+            <translation>Modèle Land Cover XAI (*.lcx)</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="115" />
+            <source>All files (*.*)</source>
+            <translation>Tous les fichiers (*.*)</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="167" />
+            <source>Device</source>
+            <translation>Processeur</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="127" />
+            <source>Batch size (pixels; 0 = measured)</source>
+            <translation>Taille de lot (pixels ; 0 = mesurée)</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="133" />
+            <source>Target class ('predicted', a class id or a class name)</source>
+            <translation>Classe cible (« predicted », un identifiant ou un nom de classe)</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="138" />
+            <source>Method</source>
+            <translation>Méthode</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="164" />
+            <source>the raster file, with the bands the model was trained on and dates that cover its season.</source>
+            <translation>le fichier raster, avec les bandes sur lesquelles le modèle a été entraîné et des dates qui couvrent sa saison.</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="166" />
+            <source>a .lcx file written by 'Train a land cover model'.</source>
+            <translation>un fichier .lcx écrit par « Entraîner un modèle d'occupation du sol ».</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="167" />
+            <source>(auto: the GPU when torch sees one).</source>
+            <translation>(auto : le GPU quand torch en voit un).</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="168" />
+            <source>Batch size</source>
+            <translation>Taille de lot</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="168" />
+            <source>(advanced) pixels per batch; 0 = measured on this machine.</source>
+            <translation>(avancé) pixels par lot ; 0 = mesurée sur cette machine.</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="87" />
             <source>Classification</source>
             <translation>Classification</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="77" />
+            <location filename="../processing_provider/base.py" line="87" />
             <source>Explanation</source>
             <translation>Explication</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="78" />
+            <location filename="../processing_provider/base.py" line="88" />
             <source>Accuracy assessment</source>
             <translation>Évaluation de la précision</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="101" />
+            <location filename="../processing_provider/base.py" line="178" />
             <source>Choose a model file (.lcx), for example one written by 'Train a land cover model'.</source>
             <translation>Choisissez un fichier de modèle (.lcx), par exemple écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="103" />
+            <location filename="../processing_provider/base.py" line="180" />
             <source>The model must be a Land Cover XAI model file ending in .lcx; got {0}.</source>
             <translation>Le modèle doit être un fichier de modèle Land Cover XAI se terminant par .lcx ; reçu : {0}.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="105" />
+            <location filename="../processing_provider/base.py" line="182" />
             <source>Model file not found: {0}. Check the path, or train a model first.</source>
             <translation>Fichier de modèle introuvable : {0}. Vérifiez le chemin, ou entraînez d'abord un modèle.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="126" />
+            <location filename="../processing_provider/base.py" line="203" />
             <source>{0}: the outputs are GeoTIFF files; give a file name ending in .tif ({1}).</source>
             <translation>{0} : les sorties sont des fichiers GeoTIFF ; donnez un nom de fichier se terminant par .tif ({1}).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="130" />
+            <location filename="../processing_provider/base.py" line="207" />
             <source>{0} and {1} point to the same file ({2}): give each output its own file.</source>
             <translation>{0} et {1} désignent le même fichier ({2}) : donnez à chaque sortie son propre fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="144" />
+            <location filename="../processing_provider/base.py" line="221" />
             <source>{0} is a '{1}' layer; Land Cover XAI reads raster files (GeoTIFF, VRT, ...) with GDAL. Save the layer as a GeoTIFF first (Export &gt; Save As...) and use that file.</source>
             <translation>{0} est une couche « {1} » ; Land Cover XAI lit des fichiers raster (GeoTIFF, VRT…) avec GDAL. Enregistrez d'abord la couche en GeoTIFF (Exporter &gt; Enregistrer sous…) et utilisez ce fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="197" />
-            <source>Cannot write in the output folder {0} ({1}). Choose a folder you can write to.</source>
-            <translation>Impossible d'écrire dans le dossier de sortie {0} ({1}). Choisissez un dossier où vous pouvez écrire.</translation>
-        </message>
-        <message>
-            <location filename="../processing_provider/base.py" line="238" />
-            <source>Cannot write {0} ({1}). If the file is open in QGIS or another program, remove it there or choose another file name.</source>
-            <translation>Impossible d'écrire {0} ({1}). Si le fichier est ouvert dans QGIS ou un autre programme, retirez-le de celui-ci ou choisissez un autre nom de fichier.</translation>
-        </message>
-        <message>
-            <location filename="../processing_provider/base.py" line="273" />
+            <location filename="../processing_provider/base.py" line="271" />
             <source>Could not apply the style {0}: {1}</source>
             <translation>Impossible d'appliquer le style {0} : {1}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="303" />
-            <source>Cancelled; no output was kept.</source>
-            <translation>Annulé ; aucune sortie n'a été conservée.</translation>
-        </message>
-        <message>
-            <location filename="../processing_provider/base.py" line="313" />
+            <location filename="../processing_provider/base.py" line="298" />
             <source>{0} pixels ({1} without enough observations) in {2:.1f} s on {3}, batch {4}</source>
             <translation>{0} pixels ({1} sans assez d'observations) en {2:.1f} s sur {3}, lot de {4}</translation>
         </message>
@@ -931,42 +1077,37 @@
     <context>
         <name>PixelExplainTool</name>
         <message>
-            <location filename="../gui/pixel_tool.py" line="56" />
-            <source>The stack's geotransform is degenerate: it cannot be located on the map.</source>
-            <translation>Le géoréférencement de la pile est dégénéré : elle ne peut pas être placée sur la carte.</translation>
-        </message>
-        <message>
-            <location filename="../gui/pixel_tool.py" line="121" />
+            <location filename="../gui/pixel/pixel_tool.py" line="95" />
             <source>No time-series stack chosen: choose the Sentinel-2 stack in the Classify tab.</source>
             <translation>Aucune pile de série temporelle choisie : choisissez la pile Sentinel-2 dans l'onglet Classer.</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_tool.py" line="123" />
+            <location filename="../gui/pixel/pixel_tool.py" line="97" />
             <source>No model chosen: choose a model file (.lcx) in the Classify tab.</source>
             <translation>Aucun modèle choisi : choisissez un fichier de modèle (.lcx) dans l'onglet Classer.</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_tool.py" line="137" />
+            <location filename="../gui/pixel/pixel_tool.py" line="107" />
             <source>The clicked point cannot be transformed from {a} to the stack's CRS {b}: click on the stack.</source>
             <translation>Le point cliqué ne peut pas être transformé de {a} vers le SCR de la pile {b} : cliquez sur la pile.</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_tool.py" line="149" />
+            <location filename="../gui/pixel/pixel_tool.py" line="119" />
             <source>The clicked point ({x:.1f}, {y:.1f} in {crs}) lies outside the stack ({w} x {h} pixels, extent {extent}). Click inside the raster.</source>
             <translation>Le point cliqué ({x:.1f}, {y:.1f} en {crs}) est hors de la pile ({w} x {h} pixels, emprise {extent}). Cliquez à l'intérieur du raster.</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_tool.py" line="216" />
+            <location filename="../gui/pixel/pixel_tool.py" line="183" />
             <source>Explaining pixel row {row}, column {col}</source>
             <translation>Explication du pixel ligne {row}, colonne {col}</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_tool.py" line="295" />
+            <location filename="../gui/pixel/pixel_tool.py" line="267" />
             <source>Pixel explanation</source>
             <translation>Explication d'un pixel</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_tool.py" line="271" />
+            <location filename="../gui/pixel/pixel_tool.py" line="238" />
             <source>Explanation cancelled.</source>
             <translation>Explication annulée.</translation>
         </message>
@@ -974,152 +1115,152 @@
     <context>
         <name>PixelExplanationPanel</name>
         <message>
-            <location filename="../gui/pixel_plots.py" line="375" />
+            <location filename="../gui/pixel/pixel_plots.py" line="295" />
             <source>Band attention</source>
             <translation>Attention par bande</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="305" />
+            <location filename="../gui/pixel/pixel_plots.py" line="225" />
             <source>missing</source>
             <translation>manquante</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="307" />
+            <location filename="../gui/pixel/pixel_plots.py" line="227" />
             <source>cloudy {p:.0%}</source>
             <translation>nuageux {p:.0%}</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="309" />
+            <location filename="../gui/pixel/pixel_plots.py" line="229" />
             <source>bright: cloud?</source>
             <translation>clair : nuage ?</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="325" />
+            <location filename="../gui/pixel/pixel_plots.py" line="245" />
             <source>Class probabilities (predicted: {name})</source>
             <translation>Probabilités des classes (prédite : {name})</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="343" />
+            <location filename="../gui/pixel/pixel_plots.py" line="263" />
             <source>reflectance</source>
             <translation>réflectance</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="345" />
+            <location filename="../gui/pixel/pixel_plots.py" line="265" />
             <source>Reflectance (markers: observed, lines: gap-filled)</source>
             <translation>Réflectance (marqueurs : observée, lignes : comblée)</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="361" />
+            <location filename="../gui/pixel/pixel_plots.py" line="281" />
             <source>Grad-CAM not available for this model.</source>
             <translation>Grad-CAM n'est pas disponible pour ce modèle.</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="362" />
+            <location filename="../gui/pixel/pixel_plots.py" line="282" />
             <source>Grad-CAM relevance per date for {name}</source>
             <translation>Pertinence Grad-CAM par date pour {name}</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="371" />
+            <location filename="../gui/pixel/pixel_plots.py" line="291" />
             <source>Band attention (model weights per band)</source>
             <translation>Attention par bande (poids du modèle par bande)</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="373" />
+            <location filename="../gui/pixel/pixel_plots.py" line="293" />
             <source>Band attention exists only in attention models (this model: {arch}).</source>
             <translation>L'attention par bande n'existe que dans les modèles à attention (ce modèle : {arch}).</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="397" />
+            <location filename="../gui/pixel/pixel_plots.py" line="317" />
             <source>SHAP not computed.</source>
             <translation>SHAP non calculé.</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="385" />
+            <location filename="../gui/pixel/pixel_plots.py" line="305" />
             <source>{method} by band: effect on P({name})</source>
             <translation>{method} par bande : effet sur P({name})</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="398" />
+            <location filename="../gui/pixel/pixel_plots.py" line="318" />
             <source>{method} by date: effect on P({name})</source>
             <translation>{method} par date : effet sur P({name})</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="455" />
+            <location filename="../gui/pixel/pixel_plots.py" line="375" />
             <source>Explain class:</source>
             <translation>Expliquer la classe :</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="458" />
+            <location filename="../gui/pixel/pixel_plots.py" line="378" />
             <source>Recompute Grad-CAM and SHAP for the predicted class or any other class.</source>
             <translation>Recalculer Grad-CAM et SHAP pour la classe prédite ou toute autre classe.</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="461" />
+            <location filename="../gui/pixel/pixel_plots.py" line="381" />
             <source>Save figure…</source>
             <translation>Enregistrer la figure…</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="463" />
+            <location filename="../gui/pixel/pixel_plots.py" line="383" />
             <source>Save the six plots as a PNG picture.</source>
             <translation>Enregistrer les six graphiques dans une image PNG.</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="497" />
+            <location filename="../gui/pixel/pixel_plots.py" line="419" />
             <source>Computing the explanation (Grad-CAM, attention, SHAP)…</source>
             <translation>Calcul de l'explication (Grad-CAM, attention, SHAP)…</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="510" />
+            <location filename="../gui/pixel/pixel_plots.py" line="434" />
             <source>Predicted class</source>
             <translation>Classe prédite</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="513" />
+            <location filename="../gui/pixel/pixel_plots.py" line="437" />
             <source>Predicted class ({name})</source>
             <translation>Classe prédite ({name})</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="534" />
+            <location filename="../gui/pixel/pixel_plots.py" line="462" />
             <source>Predicted: {name} (p = {p:.2f}). Explanations for: {target}.</source>
             <translation>Prédite : {name} (p = {p:.2f}). Explications pour : {target}.</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="538" />
+            <location filename="../gui/pixel/pixel_plots.py" line="466" />
             <source>No observation on {dates} (gap-filled).</source>
             <translation>Aucune observation le {dates} (valeurs comblées).</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="541" />
+            <location filename="../gui/pixel/pixel_plots.py" line="469" />
             <source>Cloudy scene on {dates} (stack metadata).</source>
             <translation>Scène nuageuse le {dates} (métadonnées de la pile).</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="569" />
+            <location filename="../gui/pixel/pixel_plots.py" line="498" />
             <source>Save the explanation as PNG</source>
             <translation>Enregistrer l'explication en PNG</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="569" />
+            <location filename="../gui/pixel/pixel_plots.py" line="498" />
             <source>PNG (*.png)</source>
             <translation>PNG (*.png)</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="577" />
+            <location filename="../gui/pixel/pixel_plots.py" line="506" />
             <source>Cannot write {path}: {error}</source>
             <translation>Impossible d'écrire {path} : {error}</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="588" />
+            <location filename="../gui/pixel/pixel_plots.py" line="518" />
             <source>Clicked {mx}, {my} ({mcrs}) → stack {sx}, {sy} ({scrs}); pixel row {row}, column {col}.</source>
             <translation>Clic en {mx}, {my} ({mcrs}) → pile {sx}, {sy} ({scrs}) ; pixel ligne {row}, colonne {col}.</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="594" />
+            <location filename="../gui/pixel/pixel_plots.py" line="522" />
             <source>Model: {model} · stack: {stack}</source>
             <translation>Modèle : {model} · pile : {stack}</translation>
         </message>
         <message>
-            <location filename="../gui/pixel_plots.py" line="606" />
+            <location filename="../gui/pixel/pixel_plots.py" line="534" />
             <source>Land Cover XAI — pixel explanation</source>
             <translation>Land Cover XAI — explication d'un pixel</translation>
         </message>
@@ -1127,212 +1268,242 @@
     <context>
         <name>TrainAlgorithm</name>
         <message>
-            <location filename="../processing_provider/train_algorithm.py" line="44" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="46" />
             <source>Train a land cover model</source>
             <translation>Entraîner un modèle d'occupation du sol</translation>
         </message>
         <message>
-            <location filename="../processing_provider/train_algorithm.py" line="47" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="49" />
             <source>Trains a neural network on a Sentinel-2 time series and field data; writes a .lcx model.</source>
             <translation>Entraîne un réseau de neurones sur une série temporelle Sentinel-2 et des données terrain ; écrit un modèle .lcx.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/train_algorithm.py" line="50" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="52" />
             <source>deep learning,training,sentinel-2,time series,attention,tempcnn,land cover</source>
             <translation>apprentissage profond,entraînement,sentinel-2,série temporelle,attention,tempcnn,occupation du sol</translation>
         </message>
         <message>
-            <location filename="../processing_provider/train_algorithm.py" line="53" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="55" />
             <source>&lt;p&gt;Trains a pixel-wise land-cover classifier on a Sentinel-2 time series and field data, and writes it as a Land Cover XAI model file (.lcx) that holds the weights, class names and colours, bands, dates and scaling.&lt;/p&gt;&lt;p&gt;The labelled pixels are split into spatial blocks for training, validation (early stopping on macro-F1) and a held-out test; the test scores are returned and stored in the model.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Sentinel-2 time series&lt;/b&gt;: one multi-band raster file whose band names give date and band (e.g. T1_2015-07-11_B04).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Field data&lt;/b&gt;: points or polygons in any CRS (reprojected and burnt onto the raster grid).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Class field&lt;/b&gt;: the field holding the class (numeric ids are kept; text gets ids 1..K in name order). Features with an empty class or 0 are ignored.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Architecture&lt;/b&gt;: channel attention with squeeze-and-excitation or softmax band weights (explainable band by band), or TempCNN (Pelletier et al. 2019).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Epochs&lt;/b&gt;: maximum number of passes over the training pixels.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Random seed&lt;/b&gt;, &lt;b&gt;Device&lt;/b&gt; (auto, cpu, cuda), &lt;b&gt;Spatial context&lt;/b&gt; (k x k pixels, odd), &lt;b&gt;Batch size&lt;/b&gt;, &lt;b&gt;Class name field&lt;/b&gt;: advanced options.&lt;/li&gt;&lt;/ul&gt;&lt;h3&gt;Outputs&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Model file&lt;/b&gt; (.lcx), for 'Classify land cover' and 'Explain land cover predictions'.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Training report&lt;/b&gt; (optional JSON): settings, per-epoch history, test scores.&lt;/li&gt;&lt;li&gt;Test overall accuracy, kappa and macro-F1 (numbers, NaN when there were too few blocks for a test set).&lt;/li&gt;&lt;/ul&gt;</source>
             <translation>&lt;p&gt;Entraîne un classifieur de l'occupation du sol pixel par pixel sur une série temporelle Sentinel-2 et des données terrain, et l'écrit dans un fichier de modèle Land Cover XAI (.lcx) qui contient les poids, les noms et couleurs des classes, les bandes, les dates et la mise à l'échelle.&lt;/p&gt;&lt;p&gt;Les pixels étiquetés sont répartis en blocs spatiaux pour l'entraînement, la validation (arrêt anticipé sur le macro-F1) et un test indépendant ; les scores de test sont renvoyés et enregistrés dans le modèle.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Série temporelle Sentinel-2&lt;/b&gt; : un fichier raster multibande dont les noms de bandes donnent la date et la bande (par ex. T1_2015-07-11_B04).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Données terrain&lt;/b&gt; : points ou polygones dans n'importe quel SCR (reprojetés et rastérisés sur la grille du raster).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Champ de classe&lt;/b&gt; : le champ qui contient la classe (les identifiants numériques sont conservés ; un texte reçoit les identifiants 1..K dans l'ordre des noms). Les entités à classe vide ou 0 sont ignorées.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Architecture&lt;/b&gt; : attention par canal avec des poids de bande squeeze-and-excitation ou softmax (explicable bande par bande), ou TempCNN (Pelletier et al. 2019).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Époques&lt;/b&gt; : nombre maximal de passages sur les pixels d'entraînement.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Graine aléatoire&lt;/b&gt;, &lt;b&gt;Processeur&lt;/b&gt; (auto, cpu, cuda), &lt;b&gt;Contexte spatial&lt;/b&gt; (k x k pixels, impair), &lt;b&gt;Taille de lot&lt;/b&gt;, &lt;b&gt;Champ des noms de classes&lt;/b&gt; : options avancées.&lt;/li&gt;&lt;/ul&gt;&lt;h3&gt;Sorties&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Fichier du modèle&lt;/b&gt; (.lcx), pour « Classer l'occupation du sol » et « Expliquer les prédictions d'occupation du sol ».&lt;/li&gt;&lt;li&gt;&lt;b&gt;Rapport d'entraînement&lt;/b&gt; (JSON facultatif) : réglages, historique par époque, scores de test.&lt;/li&gt;&lt;li&gt;Précision globale, kappa et macro-F1 du test (nombres ; NaN quand il y avait trop peu de blocs pour un jeu de test).&lt;/li&gt;&lt;/ul&gt;</translation>
         </message>
         <message>
-            <location filename="../processing_provider/train_algorithm.py" line="77" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="79" />
             <source>Sentinel-2 time series</source>
             <translation>Série temporelle Sentinel-2</translation>
         </message>
         <message>
-            <location filename="../processing_provider/train_algorithm.py" line="78" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="80" />
             <source>Field data (points or polygons)</source>
             <translation>Données terrain (points ou polygones)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/train_algorithm.py" line="81" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="83" />
             <source>Class field</source>
             <translation>Champ de classe</translation>
         </message>
         <message>
-            <location filename="../processing_provider/train_algorithm.py" line="84" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="86" />
             <source>Architecture</source>
             <translation>Architecture</translation>
         </message>
         <message>
-            <location filename="../processing_provider/train_algorithm.py" line="84" />
-            <source>Channel attention, squeeze-and-excitation (SE)</source>
-            <translation>Attention par canal, squeeze-and-excitation (SE)</translation>
-        </message>
-        <message>
-            <location filename="../processing_provider/train_algorithm.py" line="84" />
-            <source>Channel attention, softmax over bands</source>
-            <translation>Attention par canal, softmax sur les bandes</translation>
-        </message>
-        <message>
-            <location filename="../processing_provider/train_algorithm.py" line="84" />
-            <source>TempCNN</source>
-            <translation>TempCNN</translation>
-        </message>
-        <message>
-            <location filename="../processing_provider/train_algorithm.py" line="90" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="89" />
             <source>Epochs (maximum; training stops early when validation stops improving)</source>
             <translation>Époques (maximum ; l'entraînement s'arrête plus tôt quand la validation ne progresse plus)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/train_algorithm.py" line="94" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="93" />
             <source>Random seed</source>
             <translation>Graine aléatoire</translation>
         </message>
         <message>
-            <location filename="../processing_provider/train_algorithm.py" line="96" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="95" />
             <source>Device</source>
             <translation>Processeur</translation>
         </message>
         <message>
-            <location filename="../processing_provider/train_algorithm.py" line="98" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="97" />
             <source>Spatial context (k x k pixels, odd; 1 = pixel)</source>
             <translation>Contexte spatial (k x k pixels, impair ; 1 = pixel seul)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/train_algorithm.py" line="101" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="100" />
             <source>Batch size (pixels)</source>
             <translation>Taille de lot (pixels)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/train_algorithm.py" line="104" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="103" />
             <source>Class name field (beside numeric class ids)</source>
             <translation>Champ des noms de classes (à côté des identifiants numériques)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/train_algorithm.py" line="110" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="109" />
             <source>Model file</source>
             <translation>Fichier du modèle</translation>
         </message>
         <message>
-            <location filename="../processing_provider/train_algorithm.py" line="110" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="109" />
             <source>Land Cover XAI model (*.lcx)</source>
             <translation>Modèle Land Cover XAI (*.lcx)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/train_algorithm.py" line="112" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="111" />
             <source>Training report</source>
             <translation>Rapport d'entraînement</translation>
         </message>
         <message>
-            <location filename="../processing_provider/train_algorithm.py" line="112" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="111" />
             <source>JSON files (*.json)</source>
             <translation>Fichiers JSON (*.json)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/train_algorithm.py" line="115" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="114" />
             <source>Test overall accuracy</source>
             <translation>Précision globale (test)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/train_algorithm.py" line="116" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="115" />
             <source>Test kappa</source>
             <translation>Kappa (test)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/train_algorithm.py" line="117" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="116" />
             <source>Test macro-F1</source>
             <translation>Macro-F1 (test)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/train_algorithm.py" line="125" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="120" />
+            <source>Channel attention, squeeze-and-excitation (SE)</source>
+            <translation>Attention par canal, squeeze-and-excitation (SE)</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="121" />
+            <source>Channel attention, softmax over bands</source>
+            <translation>Attention par canal, softmax sur les bandes</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="122" />
+            <source>TempCNN</source>
+            <translation>TempCNN</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="131" />
             <source>The model file must end in .lcx; got {0}.</source>
             <translation>Le fichier du modèle doit se terminer par .lcx ; reçu : {0}.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/train_algorithm.py" line="128" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="134" />
             <source>The spatial context must be odd (1, 3, 5 ...); got {0}.</source>
             <translation>Le contexte spatial doit être impair (1, 3, 5…) ; reçu : {0}.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/train_algorithm.py" line="150" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="156" />
             <source>Training {0} ({1}) for up to {2} epochs on {3}</source>
             <translation>Entraînement de {0} ({1}) pendant au plus {2} époques sur {3}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/train_algorithm.py" line="179" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="182" />
             <source>Model written: {0} (classes: {1}); held-out test OA {2:.3f}, kappa {3:.3f}, macro-F1 {4:.3f}</source>
             <translation>Modèle écrit : {0} (classes : {1}) ; test indépendant : PG {2:.3f}, kappa {3:.3f}, macro-F1 {4:.3f}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="77" />
+            <location filename="../processing_provider/base.py" line="115" />
+            <source>All files (*.*)</source>
+            <translation>Tous les fichiers (*.*)</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="127" />
+            <source>Batch size (pixels; 0 = measured)</source>
+            <translation>Taille de lot (pixels ; 0 = mesurée)</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="133" />
+            <source>Target class ('predicted', a class id or a class name)</source>
+            <translation>Classe cible (« predicted », un identifiant ou un nom de classe)</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="138" />
+            <source>Method</source>
+            <translation>Méthode</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="164" />
+            <source>the raster file, with the bands the model was trained on and dates that cover its season.</source>
+            <translation>le fichier raster, avec les bandes sur lesquelles le modèle a été entraîné et des dates qui couvrent sa saison.</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="166" />
+            <source>a .lcx file written by 'Train a land cover model'.</source>
+            <translation>un fichier .lcx écrit par « Entraîner un modèle d'occupation du sol ».</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="167" />
+            <source>(auto: the GPU when torch sees one).</source>
+            <translation>(auto : le GPU quand torch en voit un).</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="168" />
+            <source>Batch size</source>
+            <translation>Taille de lot</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="168" />
+            <source>(advanced) pixels per batch; 0 = measured on this machine.</source>
+            <translation>(avancé) pixels par lot ; 0 = mesurée sur cette machine.</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="87" />
             <source>Classification</source>
             <translation>Classification</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="77" />
+            <location filename="../processing_provider/base.py" line="87" />
             <source>Explanation</source>
             <translation>Explication</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="78" />
+            <location filename="../processing_provider/base.py" line="88" />
             <source>Accuracy assessment</source>
             <translation>Évaluation de la précision</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="101" />
+            <location filename="../processing_provider/base.py" line="178" />
             <source>Choose a model file (.lcx), for example one written by 'Train a land cover model'.</source>
             <translation>Choisissez un fichier de modèle (.lcx), par exemple écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="103" />
+            <location filename="../processing_provider/base.py" line="180" />
             <source>The model must be a Land Cover XAI model file ending in .lcx; got {0}.</source>
             <translation>Le modèle doit être un fichier de modèle Land Cover XAI se terminant par .lcx ; reçu : {0}.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="105" />
+            <location filename="../processing_provider/base.py" line="182" />
             <source>Model file not found: {0}. Check the path, or train a model first.</source>
             <translation>Fichier de modèle introuvable : {0}. Vérifiez le chemin, ou entraînez d'abord un modèle.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="126" />
+            <location filename="../processing_provider/base.py" line="203" />
             <source>{0}: the outputs are GeoTIFF files; give a file name ending in .tif ({1}).</source>
             <translation>{0} : les sorties sont des fichiers GeoTIFF ; donnez un nom de fichier se terminant par .tif ({1}).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="130" />
+            <location filename="../processing_provider/base.py" line="207" />
             <source>{0} and {1} point to the same file ({2}): give each output its own file.</source>
             <translation>{0} et {1} désignent le même fichier ({2}) : donnez à chaque sortie son propre fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="144" />
+            <location filename="../processing_provider/base.py" line="221" />
             <source>{0} is a '{1}' layer; Land Cover XAI reads raster files (GeoTIFF, VRT, ...) with GDAL. Save the layer as a GeoTIFF first (Export &gt; Save As...) and use that file.</source>
             <translation>{0} est une couche « {1} » ; Land Cover XAI lit des fichiers raster (GeoTIFF, VRT…) avec GDAL. Enregistrez d'abord la couche en GeoTIFF (Exporter &gt; Enregistrer sous…) et utilisez ce fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="197" />
-            <source>Cannot write in the output folder {0} ({1}). Choose a folder you can write to.</source>
-            <translation>Impossible d'écrire dans le dossier de sortie {0} ({1}). Choisissez un dossier où vous pouvez écrire.</translation>
-        </message>
-        <message>
-            <location filename="../processing_provider/base.py" line="238" />
-            <source>Cannot write {0} ({1}). If the file is open in QGIS or another program, remove it there or choose another file name.</source>
-            <translation>Impossible d'écrire {0} ({1}). Si le fichier est ouvert dans QGIS ou un autre programme, retirez-le de celui-ci ou choisissez un autre nom de fichier.</translation>
-        </message>
-        <message>
-            <location filename="../processing_provider/base.py" line="273" />
+            <location filename="../processing_provider/base.py" line="271" />
             <source>Could not apply the style {0}: {1}</source>
             <translation>Impossible d'appliquer le style {0} : {1}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="303" />
-            <source>Cancelled; no output was kept.</source>
-            <translation>Annulé ; aucune sortie n'a été conservée.</translation>
-        </message>
-        <message>
-            <location filename="../processing_provider/base.py" line="313" />
+            <location filename="../processing_provider/base.py" line="298" />
             <source>{0} pixels ({1} without enough observations) in {2:.1f} s on {3}, batch {4}</source>
             <translation>{0} pixels ({1} sans assez d'observations) en {2:.1f} s sur {3}, lot de {4}</translation>
         </message>
@@ -1340,192 +1511,167 @@
     <context>
         <name>TrainPanel</name>
         <message>
-            <location filename="../gui/train_panel.py" line="172" />
-            <source>Time series</source>
-            <translation>Série temporelle</translation>
-        </message>
-        <message>
-            <location filename="../gui/train_panel.py" line="218" />
-            <source>Land Cover XAI model (*.lcx)</source>
-            <translation>Modèle Land Cover XAI (*.lcx)</translation>
-        </message>
-        <message>
-            <location filename="../gui/train_panel.py" line="213" />
-            <source>Device</source>
-            <translation>Processeur</translation>
-        </message>
-        <message>
-            <location filename="../gui/train_panel.py" line="226" />
-            <source>Cancel</source>
-            <translation>Annuler</translation>
-        </message>
-        <message>
-            <location filename="../gui/train_panel.py" line="223" />
+            <location filename="../gui/panels/train_panel.py" line="158" />
             <source>Train</source>
             <translation>Entraîner</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="60" />
+            <location filename="../gui/panels/train_panel.py" line="103" />
+            <source>Time series</source>
+            <translation>Série temporelle</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/train_panel.py" line="153" />
+            <source>Land Cover XAI model (*.lcx)</source>
+            <translation>Modèle Land Cover XAI (*.lcx)</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/train_panel.py" line="148" />
+            <source>Device</source>
+            <translation>Processeur</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/train_panel.py" line="161" />
+            <source>Cancel</source>
+            <translation>Annuler</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/train_panel.py" line="53" />
             <source>Band attention (squeeze-and-excitation)</source>
             <translation>Attention par bande (squeeze-and-excitation)</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="62" />
+            <location filename="../gui/panels/train_panel.py" line="55" />
             <source>Band attention (softmax over bands)</source>
             <translation>Attention par bande (softmax sur les bandes)</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="63" />
+            <location filename="../gui/panels/train_panel.py" line="56" />
             <source>TempCNN (Pelletier et al. 2019)</source>
             <translation>TempCNN (Pelletier et al. 2019)</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="79" />
-            <source>Choose a valid raster layer.</source>
-            <translation>Choisissez une couche raster valide.</translation>
-        </message>
-        <message>
-            <location filename="../gui/train_panel.py" line="88" />
-            <source>Layer '{name}' is not a raster file on disk ({source}): save it as a GeoTIFF first.</source>
-            <translation>La couche « {name} » n'est pas un fichier raster sur disque ({source}) : enregistrez-la d'abord en GeoTIFF.</translation>
-        </message>
-        <message>
-            <location filename="../gui/train_panel.py" line="105" />
-            <source>Choose a valid field-data layer (polygons or points).</source>
-            <translation>Choisissez une couche de données terrain valide (polygones ou points).</translation>
-        </message>
-        <message>
-            <location filename="../gui/train_panel.py" line="107" />
-            <source>Layer '{name}' holds neither polygons nor points: choose field data with polygons or points.</source>
-            <translation>La couche « {name} » ne contient ni polygones ni points : choisissez des données terrain en polygones ou en points.</translation>
-        </message>
-        <message>
-            <location filename="../gui/train_panel.py" line="123" />
-            <source>Layer '{name}' cannot be written to a temporary GeoPackage ({error}).</source>
-            <translation>La couche « {name} » ne peut pas être écrite dans un GeoPackage temporaire ({error}).</translation>
-        </message>
-        <message>
-            <location filename="../gui/train_panel.py" line="137" />
+            <location filename="../gui/panels/train_panel.py" line="68" />
             <source>Epoch {epoch}/{n}: loss {loss} (validation {val_loss}), validation macro-F1 {f1}, κ {kappa}, OA {oa}</source>
             <translation>Époque {epoch}/{n} : perte {loss} (validation {val_loss}), macro-F1 de validation {f1}, κ {kappa}, PG {oa}</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="170" />
+            <location filename="../gui/panels/train_panel.py" line="101" />
             <source>Choose the time-series raster(s)</source>
             <translation>Choisissez le ou les rasters de la série temporelle</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="171" />
+            <location filename="../gui/panels/train_panel.py" line="102" />
             <source>One multi-band stack, or several single-date rasters of the same grid.</source>
             <translation>Une pile multibande, ou plusieurs rasters d'une seule date sur la même grille.</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="103" />
+            <location filename="../gui/panels/validate_panel.py" line="105" />
             <source>Field data</source>
             <translation>Données terrain</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="182" />
+            <location filename="../gui/panels/train_panel.py" line="117" />
             <source>Field holding the class (numeric ids, or names).</source>
             <translation>Champ contenant la classe (identifiants numériques ou noms).</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="106" />
+            <location filename="../gui/panels/validate_panel.py" line="108" />
             <source>Class field</source>
             <translation>Champ de classe</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="188" />
+            <location filename="../gui/panels/train_panel.py" line="123" />
             <source>Optional field with the class names beside numeric ids.</source>
             <translation>Champ facultatif avec les noms de classes à côté des identifiants numériques.</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="110" />
+            <location filename="../gui/panels/validate_panel.py" line="112" />
             <source>Class name field</source>
             <translation>Champ des noms de classes</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="195" />
+            <location filename="../gui/panels/train_panel.py" line="130" />
             <source>Architecture</source>
             <translation>Architecture</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="201" />
+            <location filename="../gui/panels/train_panel.py" line="136" />
             <source>Epochs</source>
             <translation>Époques</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="207" />
+            <location filename="../gui/panels/train_panel.py" line="142" />
             <source>Seed</source>
             <translation>Graine</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="212" />
+            <location filename="../gui/panels/train_panel.py" line="147" />
             <source>automatic (GPU when available)</source>
             <translation>automatique (GPU si disponible)</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="219" />
+            <location filename="../gui/panels/train_panel.py" line="154" />
             <source>Save model as</source>
             <translation>Enregistrer le modèle sous</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="253" />
+            <location filename="../gui/panels/train_panel.py" line="188" />
             <source>Use this model in the Classify tab</source>
             <translation>Utiliser ce modèle dans l'onglet Classer</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="320" />
+            <location filename="../gui/panels/train_panel.py" line="270" />
             <source>Choose the time-series raster layer(s) to train on.</source>
             <translation>Choisissez la ou les couches raster de la série temporelle pour l'entraînement.</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="187" />
+            <location filename="../gui/panels/validate_panel.py" line="187" />
             <source>Choose the field-data layer (polygons or points with a class field).</source>
             <translation>Choisissez la couche de données terrain (polygones ou points avec un champ de classe).</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="190" />
+            <location filename="../gui/panels/validate_panel.py" line="190" />
             <source>Choose the field that holds the class in layer '{name}'.</source>
             <translation>Choisissez le champ qui contient la classe dans la couche « {name} ».</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="332" />
+            <location filename="../gui/panels/train_panel.py" line="283" />
             <source>Choose where to save the model (a .lcx file).</source>
             <translation>Choisissez où enregistrer le modèle (un fichier .lcx).</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="337" />
+            <location filename="../gui/panels/train_panel.py" line="288" />
             <source>The folder {folder} does not exist: choose another place for the model.</source>
             <translation>Le dossier {folder} n'existe pas : choisissez un autre emplacement pour le modèle.</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="366" />
+            <location filename="../gui/panels/train_panel.py" line="321" />
             <source>Training on {n} raster(s); the model will be saved to {path}.</source>
             <translation>Entraînement sur {n} raster(s) ; le modèle sera enregistré dans {path}.</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="440" />
+            <location filename="../gui/panels/train_panel.py" line="392" />
             <source>Training</source>
             <translation>Entraînement</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="381" />
+            <location filename="../gui/panels/train_panel.py" line="337" />
             <source>Cancelling after the current batch…</source>
             <translation>Annulation après le lot en cours…</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="406" />
+            <location filename="../gui/panels/train_panel.py" line="364" />
             <source>Model saved: {path}.</source>
             <translation>Modèle enregistré : {path}.</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="408" />
+            <location filename="../gui/panels/train_panel.py" line="366" />
             <source>Test blocks: OA {oa:.3f}, macro-F1 {f1:.3f}, κ {kappa:.3f}.</source>
             <translation>Blocs de test : PG {oa:.3f}, macro-F1 {f1:.3f}, κ {kappa:.3f}.</translation>
         </message>
         <message>
-            <location filename="../gui/train_panel.py" line="429" />
+            <location filename="../gui/panels/train_panel.py" line="383" />
             <source>Training cancelled: no model was written.</source>
             <translation>Entraînement annulé : aucun modèle n'a été écrit.</translation>
         </message>
@@ -1533,162 +1679,212 @@
     <context>
         <name>ValidateAlgorithm</name>
         <message>
-            <location filename="../processing_provider/validate_algorithm.py" line="41" />
+            <location filename="../processing_provider/algorithms/validate_algorithm.py" line="41" />
             <source>Validate a land cover map</source>
             <translation>Valider une carte d'occupation du sol</translation>
         </message>
         <message>
-            <location filename="../processing_provider/validate_algorithm.py" line="44" />
+            <location filename="../processing_provider/algorithms/validate_algorithm.py" line="44" />
             <source>Confusion matrix, overall accuracy, kappa, per-class accuracy and area-adjusted estimates.</source>
             <translation>Matrice de confusion, précision globale, kappa, précision par classe et estimations ajustées des surfaces.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/validate_algorithm.py" line="47" />
+            <location filename="../processing_provider/algorithms/validate_algorithm.py" line="47" />
             <source>accuracy,validation,confusion matrix,kappa,f1,olofsson,field data</source>
             <translation>précision,validation,matrice de confusion,kappa,f1,olofsson,données terrain</translation>
         </message>
         <message>
-            <location filename="../processing_provider/validate_algorithm.py" line="50" />
+            <location filename="../processing_provider/algorithms/validate_algorithm.py" line="50" />
             <source>&lt;p&gt;Compares a class map with field data: the field data are burnt onto the map's grid (any CRS), and every labelled pixel the map classifies is a sample.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Classification&lt;/b&gt;: a class raster, e.g. from 'Classify land cover'.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Field data&lt;/b&gt;: reference points or polygons, not used for training.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Class field&lt;/b&gt;: class ids matching the map, or class names matching the map's category names.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Class name field&lt;/b&gt; (advanced, optional): names for numeric ids.&lt;/li&gt;&lt;/ul&gt;&lt;h3&gt;Outputs&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Accuracy report&lt;/b&gt;: self-contained HTML page: confusion matrix (rows = reference), overall accuracy, Cohen's kappa, producer's / user's accuracy and F1 per class, area-adjusted accuracy and class areas with 95% confidence intervals (Olofsson et al. 2014).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Accuracy table&lt;/b&gt;: the same numbers as CSV.&lt;/li&gt;&lt;li&gt;Overall accuracy, kappa, macro-F1 and the number of samples, as numbers (for models and scripts).&lt;/li&gt;&lt;/ul&gt;</source>
             <translation>&lt;p&gt;Compare une carte des classes avec des données terrain : les données terrain sont rastérisées sur la grille de la carte (n'importe quel SCR), et chaque pixel étiqueté que la carte classe est un échantillon.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Classification&lt;/b&gt; : un raster de classes, par ex. issu de « Classer l'occupation du sol ».&lt;/li&gt;&lt;li&gt;&lt;b&gt;Données terrain&lt;/b&gt; : points ou polygones de référence, non utilisés pour l'entraînement.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Champ de classe&lt;/b&gt; : identifiants de classe correspondant à la carte, ou noms de classes correspondant aux noms de catégories de la carte.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Champ des noms de classes&lt;/b&gt; (avancé, facultatif) : noms pour les identifiants numériques.&lt;/li&gt;&lt;/ul&gt;&lt;h3&gt;Sorties&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Rapport de précision&lt;/b&gt; : page HTML autonome : matrice de confusion (lignes = référence), précision globale, kappa de Cohen, précision producteur / utilisateur et F1 par classe, précision et surfaces des classes ajustées aux surfaces avec intervalles de confiance à 95 % (Olofsson et al. 2014).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Tableau de précision&lt;/b&gt; : les mêmes chiffres en CSV.&lt;/li&gt;&lt;li&gt;Précision globale, kappa, macro-F1 et nombre d'échantillons, sous forme de nombres (pour les modèles et les scripts).&lt;/li&gt;&lt;/ul&gt;</translation>
         </message>
         <message>
-            <location filename="../processing_provider/validate_algorithm.py" line="68" />
+            <location filename="../processing_provider/algorithms/validate_algorithm.py" line="68" />
             <source>Classification</source>
             <translation>Classification</translation>
         </message>
         <message>
-            <location filename="../processing_provider/validate_algorithm.py" line="69" />
+            <location filename="../processing_provider/algorithms/validate_algorithm.py" line="69" />
             <source>Field data (points or polygons)</source>
             <translation>Données terrain (points ou polygones)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/validate_algorithm.py" line="72" />
+            <location filename="../processing_provider/algorithms/validate_algorithm.py" line="72" />
             <source>Class field</source>
             <translation>Champ de classe</translation>
         </message>
         <message>
-            <location filename="../processing_provider/validate_algorithm.py" line="74" />
+            <location filename="../processing_provider/algorithms/validate_algorithm.py" line="74" />
             <source>Class name field</source>
             <translation>Champ des noms de classes</translation>
         </message>
         <message>
-            <location filename="../processing_provider/validate_algorithm.py" line="78" />
+            <location filename="../processing_provider/algorithms/validate_algorithm.py" line="78" />
             <source>Accuracy report</source>
             <translation>Rapport de précision</translation>
         </message>
         <message>
-            <location filename="../processing_provider/validate_algorithm.py" line="78" />
+            <location filename="../processing_provider/algorithms/validate_algorithm.py" line="78" />
             <source>HTML files (*.html)</source>
             <translation>Fichiers HTML (*.html)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/validate_algorithm.py" line="80" />
+            <location filename="../processing_provider/algorithms/validate_algorithm.py" line="80" />
             <source>Accuracy table</source>
             <translation>Tableau de précision</translation>
         </message>
         <message>
-            <location filename="../processing_provider/validate_algorithm.py" line="80" />
+            <location filename="../processing_provider/algorithms/validate_algorithm.py" line="80" />
             <source>CSV files (*.csv)</source>
             <translation>Fichiers CSV (*.csv)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/validate_algorithm.py" line="82" />
+            <location filename="../processing_provider/algorithms/validate_algorithm.py" line="82" />
             <source>Overall accuracy</source>
             <translation>Précision globale</translation>
         </message>
         <message>
-            <location filename="../processing_provider/validate_algorithm.py" line="82" />
+            <location filename="../processing_provider/algorithms/validate_algorithm.py" line="82" />
             <source>Kappa</source>
             <translation>Kappa</translation>
         </message>
         <message>
-            <location filename="../processing_provider/validate_algorithm.py" line="82" />
+            <location filename="../processing_provider/algorithms/validate_algorithm.py" line="82" />
             <source>Macro-F1</source>
             <translation>Macro-F1</translation>
         </message>
         <message>
-            <location filename="../processing_provider/validate_algorithm.py" line="82" />
+            <location filename="../processing_provider/algorithms/validate_algorithm.py" line="82" />
             <source>Number of samples (pixels)</source>
             <translation>Nombre d'échantillons (pixels)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/validate_algorithm.py" line="82" />
+            <location filename="../processing_provider/algorithms/validate_algorithm.py" line="82" />
             <source>Area-adjusted overall accuracy</source>
             <translation>Précision globale ajustée aux surfaces</translation>
         </message>
         <message>
-            <location filename="../processing_provider/validate_algorithm.py" line="94" />
+            <location filename="../processing_provider/algorithms/validate_algorithm.py" line="94" />
             <source>The report and the table point to the same file: give each its own file.</source>
             <translation>Le rapport et le tableau désignent le même fichier : donnez à chacun son propre fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/validate_algorithm.py" line="125" />
+            <location filename="../processing_provider/algorithms/validate_algorithm.py" line="125" />
             <source>{0} samples: overall accuracy {1:.3f}, kappa {2:.3f}, macro-F1 {3:.3f}</source>
             <translation>{0} échantillons : précision globale {1:.3f}, kappa {2:.3f}, macro-F1 {3:.3f}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="77" />
+            <location filename="../processing_provider/base.py" line="164" />
+            <source>Sentinel-2 time series</source>
+            <translation>Série temporelle Sentinel-2</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="166" />
+            <source>Model file</source>
+            <translation>Fichier du modèle</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="115" />
+            <source>Land Cover XAI model (*.lcx)</source>
+            <translation>Modèle Land Cover XAI (*.lcx)</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="115" />
+            <source>All files (*.*)</source>
+            <translation>Tous les fichiers (*.*)</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="167" />
+            <source>Device</source>
+            <translation>Processeur</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="127" />
+            <source>Batch size (pixels; 0 = measured)</source>
+            <translation>Taille de lot (pixels ; 0 = mesurée)</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="133" />
+            <source>Target class ('predicted', a class id or a class name)</source>
+            <translation>Classe cible (« predicted », un identifiant ou un nom de classe)</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="138" />
+            <source>Method</source>
+            <translation>Méthode</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="164" />
+            <source>the raster file, with the bands the model was trained on and dates that cover its season.</source>
+            <translation>le fichier raster, avec les bandes sur lesquelles le modèle a été entraîné et des dates qui couvrent sa saison.</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="166" />
+            <source>a .lcx file written by 'Train a land cover model'.</source>
+            <translation>un fichier .lcx écrit par « Entraîner un modèle d'occupation du sol ».</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="167" />
+            <source>(auto: the GPU when torch sees one).</source>
+            <translation>(auto : le GPU quand torch en voit un).</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="168" />
+            <source>Batch size</source>
+            <translation>Taille de lot</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="168" />
+            <source>(advanced) pixels per batch; 0 = measured on this machine.</source>
+            <translation>(avancé) pixels par lot ; 0 = mesurée sur cette machine.</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="87" />
             <source>Explanation</source>
             <translation>Explication</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="78" />
+            <location filename="../processing_provider/base.py" line="88" />
             <source>Accuracy assessment</source>
             <translation>Évaluation de la précision</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="101" />
+            <location filename="../processing_provider/base.py" line="178" />
             <source>Choose a model file (.lcx), for example one written by 'Train a land cover model'.</source>
             <translation>Choisissez un fichier de modèle (.lcx), par exemple écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="103" />
+            <location filename="../processing_provider/base.py" line="180" />
             <source>The model must be a Land Cover XAI model file ending in .lcx; got {0}.</source>
             <translation>Le modèle doit être un fichier de modèle Land Cover XAI se terminant par .lcx ; reçu : {0}.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="105" />
+            <location filename="../processing_provider/base.py" line="182" />
             <source>Model file not found: {0}. Check the path, or train a model first.</source>
             <translation>Fichier de modèle introuvable : {0}. Vérifiez le chemin, ou entraînez d'abord un modèle.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="126" />
+            <location filename="../processing_provider/base.py" line="203" />
             <source>{0}: the outputs are GeoTIFF files; give a file name ending in .tif ({1}).</source>
             <translation>{0} : les sorties sont des fichiers GeoTIFF ; donnez un nom de fichier se terminant par .tif ({1}).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="130" />
+            <location filename="../processing_provider/base.py" line="207" />
             <source>{0} and {1} point to the same file ({2}): give each output its own file.</source>
             <translation>{0} et {1} désignent le même fichier ({2}) : donnez à chaque sortie son propre fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="144" />
+            <location filename="../processing_provider/base.py" line="221" />
             <source>{0} is a '{1}' layer; Land Cover XAI reads raster files (GeoTIFF, VRT, ...) with GDAL. Save the layer as a GeoTIFF first (Export &gt; Save As...) and use that file.</source>
             <translation>{0} est une couche « {1} » ; Land Cover XAI lit des fichiers raster (GeoTIFF, VRT…) avec GDAL. Enregistrez d'abord la couche en GeoTIFF (Exporter &gt; Enregistrer sous…) et utilisez ce fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="197" />
-            <source>Cannot write in the output folder {0} ({1}). Choose a folder you can write to.</source>
-            <translation>Impossible d'écrire dans le dossier de sortie {0} ({1}). Choisissez un dossier où vous pouvez écrire.</translation>
-        </message>
-        <message>
-            <location filename="../processing_provider/base.py" line="238" />
-            <source>Cannot write {0} ({1}). If the file is open in QGIS or another program, remove it there or choose another file name.</source>
-            <translation>Impossible d'écrire {0} ({1}). Si le fichier est ouvert dans QGIS ou un autre programme, retirez-le de celui-ci ou choisissez un autre nom de fichier.</translation>
-        </message>
-        <message>
-            <location filename="../processing_provider/base.py" line="273" />
+            <location filename="../processing_provider/base.py" line="271" />
             <source>Could not apply the style {0}: {1}</source>
             <translation>Impossible d'appliquer le style {0} : {1}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="303" />
-            <source>Cancelled; no output was kept.</source>
-            <translation>Annulé ; aucune sortie n'a été conservée.</translation>
-        </message>
-        <message>
-            <location filename="../processing_provider/base.py" line="313" />
+            <location filename="../processing_provider/base.py" line="298" />
             <source>{0} pixels ({1} without enough observations) in {2:.1f} s on {3}, batch {4}</source>
             <translation>{0} pixels ({1} sans assez d'observations) en {2:.1f} s sur {3}, lot de {4}</translation>
         </message>
@@ -1696,212 +1892,207 @@
     <context>
         <name>ValidatePanel</name>
         <message>
-            <location filename="../gui/validate_panel.py" line="114" />
+            <location filename="../gui/panels/validate_panel.py" line="116" />
             <source>Validate</source>
             <translation>Valider</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="98" />
+            <location filename="../gui/panels/validate_panel.py" line="100" />
             <source>Class map</source>
             <translation>Carte des classes</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="103" />
+            <location filename="../gui/panels/validate_panel.py" line="105" />
             <source>Field data</source>
             <translation>Données terrain</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="106" />
+            <location filename="../gui/panels/validate_panel.py" line="108" />
             <source>Class field</source>
             <translation>Champ de classe</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="110" />
+            <location filename="../gui/panels/validate_panel.py" line="112" />
             <source>Class name field</source>
             <translation>Champ des noms de classes</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="187" />
+            <location filename="../gui/panels/validate_panel.py" line="187" />
             <source>Choose the field-data layer (polygons or points with a class field).</source>
             <translation>Choisissez la couche de données terrain (polygones ou points avec un champ de classe).</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="190" />
+            <location filename="../gui/panels/validate_panel.py" line="190" />
             <source>Choose the field that holds the class in layer '{name}'.</source>
             <translation>Choisissez le champ qui contient la classe dans la couche « {name} ».</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="97" />
+            <location filename="../gui/panels/validate_panel.py" line="99" />
             <source>The classification raster (one band of class ids), e.g. prediction.tif.</source>
             <translation>Le raster de classification (une bande d'identifiants de classe), par exemple prediction.tif.</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="117" />
+            <location filename="../gui/panels/validate_panel.py" line="119" />
             <source>Export CSV…</source>
             <translation>Exporter en CSV…</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="120" />
+            <location filename="../gui/panels/validate_panel.py" line="122" />
             <source>Export HTML…</source>
             <translation>Exporter en HTML…</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="136" />
+            <location filename="../gui/panels/validate_panel.py" line="138" />
             <source>Confusion matrix</source>
             <translation>Matrice de confusion</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="138" />
+            <location filename="../gui/panels/validate_panel.py" line="140" />
             <source>Per class</source>
             <translation>Par classe</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="140" />
+            <location filename="../gui/panels/validate_panel.py" line="142" />
             <source>Area-adjusted</source>
             <translation>Ajusté aux surfaces</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="147" />
+            <location filename="../gui/panels/validate_panel.py" line="149" />
             <source>Picture</source>
             <translation>Figure</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="184" />
+            <location filename="../gui/panels/validate_panel.py" line="184" />
             <source>Choose the class map (classification raster) to validate.</source>
             <translation>Choisissez la carte des classes (raster de classification) à valider.</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="212" />
+            <location filename="../gui/panels/validate_panel.py" line="217" />
             <source>Comparing the class map with the field data…</source>
             <translation>Comparaison de la carte des classes avec les données terrain…</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="394" />
+            <location filename="../gui/panels/validate_panel.py" line="395" />
             <source>Validation</source>
             <translation>Validation</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="235" />
+            <location filename="../gui/panels/validate_panel.py" line="241" />
             <source>Validation cancelled.</source>
             <translation>Validation annulée.</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="256" />
+            <location filename="../gui/panels/validate_panel.py" line="260" />
             <source>{n} reference pixels. Overall accuracy {oa}, κ {kappa}, macro-F1 {f1}.</source>
             <translation>{n} pixels de référence. Précision globale {oa}, κ {kappa}, macro-F1 {f1}.</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="261" />
+            <location filename="../gui/panels/validate_panel.py" line="265" />
             <source>Area-adjusted overall accuracy {oa} (95 % CI).</source>
             <translation>Précision globale ajustée aux surfaces {oa} (IC à 95 %).</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="282" />
+            <location filename="../gui/panels/validate_panel.py" line="286" />
             <source>map: {label}</source>
             <translation>carte : {label}</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="283" />
+            <location filename="../gui/panels/validate_panel.py" line="287" />
             <source>total</source>
             <translation>total</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="283" />
+            <location filename="../gui/panels/validate_panel.py" line="287" />
             <source>reference: {label}</source>
             <translation>référence : {label}</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="332" />
+            <location filename="../gui/panels/validate_panel.py" line="336" />
             <source>class</source>
             <translation>classe</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="305" />
+            <location filename="../gui/panels/validate_panel.py" line="309" />
             <source>user's accuracy</source>
             <translation>précision utilisateur</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="305" />
+            <location filename="../gui/panels/validate_panel.py" line="309" />
             <source>producer's accuracy</source>
             <translation>précision producteur</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="305" />
+            <location filename="../gui/panels/validate_panel.py" line="309" />
             <source>F1</source>
             <translation>F1</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="305" />
+            <location filename="../gui/panels/validate_panel.py" line="309" />
             <source>reference pixels</source>
             <translation>pixels de référence</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="306" />
+            <location filename="../gui/panels/validate_panel.py" line="310" />
             <source>map pixels</source>
             <translation>pixels de la carte</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="328" />
+            <location filename="../gui/panels/validate_panel.py" line="332" />
             <source>area-adjusted estimates</source>
             <translation>estimations ajustées aux surfaces</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="329" />
+            <location filename="../gui/panels/validate_panel.py" line="333" />
             <source>Not available: the class map's areas are unknown.</source>
             <translation>Non disponible : les surfaces de la carte des classes sont inconnues.</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="332" />
+            <location filename="../gui/panels/validate_panel.py" line="336" />
             <source>mapped area ({unit})</source>
             <translation>surface cartographiée ({unit})</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="333" />
+            <location filename="../gui/panels/validate_panel.py" line="337" />
             <source>estimated area ({unit}) ± 95 % CI</source>
             <translation>surface estimée ({unit}) ± IC à 95 %</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="333" />
+            <location filename="../gui/panels/validate_panel.py" line="337" />
             <source>user's accuracy ± 95 % CI</source>
             <translation>précision utilisateur ± IC à 95 %</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="334" />
+            <location filename="../gui/panels/validate_panel.py" line="338" />
             <source>producer's accuracy ± 95 % CI</source>
             <translation>précision producteur ± IC à 95 %</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="354" />
-            <source>The picture could not be drawn ({error}).</source>
-            <translation>La figure n'a pas pu être dessinée ({error}).</translation>
-        </message>
-        <message>
-            <location filename="../gui/validate_panel.py" line="371" />
+            <location filename="../gui/panels/validate_panel.py" line="373" />
             <source>Run the validation first.</source>
             <translation>Lancez d'abord la validation.</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="375" />
+            <location filename="../gui/panels/validate_panel.py" line="377" />
             <source>Export the accuracy report as CSV</source>
             <translation>Exporter le rapport de précision en CSV</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="375" />
+            <location filename="../gui/panels/validate_panel.py" line="377" />
             <source>CSV (*.csv)</source>
             <translation>CSV (*.csv)</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="378" />
+            <location filename="../gui/panels/validate_panel.py" line="380" />
             <source>Export the accuracy report as HTML</source>
             <translation>Exporter le rapport de précision en HTML</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="378" />
+            <location filename="../gui/panels/validate_panel.py" line="380" />
             <source>HTML (*.html)</source>
             <translation>HTML (*.html)</translation>
         </message>
         <message>
-            <location filename="../gui/validate_panel.py" line="394" />
+            <location filename="../gui/panels/validate_panel.py" line="395" />
             <source>Report written: {path}</source>
             <translation>Rapport écrit : {path}</translation>
         </message>

@@ -341,3 +341,31 @@ def test_bundled_model_on_the_real_sample_maps_mostly_forest(dock, sample_dir, t
     values = gdal.Open(class_map.source()).ReadAsArray()
     ids, counts = np.unique(values, return_counts=True)
     assert ids[np.argmax(counts)] == 2
+
+
+def test_output_list_is_the_registry_and_uncertainty_lands_as_styled_layers(dock, sample_dir, tmp_path):
+    """The Outputs box lists the engine registry's methods (greyed out where the model's architecture lacks
+    them); entropy and margin reach the map as 0..1 ramps, unchecked, below the explanations."""
+    from land_cover_xai_plugin.engine.explain import registry
+
+    panel = dock.classify_panel
+    assert list(panel.output_checks) == [e.name for e in registry.available()]
+    stack = private_copy(sample_dir / "tiny" / "s2_l1c_tiny.tif", tmp_path / "data")
+    model = make_model(str(stack), str(tmp_path / "model.lcx"))
+    choose(panel, stack, model, tmp_path / "out", methods=("uncertainty", "gradcam"))
+    arch = panel.bundle.spec.arch
+    for explainer in registry.available():
+        assert panel.output_checks[explainer.name].isEnabled() == explainer.supports(arch), explainer.name
+    assert run_and_wait(panel) == "success", panel.status_label.text()
+    layers = panel.last_layers
+    assert {"prediction", "confidence", "entropy", "margin", "gradcam"} == set(layers)
+    group = QgsProject.instance().layerTreeRoot().children()[0]
+    nodes = {node.layer().id(): node for node in group.findLayers()}
+    for kind in ("entropy", "margin"):
+        renderer = layers[kind].renderer()
+        assert isinstance(renderer, QgsSingleBandPseudoColorRenderer)
+        assert (renderer.classificationMin(), renderer.classificationMax()) == (0.0, 1.0)
+        assert not nodes[layers[kind].id()].itemVisibilityChecked()
+    order = [node.layer().id() for node in group.findLayers()]
+    assert order.index(layers["gradcam"].id()) < order.index(layers["entropy"].id()) < order.index(
+        layers["prediction"].id())

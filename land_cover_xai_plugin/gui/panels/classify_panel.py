@@ -45,6 +45,7 @@ from qgis.PyQt.QtWidgets import (
 )
 
 from ...engine.errors import LcxError, StackMismatchError
+from ...engine.explain import registry
 from ...engine.io.band_names import parse_date
 from ...engine.io.stack import StackInfo, StackLayout
 from ...engine.models.model_file import load_model, require_compatible
@@ -58,7 +59,6 @@ PLUGIN_DIR = Path(__file__).resolve().parents[2]
 SAMPLE_DIR = PLUGIN_DIR / "sample_data"
 BUNDLED_MODEL = SAMPLE_DIR / "sample_model.lcx"
 SAMPLE_STACK = SAMPLE_DIR / "s2_l1c_stack.tif"
-OPTIONAL_OUTPUTS = ("probabilities", "gradcam", "attention", "shap", "ig")
 ROLE = Qt.ItemDataRole.UserRole
 OK_STYLE = "color: #1a7f37;"
 ERROR_STYLE = "color: #b3261e;"
@@ -209,19 +209,15 @@ class ClassifyPanel(QWidget):
         always.setChecked(True)
         always.setEnabled(False)
         grid.addWidget(always, 1, 0, 1, 2)
-        labels = {
-            "probabilities": tr("Per-class probabilities"),
-            "gradcam": tr("Grad-CAM heatmap (which dates mattered)"),
-            "attention": tr("Band attention (attention models only)"),
-            "shap": tr("SHAP by band and by date (slow)"),
-            "ig": tr("Integrated Gradients by band and by date"),
-        }
+        # one check box per optional method of the engine's explainer registry
         self.output_checks: dict[str, QCheckBox] = {}
-        for row, method in enumerate(OPTIONAL_OUTPUTS, start=2):
-            check = QCheckBox(labels[method], run_box)
-            self.output_checks[method] = check
+        for row, explainer in enumerate(registry.available(), start=2):
+            text = layer_tools.translated(explainer.label) + (" " + tr("(slow)") if explainer.slow else "")
+            check = QCheckBox(text, run_box)
+            check.setToolTip(explainer.description)
+            self.output_checks[explainer.name] = check
             grid.addWidget(check, row, 0, 1, 2)
-        row = 2 + len(OPTIONAL_OUTPUTS)
+        row = 2 + len(self.output_checks)
         grid.addWidget(QLabel(tr("Explain the class"), run_box), row, 0)
         self.target_combo = QComboBox(run_box)
         self.target_combo.setToolTip(tr("Class the explanations are computed for: each pixel's predicted class, "
@@ -561,10 +557,12 @@ class ClassifyPanel(QWidget):
         index = self.target_combo.findData(getattr(self, "_saved_target", "predicted"))
         self.target_combo.setCurrentIndex(max(0, index))
         self.target_combo.blockSignals(False)
-        attention = bundle is not None and bundle.spec.arch == "attention"
-        self.output_checks["attention"].setEnabled(attention)
-        self.output_checks["attention"].setToolTip(
-            "" if attention else tr("Only models trained with the attention architecture have band attention."))
+        for explainer in registry.available():  # a method the model's architecture lacks is greyed out
+            supported = bundle is None or explainer.supports(bundle.spec.arch)
+            check = self.output_checks[explainer.name]
+            check.setEnabled(supported)
+            check.setToolTip(explainer.description if supported else tr(
+                "Only models of architecture {0} have this output.").format(" / ".join(explainer.archs)))
 
     # ------------------------------------------------------------------ check + run
     def set_dependencies_ok(self, ok: bool) -> None:
@@ -620,7 +618,7 @@ class ClassifyPanel(QWidget):
         if self.problems() or self.task is not None:
             return None
         self.ensure_devices()
-        from ...engine.inference.streaming import InferenceRequest
+        from ...engine.jobs import InferenceJob
         from ..tasks import InferenceTask
 
         try:
@@ -636,12 +634,11 @@ class ClassifyPanel(QWidget):
         while os.path.exists(out_dir):
             suffix += 1
             out_dir = os.path.join(self.output_root(), f"lcx_{safe}_{stamp:%Y%m%d_%H%M%S}_{suffix}")
-        request = InferenceRequest(
+        job = InferenceJob(
             stack_paths=self.current_stack_paths(), model_path=self.current_model_path(), out_dir=out_dir,
-            methods=self.selected_methods(), target=self.target_combo.currentData() or "predicted",
-            device=self.device_combo.currentData() or "cpu")
-        task = InferenceTask(request, self.iface, layout=layout,
-                             title=tr("Land Cover XAI: classifying {0}").format(stack_name))
+            outputs=self.selected_methods(), target=self.target_combo.currentData() or "predicted",
+            device=self.device_combo.currentData() or "cpu", layout=layout)
+        task = InferenceTask(job, self.iface, title=tr("Land Cover XAI: classifying {0}").format(stack_name))
         task.progressChanged.connect(self._on_progress)
         task.succeeded.connect(self._on_success)
         task.failed.connect(self._on_failed)
@@ -677,8 +674,7 @@ class ClassifyPanel(QWidget):
     def _on_success(self, result) -> None:
         self.last_result = result
         group_name = layer_tools.run_group_name(self._run_stack_name, self._run_time)
-        classes = self._run_bundle.classes if self._run_bundle is not None else None
-        self.last_group, self.last_layers = layer_tools.add_outputs(result.paths, group_name, classes)
+        self.last_group, self.last_layers = layer_tools.add_outputs(result.outputs, group_name)
         self.progress.setValue(100)
         seconds = getattr(result, "seconds", 0.0) or 0.0
         text = tr("Done in {0:.1f} s: {1} layers in the group '{2}' (files in {3}).").format(
