@@ -106,12 +106,55 @@ def inference_inputs(bundle, stack, tmp_path, window_size, monkeypatch) -> dict:
         if not valid.any():
             continue
         batch = next(calls)
-        assert batch.shape == (int(valid.sum()), len(BANDS), len(DATES)) + ((k, k) if k > 1 else ())
+        assert batch.shape == (int(valid.sum()), bundle.spec.n_bands, bundle.spec.n_dates) + ((k, k) if k > 1 else ())
         rows, cols = np.divmod(np.flatnonzero(valid), win.xsize)
         for r, c, x in zip(rows + win.yoff, cols + win.xoff, batch):
             per_pixel[(int(r), int(c))] = x
     assert next(calls, None) is None, "the streaming pass ran more forwards than it has windows"
     return per_pixel
+
+
+def assert_one_data_path(train_stack, infer_stack, labels, patch_size, tmp_path, monkeypatch, window_size):
+    """Train on ``train_stack`` (one epoch) and run the streaming pass on ``infer_stack`` (same pixels, maybe
+    another band order): the model gets the same tensor for each pixel in training, inference and the pixel
+    view. Returns what training read (x, n_dropped)."""
+    trained = Recorder()
+    build_model = models_pkg.build_model
+    monkeypatch.setattr(models_pkg, "build_model", lambda spec: trained.attach(build_model(spec)))
+    config = TrainConfig(arch="attention" if patch_size == 1 else "tempcnn", patch_size=patch_size, **SMALL)
+    names = {int(c): f"class {c}" for c in np.unique(labels[labels > 0])}
+    bundle = train_model(train_stack, labels, names, config)
+    monkeypatch.setattr(models_pkg, "build_model", build_model)
+    served = inference_inputs(bundle, infer_stack, tmp_path, window_size=window_size, monkeypatch=monkeypatch)
+
+    # 1. pixel by pixel: what training reads (read_labelled_pixels, the mean put into invalid neighbours as
+    #    train_on_arrays does) is what inference feeds the model at that pixel
+    x, rows, cols, y, n_dropped = read_labelled_pixels(train_stack, labels, patch_size, config.min_valid_dates)
+    had_missing_neighbours = bool(np.isnan(x).any())
+    if patch_size > 1:
+        windows.replace_missing(x, windows.mean_series(bundle.spec.norm_mean, bundle.spec.n_dates))
+    labelled_valid = {(r, c) for (r, c) in served if labels[r, c] > 0}
+    assert set(zip(rows.tolist(), cols.tolist())) == labelled_valid
+    assert n_dropped == int((labels > 0).sum()) - len(labelled_valid)
+    for i, (r, c) in enumerate(zip(rows, cols)):
+        np.testing.assert_array_equal(x[i], served[(int(r), int(c))], err_msg=f"pixel ({r}, {c})")
+    np.testing.assert_array_equal(y, labels[rows, cols])
+
+    # 2. end to end: every tensor the model was trained / validated / tested on is one of those (pixels in the
+    #    split's buffer are used by no side, so not every labelled pixel is fed)
+    fed = rows_as_set(trained.inputs)
+    at_labels = rows_as_set([np.stack([served[p] for p in sorted(labelled_valid)])])
+    assert len(trained.inputs) >= 2 and len(fed) >= 20 and fed <= at_labels
+
+    # 3. the pixel view reads the same series
+    order = bundle.band_order_for(infer_stack)
+    for (r, c) in sorted(labelled_valid)[:: max(1, len(labelled_valid) // 3)]:
+        exp = explain_pixel(bundle, infer_stack, r, c, shap_samples=1, ig_steps=2)
+        centre = served[(r, c)] if patch_size == 1 else served[(r, c)][:, :, 1, 1]
+        np.testing.assert_array_equal(exp.reflectance_filled, centre)
+        np.testing.assert_array_equal(exp.reflectance, windows.read_reflectance(
+            infer_stack, windows.Window(c, r, 1, 1), order)[:, :, 0, 0].T)
+    return bundle, n_dropped, had_missing_neighbours
 
 
 @pytest.mark.parametrize("patch_size", [1, 3])
@@ -121,48 +164,21 @@ def test_training_and_inference_feed_the_model_identical_tensors(tmp_path, monke
     other_order = ["B11", "B04", "B12", "B02", "B08", "B03"]
     infer_stack = open_stack(write_stack(tmp_path / "infer.tif", data, other_order))
     assert train_stack.bands == BANDS and infer_stack.bands == other_order
-    labels = labels_for()
-
-    trained = Recorder()
-    build_model = models_pkg.build_model
-    monkeypatch.setattr(models_pkg, "build_model", lambda spec: trained.attach(build_model(spec)))
-    config = TrainConfig(arch="attention" if patch_size == 1 else "tempcnn", patch_size=patch_size, **SMALL)
-    bundle = train_model(train_stack, labels, {1: "a", 2: "b", 3: "c"}, config)
-    monkeypatch.setattr(models_pkg, "build_model", build_model)
+    # window 8 (not a multiple of the 4 px blocks of the split): halos cross window seams
+    bundle, n_dropped, had_missing_neighbours = assert_one_data_path(
+        train_stack, infer_stack, labels_for(), patch_size, tmp_path, monkeypatch, window_size=8)
     assert bundle.bands == BANDS and bundle.band_order_for(infer_stack) == [3, 5, 1, 4, 0, 2]
-
-    # window 8 (not a multiple of the 4 px blocks' grid of the split): halos cross window seams
-    served = inference_inputs(bundle, infer_stack, tmp_path, window_size=8, monkeypatch=monkeypatch)
-
-    # 1. pixel by pixel: what training reads (read_labelled_pixels, the mean put into invalid neighbours as
-    #    train_on_arrays does) is what inference feeds the model at that pixel, on a stack of another band order
-    x, rows, cols, y, n_dropped = read_labelled_pixels(train_stack, labels, patch_size, config.min_valid_dates)
-    if patch_size > 1:
-        assert np.isnan(x).any()  # some patches do have no-data neighbours
-        windows.replace_missing(x, windows.mean_series(bundle.spec.norm_mean, len(DATES)))
-    labelled_valid = {(r, c) for (r, c) in served if labels[r, c] > 0}
-    assert set(zip(rows.tolist(), cols.tolist())) == labelled_valid
-    assert n_dropped == int((labels > 0).sum()) - len(labelled_valid) > 0
-    for i, (r, c) in enumerate(zip(rows, cols)):
-        np.testing.assert_array_equal(x[i], served[(int(r), int(c))], err_msg=f"pixel ({r}, {c})")
-    np.testing.assert_array_equal(y, labels[rows, cols])
-
-    # 2. end to end: every tensor the model was trained / validated / tested on is one of those (pixels in the
-    #    split's buffer are used by no side, so not every labelled pixel is fed)
-    fed = rows_as_set(trained.inputs)
-    at_labels = rows_as_set([np.stack([served[p] for p in sorted(labelled_valid)])])
-    assert len(at_labels) == len(labelled_valid)  # pixels are distinguishable
-    assert len(trained.inputs) >= 2 and len(fed) >= 20 and fed <= at_labels
-
-    # 3. the pixel view reads the same series
-    for (r, c) in sorted(labelled_valid)[:: max(1, len(labelled_valid) // 3)]:
-        exp = explain_pixel(bundle, infer_stack, r, c, shap_samples=1, ig_steps=2)
-        centre = served[(r, c)] if patch_size == 1 else served[(r, c)][:, :, 1, 1]
-        np.testing.assert_array_equal(exp.reflectance_filled, centre)
-        np.testing.assert_array_equal(exp.reflectance, windows.read_reflectance(
-            infer_stack, windows.Window(c, r, 1, 1), bundle.band_order_for(infer_stack))[:, :, 0, 0].T)
+    assert n_dropped > 0 and had_missing_neighbours == (patch_size > 1)  # the holes were exercised
     train_stack.close()
     infer_stack.close()
+
+
+def test_the_sample_stack_takes_one_data_path(tmp_path, monkeypatch, sample_dir):
+    """The bundled Sentinel-2 sample (13 bands, 5 dates, two of them cloudy), its labels, a 3 x 3 patch model."""
+    stack = open_stack(str(sample_dir / "s2_l1c_stack.tif"))
+    labels = gdal.Open(str(sample_dir / "labels_lulc.tif")).ReadAsArray().astype(np.int32)
+    assert_one_data_path(stack, stack, labels, 3, tmp_path, monkeypatch, window_size=32)
+    stack.close()
 
 
 def test_prepare_is_gap_filled_reflectance_in_model_order_with_edge_padded_patches(tmp_path):
