@@ -124,3 +124,28 @@ def test_maps_on_the_sample_zero_on_cloudy_dates_and_efficient(tmp_path):
     expected = probabilities[predicted, np.arange(120)] - game.background.numpy()[predicted]
     np.testing.assert_allclose(shapley[:-1].reshape(len(bundle.dates), -1).sum(0), expected, atol=2e-5)
     assert x.shape == (120, len(bundle.bands), len(bundle.dates))
+
+
+@pytest.mark.skipif(not (SAMPLE / "sample_model.lcx").exists(), reason="bundled sample missing")
+def test_the_verdict_travels_in_the_model_file_and_onto_the_maps(tmp_path):
+    from osgeo import gdal
+
+    from land_cover_xai_plugin.engine.explain.evaluation import stored_verdict
+    from land_cover_xai_plugin.engine.inference.streaming import InferenceRequest, run_inference
+    from land_cover_xai_plugin.engine.models.model_file import load_model, save_model
+
+    bundle = load_model(str(SAMPLE / "sample_model.lcx"))
+    assert stored_verdict(bundle, "occlusion_dates") is None
+    bundle.explanation_quality = {"source": "test", "methods": {
+        "occlusion_dates": {"verdict": "passes", "summary": "passes: deletion 0.21 vs random 0.40"}}}
+    path = tmp_path / "m.lcx"
+    save_model(str(path), bundle)
+    again = load_model(str(path))
+    assert again.explanation_quality == bundle.explanation_quality
+    assert again.describe()["explanation_quality"]["methods"]["occlusion_dates"]["verdict"] == "passes"
+    assert stored_verdict(again, "occlusion_dates") == "passes: deletion 0.21 vs random 0.40"
+    result = run_inference(InferenceRequest(stack_paths=[str(SAMPLE / "s2_l1c_stack.tif")], bundle=again,
+                                            out_dir=str(tmp_path / "out"), methods={"occlusion_dates"},
+                                            region=(0, 0, 8, 8), threads=1))
+    ds = gdal.Open(result.output("occlusion_dates").path)
+    assert ds.GetMetadataItem("LCX_VERDICT") == "passes: deletion 0.21 vs random 0.40"

@@ -31,7 +31,7 @@ import numpy as np
 from ..runtime import import_torch
 
 UNITS = ("feature", "date", "band")
-BASELINES = ("mean", "interp")
+BASELINES = ("mean", "interp", "background")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -119,8 +119,14 @@ def interpolate_removed(x: np.ndarray, removed: np.ndarray, fallback: Sequence[f
 
 
 def replace(x: np.ndarray, removed: np.ndarray, baseline: str, norm_mean: Sequence[float],
-            times: Optional[Sequence[float]] = None) -> np.ndarray:
-    """``x`` with the ``removed`` entries replaced by the baseline (``"mean"`` or ``"interp"``)."""
+            times: Optional[Sequence[float]] = None, background: Optional[np.ndarray] = None) -> np.ndarray:
+    """``x`` with the ``removed`` entries replaced by the baseline: ``"mean"``, ``"interp"`` or
+    ``"background"`` (the same entries of ``background`` (N, B, T), e.g. one real training pixel of a
+    class drawn at random per sample: in distribution for whole bands, where time interpolation is not)."""
+    if baseline == "background":
+        if background is None:
+            raise ValueError("the 'background' baseline needs background series (N, B, T)")
+        return np.where(removed, np.asarray(background, np.float32), x).astype(np.float32)
     if baseline == "mean":
         mean = np.asarray(norm_mean, np.float32)[None, :, None]
         return np.where(removed, mean, x).astype(np.float32)
@@ -185,7 +191,7 @@ def deletion_insertion_curves(model, x, attributions, target, baseline: str = "m
                               steps: Optional[int] = None, unit: str = "feature",
                               norm_mean: Optional[Sequence[float]] = None,
                               times: Optional[Sequence[float]] = None, seed: int = 0,
-                              batch_size: int = 1024) -> Curves:
+                              batch_size: int = 1024, background: Optional[np.ndarray] = None) -> Curves:
     """Deletion and insertion curves of the target-class probability.
 
     ``attributions`` (N, B, T): units are ranked by decreasing (signed) summed attribution, ties at random.
@@ -208,29 +214,70 @@ def deletion_insertion_curves(model, x, attributions, target, baseline: str = "m
     insertion = np.empty((len(x), steps + 1))
     for i, c in enumerate(counts):
         top = unit_mask(ranks < c, x.shape, unit)
-        deletion[:, i] = target_probability(model, replace(x, top, baseline, norm_mean, times), target, batch_size)
-        insertion[:, i] = target_probability(model, replace(x, ~top, baseline, norm_mean, times), target,
-                                             batch_size)
+        deletion[:, i] = target_probability(model, replace(x, top, baseline, norm_mean, times, background), target,
+                                            batch_size)
+        insertion[:, i] = target_probability(model, replace(x, ~top, baseline, norm_mean, times, background),
+                                             target, batch_size)
     return Curves(counts / n_units, deletion, insertion, unit, baseline)
 
 
 def random_order_auc(model, x, target, baseline: str = "mean", unit: str = "feature", n_orders: int = 5,
-                     steps: Optional[int] = None, norm_mean=None, times=None, seed: int = 0) -> dict:
-    """Deletion / insertion AUC of random orders: mean over pixels per order, then mean and std over orders."""
+                     steps: Optional[int] = None, norm_mean=None, times=None, seed: int = 0,
+                     background: Optional[np.ndarray] = None) -> dict:
+    """Deletion / insertion AUC of random orders: mean over pixels per order, then mean and std over orders;
+    ``per_sample_deletion_auc`` / ``per_sample_insertion_auc`` (N,): each sample's mean over the orders, the
+    reference of a paired test (:func:`paired_test`)."""
     x = _np(x)
     rng = np.random.default_rng(seed)
-    dels, ins = [], []
+    dels, ins, per_del, per_ins = [], [], [], []
     for k in range(n_orders):
         attr = rng.random(x.shape).astype(np.float32)
         if unit != "feature":  # equal within a unit, random across units
             attr = broadcast(rng.random((len(x), x.shape[2] if unit == "date" else x.shape[1])), x.shape, unit)
         c = deletion_insertion_curves(model, x, attr, target, baseline, steps, unit, norm_mean, times,
-                                      seed=seed + 1000 + k)
+                                      seed=seed + 1000 + k, background=background)
         dels.append(c.deletion_auc.mean())
         ins.append(c.insertion_auc.mean())
+        per_del.append(c.deletion_auc)
+        per_ins.append(c.insertion_auc)
     return {"deletion_auc": float(np.mean(dels)), "insertion_auc": float(np.mean(ins)),
             "deletion_auc_std_over_orders": float(np.std(dels)), "insertion_auc_std_over_orders": float(np.std(ins)),
-            "n_orders": n_orders, "n": int(len(x))}
+            "n_orders": n_orders, "n": int(len(x)),
+            "per_sample_deletion_auc": np.mean(per_del, axis=0), "per_sample_insertion_auc": np.mean(per_ins, axis=0)}
+
+
+def paired_test(method_values, reference_values, alternative: str) -> dict:
+    """Paired test of per-sample values against a reference (e.g. a method's deletion AUC against the random
+    orders' on the same pixels): Wilcoxon signed-rank (scipy) and the exact sign test. ``alternative``:
+    "less" (the method's values are lower, deletion) or "greater" (insertion). NaN p-values when every
+    difference is 0 or a value is not finite: a test that cannot be run never passes."""
+    a = np.asarray(_np(method_values), np.float64)
+    b = np.asarray(_np(reference_values), np.float64)
+    if a.shape != b.shape:
+        raise ValueError(f"paired values differ in shape: {a.shape} vs {b.shape}")
+    if alternative not in ("less", "greater"):
+        raise ValueError("alternative must be 'less' or 'greater'")
+    diff = a - b
+    out = {"n": int(diff.size), "mean_difference": float(np.mean(diff)) if diff.size else float("nan"),
+           "wilcoxon_p": float("nan"), "sign_test_p": float("nan")}
+    if not diff.size or not np.all(np.isfinite(diff)) or not np.any(diff != 0):
+        return out
+    nonzero = diff[diff != 0]
+    wins = int((nonzero < 0).sum() if alternative == "less" else (nonzero > 0).sum())
+    out["sign_test_p"] = _binomial_tail(wins, nonzero.size)
+    try:  # scipy: a benchmark dependency (requirements-bench.txt), not the plugin's
+        from scipy.stats import wilcoxon
+    except ImportError:
+        return out
+    out["wilcoxon_p"] = float(wilcoxon(a, b, alternative=alternative, zero_method="wilcox").pvalue)
+    return out
+
+
+def _binomial_tail(wins: int, n: int) -> float:
+    """P(X >= wins), X ~ Binomial(n, 1/2): the one-sided exact sign test."""
+    import math
+
+    return float(min(1.0, sum(math.comb(n, k) for k in range(wins, n + 1)) / (1 << n)))  # exact int ratio
 
 
 def occlusion(model, x, target, unit: str = "date", baseline: str = "interp", norm_mean=None, times=None,
@@ -366,6 +413,22 @@ def cascading_randomisation(model, explain_fn: Callable, x, target, layers: Opti
         work.eval()
         out.append(entry(name, explain_fn(work, x, target)))
     return out
+
+
+def randomisation_passes(final_spearman: float, max_abs: float = 0.2) -> bool:
+    """The sanity check's verdict: the explanation of the fully randomised model is unrelated to the
+    original one (|Spearman| <= ``max_abs``). NaN (no ranking to compare, e.g. an all-zero map) fails."""
+    value = float(final_spearman)
+    return bool(np.isfinite(value) and abs(value) <= max_abs)
+
+
+def beats_random(test: dict, p_max: float = 0.01) -> bool:
+    """A paired test's verdict (:func:`paired_test`): significant in the tested direction at ``p_max``.
+    A NaN p-value (no difference at all, or non-finite values) fails."""
+    p = float(test.get("wilcoxon_p", float("nan")))
+    if not np.isfinite(p):
+        p = float(test.get("sign_test_p", float("nan")))
+    return bool(np.isfinite(p) and p < p_max)
 
 
 # ---------------------------------------------------------------------------------------------

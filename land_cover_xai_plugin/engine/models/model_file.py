@@ -112,6 +112,8 @@ class ModelBundle:
     temporal_grid: Optional[TemporalGrid] = None
     # Which observations count as missing (the cloud-fraction threshold and mask rule it was trained with).
     validity: ValidityConfig = field(default_factory=ValidityConfig)
+    # benchmarks/xai.py's verdict per explanation method ({"source", "methods": {name: {"verdict", "summary"}}})
+    explanation_quality: dict[str, Any] = field(default_factory=dict)
 
     @property
     def grid(self) -> TemporalGrid:
@@ -202,6 +204,7 @@ class ModelBundle:
             "n_weights": n_params,
             "test_metrics": report.get("test"),
             "best_epoch": report.get("best_epoch"),
+            "explanation_quality": self.explanation_quality or None,
         }
 
 
@@ -304,6 +307,7 @@ def save_model(path: str, bundle: ModelBundle) -> None:
         "classes": [c.to_dict() for c in bundle.classes],
         "scaling": scaling_to_dict(bundle.scaling),
         "report": _json_safe(bundle.report),
+        **({"explanation_quality": _json_safe(bundle.explanation_quality)} if bundle.explanation_quality else {}),
         "arrays": arrays_index,
         "saved": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
     }
@@ -614,6 +618,9 @@ def _bundle_from_document(zf: zipfile.ZipFile, document: dict, path: str,
     report = document.get("report") or {}
     if not isinstance(report, dict):
         raise _refuse(path, "its training report is not a JSON object")
+    quality = document.get("explanation_quality") or {}
+    if not isinstance(quality, dict):
+        raise _refuse(path, "its explanation quality is not a JSON object")
     state = {}
     for name, (info, shape, dtype) in _checked_index(document.get("arrays"), spec, zf, path).items():
         try:
@@ -636,6 +643,7 @@ def _bundle_from_document(zf: zipfile.ZipFile, document: dict, path: str,
         format_version=int(document["format_version"]),
         temporal_grid=grid,
         validity=validity,
+        explanation_quality=quality,
     )
 
 
