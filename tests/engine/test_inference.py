@@ -187,7 +187,7 @@ def test_outputs_carry_grid_descriptions_legend_and_styles(tmp_path):
     stack = random_stack(20, 24)
     bundle = Bundle(make_spec("attention"))
     result = inference.run_inference(inference.InferenceRequest(
-        stack=stack, bundle=bundle, out_dir=str(tmp_path), methods=set(registry.names()) - {"uncertainty"}, target=5,
+        stack=stack, bundle=bundle, out_dir=str(tmp_path), methods={"probabilities", "gradcam", "attention", "shap", "ig"}, target=5,
         device="cpu", threads=1, batch_size=64, ig_steps=4, shap_samples=2))
     expected = {"prediction", "confidence", "probabilities", "gradcam_5", "attention", "shap_bands_5",
                 "shap_dates_5", "ig_bands_5", "ig_dates_5"}
@@ -443,7 +443,9 @@ def test_typed_descriptors_and_uncertainty_outputs(tmp_path):
     assert (cam.method, cam.target_id, cam.name, cam.visible) == ("gradcam", 2, "gradcam_2", True)
     assert cam.title == "Grad-CAM heatmap (class 2: class 2)" and cam.style.transparent_low
     assert by_kind["prediction"].classes[0].id == 1 and by_kind["prediction"].style is None
-    assert by_kind["entropy"].target_id is None and (by_kind["entropy"].style.vmin, by_kind["entropy"].style.vmax) == (0, 1)
+    entropy_style = by_kind["entropy"].style
+    assert by_kind["entropy"].target_id is None and (entropy_style.vmin, entropy_style.vmax) == (0, 1)
+    assert cam.target_name == "class 2" and by_kind["entropy"].category == "classification"
     assert result.output("margin") is by_kind["margin"] and result.output("shap_bands") is None
     for d in result.outputs:
         assert os.path.exists(d.path) and gdal.Open(d.path).RasterCount == len(d.band_descriptions)

@@ -89,6 +89,8 @@ class OutputDescriptor:
     band_descriptions: list[str] = field(default_factory=list)
     visible: bool = False
     takes_target: bool = False
+    category: str = "explanation"  # or "classification" (class map, probabilities, uncertainty)
+    target_name: Optional[str] = None  # the explained class's name (None with target_id None)
 
     @property
     def name(self) -> str:

@@ -128,8 +128,15 @@ class PlannedOutputs:
                     kind=d.kind, method=explainer.name, target_id=target_id, label=d.label,
                     title=output_title(d.label, explainer, ctx), path=paths[d.spec.name], style=d.spec.ramp,
                     classes=d.spec.classes, band_descriptions=list(d.spec.band_descriptions), visible=d.visible,
-                    takes_target=explainer.takes_target))
+                    takes_target=explainer.takes_target, category=explainer.category,
+                    target_name=_class_name(ctx, target_id)))
         return out
+
+
+def _class_name(ctx: OutputContext, class_id) -> Optional[str]:
+    if class_id is None:
+        return None
+    return next((c.name for c in ctx.bundle.classes if int(c.id) == int(class_id)), str(class_id))
 
 
 def output_title(label: str, explainer: Explainer, ctx: OutputContext) -> str:
@@ -138,8 +145,7 @@ def output_title(label: str, explainer: Explainer, ctx: OutputContext) -> str:
         return label
     if ctx.target_id is None:
         return f"{label} (predicted class)"
-    name = next((c.name for c in ctx.bundle.classes if int(c.id) == int(ctx.target_id)), str(ctx.target_id))
-    return f"{label} (class {ctx.target_id}: {name})"
+    return f"{label} (class {ctx.target_id}: {_class_name(ctx, ctx.target_id)})"
 
 
 def plan_outputs(bundle, methods, target_id) -> PlannedOutputs:
