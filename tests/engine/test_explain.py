@@ -252,6 +252,12 @@ def test_registry_lists_what_each_architecture_supports():
     with pytest.raises(LcxError, match="Band attention.*tempcnn.*Remove 'attention'"):
         registry.resolve({"attention"}, "tempcnn")
     assert [e.name for e in registry.resolve({"ig", "gradcam"}, "tempcnn")] == ["classification", "gradcam", "ig"]
+    # what a model exposes decides, not only its architecture name: a series MLP with a band gate has attention
+    gated, plain = ModelSpec("mlp", 2, 3, 2, band_attention=True), ModelSpec("mlp", 2, 3, 2)
+    assert "attention" in [e.name for e in registry.available(gated)]
+    assert "attention" not in [e.name for e in registry.available(plain)]
+    with pytest.raises(LcxError, match="this model is 'mlp'"):
+        registry.resolve({"attention"}, plain)
     help_names = [name for name, _, _ in registry.help_lines()]
     assert help_names == list(names) and all(text for _, _, text in registry.help_lines())
 
@@ -271,7 +277,7 @@ def test_every_explainer_computes_exactly_what_it_declares(arch, patch, tif_stac
         setup = PassSetup(bundle.build(), bundle, stack, None, "cpu", target_index, shap_samples=2, ig_steps=4)
         forward = gradcam.predict_with_gradcam(bundle.build(), x, target_index, want_attention=arch == "attention")
         for explainer in registry.all_explainers():
-            if not explainer.supports(arch):
+            if not explainer.supports(spec):
                 continue
             declared = explainer.outputs(ctx)
             batch = BatchContext(bundle.build(), x, forward, target_index, explainer.prepare(setup))

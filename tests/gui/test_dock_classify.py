@@ -353,9 +353,8 @@ def test_output_list_is_the_registry_and_uncertainty_lands_as_styled_layers(dock
     stack = private_copy(sample_dir / "tiny" / "s2_l1c_tiny.tif", tmp_path / "data")
     model = make_model(str(stack), str(tmp_path / "model.lcx"))
     choose(panel, stack, model, tmp_path / "out", methods=("uncertainty", "gradcam"))
-    arch = panel.bundle.spec.arch
     for explainer in registry.available():
-        assert panel.output_checks[explainer.name].isEnabled() == explainer.supports(arch), explainer.name
+        assert panel.output_checks[explainer.name].isEnabled() == explainer.supports(panel.bundle.spec), explainer.name
     assert run_and_wait(panel) == "success", panel.status_label.text()
     layers = panel.last_layers
     assert {"prediction", "confidence", "entropy", "margin", "gradcam"} == set(layers)

@@ -166,9 +166,10 @@ class Explainer:
         """The English layer label of one of this method's output kinds."""
         return dict(self.produces)[kind]
 
-    def supports(self, arch: str) -> bool:
-        """True when this method works with models of architecture ``arch``."""
-        return arch in self.archs
+    def supports(self, model) -> bool:
+        """True when this method works with ``model``: a ModelSpec (what the model exposes) or an
+        architecture name. Default: the architecture is one of ``archs``."""
+        return getattr(model, "arch", model) in self.archs
 
     def outputs(self, ctx: OutputContext) -> list[OutputDeclaration]:  # pragma: no cover - abstract
         """The rasters this method writes for ``ctx`` (names via ``ctx.stem(kind, self.takes_target)``)."""

@@ -51,25 +51,26 @@ def get(name: str) -> Explainer:
     return found
 
 
-def available(arch: Optional[str] = None, category: Optional[str] = None) -> list[Explainer]:
-    """The optional methods a model of architecture ``arch`` supports (all when ``arch`` is None)."""
-    return [e for e in all_explainers() if not e.always and (arch is None or e.supports(arch))
+def available(model=None, category: Optional[str] = None) -> list[Explainer]:
+    """The optional methods ``model`` (a ModelSpec, or an architecture name) supports; all when None."""
+    return [e for e in all_explainers() if not e.always and (model is None or e.supports(model))
             and (category is None or e.category == category)]
 
 
-def resolve(requested: Iterable[str], arch: str) -> list[Explainer]:
-    """The methods a run writes: the always-written class map plus ``requested``, checked against ``arch``.
+def resolve(requested: Iterable[str], model) -> list[Explainer]:
+    """The methods a run writes: the always-written class map plus ``requested``, checked against ``model``
+    (a ModelSpec, or an architecture name).
 
-    Raises LcxError for an unknown method or one the architecture does not support."""
+    Raises LcxError for an unknown method or one the model does not support."""
     wanted = {str(n).strip().lower() for n in requested or ()}
     unknown = sorted(n for n in wanted if n not in _load())
     if unknown:
         raise LcxError(f"Unknown output(s) {unknown}: choose among {', '.join(names())}.")
     chosen = [e for e in all_explainers() if e.always or e.name in wanted]
-    refused = [e for e in chosen if not e.supports(arch)]
+    refused = [e for e in chosen if not e.supports(model)]
     if refused:
-        e = refused[0]
-        others = ", ".join(x.name for x in available(arch, "explanation"))
+        e, arch = refused[0], getattr(model, "arch", model)
+        others = ", ".join(x.name for x in available(model, "explanation"))
         raise LcxError(
             f"{e.label} ('{e.name}') works only with {' / '.join(e.archs)} models; this model is '{arch}'. "
             f"Remove '{e.name}' from the outputs (this model offers {others}), or use a model trained with the "

@@ -151,7 +151,7 @@ def output_title(label: str, explainer: Explainer, ctx: OutputContext) -> str:
 def plan_outputs(bundle, methods, target_id) -> PlannedOutputs:
     """The registry's methods for ``methods`` (checked against the model's architecture) and their rasters."""
     ctx = OutputContext(bundle, target_id)
-    explainers = registry.resolve(methods, bundle.spec.arch)
+    explainers = registry.resolve(methods, bundle.spec)
     return PlannedOutputs(ctx, [(e, e.outputs(ctx)) for e in explainers])
 
 

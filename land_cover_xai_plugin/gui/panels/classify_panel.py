@@ -558,7 +558,7 @@ class ClassifyPanel(QWidget):
         self.target_combo.setCurrentIndex(max(0, index))
         self.target_combo.blockSignals(False)
         for explainer in registry.available():  # a method the model's architecture lacks is greyed out
-            supported = bundle is None or explainer.supports(bundle.spec.arch)
+            supported = bundle is None or explainer.supports(bundle.spec)
             check = self.output_checks[explainer.name]
             check.setEnabled(supported)
             check.setToolTip(explainer.description if supported else tr(

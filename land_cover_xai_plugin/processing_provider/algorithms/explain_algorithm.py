@@ -75,7 +75,7 @@ class ExplainAlgorithm(LcxAlgorithm):
         try:  # a few ms: the model file is small; a wrong target or method fails here, before the run
             bundle = load_model(model)
             bundle.resolve_target(self.parameterAsString(parameters, self.TARGET, context))
-            registry.resolve({self.chosen_method(parameters, context).name}, bundle.spec.arch)
+            registry.resolve({self.chosen_method(parameters, context).name}, bundle.spec)
         except LcxError as error:
             return False, str(error)
         return True, ""

@@ -1,4 +1,5 @@
-"""The attention model's own weight for each spectral band (read from the forward pass)."""
+"""The attention model's band gates: its weight for each spectral band (read from the forward pass), shown as
+what they are, not as importance (they are not validated by band ablation)."""
 from __future__ import annotations
 
 from ...io.outputs import VIRIDIS, OutputSpec, RampStyle
@@ -8,11 +9,19 @@ from ..explainer import BatchContext, Explainer, OutputContext, OutputDeclaratio
 class BandAttention(Explainer):
     name = "attention"
     label = "Band attention"
-    description = "The attention model's own weight for each spectral band, one band per spectral band."
+    description = ("The model's band gates: the weight its attention layer gives each spectral band in the "
+                   "forward pass, one band per spectral band. Not a measured importance: the gates barely vary "
+                   "between pixels and the layer after them absorbs a constant gain, and their ranking is not "
+                   "validated by band ablation (benchmarks/results/xai.md).")
     archs = ("attention",)
     band_attention = True
     order = 40
     produces = (("attention", "Band attention"),)
+
+    def supports(self, model) -> bool:
+        """Models that expose one weight per band: attention models, and series MLPs with a band gate."""
+        exposes = getattr(model, "has_band_attention", None)
+        return bool(exposes) if exposes is not None else model in self.archs
 
     def outputs(self, ctx: OutputContext) -> list[OutputDeclaration]:
         return [OutputDeclaration("attention", self.label_of("attention"), OutputSpec(
