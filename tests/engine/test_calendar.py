@@ -81,6 +81,9 @@ def test_fill_gaps_onto_matches_np_interp_and_keeps_exact_dates():
     np.testing.assert_array_equal(valid[6:], (~cloudy[6:]).sum(axis=1) >= 2)
     clear = ~cloudy[:, 2] & np.isfinite(x[:, :, 2]).all(axis=1)
     np.testing.assert_array_equal(filled[clear, :, 3], x[clear, :, 2])  # day 18 observed: taken exactly
+    # a pixel's values never depend on the others (pixel 5 sends this call to the per-band path)
+    alone, _ = fill_gaps_onto(x[6:9], times, targets, min_valid_dates=2)
+    np.testing.assert_array_equal(alone, filled[6:9])
 
 
 def test_missing_span_is_named():

@@ -167,9 +167,10 @@ def fill_gaps_onto(x: np.ndarray, times: Sequence[float], target_times: Sequence
     """Gap-fill ``x`` (N, B, T) observed at ``times`` and sample it at ``target_times`` (length G).
 
     Returns ``(filled float32 (N, B, G), valid bool (N,))``. At each target time: linear in time between the
-    pixel's nearest observations before and after, the nearest observation before the first / after the last
+    series' nearest observations before and after, the nearest observation before the first / after the last
     one; a target time equal to an observed time takes that observation exactly. ``valid`` follows
-    :func:`fill_gaps` (observed dates counted on the source times only).
+    :func:`fill_gaps` (observed dates counted on the source times only; a band never observed is filled with 0).
+    Each pixel's values depend on that pixel only (never on the other pixels of the call).
     """
     x = np.asarray(x)
     time = np.asarray(times, dtype=np.float64)
@@ -179,17 +180,60 @@ def fill_gaps_onto(x: np.ndarray, times: Sequence[float], target_times: Sequence
                          f"{x.shape}, {time.shape}, {target.shape}")
     if np.array_equal(time, target):
         return fill_gaps(x, min_valid_dates, times=time)
-    # One time axis holding the source dates and the (never observed) target dates, sorted by time with a
-    # source date before a target date of the same time: the carry of fill_gaps then does the sampling.
-    order = np.lexsort((np.r_[np.zeros(time.size), np.ones(target.size)], np.r_[time, target]))
-    merged_time = np.r_[time, target][order]
     n, b, t_count = x.shape
-    merged = np.full((n, b, order.size), np.nan, np.float32)
-    position = np.empty(order.size, np.int64)
-    position[order] = np.arange(order.size)
-    merged[:, :, position[:t_count]] = x
-    filled, valid = fill_gaps(merged, min_valid_dates, times=merged_time - merged_time[0])
-    return np.ascontiguousarray(filled[:, :, position[t_count:]]), valid
+    filled = np.empty((n, b, target.size), np.float32)
+    valid = np.empty(n, bool)
+    # the source dates at or before / at or after each target time (sources in time order)
+    order = np.argsort(time, kind="stable")
+    sorted_time = time[order]
+    before = np.searchsorted(sorted_time, target, side="right") - 1
+    after = np.searchsorted(sorted_time, target, side="left")
+    step = max(1, _CHUNK_SERIES_DATE_GAPS // max(b, 1))
+    for start in range(0, n, step):
+        chunk = np.asarray(x[start:start + step], dtype=np.float32)
+        chunk = chunk if np.array_equal(order, np.arange(t_count)) else chunk[:, :, order]
+        observed = np.isfinite(chunk)
+        date_observed = observed.all(axis=1)
+        valid[start:start + len(chunk)] = ((date_observed.sum(axis=1) >= max(int(min_valid_dates), 0))
+                                           & observed.any(axis=2).all(axis=1))
+        if np.array_equal(date_observed, observed.any(axis=1)):  # whole dates missing: one index per pixel
+            series, seen = chunk, date_observed[:, None, :]
+        else:  # bands missing independently: every band series on its own (same arithmetic)
+            series, seen = chunk, observed
+        filled[start:start + len(chunk)] = _sample_onto(series, seen, sorted_time, target, before, after)
+    return filled, valid
+
+
+def _sample_onto(series: np.ndarray, seen: np.ndarray, time: np.ndarray, target: np.ndarray,
+                 before: np.ndarray, after: np.ndarray) -> np.ndarray:
+    """(N, B, G) samples of ``series`` (N, B, T) at ``target``; ``seen`` (N, 1 or B, T) the observations."""
+    n, b, t_count = series.shape
+    lanes = seen.shape[1]
+    index = np.arange(t_count)
+    # last observed source index at or before each source date, first one at or after (-1 / T: none)
+    last = np.maximum.accumulate(np.where(seen, index, -1), axis=2)
+    first = np.flip(np.minimum.accumulate(np.flip(np.where(seen, index, t_count), axis=2), axis=2), axis=2)
+    none = np.full((n, lanes, 1), -1)
+    lo = np.concatenate([none, last], axis=2)[:, :, before + 1]  # (N, lanes, G)
+    hi = np.concatenate([first, np.full((n, lanes, 1), t_count)], axis=2)[:, :, after]
+    has_lo, has_hi = lo >= 0, hi < t_count
+    lo = np.where(has_lo, lo, np.where(has_hi, hi, 0))  # nearest at the ends; 0 when never observed
+    hi = np.where(has_hi, hi, lo)
+    span = time[hi] - time[lo]
+    weight = np.where(span > 0, (target[None, None, :] - time[lo]) / np.where(span > 0, span, 1.0), 0.0)
+    weight = weight.astype(np.float32)
+    if lanes == 1:  # one index per pixel: gather whole (B,) rows of a (N*T, B) copy, contiguous reads
+        rows = np.ascontiguousarray(series.transpose(0, 2, 1)).reshape(n * t_count, b)
+        base = (np.arange(n) * t_count)[:, None]
+        low = np.take(rows, (base + lo[:, 0]).ravel(), axis=0).reshape(n, target.size, b)
+        high = np.take(rows, (base + hi[:, 0]).ravel(), axis=0).reshape(n, target.size, b)
+        w = weight[:, 0, :, None]  # (N, G, 1)
+        out = np.ascontiguousarray((low * (np.float32(1.0) - w) + high * w).transpose(0, 2, 1))
+    else:
+        low, high = np.take_along_axis(series, lo, axis=2), np.take_along_axis(series, hi, axis=2)
+        out = low * (np.float32(1.0) - weight) + high * weight
+    out[~np.broadcast_to(has_lo | has_hi, (n, lanes, target.size)).repeat(b // lanes, axis=1)] = 0.0  # never seen
+    return np.where(np.isfinite(out), out, np.float32(0.0))
 
 
 def nearest_observation_days(observed: np.ndarray, times: Sequence[float],
