@@ -26,9 +26,11 @@ def open_layers():
         node = QgsProject.instance().layerTreeRoot().findLayer(stack.id())
         if node is not None:
             node.setExpanded(False)
-    classes = load_model(MODEL).classes if MODEL else None
-    paths = {p.stem: str(p) for p in sorted(OUT.glob("*.tif"))}
-    _, layers = add_outputs(paths, "Land Cover XAI — demo", classes)
+    from land_cover_xai_plugin.engine.jobs import describe_folder
+
+    # the outputs scripts/demo.sh asked the CLI for, described by the engine (kinds, titles, styles)
+    outputs = describe_folder(load_model(MODEL), {"gradcam", "attention", "probabilities"}, "predicted", str(OUT))
+    _, layers = add_outputs(outputs, "Land Cover XAI — demo")
     if layers:
         canvas = iface.mapCanvas()
         canvas.setExtent(next(iter(layers.values())).extent())

@@ -266,6 +266,17 @@ def run_inference_job(job: InferenceJob, progress: ProgressFn = None, is_cancell
             stack.close()
 
 
+def describe_folder(bundle, outputs: Collection[str], target, out_dir: str) -> list:
+    """The OutputDescriptors of a folder a run with ``outputs`` and ``target`` wrote (e.g. by the CLI), for
+    loading it later; only the files such a run declares are described, the existing ones."""
+    from .inference.streaming import plan_outputs
+
+    target_id, _ = bundle.resolve_target(target)
+    planned = plan_outputs(bundle, set(outputs or ()), target_id)
+    paths = {spec.name: os.path.join(str(out_dir), spec.name + ".tif") for spec in planned.specs}
+    return [d for d in planned.describe(paths) if os.path.exists(d.path)]
+
+
 def remove_outputs(outputs) -> None:
     """Delete the files of ``outputs`` (OutputDescriptors) and their .aux.xml / .qml companions."""
     for descriptor in outputs:
@@ -384,5 +395,5 @@ def architecture_choices() -> list[tuple[str, str]]:
 
 
 __all__ = ["TrainJob", "ValidateJob", "InferenceJob", "run_train_job", "run_validate_job", "run_inference_job",
-           "load_job_model", "describe_path", "is_vector", "read_class_names", "write_json_atomic",
+           "load_job_model", "describe_folder", "describe_path", "is_vector", "read_class_names", "write_json_atomic",
            "CreatedFolder", "StagedFiles", "companion_paths", "remove_outputs", "architecture_choices", "DEVICES"]

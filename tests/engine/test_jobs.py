@@ -117,3 +117,12 @@ def test_architecture_choices_cover_every_attention_variant():
     choices = jobs.architecture_choices()
     assert ("attention", "se") in choices and ("attention", "softmax") in choices and ("tempcnn", "se") in choices
     assert len(set(choices)) == len(choices)
+
+
+def test_describe_folder_gives_the_descriptors_of_an_earlier_run(tmp_path):
+    from land_cover_xai_plugin.engine.models.model_file import load_model
+
+    result = jobs.run_inference_job(job(out_dir=str(tmp_path), outputs={"gradcam", "probabilities"}, target=2))
+    again = jobs.describe_folder(load_model(str(MODEL)), {"gradcam", "probabilities", "uncertainty"}, "2",
+                                 str(tmp_path))
+    assert [(d.kind, d.path, d.title) for d in again] == [(d.kind, d.path, d.title) for d in result.outputs]
