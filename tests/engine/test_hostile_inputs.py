@@ -329,3 +329,36 @@ def test_training_on_a_single_class_is_refused_before_reading_pixels(tmp_path, w
     x = np.random.default_rng(0).random((40, 4, 3)).astype(np.float32)
     with pytest.raises(LabelsError, match="single class, 7"):
         train_on_arrays(x, np.full(40, 7))
+
+
+# --- saving ------------------------------------------------------------------------------------------------
+
+def test_save_into_a_missing_folder_or_onto_a_folder_is_one_clear_error(tmp_path):
+    with pytest.raises(ModelFileError, match="does not exist"):
+        save_model(str(tmp_path / "missing" / "m.lcx"), small_bundle())
+    with pytest.raises(ModelFileError, match="is a folder"):
+        save_model(str(tmp_path), small_bundle())
+
+
+def test_a_full_disk_during_save_leaves_nothing_and_says_so(tmp_path, monkeypatch):
+    def full(self, *args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(zipfile.ZipFile, "writestr", full)
+    with pytest.raises(ModelFileError, match="No space left on device.*nothing was written"):
+        save_model(str(tmp_path / "m.lcx"), small_bundle())
+    assert os.listdir(tmp_path) == []
+
+
+def test_the_leftover_of_a_killed_save_is_removed_by_the_next(tmp_path):
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    stale = tmp_path / f".lcx-{child.pid}-abcd.tmp"
+    stale.write_bytes(b"half a zip")
+    live = tmp_path / f".lcx-{os.getppid()}-efgh.tmp"  # a save still running elsewhere is left alone
+    live.write_bytes(b"being written")
+    save_model(str(tmp_path / "m.lcx"), small_bundle())
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, "m.lcx"])

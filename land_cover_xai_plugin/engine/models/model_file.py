@@ -7,6 +7,7 @@ anything else with a ModelFileError that says what is wrong and what to do.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import io
 import json
@@ -312,7 +313,18 @@ def save_model(path: str, bundle: ModelBundle) -> None:
         "saved": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
     }
     folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".lcx-", suffix=".tmp", dir=folder)
+    if os.path.isdir(path):
+        raise ModelFileError(f"Cannot save the model to {path}: it is a folder. Give a file name ending in "
+                             f"{FILE_EXTENSION}.")
+    if not os.path.isdir(folder):
+        raise ModelFileError(f"Cannot save the model to {path}: the folder {folder} does not exist. Create it or "
+                             "choose another path.")
+    _remove_stale_temporaries(folder)
+    try:  # the pid in the name lets a later save recognise the leftover of a killed process
+        fd, tmp = tempfile.mkstemp(prefix=f"{_TMP_PREFIX}{os.getpid()}-", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise ModelFileError(f"Cannot save the model into {folder}: {exc.strerror or exc}. Choose a folder you can "
+                             "write to.") from exc
     try:
         with os.fdopen(fd, "wb") as fh, zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as zf:
             zf.writestr(MODEL_JSON, json.dumps(document, indent=1, allow_nan=False))
@@ -323,10 +335,32 @@ def save_model(path: str, bundle: ModelBundle) -> None:
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         if os.path.exists(tmp):
             os.remove(tmp)
+        if isinstance(exc, OSError):
+            raise ModelFileError(f"Cannot save the model to {path}: {exc.strerror or exc}. Check the free space "
+                                 "and permissions of the folder; nothing was written.") from exc
         raise
+
+
+_TMP_PREFIX = ".lcx-"
+_TMP_NAME = re.compile(r"\.lcx-(\d+)-.*\.tmp")
+
+
+def _remove_stale_temporaries(folder: str) -> None:
+    """Half-written model files of processes that died (killed during a save) are removed by the next save."""
+    from ..io.outputs import pid_alive  # noqa: PLC0415
+
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        match = _TMP_NAME.fullmatch(name)
+        if match and int(match.group(1)) != os.getpid() and not pid_alive(int(match.group(1))):
+            with contextlib.suppress(OSError):
+                os.remove(os.path.join(folder, name))
 
 
 # --- loading --------------------------------------------------------------------------------
