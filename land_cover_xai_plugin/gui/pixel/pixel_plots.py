@@ -5,6 +5,10 @@ time series per band (observations as markers, gap-filled series as lines, missi
 Grad-CAM relevance per date; band attention (attention models); SHAP (and IG when available) by band and
 by date. A class selector recomputes the explanations for any class. The computation runs in a QgsTask
 (gui/tasks.py ``JobTask``, started by the map tool), never in the GUI thread.
+
+This module only draws: the data come from the engine (``panel_data_from`` an engine PixelExplanation and the
+stack's StackInfo); which dates are cloudy comes from the stack's metadata (``StackInfo.cloud_fraction``) and
+the brightness test of ``engine.data.validity.bright_dates``.
 """
 from __future__ import annotations
 

@@ -1,10 +1,12 @@
 """Click-a-pixel map tool: explains the model's decision at the clicked pixel.
 
-The click (map CRS) is transformed to the stack's CRS with QgsCoordinateTransform, turned into a pixel
-row / column with the stack's geotransform, and the explanation (probabilities, series, Grad-CAM,
-attention, SHAP by band / date, IG) is computed by ``engine.explain.pixel.explain_pixel`` in a QgsTask.
-The result is shown in the pixel-explanation window (gui/pixel_plots.py). A click outside the raster,
-or a missing stack / model, gives a message and computes nothing.
+The click (map CRS) is transformed to the stack's CRS with QgsCoordinateTransform and turned into a pixel
+row / column by the stack's grid (``StackInfo.grid.pixel_of``; the StackInfo is the engine's, read from
+metadata and cached per file by gui/layer_sources.py). The explanation (probabilities, series, Grad-CAM,
+attention, SHAP by band / date, IG) is computed by ``engine.explain.pixel.explain_pixel`` in a QgsTask, for
+the target ``ModelBundle.resolve_target`` gives (predicted, a class id or a class name). The result is shown
+in the pixel-explanation window (gui/pixel/pixel_plots.py). A click outside the raster, or a missing stack /
+model, gives a message and computes nothing.
 """
 from __future__ import annotations
 
@@ -82,9 +84,6 @@ class PixelExplainTool(QgsMapToolEmitPoint):
     @slot_boundary("Pixel explanation", lambda self, text: self._show_in_panel(text))
     def _on_canvas_clicked(self, point, _button) -> None:
         self.explain_map_point(QgsPointXY(point))
-
-    def deactivate(self) -> None:
-        super().deactivate()
 
     # --- the work ----------------------------------------------------------------------------------------
     def locate(self, map_point: QgsPointXY) -> PixelContext:
