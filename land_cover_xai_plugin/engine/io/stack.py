@@ -8,6 +8,12 @@ Three ways in, all ending in the same internal map "(date t, band b) -> (file, b
   c) an explicit :class:`StackLayout` (argument, or a sidecar ``<raster>.layout.json``): the bands of
      all files, concatenated in path order, are ``dates x bands`` in date-major or band-major order.
 
+Two ways out: ``open_stack`` -> :class:`TimeSeriesStack` (reads windows of reflectance), and
+``read_stack_info`` -> :class:`StackInfo` (the same facts from metadata only: dates, bands, grid, scaling,
+per-date offset and the scene cloud fraction the band or file tags declare -- ``cloud_fraction`` 0..1 as in
+the bundled sample, or Sentinel-2's ``CLOUDY_PIXEL_PERCENTAGE``). Front ends show a StackInfo, and
+``models.model_file.check_compatible`` checks a model against it.
+
 GDAL state is never changed globally (QGIS shares it): errors are silenced per call with a
 thread-local error handler and detected from return values.
 """
