@@ -365,14 +365,14 @@ def train_on_arrays(x: np.ndarray, y: np.ndarray, class_names: Optional[dict[int
     (``data.calendar.TemporalGrid``) the model keeps; default: ``dates`` when given (gaps are then filled by
     day), else none (a model that reads any stack of T dates by position).
     """
-    import datetime  # noqa: PLC0415
+    import datetime
 
-    from ..data.gapfill import fill_gaps  # noqa: PLC0415
+    from ..data.gapfill import fill_gaps
     from ..data.windows import mean_series, replace_missing
-    from ..models.model_file import _json_safe, bundle_from_module, classes_from_names  # noqa: PLC0415
-    from ..models import ModelSpec, build_model  # noqa: PLC0415
+    from ..models.model_file import _json_safe, bundle_from_module, classes_from_names
+    from ..models import ModelSpec, build_model
     from ..accuracy.metrics import confusion_matrix, report_from_matrix
-    from ..runtime import import_torch, resolve_device, set_threads  # noqa: PLC0415
+    from ..runtime import import_torch, resolve_device, set_threads
 
     config = config or TrainConfig()
     config.check()
@@ -568,8 +568,8 @@ def train_on_arrays(x: np.ndarray, y: np.ndarray, class_names: Optional[dict[int
     model.eval()
     test = None
     if split.test.size:
-        from ..accuracy.intervals import block_bootstrap  # noqa: PLC0415
-        from ..accuracy.metrics import accuracy_report  # noqa: PLC0415
+        from ..accuracy.intervals import block_bootstrap
+        from ..accuracy.metrics import accuracy_report
 
         _, test_pred = evaluate(split.test)
         ids = np.asarray(class_ids)
