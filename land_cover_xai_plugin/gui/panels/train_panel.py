@@ -29,6 +29,7 @@ from qgis.PyQt.QtWidgets import (
     QWidget,
 )
 
+from ...engine import runtime
 from ...engine.errors import LcxError
 from ..feedback import push_message, slot_boundary
 from ..layer_sources import layer_filter, raster_layer_paths, stack_info, stack_summary, vector_layer_source
@@ -40,7 +41,7 @@ ARCHITECTURES = (
     ("attention_softmax", "attention", "softmax"),
     ("tempcnn", "tempcnn", "se"),
 )
-DEVICES = ("auto", "cpu", "cuda")
+DEVICES = runtime.DEVICES  # the one list of devices (engine/runtime.py)
 
 
 def tr(text: str) -> str:
