@@ -362,8 +362,24 @@ def build_results(protocol: dict, models: dict, seeds: Sequence[int], n_folds: i
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                     "load_average_1m": os.getloadavg()[0], "load_average_15m": os.getloadavg()[2],
                     "torch_threads": args.get("threads")},
+        "code": code_version(),
         "seconds": seconds,
     }
+
+
+def code_version() -> dict:
+    """The commit the run used and whether engine files differed from it (results of uncommitted code say so)."""
+    import subprocess
+
+    def git(*args: str) -> str:
+        try:
+            return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=10).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return ""
+
+    changed = git("status", "--porcelain", "--", "land_cover_xai_plugin/engine", "benchmarks/accuracy.py")
+    return {"commit": git("rev-parse", "--short", "HEAD") or None,
+            "uncommitted_engine_changes": [line[3:] for line in changed.splitlines()]}
 
 
 def _fmt_ci(ci, digits: int = 3, signed: bool = False) -> str:
