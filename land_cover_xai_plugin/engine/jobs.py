@@ -202,6 +202,8 @@ class InferenceJob:
     threads: Optional[int] = None
     shap_samples: int = 8
     ig_steps: int = 32
+    validity: object = None  # data.validity.ValidityConfig; None: the settings the model was trained with
+    overwrite: bool = False  # replace results already in out_dir (else refused)
 
 
 def load_job_model(job: InferenceJob):
@@ -250,7 +252,8 @@ def run_inference_job(job: InferenceJob, progress: ProgressFn = None, is_cancell
                 stack=stack, bundle=bundle, out_dir=placement.dir, methods=set(job.outputs or ()),
                 target=target_id if target_id is not None else "predicted", device=job.device,
                 batch_size=job.batch_size or None, region=job.region, window_size=job.window_size,
-                threads=job.threads, shap_samples=job.shap_samples, ig_steps=job.ig_steps)
+                threads=job.threads, shap_samples=job.shap_samples, ig_steps=job.ig_steps, validity=job.validity,
+                overwrite=job.overwrite)
             result = run_inference(request, progress, is_cancelled)
             if is_cancelled is not None and is_cancelled():  # cancelled after the last batch: drop the maps
                 remove_outputs(result.outputs)
