@@ -149,3 +149,40 @@ def test_the_verdict_travels_in_the_model_file_and_onto_the_maps(tmp_path):
                                             region=(0, 0, 8, 8), threads=1))
     ds = gdal.Open(result.output("occlusion_dates").path)
     assert ds.GetMetadataItem("LCX_VERDICT") == "passes: deletion 0.21 vs random 0.40"
+
+
+def test_exact_grouped_shapley_of_the_pixel_view_matches_long_sampling_and_is_efficient():
+    from land_cover_xai_plugin.engine.explain import attribution
+    from land_cover_xai_plugin.engine.explain.pixel import exact_grouped_shapley, grouped_shapley
+
+    model = _Toy(2).eval()
+    forward = attribution.probability_of(model)
+    x = torch.rand(6, 2, 5)
+    baseline = torch.full((1, 2, 5), 0.5)
+    targets = torch.tensor([0, 1, 2, 0, 1, 2])
+    exact = exact_grouped_shapley(forward, x, baseline, targets, "date")
+    with torch.no_grad():
+        gain = (forward(x) - forward(baseline)).numpy()[np.arange(6), targets.numpy()]
+    np.testing.assert_allclose(exact.sum(1), gain, atol=1e-6)
+    sampled = grouped_shapley(forward, x, baseline, targets, "date", n_samples=400, seed=1)
+    np.testing.assert_allclose(sampled, exact, atol=0.03)
+    # one pixel alone: the same values
+    np.testing.assert_allclose(exact_grouped_shapley(forward, x[2:3], baseline, targets[2:3], "date")[0],
+                               exact[2], atol=1e-7)
+
+
+@pytest.mark.skipif(not (SAMPLE / "sample_model.lcx").exists(), reason="bundled sample missing")
+def test_pixel_view_says_exact_for_dates_and_sampled_for_bands():
+    from land_cover_xai_plugin.engine.explain.pixel import explain_pixel
+    from land_cover_xai_plugin.engine.io.stack import open_stack
+    from land_cover_xai_plugin.engine.models.model_file import load_model
+
+    bundle = load_model(str(SAMPLE / "sample_model.lcx"))
+    stack = open_stack([str(SAMPLE / "s2_l1c_stack.tif")])
+    try:
+        result = explain_pixel(bundle, stack, 50, 50, shap_samples=8, ig_steps=8)
+    finally:
+        stack.close()
+    assert result.extra["shap_by_date_method"].startswith("exact (32 coalitions")
+    assert result.extra["shap_by_band_method"] == "sampled (8 permutations)"
+    assert abs(result.shap_by_date.sum() - (result.target_probability - result.baseline_probability)) < 1e-5

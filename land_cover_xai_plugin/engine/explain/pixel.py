@@ -100,8 +100,17 @@ def explain_pixel(bundle, stack, row: int, col: int, target=None, device: str = 
     forward = attribution.probability_of(model)
     with torch.no_grad():
         base_p = float(forward(baseline)[0, t_index])
-    by_band, by_date = (grouped_shapley(forward, x, baseline, targets, by, shap_method, shap_samples, seed)[0]
-                        for by in ("band", "date"))
+    shapley, how = {}, {}
+    for by in ("band", "date"):  # exact when the groups are few (2^G forward passes), else sampled; said in extra
+        n_groups = spec.n_bands if by == "band" else spec.n_dates
+        if shap_method == "shapley_sampling" and n_groups <= EXACT_MAX_GROUPS:
+            shapley[by] = exact_grouped_shapley(forward, x, baseline, targets, by)[0]
+            how[f"shap_by_{by}_method"] = f"exact ({2 ** n_groups} coalitions of {n_groups} {by}s)"
+        else:
+            shapley[by] = grouped_shapley(forward, x, baseline, targets, by, shap_method, shap_samples, seed)[0]
+            how[f"shap_by_{by}_method"] = (f"sampled ({shap_samples} permutations)" if shap_method ==
+                                          "shapley_sampling" else f"Kernel SHAP ({shap_samples} samples)")
+    by_band, by_date = shapley["band"], shapley["date"]
     ig = attribution.integrated_gradients(model, x, targets, baseline, n_steps=ig_steps)[0]
     if k > 1:
         ig = ig.flatten(2).sum(2)
@@ -114,7 +123,7 @@ def explain_pixel(bundle, stack, row: int, col: int, target=None, device: str = 
         stack_dates=[d.isoformat() for d in stack.dates],
         gradcam=res.cam[0].cpu().numpy(), band_attention=None if att is None else att[0].cpu().numpy(),
         shap_by_band=by_band, shap_by_date=by_date, ig=ig.cpu().numpy(), baseline_probability=base_p,
-        shap_method=shap_method)
+        shap_method=shap_method, extra=how)
 
 
 def group_mask(n_bands: int, n_dates: int, by: str, patch_size: int = 1, device=None):
@@ -126,6 +135,38 @@ def group_mask(n_bands: int, n_dates: int, by: str, patch_size: int = 1, device=
     if patch_size > 1:
         ids = ids[:, :, None, None].expand(b, t, patch_size, patch_size)
     return ids.contiguous()[None].to(device)
+
+
+EXACT_MAX_GROUPS = 10  # 2^10 forward passes of one pixel: well under a second on a CPU
+
+
+def exact_grouped_shapley(forward, x, baseline, targets, by: str, chunk: int = 1024) -> np.ndarray:
+    """Exact Shapley values of ``forward``'s ``targets`` output over band or date groups, (N, G) numpy: every
+    one of the 2^G coalitions evaluated (a group absent takes ``baseline``'s values), no sampling error."""
+    from .methods.date_shapley import shapley_weights
+
+    torch = import_torch()
+    mask = group_mask(x.shape[1], x.shape[2], by, x.shape[-1] if x.ndim == 5 else 1, x.device)[0]
+    n_groups = int(mask.max()) + 1
+    rows = torch.arange(len(x), device=x.device)
+    values = torch.empty((len(x), 2 ** n_groups), dtype=torch.float64, device=x.device)
+    with torch.no_grad():
+        for coalition in range(2 ** n_groups):
+            members = torch.tensor([bool(coalition >> g & 1) for g in range(n_groups)], device=x.device)
+            present = members[mask]
+            inputs = torch.where(present[None], x, baseline.expand_as(x))
+            for start in range(0, len(x), chunk):
+                part = slice(start, start + chunk)
+                values[part, coalition] = forward(inputs[part])[rows[part], targets[part]].double()
+    weights = shapley_weights(n_groups)
+    out = np.zeros((len(x), n_groups))
+    v = values.cpu().numpy()
+    for g in range(n_groups):
+        bit = 1 << g
+        for coalition in range(2 ** n_groups):
+            if not coalition & bit:
+                out[:, g] += weights[bin(coalition).count("1")] * (v[:, coalition | bit] - v[:, coalition])
+    return out
 
 
 def grouped_shapley(forward, x, baseline, targets, by: str, method: str = "shapley_sampling", n_samples: int = 64,

@@ -9,8 +9,12 @@ from ..explainer import BatchContext, Explainer, OutputContext, OutputDeclaratio
 class GradCam(Explainer):
     name = "gradcam"
     label = "Grad-CAM"
-    description = ("Grad-CAM on the last temporal convolution: band 1 is a heatmap (mean over dates of the ReLU "
-                   "Grad-CAM), then one band per date: where and when the evidence for the class is strongest.")
+    description = ("Grad-CAM on the last temporal convolution. Band 1, the heatmap, is a class evidence score: "
+                   "it follows the class logit (how strongly the model scores the class, in logit-like units), "
+                   "not a location of evidence, since each pixel is classified from its own series. The other "
+                   "bands are positions of the fused layer, not input dates (each position sees every date); as "
+                   "a date ranking they measure at random level (benchmarks/results/xai.md): for the dates that "
+                   "matter use Date occlusion or Shapley by date.")
     takes_target = True
     fused_gradcam = True
     order = 30
@@ -20,8 +24,9 @@ class GradCam(Explainer):
         target = ctx.target_text
         return [OutputDeclaration("gradcam", self.label_of("gradcam"), OutputSpec(
             ctx.stem("gradcam", True),
-            [f"Grad-CAM heatmap, mean over dates of ReLU Grad-CAM, {target}"]
-            + [f"Grad-CAM {d}, {target}" for d in ctx.dates],
+            [f"Grad-CAM heatmap: class evidence score of {target} (logit-like, not a location of evidence)"]
+            + [f"Grad-CAM fused-layer position at {d} (not the input date: the layer sees every date), {target}"
+               for d in ctx.dates],
             ramp=RampStyle(MAGMA, vmin=0.0, transparent_low=True), metadata=ctx.metadata), visible=True)]
 
     def compute(self, batch: BatchContext) -> dict:
