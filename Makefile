@@ -25,6 +25,7 @@ help:
 	@echo "make model       retrain the bundled sample model"
 	@echo "make bench       throughput / memory benchmark -> benchmarks/results/throughput.json"
 	@echo "make bench-accuracy  product models vs Random Forest, spatial CV -> benchmarks/results/accuracy.json"
+	@echo "make bench-xai   explanation verdicts on held-out pixels -> benchmarks/results/xai.json (+ .md, .png)"
 	@echo "make package     dist/$(PLUGIN)-$(VERSION).zip for QGIS 'Install from ZIP'"
 	@echo "make desktop     open the real QGIS desktop with the plugin (Xvfb when there is no display)"
 	@echo "make screenshot  the same, saving docs/screenshot.png"
@@ -105,6 +106,11 @@ $(VENV)/.bench-installed: $(VENV)/.installed requirements-bench.txt
 
 bench-accuracy: setup $(VENV)/.bench-installed
 	$(PY) benchmarks/accuracy.py --out benchmarks/results/accuracy.json
+
+# Do the explanations pass their own tests? Held-out pixels, 3 models, paired tests, verdicts (<= 20 min on 2 cores)
+.PHONY: bench-xai
+bench-xai: setup $(VENV)/.bench-installed
+	$(PY) benchmarks/xai.py --out benchmarks/results/xai.json
 
 # Explanation quality: faithfulness, sanity check, planted signal, attention vs ablation, cloudy dates (~5 min)
 .PHONY: xai-eval
