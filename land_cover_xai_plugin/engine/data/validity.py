@@ -80,6 +80,8 @@ MASK_PRESETS: dict[str, MaskRule] = {
     "theia_mg2": MaskRule("bits", (1, 2, 3, 4, 5, 6, 7), "theia_mg2"),
     # Fmask: 0 clear land, 1 clear water, 2 cloud shadow, 3 snow, 4 cloud, 255 no observation.
     "fmask": MaskRule("values", (2, 3, 4, 255), "fmask"),
+    # the masks data.cloud_detection.detect_clouds writes with s2cloudless: 1 cloud, 255 no data
+    "s2cloudless": MaskRule("values", (1, 255), "s2cloudless"),
 }
 
 
