@@ -102,6 +102,7 @@ def outputs_for(n_dates: int) -> list[Output]:
         Output("occlusion_dates", "occlusion_dates", "occlusion_dates", "date"),
         Output("shapley_dates", "shapley_dates", "shapley_dates", "date", (0, n_dates)),
         Output("gradcam_dates", "gradcam", "gradcam", "date", (1, None)),
+        Output("occlusion_bands", "occlusion_bands", "occlusion_bands", "band"),
         Output("shap_dates", "shap", "shap_dates", "date"),
         Output("shap_bands", "shap", "shap_bands", "band"),
         Output("ig_dates", "ig", "ig_dates", "date"),

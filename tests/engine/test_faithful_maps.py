@@ -186,3 +186,22 @@ def test_pixel_view_says_exact_for_dates_and_sampled_for_bands():
     assert result.extra["shap_by_date_method"].startswith("exact (32 coalitions")
     assert result.extra["shap_by_band_method"] == "sampled (8 permutations)"
     assert abs(result.shap_by_date.sum() - (result.target_probability - result.baseline_probability)) < 1e-5
+
+
+def test_band_occlusion_is_zero_for_a_band_the_model_ignores_and_spreads_the_background():
+    from land_cover_xai_plugin.engine.explain.methods.band_occlusion import balanced_rows, occlusion_by_band
+
+    class IgnoresBandOne(_Toy):
+        def forward(self, x):
+            x = x.clone()
+            x[:, 1] = 0.3
+            return super().forward(x)
+
+    model = IgnoresBandOne().eval()
+    x = torch.rand(20, 2, 5)
+    background = torch.rand(4, 2, 5)
+    values = occlusion_by_band(model, x, torch.zeros(20, dtype=torch.long), background)
+    assert torch.all(values[:, 1] == 0) and values[:, 0].abs().max() > 1e-3
+    probabilities = np.eye(3)[[0, 0, 0, 0, 1, 1, 2]]
+    rows = balanced_rows(probabilities, 3, seed=0)
+    assert sorted(probabilities[rows].argmax(1)) == [0, 1, 2]

@@ -73,6 +73,16 @@ def background_probabilities(setup: PassSetup) -> np.ndarray:
     """(K,) the model's mean class probabilities over a class-balanced background: valid pixels of a few
     windows of the stack (read as the pass reads them), up to ``BACKGROUND_PER_CLASS`` per predicted class,
     each predicted class weighing the same."""
+    _, probabilities = background_pixels(setup)
+    if probabilities is None:
+        n_classes = len(setup.bundle.classes)
+        return np.full(n_classes, 1.0 / n_classes, np.float32)
+    return balanced_mean(probabilities, np.random.default_rng(setup.seed))
+
+
+def background_pixels(setup: PassSetup):
+    """(model inputs (M, B, T[, k, k]) tensor, their class probabilities (M, K) numpy) of the valid pixels of
+    a few random windows of the stack, read as the pass reads them; (None, None) when none is valid."""
     from ...data.windows import InputSpec, Window, batch_input, prepare
     from ...runtime import import_torch
 
@@ -84,7 +94,7 @@ def background_probabilities(setup: PassSetup) -> np.ndarray:
                                      setup.bundle.spec.n_dates, axis=1))
     rng = np.random.default_rng(setup.seed)
     side = BACKGROUND_WINDOW_SIDE
-    probabilities = []
+    pixels, probabilities = [], []
     for _ in range(BACKGROUND_WINDOWS):
         xo = int(rng.integers(0, max(1, stack.width - side + 1)))
         yo = int(rng.integers(0, max(1, stack.height - side + 1)))
@@ -95,10 +105,10 @@ def background_probabilities(setup: PassSetup) -> np.ndarray:
             x = torch.from_numpy(np.ascontiguousarray(batch_input(prepared, good, k))).to(setup.device)
             with torch.no_grad():
                 probabilities.append(torch.softmax(setup.model(x), dim=1).cpu().numpy())
-    n_classes = len(setup.bundle.classes)
-    if not probabilities:
-        return np.full(n_classes, 1.0 / n_classes, np.float32)
-    return balanced_mean(np.concatenate(probabilities), rng)
+            pixels.append(x)
+    if not pixels:
+        return None, None
+    return torch.cat(pixels), np.concatenate(probabilities)
 
 
 def balanced_mean(probabilities: np.ndarray, rng=None, per_class: int = BACKGROUND_PER_CLASS) -> np.ndarray:
