@@ -117,3 +117,12 @@ def test_a_regular_grid_model_runs_on_a_shifted_stack_of_another_year(write_rast
                           [d + dt.timedelta(days=365 * 2 + 3) for d in SAMPLE_DATES], CLOUD)
     agreement = (predict(bundle, shifted, tmp_path / "b") == base).mean()
     assert agreement > 0.9, agreement
+
+
+def test_masking_by_metadata_on_a_stack_that_declares_none_warns(write_raster, tmp_path, sample_dn, caplog):
+    from land_cover_xai_plugin.engine.data.windows import InputSpec
+
+    path = write_stack(write_raster, tmp_path / "no_tags.tif", sample_dn[:, :, :8, :8], SAMPLE_DATES)
+    with open_stack(path) as stack, caplog.at_level("WARNING"):
+        inputs = InputSpec.for_stack(stack, None, ValidityConfig(cloud_fraction_max=0.5))
+    assert inputs.date_kept.all() and "declares no cloud fraction" in caplog.text

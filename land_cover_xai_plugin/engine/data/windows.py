@@ -17,6 +17,7 @@ expects (``InputSpec.for_model``); :func:`prepare` then, for one :class:`Window`
 """
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass
 from typing import Any, Optional, Sequence
@@ -24,6 +25,8 @@ from typing import Any, Optional, Sequence
 import numpy as np
 
 from ..errors import LcxError
+
+_log = logging.getLogger(__name__)
 
 # Window budget: a (T, B, h, w) float32 window exists ~4 times (being read, filled, queued, in the model).
 _WINDOW_BYTES = 64 * 1024 * 1024
@@ -148,7 +151,12 @@ class InputSpec:
         placed = None if grid is None else check_coverage(grid, list(stack.dates), positional)
         kept = None
         if validity.cloud_fraction_max is not None:
-            kept = dates_kept(stack.info().cloud_fraction, validity.cloud_fraction_max)
+            fractions = stack.info().cloud_fraction
+            kept = dates_kept(fractions, validity.cloud_fraction_max)
+            if all(f is None for f in fractions):
+                _log.warning("The stack declares no cloud fraction for any date: cloudy dates cannot be masked by "
+                             "metadata (cloud_fraction_max=%s). Give mask rasters (e.g. SCL) to mask clouds.",
+                             validity.cloud_fraction_max)
         masks = open_masks(validity, list(stack.dates), stack.grid) if validity.mask_paths else None
         return cls(band_order=band_order, min_valid_dates=int(min_valid_dates), patch_size=int(patch_size),
                    fill_series=fill_series, dates=placed, date_kept=kept, masks=masks, with_observed=with_observed)
