@@ -209,7 +209,7 @@ def snapshot(folder) -> dict | None:
     return found
 
 
-class Boom(RuntimeError):
+class BoomError(RuntimeError):
     pass
 
 
@@ -237,14 +237,14 @@ def test_the_output_folder_after_any_failure_equals_the_folder_before(case, stat
     def tick(*_args):
         calls["n"] += 1
         if calls["n"] >= after and failure == "error":
-            raise Boom("disk gone")
+            raise BoomError("disk gone")
         return calls["n"] >= after
 
     callbacks = {"is_cancelled": tick} if failure == "cancel" else {"progress": tick}
     try:
         run(path, bundle, out, window_size=16, batch_size=16, overwrite=True, callbacks=callbacks)
         failed = False
-    except (Cancelled, Boom):
+    except (Cancelled, BoomError):
         failed = True
     if failed:
         assert snapshot(out) == before

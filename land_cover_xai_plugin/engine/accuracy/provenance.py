@@ -21,7 +21,7 @@ _HASH_DIGITS = 12
 
 def _geometry_hashes(path: str, layer: Optional[str]) -> tuple[list[str], list[float], int]:
     """Sorted short hashes of every feature's geometry (ISO WKB), the layer extent, and the feature count."""
-    from osgeo import ogr  # noqa: PLC0415
+    from osgeo import ogr
 
     ogr.UseExceptions()
     dataset = ogr.Open(path)
@@ -30,7 +30,7 @@ def _geometry_hashes(path: str, layer: Optional[str]) -> tuple[list[str], list[f
     for feature in lyr:
         geometry = feature.GetGeometryRef()
         wkb = bytes(geometry.ExportToIsoWkb()) if geometry is not None else b""
-        hashes.append(hashlib.sha1(wkb).hexdigest()[:_HASH_DIGITS])  # noqa: S324 - an identity hash, not security
+        hashes.append(hashlib.sha1(wkb).hexdigest()[:_HASH_DIGITS])
     minx, maxx, miny, maxy = lyr.GetExtent() if hashes else (0.0, 0.0, 0.0, 0.0)
     return sorted(hashes), [minx, miny, maxx, maxy], len(hashes)
 
@@ -42,7 +42,7 @@ def labels_fingerprint(path: str, layer: Optional[str] = None, class_field: Opti
     record: dict = {"path": os.path.abspath(path)}
     try:
         if is_vector is None:
-            from osgeo import gdal  # noqa: PLC0415
+            from osgeo import gdal
 
             probe = gdal.OpenEx(path, gdal.OF_VECTOR)
             is_vector = probe is not None and probe.GetLayerCount() > 0
@@ -53,7 +53,7 @@ def labels_fingerprint(path: str, layer: Optional[str] = None, class_field: Opti
                           geometry_sha256=hashlib.sha256("".join(hashes).encode()).hexdigest(),
                           feature_hashes=hashes[:MAX_FEATURE_HASHES])
         else:
-            from osgeo import gdal  # noqa: PLC0415
+            from osgeo import gdal
 
             dataset = gdal.Open(path)
             band = dataset.GetRasterBand(1)

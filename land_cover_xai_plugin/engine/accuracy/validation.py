@@ -34,7 +34,7 @@ CSV_SECTION_NOTES = "Notes"
 
 
 def _gdal():
-    from osgeo import gdal  # noqa: PLC0415 - keep `import engine` light
+    from osgeo import gdal
 
     gdal.UseExceptions()
     return gdal
@@ -82,7 +82,7 @@ class _ClassMap:
         self.geotransform = tuple(ds.GetGeoTransform())
         self.crs_wkt = ds.GetProjection() or ""
         self.names, self.colors = _category_names_and_colors(band)
-        from .provenance import METADATA_KEY, parse_metadata  # noqa: PLC0415
+        from .provenance import METADATA_KEY, parse_metadata
 
         self.training = parse_metadata(ds.GetMetadataItem(METADATA_KEY))  # what the model was trained on
         ds = None
@@ -96,7 +96,7 @@ class _ClassMap:
         gt = self.geotransform
         srs = None
         if self.crs_wkt:
-            from osgeo import osr  # noqa: PLC0415
+            from osgeo import osr
 
             srs = osr.SpatialReference()
             if srs.ImportFromWkt(self.crs_wkt) != 0:
@@ -184,8 +184,8 @@ def validate_map(
     class_map = _ClassMap(classification_path)  # map errors first: they are cheaper to find
 
     # labels.py reports a missing file / layer / class field itself, listing what is there.
-    from ..io.labels import rasterize_field_data  # noqa: PLC0415 - the report writers need none of this
-    from ..io.stack import Grid  # noqa: PLC0415
+    from ..io.labels import rasterize_field_data
+    from ..io.stack import Grid
 
     grid = Grid(class_map.width, class_map.height, class_map.geotransform, class_map.crs_wkt)
     reference = rasterize_field_data(field_data_path, grid, class_field, layer=layer, name_field=name_field)
@@ -198,7 +198,7 @@ def validate_map(
         labels, names_from_field, notes = _match_codes_to_map(
             labels, names_from_field, class_map.names, _names_per_code(field_data_path, class_field, layer,
                                                                        name_field), class_field)
-    from .provenance import training_overlap  # noqa: PLC0415
+    from .provenance import training_overlap
 
     overlap = training_overlap(training_data if training_data is not None else class_map.training,
                                field_data_path, layer)
@@ -253,7 +253,7 @@ def validate_map(
 
 
 def _is_text_field(path: str, class_field: str, layer: str | None) -> bool:
-    from osgeo import ogr  # noqa: PLC0415
+    from osgeo import ogr
 
     dataset = ogr.Open(path)
     lyr = dataset.GetLayerByName(layer) if layer else dataset.GetLayerByIndex(0)
@@ -269,7 +269,7 @@ def _names_per_code(path: str, class_field: str, layer: str | None, name_field: 
                     max_features: int = 200_000) -> dict[str, dict[int, str]]:
     """For each text field of the features (only ``name_field`` when given): class code -> name, kept when that
     field gives every code exactly one name (a field of class names beside a field of codes)."""
-    from osgeo import ogr  # noqa: PLC0415
+    from osgeo import ogr
 
     dataset = ogr.Open(path)
     lyr = dataset.GetLayerByName(layer) if layer else dataset.GetLayerByIndex(0)
@@ -507,8 +507,8 @@ def read_report_csv(path: str) -> dict[str, list[list[str]]]:
 
 def _figure_png(report: AccuracyReport) -> bytes:
     # Figure + Agg canvas directly: no pyplot, so no GUI backend and no global state inside QGIS.
-    from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: PLC0415
-    from matplotlib.figure import Figure  # noqa: PLC0415
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
     m = np.asarray(report.matrix, dtype=np.float64)
     k = len(report.class_ids)

@@ -96,7 +96,7 @@ def class_map_encoding(class_ids: Sequence[int]) -> tuple[str, int]:
 
 
 def _gdal():
-    from osgeo import gdal  # noqa: PLC0415 - keep engine import light
+    from osgeo import gdal
 
     gdal.UseExceptions()
     return gdal
@@ -300,7 +300,7 @@ def pid_alive(pid: int) -> bool:
     if pid <= 0:
         return False
     if os.name == "nt":  # pragma: no cover - exercised on Windows only
-        import ctypes  # noqa: PLC0415
+        import ctypes
 
         kernel32 = ctypes.windll.kernel32
         handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION

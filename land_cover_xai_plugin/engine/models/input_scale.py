@@ -125,7 +125,8 @@ def _stored_description(values: np.ndarray, scale: float, offset: float) -> str:
     low, high = (float(v) for v in np.percentile(values, [1, 99]))
     if scale not in (0.0, 1.0) or offset:
         s_low, s_high = (low - offset) / scale, (high - offset) / scale
-        return f"stored values {s_low:.4g}..{s_high:.4g}, read as reflectance {low:.4g}..{high:.4g} with scale {scale:g}"
+        return (f"stored values {s_low:.4g}..{s_high:.4g}, read as reflectance {low:.4g}..{high:.4g} with scale "
+                f"{scale:g}")
     return f"values {low:.4g}..{high:.4g}"
 
 
