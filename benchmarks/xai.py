@@ -3,6 +3,7 @@
     python benchmarks/xai.py --out benchmarks/results/xai.json           (make bench-xai, ~10 min on 2 cores)
     python benchmarks/xai.py --quick --out /tmp/xai.json                 (smoke run, ~2 min)
     python benchmarks/xai.py --store-in path/to/model.lcx                (also store the verdicts in a model file)
+    python benchmarks/xai.py --store-in model.lcx --from-json benchmarks/results/xai.json   (store, no run)
 
 Protocol (the same for every method, never tuned to a result):
 - Real sample: the bundled stack and its field polygons, one polygon-grouped, buffered split
@@ -262,7 +263,8 @@ def faithfulness(model, x, targets, explanations, outputs, norm_mean, times, bac
                 "random_deletion_auc": rnd["deletion_auc"], "random_insertion_auc": rnd["insertion_auc"],
                 "deletion_test": ev.paired_test(curves.deletion_auc, rnd["per_sample_deletion_auc"], "less"),
                 "insertion_test": ev.paired_test(curves.insertion_auc, rnd["per_sample_insertion_auc"], "greater"),
-                "deletion_curve": curves.deletion.mean(0).tolist(), "fraction": curves.fraction.tolist()}
+                "deletion_curve": curves.deletion.mean(0).tolist(), "fraction": curves.fraction.tolist(),
+                "random_deletion_curve": rnd["deletion_curve"]}
         out[o.name] = entry
     return out
 
@@ -685,10 +687,14 @@ def plot_curves(result: dict, path: Path) -> None:
     model = result["real"]["per_model"][0]["faithfulness"]
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     for ax, unit in zip(axes, ("date", "band")):
+        random_curve = None
         for name, ops in model.items():
             if result["methods"].get(name, {}).get("unit") != unit:
                 continue
             ax.plot(ops["mean"]["fraction"], ops["mean"]["deletion_curve"], label=name)
+            random_curve = (ops["mean"]["fraction"], ops["mean"]["random_deletion_curve"])
+        if random_curve is not None:
+            ax.plot(*random_curve, "k--", label="random order")
         ax.set_title(f"Deletion by {unit} (per-band mean removal, model seed 0)")
         ax.set_xlabel(f"fraction of {unit}s removed")
         ax.set_ylabel("target probability")
@@ -723,7 +729,16 @@ def main(argv=None) -> int:
     parser.add_argument("--orders", type=int, default=5, help="random orders")
     parser.add_argument("--mprt-pixels", type=int, default=120)
     parser.add_argument("--store-in", default=None, help="a model file to store the verdicts in")
+    parser.add_argument("--from-json", default=None,
+                        help="with --store-in: store the verdicts of this earlier result instead of running")
     args = parser.parse_args(argv)
+    if args.from_json:
+        if not args.store_in:
+            parser.error("--from-json needs --store-in MODEL.lcx")
+        earlier = json.loads(Path(args.from_json).read_text())
+        store_verdicts(args.store_in, earlier["verdicts"], f"benchmarks/xai.py ({args.from_json})")
+        print(f"stored the verdicts of {args.from_json} in {args.store_in}")
+        return 0
     args.seeds = args.seeds or (2 if args.quick else 3)
     args.per_class = args.per_class or (10 if args.quick else 60)
     if args.quick:

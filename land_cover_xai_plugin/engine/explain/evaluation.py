@@ -229,7 +229,7 @@ def random_order_auc(model, x, target, baseline: str = "mean", unit: str = "feat
     reference of a paired test (:func:`paired_test`)."""
     x = _np(x)
     rng = np.random.default_rng(seed)
-    dels, ins, per_del, per_ins = [], [], [], []
+    dels, ins, per_del, per_ins, curves = [], [], [], [], []
     for k in range(n_orders):
         attr = rng.random(x.shape).astype(np.float32)
         if unit != "feature":  # equal within a unit, random across units
@@ -240,10 +240,12 @@ def random_order_auc(model, x, target, baseline: str = "mean", unit: str = "feat
         ins.append(c.insertion_auc.mean())
         per_del.append(c.deletion_auc)
         per_ins.append(c.insertion_auc)
+        curves.append(c.deletion.mean(0))
     return {"deletion_auc": float(np.mean(dels)), "insertion_auc": float(np.mean(ins)),
             "deletion_auc_std_over_orders": float(np.std(dels)), "insertion_auc_std_over_orders": float(np.std(ins)),
             "n_orders": n_orders, "n": int(len(x)),
-            "per_sample_deletion_auc": np.mean(per_del, axis=0), "per_sample_insertion_auc": np.mean(per_ins, axis=0)}
+            "per_sample_deletion_auc": np.mean(per_del, axis=0), "per_sample_insertion_auc": np.mean(per_ins, axis=0),
+            "deletion_curve": np.mean(curves, axis=0).tolist()}
 
 
 def paired_test(method_values, reference_values, alternative: str) -> dict:
