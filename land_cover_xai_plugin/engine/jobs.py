@@ -140,10 +140,10 @@ def run_validate_job(job: ValidateJob):
 
 def describe_path(path: str) -> dict:
     """What `info` prints: a model file's contents, or a stack's dates / bands / grid."""
-    from .models.model_file import load_model
+    from .models.model_file import is_model_file, load_model
     from .io.stack import open_stack
 
-    if str(path).endswith(".lcx"):
+    if str(path).endswith(".lcx") or is_model_file(path):  # a model saved under another name is still one
         return {"model": str(path), **load_model(path).describe()}
     stack = open_stack([path])
     try:

@@ -362,3 +362,20 @@ def test_the_leftover_of_a_killed_save_is_removed_by_the_next(tmp_path):
     live.write_bytes(b"being written")
     save_model(str(tmp_path / "m.lcx"), small_bundle())
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, "m.lcx"])
+
+
+def test_a_model_under_another_extension_is_still_described_as_a_model(model_path, tmp_path):
+    from land_cover_xai_plugin.engine.jobs import describe_path
+    from land_cover_xai_plugin.engine.models.model_file import is_model_file
+
+    renamed = tmp_path / "model.bin"
+    renamed.write_bytes(open(model_path, "rb").read())
+    assert is_model_file(str(renamed)) and not is_model_file(str(tmp_path))
+    assert describe_path(str(renamed))["model"] == str(renamed)
+
+
+def test_describe_is_plain_json_even_with_undefined_metrics():
+    bundle = small_bundle()
+    bundle.report = {"test": {"kappa": float("nan"), "oa": np.float32(0.5), "f1": float("inf")}}
+    text = json.dumps(bundle.describe(), allow_nan=False)
+    assert '"kappa": null' in text and '"oa": 0.5' in text

@@ -187,7 +187,7 @@ class ModelBundle:
     def describe(self) -> dict[str, Any]:
         report = self.report or {}
         n_params = int(sum(int(np.prod(a.shape)) for a in self.state_dict.values()))
-        return {
+        return _json_safe({  # plain JSON: a NaN metric prints as null, never as NaN
             "format": FORMAT_NAME,
             "format_version": self.format_version,
             "arch": self.spec.arch,
@@ -206,7 +206,7 @@ class ModelBundle:
             "test_metrics": report.get("test"),
             "best_epoch": report.get("best_epoch"),
             "explanation_quality": self.explanation_quality or None,
-        }
+        })
 
 
 def _stack_facts(stack):
@@ -474,6 +474,19 @@ def load_model(path: str) -> ModelBundle:
             raise _refuse(path, f"the archive is damaged ({exc})") from exc
         with zf:
             return _load_archive(zf, path)
+
+
+def is_model_file(path: str) -> bool:
+    """Cheap sniffing, whatever the file's extension: a regular file holding a zip with ``model.json``."""
+    try:
+        with _open_regular_file(path) as fh:
+            if not zipfile.is_zipfile(fh):
+                return False
+            fh.seek(0)
+            with zipfile.ZipFile(fh) as zf:
+                return MODEL_JSON in zf.namelist()
+    except (ModelFileError, OSError, zipfile.BadZipFile, ValueError, EOFError):
+        return False
 
 
 def _load_archive(zf: zipfile.ZipFile, path: str) -> ModelBundle:
