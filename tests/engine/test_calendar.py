@@ -195,3 +195,20 @@ def test_model_files_keep_their_grid_and_validity_and_older_files_read_by_positi
             zf.writestr(name, data)
     with pytest.raises(ModelFileError, match="temporal grid has 2 dates"):
         load_model(path)
+
+
+def test_an_older_model_trained_on_a_repeated_date_still_reads_by_position(tmp_path):
+    from land_cover_xai_plugin.engine.models.model_file import check_compatible
+
+    bundle = load_model(str(SAMPLE / "sample_model.lcx"))
+    bundle.dates = ["2015-07-11", "2015-07-31", "2015-07-31", "2015-08-30", "2015-09-09"]  # two on one day
+    same_count = [dt.date(2016, 7, 11) + dt.timedelta(days=10 * i) for i in range(5)]
+    assert check_compatible(bundle, types_stack(same_count)) == []
+    problems = check_compatible(bundle, types_stack(same_count[:4]))
+    assert len(problems) == 1 and "needs 5 dates" in problems[0]
+
+
+def types_stack(dates):
+    import types
+
+    return types.SimpleNamespace(bands=list(SAMPLE_BANDS), dates=list(dates), n_dates=len(dates))

@@ -174,21 +174,24 @@ def missing_spans(grid: TemporalGrid, placed: StackOnGrid) -> list[tuple[int, in
     return spans
 
 
-def place_stack(grid: TemporalGrid, stack_dates: Sequence, positional: bool = False) -> StackOnGrid:
+def place_stack(grid: TemporalGrid, stack_dates: Sequence, positional: bool = False,
+                n_model_dates: Optional[int] = None) -> StackOnGrid:
     """The stack's dates on the grid, whether or not they cover it.
 
-    ``positional``: a model saved before temporal grids existed reads a stack with its number of dates date
-    by date, whatever the dates (as it always did); only other stacks are resampled onto its dates."""
-    if positional and len(stack_dates) == grid.n_dates:
+    ``positional``: a model saved before temporal grids existed reads a stack with its number of dates
+    (``n_model_dates``, default the grid's) date by date, whatever the dates (as it always did); only other
+    stacks are resampled onto its dates."""
+    if positional and len(stack_dates) == (n_model_dates or grid.n_dates):
         first_year = _as_date(min(stack_dates)).year
         own = tuple(season_day(d, first_year) for d in stack_dates)
         return StackOnGrid(own, first_year, own)
     return place_on_grid(grid, stack_dates)
 
 
-def coverage_problem(grid: TemporalGrid, stack_dates: Sequence, positional: bool = False) -> Optional[str]:
+def coverage_problem(grid: TemporalGrid, stack_dates: Sequence, positional: bool = False,
+                     n_model_dates: Optional[int] = None) -> Optional[str]:
     """Why the stack's dates do not cover the model's season (one clause naming the missing span), or None."""
-    placed = place_stack(grid, stack_dates, positional)
+    placed = place_stack(grid, stack_dates, positional, n_model_dates)
     spans = [] if placed.is_identity else missing_spans(grid, placed)
     if not spans:
         return None
@@ -201,16 +204,17 @@ def coverage_problem(grid: TemporalGrid, stack_dates: Sequence, positional: bool
             f"stack's {len(stack_dates)} dates span {stack_span})")
 
 
-def check_coverage(grid: TemporalGrid, stack_dates: Sequence, positional: bool = False) -> StackOnGrid:
+def check_coverage(grid: TemporalGrid, stack_dates: Sequence, positional: bool = False,
+                   n_model_dates: Optional[int] = None) -> StackOnGrid:
     """The stack's dates on the grid, or StackMismatchError naming the part of the season left uncovered
     (``positional``: see :func:`place_stack`)."""
     if not stack_dates:
         raise StackMismatchError("The stack has no date. Build a time series with dated bands.")
-    problem = coverage_problem(grid, stack_dates, positional)
+    problem = coverage_problem(grid, stack_dates, positional, n_model_dates)
     if problem:
         raise StackMismatchError(f"{problem[0].upper()}{problem[1:]}. Add acquisitions of that period to the "
                                  "stack, or train a model on this stack's season.")
-    return place_stack(grid, stack_dates, positional)
+    return place_stack(grid, stack_dates, positional, n_model_dates)
 
 
 def resample_to_grid(x: np.ndarray, placed: StackOnGrid,

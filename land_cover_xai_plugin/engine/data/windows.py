@@ -133,13 +133,14 @@ class InputSpec:
         model_validity = getattr(bundle, "validity", None)  # a stand-in without a calendar: dates by index
         return cls.for_stack(stack, getattr(bundle, "grid", None), model_validity if validity is None else validity,
                              positional=bool(getattr(bundle, "reads_dates_by_position", True)),
+                             n_model_dates=spec.n_dates,
                              band_order=None if order == list(range(stack.n_bands)) else order,
                              min_valid_dates=min_valid_dates, patch_size=spec.patch_size,
                              fill_series=mean_series(spec.norm_mean, spec.n_dates))
 
     @classmethod
-    def for_stack(cls, stack, grid=None, validity=None, *, positional: bool = False, band_order=None,
-                  min_valid_dates: int = 2, patch_size: int = 1, fill_series=None,
+    def for_stack(cls, stack, grid=None, validity=None, *, positional: bool = False, n_model_dates=None,
+                  band_order=None, min_valid_dates: int = 2, patch_size: int = 1, fill_series=None,
                   with_observed: bool = False) -> "InputSpec":
         """The input read from ``stack`` onto temporal ``grid`` (``calendar.TemporalGrid``; None: the stack's
         own dates by index) with ``validity`` (``validity.ValidityConfig``; None: only no-data is missing).
@@ -148,7 +149,7 @@ class InputSpec:
         from .validity import ValidityConfig, dates_kept, open_masks
 
         validity = validity or ValidityConfig()
-        placed = None if grid is None else check_coverage(grid, list(stack.dates), positional)
+        placed = None if grid is None else check_coverage(grid, list(stack.dates), positional, n_model_dates)
         kept = None
         if validity.cloud_fraction_max is not None:
             fractions = stack.info().cloud_fraction

@@ -235,12 +235,13 @@ def check_compatible(bundle: ModelBundle, info: StackInfo) -> list[str]:
             + (f"; extra stack bands {', '.join(extra)} are ignored)" if extra else ")")
         )
     dates = list(getattr(info, "dates", None) or [])
-    if not dates and n_dates != bundle.spec.n_dates:  # a stand-in without dates: only the count can be checked
+    by_position_only = bundle.grid.n_dates != bundle.spec.n_dates  # an older model trained on repeated dates
+    if (not dates or by_position_only) and n_dates != bundle.spec.n_dates:  # only the count can be checked
         problems.append(
             f"the model needs {bundle.spec.n_dates} dates ({', '.join(bundle.dates)}) but the stack has {n_dates}"
         )
-    elif dates:  # any dates covering the model's season are resampled onto its temporal grid (data.calendar)
-        problem = coverage_problem(bundle.grid, dates, bundle.reads_dates_by_position)
+    elif dates and not by_position_only:  # any dates covering the model's season are resampled onto its temporal grid (data.calendar)
+        problem = coverage_problem(bundle.grid, dates, bundle.reads_dates_by_position, bundle.spec.n_dates)
         if problem:
             problems.append(problem)
     return problems
