@@ -602,21 +602,14 @@ def _checked_bands_and_dates(document: dict, spec: ModelSpec, path: str) -> tupl
 
 
 def _checked_index(index, spec: ModelSpec, zf: zipfile.ZipFile, path: str) -> dict[str, tuple]:
-    """name -> (ZipInfo, shape, dtype) for every weight, checked against the architecture before any read."""
+    """name -> (ZipInfo, shape, dtype) for every weight, checked before any weight is decompressed: entries
+    well-formed, dtypes allowed, one member per weight, member sizes those of the declared arrays, then the
+    names and shapes the architecture needs."""
     if not isinstance(index, dict):
         raise _refuse(path, "its weight index is missing")
     if len(spec.band_groups) > len(index):  # each group has its own weights: a cheap bound before building
         raise _refuse(path, f"its architecture claims {len(spec.band_groups)} band groups but it holds only "
                       f"{len(index)} weight arrays")
-    expected = expected_weight_shapes(spec)
-    if expected is not None:
-        missing = sorted(set(expected) - set(index))
-        unexpected = sorted(set(index) - set(expected))
-        if missing or unexpected:
-            raise _refuse(path, "its weights do not match its architecture ("
-                          + (f"missing: {', '.join(missing[:5])}" if missing else "")
-                          + ("; " if missing and unexpected else "")
-                          + (f"unexpected: {', '.join(unexpected[:5])}" if unexpected else "") + ")")
     entries: dict[str, tuple] = {}
     members: dict[str, str] = {}
     for name, entry in index.items():
@@ -626,9 +619,6 @@ def _checked_index(index, spec: ModelSpec, zf: zipfile.ZipFile, path: str) -> di
                 raise ValueError(member)
         except (TypeError, KeyError, ValueError, OverflowError) as exc:
             raise _refuse(path, f"the index entry of weight '{name}' is malformed") from exc
-        if expected is not None and tuple(expected[name]) != shape:
-            raise _refuse(path, f"weight '{name}' has shape {list(shape)} but the architecture needs "
-                          f"{list(expected[name])} (tampered or damaged file)")
         if dtype not in ALLOWED_DTYPES:
             raise _refuse(path, f"weight '{name}' has dtype {dtype!r}, which model files cannot hold")
         if member in members:
@@ -644,6 +634,20 @@ def _checked_index(index, spec: ModelSpec, zf: zipfile.ZipFile, path: str) -> di
             raise _refuse(path, f"member '{member}' is {info.file_size} bytes, not the size of a {dtype} array of "
                           f"shape {list(shape)} (tampered archive)")
         entries[name] = (info, shape, dtype)
+    # then against the architecture (builds it on the meta device: imports torch, so after the checks above)
+    expected = expected_weight_shapes(spec)
+    if expected is not None:
+        missing = sorted(set(expected) - set(index))
+        unexpected = sorted(set(index) - set(expected))
+        if missing or unexpected:
+            raise _refuse(path, "its weights do not match its architecture ("
+                          + (f"missing: {', '.join(missing[:5])}" if missing else "")
+                          + ("; " if missing and unexpected else "")
+                          + (f"unexpected: {', '.join(unexpected[:5])}" if unexpected else "") + ")")
+        for name, (_info, shape, _dtype) in entries.items():
+            if tuple(expected[name]) != shape:
+                raise _refuse(path, f"weight '{name}' has shape {list(shape)} but the architecture needs "
+                              f"{list(expected[name])} (tampered or damaged file)")
     return entries
 
 
