@@ -268,3 +268,35 @@ def test_cloudy_relevance_share_flags_a_map_that_uses_masked_dates():
     uniform = np.ones((50, T))
     assert np.allclose(evaluation.relevance_share(uniform, cloudy), 2 / T)
     assert np.all(np.isnan(evaluation.relevance_share(np.zeros((5, T)), cloudy)))  # all zero: undefined
+
+
+def test_the_benchmark_verdict_passes_only_when_every_target_is_met():
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "xai.py"
+    spec = importlib.util.spec_from_file_location("xai_benchmark", path)
+    xai = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = xai  # its dataclasses look their module up
+    spec.loader.exec_module(xai)
+
+    def figures(**changes):
+        entry = {"mprt_final_spearman": {"mean": 0.05}, "pointing_game": {"mean": 0.95},
+                 "cloudy_date_share": {"mean": 0.0}}
+        for suffix in ("", "_interp"):
+            entry.update({f"deletion_auc{suffix}": {"mean": 0.2}, f"random_deletion_auc{suffix}": {"mean": 0.4},
+                          f"insertion_auc{suffix}": {"mean": 0.7}, f"random_insertion_auc{suffix}": {"mean": 0.4},
+                          f"deletion_p{suffix}": {"max_over_models": 1e-5},
+                          f"insertion_p{suffix}": {"max_over_models": 1e-5}})
+        entry.update(changes)
+        return entry
+
+    verdict, summary = xai.verdict(figures(), "date")
+    assert verdict == "passes" and summary.startswith("passes: deletion 0.20 vs random 0.40")
+    for bad in ({"mprt_final_spearman": {"mean": float("nan")}}, {"mprt_final_spearman": {"mean": -0.6}},
+                {"pointing_game": {"mean": 0.5}}, {"cloudy_date_share": {"mean": 0.3}},
+                {"deletion_p_interp": {"max_over_models": float("nan")}},
+                {"insertion_auc": {"mean": 0.3}}):
+        verdict, summary = xai.verdict(figures(**bad), "date")
+        assert verdict.startswith("fails: ") and summary.startswith("fails: "), bad
