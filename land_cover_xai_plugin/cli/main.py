@@ -22,6 +22,7 @@ EXIT_USER_ERROR = 2
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The command line: info, train, predict, explain, validate (methods and choices from the engine)."""
     parser = argparse.ArgumentParser(
         prog="python -m land_cover_xai_plugin",
         description="Land-cover classification of Sentinel-2 time series, with explanations.",
@@ -85,11 +86,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def add_stack_argument(parser: argparse.ArgumentParser) -> None:
+    """--stack: one multi-band raster or several single-date rasters."""
     parser.add_argument("--stack", required=True, nargs="+", metavar="PATH",
                         help="one multi-band raster, or several single-date rasters on one grid")
 
 
 def add_inference_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options predict and explain share: stack, model, output folder, device, batch size."""
     add_stack_argument(parser)
     parser.add_argument("--model", required=True, metavar="MODEL", help="model file (.lcx)")
     parser.add_argument("--out-dir", required=True, metavar="DIR")
@@ -100,6 +103,7 @@ def add_inference_arguments(parser: argparse.ArgumentParser) -> None:
 # --- commands ---------------------------------------------------------------------------------
 
 def cmd_info(args) -> int:
+    """Print what a stack or a model file holds, as JSON."""
     from ..engine.jobs import describe_path
 
     described = [describe_path(path) for path in args.paths]
@@ -108,6 +112,7 @@ def cmd_info(args) -> int:
 
 
 def cmd_train(args) -> int:
+    """Train a model (TrainJob); one line per epoch on stderr."""
     from ..engine.jobs import TrainJob, run_train_job
     from ..engine.training.trainer import TrainConfig
 
@@ -128,11 +133,13 @@ def cmd_train(args) -> int:
 
 
 def cmd_predict(args) -> int:
+    """Class map and confidence, plus the classification outputs asked for (--probabilities, --uncertainty)."""
     chosen = {e.name for e in registry.available(category="classification") if getattr(args, e.name, False)}
     return run_inference_command(args, chosen, target="predicted")
 
 
 def cmd_explain(args) -> int:
+    """Class map, confidence and the explanation rasters of --method for --target."""
     return run_inference_command(args, set(args.method), target=args.target)
 
 
@@ -152,6 +159,7 @@ def run_inference_command(args, outputs: set[str], target) -> int:
 
 
 def cmd_validate(args) -> int:
+    """Accuracy of a class map against field data (ValidateJob)."""
     from ..engine.jobs import ValidateJob, run_validate_job
 
     report = run_validate_job(ValidateJob(args.classification, args.field_data, args.class_field,
@@ -217,6 +225,7 @@ def remove_new_outputs(existed: dict[Path, bool]) -> None:
 
 
 def one_line(message: str) -> str:
+    """A message on one line (what stderr shows)."""
     return " ".join(part.strip() for part in message.strip().splitlines() if part.strip())
 
 

@@ -26,15 +26,18 @@ def _key(name: str) -> str:
 
 
 def value(name: str, default: str = "") -> str:
+    """The remembered value of ``name`` (``default`` when none)."""
     stored = QgsSettings().value(_key(name), default)
     return default if stored is None else str(stored)
 
 
 def set_value(name: str, new_value) -> None:
+    """Remember ``new_value`` under ``name`` (None is stored as '')."""
     QgsSettings().setValue(_key(name), "" if new_value is None else str(new_value))
 
 
 def remove(name: str) -> None:
+    """Forget ``name``."""
     QgsSettings().remove(_key(name))
 
 
@@ -49,6 +52,7 @@ def outputs() -> set[str]:
 
 
 def set_outputs(methods) -> None:
+    """Remember the optional outputs chosen (registry method names)."""
     set_value(OUTPUTS, ",".join(sorted(methods)))
 
 

@@ -64,6 +64,7 @@ def tr(text: str) -> str:
 
 
 def one_line(message: str) -> str:
+    """A message on one line (what the Processing log shows)."""
     return " ".join(part.strip() for part in str(message).strip().splitlines() if part.strip())
 
 
@@ -246,6 +247,7 @@ def progress_adapter(feedback, start: float = 0.0, end: float = 100.0) -> Callab
 
 
 def cancel_adapter(feedback) -> Callable[[], bool]:
+    """feedback.isCanceled() as the engine's ``is_cancelled`` callable."""
     return lambda: bool(feedback is not None and feedback.isCanceled())
 
 

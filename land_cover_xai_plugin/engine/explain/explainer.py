@@ -33,14 +33,17 @@ class OutputContext:
 
     @property
     def classes(self) -> list[ClassStyle]:
+        """The model's classes as legend entries (id, name, colour)."""
         return [ClassStyle(int(c.id), str(c.name), str(c.color)) for c in self.bundle.classes]
 
     @property
     def dates(self) -> list[str]:
+        """The model's dates (ISO), one per date band."""
         return [str(d) for d in self.bundle.dates]
 
     @property
     def bands(self) -> list[str]:
+        """The model's band names, in model order."""
         return [str(b) for b in self.bundle.bands]
 
     @property

@@ -93,6 +93,7 @@ class InferenceResult:
 
     @property
     def pixels_per_second(self) -> float:
+        """Pixels of the region per second of the whole pass."""
         return self.n_pixels / self.seconds if self.seconds > 0 else float("nan")
 
     @property
@@ -116,6 +117,7 @@ class PlannedOutputs:
 
     @property
     def specs(self) -> list:
+        """The OutputSpec of every raster, in order (the class map first)."""
         return [d.spec for _, decls in self.methods for d in decls]
 
     def describe(self, paths: dict) -> list[OutputDescriptor]:
@@ -172,10 +174,12 @@ class ComputePlan:
 
     @property
     def fused_gradcam(self) -> bool:
+        """Whether a method needs the fused forward + Grad-CAM backward pass."""
         return any(e.fused_gradcam for e in self.explainers)
 
     @property
     def band_attention(self) -> bool:
+        """Whether a method reads the model's band attention."""
         return any(e.band_attention for e in self.explainers)
 
 

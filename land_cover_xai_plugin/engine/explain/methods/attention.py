@@ -7,6 +7,8 @@ from ..explainer import BatchContext, Explainer, OutputContext, OutputDeclaratio
 
 
 class BandAttention(Explainer):
+    """The band weights the model computes in its forward pass, one raster band per spectral band."""
+
     name = "attention"
     label = "Band attention"
     description = ("The model's band gates: the weight its attention layer gives each spectral band in the "

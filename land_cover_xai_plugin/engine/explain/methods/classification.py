@@ -17,6 +17,8 @@ def training_data_metadata(bundle) -> dict[str, str]:
 
 
 class ClassMap(Explainer):
+    """The class map (class ids, paletted) and the confidence (top-1 probability): always written."""
+
     name = "classification"
     label = "Class map and confidence"
     description = ("The class of each pixel (styled with the model's class names and colours) and its "

@@ -7,6 +7,8 @@ from ..explainer import BatchContext, Explainer, OutputContext, OutputDeclaratio
 
 
 class GradCam(Explainer):
+    """Heatmap + one band per date of ReLU Grad-CAM, from the fused forward + backward pass."""
+
     name = "gradcam"
     label = "Grad-CAM"
     description = ("Grad-CAM on the last temporal convolution. Band 1, the heatmap, is a class evidence score: "

@@ -7,6 +7,8 @@ from .shap import grouped_declarations
 
 
 class IntegratedGradients(Explainer):
+    """Integrated Gradients of the target probability from the per-band training mean."""
+
     name = "ig"
     label = "Integrated Gradients"
     description = ("Integrated Gradients of the target-class probability from the per-band training mean, summed "

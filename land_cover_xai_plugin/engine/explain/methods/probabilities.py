@@ -6,6 +6,8 @@ from ..explainer import BatchContext, Explainer, OutputContext, OutputDeclaratio
 
 
 class Probabilities(Explainer):
+    """The softmax probability of every class, one band per class."""
+
     name = "probabilities"
     label = "Per-class probabilities"
     description = "The model's probability of every class, one band per class (0..1)."

@@ -57,6 +57,8 @@ def grouped_declarations(explainer: Explainer, ctx: OutputContext, prefix: str, 
 
 
 class GradientShap(Explainer):
+    """GradientSHAP of the target probability against a reference set (training mean + real pixels)."""
+
     name = "shap"
     label = "GradientSHAP"
     description = ("GradientSHAP attribution of the target-class probability, summed over dates (one band per "

@@ -30,6 +30,8 @@ def entropy_and_margin(probabilities):
 
 
 class Uncertainty(Explainer):
+    """Normalised entropy and margin of the class probabilities (two rasters, same forward pass)."""
+
     name = "uncertainty"
     label = "Uncertainty (entropy and margin)"
     description = ("Per-pixel uncertainty of the class probabilities: normalised entropy (0 = certain, 1 = every "
