@@ -4,6 +4,7 @@
     python benchmarks/xai.py --quick --out /tmp/xai.json                 (smoke run, ~2 min)
     python benchmarks/xai.py --store-in path/to/model.lcx                (also store the verdicts in a model file)
     python benchmarks/xai.py --store-in model.lcx --from-json benchmarks/results/xai.json   (store, no run)
+    python benchmarks/xai.py --from-json benchmarks/results/xai.json     (render the .md / .png again)
 
 Protocol (the same for every method, never tuned to a result):
 - Real sample: the bundled stack and its field polygons, one polygon-grouped, buffered split
@@ -659,7 +660,15 @@ def markdown(result: dict) -> str:
         lines += ["", "Streamed maps of the whole sample (px/s, this run): " + ", ".join(
             f"{k} {v:.0f}" for k, v in maps.items() if not isinstance(v, dict)) + "; ratio to predict: " + ", ".join(
             f"{k} {v:.2f}" for k, v in maps["ratio_to_predict"].items()) + " (target >= 0.2)."]
-    lines += ["", trust_section(result)]
+    lines += ["", "Reading the figures: rank comparisons of date explanations (randomisation, seed agreement) read "
+              "the observed dates only, for every method alike (3 on the sample: a pixel's Spearman is then one of "
+              "-1, -0.5, 0.5, 1, and only the mean over pixels can approach 0). Removal-based maps (occlusion, "
+              "Shapley) also follow the input's own shape: removing a date far from the line through its neighbours "
+              "changes the input most under any model, which is what keeps part of their ranking when the weights "
+              "are randomised. The mean-removal operator replaces cloud-masked (filled) dates too, which the model "
+              "reacts to; the interpolation operator does not move them. Cost: per-pixel compute on the held-out "
+              "batch (once-per-map preparation excluded); the streamed-map ratio is the figure for the 0.2 target.",
+              "", trust_section(result)]
     return "\n".join(lines) + "\n"
 
 
@@ -692,7 +701,8 @@ def plot_curves(result: dict, path: Path) -> None:
             if result["methods"].get(name, {}).get("unit") != unit:
                 continue
             ax.plot(ops["mean"]["fraction"], ops["mean"]["deletion_curve"], label=name)
-            random_curve = (ops["mean"]["fraction"], ops["mean"]["random_deletion_curve"])
+            if "random_deletion_curve" in ops["mean"]:  # (results written before it was kept lack it)
+                random_curve = (ops["mean"]["fraction"], ops["mean"]["random_deletion_curve"])
         if random_curve is not None:
             ax.plot(*random_curve, "k--", label="random order")
         ax.set_title(f"Deletion by {unit} (per-band mean removal, model seed 0)")
@@ -730,14 +740,19 @@ def main(argv=None) -> int:
     parser.add_argument("--mprt-pixels", type=int, default=120)
     parser.add_argument("--store-in", default=None, help="a model file to store the verdicts in")
     parser.add_argument("--from-json", default=None,
-                        help="with --store-in: store the verdicts of this earlier result instead of running")
+                        help="no run: store this earlier result's verdicts (with --store-in) or render its "
+                             "Markdown and PNG again")
     args = parser.parse_args(argv)
-    if args.from_json:
-        if not args.store_in:
-            parser.error("--from-json needs --store-in MODEL.lcx")
+    if args.from_json:  # no run: store the verdicts of an earlier result, or render its reports again
         earlier = json.loads(Path(args.from_json).read_text())
-        store_verdicts(args.store_in, earlier["verdicts"], f"benchmarks/xai.py ({args.from_json})")
-        print(f"stored the verdicts of {args.from_json} in {args.store_in}")
+        if args.store_in:
+            store_verdicts(args.store_in, earlier["verdicts"], f"benchmarks/xai.py ({args.from_json})")
+            print(f"stored the verdicts of {args.from_json} in {args.store_in}")
+        else:
+            source = Path(args.from_json)
+            source.with_suffix(".md").write_text(markdown(earlier))
+            plot_curves(earlier, source.with_name(source.stem + "_deletion.png"))
+            print(f"rendered {source.with_suffix('.md')} and the PNG again")
         return 0
     args.seeds = args.seeds or (2 if args.quick else 3)
     args.per_class = args.per_class or (10 if args.quick else 60)
