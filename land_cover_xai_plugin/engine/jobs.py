@@ -153,11 +153,23 @@ def describe_path(path: str) -> dict:
 
 
 def write_json_atomic(path: str, payload: dict) -> None:
+    """``payload`` as plain JSON (NaN / inf as null) into ``path`` through a temporary file; on failure (a full
+    disk, a path under a file) nothing is left behind and an OutputError says what to do."""
+    from .io.outputs import OutputError
+    from .models.model_file import _json_safe
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".partial")
-    tmp.write_text(json.dumps(payload, indent=2, default=_json_default), encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps(_json_safe(payload), indent=2, default=_json_default, allow_nan=False),
+                       encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        if tmp.is_file():
+            tmp.unlink()
+        raise OutputError(f"Cannot write {path}: {exc.strerror or exc}. Check the folder, its free space and "
+                          "permissions.") from exc
 
 
 def _json_default(value):

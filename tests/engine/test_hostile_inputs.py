@@ -379,3 +379,27 @@ def test_describe_is_plain_json_even_with_undefined_metrics():
     bundle.report = {"test": {"kappa": float("nan"), "oa": np.float32(0.5), "f1": float("inf")}}
     text = json.dumps(bundle.describe(), allow_nan=False)
     assert '"kappa": null' in text and '"oa": 0.5' in text
+
+
+def test_json_report_on_a_full_disk_or_under_a_file_leaves_nothing(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    from land_cover_xai_plugin.engine.io.outputs import OutputError
+    from land_cover_xai_plugin.engine.jobs import write_json_atomic
+
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(OutputError, match="Cannot write"):
+        write_json_atomic(str(tmp_path / "afile" / "report.json"), {"a": 1})
+    real = Path.write_text
+
+    def full(self, *args, **kwargs):
+        real(self, "{half", encoding="utf-8")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_text", full)
+    with pytest.raises(OutputError, match="No space left"):
+        write_json_atomic(str(tmp_path / "report.json"), {"kappa": float("nan")})
+    monkeypatch.undo()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]
+    write_json_atomic(str(tmp_path / "report.json"), {"kappa": float("nan")})
+    assert json.loads((tmp_path / "report.json").read_text()) == {"kappa": None}
