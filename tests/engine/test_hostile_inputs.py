@@ -403,3 +403,26 @@ def test_json_report_on_a_full_disk_or_under_a_file_leaves_nothing(tmp_path, mon
     assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]
     write_json_atomic(str(tmp_path / "report.json"), {"kappa": float("nan")})
     assert json.loads((tmp_path / "report.json").read_text()) == {"kappa": None}
+
+
+def test_an_architecture_that_cannot_run_is_refused_at_load(model_path, tmp_path):
+    refused_quickly(with_document(model_path, tmp_path / "even.lcx",
+                                  lambda d: d["spec"].update(kernel_size=4)), "cannot run|shape")
+
+
+@pytest.mark.parametrize("bad_id", [-3, 70_000])
+def test_class_ids_a_class_map_cannot_hold_are_refused(model_path, tmp_path, bad_id):
+    refused_quickly(with_document(model_path, tmp_path / "ids.lcx",
+                                  lambda d: d["classes"][0].update(id=bad_id)), "outside 0..65534")
+
+
+@pytest.mark.parametrize("arch", ["tempcnn", "attention"])
+def test_architecture_problem_is_found_by_a_dry_run(arch):
+    from land_cover_xai_plugin.engine.models.model_file import architecture_problem
+
+    good = ModelSpec(arch=arch, n_bands=3, n_dates=5, n_classes=2, conv_width=4, dense_width=4, band_width=4,
+                     fusion_width=4)
+    assert architecture_problem(good) is None
+    even = ModelSpec(arch=arch, n_bands=3, n_dates=5, n_classes=2, kernel_size=4, conv_width=4, dense_width=4,
+                     band_width=4, fusion_width=4)
+    assert architecture_problem(even)

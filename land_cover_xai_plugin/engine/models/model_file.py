@@ -44,6 +44,7 @@ MAX_FILE_BYTES = 2 * 1024**3  # checked on the open file before a byte is read
 MAX_JSON_DEPTH = 32  # a model description nests ~6 levels; a deeper one is hostile
 MAX_BANDS = 1000  # hyperspectral stacks have a few hundred bands
 MAX_DATES = 1000  # a daily series over almost three years
+MAX_CLASS_ID = 65534  # the largest id a uint16 class map holds beside its no-data value
 _NPY_HEADER_MAX = 4096  # bytes of a .npy header beyond its payload
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 ALLOWED_DTYPES = ("float32", "float64", "float16", "int64", "int32")
@@ -564,6 +565,10 @@ def _checked_classes(value, spec: ModelSpec, path: str) -> list[ClassInfo]:
     except (TypeError, KeyError, ValueError, AttributeError) as exc:
         raise _refuse(path, f"its class list is malformed ({exc})") from exc
     ids = [c.id for c in classes]
+    out_of_range = [i for i in ids if not 0 <= i <= MAX_CLASS_ID]
+    if out_of_range:
+        raise _refuse(path, f"class id(s) {', '.join(map(str, out_of_range[:5]))} lie outside 0..{MAX_CLASS_ID} (a "
+                      "class map cannot hold them)")
     duplicated = sorted({i for i in ids if ids.count(i) > 1})
     if duplicated:
         raise _refuse(path, f"class id(s) {', '.join(map(str, duplicated))} appear twice in its class list (two "
@@ -648,6 +653,10 @@ def _checked_index(index, spec: ModelSpec, zf: zipfile.ZipFile, path: str) -> di
             if tuple(expected[name]) != shape:
                 raise _refuse(path, f"weight '{name}' has shape {list(shape)} but the architecture needs "
                               f"{list(expected[name])} (tampered or damaged file)")
+        problem = architecture_problem(spec)
+        if problem:
+            raise _refuse(path, f"its architecture cannot run on {spec.n_bands} bands x {spec.n_dates} dates "
+                          f"({problem})")
     return entries
 
 
@@ -755,6 +764,30 @@ def expected_weight_shapes(spec: ModelSpec) -> dict[str, tuple[int, ...]] | None
     with torch.device("meta"):
         model = build_model(spec)
     return {name: tuple(t.shape) for name, t in model.state_dict().items()}
+
+
+def architecture_problem(spec: ModelSpec) -> str | None:
+    """Why ``spec``'s network cannot classify an input of its own shape (e.g. an even kernel size the layers do
+    not line up with), found by one forward pass on the meta device (no memory, no arithmetic); None when it
+    runs or torch is missing."""
+    try:
+        from . import build_model  # noqa: PLC0415
+        from ..runtime import import_torch  # noqa: PLC0415
+
+        torch = import_torch()
+    except Exception:  # noqa: BLE001 - DependencyError or a broken torch: nothing to check with
+        return None
+    k = spec.patch_size
+    shape = (2, spec.n_bands, spec.n_dates) + ((k, k) if k > 1 else ())
+    try:
+        with torch.device("meta"):
+            model = build_model(spec).eval()
+            out = model(torch.empty(shape))
+    except (RuntimeError, ValueError, IndexError) as exc:
+        return str(exc).splitlines()[0][:160]
+    if tuple(out.shape) != (2, spec.n_classes):
+        return f"it gives outputs of shape {list(out.shape)[1:]} instead of {spec.n_classes} class scores"
+    return None
 
 
 def bundle_from_module(model, spec: ModelSpec, bands, dates, classes, scaling=None, report=None,
