@@ -632,6 +632,8 @@ def fmt(entry, key, digits=2):
     v = entry.get(key)
     if not isinstance(v, dict) or not np.isfinite(v.get("mean", float("nan"))):
         return "-"
+    if v.get("n", 2) <= 1:  # one figure (one model, or a mean over model pairs): no spread to show
+        return f"{v['mean']:.{digits}f}"
     return f"{v['mean']:.{digits}f} ± {v['std']:.{digits}f}"
 
 
@@ -641,7 +643,8 @@ def markdown(result: dict) -> str:
              f"{result['protocol']['n_models']} models per data set, {result['real']['n_test_pixels']} held-out pixels "
              f"of the real sample; mean ± std over the models. Deletion / insertion: per-band mean removal "
              f"(dates also: interpolation; bands also: a class-balanced training pixel). p: Wilcoxon signed-rank "
-             f"against random orders, largest over the models.", "",
+             f"against random orders, largest over the models. MPRT and data randomisation: model seed 0; "
+             f"seed agreement: mean over the model pairs.", "",
              "| output | deletion | random | insertion | random | p del / ins | MPRT final | data rand. | "
              "pointing | cloudy share | seeds agree | px/s (predict) | verdict |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
