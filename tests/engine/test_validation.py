@@ -494,3 +494,10 @@ def test_train_predict_validate_on_the_same_polygons_warns_end_to_end(tmp_path, 
     prediction = next(d.path for d in result.outputs if d.kind == "prediction")
     report = validate_map(prediction, polygons, "LULC_ID")
     assert report.notes[0].startswith("Every validation feature (88) belongs to the model's training data")
+
+
+def test_a_field_sharing_no_class_with_the_map_is_refused_even_without_names(tmp_path, labels_tif, polygons):
+    labels, _, _ = read_array(labels_tif)
+    path = write_map(tmp_path / "other_codes.tif", np.where(labels > 0, labels + 100, 0), labels_tif)
+    with pytest.raises(LabelsError, match="None of the classes of field 'LULC_ID'.*Choose the class field"):
+        validate_map(path, polygons, "LULC_ID")

@@ -220,6 +220,14 @@ def validate_map(
 
     mapped_area, unit, area_method = class_map.mapped_area()
     reference_ids = set(int(i) for i in np.unique(labels[labelled]))
+    compared_map_ids = set(int(i) for i in np.unique(class_map.values[compared]))
+    if not reference_ids & compared_map_ids:  # every sample an error: the two speak of different classes
+        map_listed = ", ".join(f"{cid} ({class_map.names[cid]})" if cid in class_map.names else str(cid)
+                               for cid in sorted(compared_map_ids)[:12])
+        raise LabelsError(
+            f"None of the classes of field '{class_field}' ({', '.join(map(str, sorted(reference_ids)[:12]))}) is a "
+            f"class the map gives these pixels ({map_listed}): the field does not hold the map's classes. Choose "
+            "the class field the model was trained with, or field data coded like the map.")
     class_ids = sorted(reference_ids | set(mapped_area))
     names: dict[int, str] = {}
     for cid in class_ids:
