@@ -116,11 +116,22 @@ def test_hostile_pickle_is_refused(tmp_path):
     assert not marker.exists()
 
 
+def without_last_bands(path: Path, folder: Path, n_bands: int = 13, keep: int = 10) -> Path:
+    """A copy of a date-major stack keeping the first ``keep`` of its ``n_bands`` bands at every date."""
+    source = gdal.Open(str(path))
+    bands = [i + 1 for i in range(source.RasterCount) if i % n_bands < keep]
+    out = folder / "fewer_bands.tif"
+    gdal.Translate(str(out), source, bandList=bands)
+    return out
+
+
 def test_stack_that_does_not_fit_the_model_is_named(tiny_model, tmp_path):
-    """The tiny model knows 3 dates; the full sample has 5."""
+    """The tiny model reads 13 bands; a stack without B10, B11, B12 cannot feed it (other dates of the same
+    season are resampled onto the model's calendar, so a band mismatch is what does not fit)."""
+    stack = without_last_bands(TINY_STACK, tmp_path)
     out = tmp_path / "o"
-    done = cli("predict", "--stack", SAMPLE / "s2_l1c_stack.tif", "--model", tiny_model, "--out-dir", out)
-    assert_user_error(done, "date")
+    done = cli("predict", "--stack", stack, "--model", tiny_model, "--out-dir", out)
+    assert_user_error(done, "B11", "band")
     assert not out.exists()
 
 
