@@ -347,9 +347,12 @@ class StagedFiles:
     def __init__(self, destinations: list[str]):
         wanted = [d for d in destinations if d]
         base = os.path.dirname(os.path.abspath(wanted[0])) if wanted else tempfile.gettempdir()
+        from .io.outputs import new_staging_dir, remove_stale_staging
+
         try:
             os.makedirs(base, exist_ok=True)
-            self.dir = tempfile.mkdtemp(prefix=".lcx-", dir=base)
+            remove_stale_staging(base)  # left by a run that was killed (qgis_process, SIGKILL)
+            self.dir = new_staging_dir(base)
         except OSError as error:
             raise LcxError(f"Cannot write in the output folder {base} ({error.strerror or error}). Choose a "
                            "folder you can write to.") from error

@@ -302,3 +302,15 @@ def test_a_failing_commit_restores_the_earlier_results(tmp_path, monkeypatch):
     monkeypatch.undo()
     assert _listing(tmp_path) == before
     assert gdal.Open(str(tmp_path / "prediction.tif")).ReadAsArray().max() == 1
+
+
+def test_processing_staging_of_a_killed_run_is_removed_by_the_next(tmp_path):
+    from land_cover_xai_plugin.engine.jobs import StagedFiles
+
+    stale = tmp_path / f".lcx-staging-{_dead_pid()}-old"
+    stale.mkdir()
+    (stale / "prediction.tif").write_bytes(b"left by a killed qgis_process")
+    with StagedFiles([str(tmp_path / "map.tif")]) as stage:
+        assert os.path.basename(stage.dir).startswith(f".lcx-staging-{os.getpid()}-")
+        assert not stale.exists()
+    assert _listing(tmp_path) == []

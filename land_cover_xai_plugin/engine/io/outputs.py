@@ -343,7 +343,15 @@ def _owner_is_gone(owner: dict) -> bool:
     return not pid_alive(pid)
 
 
-def _remove_stale_staging(out_dir: str) -> None:
+def new_staging_dir(folder: str) -> str:
+    """A private hidden folder in ``folder`` for one run's files, named with this process's pid so that the next
+    run recognises it (``remove_stale_staging``) if this process is killed before cleaning up."""
+    path = os.path.join(folder, f"{STAGING_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:12]}")
+    os.mkdir(path)
+    return path
+
+
+def remove_stale_staging(out_dir: str) -> None:
     """Staging folders left by runs whose process died (killed, power cut): removed by the next run."""
     for entry in os.listdir(out_dir):
         if not entry.startswith(STAGING_PREFIX):
@@ -383,7 +391,7 @@ class OutputSet:
         try:
             self._make_out_dir()
             self._acquire_lock()
-            _remove_stale_staging(self.out_dir)
+            remove_stale_staging(self.out_dir)
             check_output_folder(self.out_dir, names, self.overwrite)  # again, now that the folder is ours
             os.mkdir(self.staging_dir)
             for spec in specs:
