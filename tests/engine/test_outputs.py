@@ -314,3 +314,36 @@ def test_processing_staging_of_a_killed_run_is_removed_by_the_next(tmp_path):
         assert os.path.basename(stage.dir).startswith(f".lcx-staging-{os.getpid()}-")
         assert not stale.exists()
     assert _listing(tmp_path) == []
+
+
+def test_sigterm_during_a_run_leaves_the_folder_as_it_was(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = f"""
+import dataclasses, time, numpy as np
+from land_cover_xai_plugin.engine.io.outputs import OutputSet, OutputSpec, terminate_as_exception
+@dataclasses.dataclass
+class Grid:
+    width: int = 64
+    height: int = 64
+    geotransform: tuple = (0.0, 1.0, 0.0, 0.0, 0.0, -1.0)
+    crs_wkt: str = ""
+with terminate_as_exception():
+    with OutputSet({str(tmp_path / "out")!r}, Grid(), [OutputSpec("confidence", ["c"])]) as out:
+        out.write("confidence", np.zeros((64, 64), np.float32), 0, 0)
+        print("writing", flush=True)
+        time.sleep(60)
+"""
+    (tmp_path / "mine.txt").write_text("kept")
+    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
+                             cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+    assert child.stdout.readline().strip() == "writing"
+    assert (tmp_path / "out" / ".lcx-lock").exists()
+    child.send_signal(signal.SIGTERM)
+    t0 = time.time()
+    child.wait(timeout=30)
+    assert time.time() - t0 < 10 and child.returncode != 0
+    assert _listing(tmp_path) == ["mine.txt"]  # the folder it created, its lock and staging: all gone

@@ -364,6 +364,31 @@ def remove_stale_staging(out_dir: str) -> None:
             shutil.rmtree(os.path.join(out_dir, entry), ignore_errors=True)
 
 
+class Terminated(BaseException):
+    """SIGTERM arrived (``terminate_as_exception``): unwinds like KeyboardInterrupt, so every OutputSet aborts."""
+
+
+@contextlib.contextmanager
+def terminate_as_exception():
+    """While the block runs in the main thread, SIGTERM (a ``kill``, a job scheduler, a closing terminal) raises
+    ``Terminated`` instead of killing the process outright: the run's staging, lock and partial files are removed
+    on the way out, as for Ctrl-C. Outside the main thread (QGIS tasks) it does nothing."""
+    import signal  # noqa: PLC0415
+
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGTERM"):
+        yield
+        return
+
+    def handler(signum, frame):
+        raise Terminated(f"terminated by signal {signum}")
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 class OutputSet:
     """Several outputs of one run into ``out_dir``, owned by that run: all committed together, or none.
 
