@@ -136,7 +136,8 @@ class GeoTiffWriter:
                 if os.path.exists(stale):
                     os.remove(stale)
             ds = driver.Create(
-                self.partial_path, grid.width, grid.height, spec.n_bands, getattr(gdal, _GDAL_TYPES[spec.dtype]), options
+                self.partial_path, grid.width, grid.height, spec.n_bands, getattr(gdal, _GDAL_TYPES[spec.dtype]),
+                options,
             )
         except RuntimeError as exc:
             raise OutputError(
@@ -373,7 +374,7 @@ def terminate_as_exception():
     """While the block runs in the main thread, SIGTERM (a ``kill``, a job scheduler, a closing terminal) raises
     ``Terminated`` instead of killing the process outright: the run's staging, lock and partial files are removed
     on the way out, as for Ctrl-C. Outside the main thread (QGIS tasks) it does nothing."""
-    import signal  # noqa: PLC0415
+    import signal
 
     if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGTERM"):
         yield
@@ -617,7 +618,8 @@ def pseudocolor_qml(colors: Sequence[str], vmin: float, vmax: float, transparent
             props.append(f'          <prop k="color2" v="{r},{g},{b},{alpha}"/>\n')
     stops = ":".join(
         "{:.4g};{},{},{},{}".format(
-            i / (n - 1), *_hex_to_rgb(colors[i]), int(round(255 * min(1.0, 2 * i / (n - 1)))) if transparent_low else 255
+            i / (n - 1), *_hex_to_rgb(colors[i]),
+            int(round(255 * min(1.0, 2 * i / (n - 1)))) if transparent_low else 255,
         )
         for i in range(1, n - 1)
     )
