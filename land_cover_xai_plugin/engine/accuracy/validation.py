@@ -48,7 +48,8 @@ class _ClassMap:
     def __init__(self, path: str):
         gdal = _gdal()
         if not os.path.exists(path):
-            raise StackError(f"Classification raster not found: {path}. Choose the class map file (e.g. prediction.tif).")
+            raise StackError(f"Classification raster not found: {path}. Choose the class map file "
+                             "(e.g. prediction.tif).")
         try:
             ds = gdal.Open(path)
         except RuntimeError as exc:
