@@ -347,3 +347,31 @@ with terminate_as_exception():
     child.wait(timeout=30)
     assert time.time() - t0 < 10 and child.returncode != 0
     assert _listing(tmp_path) == ["mine.txt"]  # the folder it created, its lock and staging: all gone
+
+
+@pytest.fixture()
+def tiny_disk(tmp_path):
+    """A 64 KiB tmpfs (a really full disk); skipped where mounting is not allowed (not root, not Linux)."""
+    import subprocess
+
+    mount_point = tmp_path / "tiny_disk"
+    mount_point.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount_point)],
+                          capture_output=True)
+    if done.returncode != 0:
+        pytest.skip("cannot mount a small tmpfs here")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", str(mount_point)], capture_output=True)
+
+
+def test_a_full_disk_gives_one_clear_error_and_leaves_the_folder_as_it_was(tiny_disk, capfd):
+    (tiny_disk / "mine.txt").write_text("kept")
+    rng = np.random.default_rng(0)
+    with pytest.raises(OutputError, match="No space left on device.*free space"):
+        with OutputSet(str(tiny_disk / "out"), Grid(), [OutputSpec("noise", ["a", "b"])]) as out:
+            out.write("noise", rng.random((2, 270, 300)).astype(np.float32), 0, 0)  # ~650 kB, incompressible
+            out.commit()
+    assert _listing(tiny_disk) == ["mine.txt"]
+    assert "Exception ignored" not in capfd.readouterr().err  # no GDAL destructor traceback on stderr

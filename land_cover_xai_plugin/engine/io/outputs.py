@@ -226,14 +226,28 @@ class GeoTiffWriter:
 
     def _close(self) -> None:
         ds, self._ds = getattr(self, "_ds", None), None
-        if ds is not None:
-            try:
-                ds.FlushCache()
-            except RuntimeError as exc:
-                raise OutputError(f"Cannot finish {self.spec.name}.tif ({exc}). Check the free space of the "
-                                  "output folder.") from exc
-            finally:
-                ds = None  # GDAL closes on dereference
+        if ds is None:
+            return
+        # Closing writes the last tiles and the PAM sidecar; a failure there (a full disk) would otherwise print
+        # GDAL warnings and an "Exception ignored in delete_Dataset" traceback: collect GDAL's messages instead.
+        gdal = _gdal()
+        messages: list[tuple[int, str]] = []
+        using = gdal.GetUseExceptions()
+        gdal.DontUseExceptions()
+        gdal.PushErrorHandler(lambda level, _code, text: messages.append((level, str(text))))
+        try:
+            ds.FlushCache()
+            ds = None
+        finally:
+            gdal.PopErrorHandler()
+            if using:
+                gdal.UseExceptions()
+        failures = [text for level, text in messages
+                    if level >= gdal.CE_Failure or "Unable to save" in text]  # a sidecar of category names lost
+        problem = failures[0] if failures else None
+        if problem:
+            raise OutputError(f"Cannot finish {self.spec.name}.tif ({problem}). Check the free space of the "
+                              "output folder.")
 
     def style_qml(self) -> str:
         spec = self.spec
