@@ -240,3 +240,17 @@ def observed_on_grid(observed: np.ndarray, placed: StackOnGrid) -> np.ndarray:
     reach[narrower <= 1] = 0.0
     distance = nearest_observation_days(observed, placed.days, placed.target_days)
     return distance <= reach[None, :]
+
+
+def values_on_grid(series: np.ndarray, placed: StackOnGrid) -> np.ndarray:
+    """``series`` (..., T_stack) shown at the model's dates (..., G): the stack's value where one of its dates
+    falls on that grid day (the first such date), NaN where none does. For plots of what was observed."""
+    series = np.asarray(series)
+    out = np.full(series.shape[:-1] + (len(placed.target_days),), np.nan, np.float32)
+    column = {}
+    for j, day in enumerate(placed.days):
+        column.setdefault(day, j)
+    for g, day in enumerate(placed.target_days):
+        if day in column:
+            out[..., g] = series[..., column[day]]
+    return out
