@@ -13,6 +13,7 @@ from typing import Optional
 
 import numpy as np
 
+from ..data.calendar import values_on_grid
 from ..data.windows import InputSpec, Window, batch_input, prepare, read_observations
 from ..errors import LcxError
 from ..runtime import import_captum, import_torch, resolve_device
@@ -32,7 +33,7 @@ class PixelExplanation:
     probabilities: np.ndarray  # (K,)
     predicted_id: int
     target_id: int  # the class the explanations are for
-    reflectance: np.ndarray  # (B, T_stack) as observed on the stack's dates, NaN where missing / masked (clouds)
+    reflectance: np.ndarray  # (B, T) as observed on the model's dates, NaN where missing / masked (clouds)
     reflectance_filled: np.ndarray  # (B, T) gap-filled (the model's input)
     gradcam: np.ndarray  # (T,) ReLU Grad-CAM per date for the target class
     band_attention: Optional[np.ndarray]  # (B,), attention models only
@@ -42,7 +43,9 @@ class PixelExplanation:
     baseline_probability: float  # p(target | baseline): SHAP / IG values sum to probability - this
     shap_method: str = "shapley_sampling"
     extra: dict = field(default_factory=dict)
-    # ISO dates of ``reflectance``'s columns: the stack's, where ``dates`` are the model's (its temporal grid)
+    # The stack's own observations (B, T_stack) and their ISO dates; ``reflectance`` shows them at the model's
+    # dates (its temporal grid), NaN where no stack date falls on a model date
+    stack_reflectance: Optional[np.ndarray] = None
     stack_dates: list = field(default_factory=list)
 
     @property
@@ -75,8 +78,9 @@ def explain_pixel(bundle, stack, row: int, col: int, target=None, device: str = 
     gradcam.freeze(model)
 
     here = Window(col, row, 1, 1)
-    # (B, T_stack) as observed, NaN where not (no-data, masked clouds)
-    raw = np.ascontiguousarray(read_observations(stack, here, inputs)[:, :, 0, 0].T)
+    # (B, T_stack) as observed, NaN where not (no-data, masked clouds), then at the model's dates
+    observed = np.ascontiguousarray(read_observations(stack, here, inputs)[:, :, 0, 0].T)
+    raw = observed if inputs.dates is None or inputs.dates.is_identity else values_on_grid(observed, inputs.dates)
     prepared = prepare(stack, here, inputs)
     if not prepared.valid[0]:
         raise LcxError(f"Pixel (row {row}, col {col}) has fewer than {min_valid_dates} observed dates (no-data "
@@ -120,7 +124,7 @@ def explain_pixel(bundle, stack, row: int, col: int, target=None, device: str = 
         bands=list(bundle.bands), dates=[str(d) for d in bundle.dates],
         probabilities=res.probabilities[0].cpu().numpy(), predicted_id=class_ids[predicted_index],
         target_id=class_ids[t_index], reflectance=raw, reflectance_filled=filled.cpu().numpy(),
-        stack_dates=[d.isoformat() for d in stack.dates],
+        stack_reflectance=observed, stack_dates=[d.isoformat() for d in stack.dates],
         gradcam=res.cam[0].cpu().numpy(), band_attention=None if att is None else att[0].cpu().numpy(),
         shap_by_band=by_band, shap_by_date=by_date, ig=ig.cpu().numpy(), baseline_probability=base_p,
         shap_method=shap_method, extra=how)
