@@ -166,8 +166,28 @@ def test_observed_on_grid_marks_real_observations_only():
     assert on_grid.tolist() == [True, False, False, False, False, True, True]
 
 
+def older_model_file(tmp_path) -> str:
+    """The bundled model as a file written before temporal grids and validity settings existed."""
+    path = str(tmp_path / "older.lcx")
+    save_model(path, load_model(str(SAMPLE / "sample_model.lcx")))
+    rewrite_document(path, lambda document: [document.pop(key, None) for key in ("temporal_grid", "validity")])
+    return path
+
+
+def rewrite_document(path, change):
+    """Apply ``change`` to the model.json of the model file at ``path`` (the weights kept as they are)."""
+    with zipfile.ZipFile(path) as zf:
+        members = {name: zf.read(name) for name in zf.namelist()}
+    document = json.loads(members["model.json"])
+    change(document)
+    members["model.json"] = json.dumps(document).encode()
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+
+
 def test_model_files_keep_their_grid_and_validity_and_older_files_read_by_position(tmp_path):
-    old = load_model(str(SAMPLE / "sample_model.lcx"))  # written before temporal grids existed
+    old = load_model(older_model_file(tmp_path))
     assert old.temporal_grid is None and old.reads_dates_by_position
     described = old.describe()["temporal_grid"]
     assert described["dates"] == old.dates and described["by_position"] is True
@@ -186,13 +206,7 @@ def test_model_files_keep_their_grid_and_validity_and_older_files_read_by_positi
     assert again.validity.cloud_fraction_max == 0.5 and again.validity.mask_rule.name == "fmask"
     assert again.describe()["temporal_grid"]["tolerance_days"] == 12
 
-    document["temporal_grid"]["days"] = [192, 212]
-    with zipfile.ZipFile(path) as zf:
-        members = {name: zf.read(name) for name in zf.namelist()}
-    members["model.json"] = json.dumps(document).encode()
-    with zipfile.ZipFile(path, "w") as zf:
-        for name, data in members.items():
-            zf.writestr(name, data)
+    rewrite_document(path, lambda doc: doc["temporal_grid"].update(days=[192, 212]))
     with pytest.raises(ModelFileError, match="temporal grid has 2 dates"):
         load_model(path)
 
@@ -200,7 +214,7 @@ def test_model_files_keep_their_grid_and_validity_and_older_files_read_by_positi
 def test_an_older_model_trained_on_a_repeated_date_still_reads_by_position(tmp_path):
     from land_cover_xai_plugin.engine.models.model_file import check_compatible
 
-    bundle = load_model(str(SAMPLE / "sample_model.lcx"))
+    bundle = load_model(older_model_file(tmp_path))
     bundle.dates = ["2015-07-11", "2015-07-31", "2015-07-31", "2015-08-30", "2015-09-09"]  # two on one day
     same_count = [dt.date(2016, 7, 11) + dt.timedelta(days=10 * i) for i in range(5)]
     assert check_compatible(bundle, types_stack(same_count)) == []

@@ -14,7 +14,7 @@ from land_cover_xai_plugin.engine.io.stack import open_stack
 from land_cover_xai_plugin.engine.models.model_file import load_model
 from land_cover_xai_plugin.engine.training.trainer import TrainConfig, train_model
 from conftest import SAMPLE, SAMPLE_STACK
-from test_calendar import SAMPLE_DATES, write_stack
+from test_calendar import SAMPLE_DATES, older_model_file, write_stack
 
 CLOUD = [0.0, 1.0, 1.0, 0.0, 0.0]  # the sample's declared cloud fraction per date
 FAST = dict(arch="tempcnn", conv_width=8, dense_width=16, epochs=3, patience=3, batch_size=256, threads=1,
@@ -35,7 +35,8 @@ def sample_labels():
 
 
 def test_bundled_model_runs_as_before_and_on_other_dates(write_raster, tmp_path, sample_dn):
-    bundle = load_model(str(SAMPLE / "sample_model.lcx"))  # a model file without a temporal grid
+    bundle = load_model(older_model_file(tmp_path))  # a model file without a temporal grid
+    assert bundle.reads_dates_by_position
     before = predict(bundle, SAMPLE_STACK, tmp_path / "a")
     # another year, same number of dates: read date by date, exactly as before
     next_year = write_stack(write_raster, tmp_path / "y2016.tif", sample_dn, [d + dt.timedelta(days=366)
@@ -51,8 +52,11 @@ def test_bundled_model_runs_as_before_and_on_other_dates(write_raster, tmp_path,
     assert (predict(bundle, dropped, tmp_path / "c") == predict(bundle, by_hand, tmp_path / "c2")).mean() > 0.99
     with open_stack(dropped) as stack:  # the pixel view: the stack's four observations, the model's five dates
         seen = explain_pixel(bundle, stack, 10, 10, shap_samples=2, ig_steps=2)
-    assert seen.reflectance.shape == (13, 4) and seen.reflectance_filled.shape == (13, 5) and len(seen.dates) == 5
-    assert seen.stack_dates == [SAMPLE_DATES[t].isoformat() for t in keep]
+    assert seen.stack_reflectance.shape == (13, 4) and seen.stack_dates == [SAMPLE_DATES[t].isoformat() for t in keep]
+    # at the model's five dates: the observations where a stack date falls on one, NaN on 08-20
+    assert seen.reflectance.shape == seen.reflectance_filled.shape == (13, 5) and len(seen.dates) == 5
+    assert np.isnan(seen.reflectance[:, 2]).all()
+    np.testing.assert_array_equal(seen.reflectance[:, keep], seen.stack_reflectance)
     # nothing after 07-31: the end of the model's season is missing, and the message says which part
     early = write_stack(write_raster, tmp_path / "early.tif", sample_dn[:2], SAMPLE_DATES[:2])
     with pytest.raises(StackMismatchError, match="2015-08-30 .. 2015-09-09"):
