@@ -426,3 +426,16 @@ def test_architecture_problem_is_found_by_a_dry_run(arch):
     even = ModelSpec(arch=arch, n_bands=3, n_dates=5, n_classes=2, kernel_size=4, conv_width=4, dense_width=4,
                      band_width=4, fusion_width=4)
     assert architecture_problem(even)
+
+
+def test_a_mildly_off_stack_runs_and_the_result_carries_the_warning(tmp_path, write_raster, sample_crop):
+    from land_cover_xai_plugin.engine.inference.streaming import InferenceRequest, run_inference
+
+    stack = _stack_like_sample(tmp_path, write_raster, sample_crop, lambda a: a * 5, np.uint16)
+    result = run_inference(InferenceRequest(stack=stack, bundle=_sample_model(), out_dir=str(tmp_path / "out"),
+                                            device="cpu", threads=1, batch_size=256))
+    assert len(result.warnings) == 1 and "unreliable" in result.warnings[0]
+    (tmp_path / "clean").mkdir()
+    clean = _stack_like_sample(tmp_path / "clean", write_raster, sample_crop, lambda a: a, np.uint16)
+    assert run_inference(InferenceRequest(stack=clean, bundle=_sample_model(), out_dir=str(tmp_path / "out2"),
+                                          device="cpu", threads=1, batch_size=256)).warnings == []

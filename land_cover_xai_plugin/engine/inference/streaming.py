@@ -90,6 +90,7 @@ class InferenceResult:
     batch_size: int
     window_size: tuple
     timings: dict  # seconds: read (reader thread), compute (main), write (writer thread), wait_read (main idle)
+    warnings: list = field(default_factory=list)  # for the user: e.g. the stack's scale is off the model's
 
     @property
     def pixels_per_second(self) -> float:
@@ -300,7 +301,8 @@ def _run(request, bundle, stack, planned: PlannedOutputs, target_index, progress
     inputs = InputSpec.for_model(bundle, stack, request.min_valid_dates, request.validity)
     band_order = inputs.band_order
     check_output_folder(request.out_dir, [s.name for s in planned.specs], request.overwrite)  # cheap checks first
-    for warning in check_input_scale(bundle, sample_stack_values(stack, band_order), stack):
+    warnings = check_input_scale(bundle, sample_stack_values(stack, band_order), stack)  # refuses when far off
+    for warning in warnings:
         _log.warning(warning)
     spec = bundle.spec
     k = int(spec.patch_size)
@@ -391,7 +393,7 @@ def _run(request, bundle, stack, planned: PlannedOutputs, target_index, progress
         paths = outputs.commit()
     seconds = time.perf_counter() - t_start
     return InferenceResult(planned.describe(paths), total_px, n_valid, total_px - n_valid, seconds, device,
-                           batch_size, (window_size, window_size), timings)
+                           batch_size, (window_size, window_size), timings, warnings)
 
 
 def _new_window_arrays(specs, win: Window) -> dict:
