@@ -1,0 +1,215 @@
+"""A pixel's story as facts: what the model says here and what made it say so, only as far as measured.
+
+:func:`pixel_story` turns a :class:`~.pixel.PixelExplanation` (exact grouped Shapley values by date, Shapley
+values by band) and the quality verdicts of those explanations into a :class:`StoryFacts`. No sentence is made
+here: the presenter turns the facts into French or English through Qt's ``tr()``. A reason is only given for
+an axis (dates or bands) whose explanation passed its quality check (``benchmarks/xai.py``); an unchecked or
+failed axis is reported as such, so the story says it does not know rather than inventing a reason.
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional, Sequence
+
+import numpy as np
+
+# Which measured benchmark output stands for each axis of the pixel view: Shapley values by band (the
+# pixel view's exact / sampled grouped Shapley against the training mean), and Shapley values by date.
+CHECKED_OUTPUTS = {"band": "shap_bands", "date": "shapley_dates"}
+
+PASSED, FAILED, UNCHECKED = "passed", "failed", "unchecked"
+
+# Sentinel-2 bands grouped into what a visitor can picture; B01 / B09 / B10 look at the air, not the ground.
+BAND_FAMILIES = {
+    "B01": "atmosphere", "B02": "blue", "B03": "green", "B04": "red", "B05": "red_edge", "B06": "red_edge",
+    "B07": "red_edge", "B08": "near_infrared", "B8A": "near_infrared", "B09": "atmosphere",
+    "B10": "atmosphere", "B11": "shortwave_infrared", "B12": "shortwave_infrared",
+}
+
+MAX_REASONS = 2  # a visitor remembers two reasons, not five
+MIN_SHARE = 0.15  # a date / band family below this share of the evidence is not named
+CLOUDY_COUNTED_SHARE = 0.10  # cloudy dates above this share of the evidence "counted"
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One thing that mattered: a date (ISO) or a band family, and its share of the evidence (0..1)."""
+
+    key: str
+    share: float
+
+
+@dataclass(frozen=True)
+class QualityCheck:
+    """The verdict of one explanation axis: ``status`` PASSED / FAILED / UNCHECKED and the benchmark's words."""
+
+    status: str
+    verdict: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return self.status == PASSED
+
+
+@dataclass
+class StoryFacts:
+    """What the presenter may say about one pixel (no sentence, no Qt)."""
+
+    predicted_id: int
+    predicted_name: str
+    probability: float  # p(predicted class)
+    top_dates: list = field(default_factory=list)  # [Reason] by date, largest first; empty when unchecked
+    top_bands: list = field(default_factory=list)  # [Reason] by band family, largest first
+    cloudy_dates: list = field(default_factory=list)  # ISO dates not observed at this pixel (clouds, no data)
+    cloudy_share: float = 0.0  # share of the date evidence on the cloudy dates
+    date_check: QualityCheck = QualityCheck(UNCHECKED)
+    band_check: QualityCheck = QualityCheck(UNCHECKED)
+    dates: list = field(default_factory=list)  # the model's dates (ISO), for the season picture
+    date_shares: list = field(default_factory=list)  # signed share of each date's evidence
+    season: list = field(default_factory=list)  # per model date: (r, g, b) 0..255 true colour, None if unseen
+
+    @property
+    def cloudy_counted(self) -> bool:
+        """True when the cloudy dates carried a real part of the evidence (their filled values mattered)."""
+        return self.cloudy_share > CLOUDY_COUNTED_SHARE
+
+    @property
+    def knows_why(self) -> bool:
+        """True when at least one axis passed its check and named a reason."""
+        return bool(self.top_dates or self.top_bands)
+
+
+def check_from_verdict(verdict: Optional[str]) -> QualityCheck:
+    """A benchmark sentence ("passes: ..." / "fails: ...") as a QualityCheck; None or other text: UNCHECKED."""
+    text = (verdict or "").strip()
+    if text.startswith("passes"):
+        return QualityCheck(PASSED, text)
+    if text.startswith("fails"):
+        return QualityCheck(FAILED, text)
+    return QualityCheck(UNCHECKED, text)
+
+
+def quality_checks(quality: Optional[dict]) -> dict:
+    """{"band": QualityCheck, "date": QualityCheck} from a verdict document: a model file's
+    ``explanation_quality`` or ``benchmarks/results/xai.json`` (both hold {"methods" | "verdicts": {method:
+    {"outputs": {output: sentence}}}})."""
+    methods = {}
+    if isinstance(quality, dict):
+        methods = quality.get("methods") or quality.get("verdicts") or {}
+    found = {}
+    for entry in methods.values() if isinstance(methods, dict) else ():
+        outputs = entry.get("outputs") if isinstance(entry, dict) else None
+        if isinstance(outputs, dict):
+            found.update({str(k): str(v) for k, v in outputs.items()})
+    return {axis: check_from_verdict(found.get(output)) for axis, output in CHECKED_OUTPUTS.items()}
+
+
+def load_quality(path) -> Optional[dict]:
+    """A verdict document read from a JSON file (``benchmarks/results/xai.json``); None when absent or unreadable."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _shares(values: np.ndarray) -> np.ndarray:
+    """Each value over the sum of absolute values (0 everywhere when all are 0 or not finite)."""
+    v = np.nan_to_num(np.asarray(values, dtype=float))
+    total = float(np.abs(v).sum())
+    return v / total if total > 0 else np.zeros_like(v)
+
+
+def _top(keys: Sequence[str], shares: np.ndarray) -> list:
+    """The largest positive shares (at least MIN_SHARE, at most MAX_REASONS), largest first."""
+    order = sorted(range(len(keys)), key=lambda i: -shares[i])
+    return [Reason(keys[i], float(shares[i])) for i in order[:MAX_REASONS] if shares[i] >= MIN_SHARE]
+
+
+CLOUDY_SCENE = 0.5  # a date whose declared scene cloud fraction is above this is a cloudy image
+
+
+def cloudy_dates(explanation, cloud_fraction: Optional[Sequence] = None) -> list:
+    """The model's dates that are no clear view of this pixel: not observed (every band missing: masked clouds,
+    no data, a date the stack lacks), or declared cloudy (``cloud_fraction``: one scene fraction 0..1 or None
+    per model date, ``StackInfo.cloud_fraction_on(dates)``) above CLOUDY_SCENE."""
+    stack_dates = list(explanation.stack_dates or explanation.dates)
+    observed = np.isfinite(np.asarray(explanation.reflectance, dtype=float)).any(axis=0)
+    missing = {d for d, seen in zip(stack_dates, observed) if not seen}
+    fractions = list(cloud_fraction or [])
+    fractions += [None] * (len(explanation.dates) - len(fractions))
+    return [d for d, f in zip(explanation.dates, fractions)
+            if d in missing or d not in stack_dates or (f is not None and float(f) > CLOUDY_SCENE)]
+
+
+def band_family_shares(bands: Sequence[str], values: np.ndarray) -> tuple[list, np.ndarray]:
+    """(families, signed shares): the band Shapley values summed per family (order of first appearance)."""
+    families: list = []
+    sums: list = []
+    for band, value in zip(bands, np.nan_to_num(np.asarray(values, dtype=float))):
+        family = BAND_FAMILIES.get(str(band).upper(), str(band))
+        if family not in families:
+            families.append(family)
+            sums.append(0.0)
+        sums[families.index(family)] += float(value)
+    return families, _shares(np.array(sums))
+
+
+def pixel_story(explanation, checks: Optional[dict] = None, cloud_fraction: Optional[Sequence] = None) -> StoryFacts:
+    """The facts of one pixel's story, for its predicted class.
+
+    ``checks``: {"band" | "date": QualityCheck} (:func:`quality_checks`); missing axes are UNCHECKED.
+    ``cloud_fraction``: the declared scene cloud fraction per model date (see :func:`cloudy_dates`). Dates and
+    bands are named only where their check passed; the atmosphere bands are never named as a reason (they
+    describe the air above the pixel). Cloudy dates are never named as reasons."""
+    checks = checks or {}
+    date_check = checks.get("date", QualityCheck(UNCHECKED))
+    band_check = checks.get("band", QualityCheck(UNCHECKED))
+    index = explanation.class_ids.index(explanation.predicted_id)
+    cloudy = cloudy_dates(explanation, cloud_fraction)
+    date_shares = _shares(explanation.shap_by_date)
+    cloudy_share = float(sum(abs(s) for d, s in zip(explanation.dates, date_shares) if d in cloudy))
+    top_dates = []
+    if date_check.passed and explanation.target_id == explanation.predicted_id:
+        clear = [i for i, d in enumerate(explanation.dates) if d not in cloudy]
+        top_dates = _top([explanation.dates[i] for i in clear], date_shares[clear])
+    top_bands = []
+    if band_check.passed and explanation.target_id == explanation.predicted_id:
+        families, shares = band_family_shares(explanation.bands, explanation.shap_by_band)
+        ground = [i for i, f in enumerate(families) if f != "atmosphere"]
+        top_bands = _top([families[i] for i in ground], shares[ground])
+    probability = float(explanation.probabilities[index])
+    return StoryFacts(
+        predicted_id=int(explanation.predicted_id), predicted_name=str(explanation.class_names[index]),
+        probability=probability if math.isfinite(probability) else 0.0, top_dates=top_dates,
+        top_bands=top_bands, cloudy_dates=cloudy, cloudy_share=cloudy_share, date_check=date_check,
+        band_check=band_check, dates=list(explanation.dates), date_shares=[float(s) for s in date_shares],
+        season=season_colours(explanation))
+
+
+TRUE_COLOUR = ("B04", "B03", "B02")
+REFLECTANCE_WHITE = 0.3  # top-of-atmosphere reflectance shown as full intensity
+
+
+def season_colours(explanation) -> list:
+    """The pixel's true colour (B04 / B03 / B02 as observed, brightened) on each model date: (r, g, b) in
+    0..255, None where the date was not observed or the stack lacks a true-colour band."""
+    bands = [str(b).upper() for b in explanation.bands]
+    if not all(b in bands for b in TRUE_COLOUR):
+        return [None] * len(explanation.dates)
+    stack_dates = list(explanation.stack_dates or explanation.dates)
+    reflectance = np.asarray(explanation.reflectance, dtype=float)
+    out = []
+    for date in explanation.dates:
+        if date not in stack_dates:
+            out.append(None)
+            continue
+        rgb = reflectance[[bands.index(b) for b in TRUE_COLOUR], stack_dates.index(date)]
+        if not np.isfinite(rgb).all():
+            out.append(None)
+            continue
+        scaled = np.clip(rgb / REFLECTANCE_WHITE, 0, 1) ** (1 / 1.8)  # a gamma so that vegetation is not black
+        out.append(tuple(int(round(255 * v)) for v in scaled))
+    return out
