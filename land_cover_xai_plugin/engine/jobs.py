@@ -24,6 +24,8 @@ CancelFn = Optional[Callable[[], bool]]
 
 @dataclass
 class TrainJob:
+    """One training run: stack, labels (raster or field data), the model file to write and the settings."""
+
     stack_paths: Sequence[str]
     labels_path: str                      # a label raster on the stack grid, or field data (vector)
     out_model: str
@@ -37,6 +39,8 @@ class TrainJob:
 
 @dataclass
 class ValidateJob:
+    """One accuracy assessment: a class map against field data, with optional CSV / HTML reports."""
+
     classification_path: str
     field_data_path: str
     class_field: str
@@ -320,6 +324,7 @@ class CreatedFolder:
         self._kept = False
 
     def keep(self) -> None:
+        """The run succeeded: keep the folder and its files."""
         self._kept = True
 
     def __enter__(self) -> "CreatedFolder":
@@ -367,6 +372,7 @@ class StagedFiles:
         self.cleanup()
 
     def cleanup(self) -> None:
+        """Remove the staging folder and whatever was not moved out of it."""
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def commit(self, moves: dict[str, str]) -> dict[str, str]:
