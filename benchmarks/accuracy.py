@@ -358,11 +358,11 @@ def build_results(protocol: dict, models: dict, seeds: Sequence[int], n_folds: i
         "skipped_conditions": protocol["skipped"],
         "default_beats_random_forest": verdicts,
         "runs": [r.to_dict() for r in runs],
-        "settings": args,
+        "settings": {k: v for k, v in args.items() if k != "code"},
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                     "load_average_1m": os.getloadavg()[0], "load_average_15m": os.getloadavg()[2],
                     "torch_threads": args.get("threads")},
-        "code": code_version(),
+        "code": args.get("code") or code_version(),
         "seconds": seconds,
     }
 
@@ -474,10 +474,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             args.out = str(Path(os.environ.get("TMPDIR", "/tmp")) / "lcx_accuracy_quick.json")
     conditions = [c.strip() for c in args.conditions.split(",") if c.strip()]
     sample = load_sample()
+    code = code_version()  # at the start: the code the run loaded
     t0 = time.perf_counter()
     protocol = run_protocol(sample, models, seeds, folds, conditions, base, threads=args.threads)
     results = build_results(protocol, models, seeds, folds, conditions, sample,
-                            {k: v for k, v in vars(args).items() if k != "out"}, time.perf_counter() - t0)
+                            {**{k: v for k, v in vars(args).items() if k != "out"}, "code": code},
+                            time.perf_counter() - t0)
     sample.stack.close()
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
