@@ -33,7 +33,7 @@ from ..engine.errors import LcxError, StackError
 from ..engine.io.stack import LAYOUT_SUFFIX, StackInfo, StackLayout, read_stack_info
 
 _CACHE_SIZE = 64
-_info_cache: "OrderedDict[tuple, object]" = OrderedDict()  # key -> StackInfo, or the StackError it raised
+_info_cache: "OrderedDict[tuple, object]" = OrderedDict()  # key -> StackInfo, or the message of its StackError
 
 
 def tr(text: str) -> str:
@@ -128,13 +128,13 @@ def stack_info(paths: Sequence[str], layout: Optional[StackLayout] = None) -> St
         try:
             _info_cache[key] = read_stack_info(paths, layout=layout)
         except StackError as exc:
-            _info_cache[key] = exc
+            _info_cache[key] = str(exc)  # the message only: a kept traceback would keep GDAL objects alive
         while len(_info_cache) > _CACHE_SIZE:
             _info_cache.popitem(last=False)
     _info_cache.move_to_end(key)
     found = _info_cache[key]
-    if isinstance(found, StackError):
-        raise StackError(str(found))  # a fresh error: re-raising the cached one would grow its traceback
+    if isinstance(found, str):
+        raise StackError(found)
     return found
 
 

@@ -99,6 +99,31 @@ def test_read_stack_info_reads_no_pixels_but_finds_the_same_errors(write_raster,
     assert read_stack_info(str(source), layout=layout).layout_origin == "argument"
 
 
+def test_a_kept_error_keeps_no_file_open(write_raster, tmp_path, sample_crop):
+    """Front ends keep errors to show them later; their tracebacks must not keep GDAL datasets alive (QGIS shuts
+    GDAL down before Python frees them: seen as a crash at exit)."""
+    import gc
+
+    from osgeo import gdal
+
+    def open_datasets():
+        gc.collect()
+        return [o for o in gc.get_objects() if isinstance(o, gdal.Dataset)]
+
+    before = len(open_datasets())
+    undated = write_raster(tmp_path / "undated.tif", np.ones((2, 4, 4), np.uint16), ["B04", "B08"])
+    a = write_raster(tmp_path / "a_20150711.tif", sample_crop[0], SAMPLE_BANDS)
+    other_crs = write_raster(tmp_path / "c_20150731.tif", sample_crop[1], SAMPLE_BANDS, epsg=32634)
+    kept = []
+    for reader, paths in ((read_stack_info, [undated]), (open_stack, [undated]), (read_stack_info, [a, other_crs]),
+                          (open_stack, [a, other_crs])):
+        with pytest.raises(StackError) as error:
+            reader(paths)
+        kept.append(error.value)
+    assert len(open_datasets()) == before, "a kept StackError holds open GDAL datasets"
+    assert all(error.__traceback__ is not None for error in kept)
+
+
 def test_grid_pixel_of_inverts_the_geotransform():
     grid = Grid(100, 50, (465000.0, 10.0, 0.0, 5080000.0, 0.0, -10.0), "")
     assert grid.pixel_of(465000.0 + 35.0, 5080000.0 - 125.0) == (12.5, 3.5)

@@ -831,7 +831,21 @@ def _resolve(paths: Sequence[str] | str, layout: Optional[StackLayout], scaling:
             layout = StackLayout.from_json(sidecar)
             layout_origin = str(sidecar)
 
-    datasets = [_open_raster(path) for path in paths]
+    datasets: list[gdal.Dataset] = []
+    try:
+        for path in paths:
+            datasets.append(_open_raster(path))
+        return _resolve_open(paths, datasets, layout, layout_origin, scaling, check_pixels)
+    except StackError as exc:
+        # An error is kept by those who show it later (a GUI cache, a task's report): its traceback must not keep
+        # the files open through the frames' locals -- GDAL may be shut down before they are freed (a crash).
+        datasets.clear()
+        raise exc.with_traceback(None) from None
+
+
+def _resolve_open(paths: list[str], datasets: list[gdal.Dataset], layout: Optional[StackLayout],
+                  layout_origin: str, scaling: Optional[Scaling], check_pixels: bool) -> _Resolved:
+    """``_resolve`` once the files are open."""
     grid = Grid.from_dataset(datasets[0])
     for path, dataset in zip(paths[1:], datasets[1:]):
         differences = grid.differences(Grid.from_dataset(dataset))
