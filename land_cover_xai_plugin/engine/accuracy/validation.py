@@ -221,13 +221,15 @@ def validate_map(
 
     mapped_area, unit, area_method = class_map.mapped_area()
     reference_ids = set(int(i) for i in np.unique(labels[labelled]))
-    compared_map_ids = set(int(i) for i in np.unique(class_map.values[compared]))
-    if not reference_ids & compared_map_ids:  # every sample an error: the two speak of different classes
+    map_ids = set(mapped_area) | set(class_map.names)  # every class the map has or declares
+    # None of the field's codes among several map classes: not a bad map but another coding (a bad map that
+    # paints everything as one class is still assessed: its figures say how bad it is).
+    if len(map_ids) > 1 and not reference_ids & map_ids:
         map_listed = ", ".join(f"{cid} ({class_map.names[cid]})" if cid in class_map.names else str(cid)
-                               for cid in sorted(compared_map_ids)[:12])
+                               for cid in sorted(map_ids)[:12])
         raise LabelsError(
             f"None of the classes of field '{class_field}' ({', '.join(map(str, sorted(reference_ids)[:12]))}) is a "
-            f"class the map gives these pixels ({map_listed}): the field does not hold the map's classes. Choose "
+            f"class of the map ({map_listed}): the field does not hold the map's classes. Choose "
             "the class field the model was trained with, or field data coded like the map.")
     class_ids = sorted(reference_ids | set(mapped_area))
     names: dict[int, str] = {}

@@ -18,6 +18,7 @@ import json
 import os
 import shutil
 import socket
+import sys
 import threading
 import time
 import uuid
@@ -229,21 +230,34 @@ class GeoTiffWriter:
         if ds is None:
             return
         # Closing writes the last tiles and the PAM sidecar; a failure there (a full disk) would otherwise print
-        # GDAL warnings and an "Exception ignored in delete_Dataset" traceback: collect GDAL's messages instead.
+        # GDAL warnings and an "Exception ignored in delete_Dataset" traceback. GDAL's quiet handler (per thread,
+        # no Python callback: safe in QGIS task threads) silences them; the failure is read back from the
+        # exception of FlushCache, the destructor's unraisable exception and GDAL's last error. The process-wide
+        # exception mode is never touched (GDAL refuses to switch it once ogr and gdal both use exceptions).
         gdal = _gdal()
         messages: list[tuple[int, str]] = []
-        using = gdal.GetUseExceptions()
-        gdal.DontUseExceptions()
-        gdal.PushErrorHandler(lambda level, _code, text: messages.append((level, str(text))))
+        lost: list[BaseException] = []
+        gdal.PushErrorHandler("CPLQuietErrorHandler")
         try:
-            ds.FlushCache()
-            ds = None
+            gdal.ErrorReset()
+            try:
+                ds.FlushCache()
+            except RuntimeError as exc:
+                messages.append((gdal.CE_Failure, str(exc)))
+            previous_hook = sys.unraisablehook
+            sys.unraisablehook = lambda info: lost.append(info.exc_value)
+            try:
+                ds = None
+            finally:
+                sys.unraisablehook = previous_hook
+            if gdal.GetLastErrorType() >= gdal.CE_Warning and gdal.GetLastErrorMsg():
+                messages.append((gdal.GetLastErrorType(), gdal.GetLastErrorMsg()))
         finally:
             gdal.PopErrorHandler()
-            if using:
-                gdal.UseExceptions()
+        messages += [(gdal.CE_Failure, str(exc)) for exc in lost]
         failures = [text for level, text in messages
                     if level >= gdal.CE_Failure or "Unable to save" in text]  # a sidecar of category names lost
+        failures.sort(key=lambda text: "space" not in text.lower())  # the cause first when GDAL names it
         problem = failures[0] if failures else None
         if problem:
             raise OutputError(f"Cannot finish {self.spec.name}.tif ({problem}). Check the free space of the "
