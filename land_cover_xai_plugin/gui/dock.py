@@ -48,6 +48,7 @@ class LandCoverXaiDock(QgsDockWidget):
         self.pixel_tool = None
         self.train_panel = None
         self.validate_panel = None
+        self.presenter = None  # gui/presenter/window.py, made on the first click
         body = QWidget(self)
         layout = QVBoxLayout(body)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -79,6 +80,12 @@ class LandCoverXaiDock(QgsDockWidget):
         row.addWidget(self.explain_button, 1)
         row.addWidget(self.diagnostics_button)
         layout.addLayout(row)
+        self.presenter_button = QPushButton(tr("Presenter mode"), body)
+        self.presenter_button.setObjectName("presenterModeButton")
+        self.presenter_button.setToolTip(tr("Full screen for a public: the demo's map, a big legend, a click tells "
+                                            "why; Esc leaves"))
+        self.presenter_button.clicked.connect(self.open_presenter)
+        layout.addWidget(self.presenter_button)
 
         self.tabs = QTabWidget(body)
         self.classify_panel = ClassifyPanel(iface, self.tabs)
@@ -117,6 +124,7 @@ class LandCoverXaiDock(QgsDockWidget):
         self.classify_panel.set_dependencies_ok(not missing)
         self.explain_button.setEnabled(not missing)
         self.demo_button.setEnabled(not missing)
+        self.presenter_button.setEnabled(not missing)
         for panel in (self.train_panel, self.validate_panel):
             setter = getattr(panel, "set_dependencies_ok", None)
             if setter is not None:
@@ -133,7 +141,13 @@ class LandCoverXaiDock(QgsDockWidget):
         self.classify_panel.use_model(path)
         self.tabs.setCurrentIndex(0)
 
-    def run_demo(self):
+    def open_presenter(self):
+        """The presenter's full-screen view of the demo run (gui/presenter)."""
+        from .presenter.window import open_presenter
+
+        return open_presenter(self)
+
+    def run_demo(self, methods=("gradcam", "attention")):
         """The demo operator's one click: sample on the map, bundled model, Grad-CAM + attention, run.
         Returns the InferenceTask (None when it cannot start; the Classify tab then says why)."""
         panel = self.classify_panel
@@ -146,7 +160,7 @@ class LandCoverXaiDock(QgsDockWidget):
         panel.model_combo.setCurrentIndex(panel.model_combo.findData("bundled"))
         panel.refresh_model()
         for method, check in panel.output_checks.items():
-            check.setChecked(method in ("gradcam", "attention"))
+            check.setChecked(method in methods)
         return panel.run()
 
     # ------------------------------------------------------------------ pixel tool
@@ -184,6 +198,11 @@ class LandCoverXaiDock(QgsDockWidget):
 
     def shutdown(self) -> None:
         """Called by the plugin's unload(): cancel running work, drop map tools."""
+        if self.presenter is not None:
+            self.presenter.close()
+            self.presenter.release()
+            self.presenter.deleteLater()
+            self.presenter = None
         self.classify_panel.shutdown()
         for panel in (self.train_panel, self.validate_panel):
             stop = getattr(panel, "shutdown", None)

@@ -92,10 +92,9 @@ def check_from_verdict(verdict: Optional[str]) -> QualityCheck:
     return QualityCheck(UNCHECKED, text)
 
 
-def quality_checks(quality: Optional[dict]) -> dict:
-    """{"band": QualityCheck, "date": QualityCheck} from a verdict document: a model file's
-    ``explanation_quality`` or ``benchmarks/results/xai.json`` (both hold {"methods" | "verdicts": {method:
-    {"outputs": {output: sentence}}}})."""
+def output_verdicts(quality: Optional[dict]) -> dict:
+    """{output name: verdict sentence} of a verdict document (a model file's ``explanation_quality`` or
+    ``benchmarks/results/xai.json``: {"methods" | "verdicts": {method: {"outputs": {output: sentence}}}})."""
     methods = {}
     if isinstance(quality, dict):
         methods = quality.get("methods") or quality.get("verdicts") or {}
@@ -104,6 +103,14 @@ def quality_checks(quality: Optional[dict]) -> dict:
         outputs = entry.get("outputs") if isinstance(entry, dict) else None
         if isinstance(outputs, dict):
             found.update({str(k): str(v) for k, v in outputs.items()})
+    return found
+
+
+def quality_checks(quality: Optional[dict]) -> dict:
+    """{"band": QualityCheck, "date": QualityCheck} from a verdict document: a model file's
+    ``explanation_quality`` or ``benchmarks/results/xai.json`` (both hold {"methods" | "verdicts": {method:
+    {"outputs": {output: sentence}}}}, see :func:`output_verdicts`)."""
+    found = output_verdicts(quality)
     return {axis: check_from_verdict(found.get(output)) for axis, output in CHECKED_OUTPUTS.items()}
 
 
