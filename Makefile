@@ -65,7 +65,7 @@ demo: setup-desktop
 # --- the rest -----------------------------------------------------------------------------------
 model: setup
 	$(PY) -m $(PLUGIN) train --stack $(SAMPLE)/s2_l1c_stack.tif --labels $(SAMPLE)/lulc_field_polygons.gpkg \
-	  --class-field LULC_ID --class-names $(SAMPLE)/classes.csv --arch attention --epochs 60 --seed 0 \
+	  --class-field LULC_ID --class-names $(SAMPLE)/classes.csv --arch mlp --epochs 60 --seed 0 \
 	  --out $(SAMPLE)/sample_model.lcx --report $(SAMPLE)/sample_model_report.json
 
 bench: setup

@@ -16,7 +16,10 @@ from pathlib import Path
 from ..engine.errors import LcxError
 from ..engine.explain import registry
 from ..engine.models.spec import ARCHS, ATTENTION_VARIANTS
+from ..engine.training.trainer import TrainConfig
 from ..engine.runtime import DEVICES
+
+DEFAULT_ARCH = TrainConfig.arch  # what the benchmark chose (engine/training/trainer.py)
 
 EXIT_USER_ERROR = 2
 
@@ -41,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--name-field", metavar="NAME", help="optional field with class names beside numeric ids")
     train.add_argument("--layer", metavar="NAME", help="layer of a multi-layer vector file")
     train.add_argument("--class-names", metavar="CSV", help="CSV of 'id,name' rows naming the classes")
-    train.add_argument("--arch", choices=ARCHS, default="attention")
+    train.add_argument("--arch", choices=ARCHS, default=DEFAULT_ARCH, help=f"default: {DEFAULT_ARCH}")
     train.add_argument("--attention", choices=ATTENTION_VARIANTS, default="se",
                        help="band attention variant of the attention model (default: se)")
     train.add_argument("--patch-size", type=int, default=1, help="k x k spatial context (odd; default 1 = pixel)")

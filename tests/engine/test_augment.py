@@ -146,3 +146,26 @@ def test_bad_robust_settings_are_refused(bad):
     with pytest.raises(LcxError, match="Invalid training settings"):
         TrainConfig(**bad).check()
 
+
+
+def test_early_stopping_on_validation_loss_keeps_the_lowest_loss_epoch():
+    x, y, rows, cols = planted(n_side=14)
+    bundle = train_on_arrays(x, y, None, TrainConfig(arch="mlp", early_stopping="loss", **{**FAST, "epochs": 6}),
+                             rows=rows, cols=cols)
+    losses = [epoch["val_loss"] for epoch in bundle.report["history"]]
+    assert bundle.report["best_epoch"] == 1 + int(np.argmin(losses))
+    with pytest.raises(LcxError, match="early_stopping"):
+        TrainConfig(early_stopping="kappa").check()
+
+
+def test_recipe_defaults_follow_the_architecture():
+    mlp = TrainConfig().resolved()
+    assert TrainConfig().arch == "mlp" and TrainConfig().n_members is None
+    assert (mlp.n_members, mlp.date_dropout, mlp.band_dropout, mlp.early_stopping) == (5, 0.2, 0.05, "loss")
+    attention = TrainConfig(arch="attention").resolved()
+    assert (attention.n_members, attention.date_dropout, attention.early_stopping) == (1, 0.0, "macro_f1")
+    assert TrainConfig(arch="tempcnn", n_members=2, date_dropout=0.1).resolved().n_members == 2
+    x, y, rows, cols = planted(n_side=10)
+    bundle = train_on_arrays(x, y, None, TrainConfig(**{**FAST, "epochs": 1}), rows=rows, cols=cols)
+    assert bundle.spec.arch == "mlp" and bundle.spec.n_members == 5 and bundle.spec.band_attention
+    assert bundle.report["config"]["n_members"] == 5 and bundle.report["config"]["early_stopping"] == "loss"

@@ -281,7 +281,7 @@ def test_explain_rejects_an_unknown_target_or_attention_on_tempcnn(processing_re
         run("explain", {"INPUT": tiny_stack, "MODEL": model_path, "METHOD": method_index("gradcam"),
                         "TARGET": "vineyard",
                         "OUTPUT": str(tmp_path / "x.tif")})
-    with pytest.raises(QgsProcessingException, match="attention models"):
+    with pytest.raises(QgsProcessingException, match="attention / mlp models"):
         run("explain", {"INPUT": tiny_stack, "MODEL": model_path, "METHOD": method_index("attention"),
                         "TARGET": "predicted",
                         "OUTPUT": str(tmp_path / "x.tif")})

@@ -95,7 +95,7 @@ def explain_pixel(bundle, stack, row: int, col: int, target=None, device: str = 
         target_index = class_ids.index(int(target))
     else:
         raise LcxError(f"Target class {target!r} is not a class of this model ({class_ids}).")
-    res = gradcam.predict_with_gradcam(model, x, target_index, want_attention=spec.arch == "attention")
+    res = gradcam.predict_with_gradcam(model, x, target_index, want_attention=spec.has_band_attention)
     predicted_index = int(res.predicted[0])
     t_index = predicted_index if target_index is None else target_index
     targets = torch.tensor([t_index], device=x.device)

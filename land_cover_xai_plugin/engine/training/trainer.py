@@ -25,13 +25,23 @@ from .augment import Augmentation, augment_batch, batch_loss
 ProgressFn = Optional[Callable[["EpochReport"], None]]
 CancelFn = Optional[Callable[[], bool]]
 CLASS_WEIGHTINGS = ("sqrt_inverse", "balanced", "none")
+# Per-architecture training recipes for the TrainConfig settings left at None. The MLP's was chosen by the
+# accuracy benchmark (scripts/model_selection.md: a 5-seed ensemble, observation dropout, early stopping on the
+# validation loss); the attention model and TempCNN keep their earlier recipe (an ensemble of them, 5-10x costlier
+# per member, would break the speed budget).
+ARCH_RECIPES = {"mlp": {"n_members": 5, "date_dropout": 0.2, "band_dropout": 0.05, "early_stopping": "loss"}}
+RECIPE_FALLBACK = {"n_members": 1, "date_dropout": 0.0, "band_dropout": 0.0, "early_stopping": "macro_f1"}
+EARLY_STOPPING_SCORES = ("macro_f1", "loss")  # validation macro-F1 (ties: lower loss), or the weighted loss
 
 
 @dataclass
 class TrainConfig:
     """Every training setting, stored in the model's report (``to_dict``); ``check`` refuses bad ones."""
 
-    arch: str = "attention"  # "attention" | "tempcnn" | "mlp"
+    # Defaults chosen by the accuracy benchmark (benchmarks/accuracy.py, polygon-grouped buffered spatial CV
+    # against Random Forest; scripts/forward_speed.py for the speed budget): an ensemble of 5 series MLPs with
+    # an SE band gate, observation dropout, early stopping on the validation loss.
+    arch: str = "mlp"  # "attention" | "tempcnn" | "mlp"
     attention: str = "se"  # "se" | "softmax" (attention model only)
     patch_size: int = 1  # odd k: k x k spatial context
     epochs: int = 60
@@ -39,7 +49,8 @@ class TrainConfig:
     lr: float = 1e-3
     weight_decay: float = 1e-4
     seed: int = 0
-    patience: int = 10  # epochs without a better validation macro-F1 before stopping
+    patience: int = 10  # epochs without a better validation score before stopping
+    early_stopping: Optional[str] = None  # the validation score that picks the epoch: "loss" or "macro_f1"
     block_size: int = 16  # side of the square blocks (px) that go whole to one split
     buffer: Optional[int] = None  # px between the sides, used by neither; None: patch half-width + 3
     val_fraction: float = 0.2
@@ -55,12 +66,13 @@ class TrainConfig:
     dense_width: int = 256
     embed_width: int = 32  # mlp: per-date spectral embedding
     hidden_width: int = 128  # mlp: hidden dense layer
-    band_attention: bool = False  # mlp: gate the input bands with the ``attention`` variant (per-band weights)
-    dropout: Optional[float] = None  # None: 0.5 for TempCNN (as published), 0.3 for the attention model
+    band_attention: bool = True  # mlp: gate the input bands with the ``attention`` variant (per-band weights)
+    dropout: Optional[float] = None  # None: 0.5 for TempCNN (as published), 0.3 for the attention model and MLP
     # Robust training (training/augment.py): K seeds in one model, hidden observations re-filled by gap filling
-    n_members: int = 1  # > 1: ensemble of independently initialised members, probabilities averaged
-    date_dropout: float = 0.0  # probability of hiding a date of a training series (as a cloud does)
-    band_dropout: float = 0.0  # probability of hiding one band of one date
+    # None below: the architecture's recipe (ARCH_RECIPES; the benchmark chose the MLP's, the others keep theirs)
+    n_members: Optional[int] = None  # > 1: ensemble of independently initialised members, probabilities averaged
+    date_dropout: Optional[float] = None  # probability of hiding a date of a training series (as a cloud does)
+    band_dropout: Optional[float] = None  # probability of hiding one band of one date
     label_smoothing: float = 0.0
     mixup_alpha: float = 0.0  # > 0: mixup, lambda ~ Beta(alpha, alpha)
     max_pixels: Optional[int] = 200_000  # cap on labelled pixels used (per-class quota keeps rare classes)
@@ -76,6 +88,11 @@ class TrainConfig:
         """The settings as a plain dict (JSON-able)."""
         return dataclasses.asdict(self)
 
+    def resolved(self) -> "TrainConfig":
+        """A copy whose recipe settings left at None take the architecture's values (ARCH_RECIPES)."""
+        recipe = {**RECIPE_FALLBACK, **ARCH_RECIPES.get(self.arch, {})}
+        return dataclasses.replace(self, **{k: v for k, v in recipe.items() if getattr(self, k) is None})
+
     def check(self) -> None:
         """Raise LcxError naming every invalid setting and how to fix it."""
         if isinstance(self.validity, dict):  # a config read back from a report / JSON
@@ -85,11 +102,14 @@ class TrainConfig:
             problems.append(f"grid_step_days must be between 1 and 366 (or None), not {self.grid_step_days}")
         if self.arch not in ARCHS:
             problems.append(f"arch must be one of {', '.join(ARCHS)}, not '{self.arch}'")
-        if not 1 <= self.n_members <= MAX_ENSEMBLE_MEMBERS:
+        if self.n_members is not None and not 1 <= self.n_members <= MAX_ENSEMBLE_MEMBERS:
             problems.append(f"n_members must be between 1 and {MAX_ENSEMBLE_MEMBERS}, not {self.n_members}")
         for name in ("date_dropout", "band_dropout", "label_smoothing"):
-            if not 0.0 <= getattr(self, name) < 1.0:
+            if getattr(self, name) is not None and not 0.0 <= getattr(self, name) < 1.0:
                 problems.append(f"{name} must be in [0, 1), not {getattr(self, name)}")
+        if self.early_stopping is not None and self.early_stopping not in EARLY_STOPPING_SCORES:
+            problems.append(f"early_stopping must be one of {', '.join(EARLY_STOPPING_SCORES)}, "
+                            f"not '{self.early_stopping}'")
         if self.mixup_alpha < 0:
             problems.append(f"mixup_alpha must be >= 0, not {self.mixup_alpha}")
         if self.attention not in ("se", "softmax"):
@@ -376,6 +396,7 @@ def train_on_arrays(x: np.ndarray, y: np.ndarray, class_names: Optional[dict[int
 
     config = config or TrainConfig()
     config.check()
+    config = config.resolved()  # the report records the recipe actually trained
     started = time.perf_counter()
     x = np.asarray(x, dtype=np.float32)
     y = np.asarray(y).astype(np.int64)
@@ -546,7 +567,10 @@ def train_on_arrays(x: np.ndarray, y: np.ndarray, class_names: Optional[dict[int
         val_scores = report_from_matrix(confusion_matrix(y_index[val_idx], val_pred, range(n_classes)),
                                         range(n_classes))
         f1 = val_scores.macro_f1
-        improved = best["state"] is None or is_better_epoch(f1, val_loss, best["f1"], best["loss"])
+        if config.early_stopping == "loss":
+            improved = best["state"] is None or val_loss < best["loss"]
+        else:
+            improved = best["state"] is None or is_better_epoch(f1, val_loss, best["f1"], best["loss"])
         if improved:
             best = {"f1": f1, "loss": val_loss, "epoch": epoch,
                     "state": {name: t.detach().clone() for name, t in model.state_dict().items()}}
@@ -561,7 +585,8 @@ def train_on_arrays(x: np.ndarray, y: np.ndarray, class_names: Optional[dict[int
         if progress is not None:
             progress(report)
         if stale >= config.patience:
-            notes.append(f"early stop after epoch {epoch}: no better validation macro-F1 for {config.patience} epochs")
+            score = "macro-F1" if config.early_stopping == "macro_f1" else "loss"
+            notes.append(f"early stop after epoch {epoch}: no better validation {score} for {config.patience} epochs")
             break
 
     model.load_state_dict(best["state"])

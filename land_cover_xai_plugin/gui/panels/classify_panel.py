@@ -546,7 +546,9 @@ class ClassifyPanel(QWidget):
             self.model_label.setStyleSheet(ERROR_STYLE)
         else:
             spec = bundle.spec
-            arch = tr("channel attention ({0})").format(spec.attention) if spec.arch == "attention" else "TempCNN"
+            arch = (tr("channel attention ({0})").format(spec.attention) if spec.arch == "attention"
+                    else f"MLP x{spec.n_members}" if spec.arch == "mlp" and spec.n_members > 1
+                    else "MLP" if spec.arch == "mlp" else "TempCNN")
             self.model_label.setStyleSheet("")
             self.model_label.setText(tr("{0}, {1} classes; bands: {2}; {3} dates: {4}").format(
                 arch, len(bundle.classes), ", ".join(bundle.bands), len(bundle.dates), ", ".join(bundle.dates)))

@@ -15,7 +15,7 @@ class BandAttention(Explainer):
                    "forward pass, one band per spectral band. Not a measured importance: the gates barely vary "
                    "between pixels and the layer after them absorbs a constant gain, and their ranking is not "
                    "validated by band ablation (benchmarks/results/xai.md).")
-    archs = ("attention",)
+    archs = ("attention", "mlp")  # the product's MLP carries a band gate (ModelSpec.has_band_attention)
     band_attention = True
     order = 40
     produces = (("attention", "Band attention"),)
