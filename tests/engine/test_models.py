@@ -256,3 +256,14 @@ def test_mlp_band_attention_gate(variant):
     ensemble = build_model(make_spec("mlp", variant, band_attention=True, n_members=2)).eval()
     ensemble(x)
     assert ensemble.last_band_attention.shape == (8, N_BANDS)
+
+
+def test_ensemble_output_is_the_same_with_and_without_a_gradcam_hook():
+    """Without a hook the ensemble skips joining the members' activations (a speed path): same logits."""
+    torch.manual_seed(8)
+    model = build_model(make_spec("mlp", n_members=3, band_attention=True)).eval()
+    x = make_input(6)
+    plain = model(x)
+    hooked, activation = capture_gradcam(model, x)
+    assert activation.shape[1] == 3 * model.spec.embed_width
+    assert torch.allclose(plain, hooked, atol=1e-6)
