@@ -69,7 +69,7 @@ def test_an_explanation_of_another_class_than_the_predicted_one_is_not_told_as_t
 
 
 def test_quality_checks_read_the_benchmark_result_per_output(tmp_path):
-    document = {"verdicts": {"shap": {"outputs": {"shap_bands": "passes: deletion 0.37",
+    document = {"methods": {"shap": {"deletion": 0.3}}, "verdicts": {"shap": {"outputs": {"shap_bands": "passes: deletion 0.37",
                                                  "shap_dates": "fails: pointing"}},
                              "shapley_dates": {"outputs": {"shapley_dates": "fails: survives randomisation"}}}}
     path = tmp_path / "xai.json"

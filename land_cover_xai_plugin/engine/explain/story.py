@@ -95,14 +95,14 @@ def check_from_verdict(verdict: Optional[str]) -> QualityCheck:
 def output_verdicts(quality: Optional[dict]) -> dict:
     """{output name: verdict sentence} of a verdict document (a model file's ``explanation_quality`` or
     ``benchmarks/results/xai.json``: {"methods" | "verdicts": {method: {"outputs": {output: sentence}}}})."""
-    methods = {}
-    if isinstance(quality, dict):
-        methods = quality.get("methods") or quality.get("verdicts") or {}
     found = {}
-    for entry in methods.values() if isinstance(methods, dict) else ():
-        outputs = entry.get("outputs") if isinstance(entry, dict) else None
-        if isinstance(outputs, dict):
-            found.update({str(k): str(v) for k, v in outputs.items()})
+    for key in ("methods", "verdicts"):  # xai.json also has a "methods" of measurements: only verdicts count
+        methods = quality.get(key) if isinstance(quality, dict) else None
+        for entry in methods.values() if isinstance(methods, dict) else ():
+            outputs = entry.get("outputs") if isinstance(entry, dict) else None
+            if isinstance(outputs, dict):
+                found.update({str(k): str(v) for k, v in outputs.items()
+                              if isinstance(v, str) and v.startswith(("passes", "fails"))})
     return found
 
 
@@ -208,15 +208,17 @@ def season_colours(explanation) -> list:
         return [None] * len(explanation.dates)
     stack_dates = list(explanation.stack_dates or explanation.dates)
     reflectance = np.asarray(explanation.reflectance, dtype=float)
+    rgb = reflectance[[bands.index(b) for b in TRUE_COLOUR]]
+    # brightened to the pixel's own brightest clear value (at most REFLECTANCE_WHITE) so that dark places
+    # still show their colour; a gamma so that vegetation is not black
+    finite = rgb[np.isfinite(rgb)]
+    white = min(REFLECTANCE_WHITE, float(finite.max())) if finite.size and finite.max() > 0 else REFLECTANCE_WHITE
     out = []
     for date in explanation.dates:
-        if date not in stack_dates:
+        column = rgb[:, stack_dates.index(date)] if date in stack_dates else None
+        if column is None or not np.isfinite(column).all():
             out.append(None)
             continue
-        rgb = reflectance[[bands.index(b) for b in TRUE_COLOUR], stack_dates.index(date)]
-        if not np.isfinite(rgb).all():
-            out.append(None)
-            continue
-        scaled = np.clip(rgb / REFLECTANCE_WHITE, 0, 1) ** (1 / 1.8)  # a gamma so that vegetation is not black
+        scaled = np.clip(column / white, 0, 1) ** (1 / 1.8)
         out.append(tuple(int(round(255 * v)) for v in scaled))
     return out

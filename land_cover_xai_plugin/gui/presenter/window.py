@@ -176,8 +176,11 @@ class PresenterWindow(QWidget):
         self.marker.hide()
         body.addWidget(self.canvas, 3)
 
-        side = QVBoxLayout()
-        body.addLayout(side, 2)
+        side_box = QWidget(self)
+        side_box.setMaximumWidth(640)  # the map keeps the most room
+        side = QVBoxLayout(side_box)
+        side.setContentsMargins(0, 0, 0, 0)
+        body.addWidget(side_box, 2)
         modes = QHBoxLayout()
         self.mode_group = QButtonGroup(self)
         self.mode_buttons = {}
@@ -246,6 +249,9 @@ class PresenterWindow(QWidget):
     # ------------------------------------------------------------------ opening: the demo run's layers
     def open(self):
         """Show full screen and put the demo run's layers in (starting the run when there is none)."""
+        screen = self.screen() if hasattr(self, "screen") else None
+        if screen is not None:
+            self.setGeometry(screen.geometry())  # a desktop without a window manager ignores full screen
         self.showFullScreen()
         self._install_filter()
         if self._usable_run():
