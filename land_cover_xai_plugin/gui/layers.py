@@ -71,7 +71,9 @@ def _catalogue() -> tuple:
             tr("Uncertainty: margin"), tr("Grad-CAM heatmap"), tr("Band attention"), tr("SHAP by band"),
             tr("SHAP by date"), tr("Integrated Gradients by band"), tr("Integrated Gradients by date"),
             tr("Per-class probabilities"), tr("Uncertainty (entropy and margin)"), tr("Grad-CAM"),
-            tr("GradientSHAP"), tr("Integrated Gradients"))
+            tr("GradientSHAP"), tr("Integrated Gradients"), tr("Class map and confidence"), tr("Date occlusion"),
+            tr("Date occlusion (drop of probability)"), tr("Shapley by date"), tr("Band occlusion"),
+            tr("Band occlusion (drop of probability)"))
 
 
 def layer_title(output) -> str:

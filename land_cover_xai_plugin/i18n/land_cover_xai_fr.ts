@@ -2,6 +2,244 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="fr_FR">
     <context>
+        <name>@default</name>
+        <message>
+            <location filename="../gui/presenter/story.py" line="26" />
+            <source>the blue light</source>
+            <translation>la lumière bleue</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/story.py" line="26" />
+            <source>the green light</source>
+            <translation>la lumière verte</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/story.py" line="26" />
+            <source>the red light</source>
+            <translation>la lumière rouge</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/story.py" line="27" />
+            <source>the edge of the red, just before the infrared</source>
+            <translation>le bord du rouge, juste avant l'infrarouge</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/story.py" line="28" />
+            <source>the near infrared (which plants reflect strongly)</source>
+            <translation>le proche infrarouge (que les plantes renvoient fortement)</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/story.py" line="29" />
+            <source>the short-wave infrared (which sees water in plants and soil)</source>
+            <translation>l'infrarouge moyen (qui voit l'eau des plantes et du sol)</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/story.py" line="39" />
+            <source>{0} and {1}</source>
+            <translation>{0} et {1}</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/story.py" line="52" />
+            <source>Here the model hesitates, but leans towards: {0}.</source>
+            <translation>Ici, le modèle hésite, mais penche pour : {0}.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/story.py" line="53" />
+            <source>Here the model sees: {0}.</source>
+            <translation>Ici, le modèle voit : {0}.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/story.py" line="60" />
+            <source>It relied mostly on {0}.</source>
+            <translation>Il a surtout regardé {0}.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/story.py" line="62" />
+            <source>The images that mattered most were taken on {0}.</source>
+            <translation>Les images qui ont le plus compté datent du {0}.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/story.py" line="65" />
+            <source>Careful: the cloudy images counted too.</source>
+            <translation>Attention : les images nuageuses ont compté aussi.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/story.py" line="65" />
+            <source>The cloudy images did not count.</source>
+            <translation>Les images nuageuses n'ont pas compté.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/story.py" line="68" />
+            <source>Why? I cannot tell: the explanation of this model did not pass its quality check.</source>
+            <translation>Pourquoi ? Je ne sais pas : l'explication de ce modèle n'a pas passé son contrôle de qualité.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/story.py" line="68" />
+            <source>Why? I cannot tell: the explanation of this model has not been checked.</source>
+            <translation>Pourquoi ? Je ne sais pas : l'explication de ce modèle n'a pas été vérifiée.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/story.py" line="72" />
+            <source>Which images mattered, I cannot tell: that part of the explanation did not pass its quality check.</source>
+            <translation>Quelles images ont compté, je ne peux pas le dire : cette partie de l'explication n'a pas passé son contrôle de qualité.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/story.py" line="72" />
+            <source>Which images mattered, I cannot tell: that part of the explanation has not been checked.</source>
+            <translation>Quelles images ont compté, je ne peux pas le dire : cette partie de l'explication n'a pas été vérifiée.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="125" />
+            <source>Land Cover XAI: presenter mode</source>
+            <translation>Land Cover XAI : mode présentateur</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="152" />
+            <source>What does the computer see from space?</source>
+            <translation>Que voit l'ordinateur depuis l'espace ?</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="155" />
+            <source>Operator: leave</source>
+            <translation>Opérateur : quitter</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="300" />
+            <source>Photo</source>
+            <translation>Photo</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="187" />
+            <source>Map</source>
+            <translation>Carte</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="187" />
+            <source>Why?</source>
+            <translation>Pourquoi ?</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="231" />
+            <source>Play: guess what is there!</source>
+            <translation>Jouer : devinez ce qu'il y a là !</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="247" />
+            <source>Getting ready…</source>
+            <translation>Préparation…</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="262" />
+            <source>The demo cannot start on this computer. Operator: see the plugin's panel.</source>
+            <translation>La démo ne peut pas démarrer sur cet ordinateur. Opérateur : voir le panneau de l'extension.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="279" />
+            <source>The demo did not run. Operator: leave and see the plugin's panel.</source>
+            <translation>La démo n'a pas tourné. Opérateur : quitter et voir le panneau de l'extension.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="609" />
+            <source>Touch the map: the computer tells you what it sees there, and why.</source>
+            <translation>Touchez la carte : l'ordinateur vous dit ce qu'il y voit, et pourquoi.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="374" />
+            <source>{0} (cloudy)</source>
+            <translation>{0} (nuageux)</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="433" />
+            <source>What the computer recognises in each place:</source>
+            <translation>Ce que l'ordinateur reconnaît à chaque endroit :</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="437" />
+            <source>For the image of the chosen day: did it help the computer choose its answer?</source>
+            <translation>L'image du jour choisi a-t-elle aidé l'ordinateur à choisir sa réponse ?</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="439" />
+            <source>Careful: this map did not pass its quality check; read it with caution.</source>
+            <translation>Attention : cette carte n'a pas passé son contrôle de qualité ; à lire avec prudence.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="441" />
+            <source>This map has not been checked yet.</source>
+            <translation>Cette carte n'a pas encore été vérifiée.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="443" />
+            <source>helped</source>
+            <translation>a aidé</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="444" />
+            <source>no effect</source>
+            <translation>sans effet</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="445" />
+            <source>pushed towards another answer</source>
+            <translation>a poussé vers une autre réponse</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="447" />
+            <source>The satellite image of the chosen day, in natural colours.</source>
+            <translation>L'image satellite du jour choisi, en couleurs naturelles.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="476" />
+            <source>That is outside the picture: touch the map.</source>
+            <translation>C'est en dehors de l'image : touchez la carte.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="529" />
+            <source>I could not look at that place: touch another one.</source>
+            <translation>Je n'ai pas pu regarder cet endroit : touchez-en un autre.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="489" />
+            <source>Let me look…</source>
+            <translation>Je regarde…</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="511" />
+            <source>Looking at one place</source>
+            <translation>Regarder un endroit</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="511" />
+            <source>Presenter</source>
+            <translation>Présentateur</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="537" />
+            <source>Well done!</source>
+            <translation>Bravo !</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="537" />
+            <source>Not quite!</source>
+            <translation>Raté !</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="538" />
+            <source>In the field, it really is: {0}.</source>
+            <translation>Sur le terrain, c'est vraiment : {0}.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="575" />
+            <source>Score: {0} / {1}</source>
+            <translation>Score : {0} / {1}</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="586" />
+            <source>What do you think is in the pink square?</source>
+            <translation>À votre avis, qu'y a-t-il dans le carré rose ?</translation>
+        </message>
+    </context>
+    <context>
         <name>ClassifyAlgorithm</name>
         <message>
             <location filename="../processing_provider/algorithms/classify_algorithm.py" line="27" />
@@ -19,157 +257,162 @@
             <translation>apprentissage profond,classification,prédiction,inférence,sentinel-2,série temporelle,occupation du sol</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/classify_algorithm.py" line="39" />
+            <location filename="../processing_provider/algorithms/classify_algorithm.py" line="36" />
+            <source>optional</source>
+            <translation>facultatif</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/algorithms/classify_algorithm.py" line="40" />
             <source>&lt;p&gt;Classifies every pixel of a Sentinel-2 time series with a trained model (.lcx) and writes a styled class map (colours and class names from the model) and a confidence map.&lt;/p&gt;&lt;p&gt;The raster is processed window by window, so any size fits in memory. The model checks that the raster has its bands and dates; if not, the error says what differs. Missing observations are filled in time; pixels with fewer than 2 observed dates are no-data.&lt;/p&gt;</source>
             <translation>&lt;p&gt;Classe chaque pixel d'une série temporelle Sentinel-2 avec un modèle entraîné (.lcx) et écrit une carte des classes stylée (couleurs et noms de classes du modèle) et une carte de confiance.&lt;/p&gt;&lt;p&gt;Le raster est traité fenêtre par fenêtre : toute taille tient en mémoire. Le modèle vérifie que le raster a ses bandes et ses dates ; sinon, l'erreur dit ce qui diffère. Les observations manquantes sont comblées dans le temps ; les pixels observés à moins de 2 dates sont sans donnée.&lt;/p&gt;</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/classify_algorithm.py" line="39" />
+            <location filename="../processing_provider/algorithms/classify_algorithm.py" line="40" />
             <source>Parameters</source>
             <translation>Paramètres</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/classify_algorithm.py" line="39" />
+            <location filename="../processing_provider/algorithms/classify_algorithm.py" line="40" />
             <source>Outputs</source>
             <translation>Sorties</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/classify_algorithm.py" line="57" />
+            <location filename="../processing_provider/algorithms/classify_algorithm.py" line="58" />
             <source>Land cover classification</source>
             <translation>Classification de l'occupation du sol</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/classify_algorithm.py" line="39" />
+            <location filename="../processing_provider/algorithms/classify_algorithm.py" line="40" />
             <source>class ids (GeoTIFF, paletted style with the class names).</source>
             <translation>identifiants de classe (GeoTIFF, style palette avec les noms des classes).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/classify_algorithm.py" line="58" />
+            <location filename="../processing_provider/algorithms/classify_algorithm.py" line="59" />
             <source>Confidence</source>
             <translation>Confiance</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/classify_algorithm.py" line="39" />
+            <location filename="../processing_provider/algorithms/classify_algorithm.py" line="40" />
             <source>the highest class probability, 0..1.</source>
             <translation>la plus forte probabilité de classe, 0..1.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="164" />
+            <location filename="../processing_provider/base.py" line="171" />
             <source>Sentinel-2 time series</source>
             <translation>Série temporelle Sentinel-2</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="166" />
+            <location filename="../processing_provider/base.py" line="173" />
             <source>Model file</source>
             <translation>Fichier du modèle</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="115" />
+            <location filename="../processing_provider/base.py" line="122" />
             <source>Land Cover XAI model (*.lcx)</source>
             <translation>Modèle Land Cover XAI (*.lcx)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="115" />
+            <location filename="../processing_provider/base.py" line="122" />
             <source>All files (*.*)</source>
             <translation>Tous les fichiers (*.*)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="167" />
+            <location filename="../processing_provider/base.py" line="174" />
             <source>Device</source>
             <translation>Processeur</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="127" />
+            <location filename="../processing_provider/base.py" line="134" />
             <source>Batch size (pixels; 0 = measured)</source>
             <translation>Taille de lot (pixels ; 0 = mesurée)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="133" />
+            <location filename="../processing_provider/base.py" line="140" />
             <source>Target class ('predicted', a class id or a class name)</source>
             <translation>Classe cible (« predicted », un identifiant ou un nom de classe)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="138" />
+            <location filename="../processing_provider/base.py" line="146" />
             <source>Method</source>
             <translation>Méthode</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="164" />
+            <location filename="../processing_provider/base.py" line="171" />
             <source>the raster file, with the bands the model was trained on and dates that cover its season.</source>
             <translation>le fichier raster, avec les bandes sur lesquelles le modèle a été entraîné et des dates qui couvrent sa saison.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="166" />
+            <location filename="../processing_provider/base.py" line="173" />
             <source>a .lcx file written by 'Train a land cover model'.</source>
             <translation>un fichier .lcx écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="167" />
+            <location filename="../processing_provider/base.py" line="174" />
             <source>(auto: the GPU when torch sees one).</source>
             <translation>(auto : le GPU quand torch en voit un).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="168" />
+            <location filename="../processing_provider/base.py" line="175" />
             <source>Batch size</source>
             <translation>Taille de lot</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="168" />
+            <location filename="../processing_provider/base.py" line="175" />
             <source>(advanced) pixels per batch; 0 = measured on this machine.</source>
             <translation>(avancé) pixels par lot ; 0 = mesurée sur cette machine.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="87" />
+            <location filename="../processing_provider/base.py" line="94" />
             <source>Classification</source>
             <translation>Classification</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="87" />
+            <location filename="../processing_provider/base.py" line="94" />
             <source>Explanation</source>
             <translation>Explication</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="88" />
+            <location filename="../processing_provider/base.py" line="95" />
             <source>Accuracy assessment</source>
             <translation>Évaluation de la précision</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="178" />
+            <location filename="../processing_provider/base.py" line="185" />
             <source>Choose a model file (.lcx), for example one written by 'Train a land cover model'.</source>
             <translation>Choisissez un fichier de modèle (.lcx), par exemple écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="180" />
+            <location filename="../processing_provider/base.py" line="187" />
             <source>The model must be a Land Cover XAI model file ending in .lcx; got {0}.</source>
             <translation>Le modèle doit être un fichier de modèle Land Cover XAI se terminant par .lcx ; reçu : {0}.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="182" />
+            <location filename="../processing_provider/base.py" line="189" />
             <source>Model file not found: {0}. Check the path, or train a model first.</source>
             <translation>Fichier de modèle introuvable : {0}. Vérifiez le chemin, ou entraînez d'abord un modèle.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="203" />
+            <location filename="../processing_provider/base.py" line="210" />
             <source>{0}: the outputs are GeoTIFF files; give a file name ending in .tif ({1}).</source>
             <translation>{0} : les sorties sont des fichiers GeoTIFF ; donnez un nom de fichier se terminant par .tif ({1}).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="207" />
+            <location filename="../processing_provider/base.py" line="214" />
             <source>{0} and {1} point to the same file ({2}): give each output its own file.</source>
             <translation>{0} et {1} désignent le même fichier ({2}) : donnez à chaque sortie son propre fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="221" />
+            <location filename="../processing_provider/base.py" line="228" />
             <source>{0} is a '{1}' layer; Land Cover XAI reads raster files (GeoTIFF, VRT, ...) with GDAL. Save the layer as a GeoTIFF first (Export &gt; Save As...) and use that file.</source>
             <translation>{0} est une couche « {1} » ; Land Cover XAI lit des fichiers raster (GeoTIFF, VRT…) avec GDAL. Enregistrez d'abord la couche en GeoTIFF (Exporter &gt; Enregistrer sous…) et utilisez ce fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="271" />
+            <location filename="../processing_provider/base.py" line="279" />
             <source>Could not apply the style {0}: {1}</source>
             <translation>Impossible d'appliquer le style {0} : {1}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="298" />
+            <location filename="../processing_provider/base.py" line="306" />
             <source>{0} pixels ({1} without enough observations) in {2:.1f} s on {3}, batch {4}</source>
             <translation>{0} pixels ({1} sans assez d'observations) en {2:.1f} s sur {3}, lot de {4}</translation>
         </message>
@@ -182,7 +425,12 @@
             <translation>Land Cover XAI</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="103" />
+            <location filename="../gui/panels/classify_panel.py" line="208" />
+            <source>Class map and confidence</source>
+            <translation>Carte des classes et confiance</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/train_panel.py" line="104" />
             <source>Time series</source>
             <translation>Série temporelle</translation>
         </message>
@@ -272,7 +520,7 @@
             <translation>Modèle d'exemple fourni (Slovénie 2015) — non installé</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="153" />
+            <location filename="../gui/panels/train_panel.py" line="154" />
             <source>Land Cover XAI model (*.lcx)</source>
             <translation>Modèle Land Cover XAI (*.lcx)</translation>
         </message>
@@ -287,14 +535,9 @@
             <translation>Sorties</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="148" />
+            <location filename="../gui/panels/train_panel.py" line="149" />
             <source>Device</source>
             <translation>Processeur</translation>
-        </message>
-        <message>
-            <location filename="../gui/panels/classify_panel.py" line="208" />
-            <source>Class map and confidence</source>
-            <translation>Carte des classes et confiance</translation>
         </message>
         <message>
             <location filename="../gui/panels/classify_panel.py" line="215" />
@@ -327,7 +570,7 @@
             <translation>Lancer</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="161" />
+            <location filename="../gui/panels/train_panel.py" line="162" />
             <source>Cancel</source>
             <translation>Annuler</translation>
         </message>
@@ -397,57 +640,57 @@
             <translation>attention par canal ({0})</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="551" />
+            <location filename="../gui/panels/classify_panel.py" line="553" />
             <source>{0}, {1} classes; bands: {2}; {3} dates: {4}</source>
             <translation>{0}, {1} classes ; bandes : {2} ; {3} dates : {4}</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="564" />
+            <location filename="../gui/panels/classify_panel.py" line="566" />
             <source>Only models of architecture {0} have this output.</source>
             <translation>Seuls les modèles d'architecture {0} ont cette sortie.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="576" />
+            <location filename="../gui/panels/classify_panel.py" line="578" />
             <source>torch / captum are missing: install them (see above) and restart QGIS.</source>
             <translation>torch / captum sont absents : installez-les (voir ci-dessus) et redémarrez QGIS.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="578" />
+            <location filename="../gui/panels/classify_panel.py" line="580" />
             <source>Choose the time series.</source>
             <translation>Choisissez la série temporelle.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="580" />
+            <location filename="../gui/panels/classify_panel.py" line="582" />
             <source>Choose a model.</source>
             <translation>Choisissez un modèle.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="602" />
+            <location filename="../gui/panels/classify_panel.py" line="604" />
             <source>✓ The time series fits the model.</source>
             <translation>✓ La série temporelle convient au modèle.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="641" />
+            <location filename="../gui/panels/classify_panel.py" line="643" />
             <source>Land Cover XAI: classifying {0}</source>
             <translation>Land Cover XAI : classification de {0}</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="653" />
+            <location filename="../gui/panels/classify_panel.py" line="655" />
             <source>Classifying…</source>
             <translation>Classification en cours…</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="661" />
+            <location filename="../gui/panels/classify_panel.py" line="663" />
             <source>Cancelling…</source>
             <translation>Annulation…</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="680" />
+            <location filename="../gui/panels/classify_panel.py" line="682" />
             <source>Done in {0:.1f} s: {1} layers in the group '{2}' (files in {3}).</source>
             <translation>Terminé en {0:.1f} s : {1} couches dans le groupe « {2} » (fichiers dans {3}).</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="696" />
+            <location filename="../gui/panels/classify_panel.py" line="698" />
             <source>Cancelled: no file and no layer was kept.</source>
             <translation>Annulé : aucun fichier ni aucune couche n'a été conservé.</translation>
         </message>
@@ -535,112 +778,112 @@
             <translation>Explication avec {0}, cible {1}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="164" />
+            <location filename="../processing_provider/base.py" line="171" />
             <source>Sentinel-2 time series</source>
             <translation>Série temporelle Sentinel-2</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="166" />
+            <location filename="../processing_provider/base.py" line="173" />
             <source>Model file</source>
             <translation>Fichier du modèle</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="115" />
+            <location filename="../processing_provider/base.py" line="122" />
             <source>Land Cover XAI model (*.lcx)</source>
             <translation>Modèle Land Cover XAI (*.lcx)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="115" />
+            <location filename="../processing_provider/base.py" line="122" />
             <source>All files (*.*)</source>
             <translation>Tous les fichiers (*.*)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="167" />
+            <location filename="../processing_provider/base.py" line="174" />
             <source>Device</source>
             <translation>Processeur</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="127" />
+            <location filename="../processing_provider/base.py" line="134" />
             <source>Batch size (pixels; 0 = measured)</source>
             <translation>Taille de lot (pixels ; 0 = mesurée)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="133" />
+            <location filename="../processing_provider/base.py" line="140" />
             <source>Target class ('predicted', a class id or a class name)</source>
             <translation>Classe cible (« predicted », un identifiant ou un nom de classe)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="164" />
+            <location filename="../processing_provider/base.py" line="171" />
             <source>the raster file, with the bands the model was trained on and dates that cover its season.</source>
             <translation>le fichier raster, avec les bandes sur lesquelles le modèle a été entraîné et des dates qui couvrent sa saison.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="166" />
+            <location filename="../processing_provider/base.py" line="173" />
             <source>a .lcx file written by 'Train a land cover model'.</source>
             <translation>un fichier .lcx écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="167" />
+            <location filename="../processing_provider/base.py" line="174" />
             <source>(auto: the GPU when torch sees one).</source>
             <translation>(auto : le GPU quand torch en voit un).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="168" />
+            <location filename="../processing_provider/base.py" line="175" />
             <source>Batch size</source>
             <translation>Taille de lot</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="168" />
+            <location filename="../processing_provider/base.py" line="175" />
             <source>(advanced) pixels per batch; 0 = measured on this machine.</source>
             <translation>(avancé) pixels par lot ; 0 = mesurée sur cette machine.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="87" />
+            <location filename="../processing_provider/base.py" line="94" />
             <source>Classification</source>
             <translation>Classification</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="88" />
+            <location filename="../processing_provider/base.py" line="95" />
             <source>Accuracy assessment</source>
             <translation>Évaluation de la précision</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="178" />
+            <location filename="../processing_provider/base.py" line="185" />
             <source>Choose a model file (.lcx), for example one written by 'Train a land cover model'.</source>
             <translation>Choisissez un fichier de modèle (.lcx), par exemple écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="180" />
+            <location filename="../processing_provider/base.py" line="187" />
             <source>The model must be a Land Cover XAI model file ending in .lcx; got {0}.</source>
             <translation>Le modèle doit être un fichier de modèle Land Cover XAI se terminant par .lcx ; reçu : {0}.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="182" />
+            <location filename="../processing_provider/base.py" line="189" />
             <source>Model file not found: {0}. Check the path, or train a model first.</source>
             <translation>Fichier de modèle introuvable : {0}. Vérifiez le chemin, ou entraînez d'abord un modèle.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="203" />
+            <location filename="../processing_provider/base.py" line="210" />
             <source>{0}: the outputs are GeoTIFF files; give a file name ending in .tif ({1}).</source>
             <translation>{0} : les sorties sont des fichiers GeoTIFF ; donnez un nom de fichier se terminant par .tif ({1}).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="207" />
+            <location filename="../processing_provider/base.py" line="214" />
             <source>{0} and {1} point to the same file ({2}): give each output its own file.</source>
             <translation>{0} et {1} désignent le même fichier ({2}) : donnez à chaque sortie son propre fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="221" />
+            <location filename="../processing_provider/base.py" line="228" />
             <source>{0} is a '{1}' layer; Land Cover XAI reads raster files (GeoTIFF, VRT, ...) with GDAL. Save the layer as a GeoTIFF first (Export &gt; Save As...) and use that file.</source>
             <translation>{0} est une couche « {1} » ; Land Cover XAI lit des fichiers raster (GeoTIFF, VRT…) avec GDAL. Enregistrez d'abord la couche en GeoTIFF (Exporter &gt; Enregistrer sous…) et utilisez ce fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="271" />
+            <location filename="../processing_provider/base.py" line="279" />
             <source>Could not apply the style {0}: {1}</source>
             <translation>Impossible d'appliquer le style {0} : {1}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="298" />
+            <location filename="../processing_provider/base.py" line="306" />
             <source>{0} pixels ({1} without enough observations) in {2:.1f} s on {3}, batch {4}</source>
             <translation>{0} pixels ({1} sans assez d'observations) en {2:.1f} s sur {3}, lot de {4}</translation>
         </message>
@@ -714,57 +957,57 @@
     <context>
         <name>LandCoverXaiDock</name>
         <message>
-            <location filename="../gui/dock.py" line="0" />
-            <source>Presenter mode</source>
-            <translation>Mode présentateur</translation>
-        </message>
-        <message>
-            <location filename="../gui/dock.py" line="0" />
-            <source>Full screen for a public: the demo's map, a big legend, a click tells why; Esc leaves</source>
-            <translation>Plein écran pour le public : la carte de la démo, une grande légende, un clic dit pourquoi ; Échap pour quitter</translation>
-        </message>
-        <message>
             <location filename="../gui/plugin.py" line="48" />
             <source>Land Cover XAI</source>
             <translation>Land Cover XAI</translation>
         </message>
         <message>
-            <location filename="../gui/dock.py" line="61" />
+            <location filename="../gui/dock.py" line="62" />
             <source>Run the demo: classify and explain the bundled sample</source>
             <translation>Lancer la démo : classer et expliquer l'exemple fourni</translation>
         </message>
         <message>
-            <location filename="../gui/dock.py" line="63" />
+            <location filename="../gui/dock.py" line="64" />
             <source>One click, offline: adds the bundled Sentinel-2 sample (Slovenia 2015) to the map and runs the bundled model with Grad-CAM and band attention</source>
             <translation>En un clic, hors ligne : ajoute l'exemple Sentinel-2 fourni (Slovénie 2015) à la carte et exécute le modèle fourni avec Grad-CAM et l'attention par bande</translation>
         </message>
         <message>
-            <location filename="../gui/dock.py" line="69" />
+            <location filename="../gui/dock.py" line="70" />
             <source>Explain a pixel</source>
             <translation>Expliquer un pixel</translation>
         </message>
         <message>
-            <location filename="../gui/dock.py" line="72" />
+            <location filename="../gui/dock.py" line="73" />
             <source>Click a pixel on the map: its class probabilities, Grad-CAM over dates and SHAP by band and date</source>
             <translation>Cliquez sur un pixel de la carte : probabilités des classes, Grad-CAM au fil des dates et SHAP par bande et par date</translation>
         </message>
         <message>
-            <location filename="../gui/dock.py" line="75" />
+            <location filename="../gui/dock.py" line="76" />
             <source>Copy diagnostics</source>
             <translation>Copier le diagnostic</translation>
         </message>
         <message>
-            <location filename="../gui/dock.py" line="76" />
+            <location filename="../gui/dock.py" line="77" />
             <source>Copy versions of Python, torch, captum, GDAL to the clipboard, for a bug report</source>
             <translation>Copier les versions de Python, torch, captum et GDAL dans le presse-papiers, pour un rapport de bogue</translation>
         </message>
         <message>
+            <location filename="../gui/dock.py" line="83" />
+            <source>Presenter mode</source>
+            <translation>Mode présentateur</translation>
+        </message>
+        <message>
             <location filename="../gui/dock.py" line="85" />
+            <source>Full screen for a public: the demo's map, a big legend, a click tells why; Esc leaves</source>
+            <translation>Plein écran pour le public : la carte de la démo, une grande légende, un clic dit pourquoi ; Échap pour quitter</translation>
+        </message>
+        <message>
+            <location filename="../gui/dock.py" line="92" />
             <source>Classify</source>
             <translation>Classer</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="158" />
+            <location filename="../gui/panels/train_panel.py" line="159" />
             <source>Train</source>
             <translation>Entraîner</translation>
         </message>
@@ -774,17 +1017,17 @@
             <translation>Valider</translation>
         </message>
         <message>
-            <location filename="../gui/dock.py" line="115" />
+            <location filename="../gui/dock.py" line="122" />
             <source>torch and captum found: ready.</source>
             <translation>torch et captum trouvés : prêt.</translation>
         </message>
         <message>
-            <location filename="../gui/dock.py" line="142" />
+            <location filename="../gui/dock.py" line="156" />
             <source>The bundled sample is missing from the plugin folder: reinstall the plugin.</source>
             <translation>L'exemple fourni est absent du dossier de l'extension : réinstallez l'extension.</translation>
         </message>
         <message>
-            <location filename="../gui/dock.py" line="173" />
+            <location filename="../gui/dock.py" line="187" />
             <source>The pixel explanation tool is not available ({0}).</source>
             <translation>L'outil d'explication d'un pixel n'est pas disponible ({0}).</translation>
         </message>
@@ -868,7 +1111,7 @@
             <translation>Carte de chaleur Grad-CAM</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="295" />
+            <location filename="../gui/pixel/pixel_plots.py" line="299" />
             <source>Band attention</source>
             <translation>Attention par bande</translation>
         </message>
@@ -918,12 +1161,42 @@
             <translation>Gradients intégrés</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="84" />
+            <location filename="../gui/panels/classify_panel.py" line="208" />
+            <source>Class map and confidence</source>
+            <translation>Carte des classes et confiance</translation>
+        </message>
+        <message>
+            <location filename="../gui/layers.py" line="70" />
+            <source>Date occlusion</source>
+            <translation>Occlusion par date</translation>
+        </message>
+        <message>
+            <location filename="../gui/layers.py" line="70" />
+            <source>Date occlusion (drop of probability)</source>
+            <translation>Occlusion par date (baisse de probabilité)</translation>
+        </message>
+        <message>
+            <location filename="../gui/layers.py" line="70" />
+            <source>Shapley by date</source>
+            <translation>Shapley par date</translation>
+        </message>
+        <message>
+            <location filename="../gui/layers.py" line="70" />
+            <source>Band occlusion</source>
+            <translation>Occlusion par bande</translation>
+        </message>
+        <message>
+            <location filename="../gui/layers.py" line="70" />
+            <source>Band occlusion (drop of probability)</source>
+            <translation>Occlusion par bande (baisse de probabilité)</translation>
+        </message>
+        <message>
+            <location filename="../gui/layers.py" line="86" />
             <source>(predicted class)</source>
             <translation>(classe prédite)</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="85" />
+            <location filename="../gui/layers.py" line="87" />
             <source>(class {0})</source>
             <translation>(classe {0})</translation>
         </message>
@@ -964,122 +1237,122 @@
     <context>
         <name>LcxAlgorithm</name>
         <message>
-            <location filename="../processing_provider/base.py" line="164" />
+            <location filename="../processing_provider/base.py" line="171" />
             <source>Sentinel-2 time series</source>
             <translation>Série temporelle Sentinel-2</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="166" />
+            <location filename="../processing_provider/base.py" line="173" />
             <source>Model file</source>
             <translation>Fichier du modèle</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="115" />
+            <location filename="../processing_provider/base.py" line="122" />
             <source>Land Cover XAI model (*.lcx)</source>
             <translation>Modèle Land Cover XAI (*.lcx)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="115" />
+            <location filename="../processing_provider/base.py" line="122" />
             <source>All files (*.*)</source>
             <translation>Tous les fichiers (*.*)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="167" />
+            <location filename="../processing_provider/base.py" line="174" />
             <source>Device</source>
             <translation>Processeur</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="127" />
+            <location filename="../processing_provider/base.py" line="134" />
             <source>Batch size (pixels; 0 = measured)</source>
             <translation>Taille de lot (pixels ; 0 = mesurée)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="133" />
+            <location filename="../processing_provider/base.py" line="140" />
             <source>Target class ('predicted', a class id or a class name)</source>
             <translation>Classe cible (« predicted », un identifiant ou un nom de classe)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="138" />
+            <location filename="../processing_provider/base.py" line="146" />
             <source>Method</source>
             <translation>Méthode</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="164" />
+            <location filename="../processing_provider/base.py" line="171" />
             <source>the raster file, with the bands the model was trained on and dates that cover its season.</source>
             <translation>le fichier raster, avec les bandes sur lesquelles le modèle a été entraîné et des dates qui couvrent sa saison.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="166" />
+            <location filename="../processing_provider/base.py" line="173" />
             <source>a .lcx file written by 'Train a land cover model'.</source>
             <translation>un fichier .lcx écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="167" />
+            <location filename="../processing_provider/base.py" line="174" />
             <source>(auto: the GPU when torch sees one).</source>
             <translation>(auto : le GPU quand torch en voit un).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="168" />
+            <location filename="../processing_provider/base.py" line="175" />
             <source>Batch size</source>
             <translation>Taille de lot</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="168" />
+            <location filename="../processing_provider/base.py" line="175" />
             <source>(advanced) pixels per batch; 0 = measured on this machine.</source>
             <translation>(avancé) pixels par lot ; 0 = mesurée sur cette machine.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="87" />
+            <location filename="../processing_provider/base.py" line="94" />
             <source>Classification</source>
             <translation>Classification</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="87" />
+            <location filename="../processing_provider/base.py" line="94" />
             <source>Explanation</source>
             <translation>Explication</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="88" />
+            <location filename="../processing_provider/base.py" line="95" />
             <source>Accuracy assessment</source>
             <translation>Évaluation de la précision</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="178" />
+            <location filename="../processing_provider/base.py" line="185" />
             <source>Choose a model file (.lcx), for example one written by 'Train a land cover model'.</source>
             <translation>Choisissez un fichier de modèle (.lcx), par exemple écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="180" />
+            <location filename="../processing_provider/base.py" line="187" />
             <source>The model must be a Land Cover XAI model file ending in .lcx; got {0}.</source>
             <translation>Le modèle doit être un fichier de modèle Land Cover XAI se terminant par .lcx ; reçu : {0}.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="182" />
+            <location filename="../processing_provider/base.py" line="189" />
             <source>Model file not found: {0}. Check the path, or train a model first.</source>
             <translation>Fichier de modèle introuvable : {0}. Vérifiez le chemin, ou entraînez d'abord un modèle.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="203" />
+            <location filename="../processing_provider/base.py" line="210" />
             <source>{0}: the outputs are GeoTIFF files; give a file name ending in .tif ({1}).</source>
             <translation>{0} : les sorties sont des fichiers GeoTIFF ; donnez un nom de fichier se terminant par .tif ({1}).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="207" />
+            <location filename="../processing_provider/base.py" line="214" />
             <source>{0} and {1} point to the same file ({2}): give each output its own file.</source>
             <translation>{0} et {1} désignent le même fichier ({2}) : donnez à chaque sortie son propre fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="221" />
+            <location filename="../processing_provider/base.py" line="228" />
             <source>{0} is a '{1}' layer; Land Cover XAI reads raster files (GeoTIFF, VRT, ...) with GDAL. Save the layer as a GeoTIFF first (Export &gt; Save As...) and use that file.</source>
             <translation>{0} est une couche « {1} » ; Land Cover XAI lit des fichiers raster (GeoTIFF, VRT…) avec GDAL. Enregistrez d'abord la couche en GeoTIFF (Exporter &gt; Enregistrer sous…) et utilisez ce fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="271" />
+            <location filename="../processing_provider/base.py" line="279" />
             <source>Could not apply the style {0}: {1}</source>
             <translation>Impossible d'appliquer le style {0} : {1}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="298" />
+            <location filename="../processing_provider/base.py" line="306" />
             <source>{0} pixels ({1} without enough observations) in {2:.1f} s on {3}, batch {4}</source>
             <translation>{0} pixels ({1} sans assez d'observations) en {2:.1f} s sur {3}, lot de {4}</translation>
         </message>
@@ -1087,37 +1360,37 @@
     <context>
         <name>PixelExplainTool</name>
         <message>
-            <location filename="../gui/pixel/pixel_tool.py" line="95" />
+            <location filename="../gui/pixel/pixel_tool.py" line="94" />
             <source>No time-series stack chosen: choose the Sentinel-2 stack in the Classify tab.</source>
             <translation>Aucune pile de série temporelle choisie : choisissez la pile Sentinel-2 dans l'onglet Classer.</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_tool.py" line="97" />
+            <location filename="../gui/pixel/pixel_tool.py" line="96" />
             <source>No model chosen: choose a model file (.lcx) in the Classify tab.</source>
             <translation>Aucun modèle choisi : choisissez un fichier de modèle (.lcx) dans l'onglet Classer.</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_tool.py" line="107" />
+            <location filename="../gui/pixel/pixel_tool.py" line="106" />
             <source>The clicked point cannot be transformed from {a} to the stack's CRS {b}: click on the stack.</source>
             <translation>Le point cliqué ne peut pas être transformé de {a} vers le SCR de la pile {b} : cliquez sur la pile.</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_tool.py" line="119" />
+            <location filename="../gui/pixel/pixel_tool.py" line="118" />
             <source>The clicked point ({x:.1f}, {y:.1f} in {crs}) lies outside the stack ({w} x {h} pixels, extent {extent}). Click inside the raster.</source>
             <translation>Le point cliqué ({x:.1f}, {y:.1f} en {crs}) est hors de la pile ({w} x {h} pixels, emprise {extent}). Cliquez à l'intérieur du raster.</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_tool.py" line="183" />
+            <location filename="../gui/pixel/pixel_tool.py" line="182" />
             <source>Explaining pixel row {row}, column {col}</source>
             <translation>Explication du pixel ligne {row}, colonne {col}</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_tool.py" line="267" />
+            <location filename="../gui/pixel/pixel_tool.py" line="266" />
             <source>Pixel explanation</source>
             <translation>Explication d'un pixel</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_tool.py" line="238" />
+            <location filename="../gui/pixel/pixel_tool.py" line="237" />
             <source>Explanation cancelled.</source>
             <translation>Explication annulée.</translation>
         </message>
@@ -1125,152 +1398,152 @@
     <context>
         <name>PixelExplanationPanel</name>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="295" />
+            <location filename="../gui/pixel/pixel_plots.py" line="299" />
             <source>Band attention</source>
             <translation>Attention par bande</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="225" />
+            <location filename="../gui/pixel/pixel_plots.py" line="229" />
             <source>missing</source>
             <translation>manquante</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="227" />
+            <location filename="../gui/pixel/pixel_plots.py" line="231" />
             <source>cloudy {p:.0%}</source>
             <translation>nuageux {p:.0%}</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="229" />
+            <location filename="../gui/pixel/pixel_plots.py" line="233" />
             <source>bright: cloud?</source>
             <translation>clair : nuage ?</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="245" />
+            <location filename="../gui/pixel/pixel_plots.py" line="249" />
             <source>Class probabilities (predicted: {name})</source>
             <translation>Probabilités des classes (prédite : {name})</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="263" />
+            <location filename="../gui/pixel/pixel_plots.py" line="267" />
             <source>reflectance</source>
             <translation>réflectance</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="265" />
+            <location filename="../gui/pixel/pixel_plots.py" line="269" />
             <source>Reflectance (markers: observed, lines: gap-filled)</source>
             <translation>Réflectance (marqueurs : observée, lignes : comblée)</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="281" />
+            <location filename="../gui/pixel/pixel_plots.py" line="285" />
             <source>Grad-CAM not available for this model.</source>
             <translation>Grad-CAM n'est pas disponible pour ce modèle.</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="282" />
+            <location filename="../gui/pixel/pixel_plots.py" line="286" />
             <source>Grad-CAM relevance per date for {name}</source>
             <translation>Pertinence Grad-CAM par date pour {name}</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="291" />
+            <location filename="../gui/pixel/pixel_plots.py" line="295" />
             <source>Band attention (model weights per band)</source>
             <translation>Attention par bande (poids du modèle par bande)</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="293" />
+            <location filename="../gui/pixel/pixel_plots.py" line="297" />
             <source>Band attention exists only in attention models (this model: {arch}).</source>
             <translation>L'attention par bande n'existe que dans les modèles à attention (ce modèle : {arch}).</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="317" />
+            <location filename="../gui/pixel/pixel_plots.py" line="321" />
             <source>SHAP not computed.</source>
             <translation>SHAP non calculé.</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="305" />
+            <location filename="../gui/pixel/pixel_plots.py" line="309" />
             <source>{method} by band: effect on P({name})</source>
             <translation>{method} par bande : effet sur P({name})</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="318" />
+            <location filename="../gui/pixel/pixel_plots.py" line="322" />
             <source>{method} by date: effect on P({name})</source>
             <translation>{method} par date : effet sur P({name})</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="375" />
+            <location filename="../gui/pixel/pixel_plots.py" line="379" />
             <source>Explain class:</source>
             <translation>Expliquer la classe :</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="378" />
+            <location filename="../gui/pixel/pixel_plots.py" line="382" />
             <source>Recompute Grad-CAM and SHAP for the predicted class or any other class.</source>
             <translation>Recalculer Grad-CAM et SHAP pour la classe prédite ou toute autre classe.</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="381" />
+            <location filename="../gui/pixel/pixel_plots.py" line="385" />
             <source>Save figure…</source>
             <translation>Enregistrer la figure…</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="383" />
+            <location filename="../gui/pixel/pixel_plots.py" line="387" />
             <source>Save the six plots as a PNG picture.</source>
             <translation>Enregistrer les six graphiques dans une image PNG.</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="419" />
+            <location filename="../gui/pixel/pixel_plots.py" line="423" />
             <source>Computing the explanation (Grad-CAM, attention, SHAP)…</source>
             <translation>Calcul de l'explication (Grad-CAM, attention, SHAP)…</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="434" />
+            <location filename="../gui/pixel/pixel_plots.py" line="438" />
             <source>Predicted class</source>
             <translation>Classe prédite</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="437" />
+            <location filename="../gui/pixel/pixel_plots.py" line="441" />
             <source>Predicted class ({name})</source>
             <translation>Classe prédite ({name})</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="462" />
+            <location filename="../gui/pixel/pixel_plots.py" line="466" />
             <source>Predicted: {name} (p = {p:.2f}). Explanations for: {target}.</source>
             <translation>Prédite : {name} (p = {p:.2f}). Explications pour : {target}.</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="466" />
+            <location filename="../gui/pixel/pixel_plots.py" line="470" />
             <source>No observation on {dates} (gap-filled).</source>
             <translation>Aucune observation le {dates} (valeurs comblées).</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="469" />
+            <location filename="../gui/pixel/pixel_plots.py" line="473" />
             <source>Cloudy scene on {dates} (stack metadata).</source>
             <translation>Scène nuageuse le {dates} (métadonnées de la pile).</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="498" />
+            <location filename="../gui/pixel/pixel_plots.py" line="502" />
             <source>Save the explanation as PNG</source>
             <translation>Enregistrer l'explication en PNG</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="498" />
+            <location filename="../gui/pixel/pixel_plots.py" line="502" />
             <source>PNG (*.png)</source>
             <translation>PNG (*.png)</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="506" />
+            <location filename="../gui/pixel/pixel_plots.py" line="510" />
             <source>Cannot write {path}: {error}</source>
             <translation>Impossible d'écrire {path} : {error}</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="518" />
+            <location filename="../gui/pixel/pixel_plots.py" line="522" />
             <source>Clicked {mx}, {my} ({mcrs}) → stack {sx}, {sy} ({scrs}); pixel row {row}, column {col}.</source>
             <translation>Clic en {mx}, {my} ({mcrs}) → pile {sx}, {sy} ({scrs}) ; pixel ligne {row}, colonne {col}.</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="522" />
+            <location filename="../gui/pixel/pixel_plots.py" line="526" />
             <source>Model: {model} · stack: {stack}</source>
             <translation>Modèle : {model} · pile : {stack}</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="534" />
+            <location filename="../gui/pixel/pixel_plots.py" line="538" />
             <source>Land Cover XAI — pixel explanation</source>
             <translation>Land Cover XAI — explication d'un pixel</translation>
         </message>
@@ -1418,102 +1691,102 @@
             <translation>Modèle écrit : {0} (classes : {1}) ; test indépendant : PG {2:.3f}, kappa {3:.3f}, macro-F1 {4:.3f}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="115" />
+            <location filename="../processing_provider/base.py" line="122" />
             <source>All files (*.*)</source>
             <translation>Tous les fichiers (*.*)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="127" />
+            <location filename="../processing_provider/base.py" line="134" />
             <source>Batch size (pixels; 0 = measured)</source>
             <translation>Taille de lot (pixels ; 0 = mesurée)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="133" />
+            <location filename="../processing_provider/base.py" line="140" />
             <source>Target class ('predicted', a class id or a class name)</source>
             <translation>Classe cible (« predicted », un identifiant ou un nom de classe)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="138" />
+            <location filename="../processing_provider/base.py" line="146" />
             <source>Method</source>
             <translation>Méthode</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="164" />
+            <location filename="../processing_provider/base.py" line="171" />
             <source>the raster file, with the bands the model was trained on and dates that cover its season.</source>
             <translation>le fichier raster, avec les bandes sur lesquelles le modèle a été entraîné et des dates qui couvrent sa saison.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="166" />
+            <location filename="../processing_provider/base.py" line="173" />
             <source>a .lcx file written by 'Train a land cover model'.</source>
             <translation>un fichier .lcx écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="167" />
+            <location filename="../processing_provider/base.py" line="174" />
             <source>(auto: the GPU when torch sees one).</source>
             <translation>(auto : le GPU quand torch en voit un).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="168" />
+            <location filename="../processing_provider/base.py" line="175" />
             <source>Batch size</source>
             <translation>Taille de lot</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="168" />
+            <location filename="../processing_provider/base.py" line="175" />
             <source>(advanced) pixels per batch; 0 = measured on this machine.</source>
             <translation>(avancé) pixels par lot ; 0 = mesurée sur cette machine.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="87" />
+            <location filename="../processing_provider/base.py" line="94" />
             <source>Classification</source>
             <translation>Classification</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="87" />
+            <location filename="../processing_provider/base.py" line="94" />
             <source>Explanation</source>
             <translation>Explication</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="88" />
+            <location filename="../processing_provider/base.py" line="95" />
             <source>Accuracy assessment</source>
             <translation>Évaluation de la précision</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="178" />
+            <location filename="../processing_provider/base.py" line="185" />
             <source>Choose a model file (.lcx), for example one written by 'Train a land cover model'.</source>
             <translation>Choisissez un fichier de modèle (.lcx), par exemple écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="180" />
+            <location filename="../processing_provider/base.py" line="187" />
             <source>The model must be a Land Cover XAI model file ending in .lcx; got {0}.</source>
             <translation>Le modèle doit être un fichier de modèle Land Cover XAI se terminant par .lcx ; reçu : {0}.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="182" />
+            <location filename="../processing_provider/base.py" line="189" />
             <source>Model file not found: {0}. Check the path, or train a model first.</source>
             <translation>Fichier de modèle introuvable : {0}. Vérifiez le chemin, ou entraînez d'abord un modèle.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="203" />
+            <location filename="../processing_provider/base.py" line="210" />
             <source>{0}: the outputs are GeoTIFF files; give a file name ending in .tif ({1}).</source>
             <translation>{0} : les sorties sont des fichiers GeoTIFF ; donnez un nom de fichier se terminant par .tif ({1}).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="207" />
+            <location filename="../processing_provider/base.py" line="214" />
             <source>{0} and {1} point to the same file ({2}): give each output its own file.</source>
             <translation>{0} et {1} désignent le même fichier ({2}) : donnez à chaque sortie son propre fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="221" />
+            <location filename="../processing_provider/base.py" line="228" />
             <source>{0} is a '{1}' layer; Land Cover XAI reads raster files (GeoTIFF, VRT, ...) with GDAL. Save the layer as a GeoTIFF first (Export &gt; Save As...) and use that file.</source>
             <translation>{0} est une couche « {1} » ; Land Cover XAI lit des fichiers raster (GeoTIFF, VRT…) avec GDAL. Enregistrez d'abord la couche en GeoTIFF (Exporter &gt; Enregistrer sous…) et utilisez ce fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="271" />
+            <location filename="../processing_provider/base.py" line="279" />
             <source>Could not apply the style {0}: {1}</source>
             <translation>Impossible d'appliquer le style {0} : {1}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="298" />
+            <location filename="../processing_provider/base.py" line="306" />
             <source>{0} pixels ({1} without enough observations) in {2:.1f} s on {3}, batch {4}</source>
             <translation>{0} pixels ({1} sans assez d'observations) en {2:.1f} s sur {3}, lot de {4}</translation>
         </message>
@@ -1521,57 +1794,57 @@
     <context>
         <name>TrainPanel</name>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="158" />
+            <location filename="../gui/panels/train_panel.py" line="159" />
             <source>Train</source>
             <translation>Entraîner</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="103" />
+            <location filename="../gui/panels/train_panel.py" line="104" />
             <source>Time series</source>
             <translation>Série temporelle</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="153" />
+            <location filename="../gui/panels/train_panel.py" line="154" />
             <source>Land Cover XAI model (*.lcx)</source>
             <translation>Modèle Land Cover XAI (*.lcx)</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="148" />
+            <location filename="../gui/panels/train_panel.py" line="149" />
             <source>Device</source>
             <translation>Processeur</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="161" />
+            <location filename="../gui/panels/train_panel.py" line="162" />
             <source>Cancel</source>
             <translation>Annuler</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="53" />
+            <location filename="../gui/panels/train_panel.py" line="54" />
             <source>Band attention (squeeze-and-excitation)</source>
             <translation>Attention par bande (squeeze-and-excitation)</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="55" />
+            <location filename="../gui/panels/train_panel.py" line="56" />
             <source>Band attention (softmax over bands)</source>
             <translation>Attention par bande (softmax sur les bandes)</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="56" />
+            <location filename="../gui/panels/train_panel.py" line="57" />
             <source>TempCNN (Pelletier et al. 2019)</source>
             <translation>TempCNN (Pelletier et al. 2019)</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="68" />
+            <location filename="../gui/panels/train_panel.py" line="69" />
             <source>Epoch {epoch}/{n}: loss {loss} (validation {val_loss}), validation macro-F1 {f1}, κ {kappa}, OA {oa}</source>
             <translation>Époque {epoch}/{n} : perte {loss} (validation {val_loss}), macro-F1 de validation {f1}, κ {kappa}, PG {oa}</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="101" />
+            <location filename="../gui/panels/train_panel.py" line="102" />
             <source>Choose the time-series raster(s)</source>
             <translation>Choisissez le ou les rasters de la série temporelle</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="102" />
+            <location filename="../gui/panels/train_panel.py" line="103" />
             <source>One multi-band stack, or several single-date rasters of the same grid.</source>
             <translation>Une pile multibande, ou plusieurs rasters d'une seule date sur la même grille.</translation>
         </message>
@@ -1581,7 +1854,7 @@
             <translation>Données terrain</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="117" />
+            <location filename="../gui/panels/train_panel.py" line="118" />
             <source>Field holding the class (numeric ids, or names).</source>
             <translation>Champ contenant la classe (identifiants numériques ou noms).</translation>
         </message>
@@ -1591,7 +1864,7 @@
             <translation>Champ de classe</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="123" />
+            <location filename="../gui/panels/train_panel.py" line="124" />
             <source>Optional field with the class names beside numeric ids.</source>
             <translation>Champ facultatif avec les noms de classes à côté des identifiants numériques.</translation>
         </message>
@@ -1601,37 +1874,37 @@
             <translation>Champ des noms de classes</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="130" />
+            <location filename="../gui/panels/train_panel.py" line="131" />
             <source>Architecture</source>
             <translation>Architecture</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="136" />
+            <location filename="../gui/panels/train_panel.py" line="137" />
             <source>Epochs</source>
             <translation>Époques</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="142" />
+            <location filename="../gui/panels/train_panel.py" line="143" />
             <source>Seed</source>
             <translation>Graine</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="147" />
+            <location filename="../gui/panels/train_panel.py" line="148" />
             <source>automatic (GPU when available)</source>
             <translation>automatique (GPU si disponible)</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="154" />
+            <location filename="../gui/panels/train_panel.py" line="155" />
             <source>Save model as</source>
             <translation>Enregistrer le modèle sous</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="188" />
+            <location filename="../gui/panels/train_panel.py" line="189" />
             <source>Use this model in the Classify tab</source>
             <translation>Utiliser ce modèle dans l'onglet Classer</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="270" />
+            <location filename="../gui/panels/train_panel.py" line="271" />
             <source>Choose the time-series raster layer(s) to train on.</source>
             <translation>Choisissez la ou les couches raster de la série temporelle pour l'entraînement.</translation>
         </message>
@@ -1646,42 +1919,42 @@
             <translation>Choisissez le champ qui contient la classe dans la couche « {name} ».</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="283" />
+            <location filename="../gui/panels/train_panel.py" line="284" />
             <source>Choose where to save the model (a .lcx file).</source>
             <translation>Choisissez où enregistrer le modèle (un fichier .lcx).</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="288" />
+            <location filename="../gui/panels/train_panel.py" line="289" />
             <source>The folder {folder} does not exist: choose another place for the model.</source>
             <translation>Le dossier {folder} n'existe pas : choisissez un autre emplacement pour le modèle.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="321" />
+            <location filename="../gui/panels/train_panel.py" line="322" />
             <source>Training on {n} raster(s); the model will be saved to {path}.</source>
             <translation>Entraînement sur {n} raster(s) ; le modèle sera enregistré dans {path}.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="392" />
+            <location filename="../gui/panels/train_panel.py" line="393" />
             <source>Training</source>
             <translation>Entraînement</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="337" />
+            <location filename="../gui/panels/train_panel.py" line="338" />
             <source>Cancelling after the current batch…</source>
             <translation>Annulation après le lot en cours…</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="364" />
+            <location filename="../gui/panels/train_panel.py" line="365" />
             <source>Model saved: {path}.</source>
             <translation>Modèle enregistré : {path}.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="366" />
+            <location filename="../gui/panels/train_panel.py" line="367" />
             <source>Test blocks: OA {oa:.3f}, macro-F1 {f1:.3f}, κ {kappa:.3f}.</source>
             <translation>Blocs de test : PG {oa:.3f}, macro-F1 {f1:.3f}, κ {kappa:.3f}.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="383" />
+            <location filename="../gui/panels/train_panel.py" line="384" />
             <source>Training cancelled: no model was written.</source>
             <translation>Entraînement annulé : aucun modèle n'a été écrit.</translation>
         </message>
@@ -1784,117 +2057,117 @@
             <translation>{0} échantillons : précision globale {1:.3f}, kappa {2:.3f}, macro-F1 {3:.3f}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="164" />
+            <location filename="../processing_provider/base.py" line="171" />
             <source>Sentinel-2 time series</source>
             <translation>Série temporelle Sentinel-2</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="166" />
+            <location filename="../processing_provider/base.py" line="173" />
             <source>Model file</source>
             <translation>Fichier du modèle</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="115" />
+            <location filename="../processing_provider/base.py" line="122" />
             <source>Land Cover XAI model (*.lcx)</source>
             <translation>Modèle Land Cover XAI (*.lcx)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="115" />
+            <location filename="../processing_provider/base.py" line="122" />
             <source>All files (*.*)</source>
             <translation>Tous les fichiers (*.*)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="167" />
+            <location filename="../processing_provider/base.py" line="174" />
             <source>Device</source>
             <translation>Processeur</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="127" />
+            <location filename="../processing_provider/base.py" line="134" />
             <source>Batch size (pixels; 0 = measured)</source>
             <translation>Taille de lot (pixels ; 0 = mesurée)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="133" />
+            <location filename="../processing_provider/base.py" line="140" />
             <source>Target class ('predicted', a class id or a class name)</source>
             <translation>Classe cible (« predicted », un identifiant ou un nom de classe)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="138" />
+            <location filename="../processing_provider/base.py" line="146" />
             <source>Method</source>
             <translation>Méthode</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="164" />
+            <location filename="../processing_provider/base.py" line="171" />
             <source>the raster file, with the bands the model was trained on and dates that cover its season.</source>
             <translation>le fichier raster, avec les bandes sur lesquelles le modèle a été entraîné et des dates qui couvrent sa saison.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="166" />
+            <location filename="../processing_provider/base.py" line="173" />
             <source>a .lcx file written by 'Train a land cover model'.</source>
             <translation>un fichier .lcx écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="167" />
+            <location filename="../processing_provider/base.py" line="174" />
             <source>(auto: the GPU when torch sees one).</source>
             <translation>(auto : le GPU quand torch en voit un).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="168" />
+            <location filename="../processing_provider/base.py" line="175" />
             <source>Batch size</source>
             <translation>Taille de lot</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="168" />
+            <location filename="../processing_provider/base.py" line="175" />
             <source>(advanced) pixels per batch; 0 = measured on this machine.</source>
             <translation>(avancé) pixels par lot ; 0 = mesurée sur cette machine.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="87" />
+            <location filename="../processing_provider/base.py" line="94" />
             <source>Explanation</source>
             <translation>Explication</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="88" />
+            <location filename="../processing_provider/base.py" line="95" />
             <source>Accuracy assessment</source>
             <translation>Évaluation de la précision</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="178" />
+            <location filename="../processing_provider/base.py" line="185" />
             <source>Choose a model file (.lcx), for example one written by 'Train a land cover model'.</source>
             <translation>Choisissez un fichier de modèle (.lcx), par exemple écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="180" />
+            <location filename="../processing_provider/base.py" line="187" />
             <source>The model must be a Land Cover XAI model file ending in .lcx; got {0}.</source>
             <translation>Le modèle doit être un fichier de modèle Land Cover XAI se terminant par .lcx ; reçu : {0}.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="182" />
+            <location filename="../processing_provider/base.py" line="189" />
             <source>Model file not found: {0}. Check the path, or train a model first.</source>
             <translation>Fichier de modèle introuvable : {0}. Vérifiez le chemin, ou entraînez d'abord un modèle.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="203" />
+            <location filename="../processing_provider/base.py" line="210" />
             <source>{0}: the outputs are GeoTIFF files; give a file name ending in .tif ({1}).</source>
             <translation>{0} : les sorties sont des fichiers GeoTIFF ; donnez un nom de fichier se terminant par .tif ({1}).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="207" />
+            <location filename="../processing_provider/base.py" line="214" />
             <source>{0} and {1} point to the same file ({2}): give each output its own file.</source>
             <translation>{0} et {1} désignent le même fichier ({2}) : donnez à chaque sortie son propre fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="221" />
+            <location filename="../processing_provider/base.py" line="228" />
             <source>{0} is a '{1}' layer; Land Cover XAI reads raster files (GeoTIFF, VRT, ...) with GDAL. Save the layer as a GeoTIFF first (Export &gt; Save As...) and use that file.</source>
             <translation>{0} est une couche « {1} » ; Land Cover XAI lit des fichiers raster (GeoTIFF, VRT…) avec GDAL. Enregistrez d'abord la couche en GeoTIFF (Exporter &gt; Enregistrer sous…) et utilisez ce fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="271" />
+            <location filename="../processing_provider/base.py" line="279" />
             <source>Could not apply the style {0}: {1}</source>
             <translation>Impossible d'appliquer le style {0} : {1}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="298" />
+            <location filename="../processing_provider/base.py" line="306" />
             <source>{0} pixels ({1} without enough observations) in {2:.1f} s on {3}, batch {4}</source>
             <translation>{0} pixels ({1} sans assez d'observations) en {2:.1f} s sur {3}, lot de {4}</translation>
         </message>
@@ -2105,244 +2378,6 @@
             <location filename="../gui/panels/validate_panel.py" line="395" />
             <source>Report written: {path}</source>
             <translation>Rapport écrit : {path}</translation>
-        </message>
-    </context>
-    <context>
-        <name>LandCoverXaiPresenter</name>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>the blue light</source>
-            <translation>la lumière bleue</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>the green light</source>
-            <translation>la lumière verte</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>the red light</source>
-            <translation>la lumière rouge</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>the edge of the red, just before the infrared</source>
-            <translation>le bord du rouge, juste avant l'infrarouge</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>the near infrared (which plants reflect strongly)</source>
-            <translation>le proche infrarouge (que les plantes renvoient fortement)</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>the short-wave infrared (which sees water in plants and soil)</source>
-            <translation>l'infrarouge moyen (qui voit l'eau des plantes et du sol)</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>{0} and {1}</source>
-            <translation>{0} et {1}</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>Here the model hesitates, but leans towards: {0}.</source>
-            <translation>Ici, le modèle hésite, mais penche pour : {0}.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>Here the model sees: {0}.</source>
-            <translation>Ici, le modèle voit : {0}.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>It relied mostly on {0}.</source>
-            <translation>Il a surtout regardé {0}.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>The images that mattered most were taken on {0}.</source>
-            <translation>Les images qui ont le plus compté datent du {0}.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>Careful: the cloudy images counted too.</source>
-            <translation>Attention : les images nuageuses ont compté aussi.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>The cloudy images did not count.</source>
-            <translation>Les images nuageuses n'ont pas compté.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>Why? I cannot tell: the explanation of this model did not pass its quality check.</source>
-            <translation>Pourquoi ? Je ne sais pas : l'explication de ce modèle n'a pas passé son contrôle de qualité.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>Why? I cannot tell: the explanation of this model has not been checked.</source>
-            <translation>Pourquoi ? Je ne sais pas : l'explication de ce modèle n'a pas été vérifiée.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>Which images mattered, I cannot tell: that part of the explanation did not pass its quality check.</source>
-            <translation>Quelles images ont compté, je ne peux pas le dire : cette partie de l'explication n'a pas passé son contrôle de qualité.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>Which images mattered, I cannot tell: that part of the explanation has not been checked.</source>
-            <translation>Quelles images ont compté, je ne peux pas le dire : cette partie de l'explication n'a pas été vérifiée.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>Land Cover XAI: presenter mode</source>
-            <translation>Land Cover XAI : mode présentateur</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>What does the computer see from space?</source>
-            <translation>Que voit l'ordinateur depuis l'espace ?</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>Operator: leave</source>
-            <translation>Opérateur : quitter</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>Photo</source>
-            <translation>Photo</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>Map</source>
-            <translation>Carte</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>Why?</source>
-            <translation>Pourquoi ?</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>Play: guess what is there!</source>
-            <translation>Jouer : devinez ce qu'il y a là !</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>Getting ready…</source>
-            <translation>Préparation…</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>The demo cannot start on this computer. Operator: see the plugin's panel.</source>
-            <translation>La démo ne peut pas démarrer sur cet ordinateur. Opérateur : voir le panneau de l'extension.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>The demo did not run. Operator: leave and see the plugin's panel.</source>
-            <translation>La démo n'a pas tourné. Opérateur : quitter et voir le panneau de l'extension.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>Touch the map: the computer tells you what it sees there, and why.</source>
-            <translation>Touchez la carte : l'ordinateur vous dit ce qu'il y voit, et pourquoi.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>{0} (cloudy)</source>
-            <translation>{0} (nuageux)</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>What the computer recognises in each place:</source>
-            <translation>Ce que l'ordinateur reconnaît à chaque endroit :</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>For the image of the chosen day: did it help the computer choose its answer?</source>
-            <translation>L'image du jour choisi a-t-elle aidé l'ordinateur à choisir sa réponse ?</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>Careful: this map did not pass its quality check; read it with caution.</source>
-            <translation>Attention : cette carte n'a pas passé son contrôle de qualité ; à lire avec prudence.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>This map has not been checked yet.</source>
-            <translation>Cette carte n'a pas encore été vérifiée.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>helped</source>
-            <translation>a aidé</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>no effect</source>
-            <translation>sans effet</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>pushed towards another answer</source>
-            <translation>a poussé vers une autre réponse</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>The satellite image of the chosen day, in natural colours.</source>
-            <translation>L'image satellite du jour choisi, en couleurs naturelles.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>That is outside the picture: touch the map.</source>
-            <translation>C'est en dehors de l'image : touchez la carte.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>I could not look at that place: touch another one.</source>
-            <translation>Je n'ai pas pu regarder cet endroit : touchez-en un autre.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>Let me look…</source>
-            <translation>Je regarde…</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>Looking at one place</source>
-            <translation>Regarder un endroit</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>Presenter</source>
-            <translation>Présentateur</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>Well done!</source>
-            <translation>Bravo !</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>Not quite!</source>
-            <translation>Raté !</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>In the field, it really is: {0}.</source>
-            <translation>Sur le terrain, c'est vraiment : {0}.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>Score: {0} / {1}</source>
-            <translation>Score : {0} / {1}</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>What do you think is in the pink square?</source>
-            <translation>À votre avis, qu'y a-t-il dans le carré rose ?</translation>
         </message>
     </context>
 </TS>

@@ -63,6 +63,12 @@ def tr(text: str) -> str:
     return QCoreApplication.translate("LcxAlgorithm", text)
 
 
+def registry_label(text: str) -> str:
+    """An English label of the engine's explainer registry in QGIS's language: the catalogue keeps them in the
+    context the dock's layer titles use (LandCoverXaiLayers), so both front ends share one translation."""
+    return QCoreApplication.translate("LandCoverXaiLayers", text)
+
+
 def one_line(message: str) -> str:
     """A message on one line (what the Processing log shows)."""
     return " ".join(part.strip() for part in str(message).strip().splitlines() if part.strip())
@@ -136,8 +142,8 @@ class LcxAlgorithm(QgsProcessingAlgorithm):
 
     def add_method_parameter(self, name: str, explainers) -> None:
         """An enum of registry methods (index -> explainers[index].name), labelled by the registry."""
-        self.addParameter(QgsProcessingParameterEnum(name, self.tr("Method"), options=[e.label for e in explainers],
-                                                     defaultValue=0))
+        options = [registry_label(e.label) for e in explainers]
+        self.addParameter(QgsProcessingParameterEnum(name, self.tr("Method"), options=options, defaultValue=0))
 
     def add_raster_output(self, name: str, label: str, optional: bool = False) -> None:
         """A GeoTIFF destination; optional ones are not created unless asked for."""

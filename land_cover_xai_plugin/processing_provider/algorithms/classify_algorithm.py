@@ -3,7 +3,7 @@ the classification by-products the explainer registry offers (class probabilitie
 from __future__ import annotations
 
 from ...engine.explain import registry
-from ..base import LcxAlgorithm, run_job
+from ..base import LcxAlgorithm, registry_label, run_job
 
 
 def destination_kinds() -> dict[str, str]:
@@ -33,7 +33,8 @@ class ClassifyAlgorithm(LcxAlgorithm):
         return self.tr("deep learning,classification,prediction,inference,sentinel-2,time series,land cover").split(",")
 
     def shortHelpString(self):
-        optional = "".join(f"<li><b>{self.tr(label)}</b> ({self.tr('optional')}): {explainer.description}</li>"
+        optional_word = self.tr("optional")
+        optional = "".join(f"<li><b>{registry_label(label)}</b> ({optional_word}): {explainer.description}</li>"
                            for explainer in registry.available(category="classification")
                            for _, label in explainer.produces)
         return (self.tr(
@@ -58,7 +59,7 @@ class ClassifyAlgorithm(LcxAlgorithm):
         self.add_raster_output(self.CONFIDENCE, self.tr("Confidence"))
         for explainer in registry.available(category="classification"):
             for kind, label in explainer.produces:
-                self.add_raster_output(kind.upper(), self.tr(label), optional=True)
+                self.add_raster_output(kind.upper(), registry_label(label), optional=True)
 
     def checkParameterValues(self, parameters, context):
         ok, message = super().checkParameterValues(parameters, context)
