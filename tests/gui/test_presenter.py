@@ -127,3 +127,42 @@ def test_esc_and_the_operator_corner_leave(presenter):
     presenter.operator_button.click()
     assert not presenter.isVisible()
     assert not presenter._filter_installed
+
+
+def _receivers(obj) -> dict:
+    """{signal signature: receiver count} for every signal of ``obj``."""
+    from qgis.PyQt.QtCore import QMetaMethod
+
+    meta, counts = obj.metaObject(), {}
+    for i in range(meta.methodCount()):
+        method = meta.method(i)
+        if method.methodType() == QMetaMethod.MethodType.Signal:
+            name = bytes(method.name()).decode()
+            signal = getattr(obj, name, None)
+            if signal is not None and hasattr(signal, "connect"):
+                try:
+                    counts[name] = obj.receivers(signal)
+                except (TypeError, RuntimeError):
+                    pass
+    return counts
+
+
+def test_unload_disconnects_every_signal_the_plugin_connected(qgis_iface, qgis_new_project):
+    import land_cover_xai_plugin
+
+    watched = (QgsProject.instance(), qgis_iface.mapCanvas())
+    before = [_receivers(obj) for obj in watched]
+    plugin = land_cover_xai_plugin.classFactory(qgis_iface)
+    plugin.initGui()
+    during = [_receivers(obj) for obj in watched]
+    assert during[0]["layersAdded"] > before[0]["layersAdded"]  # the count sees the plugin's connections
+    plugin.dock.activate_pixel_tool()
+    plugin.unload()
+    from qgis.PyQt.QtCore import QCoreApplication, QEvent
+
+    # the dock's widgets go with deleteLater(): Qt widgets (layer combo boxes) drop their own connections then
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    after = [_receivers(obj) for obj in watched]
+    for obj, was, now in zip(watched, before, after):
+        grown = {name: (was.get(name), n) for name, n in now.items() if n > was.get(name, 0)}
+        assert not grown, f"{type(obj).__name__} keeps handlers after unload: {grown}"
