@@ -28,7 +28,7 @@ from model_factory import make_model  # noqa: E402  (tests/gui/model_factory.py)
 def outputs(tmp_path_factory, qgis_app):
     """Real outputs of the engine on the tiny sample: class map, confidence, probabilities, uncertainty and
     Grad-CAM, as descriptors."""
-    from land_cover_xai_plugin import engine  # noqa: F401
+    from land_cover_xai_plugin import engine
 
     folder = tmp_path_factory.mktemp("layers")
     stack = os.path.join(os.path.dirname(engine.__file__), "..", "sample_data", "tiny", "s2_l1c_tiny.tif")

@@ -71,7 +71,7 @@ class RecordingFeedback:
                 self.progress_values: list[float] = []
                 self.progressChanged.connect(self.progress_values.append)
 
-            def pushInfo(self, info):  # noqa: N802
+            def pushInfo(self, info):
                 self.infos.append(info)
                 super().pushInfo(info)
 
