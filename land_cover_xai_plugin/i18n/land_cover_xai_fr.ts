@@ -2380,4 +2380,242 @@
             <translation>Rapport écrit : {path}</translation>
         </message>
     </context>
+    <context>
+        <name>LandCoverXaiPresenter</name>
+        <message>
+            <location filename="../gui/presenter/window.py" line="0" />
+            <source>the blue light</source>
+            <translation>la lumière bleue</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="0" />
+            <source>the green light</source>
+            <translation>la lumière verte</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="0" />
+            <source>the red light</source>
+            <translation>la lumière rouge</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="0" />
+            <source>the edge of the red, just before the infrared</source>
+            <translation>le bord du rouge, juste avant l'infrarouge</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="0" />
+            <source>the near infrared (which plants reflect strongly)</source>
+            <translation>le proche infrarouge (que les plantes renvoient fortement)</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="0" />
+            <source>the short-wave infrared (which sees water in plants and soil)</source>
+            <translation>l'infrarouge moyen (qui voit l'eau des plantes et du sol)</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="0" />
+            <source>{0} and {1}</source>
+            <translation>{0} et {1}</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="0" />
+            <source>Here the model hesitates, but leans towards: {0}.</source>
+            <translation>Ici, le modèle hésite, mais penche pour : {0}.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="0" />
+            <source>Here the model sees: {0}.</source>
+            <translation>Ici, le modèle voit : {0}.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="0" />
+            <source>It relied mostly on {0}.</source>
+            <translation>Il a surtout regardé {0}.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="0" />
+            <source>The images that mattered most were taken on {0}.</source>
+            <translation>Les images qui ont le plus compté datent du {0}.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="0" />
+            <source>Careful: the cloudy images counted too.</source>
+            <translation>Attention : les images nuageuses ont compté aussi.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="0" />
+            <source>The cloudy images did not count.</source>
+            <translation>Les images nuageuses n'ont pas compté.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="0" />
+            <source>Why? I cannot tell: the explanation of this model did not pass its quality check.</source>
+            <translation>Pourquoi ? Je ne sais pas : l'explication de ce modèle n'a pas passé son contrôle de qualité.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="0" />
+            <source>Why? I cannot tell: the explanation of this model has not been checked.</source>
+            <translation>Pourquoi ? Je ne sais pas : l'explication de ce modèle n'a pas été vérifiée.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="0" />
+            <source>Which images mattered, I cannot tell: that part of the explanation did not pass its quality check.</source>
+            <translation>Quelles images ont compté, je ne peux pas le dire : cette partie de l'explication n'a pas passé son contrôle de qualité.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="0" />
+            <source>Which images mattered, I cannot tell: that part of the explanation has not been checked.</source>
+            <translation>Quelles images ont compté, je ne peux pas le dire : cette partie de l'explication n'a pas été vérifiée.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="0" />
+            <source>Land Cover XAI: presenter mode</source>
+            <translation>Land Cover XAI : mode présentateur</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="0" />
+            <source>What does the computer see from space?</source>
+            <translation>Que voit l'ordinateur depuis l'espace ?</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="0" />
+            <source>Operator: leave</source>
+            <translation>Opérateur : quitter</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="0" />
+            <source>Photo</source>
+            <translation>Photo</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="0" />
+            <source>Map</source>
+            <translation>Carte</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="0" />
+            <source>Why?</source>
+            <translation>Pourquoi ?</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="0" />
+            <source>Play: guess!</source>
+            <translation>Jouer : devinez !</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="0" />
+            <source>Getting ready…</source>
+            <translation>Préparation…</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="0" />
+            <source>The demo cannot start on this computer. Operator: see the plugin's panel.</source>
+            <translation>La démo ne peut pas démarrer sur cet ordinateur. Opérateur : voir le panneau de l'extension.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="0" />
+            <source>The demo did not run. Operator: leave and see the plugin's panel.</source>
+            <translation>La démo n'a pas tourné. Opérateur : quitter et voir le panneau de l'extension.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="0" />
+            <source>Touch the map: the computer tells you what it sees there, and why.</source>
+            <translation>Touchez la carte : l'ordinateur vous dit ce qu'il y voit, et pourquoi.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="0" />
+            <source>{0} (cloudy)</source>
+            <translation>{0} (nuageux)</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="0" />
+            <source>What the computer recognises in each place:</source>
+            <translation>Ce que l'ordinateur reconnaît à chaque endroit :</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="0" />
+            <source>For the image of the chosen day: did it help the computer choose its answer?</source>
+            <translation>L'image du jour choisi a-t-elle aidé l'ordinateur à choisir sa réponse ?</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="0" />
+            <source>Careful: this map did not pass its quality check; read it with caution.</source>
+            <translation>Attention : cette carte n'a pas passé son contrôle de qualité ; à lire avec prudence.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="0" />
+            <source>This map has not been checked yet.</source>
+            <translation>Cette carte n'a pas encore été vérifiée.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="0" />
+            <source>helped</source>
+            <translation>a aidé</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="0" />
+            <source>no effect</source>
+            <translation>sans effet</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="0" />
+            <source>pushed towards another answer</source>
+            <translation>a poussé vers une autre réponse</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="0" />
+            <source>The satellite image of the chosen day, in natural colours.</source>
+            <translation>L'image satellite du jour choisi, en couleurs naturelles.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="0" />
+            <source>That is outside the picture: touch the map.</source>
+            <translation>C'est en dehors de l'image : touchez la carte.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="0" />
+            <source>I could not look at that place: touch another one.</source>
+            <translation>Je n'ai pas pu regarder cet endroit : touchez-en un autre.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="0" />
+            <source>Let me look…</source>
+            <translation>Je regarde…</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="0" />
+            <source>Looking at one place</source>
+            <translation>Regarder un endroit</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="0" />
+            <source>Presenter</source>
+            <translation>Présentateur</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="0" />
+            <source>Well done!</source>
+            <translation>Bravo !</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="0" />
+            <source>Not quite!</source>
+            <translation>Raté !</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="0" />
+            <source>In the field, it really is: {0}.</source>
+            <translation>Sur le terrain, c'est vraiment : {0}.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="0" />
+            <source>Score: {0} / {1}</source>
+            <translation>Score : {0} / {1}</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="0" />
+            <source>What do you think is in the pink square?</source>
+            <translation>À votre avis, qu'y a-t-il dans le carré rose ?</translation>
+        </message>
+    </context>
 </TS>

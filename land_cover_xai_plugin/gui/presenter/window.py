@@ -228,7 +228,7 @@ class PresenterWindow(QWidget):
         side.addWidget(self.season)
 
         game_row = QHBoxLayout()
-        self.play_button = QPushButton(tr("Play: guess what is there!"), self)
+        self.play_button = QPushButton(tr("Play: guess!"), self)
         self.play_button.setObjectName("presenterPlayButton")
         self.play_button.setFont(_font(BASE_FONT_PT, True))
         self.play_button.clicked.connect(self.new_round)
