@@ -40,8 +40,6 @@ def _start():
 def _scene():
     window = plugins["land_cover_xai_plugin"].dock.presenter
     if SCENE == "game":
-        window.set_mode("explanation")
-        window.date_slider.setValue(3)
         here = window.new_round()
         window.guess(here.truth_id)
     else:
@@ -54,6 +52,9 @@ def _scene():
 def _when_told(window):
     if window.task is None and window.last_facts is not None:
         _keep["poll"].stop()
+        if SCENE == "game":  # the answer told: show the explanation view of a clear date
+            window.set_mode("explanation")
+            window.date_slider.setValue(3)
         QTimer.singleShot(2500, lambda: _guarded(_grab))
 
 

@@ -20,7 +20,7 @@
         </message>
         <message>
             <location filename="../gui/presenter/story.py" line="27" />
-            <source>the edge of the red, just before the infrared</source>
+            <source>the red edge, just before the infrared</source>
             <translation>le bord du rouge, juste avant l'infrarouge</translation>
         </message>
         <message>
@@ -2399,7 +2399,7 @@
         </message>
         <message>
             <location filename="../gui/presenter/window.py" line="0" />
-            <source>the edge of the red, just before the infrared</source>
+            <source>the red edge, just before the infrared</source>
             <translation>le bord du rouge, juste avant l'infrarouge</translation>
         </message>
         <message>

@@ -17,14 +17,14 @@ CONTEXT = "LandCoverXaiPresenter"
 
 
 def tr(text: str) -> str:
-    return QCoreApplication.translate(CONTEXT, text)
+    return QCoreApplication.translate("LandCoverXaiPresenter", text)
 
 
 def family_phrase(family: str) -> str:
     """A band family as the object of "relied on" (French: with its contracted article)."""
     phrases = {
         "blue": tr("the blue light"), "green": tr("the green light"), "red": tr("the red light"),
-        "red_edge": tr("the edge of the red, just before the infrared"),
+        "red_edge": tr("the red edge, just before the infrared"),
         "near_infrared": tr("the near infrared (which plants reflect strongly)"),
         "shortwave_infrared": tr("the short-wave infrared (which sees water in plants and soil)"),
     }

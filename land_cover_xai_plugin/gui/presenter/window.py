@@ -58,7 +58,7 @@ PHOTO, CLASSES, EXPLANATION = "photo", "classes", "explanation"
 
 
 def tr(text: str) -> str:
-    return QCoreApplication.translate(CONTEXT, text)
+    return QCoreApplication.translate("LandCoverXaiPresenter", text)
 
 
 def _font(points: int, bold: bool = False) -> QFont:
@@ -218,7 +218,7 @@ class PresenterWindow(QWidget):
         self.story_label = QLabel(self)
         self.story_label.setObjectName("presenterStory")
         self.story_label.setWordWrap(True)
-        self.story_label.setFont(_font(BASE_FONT_PT))
+        self.story_label.setFont(_font(BASE_FONT_PT - 2))
         self.story_label.setStyleSheet("QLabel { background: white; border: 2px solid #d0d0d0; "
                                        "border-radius: 8px; padding: 12px; }")
         self.story_label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
