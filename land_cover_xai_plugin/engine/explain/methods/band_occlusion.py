@@ -63,7 +63,7 @@ class BandOcclusion(Explainer):
                    f"{BACKGROUND_SERIES} forward passes per band: use it on a clip.")
     takes_target = True
     slow = True
-    order = 47
+    order = 90
     produces = (("occlusion_bands", "Band occlusion (drop of probability)"),)
 
     def outputs(self, ctx: OutputContext) -> list[OutputDeclaration]:

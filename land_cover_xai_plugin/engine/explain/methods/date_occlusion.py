@@ -200,7 +200,7 @@ class DateOcclusion(Explainer):
                    "(probability units; 0 for dates that are not observations, e.g. masked as cloudy). One "
                    "extra forward pass per observed date.")
     takes_target = True
-    order = 45
+    order = 70
     produces = (("occlusion_dates", "Date occlusion (drop of probability)"),)
 
     def outputs(self, ctx: OutputContext) -> list[OutputDeclaration]:

@@ -97,7 +97,7 @@ class DateShapley(Explainer):
                    "the standard error in the last band. One band per date (probability units; 0 for dates "
                    "that are not observations).")
     takes_target = True
-    order = 46
+    order = 80
     produces = (("shapley_dates", "Shapley by date"),)
 
     def outputs(self, ctx: OutputContext) -> list[OutputDeclaration]:
