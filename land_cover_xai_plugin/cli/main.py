@@ -1,17 +1,21 @@
 """python -m land_cover_xai_plugin — info, train, predict, explain, validate, headless.
 
 Bad input exits with code 2 and one line on stderr that says what is wrong and what to do;
-no traceback, and nothing left in the output folder.
+no traceback, and nothing left in the output folder (the engine's jobs own and roll back their
+outputs). SIGTERM cleans up like Ctrl-C. An unexpected failure exits 1 with one line; --debug
+shows its traceback.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import logging
 import os
 import sys
 import textwrap
 import time
-from pathlib import Path
+import traceback
 
 from ..engine.errors import LcxError
 from ..engine.explain import registry
@@ -22,21 +26,40 @@ from ..engine.runtime import DEVICES
 DEFAULT_ARCH = TrainConfig.arch  # what the benchmark chose (engine/training/trainer.py)
 
 EXIT_USER_ERROR = 2
+EXIT_UNEXPECTED = 1
+EXIT_INTERRUPTED = 130  # 128 + SIGINT
+EXIT_TERMINATED = 143  # 128 + SIGTERM
+
+
+class UsageError(LcxError):
+    """An option that can only fail, found before any work starts."""
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse whose usage errors are one 'error: ...' line on stderr (exit 2), like every other refusal."""
+
+    def error(self, message: str):
+        self.exit(EXIT_USER_ERROR, f"error: {message} (see: {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The command line: info, train, predict, explain, validate (methods and choices from the engine)."""
-    parser = argparse.ArgumentParser(
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="show the traceback of an unexpected error, and the engine's log")
+    parser = OneLineParser(
         prog="python -m land_cover_xai_plugin",
         description="Land-cover classification of Sentinel-2 time series, with explanations.",
     )
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an unexpected error")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    info = commands.add_parser("info", help="describe stacks (dates, bands, grid, CRS, scaling) or model files")
+    info = commands.add_parser("info", parents=[common],
+                               help="describe stacks (dates, bands, grid, CRS, scaling) or model files")
     info.add_argument("paths", nargs="+", metavar="PATH")
     info.set_defaults(run=cmd_info)
 
-    train = commands.add_parser("train", help="train a model from a stack and labels / field data")
+    train = commands.add_parser("train", parents=[common], help="train a model from a stack and labels / field data")
     add_stack_argument(train)
     train.add_argument("--labels", required=True, metavar="PATH",
                        help="label raster on the stack grid, or field data (points / polygons, any CRS)")
@@ -54,9 +77,10 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--device", default="auto", choices=DEVICES)
     train.add_argument("--out", required=True, metavar="MODEL", help="model file to write (.lcx)")
     train.add_argument("--report", metavar="JSON", help="write the training report as JSON")
+    add_overwrite_argument(train, "the model file and report")
     train.set_defaults(run=cmd_train)
 
-    predict = commands.add_parser("predict", help="class map and confidence for a stack")
+    predict = commands.add_parser("predict", parents=[common], help="class map and confidence for a stack")
     add_inference_arguments(predict)
     for explainer in registry.available(category="classification"):  # --probabilities, --uncertainty
         predict.add_argument(f"--{explainer.name}", action="store_true",
@@ -64,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     predict.set_defaults(run=cmd_predict)
 
     explain = commands.add_parser(
-        "explain", help="class map, confidence and explanation rasters",
+        "explain", parents=[common], help="class map, confidence and explanation rasters",
         epilog="methods:\n" + "\n".join(textwrap.fill(text, 100, initial_indent=f"  {name:<14} ",
                                                       subsequent_indent=" " * 17)
                                         for name, _, text in registry.help_lines()),
@@ -76,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
                          help="class explained: 'predicted' (default), a class id or a class name")
     explain.set_defaults(run=cmd_explain)
 
-    validate = commands.add_parser("validate", help="accuracy of a class map against field data")
+    validate = commands.add_parser("validate", parents=[common], help="accuracy of a class map against field data")
     validate.add_argument("--classification", required=True, metavar="RASTER")
     validate.add_argument("--field-data", required=True, metavar="PATH")
     validate.add_argument("--class-field", required=True, metavar="NAME")
@@ -94,33 +118,84 @@ def add_stack_argument(parser: argparse.ArgumentParser) -> None:
                         help="one multi-band raster, or several single-date rasters on one grid")
 
 
+def add_overwrite_argument(parser: argparse.ArgumentParser, what: str) -> None:
+    """--overwrite: replace earlier results (refused without it)."""
+    parser.add_argument("--overwrite", action="store_true",
+                        help=f"replace {what} if they exist already (refused otherwise)")
+
+
 def add_inference_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options predict and explain share: stack, model, output folder, device, batch size."""
+    """The options predict and explain share: stack, model, output folder, device, batch size, overwrite."""
     add_stack_argument(parser)
     parser.add_argument("--model", required=True, metavar="MODEL", help="model file (.lcx)")
     parser.add_argument("--out-dir", required=True, metavar="DIR")
     parser.add_argument("--device", default="auto", choices=DEVICES)
     parser.add_argument("--batch-size", type=int, default=None, help="pixels per batch (default: measured)")
+    add_overwrite_argument(parser, "the results in --out-dir")
+
+
+# --- cheap checks of the options, before any work ---------------------------------------------
+
+def check_file_target(path: str, option: str, overwrite: bool = True) -> None:
+    """``path`` can become a file: not a folder, its parent a folder (or creatable), not an existing file
+    unless ``overwrite``. Raises UsageError naming ``option`` and the fix."""
+    from ..engine.io.outputs import OutputError, check_output_folder
+
+    absolute = os.path.abspath(path)
+    if os.path.isdir(absolute):
+        raise UsageError(f"{option} {path} is a folder: give a file name inside it.")
+    if os.path.lexists(absolute) and not overwrite:
+        raise UsageError(f"{path} exists already: pass --overwrite to replace it, or choose another {option}.")
+    try:
+        check_output_folder(os.path.dirname(absolute), [])  # the folder it goes into: a folder, writable
+    except OutputError as error:
+        raise UsageError(f"{option} {path}: {error}") from None
+
+
+def check_inference_options(args, outputs: set[str], target):
+    """Load the model, resolve the target and the outputs, and check --out-dir, all before the stack is
+    read. -> the ModelBundle (handed to the job, so the model is read once)."""
+    from ..engine.inference.streaming import plan_outputs
+    from ..engine.io.outputs import check_output_folder, existing_outputs
+    from ..engine.models.model_file import load_model
+
+    if args.batch_size is not None and args.batch_size < 1:
+        raise UsageError(f"--batch-size must be at least 1, not {args.batch_size}.")
+    check_output_folder(args.out_dir, [], overwrite=True)  # a file / under a file / not writable
+    bundle = load_model(args.model)
+    target_id, _ = bundle.resolve_target(target)
+    names = [spec.name for spec in plan_outputs(bundle, outputs, target_id).specs]
+    taken = existing_outputs(os.path.abspath(args.out_dir), names)
+    if taken and not args.overwrite:
+        raise UsageError(f"{args.out_dir} already holds results ({', '.join(taken[:4])}"
+                         + (", ..." if len(taken) > 4 else "")
+                         + "): pass --overwrite to replace them, or choose another --out-dir.")
+    return bundle
 
 
 # --- commands ---------------------------------------------------------------------------------
 
 def cmd_info(args) -> int:
-    """Print what a stack or a model file holds, as JSON."""
+    """Print what a stack or a model file holds, as strict JSON (NaN / infinity as null)."""
     from ..engine.jobs import describe_path
+    from ..engine.models.model_file import _json_safe
 
     described = [describe_path(path) for path in args.paths]
-    print(json.dumps(described[0] if len(described) == 1 else described, indent=2, default=str))
+    payload = _json_safe(described[0] if len(described) == 1 else described)
+    print(json.dumps(payload, indent=2, default=str, allow_nan=False))
     return 0
 
 
 def cmd_train(args) -> int:
-    """Train a model (TrainJob); one line per epoch on stderr."""
+    """Train a model (TrainJob); one line per epoch on stderr. Options that can only fail are refused first."""
     from ..engine.jobs import TrainJob, run_train_job
-    from ..engine.training.trainer import TrainConfig
 
     config = TrainConfig(arch=args.arch, attention=args.attention, patch_size=args.patch_size,
                          epochs=args.epochs, batch_size=args.batch_size, seed=args.seed, device=args.device)
+    config.check()
+    check_file_target(args.out, "--out", args.overwrite)
+    if args.report:
+        check_file_target(args.report, "--report", args.overwrite)
     job = TrainJob(stack_paths=args.stack, labels_path=args.labels, out_model=args.out,
                    class_field=args.class_field, name_field=args.name_field, layer=args.layer,
                    report_path=args.report, class_names_path=args.class_names, config=config)
@@ -147,14 +222,18 @@ def cmd_explain(args) -> int:
 
 
 def run_inference_command(args, outputs: set[str], target) -> int:
-    """An InferenceJob into ``--out-dir`` (removed again on failure when this run created it)."""
+    """An InferenceJob into ``--out-dir``; the engine refuses a folder in use, and removes what this run
+    created when it fails or is interrupted."""
     from ..engine.jobs import InferenceJob, run_inference_job
 
-    job = InferenceJob(stack_paths=list(args.stack), model_path=args.model, out_dir=args.out_dir,
-                       outputs=outputs, target=target, device=args.device, batch_size=args.batch_size)
+    bundle = check_inference_options(args, outputs, target)
+    job = InferenceJob(stack_paths=list(args.stack), model_path=args.model, bundle=bundle, out_dir=args.out_dir,
+                       outputs=outputs, target=target, device=args.device, batch_size=args.batch_size,
+                       overwrite=args.overwrite)
     started = time.perf_counter()
     result = run_inference_job(job, progress=ProgressPrinter())
     elapsed = time.perf_counter() - started
+    print_warnings(getattr(result, "warnings", ()))
     print(f"done in {elapsed:.1f} s; outputs in {os.path.abspath(args.out_dir)}:", file=sys.stderr)
     for output in result.outputs:
         print(f"  {output.name:<14} {output.path}")
@@ -165,15 +244,26 @@ def cmd_validate(args) -> int:
     """Accuracy of a class map against field data (ValidateJob)."""
     from ..engine.jobs import ValidateJob, run_validate_job
 
+    for option, path in (("--csv", args.csv), ("--html", args.html)):
+        if path:
+            check_file_target(path, option)
     report = run_validate_job(ValidateJob(args.classification, args.field_data, args.class_field,
                                           layer=args.layer, name_field=args.name_field,
                                           csv_path=args.csv, html_path=args.html))
+    print_warnings(getattr(report, "warnings", ()))
     print(f"samples {report.n_samples}  overall accuracy {report.overall_accuracy:.3f}  "
           f"kappa {report.kappa:.3f}  macro-F1 {report.macro_f1:.3f}")
     for path in (args.csv, args.html):
         if path:
             print(f"written: {path}")
     return 0
+
+
+def print_warnings(warnings) -> None:
+    """The engine's warnings about a result (input scale, season, overlap with the training data), one
+    'warning: ...' line each on stderr."""
+    for warning in warnings or ():
+        print(f"warning: {one_line(str(warning))}", file=sys.stderr)
 
 
 class ProgressPrinter:
@@ -194,37 +284,65 @@ class ProgressPrinter:
 
 # --- entry point --------------------------------------------------------------------------------
 
-def output_paths_of(args) -> list[Path]:
-    """Files and folders a command may create: removed again if it fails."""
-    paths = [getattr(args, name, None) for name in ("out", "report", "csv", "html")]
-    return [Path(p) for p in paths if p]
+@contextlib.contextmanager
+def quiet_libraries(debug: bool):
+    """GDAL / PROJ messages and the engine's log kept off stderr (the engine turns what matters into its
+    error or into result.warnings); with --debug they are shown."""
+    from osgeo import gdal
+
+    package_log = logging.getLogger(__name__.split(".")[0])
+    if debug:
+        logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+        yield
+        return
+    quiet = logging.NullHandler()
+    package_log.addHandler(quiet)  # no lastResort handler printing the engine's warnings a second time
+    package_log.propagate = False
+    gdal.PushErrorHandler("CPLQuietErrorHandler")
+    try:
+        yield
+    finally:
+        gdal.PopErrorHandler()
+        package_log.removeHandler(quiet)
+        package_log.propagate = True
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run one command; a user error exits 2 with one line on stderr. Inference outputs are rolled back by
-    the engine's InferenceJob; the files of train / validate by this function."""
+    """Run one command: a user error exits 2 with one line on stderr, an interruption (Ctrl-C, SIGTERM) 130 /
+    143 after the engine removed this run's files, an unexpected error 1 with one line (--debug: traceback)."""
+    from ..engine.io.outputs import Terminated, terminate_as_exception
+
     args = build_parser().parse_args(argv)
-    existed = {path: path.exists() for path in output_paths_of(args)}
+    debug = bool(getattr(args, "debug", False))
     try:
-        return args.run(args)
+        with terminate_as_exception(), quiet_libraries(debug):
+            code = args.run(args)
+        sys.stdout.flush()  # a closed pipe (info | head) shows here, not at exit
+        return code
     except LcxError as error:
-        remove_new_outputs(existed)
         print(f"error: {one_line(str(error))}", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
-        remove_new_outputs(existed)
-        print("interrupted: outputs removed", file=sys.stderr)
-        return 130
-    except Exception:
-        remove_new_outputs(existed)
-        raise
-
-
-def remove_new_outputs(existed: dict[Path, bool]) -> None:
-    """Delete the output files a failed command created (those that did not exist before it)."""
-    for path, was_there in existed.items():
-        if not was_there and path.exists() and path.is_file():
-            path.unlink()
+        print("interrupted: this run's outputs were removed", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Terminated:
+        print("terminated: this run's outputs were removed", file=sys.stderr)
+        return EXIT_TERMINATED
+    except BrokenPipeError:
+        # the reader went away (info | head): nothing to say; stdout points at /dev/null so that the
+        # interpreter's final flush does not complain either
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    except MemoryError:
+        print("error: out of memory: use a smaller --batch-size or a smaller stack region", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except Exception as error:  # a bug, not bad input: one line, the traceback on request
+        if debug:
+            traceback.print_exc()
+        print(f"unexpected error: {type(error).__name__}: {one_line(str(error))} "
+              "(run with --debug for the traceback)", file=sys.stderr)
+        return EXIT_UNEXPECTED
 
 
 def one_line(message: str) -> str:
