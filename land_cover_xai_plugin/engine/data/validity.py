@@ -14,6 +14,7 @@ in training, streaming inference and the pixel explanation.
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 from dataclasses import dataclass, field
@@ -25,6 +26,9 @@ from ..errors import LcxError, StackError
 from ..io import band_names
 
 MASK_KINDS = ("values", "bits")
+# The training default: the accuracy benchmark (benchmarks/results/accuracy.md) and the explanations favour
+# masking dates declared more than half cloudy
+DEFAULT_CLOUD_FRACTION_MAX = 0.5
 
 
 @dataclass(frozen=True)
@@ -106,11 +110,26 @@ class ValidityConfig:
     ``mask_paths``: one mask raster per stack date (matched by the date in its file name when every name holds
     one, else in the stack's date order), or one raster with one band per date; on the stack's grid.
     ``mask_rule``: how to read them (a MaskRule or a preset name, see MASK_PRESETS).
+    ``warn_without_metadata``: warn when the threshold is set but a stack declares no cloud fraction (nothing
+    can be masked by metadata). False for the training default (:meth:`default`), which is silently inactive
+    on such a stack; True for a threshold a user chose.
     """
 
     cloud_fraction_max: Optional[float] = None
     mask_paths: tuple[str, ...] = ()
     mask_rule: object = "s2_scl"
+    warn_without_metadata: bool = True
+
+    @classmethod
+    def default(cls) -> "ValidityConfig":
+        """The training default: a date whose declared cloud fraction exceeds DEFAULT_CLOUD_FRACTION_MAX is
+        missing (re-filled by day); silent on a stack that declares no cloud fraction."""
+        return cls(DEFAULT_CLOUD_FRACTION_MAX, warn_without_metadata=False)
+
+    def with_masks(self, mask_paths: Sequence[str], rule=None) -> "ValidityConfig":
+        """These settings with this stack's mask rasters (``rule``: a MaskRule or preset name; None: keep)."""
+        return dataclasses.replace(self, mask_paths=tuple(mask_paths),
+                                   mask_rule=self.mask_rule if rule is None else rule)
 
     def __post_init__(self) -> None:
         paths = self.mask_paths
@@ -130,7 +149,7 @@ class ValidityConfig:
     def to_dict(self) -> dict:
         """JSON-safe form (training reports, model files)."""
         return {"cloud_fraction_max": self.cloud_fraction_max, "mask_paths": list(self.mask_paths),
-                "mask_rule": self.mask_rule.to_dict()}
+                "mask_rule": self.mask_rule.to_dict(), "warn_without_metadata": self.warn_without_metadata}
 
     @classmethod
     def from_dict(cls, data: Optional[dict]) -> "ValidityConfig":
@@ -141,11 +160,12 @@ class ValidityConfig:
             raise ValueError("validity settings must be a JSON object")
         value = data.get("cloud_fraction_max")
         return cls(None if value is None else float(value), tuple(data.get("mask_paths") or ()),
-                   MaskRule.from_dict(data["mask_rule"]) if data.get("mask_rule") else "s2_scl")
+                   MaskRule.from_dict(data["mask_rule"]) if data.get("mask_rule") else "s2_scl",
+                   bool(data.get("warn_without_metadata", True)))
 
     def model_settings(self) -> "ValidityConfig":
         """What a model keeps of these settings: the threshold and the rule, not this stack's mask files."""
-        return ValidityConfig(self.cloud_fraction_max, (), self.mask_rule)
+        return dataclasses.replace(self, mask_paths=())
 
 
 def dates_kept(cloud_fraction: Sequence[Optional[float]], cloud_fraction_max: Optional[float]) -> np.ndarray:

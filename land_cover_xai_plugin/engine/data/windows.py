@@ -154,7 +154,7 @@ class InputSpec:
         if validity.cloud_fraction_max is not None:
             fractions = stack.info().cloud_fraction
             kept = dates_kept(fractions, validity.cloud_fraction_max)
-            if all(f is None for f in fractions):
+            if validity.warn_without_metadata and all(f is None for f in fractions):
                 _log.warning("The stack declares no cloud fraction for any date: cloudy dates cannot be masked by "
                              "metadata (cloud_fraction_max=%s). Give mask rasters (e.g. SCL) to mask clouds.",
                              validity.cloud_fraction_max)

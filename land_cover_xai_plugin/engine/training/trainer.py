@@ -78,8 +78,9 @@ class TrainConfig:
     max_pixels: Optional[int] = 200_000  # cap on labelled pixels used (per-class quota keeps rare classes)
     threads: Optional[int] = None
     # Observation validity (data/validity.py): dates above a cloud fraction and masked pixels are missing,
-    # re-filled by day; the threshold and mask rule travel in the model, so inference masks the same way
-    validity: ValidityConfig = field(default_factory=ValidityConfig)
+    # re-filled by day; the threshold and mask rule travel in the model, so inference masks the same way.
+    # Default: dates declared more than half cloudy are missing (silent on a stack declaring no cloud fraction)
+    validity: ValidityConfig = field(default_factory=ValidityConfig.default)
     # The model's temporal grid (data/calendar.py): None = the training stack's own dates; e.g. 10 = every
     # 10 days over its season (a stack of any dates covering that season then runs)
     grid_step_days: Optional[int] = None
