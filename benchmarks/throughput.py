@@ -6,10 +6,14 @@ In one process:
 1. writes (or reuses) a synthetic Sentinel-2-like stack, 20 dates x 10 bands x 4600 x 4600 uint16
    (8.5 GB as float32), in a subprocess so its memory does not count here;
 2. raw model speed on tensors already in memory, warm, sweeping the batch size 128..4096:
-   forward only (inference_mode) and the fused forward + Grad-CAM backward;
+   forward only (inference_mode) and the fused forward + Grad-CAM backward, for the default model
+   (TrainConfig's recipe, every ensemble member counted) and, forward only, for ``--peer-arch`` (the old
+   attention default) on the same pixels;
 3. end-to-end ``run_inference`` (read + gap-fill + normalise + forward [+ backward] + write GeoTIFFs) with
-   the best batch of the sweep, for the class map (+ confidence) and for the class map + Grad-CAM;
-4. ratios end-to-end / raw, peak RSS of the process, projected time for a full S2 tile (10980 x 10980).
+   the best batch of the sweep, for the class map (+ confidence), the class map + Grad-CAM, and the class
+   map + the faithful per-date map (occlusion by date);
+4. ratios end-to-end / raw (and per-date map / predict), peak RSS of the process, projected time for a
+   full S2 tile (10980 x 10980).
 
 By default the end-to-end passes cover a region of the stack (``--region-px``, >= 2 M pixels) so the whole
 benchmark fits in ~8 minutes on 2 cores; the JSON says so (``processed_px``, ``region``). ``--full`` processes
@@ -40,6 +44,7 @@ from land_cover_xai_plugin.engine.models.model_file import ClassInfo, bundle_fro
 from land_cover_xai_plugin.engine.models import ModelSpec, build_model  # noqa: E402
 from land_cover_xai_plugin.engine.runtime import import_torch, set_threads  # noqa: E402
 from land_cover_xai_plugin.engine.io.stack import open_stack  # noqa: E402
+from land_cover_xai_plugin.engine.training.trainer import TrainConfig  # noqa: E402
 
 S2_TILE_PX = 10980 * 10980
 SWEEP = (128, 256, 512, 1024, 2048, 4096)
@@ -67,13 +72,20 @@ def ensure_stack(path: Path, size: int, n_dates: int) -> float:
 
 
 def make_bundle(stack, arch: str):
-    """A randomly initialised model of the project's default size, normalised with the stack's statistics."""
+    """A randomly initialised model as training builds it for ``arch`` ("default": TrainConfig's default
+    recipe, ensemble members included), normalised with the stack's statistics."""
     torch = import_torch()
     sample = stack.read_window(0, 0, 256, 256)  # (T, B, y, x)
     mean = np.nanmean(sample, axis=(0, 2, 3)).astype(float).tolist()
     std = np.nanstd(sample, axis=(0, 2, 3)).astype(float).tolist()
-    spec = ModelSpec(arch=arch, n_bands=stack.n_bands, n_dates=stack.n_dates, n_classes=5, norm_mean=mean,
-                     norm_std=[max(s, 1e-3) for s in std])
+    config = (TrainConfig() if arch == "default" else TrainConfig(arch=arch)).resolved()
+    spec = ModelSpec(arch=config.arch, n_bands=stack.n_bands, n_dates=stack.n_dates, n_classes=5, norm_mean=mean,
+                     norm_std=[max(s, 1e-3) for s in std], attention=config.attention,
+                     kernel_size=config.kernel_size, band_width=config.band_width,
+                     fusion_width=config.fusion_width, conv_width=config.conv_width,
+                     dense_width=config.dense_width, embed_width=config.embed_width,
+                     hidden_width=config.hidden_width, band_attention=config.band_attention,
+                     n_members=config.n_members)
     torch.manual_seed(0)
     model = build_model(spec).eval()
     names = ["cultivated land", "forest", "grassland", "shrubland", "artificial surface"]
@@ -87,7 +99,7 @@ def sweep(model, x_all, fused: bool, seconds: float = 1.2) -> dict[int, float]:
     rates = {}
     for bs in SWEEP:
         x = x_all[:bs]
-        step = (lambda: gradcam.predict_with_gradcam(model, x)) if fused else (lambda: gradcam.predict(model, x))
+        step = (lambda x=x: gradcam.predict_with_gradcam(model, x)) if fused else (lambda x=x: gradcam.predict(model, x))
         step()
         n, t0 = 0, time.perf_counter()
         while time.perf_counter() - t0 < seconds:
@@ -127,7 +139,10 @@ def main(argv=None) -> int:
     parser.add_argument("--out", default=str(ROOT / "benchmarks/results/throughput.json"))
     parser.add_argument("--size", type=int, default=4600, help="stack width = height in pixels")
     parser.add_argument("--dates", type=int, default=20)
-    parser.add_argument("--arch", default="attention", choices=("attention", "tempcnn"))
+    parser.add_argument("--arch", default="default", choices=("default", "attention", "tempcnn", "mlp"),
+                        help="the model measured end to end (default: TrainConfig's default recipe)")
+    parser.add_argument("--peer-arch", default="attention",
+                        help="a second architecture whose raw forward speed is measured in the same run ('' = none)")
     parser.add_argument("--region-px", type=int, default=2_000_000, help="pixels processed end-to-end")
     parser.add_argument("--full", action="store_true", help="process every pixel of the stack")
     parser.add_argument("--repeats", type=int, default=2, help="end-to-end passes of each kind (best is kept)")
@@ -158,7 +173,7 @@ def main(argv=None) -> int:
     gradcam.freeze(model)
 
     # raw model speed, warm, on pixels already in memory (real pixels, gap-filled)
-    from land_cover_xai_plugin.engine.data.gapfill import fill_gaps  # noqa: PLC0415
+    from land_cover_xai_plugin.engine.data.gapfill import fill_gaps
 
     raw = stack.read_window(0, 0, 64, 64)
     series = np.ascontiguousarray(raw.transpose(2, 3, 1, 0)).reshape(-1, n_bands, n_dates)
@@ -175,9 +190,11 @@ def main(argv=None) -> int:
     model_path = work / f"bench_{args.arch}.lcx"
     save_model(str(model_path), bundle)
     # Best of `--repeats` passes (other jobs share this CPU; the raw rates above are best-of-sweep too).
-    runs: dict = {"predict": [], "gradcam": []}
+    runs: dict = {"predict": [], "gradcam": [], "occlusion_dates": []}
+    passes = (("predict", "", best_fwd_bs), ("gradcam", "gradcam", best_fwb_bs),
+              ("occlusion_dates", "occlusion_dates", best_fwd_bs))
     for _ in range(args.repeats):
-        for label, methods, bs in (("predict", "", best_fwd_bs), ("gradcam", "gradcam", best_fwb_bs)):
+        for label, methods, bs in passes:
             cmd = [sys.executable, __file__, "--child", "--stack-path", str(stack_path), "--model-path",
                    str(model_path), "--methods", methods, "--batch", str(bs), "--device", args.device,
                    "--region", ",".join(map(str, region)) if region else "", "--work-dir", str(work / f"out_{label}")]
@@ -191,13 +208,24 @@ def main(argv=None) -> int:
 
     predict_rate = runs["predict"]["px_per_s"]
     gradcam_rate = runs["gradcam"]["px_per_s"]
+    occlusion_rate = runs["occlusion_dates"]["px_per_s"]
+    peer = {}
+    if args.peer_arch:  # the old default's raw speed, same stack, same run
+        peer_model = make_bundle(stack, args.peer_arch).build(args.device)
+        gradcam.freeze(peer_model)
+        peer_fwd = sweep(peer_model, x_all, fused=False)
+        peer = {"arch": args.peer_arch, "forward_sweep_px_per_s": {str(k): round(v) for k, v in peer_fwd.items()},
+                "forward_px_per_s": round(max(peer_fwd.values())),
+                "default_over_peer": round(fwd[best_fwd_bs] / max(peer_fwd.values()), 3)}
     report = {
         "stack": {"path": str(stack_path), "width": stack.width, "height": stack.height, "n_dates": n_dates,
                   "n_bands": n_bands, "dtype": stack.dtype, "block_size": list(stack.block_size),
                   "file_gb": round(stack_path.stat().st_size / 1e9, 2), "generation_s": round(gen_s, 1)},
         "stack_float32_gb": round(stack_gb, 2),
-        "model": {"arch": args.arch, "attention": bundle.spec.attention if args.arch == "attention" else None,
+        "model": {"arch": bundle.spec.arch, "requested": args.arch, "attention": bundle.spec.attention,
+                  "n_members": getattr(bundle.spec, "n_members", None),
                   "n_weights": int(sum(p.numel() for p in model.parameters())), "weights": "random init"},
+        "peer_model_raw": peer,
         "forward_sweep_px_per_s": {str(k): round(v) for k, v in fwd.items()},
         "forward_backward_sweep_px_per_s": {str(k): round(v) for k, v in fwb.items()},
         "forward_px_per_s": round(fwd[best_fwd_bs]),
@@ -208,6 +236,8 @@ def main(argv=None) -> int:
         "predict_ratio": round(predict_rate / fwd[best_fwd_bs], 3),
         "gradcam_px_per_s": round(gradcam_rate),
         "gradcam_ratio": round(gradcam_rate / fwb[best_fwb_bs], 3),
+        "occlusion_dates_px_per_s": round(occlusion_rate),
+        "occlusion_dates_over_predict": round(occlusion_rate / predict_rate, 3),
         "processed_px": runs["predict"]["n_pixels"],
         "processed_subset": region is not None,
         "region": list(region) if region else None,
@@ -227,6 +257,7 @@ def main(argv=None) -> int:
             "pixels": S2_TILE_PX,
             "predict": round(S2_TILE_PX / predict_rate),
             "predict_gradcam": round(S2_TILE_PX / gradcam_rate),
+            "predict_occlusion_dates": round(S2_TILE_PX / occlusion_rate),
         },
         "machine": {
             "cores": os.cpu_count(),
@@ -248,7 +279,8 @@ def main(argv=None) -> int:
     out.write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps({k: report[k] for k in ("forward_px_per_s", "predict_px_per_s", "predict_ratio",
                                              "forward_backward_px_per_s", "gradcam_px_per_s", "gradcam_ratio",
-                                             "peak_rss_mb", "stack_float32_gb")}, indent=2))
+                                             "occlusion_dates_over_predict", "peak_rss_mb", "stack_float32_gb",
+                                             "peer_model_raw", "projected_s2_tile_s")}, indent=2))
     stack.close()
     return 0
 
