@@ -99,7 +99,10 @@ def sweep(model, x_all, fused: bool, seconds: float = 1.2) -> dict[int, float]:
     rates = {}
     for bs in SWEEP:
         x = x_all[:bs]
-        step = (lambda x=x: gradcam.predict_with_gradcam(model, x)) if fused else (lambda x=x: gradcam.predict(model, x))
+        run = gradcam.predict_with_gradcam if fused else gradcam.predict
+
+        def step(x=x, run=run):
+            return run(model, x)
         step()
         n, t0 = 0, time.perf_counter()
         while time.perf_counter() - t0 < seconds:
