@@ -168,6 +168,21 @@ class ValidityConfig:
         return dataclasses.replace(self, mask_paths=())
 
 
+def training_validity(mask_cloudy_dates: bool = True, cloud_fraction_max: Optional[float] = None,
+                      mask_paths: Sequence[str] = (), rule="s2_scl") -> ValidityConfig:
+    """The validity settings of a front end's training options: ``mask_cloudy_dates`` False uses every date;
+    else the threshold ``cloud_fraction_max`` (None or the default value: the silent default, see
+    :meth:`ValidityConfig.default`; another value warns on a stack declaring no cloud fraction); plus the
+    stack's ``mask_paths`` read with ``rule``."""
+    if not mask_cloudy_dates:
+        chosen = ValidityConfig()
+    elif cloud_fraction_max is None or float(cloud_fraction_max) == DEFAULT_CLOUD_FRACTION_MAX:
+        chosen = ValidityConfig.default()
+    else:
+        chosen = ValidityConfig(float(cloud_fraction_max))
+    return chosen.with_masks(tuple(mask_paths or ()), rule)
+
+
 def dates_kept(cloud_fraction: Sequence[Optional[float]], cloud_fraction_max: Optional[float]) -> np.ndarray:
     """(T,) bool: the dates whose cloud fraction is unknown or at most ``cloud_fraction_max``."""
     fractions = [None if f is None else float(f) for f in cloud_fraction]

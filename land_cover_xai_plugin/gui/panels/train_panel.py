@@ -17,7 +17,9 @@ from qgis.core import Qgis, QgsApplication, QgsProject, QgsRasterLayer
 from qgis.gui import QgsCheckableComboBox, QgsFieldComboBox, QgsFileWidget, QgsMapLayerComboBox
 from qgis.PyQt.QtCore import QCoreApplication, Qt, pyqtSignal
 from qgis.PyQt.QtWidgets import (
+    QCheckBox,
     QComboBox,
+    QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -142,6 +144,30 @@ class TrainPanel(QWidget):
         self.seed_spin.setValue(0)
         form.addRow(tr("Seed"), self.seed_spin)
 
+        # cloud masking (engine.data.validity): dates declared cloudier than the threshold are filled in by day
+        from ...engine.data.validity import DEFAULT_CLOUD_FRACTION_MAX  # no torch at import
+
+        clouds = QHBoxLayout()
+        self.cloud_mask_check = QCheckBox(tr("Mask cloudy dates"), self)
+        self.cloud_mask_check.setObjectName("maskCloudyDates")
+        self.cloud_mask_check.setChecked(True)
+        self.cloud_mask_check.setToolTip(tr(
+            "A date whose declared cloud fraction exceeds the threshold counts as missing and is filled in from "
+            "the neighbouring dates; the model keeps the setting. A stack that declares no cloud fraction is "
+            "used as it is."))
+        self.cloud_threshold_spin = QDoubleSpinBox(self)
+        self.cloud_threshold_spin.setObjectName("cloudFractionMax")
+        self.cloud_threshold_spin.setRange(0.0, 1.0)
+        self.cloud_threshold_spin.setSingleStep(0.05)
+        self.cloud_threshold_spin.setDecimals(2)
+        self.cloud_threshold_spin.setValue(DEFAULT_CLOUD_FRACTION_MAX)
+        self.cloud_threshold_spin.setToolTip(tr("Cloud fraction above which a date is masked (0..1)"))
+        self.cloud_mask_check.toggled.connect(self.cloud_threshold_spin.setEnabled)
+        clouds.addWidget(self.cloud_mask_check, 1)
+        clouds.addWidget(QLabel(tr("above"), self))
+        clouds.addWidget(self.cloud_threshold_spin)
+        form.addRow(tr("Clouds"), clouds)
+
         self.device_combo = QComboBox(self)
         self.device_combo.setObjectName("device")
         for device in DEVICES:
@@ -254,13 +280,16 @@ class TrainPanel(QWidget):
                 self.class_field_combo.setField(guess)
 
     def build_config(self):
-        """The TrainConfig of the chosen architecture, epochs, seed and device."""
+        """The TrainConfig of the chosen architecture, epochs, seed, device and cloud masking."""
+        from ...engine.data.validity import training_validity
         from ...engine.training.trainer import TrainConfig  # no torch at import
 
         key = self.arch_combo.currentData()
         _key, arch, variant = next(a for a in ARCHITECTURES if a[0] == key)
+        validity = training_validity(self.cloud_mask_check.isChecked(), float(self.cloud_threshold_spin.value()))
         return TrainConfig(arch=arch, attention=variant, epochs=int(self.epochs_spin.value()),
-                           seed=int(self.seed_spin.value()), device=str(self.device_combo.currentData()))
+                           seed=int(self.seed_spin.value()), device=str(self.device_combo.currentData()),
+                           validity=validity)
 
     def build_job(self):
         """The TrainJob for the current inputs; LcxError with a user message when something is missing."""
