@@ -32,7 +32,8 @@ def _guarded(func, *args):
 def _start():
     dock = plugins["land_cover_xai_plugin"].dock
     dock.classify_panel.out_folder.setFilePath("/tmp/lcx-presenter-outputs")
-    dock.classify_panel.run_finished.connect(lambda outcome: QTimer.singleShot(1500, lambda: _guarded(_scene)))
+    dock.classify_panel.run_finished.connect(lambda outcome: (_log(f"run: {outcome}"),
+                                                              QTimer.singleShot(1500, lambda: _guarded(_scene))))
     dock.presenter_button.click()
     _log("presenter opened")
 
@@ -50,7 +51,10 @@ def _scene():
 
 
 def _when_told(window):
-    if window.task is None and window.last_facts is not None:
+    _keep["polls"] = _keep.get("polls", 0) + 1
+    if _keep["polls"] > 240:  # two minutes: grab what is there, say so
+        _log(f"no story in time: {window.story_label.text()!r}")
+    if (window.task is None and window.last_facts is not None) or _keep["polls"] > 240:
         _keep["poll"].stop()
         if SCENE == "game":  # the answer told: show the explanation view of a clear date
             window.set_mode("explanation")
