@@ -22,7 +22,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 help:
 	@echo "make demo        classify + explain the bundled Sentinel-2 sample (installs what is missing)"
 	@echo "make test        run the test suite headless against the real QGIS (installs what is missing)"
-	@echo "make model       retrain the bundled sample model"
+	@echo "make model       retrain the bundled sample model (and store the explanations' verdicts in it)"
 	@echo "make bench       throughput / memory benchmark -> benchmarks/results/throughput.json"
 	@echo "make bench-accuracy  product models vs Random Forest, spatial CV -> benchmarks/results/accuracy.json"
 	@echo "make bench-xai   explanation verdicts on held-out pixels -> benchmarks/results/xai.json (+ .md, .png)"
@@ -66,7 +66,9 @@ demo: setup-desktop
 model: setup
 	$(PY) -m $(PLUGIN) train --stack $(SAMPLE)/s2_l1c_stack.tif --labels $(SAMPLE)/lulc_field_polygons.gpkg \
 	  --class-field LULC_ID --class-names $(SAMPLE)/classes.csv --arch mlp --epochs 60 --seed 0 \
-	  --out $(SAMPLE)/sample_model.lcx --report $(SAMPLE)/sample_model_report.json
+	  --out $(SAMPLE)/sample_model.lcx --report $(SAMPLE)/sample_model_report.json --overwrite
+	# the explanations' verdicts travel with the model: the dock, the layers and the pixel view show them
+	$(PY) benchmarks/xai.py --store-in $(SAMPLE)/sample_model.lcx --from-json benchmarks/results/xai.json
 
 bench: setup
 	$(PY) benchmarks/throughput.py --out benchmarks/results/throughput.json
@@ -111,8 +113,4 @@ bench-accuracy: setup $(VENV)/.bench-installed
 .PHONY: bench-xai
 bench-xai: setup $(VENV)/.bench-installed
 	$(PY) benchmarks/xai.py --out benchmarks/results/xai.json
-
-# Explanation quality: faithfulness, sanity check, planted signal, attention vs ablation, cloudy dates (~5 min)
-.PHONY: xai-eval
-xai-eval: setup
-	$(PY) benchmarks/explanation_quality.py --out benchmarks/results/explanation_quality.json
+	$(PY) benchmarks/xai_readme.py --result benchmarks/results/xai.json

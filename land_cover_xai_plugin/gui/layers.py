@@ -29,6 +29,7 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtGui import QColor
 
+from ..engine.explain.explainer import verdict_fails
 from .class_names import display_name
 
 GROUP_PREFIX = "Land Cover XAI"
@@ -68,9 +69,10 @@ def _catalogue() -> tuple:
     """Never called: the registry's English labels as literals, so that `make translations` keeps them in
     the catalogue. A method added later shows its English label until it is translated here."""
     return (tr("Class map"), tr("Confidence"), tr("Class probabilities"), tr("Uncertainty: entropy"),
-            tr("Uncertainty: margin"), tr("Grad-CAM heatmap"), tr("Band attention"), tr("SHAP by band"),
+            tr("Uncertainty: margin"), tr("Grad-CAM class evidence score"), tr("Band gates (attention)"),
+            tr("SHAP by band"),
             tr("SHAP by date"), tr("Integrated Gradients by band"), tr("Integrated Gradients by date"),
-            tr("Per-class probabilities"), tr("Uncertainty (entropy and margin)"), tr("Grad-CAM"),
+            tr("Per-class probabilities"), tr("Uncertainty (entropy and margin)"),
             tr("GradientSHAP"), tr("Integrated Gradients"), tr("Class map and confidence"), tr("Date occlusion"),
             tr("Date occlusion (drop of probability)"), tr("Shapley by date"), tr("Band occlusion"),
             tr("Band occlusion (drop of probability)"))
@@ -78,13 +80,86 @@ def _catalogue() -> tuple:
 
 def layer_title(output) -> str:
     """The layer name of an output: its label and, for a target-dependent method, the explained class (its
-    name in QGIS's language)."""
+    name in QGIS's language); an output whose stored verdict fails says so in its name, the legend being
+    what a reader sees first."""
     title = translated(output.label)
-    if not output.takes_target:
-        return title
-    if output.target_id is None:
-        return title + " " + tr("(predicted class)")
-    return title + " " + tr("(class {0})").format(display_name(output.target_name or str(output.target_id)))
+    if output.takes_target:
+        if output.target_id is None:
+            title += " " + tr("(predicted class)")
+        else:
+            title += " " + tr("(class {0})").format(display_name(output.target_name or str(output.target_id)))
+    if verdict_fails(getattr(output, "verdict", None)):
+        title += " — ⚠ " + tr("fails its quality check")
+    return title
+
+
+def verdict_text(verdict: Optional[str]) -> str:
+    """The benchmark's verdict on an explanation in plain words, for abstracts, tooltips and the dock:
+    "Measured quality: passes: deletion 0.48 vs random 0.57, ..." or "⚠ Fails its quality check: ...".
+    (The figures stay in the benchmark's English; the frame is translated.)"""
+    if not verdict:
+        return tr("Quality not measured for this model (make bench-xai stores the verdicts in a model file).")
+    text = str(verdict).strip()
+    if verdict_fails(text):
+        detail = text.split(":", 1)[1].strip() if text.lower().startswith("fails:") else text
+        return "⚠ " + tr("Fails its quality check: {0}").format(detail)
+    return tr("Measured quality: {0}").format(text)
+
+
+def describe_layer(layer: QgsRasterLayer, output) -> None:
+    """The layer's abstract (metadata and layer properties, shown in the layer tree's tooltip): what the output
+    is, its band descriptions and, for an explanation, the stored verdict of its quality check."""
+    lines = [layer.name()]
+    if output.category == "explanation":
+        lines.append(verdict_text(getattr(output, "verdict", None)))
+    if output.band_descriptions:
+        lines.append(tr("Bands: {0}").format("; ".join(output.band_descriptions[:6])
+                                             + ("; …" if len(output.band_descriptions) > 6 else "")))
+    abstract = "\n".join(lines)
+    metadata = layer.metadata()
+    metadata.setAbstract(abstract)
+    layer.setMetadata(metadata)
+    if hasattr(layer, "setAbstract"):  # QGIS < 3.38: the layer tree's tooltip reads the layer's own abstract
+        layer.setAbstract(abstract)
+    layer.setCustomProperty("land_cover_xai/verdict", getattr(output, "verdict", None) or "")
+
+
+def band_dates(path: str) -> list[datetime.date]:
+    """The dates of a raster whose bands are dates (``LCX_BAND_DATES`` metadata, ISO dates in band order);
+    empty for other rasters."""
+    from osgeo import gdal
+
+    dataset = gdal.Open(str(path))
+    text = dataset.GetMetadataItem("LCX_BAND_DATES") if dataset is not None else None
+    dataset = None
+    out = []
+    for item in (text or "").split(","):
+        try:
+            out.append(datetime.date.fromisoformat(item.strip()[:10]))
+        except ValueError:
+            continue
+    return out
+
+
+def set_season(layer: QgsRasterLayer, dates: Sequence[datetime.date]) -> bool:
+    """Put a raster whose bands are dates in QGIS's temporal controller: the layer is shown over the run's
+    season (first date to the day after the last). QGIS 3.22 has no per-band time ranges (3.38 adds them), so
+    the bands stay one layer over the whole season. False when there are no dates."""
+    from qgis.core import QgsDateTimeRange, QgsRasterLayerTemporalProperties
+    from qgis.PyQt.QtCore import QDate, QDateTime, QTime
+
+    if not dates:
+        return False
+    first, last = min(dates), max(dates) + datetime.timedelta(days=1)
+    begin = QDateTime(QDate(first.year, first.month, first.day), QTime(0, 0))
+    end = QDateTime(QDate(last.year, last.month, last.day), QTime(0, 0))
+    properties = layer.temporalProperties()
+    modes = getattr(Qgis, "RasterTemporalMode", None)  # QGIS >= 3.26; the old spelling is gone in QGIS 4
+    properties.setMode(modes.FixedTemporalRange if modes is not None
+                       else QgsRasterLayerTemporalProperties.ModeFixedTemporalRange)
+    properties.setFixedTemporalRange(QgsDateTimeRange(begin, end))
+    properties.setIsActive(True)
+    return True
 
 
 def _stack_order(outputs: Sequence) -> list:
@@ -179,6 +254,8 @@ def add_outputs(outputs: Sequence, group_name: str,
         if not layer.isValid():
             continue
         style_layer(layer, output)
+        describe_layer(layer, output)
+        set_season(layer, band_dates(output.path))
         project.addMapLayer(layer, False)
         node = group.addLayer(layer)
         node.setItemVisibilityChecked(bool(output.visible))

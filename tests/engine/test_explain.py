@@ -249,7 +249,7 @@ def test_registry_lists_what_each_architecture_supports():
     assert registry.get("GradCAM").name == "gradcam"
     with pytest.raises(LcxError, match="Unknown output 'lime'.*gradcam"):
         registry.get("lime")
-    with pytest.raises(LcxError, match="Band attention.*tempcnn.*Remove 'attention'"):
+    with pytest.raises(LcxError, match=r"Band gates \(attention\).*tempcnn.*Remove 'attention'"):
         registry.resolve({"attention"}, "tempcnn")
     assert [e.name for e in registry.resolve({"ig", "gradcam"}, "tempcnn")] == ["classification", "gradcam", "ig"]
     # what a model exposes decides, not only its architecture name: a series MLP with a band gate has attention

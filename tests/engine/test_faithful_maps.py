@@ -128,6 +128,8 @@ def test_maps_on_the_sample_zero_on_cloudy_dates_and_efficient(tmp_path):
 
 @pytest.mark.skipif(not (SAMPLE / "sample_model.lcx").exists(), reason="bundled sample missing")
 def test_the_verdict_travels_in_the_model_file_and_onto_the_maps(tmp_path):
+    import dataclasses
+
     from osgeo import gdal
 
     from land_cover_xai_plugin.engine.explain.evaluation import stored_verdict
@@ -135,7 +137,9 @@ def test_the_verdict_travels_in_the_model_file_and_onto_the_maps(tmp_path):
     from land_cover_xai_plugin.engine.models.model_file import load_model, save_model
 
     bundle = load_model(str(SAMPLE / "sample_model.lcx"))
-    assert stored_verdict(bundle, "occlusion_dates") is None
+    # the bundled model carries the verdicts of benchmarks/results/xai.json (make model stores them)
+    assert "deletion" in (stored_verdict(bundle, "occlusion_dates") or "")
+    assert stored_verdict(dataclasses.replace(bundle, explanation_quality={}), "occlusion_dates") is None
     bundle.explanation_quality = {"source": "test", "methods": {
         "occlusion_dates": {"verdict": "passes", "summary": "passes: deletion 0.21 vs random 0.40"}}}
     path = tmp_path / "m.lcx"
@@ -149,6 +153,7 @@ def test_the_verdict_travels_in_the_model_file_and_onto_the_maps(tmp_path):
                                             region=(0, 0, 8, 8), threads=1))
     ds = gdal.Open(result.output("occlusion_dates").path)
     assert ds.GetMetadataItem("LCX_VERDICT") == "passes: deletion 0.21 vs random 0.40"
+    assert result.output("occlusion_dates").verdict == "passes: deletion 0.21 vs random 0.40"  # the descriptor
 
 
 def test_exact_grouped_shapley_of_the_pixel_view_matches_long_sampling_and_is_efficient():

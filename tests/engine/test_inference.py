@@ -412,7 +412,7 @@ def test_real_stack_and_model_file(tmp_path):
     assert set(np.unique(pred)) <= {0, 3, 7}
     att = gdal.Open(result.paths["attention"])
     assert [att.GetRasterBand(i + 1).GetDescription() for i in range(att.RasterCount)] == [
-        f"attention {b}" for b in bands]
+        f"band gate {b}" for b in bands]
     # same class map as the model run by hand on the stack's pixels, reordered to the model's bands
     order = bundle.band_order_for(stack)
     data = stack.read_window(0, 0, 70, 45)[:, order]
@@ -441,7 +441,7 @@ def test_typed_descriptors_and_uncertainty_outputs(tmp_path):
     by_kind = {d.kind: d for d in result.outputs}
     cam = by_kind["gradcam"]
     assert (cam.method, cam.target_id, cam.name, cam.visible) == ("gradcam", 2, "gradcam_2", True)
-    assert cam.title == "Grad-CAM heatmap (class 2: class 2)" and cam.style.transparent_low
+    assert cam.title == "Grad-CAM class evidence score (class 2: class 2)" and cam.style.transparent_low
     assert by_kind["prediction"].classes[0].id == 1 and by_kind["prediction"].style is None
     entropy_style = by_kind["entropy"].style
     assert by_kind["entropy"].target_id is None and (entropy_style.vmin, entropy_style.vmax) == (0, 1)

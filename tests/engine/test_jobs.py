@@ -44,7 +44,7 @@ def test_target_by_name_outputs_in_a_created_folder(tmp_path):
     names = {d.name for d in result.outputs}
     assert names == {"prediction", "confidence", "entropy", "margin", "gradcam_2"}
     cam = result.output("gradcam")
-    assert cam.target_id == 2 and cam.title == "Grad-CAM heatmap (class 2: forest)"
+    assert cam.target_id == 2 and cam.title == "Grad-CAM class evidence score (class 2: forest)"
     for d in result.outputs:
         assert os.path.dirname(d.path) == str(out) and os.path.exists(d.path[:-4] + ".qml")
     entropy = gdal.Open(result.output("entropy").path).ReadAsArray()

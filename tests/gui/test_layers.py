@@ -1,6 +1,6 @@
 """gui/layers.py: a run's outputs land in one group, styled from the engine's typed descriptors (paletted class
-map with the model's names and colours, Grad-CAM heatmap with a colour ramp and transparency above it,
-uncertainty ramps), from real engine outputs; no file name is parsed."""
+map with the model's names and colours, Grad-CAM class evidence score with a colour ramp and transparency
+above it, uncertainty ramps), from real engine outputs; no file name is parsed."""
 from __future__ import annotations
 
 import datetime
@@ -74,7 +74,7 @@ def test_outputs_land_styled_in_one_group_heatmap_above_class_map(outputs, proje
         [(c.id, c.name, c.color) for c in classes]
 
     heat = added["gradcam_2"]
-    assert heat.name() == "Grad-CAM heatmap (class forest)"
+    assert heat.name() == "Grad-CAM class evidence score (class forest)"
     ramp = heat.renderer()
     assert isinstance(ramp, QgsSingleBandPseudoColorRenderer)
     items = ramp.shader().rasterShaderFunction().colorRampItemList()
@@ -110,7 +110,8 @@ def test_class_map_style_from_the_qml_beside_the_file_and_ramp_fallback(outputs,
     _, added = layers.add_outputs([described["gradcam_2"].moved_to(str(bare))], "fallback")
     items = ramp_of(added["heat"]).shader().rasterShaderFunction().colorRampItemList()
     assert items[0].color.alpha() == 0 and items[0].value == 0.0
-    assert added["heat"].name() == "Grad-CAM heatmap (class forest)"  # from the descriptor, not the file name
+    # from the descriptor, not the file name
+    assert added["heat"].name() == "Grad-CAM class evidence score (class forest)"
 
 
 def test_only_whole_outputs_reach_the_map(outputs, project, tmp_path):
@@ -120,3 +121,45 @@ def test_only_whole_outputs_reach_the_map(outputs, project, tmp_path):
                                    described["confidence"].moved_to(str(tmp_path / "missing.tif"))], "broken")
     assert added == {}
     assert not project.mapLayers()
+
+
+def test_the_stored_verdict_reaches_the_layer_name_and_abstract(outputs, project):
+    described, _ = outputs
+    assert described["gradcam_2"].verdict is None  # a model file without measured verdicts
+    failing = dataclasses.replace(described["gradcam_2"], verdict=(
+        "gradcam_dates: fails: pointing game 0.80 on planted data (< 0.9) (deletion 0.50 vs random 0.57)"))
+    passing = dataclasses.replace(described["entropy"], category="explanation",
+                                  verdict="passes: deletion 0.48 vs random 0.57")
+    _, added = layers.add_outputs([failing, passing], "verdicts")
+    heat = added["gradcam_2"]
+    assert heat.name() == "Grad-CAM class evidence score (class forest) — ⚠ fails its quality check"
+    for abstract in (heat.metadata().abstract(), heat.abstract()):
+        assert "Fails its quality check" in abstract and "pointing game 0.80" in abstract
+    assert heat.customProperty("land_cover_xai/verdict").startswith("gradcam_dates: fails")
+    good = added["entropy"]
+    assert good.name() == "Uncertainty: entropy"  # a passing output keeps its name
+    assert "Measured quality: passes: deletion 0.48 vs random 0.57" in good.metadata().abstract()
+    unmeasured = layers.add_outputs([described["gradcam_2"]], "unmeasured")[1]["gradcam_2"]
+    assert "not measured" in unmeasured.metadata().abstract()
+
+
+def test_a_raster_whose_bands_are_dates_plays_over_the_run_season(outputs, project, tmp_path):
+    from osgeo import gdal
+
+    described, _ = outputs
+    path = tmp_path / "dates.tif"
+    dataset = gdal.GetDriverByName("GTiff").Create(str(path), 4, 3, 3, gdal.GDT_Float32)
+    dataset.SetGeoTransform((500000, 10, 0, 5100000, 0, -10))
+    dataset.SetMetadataItem("LCX_BAND_DATES", "2015-04-22,2015-07-31,2015-10-09")
+    dataset = None
+    assert layers.band_dates(str(path)) == [datetime.date(2015, 4, 22), datetime.date(2015, 7, 31),
+                                            datetime.date(2015, 10, 9)]
+    assert layers.band_dates(described["prediction"].path) == []
+    by_date = dataclasses.replace(described["entropy"], path=str(path), style=None)
+    _, added = layers.add_outputs([by_date, described["prediction"]], "season")
+    temporal = added["dates"].temporalProperties()
+    assert temporal.isActive()
+    season = temporal.fixedTemporalRange()
+    assert season.begin().date().toPyDate() == datetime.date(2015, 4, 22)
+    assert season.end().date().toPyDate() == datetime.date(2015, 10, 10)
+    assert not added["prediction"].temporalProperties().isActive()  # a class map is not a date series

@@ -122,7 +122,7 @@ def test_enums_match_the_contract(processing_ready):
     explain = registry.algorithmById("land_cover_xai:explain")
     assert explain.parameterDefinition("METHOD").options() == [e.label for e in explainers.available(
         category="explanation")]
-    assert {"Grad-CAM", "Band attention", "GradientSHAP", "Integrated Gradients"} <= set(
+    assert {"Grad-CAM class evidence score", "Band gates (attention)", "GradientSHAP", "Integrated Gradients"} <= set(
         explain.parameterDefinition("METHOD").options())
     for name, _, _ in explainers.help_lines("explanation"):  # help generated from the registry
         assert f"<code>{name}</code>" in explain.shortHelpString()
@@ -269,7 +269,7 @@ def test_explain_gradcam_has_a_heatmap_and_one_band_per_date(processing_ready, m
     n_dates = len(load_model(model_path).dates)
     assert ds.RasterCount == 1 + n_dates
     descriptions = [ds.GetRasterBand(i + 1).GetDescription() for i in range(ds.RasterCount)]
-    assert "heatmap" in descriptions[0].lower() and "class 2" in descriptions[0]
+    assert "class evidence score" in descriptions[0].lower() and "class 2" in descriptions[0]
     assert all("2015-" in d for d in descriptions[1:])
     assert (tmp_path / "why_forest.qml").is_file()
     assert leftovers(tmp_path) == []

@@ -1,4 +1,4 @@
-"""How good is an explanation? Metrics used by ``benchmarks/explanation_quality.py`` and the tests.
+"""How good is an explanation? Metrics used by ``benchmarks/xai.py`` and the tests.
 
 - Faithfulness, deletion / insertion (Petsiuk et al., RISE 2018): features (or whole dates / bands) are removed
   (deletion) or inserted (insertion) in the order of the attribution, most relevant first, and the target-class

@@ -94,6 +94,14 @@ class OutputDescriptor:
     takes_target: bool = False
     category: str = "explanation"  # or "classification" (class map, probabilities, uncertainty)
     target_name: Optional[str] = None  # the explained class's name (None with target_id None)
+    # the benchmark's verdict on this output stored in the model file, one plain sentence
+    # ("passes: deletion 0.48 vs random 0.57, ..."); None when the method was not measured
+    verdict: Optional[str] = None
+
+    @property
+    def verdict_fails(self) -> bool:
+        """True when the stored verdict says this output fails its quality check."""
+        return verdict_fails(self.verdict)
 
     @property
     def name(self) -> str:
@@ -107,6 +115,28 @@ class OutputDescriptor:
         import dataclasses
 
         return dataclasses.replace(self, path=str(path))
+
+
+def verdict_fails(verdict: Optional[str]) -> bool:
+    """True for a verdict sentence that reports a failed quality check: ``"fails: ..."``, or a method's summary
+    over its outputs (``"shap_dates: fails: ...; shap_bands: passes: ..."``) where one of them fails."""
+    import re
+
+    return bool(verdict) and re.search(r"(^|: |; )fails\b", str(verdict).strip().lower()) is not None
+
+
+def output_verdict(bundle, method: str, kind: Optional[str] = None) -> Optional[str]:
+    """The stored verdict on one output: the benchmark's sentence for the raster ``kind`` when the model file
+    has one per output (``{"methods": {method: {"outputs": {kind: sentence}}}}``), else the method's own
+    (``evaluation.stored_verdict``); None when the method was not measured."""
+    from .evaluation import stored_verdict
+
+    quality = getattr(bundle, "explanation_quality", None) or {}
+    entry = (quality.get("methods") or {}).get(method) if isinstance(quality, dict) else None
+    per_output = entry.get("outputs") if isinstance(entry, dict) else None
+    if isinstance(per_output, dict) and kind in per_output:
+        return str(per_output[kind]) or None
+    return stored_verdict(bundle, method)
 
 
 @dataclass

@@ -32,7 +32,7 @@ from ..data.windows import (  # noqa: F401 - PreparedWindow, Window, prepare_win
     InputSpec, PreparedWindow, Window, auto_window_size, batch_input, plan_windows, prepare, prepare_window)
 from ..errors import Cancelled, LcxError, StackError
 from ..explain import gradcam, registry
-from ..explain.explainer import BatchContext, Explainer, OutputContext, OutputDescriptor, PassSetup
+from ..explain.explainer import BatchContext, Explainer, OutputContext, OutputDescriptor, PassSetup, output_verdict
 from ..io.outputs import OutputSet, check_output_folder
 from ..models.input_scale import check_input_scale, sample_stack_values
 from ..runtime import import_torch, resolve_device, set_threads
@@ -132,7 +132,8 @@ class PlannedOutputs:
                     title=output_title(d.label, explainer, ctx), path=paths[d.spec.name], style=d.spec.ramp,
                     classes=d.spec.classes, band_descriptions=list(d.spec.band_descriptions), visible=d.visible,
                     takes_target=explainer.takes_target, category=explainer.category,
-                    target_name=_class_name(ctx, target_id)))
+                    target_name=_class_name(ctx, target_id),
+                    verdict=output_verdict(ctx.bundle, explainer.name, d.kind)))
         return out
 
 

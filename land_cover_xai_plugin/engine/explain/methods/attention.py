@@ -10,7 +10,7 @@ class BandAttention(Explainer):
     """The band weights the model computes in its forward pass, one raster band per spectral band."""
 
     name = "attention"
-    label = "Band attention"
+    label = "Band gates (attention)"  # the model's gating, not a measured importance
     description = ("The model's band gates: the weight its attention layer gives each spectral band in the "
                    "forward pass, one band per spectral band. Not a measured importance: the gates barely vary "
                    "between pixels and the layer after them absorbs a constant gain, and their ranking is not "
@@ -18,7 +18,7 @@ class BandAttention(Explainer):
     archs = ("attention", "mlp")  # the product's MLP carries a band gate (ModelSpec.has_band_attention)
     band_attention = True
     order = 40
-    produces = (("attention", "Band attention"),)
+    produces = (("attention", "Band gates (attention)"),)
 
     def supports(self, model) -> bool:
         """Models that expose one weight per band: attention models, and series MLPs with a band gate."""
@@ -27,7 +27,7 @@ class BandAttention(Explainer):
 
     def outputs(self, ctx: OutputContext) -> list[OutputDeclaration]:
         return [OutputDeclaration("attention", self.label_of("attention"), OutputSpec(
-            "attention", [f"attention {b}" for b in ctx.bands], ramp=RampStyle(VIRIDIS)))]
+            "attention", [f"band gate {b}" for b in ctx.bands], ramp=RampStyle(VIRIDIS)))]
 
     def compute(self, batch: BatchContext) -> dict:
         return {"attention": batch.forward.band_attention}
