@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import re
 from typing import Optional, Sequence
 
 from qgis.core import (
@@ -100,10 +101,28 @@ def verdict_text(verdict: Optional[str]) -> str:
     if not verdict:
         return tr("Quality not measured for this model (make bench-xai stores the verdicts in a model file).")
     text = str(verdict).strip()
+    if "; " not in text:  # a one-output method's summary: "occlusion_dates: passes: ..." reads "passes: ..."
+        text = re.sub(r"^[a-z_]+: (?=passes|fails)", "", text)
     if verdict_fails(text):
         detail = text.split(":", 1)[1].strip() if text.lower().startswith("fails:") else text
         return "⚠ " + tr("Fails its quality check: {0}").format(detail)
     return tr("Measured quality: {0}").format(text)
+
+
+def method_check_text(explainer, verdict: Optional[str]) -> str:
+    """A method's check box text in the dock: its label, "(slow)", and its measured quality in plain words
+    ("passes its quality check" / "⚠ fails its quality check"; nothing when the model file has no verdict)."""
+    text = translated(explainer.label) + (" " + tr("(slow)") if explainer.slow else "")
+    if not verdict:
+        return text
+    if verdict_fails(verdict):
+        return text + " — ⚠ " + tr("fails its quality check")
+    return text + " — " + tr("passes its quality check")
+
+
+def method_check_tooltip(explainer, verdict: Optional[str]) -> str:
+    """A method's check box tooltip: its description, then the stored verdict with its figures."""
+    return explainer.description + "\n\n" + verdict_text(verdict)
 
 
 def describe_layer(layer: QgsRasterLayer, output) -> None:

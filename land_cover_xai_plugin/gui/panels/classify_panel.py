@@ -46,6 +46,8 @@ from qgis.PyQt.QtWidgets import (
 
 from ...engine.errors import LcxError, StackMismatchError
 from ...engine.explain import registry
+from ...engine.explain.evaluation import stored_verdict
+from ...engine.explain.explainer import verdict_fails
 from ...engine.io.band_names import parse_date
 from ...engine.io.stack import StackInfo, StackLayout
 from ...engine.models.model_file import load_model, require_compatible
@@ -212,8 +214,7 @@ class ClassifyPanel(QWidget):
         # one check box per optional method of the engine's explainer registry
         self.output_checks: dict[str, QCheckBox] = {}
         for row, explainer in enumerate(registry.available(), start=2):
-            text = layer_tools.translated(explainer.label) + (" " + tr("(slow)") if explainer.slow else "")
-            check = QCheckBox(text, run_box)
+            check = QCheckBox(layer_tools.method_check_text(explainer, None), run_box)
             check.setToolTip(explainer.description)
             self.output_checks[explainer.name] = check
             grid.addWidget(check, row, 0, 1, 2)
@@ -563,7 +564,11 @@ class ClassifyPanel(QWidget):
             supported = bundle is None or explainer.supports(bundle.spec)
             check = self.output_checks[explainer.name]
             check.setEnabled(supported)
-            check.setToolTip(explainer.description if supported else tr(
+            # the model file's verdict beside the method; a failing method stays offered, with its warning
+            verdict = stored_verdict(bundle, explainer.name) if bundle is not None else None
+            check.setText(layer_tools.method_check_text(explainer, verdict))
+            check.setIcon(QgsApplication.getThemeIcon("/mIconWarning.svg") if verdict_fails(verdict) else QIcon())
+            check.setToolTip(layer_tools.method_check_tooltip(explainer, verdict) if supported else tr(
                 "Only models of architecture {0} have this output.").format(" / ".join(explainer.archs)))
 
     # ------------------------------------------------------------------ check + run
