@@ -59,7 +59,7 @@ def test_training_from_field_polygons_saves_model_and_emits_signal(qgis_iface, l
     assert sorted(bundle.class_ids) == [2, 3, 4, 8] or set(bundle.class_ids) <= {1, 2, 3, 4, 8}
     # the live per-epoch line reached the GUI thread
     assert len(panel.epoch_reports) == 1
-    assert "macro-F1" in panel.epoch_label.text() and "κ" in panel.epoch_label.text()
+    assert "macro-F1" in panel.epoch_label.text() and "kappa" in panel.epoch_label.text()  # EpochReport.summary()
     assert panel.progress_bar.value() == 100
     assert panel.use_button.isVisibleTo(panel) and panel.train_button.isEnabled()
     used = []

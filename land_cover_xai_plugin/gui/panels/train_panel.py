@@ -33,16 +33,18 @@ from qgis.PyQt.QtWidgets import (
 
 from ...engine import runtime
 from ...engine.errors import LcxError
+from ...engine.jobs import architecture_choices
 from ..feedback import push_message, slot_boundary
 from ..layer_sources import layer_filter, raster_layer_paths, stack_info, stack_summary, vector_layer_source
 from .field_data import guess_class_field
 
-ARCHITECTURES = (
-    # (key, arch, attention variant)
-    ("attention_se", "attention", "se"),
-    ("attention_softmax", "attention", "softmax"),
-    ("tempcnn", "tempcnn", "se"),
-)
+def _choice_key(arch: str, variant: str) -> str:
+    """The combo's data for an (arch, attention variant) choice: "attention_se", "tempcnn", "mlp"."""
+    return f"{arch}_{variant}" if arch == "attention" else arch
+
+
+# (key, arch, attention variant) of each choice: the engine's one list (engine.jobs.architecture_choices)
+ARCHITECTURES = tuple((_choice_key(arch, variant), arch, variant) for arch, variant in architecture_choices())
 DEVICES = runtime.DEVICES  # the one list of devices (engine/runtime.py)
 
 
@@ -52,6 +54,8 @@ def tr(text: str) -> str:
 
 def architecture_label(key: str) -> str:
     """The architecture choice's label for people."""
+    if key == "mlp":
+        return tr("Series MLP ensemble with a band gate")
     if key == "attention_se":
         return tr("Band attention (squeeze-and-excitation)")
     if key == "attention_softmax":
@@ -60,21 +64,17 @@ def architecture_label(key: str) -> str:
 
 
 def format_epoch(report) -> str:
-    """One line per epoch: "Epoch 3/60 · loss 0.512 (val 0.601) · val macro-F1 0.812 · κ 0.774 · best"."""
-    def num(name, digits=3):
-        value = getattr(report, name, None)
-        try:
-            return f"{float(value):.{digits}f}"
-        except (TypeError, ValueError):
-            return "–"
+    """One line per epoch: the engine's own line (``EpochReport.summary``, as the CLI and Processing print it),
+    a star on the best epoch so far."""
+    line = report.summary()
+    return line + " ★" if getattr(report, "is_best", False) else line
 
-    line = tr("Epoch {epoch}/{n}: loss {loss} (validation {val_loss}), validation macro-F1 {f1}, "
-              "κ {kappa}, OA {oa}").format(
-        epoch=getattr(report, "epoch", "?"), n=getattr(report, "n_epochs", "?"), loss=num("train_loss"),
-        val_loss=num("val_loss"), f1=num("val_macro_f1"), kappa=num("val_kappa"), oa=num("val_overall_accuracy"))
-    if getattr(report, "is_best", False):
-        line += " ★"
-    return line
+
+def _default_choice() -> str:
+    """The key of the engine's default architecture (TrainConfig's arch and attention variant)."""
+    from ...engine.training.trainer import TrainConfig  # no torch at import
+
+    return _choice_key(TrainConfig.arch, TrainConfig.attention)
 
 
 class TrainPanel(QWidget):
@@ -130,6 +130,7 @@ class TrainPanel(QWidget):
         self.arch_combo.setObjectName("architecture")
         for key, _arch, _variant in ARCHITECTURES:
             self.arch_combo.addItem(architecture_label(key), key)
+        self.arch_combo.setCurrentIndex(max(0, self.arch_combo.findData(_default_choice())))
         form.addRow(tr("Architecture"), self.arch_combo)
 
         self.epochs_spin = QSpinBox(self)
