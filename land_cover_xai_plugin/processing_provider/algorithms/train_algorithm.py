@@ -6,22 +6,33 @@ import os
 
 from qgis.core import (
     QgsProcessing,
+    QgsProcessingParameterBoolean,
     QgsProcessingParameterDefinition,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
     QgsProcessingParameterFileDestination,
+    QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterLayer,
     QgsProcessingOutputNumber,
 )
 
+from ...engine.data.validity import DEFAULT_CLOUD_FRACTION_MAX, MASK_PRESETS
 from ...engine.jobs import architecture_choices
 from ...engine.runtime import DEVICES
 from ..base import MODEL_EXTENSION, LcxAlgorithm, raster_file, vector_file
 
 # ARCHITECTURE enum index -> (TrainConfig.arch, TrainConfig.attention), from engine.models.spec
 ARCHITECTURES = tuple(architecture_choices())
+MASK_RULES = tuple(sorted(MASK_PRESETS))  # MASK_RULE enum index -> preset name
+
+
+def default_architecture() -> int:
+    """The ARCHITECTURE index of TrainConfig's default (what the accuracy benchmark chose)."""
+    from ...engine.training.trainer import TrainConfig
+
+    return ARCHITECTURES.index((TrainConfig.arch, TrainConfig.attention))
 
 
 class TrainAlgorithm(LcxAlgorithm):
@@ -35,6 +46,11 @@ class TrainAlgorithm(LcxAlgorithm):
     DEVICE = "DEVICE"
     PATCH_SIZE = "PATCH_SIZE"
     BATCH_SIZE = "BATCH_SIZE"
+    MASK_CLOUDY_DATES = "MASK_CLOUDY_DATES"
+    CLOUD_FRACTION_MAX = "CLOUD_FRACTION_MAX"
+    MASKS = "MASKS"
+    MASK_RULE = "MASK_RULE"
+    GRID_STEP_DAYS = "GRID_STEP_DAYS"
     OUTPUT_MODEL = "OUTPUT_MODEL"
     OUTPUT_REPORT = "OUTPUT_REPORT"
     GROUP = "classification"
@@ -67,6 +83,14 @@ class TrainAlgorithm(LcxAlgorithm):
             "<li><b>Architecture</b>: channel attention with squeeze-and-excitation or softmax band weights "
             "(explainable band by band), or TempCNN (Pelletier et al. 2019).</li>"
             "<li><b>Epochs</b>: maximum number of passes over the training pixels.</li>"
+            "<li><b>Mask cloudy dates</b> (default on): a date whose declared cloud fraction (band metadata "
+            "'cloud_fraction') exceeds the <b>threshold</b> (default 0.5) counts as missing and is filled in "
+            "from the neighbouring dates by day; the model keeps the setting, so classifying masks the same way. "
+            "A stack that declares no cloud fraction is used as it is.</li>"
+            "<li><b>Cloud / shadow masks</b> (advanced): one mask raster per date, or one with a band per date, "
+            "read with the <b>mask rule</b> (Sentinel-2 SCL, Theia CLM / MG2, Fmask).</li>"
+            "<li><b>Temporal grid step</b> (advanced): every N days over the season (0 = the stack's own dates); "
+            "the model then runs on any stack covering its season.</li>"
             "<li><b>Random seed</b>, <b>Device</b> (auto, cpu, cuda), <b>Spatial context</b> (k x k pixels, "
             "odd), <b>Batch size</b>, <b>Class name field</b>: advanced options.</li></ul>"
             "<h3>Outputs</h3><ul>"
@@ -85,11 +109,27 @@ class TrainAlgorithm(LcxAlgorithm):
             type=QgsProcessingParameterField.Any))
         self.addParameter(QgsProcessingParameterEnum(
             self.ARCHITECTURE, self.tr("Architecture"), options=[self.architecture_label(a) for a in ARCHITECTURES],
-            defaultValue=0))
+            defaultValue=default_architecture()))
         self.addParameter(QgsProcessingParameterNumber(
             self.EPOCHS, self.tr("Epochs (maximum; training stops early when validation stops improving)"),
             QgsProcessingParameterNumber.Integer, defaultValue=60, minValue=1, maxValue=10000))
+        self.addParameter(QgsProcessingParameterBoolean(
+            self.MASK_CLOUDY_DATES, self.tr("Mask cloudy dates (declared cloud fraction above the threshold)"),
+            defaultValue=True))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.CLOUD_FRACTION_MAX, self.tr("Cloud fraction threshold (0..1)"),
+            QgsProcessingParameterNumber.Double, defaultValue=DEFAULT_CLOUD_FRACTION_MAX, minValue=0.0,
+            maxValue=1.0))
         advanced = [
+            QgsProcessingParameterMultipleLayers(
+                self.MASKS, self.tr("Cloud / shadow masks (one raster per date, or one band per date)"),
+                QgsProcessing.TypeRaster, optional=True),
+            QgsProcessingParameterEnum(self.MASK_RULE, self.tr("Mask rule"), options=list(MASK_RULES),
+                                       defaultValue=MASK_RULES.index("s2_scl"), optional=True),
+            QgsProcessingParameterNumber(self.GRID_STEP_DAYS, self.tr("Temporal grid step in days (0 = the "
+                                                                      "stack's own dates)"),
+                                         QgsProcessingParameterNumber.Integer, defaultValue=0, optional=True,
+                                         minValue=0, maxValue=366),
             QgsProcessingParameterNumber(self.SEED, self.tr("Random seed"), QgsProcessingParameterNumber.Integer,
                                          defaultValue=0, optional=True, minValue=0),
             QgsProcessingParameterEnum(self.DEVICE, self.tr("Device"), options=list(DEVICES), defaultValue=0,
@@ -119,8 +159,10 @@ class TrainAlgorithm(LcxAlgorithm):
         """The enum label of an (arch, attention variant) pair; an architecture added later shows its name."""
         labels = {("attention", "se"): self.tr("Channel attention, squeeze-and-excitation (SE)"),
                   ("attention", "softmax"): self.tr("Channel attention, softmax over bands"),
-                  ("tempcnn", "se"): self.tr("TempCNN")}
-        return labels.get(tuple(choice), choice[0])
+                  ("tempcnn", "se"): self.tr("TempCNN"),
+                  ("mlp", "se"): self.tr("MLP ensemble")}
+        label = labels.get(tuple(choice), choice[0])
+        return label + " " + self.tr("(default)") if tuple(choice) == ARCHITECTURES[default_architecture()] else label
 
     def checkParameterValues(self, parameters, context):
         ok, message = super().checkParameterValues(parameters, context)
@@ -133,6 +175,15 @@ class TrainAlgorithm(LcxAlgorithm):
         if patch % 2 == 0:
             return False, self.tr("The spatial context must be odd (1, 3, 5 ...); got {0}.").format(patch)
         return True, ""
+
+    def validity(self, parameters, context):
+        """The ValidityConfig of the masking parameters (engine.data.validity.training_validity)."""
+        from ...engine.data.validity import training_validity
+
+        masks = [layer.source() for layer in self.parameterAsLayerList(parameters, self.MASKS, context) or []]
+        return training_validity(self.parameterAsBoolean(parameters, self.MASK_CLOUDY_DATES, context),
+                                 self.parameterAsDouble(parameters, self.CLOUD_FRACTION_MAX, context), masks,
+                                 MASK_RULES[self.parameterAsEnum(parameters, self.MASK_RULE, context)])
 
     def process(self, parameters, context, feedback):
         from ...engine.jobs import TrainJob, run_train_job
@@ -149,7 +200,9 @@ class TrainAlgorithm(LcxAlgorithm):
             seed=self.parameterAsInt(parameters, self.SEED, context),
             device=DEVICES[self.parameterAsEnum(parameters, self.DEVICE, context)],
             patch_size=self.parameterAsInt(parameters, self.PATCH_SIZE, context) or 1,
-            batch_size=self.parameterAsInt(parameters, self.BATCH_SIZE, context) or 256)
+            batch_size=self.parameterAsInt(parameters, self.BATCH_SIZE, context) or 256,
+            validity=self.validity(parameters, context),
+            grid_step_days=self.parameterAsInt(parameters, self.GRID_STEP_DAYS, context) or None)
         out_model = self.parameterAsFileOutput(parameters, self.OUTPUT_MODEL, context)
         out_report = self.parameterAsFileOutput(parameters, self.OUTPUT_REPORT, context) or None
 
