@@ -11,9 +11,9 @@ from qgis.core import QgsProject
 
 pytest.importorskip("torch")
 
-from land_cover_xai_plugin.engine.explain import registry  # noqa: E402
-from land_cover_xai_plugin.gui import layers, settings  # noqa: E402
-from land_cover_xai_plugin.gui.dock import LandCoverXaiDock  # noqa: E402
+from land_cover_xai_plugin.engine.explain import registry
+from land_cover_xai_plugin.gui import layers, settings
+from land_cover_xai_plugin.gui.dock import LandCoverXaiDock
 
 XAI_JSON = Path(__file__).resolve().parents[2] / "benchmarks" / "results" / "xai.json"
 

@@ -96,6 +96,8 @@ class PixelPanelData:
     ig_dates: Optional[np.ndarray] = None
     arch: str = ""
     shap_method: str = "SHAP"
+    # how each Shapley axis was computed, from the engine ("exact (32 coalitions of 5 dates)", "sampled (...)")
+    shap_how: dict = field(default_factory=dict)
     context: PixelContext = field(default_factory=PixelContext)
     cloud_fraction: Optional[list] = None  # (T,) scene cloud fraction from the stack's metadata, None if unknown
 
@@ -150,7 +152,21 @@ def panel_data_from(explanation: PixelExplanation, bundle, info: Optional[StackI
         shap_method=SHAP_METHOD_NAMES.get(explanation.shap_method, "SHAP"),
         context=context or PixelContext(),
         cloud_fraction=cloud_fraction,
+        shap_how={by: str((explanation.extra or {}).get(f"shap_by_{by}_method", ""))
+                  for by in ("band", "date")},
     )
+
+
+def _shap_title(data: PixelPanelData, by: str, target_name: str) -> str:
+    """The Shapley plot's title: exact Shapley values when the engine computed them exactly, else the sampling
+    method, and how ("exact (32 coalitions of 5 dates)"), so the view says when it samples."""
+    how = data.shap_how.get(by, "")
+    method = tr("Shapley values") if how.startswith("exact") else data.shap_method
+    if by == "band":
+        title = tr("{method} by band: effect on P({name})").format(method=method, name=target_name)
+    else:
+        title = tr("{method} by date: effect on P({name})").format(method=method, name=target_name)
+    return title + (f"\n[{how}]" if how else "")
 
 
 def cloudy_dates(data: PixelPanelData) -> np.ndarray:
@@ -243,10 +259,12 @@ def draw_explanation(fig, data: PixelPanelData) -> None:
         ax.text(min(float(data.probabilities[i]) + 0.02, 0.98), i, f"{float(data.probabilities[i]):.2f}",
                 va="center", ha="left" if data.probabilities[i] < 0.85 else "right", fontsize=7)
     ax.set_yticks(pos)
-    ax.set_yticklabels([f"{n} ({c})" for n, c in zip(data.class_names, data.class_ids)], fontsize=7)
+    ax.set_yticklabels([f"{n} ({c})" for n, c in zip(data.class_names, data.class_ids)], fontsize=7,
+                       parse_math=False)  # a class name may hold "$" or "_": text, not mathtext
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
     ax.set_title(tr("Class probabilities (predicted: {name})").format(name=data.name_of(data.predicted_id)),
+                 parse_math=False,
                  fontsize=9)
 
     # 2. reflectance series
@@ -283,7 +301,8 @@ def draw_explanation(fig, data: PixelPanelData) -> None:
         ax.tick_params(labelsize=7)
     else:
         _empty(ax, tr("Grad-CAM not available for this model."))
-    ax.set_title(tr("Grad-CAM relevance per date for {name}").format(name=target_name), fontsize=9)
+    ax.set_title(tr("Grad-CAM by fused-layer position (not input dates) for {name}").format(name=target_name),
+                 fontsize=9, parse_math=False)
 
     # 4. band attention
     ax = axes[1, 1]
@@ -306,8 +325,7 @@ def draw_explanation(fig, data: PixelPanelData) -> None:
         ax.tick_params(axis="y", labelsize=7)
     else:
         _empty(ax, tr("SHAP not computed."))
-    ax.set_title(tr("{method} by band: effect on P({name})").format(method=data.shap_method, name=target_name),
-                 fontsize=9)
+    ax.set_title(_shap_title(data, "band", target_name), fontsize=9, parse_math=False)
 
     # 6. SHAP by date
     ax = axes[2, 1]
@@ -319,8 +337,7 @@ def draw_explanation(fig, data: PixelPanelData) -> None:
                 patch.set_hatch("//")
     else:
         _empty(ax, tr("SHAP not computed."))
-    ax.set_title(tr("{method} by date: effect on P({name})").format(method=data.shap_method, name=target_name),
-                 fontsize=9)
+    ax.set_title(_shap_title(data, "date", target_name), fontsize=9, parse_math=False)
     fig.tight_layout(pad=0.6, h_pad=1.0, w_pad=1.2)
 
 
