@@ -2,244 +2,6 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="fr_FR">
     <context>
-        <name>@default</name>
-        <message>
-            <location filename="../gui/presenter/story.py" line="26" />
-            <source>the blue light</source>
-            <translation>la lumière bleue</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/story.py" line="26" />
-            <source>the green light</source>
-            <translation>la lumière verte</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/story.py" line="26" />
-            <source>the red light</source>
-            <translation>la lumière rouge</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/story.py" line="27" />
-            <source>the red edge, just before the infrared</source>
-            <translation>le bord du rouge, juste avant l'infrarouge</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/story.py" line="28" />
-            <source>the near infrared (which plants reflect strongly)</source>
-            <translation>le proche infrarouge (que les plantes renvoient fortement)</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/story.py" line="29" />
-            <source>the short-wave infrared (which sees water in plants and soil)</source>
-            <translation>l'infrarouge moyen (qui voit l'eau des plantes et du sol)</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/story.py" line="39" />
-            <source>{0} and {1}</source>
-            <translation>{0} et {1}</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/story.py" line="52" />
-            <source>Here the model hesitates, but leans towards: {0}.</source>
-            <translation>Ici, le modèle hésite, mais penche pour : {0}.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/story.py" line="53" />
-            <source>Here the model sees: {0}.</source>
-            <translation>Ici, le modèle voit : {0}.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/story.py" line="60" />
-            <source>It relied mostly on {0}.</source>
-            <translation>Il a surtout regardé {0}.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/story.py" line="62" />
-            <source>The images that mattered most were taken on {0}.</source>
-            <translation>Les images qui ont le plus compté datent du {0}.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/story.py" line="65" />
-            <source>Careful: the cloudy images counted too.</source>
-            <translation>Attention : les images nuageuses ont compté aussi.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/story.py" line="65" />
-            <source>The cloudy images did not count.</source>
-            <translation>Les images nuageuses n'ont pas compté.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/story.py" line="68" />
-            <source>Why? I cannot tell: the explanation of this model did not pass its quality check.</source>
-            <translation>Pourquoi ? Je ne sais pas : l'explication de ce modèle n'a pas passé son contrôle de qualité.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/story.py" line="68" />
-            <source>Why? I cannot tell: the explanation of this model has not been checked.</source>
-            <translation>Pourquoi ? Je ne sais pas : l'explication de ce modèle n'a pas été vérifiée.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/story.py" line="72" />
-            <source>Which images mattered, I cannot tell: that part of the explanation did not pass its quality check.</source>
-            <translation>Quelles images ont compté, je ne peux pas le dire : cette partie de l'explication n'a pas passé son contrôle de qualité.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/story.py" line="72" />
-            <source>Which images mattered, I cannot tell: that part of the explanation has not been checked.</source>
-            <translation>Quelles images ont compté, je ne peux pas le dire : cette partie de l'explication n'a pas été vérifiée.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="125" />
-            <source>Land Cover XAI: presenter mode</source>
-            <translation>Land Cover XAI : mode présentateur</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="152" />
-            <source>What does the computer see from space?</source>
-            <translation>Que voit l'ordinateur depuis l'espace ?</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="155" />
-            <source>Operator: leave</source>
-            <translation>Opérateur : quitter</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="300" />
-            <source>Photo</source>
-            <translation>Photo</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="187" />
-            <source>Map</source>
-            <translation>Carte</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="187" />
-            <source>Why?</source>
-            <translation>Pourquoi ?</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="231" />
-            <source>Play: guess what is there!</source>
-            <translation>Jouer : devinez ce qu'il y a là !</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="247" />
-            <source>Getting ready…</source>
-            <translation>Préparation…</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="262" />
-            <source>The demo cannot start on this computer. Operator: see the plugin's panel.</source>
-            <translation>La démo ne peut pas démarrer sur cet ordinateur. Opérateur : voir le panneau de l'extension.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="279" />
-            <source>The demo did not run. Operator: leave and see the plugin's panel.</source>
-            <translation>La démo n'a pas tourné. Opérateur : quitter et voir le panneau de l'extension.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="609" />
-            <source>Touch the map: the computer tells you what it sees there, and why.</source>
-            <translation>Touchez la carte : l'ordinateur vous dit ce qu'il y voit, et pourquoi.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="374" />
-            <source>{0} (cloudy)</source>
-            <translation>{0} (nuageux)</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="433" />
-            <source>What the computer recognises in each place:</source>
-            <translation>Ce que l'ordinateur reconnaît à chaque endroit :</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="437" />
-            <source>For the image of the chosen day: did it help the computer choose its answer?</source>
-            <translation>L'image du jour choisi a-t-elle aidé l'ordinateur à choisir sa réponse ?</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="439" />
-            <source>Careful: this map did not pass its quality check; read it with caution.</source>
-            <translation>Attention : cette carte n'a pas passé son contrôle de qualité ; à lire avec prudence.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="441" />
-            <source>This map has not been checked yet.</source>
-            <translation>Cette carte n'a pas encore été vérifiée.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="443" />
-            <source>helped</source>
-            <translation>a aidé</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="444" />
-            <source>no effect</source>
-            <translation>sans effet</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="445" />
-            <source>pushed towards another answer</source>
-            <translation>a poussé vers une autre réponse</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="447" />
-            <source>The satellite image of the chosen day, in natural colours.</source>
-            <translation>L'image satellite du jour choisi, en couleurs naturelles.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="476" />
-            <source>That is outside the picture: touch the map.</source>
-            <translation>C'est en dehors de l'image : touchez la carte.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="529" />
-            <source>I could not look at that place: touch another one.</source>
-            <translation>Je n'ai pas pu regarder cet endroit : touchez-en un autre.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="489" />
-            <source>Let me look…</source>
-            <translation>Je regarde…</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="511" />
-            <source>Looking at one place</source>
-            <translation>Regarder un endroit</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="511" />
-            <source>Presenter</source>
-            <translation>Présentateur</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="537" />
-            <source>Well done!</source>
-            <translation>Bravo !</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="537" />
-            <source>Not quite!</source>
-            <translation>Raté !</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="538" />
-            <source>In the field, it really is: {0}.</source>
-            <translation>Sur le terrain, c'est vraiment : {0}.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="575" />
-            <source>Score: {0} / {1}</source>
-            <translation>Score : {0} / {1}</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="586" />
-            <source>What do you think is in the pink square?</source>
-            <translation>À votre avis, qu'y a-t-il dans le carré rose ?</translation>
-        </message>
-    </context>
-    <context>
         <name>ClassifyAlgorithm</name>
         <message>
             <location filename="../processing_provider/algorithms/classify_algorithm.py" line="27" />
@@ -277,7 +39,7 @@
             <translation>Sorties</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/classify_algorithm.py" line="58" />
+            <location filename="../processing_provider/algorithms/classify_algorithm.py" line="59" />
             <source>Land cover classification</source>
             <translation>Classification de l'occupation du sol</translation>
         </message>
@@ -287,7 +49,7 @@
             <translation>identifiants de classe (GeoTIFF, style palette avec les noms des classes).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/classify_algorithm.py" line="59" />
+            <location filename="../processing_provider/algorithms/classify_algorithm.py" line="60" />
             <source>Confidence</source>
             <translation>Confiance</translation>
         </message>
@@ -297,122 +59,137 @@
             <translation>la plus forte probabilité de classe, 0..1.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="171" />
+            <location filename="../processing_provider/base.py" line="201" />
             <source>Sentinel-2 time series</source>
             <translation>Série temporelle Sentinel-2</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="173" />
+            <location filename="../processing_provider/base.py" line="203" />
             <source>Model file</source>
             <translation>Fichier du modèle</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="122" />
+            <location filename="../processing_provider/base.py" line="133" />
             <source>Land Cover XAI model (*.lcx)</source>
             <translation>Modèle Land Cover XAI (*.lcx)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="122" />
+            <location filename="../processing_provider/base.py" line="133" />
             <source>All files (*.*)</source>
             <translation>Tous les fichiers (*.*)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="174" />
+            <location filename="../processing_provider/base.py" line="204" />
             <source>Device</source>
             <translation>Processeur</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="134" />
+            <location filename="../processing_provider/base.py" line="145" />
             <source>Batch size (pixels; 0 = measured)</source>
             <translation>Taille de lot (pixels ; 0 = mesurée)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="140" />
+            <location filename="../processing_provider/base.py" line="151" />
+            <source>Overwrite existing output files</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="169" />
             <source>Target class ('predicted', a class id or a class name)</source>
             <translation>Classe cible (« predicted », un identifiant ou un nom de classe)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="146" />
+            <location filename="../processing_provider/base.py" line="175" />
             <source>Method</source>
             <translation>Méthode</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="171" />
+            <location filename="../processing_provider/base.py" line="201" />
             <source>the raster file, with the bands the model was trained on and dates that cover its season.</source>
             <translation>le fichier raster, avec les bandes sur lesquelles le modèle a été entraîné et des dates qui couvrent sa saison.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="173" />
+            <location filename="../processing_provider/base.py" line="203" />
             <source>a .lcx file written by 'Train a land cover model'.</source>
             <translation>un fichier .lcx écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="174" />
+            <location filename="../processing_provider/base.py" line="204" />
             <source>(auto: the GPU when torch sees one).</source>
             <translation>(auto : le GPU quand torch en voit un).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="175" />
+            <location filename="../processing_provider/base.py" line="205" />
             <source>Batch size</source>
             <translation>Taille de lot</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="175" />
+            <location filename="../processing_provider/base.py" line="205" />
             <source>(advanced) pixels per batch; 0 = measured on this machine.</source>
             <translation>(avancé) pixels par lot ; 0 = mesurée sur cette machine.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="94" />
+            <location filename="../processing_provider/base.py" line="95" />
             <source>Classification</source>
             <translation>Classification</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="94" />
+            <location filename="../processing_provider/base.py" line="95" />
             <source>Explanation</source>
             <translation>Explication</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="95" />
+            <location filename="../processing_provider/base.py" line="96" />
             <source>Accuracy assessment</source>
             <translation>Évaluation de la précision</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="185" />
+            <location filename="../processing_provider/base.py" line="116" />
+            <source>Unexpected error: {0}: {1} (the log holds the details).</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="164" />
+            <source>{0} exists already: choose another file name, or tick 'Overwrite existing output files' (OVERWRITE=true).</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="215" />
             <source>Choose a model file (.lcx), for example one written by 'Train a land cover model'.</source>
             <translation>Choisissez un fichier de modèle (.lcx), par exemple écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="187" />
+            <location filename="../processing_provider/base.py" line="217" />
             <source>The model must be a Land Cover XAI model file ending in .lcx; got {0}.</source>
             <translation>Le modèle doit être un fichier de modèle Land Cover XAI se terminant par .lcx ; reçu : {0}.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="189" />
+            <location filename="../processing_provider/base.py" line="219" />
             <source>Model file not found: {0}. Check the path, or train a model first.</source>
             <translation>Fichier de modèle introuvable : {0}. Vérifiez le chemin, ou entraînez d'abord un modèle.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="210" />
+            <location filename="../processing_provider/base.py" line="240" />
             <source>{0}: the outputs are GeoTIFF files; give a file name ending in .tif ({1}).</source>
             <translation>{0} : les sorties sont des fichiers GeoTIFF ; donnez un nom de fichier se terminant par .tif ({1}).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="214" />
+            <location filename="../processing_provider/base.py" line="244" />
             <source>{0} and {1} point to the same file ({2}): give each output its own file.</source>
             <translation>{0} et {1} désignent le même fichier ({2}) : donnez à chaque sortie son propre fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="228" />
+            <location filename="../processing_provider/base.py" line="258" />
             <source>{0} is a '{1}' layer; Land Cover XAI reads raster files (GeoTIFF, VRT, ...) with GDAL. Save the layer as a GeoTIFF first (Export &gt; Save As...) and use that file.</source>
             <translation>{0} est une couche « {1} » ; Land Cover XAI lit des fichiers raster (GeoTIFF, VRT…) avec GDAL. Enregistrez d'abord la couche en GeoTIFF (Exporter &gt; Enregistrer sous…) et utilisez ce fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="279" />
+            <location filename="../processing_provider/base.py" line="309" />
             <source>Could not apply the style {0}: {1}</source>
             <translation>Impossible d'appliquer le style {0} : {1}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="306" />
+            <location filename="../processing_provider/base.py" line="337" />
             <source>{0} pixels ({1} without enough observations) in {2:.1f} s on {3}, batch {4}</source>
             <translation>{0} pixels ({1} sans assez d'observations) en {2:.1f} s sur {3}, lot de {4}</translation>
         </message>
@@ -425,272 +202,267 @@
             <translation>Land Cover XAI</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="208" />
+            <location filename="../gui/panels/classify_panel.py" line="210" />
             <source>Class map and confidence</source>
             <translation>Carte des classes et confiance</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="104" />
+            <location filename="../gui/panels/train_panel.py" line="106" />
             <source>Time series</source>
             <translation>Série temporelle</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="127" />
+            <location filename="../gui/panels/classify_panel.py" line="129" />
             <source>One multi-band raster layer</source>
             <translation>Une couche raster multibande</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="128" />
+            <location filename="../gui/panels/classify_panel.py" line="130" />
             <source>One raster layer per date</source>
             <translation>Une couche raster par date</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="133" />
+            <location filename="../gui/panels/classify_panel.py" line="135" />
             <source>A raster whose bands are dates x bands, e.g. described as 'T1_2015-07-11_B04' or '20150711_B04'</source>
             <translation>Un raster dont les bandes sont dates x bandes, décrites par exemple « T1_2015-07-11_B04 » ou « 20150711_B04 »</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="136" />
+            <location filename="../gui/panels/classify_panel.py" line="138" />
             <source>Tick the single-date rasters of the series; they are ordered by date</source>
             <translation>Cochez les rasters d'une seule date de la série ; ils sont triés par date</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="138" />
+            <location filename="../gui/panels/classify_panel.py" line="140" />
             <source>Add the bundled Sentinel-2 sample to the map</source>
             <translation>Ajouter l'exemple Sentinel-2 fourni à la carte</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="143" />
+            <location filename="../gui/panels/classify_panel.py" line="145" />
             <source>Date</source>
             <translation>Date</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="161" />
+            <location filename="../gui/panels/classify_panel.py" line="163" />
             <source>Bands</source>
             <translation>Bandes</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="149" />
+            <location filename="../gui/panels/classify_panel.py" line="151" />
             <source>Correct the detected dates / bands</source>
             <translation>Corriger les dates / bandes détectées</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="158" />
+            <location filename="../gui/panels/classify_panel.py" line="160" />
             <source>date by date (date-major)</source>
             <translation>date par date (dates d'abord)</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="159" />
+            <location filename="../gui/panels/classify_panel.py" line="161" />
             <source>band by band (band-major)</source>
             <translation>bande par bande (bandes d'abord)</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="160" />
+            <location filename="../gui/panels/classify_panel.py" line="162" />
             <source>Dates</source>
             <translation>Dates</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="162" />
+            <location filename="../gui/panels/classify_panel.py" line="164" />
             <source>Band order</source>
             <translation>Ordre des bandes</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="163" />
+            <location filename="../gui/panels/classify_panel.py" line="165" />
             <source>To make the correction permanent, save it beside the raster as '&lt;raster&gt;.layout.json': {"dates": [...], "bands": [...], "order": "date-major"}.</source>
             <translation>Pour rendre la correction permanente, enregistrez-la à côté du raster dans « &lt;raster&gt;.layout.json » : {"dates": [...], "bands": [...], "order": "date-major"}.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="176" />
+            <location filename="../gui/panels/classify_panel.py" line="178" />
             <source>Model</source>
             <translation>Modèle</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="179" />
+            <location filename="../gui/panels/classify_panel.py" line="181" />
             <source>Bundled sample model (Slovenia 2015)</source>
             <translation>Modèle d'exemple fourni (Slovénie 2015)</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="180" />
+            <location filename="../gui/panels/classify_panel.py" line="182" />
             <source>Model file (.lcx)</source>
             <translation>Fichier de modèle (.lcx)</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="182" />
+            <location filename="../gui/panels/classify_panel.py" line="184" />
             <source>Bundled sample model (Slovenia 2015) — not installed</source>
             <translation>Modèle d'exemple fourni (Slovénie 2015) — non installé</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="154" />
+            <location filename="../gui/panels/train_panel.py" line="181" />
             <source>Land Cover XAI model (*.lcx)</source>
             <translation>Modèle Land Cover XAI (*.lcx)</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="185" />
+            <location filename="../gui/panels/classify_panel.py" line="187" />
             <source>Choose a Land Cover XAI model</source>
             <translation>Choisir un modèle Land Cover XAI</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="202" />
+            <location filename="../gui/panels/classify_panel.py" line="204" />
             <source>Outputs</source>
             <translation>Sorties</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="149" />
+            <location filename="../gui/panels/train_panel.py" line="176" />
             <source>Device</source>
             <translation>Processeur</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="215" />
-            <source>(slow)</source>
-            <translation>(lent)</translation>
-        </message>
-        <message>
-            <location filename="../gui/panels/classify_panel.py" line="221" />
+            <location filename="../gui/panels/classify_panel.py" line="222" />
             <source>Explain the class</source>
             <translation>Expliquer la classe</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="223" />
+            <location filename="../gui/panels/classify_panel.py" line="224" />
             <source>Class the explanations are computed for: each pixel's predicted class, or one class everywhere</source>
             <translation>Classe pour laquelle les explications sont calculées : la classe prédite de chaque pixel, ou une même classe partout</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="226" />
+            <location filename="../gui/panels/classify_panel.py" line="227" />
             <source>Output folder</source>
             <translation>Dossier de sortie</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="229" />
+            <location filename="../gui/panels/classify_panel.py" line="230" />
             <source>Folder for the outputs (one subfolder per run)</source>
             <translation>Dossier des sorties (un sous-dossier par exécution)</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="235" />
+            <location filename="../gui/panels/classify_panel.py" line="236" />
             <source>Run</source>
             <translation>Lancer</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="162" />
+            <location filename="../gui/panels/train_panel.py" line="189" />
             <source>Cancel</source>
             <translation>Annuler</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="335" />
+            <location filename="../gui/panels/classify_panel.py" line="336" />
             <source>CPU</source>
             <translation>CPU</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="335" />
+            <location filename="../gui/panels/classify_panel.py" line="336" />
             <source>GPU (CUDA)</source>
             <translation>GPU (CUDA)</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="403" />
+            <location filename="../gui/panels/classify_panel.py" line="404" />
             <source>no date</source>
             <translation>sans date</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="469" />
+            <location filename="../gui/panels/classify_panel.py" line="470" />
             <source>Choose the time series (raster layers of the project).</source>
             <translation>Choisissez la série temporelle (couches raster du projet).</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="479" />
+            <location filename="../gui/panels/classify_panel.py" line="480" />
             <source>cloud fraction {0:.0%} (metadata)</source>
             <translation>fraction nuageuse {0:.0%} (métadonnées)</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="485" />
+            <location filename="../gui/panels/classify_panel.py" line="486" />
             <source>Sentinel-2 sample, Slovenia 2015</source>
             <translation>Exemple Sentinel-2, Slovénie 2015</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="510" />
+            <location filename="../gui/panels/classify_panel.py" line="511" />
             <source>Choose the time series in the Classify tab first.</source>
             <translation>Choisissez d'abord la série temporelle dans l'onglet Classer.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="512" />
+            <location filename="../gui/panels/classify_panel.py" line="513" />
             <source>Choose a model in the Classify tab first.</source>
             <translation>Choisissez d'abord un modèle dans l'onglet Classer.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="522" />
+            <location filename="../gui/panels/classify_panel.py" line="523" />
             <source>Choose a model file (.lcx), or the bundled sample model.</source>
             <translation>Choisissez un fichier de modèle (.lcx), ou le modèle d'exemple fourni.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="525" />
+            <location filename="../gui/panels/classify_panel.py" line="526" />
             <source>The bundled sample model is not installed: choose a model file, or train one in the Train tab.</source>
             <translation>Le modèle d'exemple fourni n'est pas installé : choisissez un fichier de modèle, ou entraînez-en un dans l'onglet Entraîner.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="528" />
+            <location filename="../gui/panels/classify_panel.py" line="529" />
             <source>Model file not found: {0}</source>
             <translation>Fichier de modèle introuvable : {0}</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="542" />
+            <location filename="../gui/panels/classify_panel.py" line="543" />
             <source>Predicted class (each pixel)</source>
             <translation>Classe prédite (pour chaque pixel)</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="549" />
+            <location filename="../gui/panels/classify_panel.py" line="550" />
             <source>channel attention ({0})</source>
             <translation>attention par canal ({0})</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="553" />
+            <location filename="../gui/panels/classify_panel.py" line="554" />
             <source>{0}, {1} classes; bands: {2}; {3} dates: {4}</source>
             <translation>{0}, {1} classes ; bandes : {2} ; {3} dates : {4}</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="566" />
+            <location filename="../gui/panels/classify_panel.py" line="571" />
             <source>Only models of architecture {0} have this output.</source>
             <translation>Seuls les modèles d'architecture {0} ont cette sortie.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="578" />
+            <location filename="../gui/panels/classify_panel.py" line="583" />
             <source>torch / captum are missing: install them (see above) and restart QGIS.</source>
             <translation>torch / captum sont absents : installez-les (voir ci-dessus) et redémarrez QGIS.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="580" />
+            <location filename="../gui/panels/classify_panel.py" line="585" />
             <source>Choose the time series.</source>
             <translation>Choisissez la série temporelle.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="582" />
+            <location filename="../gui/panels/classify_panel.py" line="587" />
             <source>Choose a model.</source>
             <translation>Choisissez un modèle.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="604" />
+            <location filename="../gui/panels/classify_panel.py" line="609" />
             <source>✓ The time series fits the model.</source>
             <translation>✓ La série temporelle convient au modèle.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="643" />
+            <location filename="../gui/panels/classify_panel.py" line="648" />
             <source>Land Cover XAI: classifying {0}</source>
             <translation>Land Cover XAI : classification de {0}</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="655" />
+            <location filename="../gui/panels/classify_panel.py" line="660" />
             <source>Classifying…</source>
             <translation>Classification en cours…</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="663" />
+            <location filename="../gui/panels/classify_panel.py" line="668" />
             <source>Cancelling…</source>
             <translation>Annulation…</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="682" />
+            <location filename="../gui/panels/classify_panel.py" line="687" />
             <source>Done in {0:.1f} s: {1} layers in the group '{2}' (files in {3}).</source>
             <translation>Terminé en {0:.1f} s : {1} couches dans le groupe « {2} » (fichiers dans {3}).</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="698" />
+            <location filename="../gui/panels/classify_panel.py" line="703" />
             <source>Cancelled: no file and no layer was kept.</source>
             <translation>Annulé : aucun fichier ni aucune couche n'a été conservé.</translation>
         </message>
@@ -743,7 +515,7 @@
             <translation>Sorties</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="68" />
+            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="69" />
             <source>Explanation</source>
             <translation>Explication</translation>
         </message>
@@ -753,7 +525,7 @@
             <translation>le raster de la méthode, avec une rampe de couleurs ; les noms des bandes disent ce que contient chacune.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="68" />
+            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="69" />
             <source>Explanation per date</source>
             <translation>Explication par date</translation>
         </message>
@@ -763,127 +535,142 @@
             <translation>(facultatif ; méthodes à second raster : SHAP et Gradients intégrés par date).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="57" />
+            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="58" />
             <source>Explanation per date (SHAP / Integrated Gradients)</source>
             <translation>Explication par date (SHAP / Gradients intégrés)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="90" />
+            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="91" />
             <source>'Explanation per date' is written for SHAP and Integrated Gradients only; Grad-CAM has its dates in the main output. Ignored.</source>
             <translation>« Explication par date » n'est écrite que pour SHAP et les Gradients intégrés ; Grad-CAM a ses dates dans la sortie principale. Ignorée.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="100" />
+            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="101" />
             <source>Explaining with {0}, target {1}</source>
             <translation>Explication avec {0}, cible {1}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="171" />
+            <location filename="../processing_provider/base.py" line="201" />
             <source>Sentinel-2 time series</source>
             <translation>Série temporelle Sentinel-2</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="173" />
+            <location filename="../processing_provider/base.py" line="203" />
             <source>Model file</source>
             <translation>Fichier du modèle</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="122" />
+            <location filename="../processing_provider/base.py" line="133" />
             <source>Land Cover XAI model (*.lcx)</source>
             <translation>Modèle Land Cover XAI (*.lcx)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="122" />
+            <location filename="../processing_provider/base.py" line="133" />
             <source>All files (*.*)</source>
             <translation>Tous les fichiers (*.*)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="174" />
+            <location filename="../processing_provider/base.py" line="204" />
             <source>Device</source>
             <translation>Processeur</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="134" />
+            <location filename="../processing_provider/base.py" line="145" />
             <source>Batch size (pixels; 0 = measured)</source>
             <translation>Taille de lot (pixels ; 0 = mesurée)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="140" />
+            <location filename="../processing_provider/base.py" line="151" />
+            <source>Overwrite existing output files</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="169" />
             <source>Target class ('predicted', a class id or a class name)</source>
             <translation>Classe cible (« predicted », un identifiant ou un nom de classe)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="171" />
+            <location filename="../processing_provider/base.py" line="201" />
             <source>the raster file, with the bands the model was trained on and dates that cover its season.</source>
             <translation>le fichier raster, avec les bandes sur lesquelles le modèle a été entraîné et des dates qui couvrent sa saison.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="173" />
+            <location filename="../processing_provider/base.py" line="203" />
             <source>a .lcx file written by 'Train a land cover model'.</source>
             <translation>un fichier .lcx écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="174" />
+            <location filename="../processing_provider/base.py" line="204" />
             <source>(auto: the GPU when torch sees one).</source>
             <translation>(auto : le GPU quand torch en voit un).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="175" />
+            <location filename="../processing_provider/base.py" line="205" />
             <source>Batch size</source>
             <translation>Taille de lot</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="175" />
+            <location filename="../processing_provider/base.py" line="205" />
             <source>(advanced) pixels per batch; 0 = measured on this machine.</source>
             <translation>(avancé) pixels par lot ; 0 = mesurée sur cette machine.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="94" />
+            <location filename="../processing_provider/base.py" line="95" />
             <source>Classification</source>
             <translation>Classification</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="95" />
+            <location filename="../processing_provider/base.py" line="96" />
             <source>Accuracy assessment</source>
             <translation>Évaluation de la précision</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="185" />
+            <location filename="../processing_provider/base.py" line="116" />
+            <source>Unexpected error: {0}: {1} (the log holds the details).</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="164" />
+            <source>{0} exists already: choose another file name, or tick 'Overwrite existing output files' (OVERWRITE=true).</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="215" />
             <source>Choose a model file (.lcx), for example one written by 'Train a land cover model'.</source>
             <translation>Choisissez un fichier de modèle (.lcx), par exemple écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="187" />
+            <location filename="../processing_provider/base.py" line="217" />
             <source>The model must be a Land Cover XAI model file ending in .lcx; got {0}.</source>
             <translation>Le modèle doit être un fichier de modèle Land Cover XAI se terminant par .lcx ; reçu : {0}.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="189" />
+            <location filename="../processing_provider/base.py" line="219" />
             <source>Model file not found: {0}. Check the path, or train a model first.</source>
             <translation>Fichier de modèle introuvable : {0}. Vérifiez le chemin, ou entraînez d'abord un modèle.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="210" />
+            <location filename="../processing_provider/base.py" line="240" />
             <source>{0}: the outputs are GeoTIFF files; give a file name ending in .tif ({1}).</source>
             <translation>{0} : les sorties sont des fichiers GeoTIFF ; donnez un nom de fichier se terminant par .tif ({1}).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="214" />
+            <location filename="../processing_provider/base.py" line="244" />
             <source>{0} and {1} point to the same file ({2}): give each output its own file.</source>
             <translation>{0} et {1} désignent le même fichier ({2}) : donnez à chaque sortie son propre fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="228" />
+            <location filename="../processing_provider/base.py" line="258" />
             <source>{0} is a '{1}' layer; Land Cover XAI reads raster files (GeoTIFF, VRT, ...) with GDAL. Save the layer as a GeoTIFF first (Export &gt; Save As...) and use that file.</source>
             <translation>{0} est une couche « {1} » ; Land Cover XAI lit des fichiers raster (GeoTIFF, VRT…) avec GDAL. Enregistrez d'abord la couche en GeoTIFF (Exporter &gt; Enregistrer sous…) et utilisez ce fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="279" />
+            <location filename="../processing_provider/base.py" line="309" />
             <source>Could not apply the style {0}: {1}</source>
             <translation>Impossible d'appliquer le style {0} : {1}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="306" />
+            <location filename="../processing_provider/base.py" line="337" />
             <source>{0} pixels ({1} without enough observations) in {2:.1f} s on {3}, batch {4}</source>
             <translation>{0} pixels ({1} sans assez d'observations) en {2:.1f} s sur {3}, lot de {4}</translation>
         </message>
@@ -1007,7 +794,7 @@
             <translation>Classer</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="159" />
+            <location filename="../gui/panels/train_panel.py" line="186" />
             <source>Train</source>
             <translation>Entraîner</translation>
         </message>
@@ -1086,119 +873,387 @@
             <translation>Carte des classes</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="70" />
+            <location filename="../gui/layers.py" line="72" />
             <source>Confidence</source>
             <translation>Confiance</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="70" />
+            <location filename="../gui/layers.py" line="72" />
             <source>Class probabilities</source>
             <translation>Probabilités des classes</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="70" />
+            <location filename="../gui/layers.py" line="72" />
             <source>Uncertainty: entropy</source>
             <translation>Incertitude : entropie</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="70" />
+            <location filename="../gui/layers.py" line="72" />
             <source>Uncertainty: margin</source>
             <translation>Incertitude : marge</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="70" />
-            <source>Grad-CAM heatmap</source>
-            <translation>Carte de chaleur Grad-CAM</translation>
+            <location filename="../gui/layers.py" line="72" />
+            <source>Grad-CAM class evidence score</source>
+            <translation>Grad-CAM : score de preuve de la classe</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="299" />
-            <source>Band attention</source>
-            <translation>Attention par bande</translation>
+            <location filename="../gui/layers.py" line="72" />
+            <source>Band gates (attention)</source>
+            <translation>Portes des bandes (attention)</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="70" />
+            <location filename="../gui/layers.py" line="72" />
             <source>SHAP by band</source>
             <translation>SHAP par bande</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="70" />
+            <location filename="../gui/layers.py" line="72" />
             <source>SHAP by date</source>
             <translation>SHAP par date</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="70" />
+            <location filename="../gui/layers.py" line="72" />
             <source>Integrated Gradients by band</source>
             <translation>Gradients intégrés par bande</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="70" />
+            <location filename="../gui/layers.py" line="72" />
             <source>Integrated Gradients by date</source>
             <translation>Gradients intégrés par date</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="70" />
+            <location filename="../gui/layers.py" line="72" />
             <source>Per-class probabilities</source>
             <translation>Probabilités par classe</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="70" />
+            <location filename="../gui/layers.py" line="72" />
             <source>Uncertainty (entropy and margin)</source>
             <translation>Incertitude (entropie et marge)</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="70" />
-            <source>Grad-CAM</source>
-            <translation>Grad-CAM</translation>
-        </message>
-        <message>
-            <location filename="../gui/layers.py" line="70" />
+            <location filename="../gui/layers.py" line="72" />
             <source>GradientSHAP</source>
             <translation>GradientSHAP</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="70" />
+            <location filename="../gui/layers.py" line="72" />
             <source>Integrated Gradients</source>
             <translation>Gradients intégrés</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="208" />
+            <location filename="../gui/panels/classify_panel.py" line="210" />
             <source>Class map and confidence</source>
             <translation>Carte des classes et confiance</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="70" />
+            <location filename="../gui/layers.py" line="72" />
             <source>Date occlusion</source>
             <translation>Occlusion par date</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="70" />
+            <location filename="../gui/layers.py" line="72" />
             <source>Date occlusion (drop of probability)</source>
             <translation>Occlusion par date (baisse de probabilité)</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="70" />
+            <location filename="../gui/layers.py" line="72" />
             <source>Shapley by date</source>
             <translation>Shapley par date</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="70" />
+            <location filename="../gui/layers.py" line="72" />
             <source>Band occlusion</source>
             <translation>Occlusion par bande</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="70" />
+            <location filename="../gui/layers.py" line="72" />
             <source>Band occlusion (drop of probability)</source>
             <translation>Occlusion par bande (baisse de probabilité)</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="86" />
+            <location filename="../gui/layers.py" line="89" />
             <source>(predicted class)</source>
             <translation>(classe prédite)</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="87" />
+            <location filename="../gui/layers.py" line="91" />
             <source>(class {0})</source>
             <translation>(classe {0})</translation>
+        </message>
+        <message>
+            <location filename="../gui/layers.py" line="119" />
+            <source>fails its quality check</source>
+            <translation>échoue à son contrôle de qualité</translation>
+        </message>
+        <message>
+            <location filename="../gui/layers.py" line="102" />
+            <source>Quality not measured for this model (make bench-xai stores the verdicts in a model file).</source>
+            <translation>Qualité non mesurée pour ce modèle (make bench-xai enregistre les verdicts dans un fichier de modèle).</translation>
+        </message>
+        <message>
+            <location filename="../gui/layers.py" line="108" />
+            <source>Fails its quality check: {0}</source>
+            <translation>Échoue à son contrôle de qualité : {0}</translation>
+        </message>
+        <message>
+            <location filename="../gui/layers.py" line="109" />
+            <source>Measured quality: {0}</source>
+            <translation>Qualité mesurée : {0}</translation>
+        </message>
+        <message>
+            <location filename="../gui/layers.py" line="115" />
+            <source>(slow)</source>
+            <translation>(lent)</translation>
+        </message>
+        <message>
+            <location filename="../gui/layers.py" line="120" />
+            <source>passes its quality check</source>
+            <translation>réussit son contrôle de qualité</translation>
+        </message>
+        <message>
+            <location filename="../gui/layers.py" line="135" />
+            <source>Bands: {0}</source>
+            <translation>Bandes : {0}</translation>
+        </message>
+    </context>
+    <context>
+        <name>LandCoverXaiPresenter</name>
+        <message>
+            <location filename="../gui/presenter/story.py" line="26" />
+            <source>the blue light</source>
+            <translation>la lumière bleue</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/story.py" line="26" />
+            <source>the green light</source>
+            <translation>la lumière verte</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/story.py" line="26" />
+            <source>the red light</source>
+            <translation>la lumière rouge</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/story.py" line="27" />
+            <source>the red edge, just before the infrared</source>
+            <translation>le bord du rouge, juste avant l'infrarouge</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/story.py" line="28" />
+            <source>the near infrared (which plants reflect strongly)</source>
+            <translation>le proche infrarouge (que les plantes renvoient fortement)</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/story.py" line="29" />
+            <source>the short-wave infrared (which sees water in plants and soil)</source>
+            <translation>l'infrarouge moyen (qui voit l'eau des plantes et du sol)</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/story.py" line="39" />
+            <source>{0} and {1}</source>
+            <translation>{0} et {1}</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/story.py" line="52" />
+            <source>Here the model hesitates, but leans towards: {0}.</source>
+            <translation>Ici, le modèle hésite, mais penche pour : {0}.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/story.py" line="53" />
+            <source>Here the model sees: {0}.</source>
+            <translation>Ici, le modèle voit : {0}.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/story.py" line="60" />
+            <source>It relied mostly on {0}.</source>
+            <translation>Il a surtout regardé {0}.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/story.py" line="62" />
+            <source>The images that mattered most were taken on {0}.</source>
+            <translation>Les images qui ont le plus compté datent du {0}.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/story.py" line="65" />
+            <source>Careful: the cloudy images counted too.</source>
+            <translation>Attention : les images nuageuses ont compté aussi.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/story.py" line="65" />
+            <source>The cloudy images did not count.</source>
+            <translation>Les images nuageuses n'ont pas compté.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/story.py" line="68" />
+            <source>Why? I cannot tell: the explanation of this model did not pass its quality check.</source>
+            <translation>Pourquoi ? Je ne sais pas : l'explication de ce modèle n'a pas passé son contrôle de qualité.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/story.py" line="68" />
+            <source>Why? I cannot tell: the explanation of this model has not been checked.</source>
+            <translation>Pourquoi ? Je ne sais pas : l'explication de ce modèle n'a pas été vérifiée.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/story.py" line="72" />
+            <source>Which images mattered, I cannot tell: that part of the explanation did not pass its quality check.</source>
+            <translation>Quelles images ont compté, je ne peux pas le dire : cette partie de l'explication n'a pas passé son contrôle de qualité.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/story.py" line="72" />
+            <source>Which images mattered, I cannot tell: that part of the explanation has not been checked.</source>
+            <translation>Quelles images ont compté, je ne peux pas le dire : cette partie de l'explication n'a pas été vérifiée.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="125" />
+            <source>Land Cover XAI: presenter mode</source>
+            <translation>Land Cover XAI : mode présentateur</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="152" />
+            <source>What does the computer see from space?</source>
+            <translation>Que voit l'ordinateur depuis l'espace ?</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="155" />
+            <source>Operator: leave</source>
+            <translation>Opérateur : quitter</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="300" />
+            <source>Photo</source>
+            <translation>Photo</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="187" />
+            <source>Map</source>
+            <translation>Carte</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="187" />
+            <source>Why?</source>
+            <translation>Pourquoi ?</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="231" />
+            <source>Play: guess!</source>
+            <translation>Jouer : devinez !</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="247" />
+            <source>Getting ready…</source>
+            <translation>Préparation…</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="262" />
+            <source>The demo cannot start on this computer. Operator: see the plugin's panel.</source>
+            <translation>La démo ne peut pas démarrer sur cet ordinateur. Opérateur : voir le panneau de l'extension.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="279" />
+            <source>The demo did not run. Operator: leave and see the plugin's panel.</source>
+            <translation>La démo n'a pas tourné. Opérateur : quitter et voir le panneau de l'extension.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="609" />
+            <source>Touch the map: the computer tells you what it sees there, and why.</source>
+            <translation>Touchez la carte : l'ordinateur vous dit ce qu'il y voit, et pourquoi.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="374" />
+            <source>{0} (cloudy)</source>
+            <translation>{0} (nuageux)</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="433" />
+            <source>What the computer recognises in each place:</source>
+            <translation>Ce que l'ordinateur reconnaît à chaque endroit :</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="437" />
+            <source>For the image of the chosen day: did it help the computer choose its answer?</source>
+            <translation>L'image du jour choisi a-t-elle aidé l'ordinateur à choisir sa réponse ?</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="439" />
+            <source>Careful: this map did not pass its quality check; read it with caution.</source>
+            <translation>Attention : cette carte n'a pas passé son contrôle de qualité ; à lire avec prudence.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="441" />
+            <source>This map has not been checked yet.</source>
+            <translation>Cette carte n'a pas encore été vérifiée.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="443" />
+            <source>helped</source>
+            <translation>a aidé</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="444" />
+            <source>no effect</source>
+            <translation>sans effet</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="445" />
+            <source>pushed towards another answer</source>
+            <translation>a poussé vers une autre réponse</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="447" />
+            <source>The satellite image of the chosen day, in natural colours.</source>
+            <translation>L'image satellite du jour choisi, en couleurs naturelles.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="476" />
+            <source>That is outside the picture: touch the map.</source>
+            <translation>C'est en dehors de l'image : touchez la carte.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="529" />
+            <source>I could not look at that place: touch another one.</source>
+            <translation>Je n'ai pas pu regarder cet endroit : touchez-en un autre.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="489" />
+            <source>Let me look…</source>
+            <translation>Je regarde…</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="511" />
+            <source>Looking at one place</source>
+            <translation>Regarder un endroit</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="511" />
+            <source>Presenter</source>
+            <translation>Présentateur</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="537" />
+            <source>Well done!</source>
+            <translation>Bravo !</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="537" />
+            <source>Not quite!</source>
+            <translation>Raté !</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="538" />
+            <source>In the field, it really is: {0}.</source>
+            <translation>Sur le terrain, c'est vraiment : {0}.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="575" />
+            <source>Score: {0} / {1}</source>
+            <translation>Score : {0} / {1}</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="586" />
+            <source>What do you think is in the pink square?</source>
+            <translation>À votre avis, qu'y a-t-il dans le carré rose ?</translation>
         </message>
     </context>
     <context>
@@ -1237,122 +1292,137 @@
     <context>
         <name>LcxAlgorithm</name>
         <message>
-            <location filename="../processing_provider/base.py" line="171" />
+            <location filename="../processing_provider/base.py" line="201" />
             <source>Sentinel-2 time series</source>
             <translation>Série temporelle Sentinel-2</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="173" />
+            <location filename="../processing_provider/base.py" line="203" />
             <source>Model file</source>
             <translation>Fichier du modèle</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="122" />
+            <location filename="../processing_provider/base.py" line="133" />
             <source>Land Cover XAI model (*.lcx)</source>
             <translation>Modèle Land Cover XAI (*.lcx)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="122" />
+            <location filename="../processing_provider/base.py" line="133" />
             <source>All files (*.*)</source>
             <translation>Tous les fichiers (*.*)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="174" />
+            <location filename="../processing_provider/base.py" line="204" />
             <source>Device</source>
             <translation>Processeur</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="134" />
+            <location filename="../processing_provider/base.py" line="145" />
             <source>Batch size (pixels; 0 = measured)</source>
             <translation>Taille de lot (pixels ; 0 = mesurée)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="140" />
+            <location filename="../processing_provider/base.py" line="151" />
+            <source>Overwrite existing output files</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="169" />
             <source>Target class ('predicted', a class id or a class name)</source>
             <translation>Classe cible (« predicted », un identifiant ou un nom de classe)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="146" />
+            <location filename="../processing_provider/base.py" line="175" />
             <source>Method</source>
             <translation>Méthode</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="171" />
+            <location filename="../processing_provider/base.py" line="201" />
             <source>the raster file, with the bands the model was trained on and dates that cover its season.</source>
             <translation>le fichier raster, avec les bandes sur lesquelles le modèle a été entraîné et des dates qui couvrent sa saison.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="173" />
+            <location filename="../processing_provider/base.py" line="203" />
             <source>a .lcx file written by 'Train a land cover model'.</source>
             <translation>un fichier .lcx écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="174" />
+            <location filename="../processing_provider/base.py" line="204" />
             <source>(auto: the GPU when torch sees one).</source>
             <translation>(auto : le GPU quand torch en voit un).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="175" />
+            <location filename="../processing_provider/base.py" line="205" />
             <source>Batch size</source>
             <translation>Taille de lot</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="175" />
+            <location filename="../processing_provider/base.py" line="205" />
             <source>(advanced) pixels per batch; 0 = measured on this machine.</source>
             <translation>(avancé) pixels par lot ; 0 = mesurée sur cette machine.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="94" />
+            <location filename="../processing_provider/base.py" line="95" />
             <source>Classification</source>
             <translation>Classification</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="94" />
+            <location filename="../processing_provider/base.py" line="95" />
             <source>Explanation</source>
             <translation>Explication</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="95" />
+            <location filename="../processing_provider/base.py" line="96" />
             <source>Accuracy assessment</source>
             <translation>Évaluation de la précision</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="185" />
+            <location filename="../processing_provider/base.py" line="116" />
+            <source>Unexpected error: {0}: {1} (the log holds the details).</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="164" />
+            <source>{0} exists already: choose another file name, or tick 'Overwrite existing output files' (OVERWRITE=true).</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="215" />
             <source>Choose a model file (.lcx), for example one written by 'Train a land cover model'.</source>
             <translation>Choisissez un fichier de modèle (.lcx), par exemple écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="187" />
+            <location filename="../processing_provider/base.py" line="217" />
             <source>The model must be a Land Cover XAI model file ending in .lcx; got {0}.</source>
             <translation>Le modèle doit être un fichier de modèle Land Cover XAI se terminant par .lcx ; reçu : {0}.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="189" />
+            <location filename="../processing_provider/base.py" line="219" />
             <source>Model file not found: {0}. Check the path, or train a model first.</source>
             <translation>Fichier de modèle introuvable : {0}. Vérifiez le chemin, ou entraînez d'abord un modèle.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="210" />
+            <location filename="../processing_provider/base.py" line="240" />
             <source>{0}: the outputs are GeoTIFF files; give a file name ending in .tif ({1}).</source>
             <translation>{0} : les sorties sont des fichiers GeoTIFF ; donnez un nom de fichier se terminant par .tif ({1}).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="214" />
+            <location filename="../processing_provider/base.py" line="244" />
             <source>{0} and {1} point to the same file ({2}): give each output its own file.</source>
             <translation>{0} et {1} désignent le même fichier ({2}) : donnez à chaque sortie son propre fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="228" />
+            <location filename="../processing_provider/base.py" line="258" />
             <source>{0} is a '{1}' layer; Land Cover XAI reads raster files (GeoTIFF, VRT, ...) with GDAL. Save the layer as a GeoTIFF first (Export &gt; Save As...) and use that file.</source>
             <translation>{0} est une couche « {1} » ; Land Cover XAI lit des fichiers raster (GeoTIFF, VRT…) avec GDAL. Enregistrez d'abord la couche en GeoTIFF (Exporter &gt; Enregistrer sous…) et utilisez ce fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="279" />
+            <location filename="../processing_provider/base.py" line="309" />
             <source>Could not apply the style {0}: {1}</source>
             <translation>Impossible d'appliquer le style {0} : {1}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="306" />
+            <location filename="../processing_provider/base.py" line="337" />
             <source>{0} pixels ({1} without enough observations) in {2:.1f} s on {3}, batch {4}</source>
             <translation>{0} pixels ({1} sans assez d'observations) en {2:.1f} s sur {3}, lot de {4}</translation>
         </message>
@@ -1398,152 +1468,157 @@
     <context>
         <name>PixelExplanationPanel</name>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="299" />
-            <source>Band attention</source>
-            <translation>Attention par bande</translation>
+            <location filename="../gui/pixel/pixel_plots.py" line="164" />
+            <source>Shapley values</source>
+            <translation>Valeurs de Shapley</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="229" />
-            <source>missing</source>
-            <translation>manquante</translation>
-        </message>
-        <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="231" />
-            <source>cloudy {p:.0%}</source>
-            <translation>nuageux {p:.0%}</translation>
-        </message>
-        <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="233" />
-            <source>bright: cloud?</source>
-            <translation>clair : nuage ?</translation>
-        </message>
-        <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="249" />
-            <source>Class probabilities (predicted: {name})</source>
-            <translation>Probabilités des classes (prédite : {name})</translation>
-        </message>
-        <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="267" />
-            <source>reflectance</source>
-            <translation>réflectance</translation>
-        </message>
-        <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="269" />
-            <source>Reflectance (markers: observed, lines: gap-filled)</source>
-            <translation>Réflectance (marqueurs : observée, lignes : comblée)</translation>
-        </message>
-        <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="285" />
-            <source>Grad-CAM not available for this model.</source>
-            <translation>Grad-CAM n'est pas disponible pour ce modèle.</translation>
-        </message>
-        <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="286" />
-            <source>Grad-CAM relevance per date for {name}</source>
-            <translation>Pertinence Grad-CAM par date pour {name}</translation>
-        </message>
-        <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="295" />
-            <source>Band attention (model weights per band)</source>
-            <translation>Attention par bande (poids du modèle par bande)</translation>
-        </message>
-        <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="297" />
-            <source>Band attention exists only in attention models (this model: {arch}).</source>
-            <translation>L'attention par bande n'existe que dans les modèles à attention (ce modèle : {arch}).</translation>
-        </message>
-        <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="321" />
-            <source>SHAP not computed.</source>
-            <translation>SHAP non calculé.</translation>
-        </message>
-        <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="309" />
+            <location filename="../gui/pixel/pixel_plots.py" line="166" />
             <source>{method} by band: effect on P({name})</source>
             <translation>{method} par bande : effet sur P({name})</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="322" />
+            <location filename="../gui/pixel/pixel_plots.py" line="168" />
             <source>{method} by date: effect on P({name})</source>
             <translation>{method} par date : effet sur P({name})</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="379" />
+            <location filename="../gui/pixel/pixel_plots.py" line="245" />
+            <source>missing</source>
+            <translation>manquante</translation>
+        </message>
+        <message>
+            <location filename="../gui/pixel/pixel_plots.py" line="247" />
+            <source>cloudy {p:.0%}</source>
+            <translation>nuageux {p:.0%}</translation>
+        </message>
+        <message>
+            <location filename="../gui/pixel/pixel_plots.py" line="249" />
+            <source>bright: cloud?</source>
+            <translation>clair : nuage ?</translation>
+        </message>
+        <message>
+            <location filename="../gui/pixel/pixel_plots.py" line="266" />
+            <source>Class probabilities (predicted: {name})</source>
+            <translation>Probabilités des classes (prédite : {name})</translation>
+        </message>
+        <message>
+            <location filename="../gui/pixel/pixel_plots.py" line="285" />
+            <source>reflectance</source>
+            <translation>réflectance</translation>
+        </message>
+        <message>
+            <location filename="../gui/pixel/pixel_plots.py" line="287" />
+            <source>Reflectance (markers: observed, lines: gap-filled)</source>
+            <translation>Réflectance (marqueurs : observée, lignes : comblée)</translation>
+        </message>
+        <message>
+            <location filename="../gui/pixel/pixel_plots.py" line="303" />
+            <source>Grad-CAM not available for this model.</source>
+            <translation>Grad-CAM n'est pas disponible pour ce modèle.</translation>
+        </message>
+        <message>
+            <location filename="../gui/pixel/pixel_plots.py" line="304" />
+            <source>Grad-CAM by fused-layer position (not input dates) for {name}</source>
+            <translation>Grad-CAM par position de la couche fusionnée (pas les dates d'entrée) pour {name}</translation>
+        </message>
+        <message>
+            <location filename="../gui/pixel/pixel_plots.py" line="314" />
+            <source>Band attention (model weights per band)</source>
+            <translation>Attention par bande (poids du modèle par bande)</translation>
+        </message>
+        <message>
+            <location filename="../gui/pixel/pixel_plots.py" line="316" />
+            <source>Band attention exists only in attention models (this model: {arch}).</source>
+            <translation>L'attention par bande n'existe que dans les modèles à attention (ce modèle : {arch}).</translation>
+        </message>
+        <message>
+            <location filename="../gui/pixel/pixel_plots.py" line="318" />
+            <source>Band attention</source>
+            <translation>Attention par bande</translation>
+        </message>
+        <message>
+            <location filename="../gui/pixel/pixel_plots.py" line="339" />
+            <source>SHAP not computed.</source>
+            <translation>SHAP non calculé.</translation>
+        </message>
+        <message>
+            <location filename="../gui/pixel/pixel_plots.py" line="396" />
             <source>Explain class:</source>
             <translation>Expliquer la classe :</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="382" />
+            <location filename="../gui/pixel/pixel_plots.py" line="399" />
             <source>Recompute Grad-CAM and SHAP for the predicted class or any other class.</source>
             <translation>Recalculer Grad-CAM et SHAP pour la classe prédite ou toute autre classe.</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="385" />
+            <location filename="../gui/pixel/pixel_plots.py" line="402" />
             <source>Save figure…</source>
             <translation>Enregistrer la figure…</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="387" />
+            <location filename="../gui/pixel/pixel_plots.py" line="404" />
             <source>Save the six plots as a PNG picture.</source>
             <translation>Enregistrer les six graphiques dans une image PNG.</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="423" />
+            <location filename="../gui/pixel/pixel_plots.py" line="440" />
             <source>Computing the explanation (Grad-CAM, attention, SHAP)…</source>
             <translation>Calcul de l'explication (Grad-CAM, attention, SHAP)…</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="438" />
+            <location filename="../gui/pixel/pixel_plots.py" line="455" />
             <source>Predicted class</source>
             <translation>Classe prédite</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="441" />
+            <location filename="../gui/pixel/pixel_plots.py" line="458" />
             <source>Predicted class ({name})</source>
             <translation>Classe prédite ({name})</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="466" />
+            <location filename="../gui/pixel/pixel_plots.py" line="483" />
             <source>Predicted: {name} (p = {p:.2f}). Explanations for: {target}.</source>
             <translation>Prédite : {name} (p = {p:.2f}). Explications pour : {target}.</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="470" />
+            <location filename="../gui/pixel/pixel_plots.py" line="487" />
             <source>No observation on {dates} (gap-filled).</source>
             <translation>Aucune observation le {dates} (valeurs comblées).</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="473" />
+            <location filename="../gui/pixel/pixel_plots.py" line="490" />
             <source>Cloudy scene on {dates} (stack metadata).</source>
             <translation>Scène nuageuse le {dates} (métadonnées de la pile).</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="502" />
+            <location filename="../gui/pixel/pixel_plots.py" line="519" />
             <source>Save the explanation as PNG</source>
             <translation>Enregistrer l'explication en PNG</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="502" />
+            <location filename="../gui/pixel/pixel_plots.py" line="519" />
             <source>PNG (*.png)</source>
             <translation>PNG (*.png)</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="510" />
+            <location filename="../gui/pixel/pixel_plots.py" line="527" />
             <source>Cannot write {path}: {error}</source>
             <translation>Impossible d'écrire {path} : {error}</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="522" />
+            <location filename="../gui/pixel/pixel_plots.py" line="539" />
             <source>Clicked {mx}, {my} ({mcrs}) → stack {sx}, {sy} ({scrs}); pixel row {row}, column {col}.</source>
             <translation>Clic en {mx}, {my} ({mcrs}) → pile {sx}, {sy} ({scrs}) ; pixel ligne {row}, colonne {col}.</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="526" />
+            <location filename="../gui/pixel/pixel_plots.py" line="543" />
             <source>Model: {model} · stack: {stack}</source>
             <translation>Modèle : {model} · pile : {stack}</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="538" />
+            <location filename="../gui/pixel/pixel_plots.py" line="555" />
             <source>Land Cover XAI — pixel explanation</source>
             <translation>Land Cover XAI — explication d'un pixel</translation>
         </message>
@@ -1551,242 +1626,292 @@
     <context>
         <name>TrainAlgorithm</name>
         <message>
-            <location filename="../processing_provider/algorithms/train_algorithm.py" line="46" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="62" />
             <source>Train a land cover model</source>
             <translation>Entraîner un modèle d'occupation du sol</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/train_algorithm.py" line="49" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="65" />
             <source>Trains a neural network on a Sentinel-2 time series and field data; writes a .lcx model.</source>
             <translation>Entraîne un réseau de neurones sur une série temporelle Sentinel-2 et des données terrain ; écrit un modèle .lcx.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/train_algorithm.py" line="52" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="68" />
             <source>deep learning,training,sentinel-2,time series,attention,tempcnn,land cover</source>
             <translation>apprentissage profond,entraînement,sentinel-2,série temporelle,attention,tempcnn,occupation du sol</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/train_algorithm.py" line="55" />
-            <source>&lt;p&gt;Trains a pixel-wise land-cover classifier on a Sentinel-2 time series and field data, and writes it as a Land Cover XAI model file (.lcx) that holds the weights, class names and colours, bands, dates and scaling.&lt;/p&gt;&lt;p&gt;The labelled pixels are split into spatial blocks for training, validation (early stopping on macro-F1) and a held-out test; the test scores are returned and stored in the model.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Sentinel-2 time series&lt;/b&gt;: one multi-band raster file whose band names give date and band (e.g. T1_2015-07-11_B04).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Field data&lt;/b&gt;: points or polygons in any CRS (reprojected and burnt onto the raster grid).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Class field&lt;/b&gt;: the field holding the class (numeric ids are kept; text gets ids 1..K in name order). Features with an empty class or 0 are ignored.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Architecture&lt;/b&gt;: channel attention with squeeze-and-excitation or softmax band weights (explainable band by band), or TempCNN (Pelletier et al. 2019).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Epochs&lt;/b&gt;: maximum number of passes over the training pixels.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Random seed&lt;/b&gt;, &lt;b&gt;Device&lt;/b&gt; (auto, cpu, cuda), &lt;b&gt;Spatial context&lt;/b&gt; (k x k pixels, odd), &lt;b&gt;Batch size&lt;/b&gt;, &lt;b&gt;Class name field&lt;/b&gt;: advanced options.&lt;/li&gt;&lt;/ul&gt;&lt;h3&gt;Outputs&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Model file&lt;/b&gt; (.lcx), for 'Classify land cover' and 'Explain land cover predictions'.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Training report&lt;/b&gt; (optional JSON): settings, per-epoch history, test scores.&lt;/li&gt;&lt;li&gt;Test overall accuracy, kappa and macro-F1 (numbers, NaN when there were too few blocks for a test set).&lt;/li&gt;&lt;/ul&gt;</source>
-            <translation>&lt;p&gt;Entraîne un classifieur de l'occupation du sol pixel par pixel sur une série temporelle Sentinel-2 et des données terrain, et l'écrit dans un fichier de modèle Land Cover XAI (.lcx) qui contient les poids, les noms et couleurs des classes, les bandes, les dates et la mise à l'échelle.&lt;/p&gt;&lt;p&gt;Les pixels étiquetés sont répartis en blocs spatiaux pour l'entraînement, la validation (arrêt anticipé sur le macro-F1) et un test indépendant ; les scores de test sont renvoyés et enregistrés dans le modèle.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Série temporelle Sentinel-2&lt;/b&gt; : un fichier raster multibande dont les noms de bandes donnent la date et la bande (par ex. T1_2015-07-11_B04).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Données terrain&lt;/b&gt; : points ou polygones dans n'importe quel SCR (reprojetés et rastérisés sur la grille du raster).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Champ de classe&lt;/b&gt; : le champ qui contient la classe (les identifiants numériques sont conservés ; un texte reçoit les identifiants 1..K dans l'ordre des noms). Les entités à classe vide ou 0 sont ignorées.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Architecture&lt;/b&gt; : attention par canal avec des poids de bande squeeze-and-excitation ou softmax (explicable bande par bande), ou TempCNN (Pelletier et al. 2019).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Époques&lt;/b&gt; : nombre maximal de passages sur les pixels d'entraînement.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Graine aléatoire&lt;/b&gt;, &lt;b&gt;Processeur&lt;/b&gt; (auto, cpu, cuda), &lt;b&gt;Contexte spatial&lt;/b&gt; (k x k pixels, impair), &lt;b&gt;Taille de lot&lt;/b&gt;, &lt;b&gt;Champ des noms de classes&lt;/b&gt; : options avancées.&lt;/li&gt;&lt;/ul&gt;&lt;h3&gt;Sorties&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Fichier du modèle&lt;/b&gt; (.lcx), pour « Classer l'occupation du sol » et « Expliquer les prédictions d'occupation du sol ».&lt;/li&gt;&lt;li&gt;&lt;b&gt;Rapport d'entraînement&lt;/b&gt; (JSON facultatif) : réglages, historique par époque, scores de test.&lt;/li&gt;&lt;li&gt;Précision globale, kappa et macro-F1 du test (nombres ; NaN quand il y avait trop peu de blocs pour un jeu de test).&lt;/li&gt;&lt;/ul&gt;</translation>
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="71" />
+            <source>&lt;p&gt;Trains a pixel-wise land-cover classifier on a Sentinel-2 time series and field data, and writes it as a Land Cover XAI model file (.lcx) that holds the weights, class names and colours, bands, dates and scaling.&lt;/p&gt;&lt;p&gt;The labelled pixels are split into spatial blocks for training, validation (early stopping on macro-F1) and a held-out test; the test scores are returned and stored in the model.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Sentinel-2 time series&lt;/b&gt;: one multi-band raster file whose band names give date and band (e.g. T1_2015-07-11_B04).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Field data&lt;/b&gt;: points or polygons in any CRS (reprojected and burnt onto the raster grid).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Class field&lt;/b&gt;: the field holding the class (numeric ids are kept; text gets ids 1..K in name order). Features with an empty class or 0 are ignored.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Architecture&lt;/b&gt;: the MLP ensemble (default: 5 series MLPs with a band gate, chosen by the accuracy benchmark; its members' disagreement is a Classify output), channel attention with squeeze-and-excitation or softmax band weights (explainable band by band), or TempCNN (Pelletier et al. 2019).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Epochs&lt;/b&gt;: maximum number of passes over the training pixels.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Mask cloudy dates&lt;/b&gt; (default on): a date whose declared cloud fraction (band metadata 'cloud_fraction') exceeds the &lt;b&gt;threshold&lt;/b&gt; (default 0.5) counts as missing and is filled in from the neighbouring dates by day; the model keeps the setting, so classifying masks the same way. A stack that declares no cloud fraction is used as it is.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Cloud / shadow masks&lt;/b&gt; (advanced): one mask raster per date, or one with a band per date, read with the &lt;b&gt;mask rule&lt;/b&gt; (Sentinel-2 SCL, Theia CLM / MG2, Fmask).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Temporal grid step&lt;/b&gt; (advanced): every N days over the season (0 = the stack's own dates); the model then runs on any stack covering its season.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Random seed&lt;/b&gt;, &lt;b&gt;Device&lt;/b&gt; (auto, cpu, cuda), &lt;b&gt;Spatial context&lt;/b&gt; (k x k pixels, odd), &lt;b&gt;Batch size&lt;/b&gt;, &lt;b&gt;Class name field&lt;/b&gt;: advanced options.&lt;/li&gt;&lt;/ul&gt;&lt;h3&gt;Outputs&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Model file&lt;/b&gt; (.lcx), for 'Classify land cover' and 'Explain land cover predictions'.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Training report&lt;/b&gt; (optional JSON): settings, per-epoch history, test scores.&lt;/li&gt;&lt;li&gt;Test overall accuracy, kappa and macro-F1 (numbers, NaN when there were too few blocks for a test set).&lt;/li&gt;&lt;/ul&gt;</source>
+            <translation type="unfinished" />
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/train_algorithm.py" line="79" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="105" />
             <source>Sentinel-2 time series</source>
             <translation>Série temporelle Sentinel-2</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/train_algorithm.py" line="80" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="106" />
             <source>Field data (points or polygons)</source>
             <translation>Données terrain (points ou polygones)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/train_algorithm.py" line="83" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="109" />
             <source>Class field</source>
             <translation>Champ de classe</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/train_algorithm.py" line="86" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="112" />
             <source>Architecture</source>
             <translation>Architecture</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/train_algorithm.py" line="89" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="115" />
             <source>Epochs (maximum; training stops early when validation stops improving)</source>
             <translation>Époques (maximum ; l'entraînement s'arrête plus tôt quand la validation ne progresse plus)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/train_algorithm.py" line="93" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="118" />
+            <source>Mask cloudy dates (declared cloud fraction above the threshold)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="121" />
+            <source>Cloud fraction threshold (0..1)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="126" />
+            <source>Cloud / shadow masks (one raster per date, or one band per date)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="129" />
+            <source>Mask rule</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="131" />
+            <source>Temporal grid step in days (0 = the stack's own dates)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="135" />
             <source>Random seed</source>
             <translation>Graine aléatoire</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/train_algorithm.py" line="95" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="137" />
             <source>Device</source>
             <translation>Processeur</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/train_algorithm.py" line="97" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="139" />
             <source>Spatial context (k x k pixels, odd; 1 = pixel)</source>
             <translation>Contexte spatial (k x k pixels, impair ; 1 = pixel seul)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/train_algorithm.py" line="100" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="142" />
             <source>Batch size (pixels)</source>
             <translation>Taille de lot (pixels)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/train_algorithm.py" line="103" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="145" />
             <source>Class name field (beside numeric class ids)</source>
             <translation>Champ des noms de classes (à côté des identifiants numériques)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/train_algorithm.py" line="109" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="151" />
             <source>Model file</source>
             <translation>Fichier du modèle</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/train_algorithm.py" line="109" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="151" />
             <source>Land Cover XAI model (*.lcx)</source>
             <translation>Modèle Land Cover XAI (*.lcx)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/train_algorithm.py" line="111" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="153" />
             <source>Training report</source>
             <translation>Rapport d'entraînement</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/train_algorithm.py" line="111" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="153" />
             <source>JSON files (*.json)</source>
             <translation>Fichiers JSON (*.json)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/train_algorithm.py" line="114" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="157" />
             <source>Test overall accuracy</source>
             <translation>Précision globale (test)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/train_algorithm.py" line="115" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="158" />
             <source>Test kappa</source>
             <translation>Kappa (test)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/train_algorithm.py" line="116" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="159" />
             <source>Test macro-F1</source>
             <translation>Macro-F1 (test)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/train_algorithm.py" line="120" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="163" />
             <source>Channel attention, squeeze-and-excitation (SE)</source>
             <translation>Attention par canal, squeeze-and-excitation (SE)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/train_algorithm.py" line="121" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="164" />
             <source>Channel attention, softmax over bands</source>
             <translation>Attention par canal, softmax sur les bandes</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/train_algorithm.py" line="122" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="165" />
             <source>TempCNN</source>
             <translation>TempCNN</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/train_algorithm.py" line="131" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="166" />
+            <source>MLP ensemble</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="168" />
+            <source>(default)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="176" />
             <source>The model file must end in .lcx; got {0}.</source>
             <translation>Le fichier du modèle doit se terminer par .lcx ; reçu : {0}.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/train_algorithm.py" line="134" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="179" />
             <source>The spatial context must be odd (1, 3, 5 ...); got {0}.</source>
             <translation>Le contexte spatial doit être impair (1, 3, 5…) ; reçu : {0}.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/train_algorithm.py" line="156" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="213" />
             <source>Training {0} ({1}) for up to {2} epochs on {3}</source>
             <translation>Entraînement de {0} ({1}) pendant au plus {2} époques sur {3}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/train_algorithm.py" line="182" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="239" />
             <source>Model written: {0} (classes: {1}); held-out test OA {2:.3f}, kappa {3:.3f}, macro-F1 {4:.3f}</source>
             <translation>Modèle écrit : {0} (classes : {1}) ; test indépendant : PG {2:.3f}, kappa {3:.3f}, macro-F1 {4:.3f}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="122" />
+            <location filename="../processing_provider/base.py" line="133" />
             <source>All files (*.*)</source>
             <translation>Tous les fichiers (*.*)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="134" />
+            <location filename="../processing_provider/base.py" line="145" />
             <source>Batch size (pixels; 0 = measured)</source>
             <translation>Taille de lot (pixels ; 0 = mesurée)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="140" />
+            <location filename="../processing_provider/base.py" line="151" />
+            <source>Overwrite existing output files</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="169" />
             <source>Target class ('predicted', a class id or a class name)</source>
             <translation>Classe cible (« predicted », un identifiant ou un nom de classe)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="146" />
+            <location filename="../processing_provider/base.py" line="175" />
             <source>Method</source>
             <translation>Méthode</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="171" />
+            <location filename="../processing_provider/base.py" line="201" />
             <source>the raster file, with the bands the model was trained on and dates that cover its season.</source>
             <translation>le fichier raster, avec les bandes sur lesquelles le modèle a été entraîné et des dates qui couvrent sa saison.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="173" />
+            <location filename="../processing_provider/base.py" line="203" />
             <source>a .lcx file written by 'Train a land cover model'.</source>
             <translation>un fichier .lcx écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="174" />
+            <location filename="../processing_provider/base.py" line="204" />
             <source>(auto: the GPU when torch sees one).</source>
             <translation>(auto : le GPU quand torch en voit un).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="175" />
+            <location filename="../processing_provider/base.py" line="205" />
             <source>Batch size</source>
             <translation>Taille de lot</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="175" />
+            <location filename="../processing_provider/base.py" line="205" />
             <source>(advanced) pixels per batch; 0 = measured on this machine.</source>
             <translation>(avancé) pixels par lot ; 0 = mesurée sur cette machine.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="94" />
+            <location filename="../processing_provider/base.py" line="95" />
             <source>Classification</source>
             <translation>Classification</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="94" />
+            <location filename="../processing_provider/base.py" line="95" />
             <source>Explanation</source>
             <translation>Explication</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="95" />
+            <location filename="../processing_provider/base.py" line="96" />
             <source>Accuracy assessment</source>
             <translation>Évaluation de la précision</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="185" />
+            <location filename="../processing_provider/base.py" line="116" />
+            <source>Unexpected error: {0}: {1} (the log holds the details).</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="164" />
+            <source>{0} exists already: choose another file name, or tick 'Overwrite existing output files' (OVERWRITE=true).</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="215" />
             <source>Choose a model file (.lcx), for example one written by 'Train a land cover model'.</source>
             <translation>Choisissez un fichier de modèle (.lcx), par exemple écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="187" />
+            <location filename="../processing_provider/base.py" line="217" />
             <source>The model must be a Land Cover XAI model file ending in .lcx; got {0}.</source>
             <translation>Le modèle doit être un fichier de modèle Land Cover XAI se terminant par .lcx ; reçu : {0}.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="189" />
+            <location filename="../processing_provider/base.py" line="219" />
             <source>Model file not found: {0}. Check the path, or train a model first.</source>
             <translation>Fichier de modèle introuvable : {0}. Vérifiez le chemin, ou entraînez d'abord un modèle.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="210" />
+            <location filename="../processing_provider/base.py" line="240" />
             <source>{0}: the outputs are GeoTIFF files; give a file name ending in .tif ({1}).</source>
             <translation>{0} : les sorties sont des fichiers GeoTIFF ; donnez un nom de fichier se terminant par .tif ({1}).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="214" />
+            <location filename="../processing_provider/base.py" line="244" />
             <source>{0} and {1} point to the same file ({2}): give each output its own file.</source>
             <translation>{0} et {1} désignent le même fichier ({2}) : donnez à chaque sortie son propre fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="228" />
+            <location filename="../processing_provider/base.py" line="258" />
             <source>{0} is a '{1}' layer; Land Cover XAI reads raster files (GeoTIFF, VRT, ...) with GDAL. Save the layer as a GeoTIFF first (Export &gt; Save As...) and use that file.</source>
             <translation>{0} est une couche « {1} » ; Land Cover XAI lit des fichiers raster (GeoTIFF, VRT…) avec GDAL. Enregistrez d'abord la couche en GeoTIFF (Exporter &gt; Enregistrer sous…) et utilisez ce fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="279" />
+            <location filename="../processing_provider/base.py" line="309" />
             <source>Could not apply the style {0}: {1}</source>
             <translation>Impossible d'appliquer le style {0} : {1}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="306" />
+            <location filename="../processing_provider/base.py" line="337" />
             <source>{0} pixels ({1} without enough observations) in {2:.1f} s on {3}, batch {4}</source>
             <translation>{0} pixels ({1} sans assez d'observations) en {2:.1f} s sur {3}, lot de {4}</translation>
         </message>
@@ -1794,57 +1919,57 @@
     <context>
         <name>TrainPanel</name>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="159" />
+            <location filename="../gui/panels/train_panel.py" line="186" />
             <source>Train</source>
             <translation>Entraîner</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="104" />
+            <location filename="../gui/panels/train_panel.py" line="106" />
             <source>Time series</source>
             <translation>Série temporelle</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="154" />
+            <location filename="../gui/panels/train_panel.py" line="181" />
             <source>Land Cover XAI model (*.lcx)</source>
             <translation>Modèle Land Cover XAI (*.lcx)</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="149" />
+            <location filename="../gui/panels/train_panel.py" line="176" />
             <source>Device</source>
             <translation>Processeur</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="162" />
+            <location filename="../gui/panels/train_panel.py" line="189" />
             <source>Cancel</source>
             <translation>Annuler</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="54" />
+            <location filename="../gui/panels/train_panel.py" line="58" />
+            <source>Series MLP ensemble with a band gate</source>
+            <translation>Ensemble de MLP de séries avec porte des bandes</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/train_panel.py" line="60" />
             <source>Band attention (squeeze-and-excitation)</source>
             <translation>Attention par bande (squeeze-and-excitation)</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="56" />
+            <location filename="../gui/panels/train_panel.py" line="62" />
             <source>Band attention (softmax over bands)</source>
             <translation>Attention par bande (softmax sur les bandes)</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="57" />
+            <location filename="../gui/panels/train_panel.py" line="63" />
             <source>TempCNN (Pelletier et al. 2019)</source>
             <translation>TempCNN (Pelletier et al. 2019)</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="69" />
-            <source>Epoch {epoch}/{n}: loss {loss} (validation {val_loss}), validation macro-F1 {f1}, κ {kappa}, OA {oa}</source>
-            <translation>Époque {epoch}/{n} : perte {loss} (validation {val_loss}), macro-F1 de validation {f1}, κ {kappa}, PG {oa}</translation>
-        </message>
-        <message>
-            <location filename="../gui/panels/train_panel.py" line="102" />
+            <location filename="../gui/panels/train_panel.py" line="104" />
             <source>Choose the time-series raster(s)</source>
             <translation>Choisissez le ou les rasters de la série temporelle</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="103" />
+            <location filename="../gui/panels/train_panel.py" line="105" />
             <source>One multi-band stack, or several single-date rasters of the same grid.</source>
             <translation>Une pile multibande, ou plusieurs rasters d'une seule date sur la même grille.</translation>
         </message>
@@ -1854,7 +1979,7 @@
             <translation>Données terrain</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="118" />
+            <location filename="../gui/panels/train_panel.py" line="120" />
             <source>Field holding the class (numeric ids, or names).</source>
             <translation>Champ contenant la classe (identifiants numériques ou noms).</translation>
         </message>
@@ -1864,7 +1989,7 @@
             <translation>Champ de classe</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="124" />
+            <location filename="../gui/panels/train_panel.py" line="126" />
             <source>Optional field with the class names beside numeric ids.</source>
             <translation>Champ facultatif avec les noms de classes à côté des identifiants numériques.</translation>
         </message>
@@ -1874,37 +1999,62 @@
             <translation>Champ des noms de classes</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="131" />
+            <location filename="../gui/panels/train_panel.py" line="134" />
             <source>Architecture</source>
             <translation>Architecture</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="137" />
+            <location filename="../gui/panels/train_panel.py" line="140" />
             <source>Epochs</source>
             <translation>Époques</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="143" />
+            <location filename="../gui/panels/train_panel.py" line="146" />
             <source>Seed</source>
             <translation>Graine</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="148" />
+            <location filename="../gui/panels/train_panel.py" line="152" />
+            <source>Mask cloudy dates</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../gui/panels/train_panel.py" line="155" />
+            <source>A date whose declared cloud fraction exceeds the threshold counts as missing and is filled in from the neighbouring dates; the model keeps the setting. A stack that declares no cloud fraction is used as it is.</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../gui/panels/train_panel.py" line="165" />
+            <source>Cloud fraction above which a date is masked (0..1)</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../gui/panels/train_panel.py" line="168" />
+            <source>above</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../gui/panels/train_panel.py" line="170" />
+            <source>Clouds</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../gui/panels/train_panel.py" line="175" />
             <source>automatic (GPU when available)</source>
             <translation>automatique (GPU si disponible)</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="155" />
+            <location filename="../gui/panels/train_panel.py" line="182" />
             <source>Save model as</source>
             <translation>Enregistrer le modèle sous</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="189" />
+            <location filename="../gui/panels/train_panel.py" line="216" />
             <source>Use this model in the Classify tab</source>
             <translation>Utiliser ce modèle dans l'onglet Classer</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="271" />
+            <location filename="../gui/panels/train_panel.py" line="301" />
             <source>Choose the time-series raster layer(s) to train on.</source>
             <translation>Choisissez la ou les couches raster de la série temporelle pour l'entraînement.</translation>
         </message>
@@ -1919,42 +2069,42 @@
             <translation>Choisissez le champ qui contient la classe dans la couche « {name} ».</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="284" />
+            <location filename="../gui/panels/train_panel.py" line="314" />
             <source>Choose where to save the model (a .lcx file).</source>
             <translation>Choisissez où enregistrer le modèle (un fichier .lcx).</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="289" />
+            <location filename="../gui/panels/train_panel.py" line="319" />
             <source>The folder {folder} does not exist: choose another place for the model.</source>
             <translation>Le dossier {folder} n'existe pas : choisissez un autre emplacement pour le modèle.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="322" />
+            <location filename="../gui/panels/train_panel.py" line="352" />
             <source>Training on {n} raster(s); the model will be saved to {path}.</source>
             <translation>Entraînement sur {n} raster(s) ; le modèle sera enregistré dans {path}.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="393" />
+            <location filename="../gui/panels/train_panel.py" line="423" />
             <source>Training</source>
             <translation>Entraînement</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="338" />
+            <location filename="../gui/panels/train_panel.py" line="368" />
             <source>Cancelling after the current batch…</source>
             <translation>Annulation après le lot en cours…</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="365" />
+            <location filename="../gui/panels/train_panel.py" line="395" />
             <source>Model saved: {path}.</source>
             <translation>Modèle enregistré : {path}.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="367" />
+            <location filename="../gui/panels/train_panel.py" line="397" />
             <source>Test blocks: OA {oa:.3f}, macro-F1 {f1:.3f}, κ {kappa:.3f}.</source>
             <translation>Blocs de test : PG {oa:.3f}, macro-F1 {f1:.3f}, κ {kappa:.3f}.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="384" />
+            <location filename="../gui/panels/train_panel.py" line="414" />
             <source>Training cancelled: no model was written.</source>
             <translation>Entraînement annulé : aucun modèle n'a été écrit.</translation>
         </message>
@@ -2057,117 +2207,132 @@
             <translation>{0} échantillons : précision globale {1:.3f}, kappa {2:.3f}, macro-F1 {3:.3f}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="171" />
+            <location filename="../processing_provider/base.py" line="201" />
             <source>Sentinel-2 time series</source>
             <translation>Série temporelle Sentinel-2</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="173" />
+            <location filename="../processing_provider/base.py" line="203" />
             <source>Model file</source>
             <translation>Fichier du modèle</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="122" />
+            <location filename="../processing_provider/base.py" line="133" />
             <source>Land Cover XAI model (*.lcx)</source>
             <translation>Modèle Land Cover XAI (*.lcx)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="122" />
+            <location filename="../processing_provider/base.py" line="133" />
             <source>All files (*.*)</source>
             <translation>Tous les fichiers (*.*)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="174" />
+            <location filename="../processing_provider/base.py" line="204" />
             <source>Device</source>
             <translation>Processeur</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="134" />
+            <location filename="../processing_provider/base.py" line="145" />
             <source>Batch size (pixels; 0 = measured)</source>
             <translation>Taille de lot (pixels ; 0 = mesurée)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="140" />
+            <location filename="../processing_provider/base.py" line="151" />
+            <source>Overwrite existing output files</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="169" />
             <source>Target class ('predicted', a class id or a class name)</source>
             <translation>Classe cible (« predicted », un identifiant ou un nom de classe)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="146" />
+            <location filename="../processing_provider/base.py" line="175" />
             <source>Method</source>
             <translation>Méthode</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="171" />
+            <location filename="../processing_provider/base.py" line="201" />
             <source>the raster file, with the bands the model was trained on and dates that cover its season.</source>
             <translation>le fichier raster, avec les bandes sur lesquelles le modèle a été entraîné et des dates qui couvrent sa saison.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="173" />
+            <location filename="../processing_provider/base.py" line="203" />
             <source>a .lcx file written by 'Train a land cover model'.</source>
             <translation>un fichier .lcx écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="174" />
+            <location filename="../processing_provider/base.py" line="204" />
             <source>(auto: the GPU when torch sees one).</source>
             <translation>(auto : le GPU quand torch en voit un).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="175" />
+            <location filename="../processing_provider/base.py" line="205" />
             <source>Batch size</source>
             <translation>Taille de lot</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="175" />
+            <location filename="../processing_provider/base.py" line="205" />
             <source>(advanced) pixels per batch; 0 = measured on this machine.</source>
             <translation>(avancé) pixels par lot ; 0 = mesurée sur cette machine.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="94" />
+            <location filename="../processing_provider/base.py" line="95" />
             <source>Explanation</source>
             <translation>Explication</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="95" />
+            <location filename="../processing_provider/base.py" line="96" />
             <source>Accuracy assessment</source>
             <translation>Évaluation de la précision</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="185" />
+            <location filename="../processing_provider/base.py" line="116" />
+            <source>Unexpected error: {0}: {1} (the log holds the details).</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="164" />
+            <source>{0} exists already: choose another file name, or tick 'Overwrite existing output files' (OVERWRITE=true).</source>
+            <translation type="unfinished" />
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="215" />
             <source>Choose a model file (.lcx), for example one written by 'Train a land cover model'.</source>
             <translation>Choisissez un fichier de modèle (.lcx), par exemple écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="187" />
+            <location filename="../processing_provider/base.py" line="217" />
             <source>The model must be a Land Cover XAI model file ending in .lcx; got {0}.</source>
             <translation>Le modèle doit être un fichier de modèle Land Cover XAI se terminant par .lcx ; reçu : {0}.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="189" />
+            <location filename="../processing_provider/base.py" line="219" />
             <source>Model file not found: {0}. Check the path, or train a model first.</source>
             <translation>Fichier de modèle introuvable : {0}. Vérifiez le chemin, ou entraînez d'abord un modèle.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="210" />
+            <location filename="../processing_provider/base.py" line="240" />
             <source>{0}: the outputs are GeoTIFF files; give a file name ending in .tif ({1}).</source>
             <translation>{0} : les sorties sont des fichiers GeoTIFF ; donnez un nom de fichier se terminant par .tif ({1}).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="214" />
+            <location filename="../processing_provider/base.py" line="244" />
             <source>{0} and {1} point to the same file ({2}): give each output its own file.</source>
             <translation>{0} et {1} désignent le même fichier ({2}) : donnez à chaque sortie son propre fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="228" />
+            <location filename="../processing_provider/base.py" line="258" />
             <source>{0} is a '{1}' layer; Land Cover XAI reads raster files (GeoTIFF, VRT, ...) with GDAL. Save the layer as a GeoTIFF first (Export &gt; Save As...) and use that file.</source>
             <translation>{0} est une couche « {1} » ; Land Cover XAI lit des fichiers raster (GeoTIFF, VRT…) avec GDAL. Enregistrez d'abord la couche en GeoTIFF (Exporter &gt; Enregistrer sous…) et utilisez ce fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="279" />
+            <location filename="../processing_provider/base.py" line="309" />
             <source>Could not apply the style {0}: {1}</source>
             <translation>Impossible d'appliquer le style {0} : {1}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="306" />
+            <location filename="../processing_provider/base.py" line="337" />
             <source>{0} pixels ({1} without enough observations) in {2:.1f} s on {3}, batch {4}</source>
             <translation>{0} pixels ({1} sans assez d'observations) en {2:.1f} s sur {3}, lot de {4}</translation>
         </message>
@@ -2378,244 +2543,6 @@
             <location filename="../gui/panels/validate_panel.py" line="395" />
             <source>Report written: {path}</source>
             <translation>Rapport écrit : {path}</translation>
-        </message>
-    </context>
-    <context>
-        <name>LandCoverXaiPresenter</name>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>the blue light</source>
-            <translation>la lumière bleue</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>the green light</source>
-            <translation>la lumière verte</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>the red light</source>
-            <translation>la lumière rouge</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>the red edge, just before the infrared</source>
-            <translation>le bord du rouge, juste avant l'infrarouge</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>the near infrared (which plants reflect strongly)</source>
-            <translation>le proche infrarouge (que les plantes renvoient fortement)</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>the short-wave infrared (which sees water in plants and soil)</source>
-            <translation>l'infrarouge moyen (qui voit l'eau des plantes et du sol)</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>{0} and {1}</source>
-            <translation>{0} et {1}</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>Here the model hesitates, but leans towards: {0}.</source>
-            <translation>Ici, le modèle hésite, mais penche pour : {0}.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>Here the model sees: {0}.</source>
-            <translation>Ici, le modèle voit : {0}.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>It relied mostly on {0}.</source>
-            <translation>Il a surtout regardé {0}.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>The images that mattered most were taken on {0}.</source>
-            <translation>Les images qui ont le plus compté datent du {0}.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>Careful: the cloudy images counted too.</source>
-            <translation>Attention : les images nuageuses ont compté aussi.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>The cloudy images did not count.</source>
-            <translation>Les images nuageuses n'ont pas compté.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>Why? I cannot tell: the explanation of this model did not pass its quality check.</source>
-            <translation>Pourquoi ? Je ne sais pas : l'explication de ce modèle n'a pas passé son contrôle de qualité.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>Why? I cannot tell: the explanation of this model has not been checked.</source>
-            <translation>Pourquoi ? Je ne sais pas : l'explication de ce modèle n'a pas été vérifiée.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>Which images mattered, I cannot tell: that part of the explanation did not pass its quality check.</source>
-            <translation>Quelles images ont compté, je ne peux pas le dire : cette partie de l'explication n'a pas passé son contrôle de qualité.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>Which images mattered, I cannot tell: that part of the explanation has not been checked.</source>
-            <translation>Quelles images ont compté, je ne peux pas le dire : cette partie de l'explication n'a pas été vérifiée.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>Land Cover XAI: presenter mode</source>
-            <translation>Land Cover XAI : mode présentateur</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>What does the computer see from space?</source>
-            <translation>Que voit l'ordinateur depuis l'espace ?</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>Operator: leave</source>
-            <translation>Opérateur : quitter</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>Photo</source>
-            <translation>Photo</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>Map</source>
-            <translation>Carte</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>Why?</source>
-            <translation>Pourquoi ?</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>Play: guess!</source>
-            <translation>Jouer : devinez !</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>Getting ready…</source>
-            <translation>Préparation…</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>The demo cannot start on this computer. Operator: see the plugin's panel.</source>
-            <translation>La démo ne peut pas démarrer sur cet ordinateur. Opérateur : voir le panneau de l'extension.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>The demo did not run. Operator: leave and see the plugin's panel.</source>
-            <translation>La démo n'a pas tourné. Opérateur : quitter et voir le panneau de l'extension.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>Touch the map: the computer tells you what it sees there, and why.</source>
-            <translation>Touchez la carte : l'ordinateur vous dit ce qu'il y voit, et pourquoi.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>{0} (cloudy)</source>
-            <translation>{0} (nuageux)</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>What the computer recognises in each place:</source>
-            <translation>Ce que l'ordinateur reconnaît à chaque endroit :</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>For the image of the chosen day: did it help the computer choose its answer?</source>
-            <translation>L'image du jour choisi a-t-elle aidé l'ordinateur à choisir sa réponse ?</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>Careful: this map did not pass its quality check; read it with caution.</source>
-            <translation>Attention : cette carte n'a pas passé son contrôle de qualité ; à lire avec prudence.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>This map has not been checked yet.</source>
-            <translation>Cette carte n'a pas encore été vérifiée.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>helped</source>
-            <translation>a aidé</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>no effect</source>
-            <translation>sans effet</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>pushed towards another answer</source>
-            <translation>a poussé vers une autre réponse</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>The satellite image of the chosen day, in natural colours.</source>
-            <translation>L'image satellite du jour choisi, en couleurs naturelles.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>That is outside the picture: touch the map.</source>
-            <translation>C'est en dehors de l'image : touchez la carte.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>I could not look at that place: touch another one.</source>
-            <translation>Je n'ai pas pu regarder cet endroit : touchez-en un autre.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>Let me look…</source>
-            <translation>Je regarde…</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>Looking at one place</source>
-            <translation>Regarder un endroit</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>Presenter</source>
-            <translation>Présentateur</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>Well done!</source>
-            <translation>Bravo !</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>Not quite!</source>
-            <translation>Raté !</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>In the field, it really is: {0}.</source>
-            <translation>Sur le terrain, c'est vraiment : {0}.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>Score: {0} / {1}</source>
-            <translation>Score : {0} / {1}</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="0" />
-            <source>What do you think is in the pink square?</source>
-            <translation>À votre avis, qu'y a-t-il dans le carré rose ?</translation>
         </message>
     </context>
 </TS>
