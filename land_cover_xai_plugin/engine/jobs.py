@@ -262,7 +262,8 @@ def run_inference_job(job: InferenceJob, progress: ProgressFn = None, is_cancell
 
         stack = open_stack(list(job.stack_paths), layout=job.layout)
     try:
-        placement = StagedFiles(list(wanted.values())) if wanted else CreatedFolder(job.out_dir)
+        placement = (StagedFiles(list(wanted.values()), overwrite=job.overwrite) if wanted
+                     else CreatedFolder(job.out_dir))
         with placement:
             request = InferenceRequest(
                 stack=stack, bundle=bundle, out_dir=placement.dir, methods=set(job.outputs or ()),
@@ -349,8 +350,9 @@ class StagedFiles:
 
     RASTER_EXTENSIONS = (".tif", ".tiff")
 
-    def __init__(self, destinations: list[str]):
+    def __init__(self, destinations: list[str], overwrite: bool = False):
         wanted = [d for d in destinations if d]
+        self.overwrite = overwrite  # else a destination that exists (or appears during the run) is refused
         base = os.path.dirname(os.path.abspath(wanted[0])) if wanted else tempfile.gettempdir()
         from .io.outputs import new_staging_dir, remove_stale_staging
 
@@ -383,6 +385,9 @@ class StagedFiles:
                 if not destination:
                     continue
                 destination = os.path.abspath(destination)
+                if not self.overwrite and os.path.lexists(destination):
+                    raise LcxError(f"{destination} exists already (it appeared during the run): nothing was "
+                                   "overwritten. Choose another file name, or allow overwriting.")
                 os.makedirs(os.path.dirname(destination), exist_ok=True)
                 pairs = [(staged, destination)]
                 if staged.lower().endswith(self.RASTER_EXTENSIONS):

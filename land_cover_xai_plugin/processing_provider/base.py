@@ -33,6 +33,7 @@ from qgis.core import (
     QgsProcessingAlgorithm,
     QgsProcessingException,
     QgsProcessingLayerPostProcessorInterface,
+    QgsProcessingParameterBoolean,
     QgsProcessingParameterDefinition,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFile,
@@ -105,6 +106,15 @@ class LcxAlgorithm(QgsProcessingAlgorithm):
             return self.process(parameters, context, feedback)
         except LcxError as error:
             raise QgsProcessingException(one_line(str(error))) from error
+        except QgsProcessingException:
+            raise
+        except Exception as error:  # a bug, not bad input: one message, the traceback in the log only
+            import traceback
+
+            if feedback is not None:
+                feedback.pushDebugInfo(traceback.format_exc())
+            raise QgsProcessingException(tr("Unexpected error: {0}: {1} (the log holds the details).").format(
+                type(error).__name__, one_line(str(error)))) from error
 
     def process(self, parameters, context, feedback) -> dict:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -112,6 +122,7 @@ class LcxAlgorithm(QgsProcessingAlgorithm):
     # --- parameter blocks of the inference algorithms (one definition each) ------------------------------
 
     INPUT, MODEL, DEVICE, BATCH_SIZE, TARGET = "INPUT", "MODEL", "DEVICE", "BATCH_SIZE", "TARGET"
+    OVERWRITE = "OVERWRITE"
 
     def add_stack_parameter(self) -> None:
         """INPUT: the Sentinel-2 time series (a raster layer read as a file)."""
@@ -134,6 +145,24 @@ class LcxAlgorithm(QgsProcessingAlgorithm):
         self.add_parameter(QgsProcessingParameterNumber(
             self.BATCH_SIZE, label or self.tr("Batch size (pixels; 0 = measured)"),
             QgsProcessingParameterNumber.Integer, defaultValue=default, optional=True, minValue=minimum), advanced=True)
+
+    def add_overwrite_parameter(self) -> None:
+        """OVERWRITE: replace output files that exist already (default: refuse, naming them)."""
+        self.addParameter(QgsProcessingParameterBoolean(
+            self.OVERWRITE, self.tr("Overwrite existing output files"), defaultValue=False, optional=True))
+
+    def overwrite(self, parameters, context) -> bool:
+        """The OVERWRITE parameter (False for an algorithm without it, or when not given)."""
+        return self.parameterDefinition(self.OVERWRITE) is not None and bool(
+            self.parameterAsBoolean(parameters, self.OVERWRITE, context))
+
+    @staticmethod
+    def check_not_overwritten(paths, overwrite: bool) -> None:
+        """Refuse (LcxError) output files that exist already unless ``overwrite``: before any work."""
+        taken = [p for p in paths if p and p != "TEMPORARY_OUTPUT" and os.path.lexists(p)]
+        if taken and not overwrite:
+            raise LcxError(tr("{0} exists already: choose another file name, or tick 'Overwrite existing output "
+                              "files' (OVERWRITE=true).").format(", ".join(taken)))
 
     def add_target_parameter(self) -> None:
         """TARGET: 'predicted', a class id or a class name (resolved by ModelBundle.resolve_target)."""
@@ -163,7 +192,8 @@ class LcxAlgorithm(QgsProcessingAlgorithm):
         return InferenceJob(stack_paths=[raster_file(self, parameters, self.INPUT, context)],
                             model_path=self.parameterAsFile(parameters, self.MODEL, context), outputs=set(outputs),
                             target=target, device=DEVICES[self.parameterAsEnum(parameters, self.DEVICE, context)],
-                            batch_size=self.parameterAsInt(parameters, self.BATCH_SIZE, context) or None)
+                            batch_size=self.parameterAsInt(parameters, self.BATCH_SIZE, context) or None,
+                            overwrite=self.overwrite(parameters, context))
 
     def common_help(self) -> str:
         """Help items of the shared parameter blocks (one wording for every algorithm)."""
@@ -298,6 +328,7 @@ def run_job(feedback, context, job, destinations: dict):
     from ..engine.jobs import run_inference_job
 
     job.destinations = {kind: path for kind, path in destinations.items() if path}
+    LcxAlgorithm.check_not_overwritten(job.destinations.values(), job.overwrite)  # before the stack is read
     result = run_inference_job(job, progress_adapter(feedback, 0.0, 99.0), cancel_adapter(feedback))
     for path in job.destinations.values():
         StyleLoader.attach(context, path)

@@ -687,8 +687,14 @@ class ClassifyPanel(QWidget):
         text = tr("Done in {0:.1f} s: {1} layers in the group '{2}' (files in {3}).").format(
             seconds, len(self.last_layers), group_name, self.last_out_dir)
         self.status_label.setText(text)
+        warnings = [str(w) for w in getattr(result, "warnings", None) or ()]  # e.g. the stack's scale is off
+        if warnings:
+            self.status_label.setText(text + "\n" + "\n".join(warnings))
         try:
-            self.iface.messageBar().pushMessage(tr("Land Cover XAI"), text, Qgis.MessageLevel.Success, 6)
+            bar = self.iface.messageBar()
+            bar.pushMessage(tr("Land Cover XAI"), text, Qgis.MessageLevel.Success, 6)
+            for warning in warnings:  # kept until dismissed: the map may be unreliable
+                bar.pushMessage(tr("Land Cover XAI"), warning, Qgis.MessageLevel.Warning, 0)
         except Exception:  # noqa: BLE001 - headless: the panel shows it
             pass
         self._end_run("success")

@@ -55,6 +55,7 @@ class ClassifyAlgorithm(LcxAlgorithm):
         self.add_model_parameter()
         self.add_device_parameter()
         self.add_batch_size_parameter()
+        self.add_overwrite_parameter()
         self.add_raster_output(self.OUTPUT, self.tr("Land cover classification"))
         self.add_raster_output(self.CONFIDENCE, self.tr("Confidence"))
         for explainer in registry.available(category="classification"):

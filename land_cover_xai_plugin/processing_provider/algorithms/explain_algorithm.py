@@ -53,6 +53,7 @@ class ExplainAlgorithm(LcxAlgorithm):
         self.add_target_parameter()
         self.add_device_parameter()
         self.add_batch_size_parameter()
+        self.add_overwrite_parameter()
         self.add_raster_output(self.OUTPUT, self.tr("Explanation"))
         self.add_raster_output(self.OUTPUT_DATES, self.tr("Explanation per date (SHAP / Integrated Gradients)"),
                                optional=True)

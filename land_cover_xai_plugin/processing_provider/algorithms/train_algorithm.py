@@ -153,6 +153,7 @@ class TrainAlgorithm(LcxAlgorithm):
         self.addParameter(QgsProcessingParameterFileDestination(
             self.OUTPUT_REPORT, self.tr("Training report"), fileFilter=self.tr("JSON files (*.json)"),
             optional=True, createByDefault=False))
+        self.add_overwrite_parameter()
         self.addOutput(QgsProcessingOutputNumber("TEST_OVERALL_ACCURACY", self.tr("Test overall accuracy")))
         self.addOutput(QgsProcessingOutputNumber("TEST_KAPPA", self.tr("Test kappa")))
         self.addOutput(QgsProcessingOutputNumber("TEST_MACRO_F1", self.tr("Test macro-F1")))
@@ -207,6 +208,7 @@ class TrainAlgorithm(LcxAlgorithm):
             grid_step_days=self.parameterAsInt(parameters, self.GRID_STEP_DAYS, context) or None)
         out_model = self.parameterAsFileOutput(parameters, self.OUTPUT_MODEL, context)
         out_report = self.parameterAsFileOutput(parameters, self.OUTPUT_REPORT, context) or None
+        self.check_not_overwritten((out_model, out_report), self.overwrite(parameters, context))  # before training
 
         feedback.pushInfo(self.tr("Training {0} ({1}) for up to {2} epochs on {3}").format(
             arch, attention if arch == "attention" else "-", epochs, stack))
