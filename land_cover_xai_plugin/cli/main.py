@@ -250,7 +250,7 @@ def cmd_validate(args) -> int:
     report = run_validate_job(ValidateJob(args.classification, args.field_data, args.class_field,
                                           layer=args.layer, name_field=args.name_field,
                                           csv_path=args.csv, html_path=args.html))
-    print_warnings(getattr(report, "warnings", ()))
+    print_warnings(report.notes)  # caveats first: e.g. the field data are the model's training data
     print(f"samples {report.n_samples}  overall accuracy {report.overall_accuracy:.3f}  "
           f"kappa {report.kappa:.3f}  macro-F1 {report.macro_f1:.3f}")
     for path in (args.csv, args.html):

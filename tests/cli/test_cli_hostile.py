@@ -280,3 +280,20 @@ def test_a_signal_during_predict_leaves_nothing(model, large_stack, tmp_path, si
     assert "Traceback" not in stderr.decode()
     assert not out.exists(), sorted(p.name for p in out.iterdir())  # the folder this run created, removed
     assert not leftovers(parent)
+
+
+def test_validating_on_the_training_polygons_warns(tmp_path):
+    import shutil
+
+    polygons = tmp_path / "fields.gpkg"
+    shutil.copyfile(REPO / "land_cover_xai_plugin" / "sample_data" / "lulc_field_polygons.gpkg", polygons)
+    model = tmp_path / "fields.lcx"
+    done = cli("train", "--stack", TINY_STACK, "--labels", polygons, "--class-field", "LULC_ID", "--epochs", "1",
+               "--out", model)
+    assert done.returncode == 0, done.stderr
+    assert cli("predict", "--stack", TINY_STACK, "--model", model, "--out-dir", tmp_path / "run").returncode == 0
+    done = cli("validate", "--classification", tmp_path / "run" / "prediction.tif", "--field-data", polygons,
+               "--class-field", "LULC_ID")
+    assert done.returncode == 0, done.stderr
+    warning_lines = [line for line in done.stderr.splitlines() if line.startswith("warning: ")]
+    assert warning_lines and "training data" in warning_lines[0], done.stderr
