@@ -17,6 +17,7 @@ import textwrap
 import time
 import traceback
 
+from ..engine.data.validity import DEFAULT_CLOUD_FRACTION_MAX, MASK_PRESETS
 from ..engine.errors import LcxError
 from ..engine.explain import registry
 from ..engine.models.spec import ARCHS, ATTENTION_VARIANTS
@@ -75,6 +76,16 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--batch-size", type=int, default=256)
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--device", default="auto", choices=DEVICES)
+    train.add_argument("--cloud-fraction-max", type=float, metavar="X",
+                       help="a date whose declared cloud fraction exceeds X (0..1) counts as missing and is "
+                            f"re-filled by day (default: {DEFAULT_CLOUD_FRACTION_MAX}, silent on a stack declaring "
+                            "no cloud fraction)")
+    train.add_argument("--no-cloud-masking", action="store_true",
+                       help="use every date whatever its declared cloud fraction")
+    add_mask_arguments(train)
+    train.add_argument("--grid-step-days", type=int, metavar="N",
+                       help="the model's temporal grid: every N days over the training stack's season "
+                            "(default: the training stack's own dates)")
     train.add_argument("--out", required=True, metavar="MODEL", help="model file to write (.lcx)")
     train.add_argument("--report", metavar="JSON", help="write the training report as JSON")
     add_overwrite_argument(train, "the model file and report")
@@ -82,9 +93,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     predict = commands.add_parser("predict", parents=[common], help="class map and confidence for a stack")
     add_inference_arguments(predict)
-    for explainer in registry.available(category="classification"):  # --probabilities, --uncertainty
+    for explainer in registry.available(category="classification"):  # --probabilities, --uncertainty ...
         predict.add_argument(f"--{explainer.name}", action="store_true",
-                             help=f"also write: {explainer.description}")
+                             help=f"also write: {explainer.description}"
+                             + (" (--uncertainty includes it for an ensemble model)"
+                                if explainer.name == "disagreement" else ""))
     predict.set_defaults(run=cmd_predict)
 
     explain = commands.add_parser(
@@ -124,9 +137,19 @@ def add_overwrite_argument(parser: argparse.ArgumentParser, what: str) -> None:
                         help=f"replace {what} if they exist already (refused otherwise)")
 
 
+def add_mask_arguments(parser: argparse.ArgumentParser, rule_default: str | None = "s2_scl") -> None:
+    """--mask (repeatable) and --mask-rule: the stack's own cloud / shadow / snow masks."""
+    parser.add_argument("--mask", action="append", default=[], metavar="PATH",
+                        help="mask raster on the stack's grid: one per date (repeat), or one with a band per date")
+    parser.add_argument("--mask-rule", choices=sorted(MASK_PRESETS), default=rule_default,
+                        help="how the masks mark unusable observations (default: "
+                             + (rule_default or "the model's rule") + ")")
+
+
 def add_inference_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options predict and explain share: stack, model, output folder, device, batch size, overwrite."""
+    """The options predict and explain share: stack, model, masks, output folder, device, batch size, overwrite."""
     add_stack_argument(parser)
+    add_mask_arguments(parser, rule_default=None)
     parser.add_argument("--model", required=True, metavar="MODEL", help="model file (.lcx)")
     parser.add_argument("--out-dir", required=True, metavar="DIR")
     parser.add_argument("--device", default="auto", choices=DEVICES)
@@ -186,12 +209,29 @@ def cmd_info(args) -> int:
     return 0
 
 
+def train_validity(args):
+    """The ValidityConfig of the train options: the default threshold, the user's, or none; and the masks."""
+    from ..engine.data.validity import training_validity
+
+    if args.no_cloud_masking and args.cloud_fraction_max is not None:
+        raise UsageError("--cloud-fraction-max and --no-cloud-masking contradict each other: give one of them.")
+    return training_validity(not args.no_cloud_masking, args.cloud_fraction_max, args.mask, args.mask_rule)
+
+
+def inference_validity(args, bundle):
+    """--mask / --mask-rule of predict / explain on top of the model's validity settings (None: the model's)."""
+    if args.mask_rule and not args.mask:
+        raise UsageError("--mask-rule says how to read --mask rasters: give the masks with --mask PATH.")
+    return bundle.validity.with_masks(args.mask, args.mask_rule) if args.mask else None
+
+
 def cmd_train(args) -> int:
     """Train a model (TrainJob); one line per epoch on stderr. Options that can only fail are refused first."""
     from ..engine.jobs import TrainJob, run_train_job
 
     config = TrainConfig(arch=args.arch, attention=args.attention, patch_size=args.patch_size,
-                         epochs=args.epochs, batch_size=args.batch_size, seed=args.seed, device=args.device)
+                         epochs=args.epochs, batch_size=args.batch_size, seed=args.seed, device=args.device,
+                         validity=train_validity(args), grid_step_days=args.grid_step_days)
     config.check()
     check_file_target(args.out, "--out", args.overwrite)
     if args.report:
@@ -213,6 +253,12 @@ def cmd_train(args) -> int:
 def cmd_predict(args) -> int:
     """Class map and confidence, plus the classification outputs asked for (--probabilities, --uncertainty)."""
     chosen = {e.name for e in registry.available(category="classification") if getattr(args, e.name, False)}
+    if "uncertainty" in chosen and "disagreement" not in chosen and os.path.isfile(args.model):
+        from ..engine.models.model_file import load_model
+
+        with contextlib.suppress(LcxError):  # an unreadable model is reported by the run itself
+            if registry.get("disagreement").supports(load_model(args.model).spec):
+                chosen.add("disagreement")  # an ensemble's uncertainty includes its members' disagreement
     return run_inference_command(args, chosen, target="predicted")
 
 
@@ -229,7 +275,7 @@ def run_inference_command(args, outputs: set[str], target) -> int:
     bundle = check_inference_options(args, outputs, target)
     job = InferenceJob(stack_paths=list(args.stack), model_path=args.model, bundle=bundle, out_dir=args.out_dir,
                        outputs=outputs, target=target, device=args.device, batch_size=args.batch_size,
-                       overwrite=args.overwrite)
+                       overwrite=args.overwrite, validity=inference_validity(args, bundle))
     started = time.perf_counter()
     result = run_inference_job(job, progress=ProgressPrinter())
     elapsed = time.perf_counter() - started
