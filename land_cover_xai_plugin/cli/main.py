@@ -383,7 +383,7 @@ def main(argv: list[str] | None = None) -> int:
     except MemoryError:
         print("error: out of memory: use a smaller --batch-size or a smaller stack region", file=sys.stderr)
         return EXIT_USER_ERROR
-    except Exception as error:  # a bug, not bad input: one line, the traceback on request
+    except Exception as error:  # noqa: BLE001 - a bug, not bad input: one line, the traceback on request
         if debug:
             traceback.print_exc()
         print(f"unexpected error: {type(error).__name__}: {one_line(str(error))} "

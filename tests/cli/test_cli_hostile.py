@@ -210,8 +210,7 @@ def test_a_mildly_off_stack_prints_the_engine_warning(model, tmp_path):
 def test_info_prints_strict_json_for_a_nan_nodata_stack(tmp_path):
     path = tmp_path / "nan.tif"
     src = gdal.Open(str(TINY_STACK))
-    copy = gdal.Translate(str(path), src, outputType=gdal.GDT_Float32, noData=float("nan"))
-    copy = None
+    assert gdal.Translate(str(path), src, outputType=gdal.GDT_Float32, noData=float("nan")) is not None  # closed
 
     def refuse(constant):
         raise AssertionError(f"not strict JSON: {constant}")
