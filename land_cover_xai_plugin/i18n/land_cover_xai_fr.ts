@@ -89,11 +89,6 @@
             <translation>Taille de lot (pixels ; 0 = mesurée)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="151" />
-            <source>Overwrite existing output files</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
             <location filename="../processing_provider/base.py" line="169" />
             <source>Target class ('predicted', a class id or a class name)</source>
             <translation>Classe cible (« predicted », un identifiant ou un nom de classe)</translation>
@@ -142,16 +137,6 @@
             <location filename="../processing_provider/base.py" line="96" />
             <source>Accuracy assessment</source>
             <translation>Évaluation de la précision</translation>
-        </message>
-        <message>
-            <location filename="../processing_provider/base.py" line="116" />
-            <source>Unexpected error: {0}: {1} (the log holds the details).</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
-            <location filename="../processing_provider/base.py" line="164" />
-            <source>{0} exists already: choose another file name, or tick 'Overwrite existing output files' (OVERWRITE=true).</source>
-            <translation type="unfinished" />
         </message>
         <message>
             <location filename="../processing_provider/base.py" line="215" />
@@ -580,11 +565,6 @@
             <translation>Taille de lot (pixels ; 0 = mesurée)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="151" />
-            <source>Overwrite existing output files</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
             <location filename="../processing_provider/base.py" line="169" />
             <source>Target class ('predicted', a class id or a class name)</source>
             <translation>Classe cible (« predicted », un identifiant ou un nom de classe)</translation>
@@ -623,16 +603,6 @@
             <location filename="../processing_provider/base.py" line="96" />
             <source>Accuracy assessment</source>
             <translation>Évaluation de la précision</translation>
-        </message>
-        <message>
-            <location filename="../processing_provider/base.py" line="116" />
-            <source>Unexpected error: {0}: {1} (the log holds the details).</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
-            <location filename="../processing_provider/base.py" line="164" />
-            <source>{0} exists already: choose another file name, or tick 'Overwrite existing output files' (OVERWRITE=true).</source>
-            <translation type="unfinished" />
         </message>
         <message>
             <location filename="../processing_provider/base.py" line="215" />
@@ -1322,11 +1292,6 @@
             <translation>Taille de lot (pixels ; 0 = mesurée)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="151" />
-            <source>Overwrite existing output files</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
             <location filename="../processing_provider/base.py" line="169" />
             <source>Target class ('predicted', a class id or a class name)</source>
             <translation>Classe cible (« predicted », un identifiant ou un nom de classe)</translation>
@@ -1375,16 +1340,6 @@
             <location filename="../processing_provider/base.py" line="96" />
             <source>Accuracy assessment</source>
             <translation>Évaluation de la précision</translation>
-        </message>
-        <message>
-            <location filename="../processing_provider/base.py" line="116" />
-            <source>Unexpected error: {0}: {1} (the log holds the details).</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
-            <location filename="../processing_provider/base.py" line="164" />
-            <source>{0} exists already: choose another file name, or tick 'Overwrite existing output files' (OVERWRITE=true).</source>
-            <translation type="unfinished" />
         </message>
         <message>
             <location filename="../processing_provider/base.py" line="215" />
@@ -1641,11 +1596,6 @@
             <translation>apprentissage profond,entraînement,sentinel-2,série temporelle,attention,tempcnn,occupation du sol</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/train_algorithm.py" line="71" />
-            <source>&lt;p&gt;Trains a pixel-wise land-cover classifier on a Sentinel-2 time series and field data, and writes it as a Land Cover XAI model file (.lcx) that holds the weights, class names and colours, bands, dates and scaling.&lt;/p&gt;&lt;p&gt;The labelled pixels are split into spatial blocks for training, validation (early stopping on macro-F1) and a held-out test; the test scores are returned and stored in the model.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Sentinel-2 time series&lt;/b&gt;: one multi-band raster file whose band names give date and band (e.g. T1_2015-07-11_B04).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Field data&lt;/b&gt;: points or polygons in any CRS (reprojected and burnt onto the raster grid).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Class field&lt;/b&gt;: the field holding the class (numeric ids are kept; text gets ids 1..K in name order). Features with an empty class or 0 are ignored.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Architecture&lt;/b&gt;: the MLP ensemble (default: 5 series MLPs with a band gate, chosen by the accuracy benchmark; its members' disagreement is a Classify output), channel attention with squeeze-and-excitation or softmax band weights (explainable band by band), or TempCNN (Pelletier et al. 2019).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Epochs&lt;/b&gt;: maximum number of passes over the training pixels.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Mask cloudy dates&lt;/b&gt; (default on): a date whose declared cloud fraction (band metadata 'cloud_fraction') exceeds the &lt;b&gt;threshold&lt;/b&gt; (default 0.5) counts as missing and is filled in from the neighbouring dates by day; the model keeps the setting, so classifying masks the same way. A stack that declares no cloud fraction is used as it is.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Cloud / shadow masks&lt;/b&gt; (advanced): one mask raster per date, or one with a band per date, read with the &lt;b&gt;mask rule&lt;/b&gt; (Sentinel-2 SCL, Theia CLM / MG2, Fmask).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Temporal grid step&lt;/b&gt; (advanced): every N days over the season (0 = the stack's own dates); the model then runs on any stack covering its season.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Random seed&lt;/b&gt;, &lt;b&gt;Device&lt;/b&gt; (auto, cpu, cuda), &lt;b&gt;Spatial context&lt;/b&gt; (k x k pixels, odd), &lt;b&gt;Batch size&lt;/b&gt;, &lt;b&gt;Class name field&lt;/b&gt;: advanced options.&lt;/li&gt;&lt;/ul&gt;&lt;h3&gt;Outputs&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Model file&lt;/b&gt; (.lcx), for 'Classify land cover' and 'Explain land cover predictions'.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Training report&lt;/b&gt; (optional JSON): settings, per-epoch history, test scores.&lt;/li&gt;&lt;li&gt;Test overall accuracy, kappa and macro-F1 (numbers, NaN when there were too few blocks for a test set).&lt;/li&gt;&lt;/ul&gt;</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
             <location filename="../processing_provider/algorithms/train_algorithm.py" line="105" />
             <source>Sentinel-2 time series</source>
             <translation>Série temporelle Sentinel-2</translation>
@@ -1669,31 +1619,6 @@
             <location filename="../processing_provider/algorithms/train_algorithm.py" line="115" />
             <source>Epochs (maximum; training stops early when validation stops improving)</source>
             <translation>Époques (maximum ; l'entraînement s'arrête plus tôt quand la validation ne progresse plus)</translation>
-        </message>
-        <message>
-            <location filename="../processing_provider/algorithms/train_algorithm.py" line="118" />
-            <source>Mask cloudy dates (declared cloud fraction above the threshold)</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
-            <location filename="../processing_provider/algorithms/train_algorithm.py" line="121" />
-            <source>Cloud fraction threshold (0..1)</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
-            <location filename="../processing_provider/algorithms/train_algorithm.py" line="126" />
-            <source>Cloud / shadow masks (one raster per date, or one band per date)</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
-            <location filename="../processing_provider/algorithms/train_algorithm.py" line="129" />
-            <source>Mask rule</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
-            <location filename="../processing_provider/algorithms/train_algorithm.py" line="131" />
-            <source>Temporal grid step in days (0 = the stack's own dates)</source>
-            <translation type="unfinished" />
         </message>
         <message>
             <location filename="../processing_provider/algorithms/train_algorithm.py" line="135" />
@@ -1771,16 +1696,6 @@
             <translation>TempCNN</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/train_algorithm.py" line="166" />
-            <source>MLP ensemble</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
-            <location filename="../processing_provider/algorithms/train_algorithm.py" line="168" />
-            <source>(default)</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
             <location filename="../processing_provider/algorithms/train_algorithm.py" line="176" />
             <source>The model file must end in .lcx; got {0}.</source>
             <translation>Le fichier du modèle doit se terminer par .lcx ; reçu : {0}.</translation>
@@ -1809,11 +1724,6 @@
             <location filename="../processing_provider/base.py" line="145" />
             <source>Batch size (pixels; 0 = measured)</source>
             <translation>Taille de lot (pixels ; 0 = mesurée)</translation>
-        </message>
-        <message>
-            <location filename="../processing_provider/base.py" line="151" />
-            <source>Overwrite existing output files</source>
-            <translation type="unfinished" />
         </message>
         <message>
             <location filename="../processing_provider/base.py" line="169" />
@@ -1864,16 +1774,6 @@
             <location filename="../processing_provider/base.py" line="96" />
             <source>Accuracy assessment</source>
             <translation>Évaluation de la précision</translation>
-        </message>
-        <message>
-            <location filename="../processing_provider/base.py" line="116" />
-            <source>Unexpected error: {0}: {1} (the log holds the details).</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
-            <location filename="../processing_provider/base.py" line="164" />
-            <source>{0} exists already: choose another file name, or tick 'Overwrite existing output files' (OVERWRITE=true).</source>
-            <translation type="unfinished" />
         </message>
         <message>
             <location filename="../processing_provider/base.py" line="215" />
@@ -2012,31 +1912,6 @@
             <location filename="../gui/panels/train_panel.py" line="146" />
             <source>Seed</source>
             <translation>Graine</translation>
-        </message>
-        <message>
-            <location filename="../gui/panels/train_panel.py" line="152" />
-            <source>Mask cloudy dates</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
-            <location filename="../gui/panels/train_panel.py" line="155" />
-            <source>A date whose declared cloud fraction exceeds the threshold counts as missing and is filled in from the neighbouring dates; the model keeps the setting. A stack that declares no cloud fraction is used as it is.</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
-            <location filename="../gui/panels/train_panel.py" line="165" />
-            <source>Cloud fraction above which a date is masked (0..1)</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
-            <location filename="../gui/panels/train_panel.py" line="168" />
-            <source>above</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
-            <location filename="../gui/panels/train_panel.py" line="170" />
-            <source>Clouds</source>
-            <translation type="unfinished" />
         </message>
         <message>
             <location filename="../gui/panels/train_panel.py" line="175" />
@@ -2237,11 +2112,6 @@
             <translation>Taille de lot (pixels ; 0 = mesurée)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="151" />
-            <source>Overwrite existing output files</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
             <location filename="../processing_provider/base.py" line="169" />
             <source>Target class ('predicted', a class id or a class name)</source>
             <translation>Classe cible (« predicted », un identifiant ou un nom de classe)</translation>
@@ -2285,16 +2155,6 @@
             <location filename="../processing_provider/base.py" line="96" />
             <source>Accuracy assessment</source>
             <translation>Évaluation de la précision</translation>
-        </message>
-        <message>
-            <location filename="../processing_provider/base.py" line="116" />
-            <source>Unexpected error: {0}: {1} (the log holds the details).</source>
-            <translation type="unfinished" />
-        </message>
-        <message>
-            <location filename="../processing_provider/base.py" line="164" />
-            <source>{0} exists already: choose another file name, or tick 'Overwrite existing output files' (OVERWRITE=true).</source>
-            <translation type="unfinished" />
         </message>
         <message>
             <location filename="../processing_provider/base.py" line="215" />
