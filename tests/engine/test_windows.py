@@ -17,7 +17,9 @@ gdal = pytest.importorskip("osgeo.gdal")
 
 from land_cover_xai_plugin.engine import models as models_pkg  # noqa: E402
 from land_cover_xai_plugin.engine.data import windows  # noqa: E402
+from land_cover_xai_plugin.engine.data.calendar import grid_from_dates  # noqa: E402
 from land_cover_xai_plugin.engine.data.gapfill import fill_gaps  # noqa: E402
+from land_cover_xai_plugin.engine.data.validity import dates_kept  # noqa: E402
 from land_cover_xai_plugin.engine.explain.pixel import explain_pixel  # noqa: E402
 from land_cover_xai_plugin.engine.inference.streaming import InferenceRequest, run_inference  # noqa: E402
 from land_cover_xai_plugin.engine.io.stack import open_stack  # noqa: E402
@@ -129,7 +131,9 @@ def assert_one_data_path(train_stack, infer_stack, labels, patch_size, tmp_path,
 
     # 1. pixel by pixel: what training reads (read_labelled_pixels, the mean put into invalid neighbours as
     #    train_on_arrays does) is what inference feeds the model at that pixel
-    x, rows, cols, y, n_dropped = read_labelled_pixels(train_stack, labels, patch_size, config.min_valid_dates)
+    grid = grid_from_dates(train_stack.dates, config.grid_step_days)  # as train_model reads them
+    x, rows, cols, y, n_dropped = read_labelled_pixels(train_stack, labels, patch_size, config.min_valid_dates,
+                                                       validity=config.validity, grid=grid)
     had_missing_neighbours = bool(np.isnan(x).any())
     if patch_size > 1:
         windows.replace_missing(x, windows.mean_series(bundle.spec.norm_mean, bundle.spec.n_dates))
@@ -148,12 +152,14 @@ def assert_one_data_path(train_stack, infer_stack, labels, patch_size, tmp_path,
 
     # 3. the pixel view reads the same series
     order = bundle.band_order_for(infer_stack)
+    kept = np.asarray(dates_kept(infer_stack.info().cloud_fraction, config.validity.cloud_fraction_max), bool)
     for (r, c) in sorted(labelled_valid)[:: max(1, len(labelled_valid) // 3)]:
         exp = explain_pixel(bundle, infer_stack, r, c, shap_samples=1, ig_steps=2)
         centre = served[(r, c)] if patch_size == 1 else served[(r, c)][:, :, 1, 1]
         np.testing.assert_array_equal(exp.reflectance_filled, centre)
-        np.testing.assert_array_equal(exp.reflectance, windows.read_reflectance(
-            infer_stack, windows.Window(c, r, 1, 1), order)[:, :, 0, 0].T)
+        observed = windows.read_reflectance(infer_stack, windows.Window(c, r, 1, 1), order)[:, :, 0, 0].T
+        observed[:, ~kept] = np.nan  # dates masked by their declared cloud fraction are not observations
+        np.testing.assert_array_equal(exp.stack_reflectance, observed)
     return bundle, n_dropped, had_missing_neighbours
 
 
