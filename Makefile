@@ -17,11 +17,12 @@ export QT_QPA_PLATFORM ?= offscreen
 export XDG_RUNTIME_DIR ?= /tmp/runtime-$(shell id -u)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup setup-desktop test demo model bench package desktop screenshot clean lint-arch
+.PHONY: help setup setup-desktop test lint demo model bench package desktop screenshot clean
 
 help:
 	@echo "make demo        classify + explain the bundled Sentinel-2 sample (installs what is missing)"
-	@echo "make test        run the test suite headless against the real QGIS (installs what is missing)"
+	@echo "make test        lint + the test suite headless against the real QGIS (installs what is missing)"
+	@echo "make lint        ruff with the project's rules (ruff.toml)"
 	@echo "make model       retrain the bundled sample model (and store the explanations' verdicts in it)"
 	@echo "make bench       throughput / memory benchmark -> benchmarks/results/throughput.json"
 	@echo "make bench-accuracy  product models vs Random Forest, spatial CV -> benchmarks/results/accuracy.json"
@@ -55,9 +56,17 @@ setup-desktop: setup
 
 # --- the two commands of the README ---------------------------------------------------------
 # qgis (the desktop package) brings qgis_process, which the Processing tests drive headless.
-test: setup
+test: setup lint
 	$(call apt_ensure,qgis)
 	$(PY) -m pytest -q tests
+
+# The project's lint rules (ruff.toml); ruff pinned in requirements-dev.txt
+$(VENV)/.dev-installed: $(VENV)/.installed requirements-dev.txt
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+lint: setup $(VENV)/.dev-installed
+	$(VENV)/bin/ruff check .
 
 demo: setup-desktop
 	@bash scripts/demo.sh "$(PY)"

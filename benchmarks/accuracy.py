@@ -48,12 +48,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from land_cover_xai_plugin.engine.accuracy.intervals import block_bootstrap  # noqa: E402
-from land_cover_xai_plugin.engine.accuracy.metrics import accuracy_report  # noqa: E402
-from land_cover_xai_plugin.engine.data.splits import Split, cross_validation_splits, default_buffer  # noqa: E402
-from land_cover_xai_plugin.engine.io.labels import rasterize_field_data  # noqa: E402
-from land_cover_xai_plugin.engine.io.stack import open_stack  # noqa: E402
-from land_cover_xai_plugin.engine.training.trainer import (  # noqa: E402
+from land_cover_xai_plugin.engine.accuracy.intervals import block_bootstrap
+from land_cover_xai_plugin.engine.accuracy.metrics import accuracy_report
+from land_cover_xai_plugin.engine.data.splits import Split, cross_validation_splits, default_buffer
+from land_cover_xai_plugin.engine.io.labels import rasterize_field_data
+from land_cover_xai_plugin.engine.io.stack import open_stack
+from land_cover_xai_plugin.engine.training.trainer import (
     TrainConfig, read_labelled_pixels, train_model)
 
 SAMPLE = ROOT / "land_cover_xai_plugin" / "sample_data"

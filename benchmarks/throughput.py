@@ -38,13 +38,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from land_cover_xai_plugin.engine.inference import streaming as inference  # noqa: E402
-from land_cover_xai_plugin.engine.explain import gradcam  # noqa: E402
-from land_cover_xai_plugin.engine.models.model_file import ClassInfo, bundle_from_module, save_model  # noqa: E402
-from land_cover_xai_plugin.engine.models import ModelSpec, build_model  # noqa: E402
-from land_cover_xai_plugin.engine.runtime import import_torch, set_threads  # noqa: E402
-from land_cover_xai_plugin.engine.io.stack import open_stack  # noqa: E402
-from land_cover_xai_plugin.engine.training.trainer import TrainConfig  # noqa: E402
+from land_cover_xai_plugin.engine.inference import streaming as inference
+from land_cover_xai_plugin.engine.explain import gradcam
+from land_cover_xai_plugin.engine.models.model_file import ClassInfo, bundle_from_module, save_model
+from land_cover_xai_plugin.engine.models import ModelSpec, build_model
+from land_cover_xai_plugin.engine.runtime import import_torch, set_threads
+from land_cover_xai_plugin.engine.io.stack import open_stack
+from land_cover_xai_plugin.engine.training.trainer import TrainConfig
 
 S2_TILE_PX = 10980 * 10980
 SWEEP = (128, 256, 512, 1024, 2048, 4096)

@@ -59,19 +59,19 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from land_cover_xai_plugin.engine.data.splits import TEST, TRAIN, grouped_split  # noqa: E402
-from land_cover_xai_plugin.engine.data.synthetic import make_planted_signal_arrays  # noqa: E402
-from land_cover_xai_plugin.engine.data.windows import InputSpec, Window, prepare  # noqa: E402
-from land_cover_xai_plugin.engine.explain import evaluation as ev  # noqa: E402
-from land_cover_xai_plugin.engine.explain import gradcam, registry  # noqa: E402
-from land_cover_xai_plugin.engine.explain.explainer import PassSetup  # noqa: E402
-from land_cover_xai_plugin.engine.explain.methods.date_occlusion import anchor_dates, grid_times  # noqa: E402
-from land_cover_xai_plugin.engine.inference.streaming import (  # noqa: E402
+from land_cover_xai_plugin.engine.data.splits import TEST, TRAIN, grouped_split
+from land_cover_xai_plugin.engine.data.synthetic import make_planted_signal_arrays
+from land_cover_xai_plugin.engine.data.windows import InputSpec, Window, prepare
+from land_cover_xai_plugin.engine.explain import evaluation as ev
+from land_cover_xai_plugin.engine.explain import gradcam, registry
+from land_cover_xai_plugin.engine.explain.explainer import PassSetup
+from land_cover_xai_plugin.engine.explain.methods.date_occlusion import anchor_dates, grid_times
+from land_cover_xai_plugin.engine.inference.streaming import (
     InferenceRequest, compute_batch, prepare_plan, run_inference)
-from land_cover_xai_plugin.engine.io.labels import rasterize_field_data  # noqa: E402
-from land_cover_xai_plugin.engine.io.stack import open_stack  # noqa: E402
-from land_cover_xai_plugin.engine.runtime import import_torch, set_threads  # noqa: E402
-from land_cover_xai_plugin.engine.training.trainer import TrainConfig, train_model  # noqa: E402
+from land_cover_xai_plugin.engine.io.labels import rasterize_field_data
+from land_cover_xai_plugin.engine.io.stack import open_stack
+from land_cover_xai_plugin.engine.runtime import import_torch, set_threads
+from land_cover_xai_plugin.engine.training.trainer import TrainConfig, train_model
 
 SAMPLE = ROOT / "land_cover_xai_plugin" / "sample_data"
 CLOUDY = ("2015-07-31", "2015-08-20")

@@ -4,7 +4,7 @@ QGIS calls classFactory(iface). Nothing heavy (torch, captum, matplotlib) is imp
 """
 
 
-def classFactory(iface):  # noqa: N802 - name fixed by QGIS
+def classFactory(iface):
     from .gui.plugin import LandCoverXaiPlugin
 
     return LandCoverXaiPlugin(iface)

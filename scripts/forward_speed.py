@@ -17,8 +17,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from land_cover_xai_plugin.engine.models import ModelSpec, build_model  # noqa: E402
-from land_cover_xai_plugin.engine.runtime import import_torch  # noqa: E402
+from land_cover_xai_plugin.engine.models import ModelSpec, build_model
+from land_cover_xai_plugin.engine.runtime import import_torch
 
 TILE_PX = 10980 * 10980
 N_BANDS, N_DATES, N_CLASSES = 10, 20, 6

@@ -5,7 +5,8 @@ Mercator (so the click goes through a CRS transform), activates the plugin's pix
 clicks one grassland pixel. The explanation window opens beside the map once the task has finished.
 
     LCX_SHOT_MODEL=/path/model.lcx LCX_DESKTOP_WAIT=60 \
-      bash scripts/desktop.sh .venv/bin/python --screenshot docs/pixel_explanation.png --code scripts/screenshot_pixel.py
+      bash scripts/desktop.sh .venv/bin/python --screenshot docs/pixel_explanation.png \
+      --code scripts/screenshot_pixel.py
 
 Environment: LCX_SHOT_MODEL (a .lcx that fits the sample stack; default sample_data/sample_model.lcx),
 LCX_SHOT_ROW / LCX_SHOT_COL (pixel, default 76 / 48: grassland).

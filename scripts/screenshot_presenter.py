@@ -9,7 +9,7 @@ import os
 import traceback
 
 from qgis.PyQt.QtCore import QTimer
-from qgis.utils import iface, plugins
+from qgis.utils import plugins
 
 SELF_SHOT = os.environ.get("LCX_SHOT_SELF", "/tmp/presenter.png")
 SCENE = os.environ.get("LCX_PRESENTER_SCENE", "story")

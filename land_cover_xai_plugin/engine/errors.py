@@ -29,5 +29,5 @@ class DependencyError(LcxError):
     """torch or captum is missing; the message carries the install command."""
 
 
-class Cancelled(LcxError):
+class Cancelled(LcxError):  # noqa: N818 - a cancel is the user's choice, not an error
     """The user cancelled; outputs were removed."""

@@ -40,7 +40,7 @@ def tune_allocator() -> None:
 def import_torch():
     """Import torch, or raise a DependencyError that carries the install command."""
     try:
-        import torch  # noqa: PLC0415 - lazy on purpose
+        import torch
     except ImportError as exc:
         from .dependencies import missing_message
 
@@ -51,8 +51,8 @@ def import_torch():
 
 def import_captum():
     try:
-        import captum  # noqa: F401, PLC0415
-        import captum.attr  # noqa: PLC0415
+        import captum
+        import captum.attr
     except ImportError as exc:
         from .dependencies import missing_message
 

@@ -209,7 +209,7 @@ class LandCoverXaiDock(QgsDockWidget):
             if stop is not None:
                 try:
                     stop()
-                except Exception:  # noqa: BLE001
+                except Exception:  # noqa: BLE001 - unload goes on: one panel's failure must not block the rest
                     QgsMessageLog.logMessage(traceback.format_exc(), LOG_TAG, Qgis.MessageLevel.Warning)
         if self.pixel_tool is not None:
             try:
@@ -219,6 +219,6 @@ class LandCoverXaiDock(QgsDockWidget):
                 canvas = self.iface.mapCanvas()
                 if canvas.mapTool() is self.pixel_tool:
                     canvas.unsetMapTool(self.pixel_tool)
-            except Exception:  # noqa: BLE001
+            except Exception:  # noqa: BLE001 - unload goes on; the traceback goes to the log
                 QgsMessageLog.logMessage(traceback.format_exc(), LOG_TAG, Qgis.MessageLevel.Warning)
             self.pixel_tool = None

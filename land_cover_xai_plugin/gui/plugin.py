@@ -32,7 +32,7 @@ class LandCoverXaiPlugin:
 
     # QGIS calls initProcessing() for plugins whose metadata says hasProcessingProvider=yes,
     # also in qgis_process, where there is no GUI and initGui() is never called.
-    def initProcessing(self):  # noqa: N802 - name fixed by QGIS
+    def initProcessing(self):
         if self.provider is not None:
             return
         from ..processing_provider.provider import LandCoverXaiProvider
@@ -40,7 +40,7 @@ class LandCoverXaiPlugin:
         self.provider = LandCoverXaiProvider()
         QgsApplication.processingRegistry().addProvider(self.provider)
 
-    def initGui(self):  # noqa: N802 - name fixed by QGIS
+    def initGui(self):
         from .dock import LandCoverXaiDock
 
         self.initProcessing()

@@ -63,7 +63,8 @@ def analyse(files: list[Path]) -> tuple[dict, dict, set]:
             if isinstance(node, ast.ClassDef):
                 bases[node.name] = [getattr(b, "id", getattr(b, "attr", "")) for b in node.bases]
                 for item in node.body:
-                    if isinstance(item, ast.FunctionDef) and item.name == "tr" and _translate_context(item) == "<class>":
+                    is_tr = isinstance(item, ast.FunctionDef) and item.name == "tr"
+                    if is_tr and _translate_context(item) == "<class>":
                         dynamic.add(node.name)
     contexts: dict = {}
     for filename, sources in bare.items():

@@ -134,7 +134,8 @@ def test_observation_dropout_changes_training_and_is_seeded():
     plain = train_on_arrays(x, y, None, TrainConfig(**base), rows=rows, cols=cols)
     dropped = [train_on_arrays(x, y, None, TrainConfig(date_dropout=0.3, **base), rows=rows, cols=cols)
                for _ in range(2)]
-    same = lambda a, b: all(np.array_equal(a.state_dict[k], b.state_dict[k]) for k in a.state_dict)  # noqa: E731
+    def same(a, b):
+        return all(np.array_equal(a.state_dict[k], b.state_dict[k]) for k in a.state_dict)
     assert same(dropped[0], dropped[1])
     assert not same(plain, dropped[0])
 

@@ -9,15 +9,15 @@ import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
-from osgeo import gdal  # noqa: E402
+from osgeo import gdal
 
-from land_cover_xai_plugin.engine.errors import LcxError  # noqa: E402
-from land_cover_xai_plugin.engine.explain import gradcam, registry  # noqa: E402
-from land_cover_xai_plugin.engine.explain.explainer import BatchContext  # noqa: E402
-from land_cover_xai_plugin.engine.inference import streaming  # noqa: E402
-from land_cover_xai_plugin.engine.io.stack import open_stack  # noqa: E402
-from land_cover_xai_plugin.engine.models import ModelSpec, build_model  # noqa: E402
-from land_cover_xai_plugin.engine.models.model_file import ClassInfo, bundle_from_module  # noqa: E402
+from land_cover_xai_plugin.engine.errors import LcxError
+from land_cover_xai_plugin.engine.explain import gradcam, registry
+from land_cover_xai_plugin.engine.explain.explainer import BatchContext
+from land_cover_xai_plugin.engine.inference import streaming
+from land_cover_xai_plugin.engine.io.stack import open_stack
+from land_cover_xai_plugin.engine.models import ModelSpec, build_model
+from land_cover_xai_plugin.engine.models.model_file import ClassInfo, bundle_from_module
 
 N_BANDS, N_DATES, N_CLASSES = 3, 4, 3
 DATES = ["2020-04-01", "2020-05-01", "2020-06-01", "2020-07-01"]

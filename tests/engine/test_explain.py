@@ -11,10 +11,10 @@ import pytest
 torch = pytest.importorskip("torch")
 captum_attr = pytest.importorskip("captum.attr")
 
-from land_cover_xai_plugin.engine.errors import LcxError  # noqa: E402
-from land_cover_xai_plugin.engine.explain import attribution, gradcam  # noqa: E402
-from land_cover_xai_plugin.engine.explain.pixel import explain_pixel  # noqa: E402
-from land_cover_xai_plugin.engine.models import ModelSpec, build_model  # noqa: E402
+from land_cover_xai_plugin.engine.errors import LcxError
+from land_cover_xai_plugin.engine.explain import attribution, gradcam
+from land_cover_xai_plugin.engine.explain.pixel import explain_pixel
+from land_cover_xai_plugin.engine.models import ModelSpec, build_model
 
 
 # --- a stand-in for ModelBundle that carries an already trained in-memory model -------------------------
@@ -192,7 +192,7 @@ def test_planted_signal_ranks_first(tif_stack):
     torch.manual_seed(1)
     model = build_model(spec)
     opt = torch.optim.Adam(model.parameters(), lr=1e-2)
-    for step in range(100):
+    for _ in range(100):
         idx = torch.randint(0, len(x), (128,))
         loss = torch.nn.functional.cross_entropy(model(x[idx]), y[idx])
         opt.zero_grad()

@@ -7,9 +7,9 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("captum")
 
-from land_cover_xai_plugin.engine.explain import attribution, evaluation, gradcam  # noqa: E402
-from land_cover_xai_plugin.engine.data.synthetic import make_planted_signal_arrays  # noqa: E402
-from land_cover_xai_plugin.engine.training.trainer import TrainConfig, train_on_arrays  # noqa: E402
+from land_cover_xai_plugin.engine.explain import attribution, evaluation, gradcam
+from land_cover_xai_plugin.engine.data.synthetic import make_planted_signal_arrays
+from land_cover_xai_plugin.engine.training.trainer import TrainConfig, train_on_arrays
 
 B, T = 4, 8
 PLANTED_BANDS, PLANTED_DATES = [1], [3, 4]

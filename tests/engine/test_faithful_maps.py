@@ -9,9 +9,9 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from land_cover_xai_plugin.engine.data.gapfill import fill_gaps  # noqa: E402
-from land_cover_xai_plugin.engine.explain.methods import date_occlusion, date_shapley  # noqa: E402
-from land_cover_xai_plugin.engine.explain.methods.date_occlusion import DateGame, refill_matrix  # noqa: E402
+from land_cover_xai_plugin.engine.data.gapfill import fill_gaps
+from land_cover_xai_plugin.engine.explain.methods import date_occlusion, date_shapley
+from land_cover_xai_plugin.engine.explain.methods.date_occlusion import DateGame, refill_matrix
 
 SAMPLE = Path(__file__).resolve().parents[2] / "land_cover_xai_plugin" / "sample_data"
 

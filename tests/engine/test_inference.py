@@ -12,12 +12,12 @@ import pytest
 torch = pytest.importorskip("torch")
 gdal = pytest.importorskip("osgeo.gdal")
 
-from land_cover_xai_plugin.engine.inference import streaming as inference  # noqa: E402
-from land_cover_xai_plugin.engine.errors import Cancelled, LcxError  # noqa: E402
-from land_cover_xai_plugin.engine.explain import gradcam, registry  # noqa: E402
-from land_cover_xai_plugin.engine.explain.pixel import explain_pixel  # noqa: E402
-from land_cover_xai_plugin.engine.data.gapfill import fill_gaps  # noqa: E402
-from land_cover_xai_plugin.engine.models import ModelSpec, build_model  # noqa: E402
+from land_cover_xai_plugin.engine.inference import streaming as inference
+from land_cover_xai_plugin.engine.errors import Cancelled, LcxError
+from land_cover_xai_plugin.engine.explain import gradcam
+from land_cover_xai_plugin.engine.explain.pixel import explain_pixel
+from land_cover_xai_plugin.engine.data.gapfill import fill_gaps
+from land_cover_xai_plugin.engine.models import ModelSpec, build_model
 
 SRS_WKT = 'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563]],PRIMEM["Greenwich",0],UNIT["degree",0.0174532925199433]]'
 

@@ -10,12 +10,12 @@ import pytest
 pytest.importorskip("torch")
 gdal = pytest.importorskip("osgeo.gdal")
 
-from land_cover_xai_plugin.engine import jobs  # noqa: E402
-from land_cover_xai_plugin.engine.errors import Cancelled, LcxError  # noqa: E402
+from land_cover_xai_plugin.engine import jobs
+from land_cover_xai_plugin.engine.errors import Cancelled, LcxError
 
-from pathlib import Path  # noqa: E402
+from pathlib import Path
 
-import land_cover_xai_plugin  # noqa: E402
+import land_cover_xai_plugin
 
 SAMPLE = Path(land_cover_xai_plugin.__file__).resolve().parent / "sample_data"
 SAMPLE_STACK = SAMPLE / "s2_l1c_stack.tif"

@@ -103,7 +103,8 @@ def test_shared_kernels_follow_band_groups():
     assert len(model.band_branches) == len(GROUPS)
     one_group = build_model(ModelSpec(arch="attention", n_bands=N_BANDS, n_dates=N_DATES, n_classes=N_CLASSES,
                                       band_groups=[list(range(N_BANDS))]))
-    n_params = lambda m: sum(p.numel() for p in m.parameters())  # noqa: E731
+    def n_params(m):
+        return sum(p.numel() for p in m.parameters())
     assert n_params(one_group) < n_params(model)
 
 

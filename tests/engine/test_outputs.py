@@ -11,8 +11,8 @@ import pytest
 
 gdal = pytest.importorskip("osgeo.gdal")
 
-from land_cover_xai_plugin.engine.io import outputs  # noqa: E402
-from land_cover_xai_plugin.engine.io.outputs import (  # noqa: E402
+from land_cover_xai_plugin.engine.io import outputs
+from land_cover_xai_plugin.engine.io.outputs import (
     MAGMA, ClassStyle, GeoTiffWriter, OutputError, OutputSet, OutputSpec, RampStyle)
 
 

@@ -21,15 +21,15 @@ import pytest
 
 hypothesis = pytest.importorskip("hypothesis")
 torch = pytest.importorskip("torch")
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-from osgeo import gdal  # noqa: E402
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from osgeo import gdal
 
-from land_cover_xai_plugin.engine.errors import Cancelled  # noqa: E402
-from land_cover_xai_plugin.engine.inference.streaming import InferenceRequest, run_inference  # noqa: E402
-from land_cover_xai_plugin.engine.io.stack import open_stack  # noqa: E402
-from land_cover_xai_plugin.engine.models import ModelSpec, build_model  # noqa: E402
-from land_cover_xai_plugin.engine.models.model_file import (  # noqa: E402
+from land_cover_xai_plugin.engine.errors import Cancelled
+from land_cover_xai_plugin.engine.inference.streaming import InferenceRequest, run_inference
+from land_cover_xai_plugin.engine.io.stack import open_stack
+from land_cover_xai_plugin.engine.models import ModelSpec, build_model
+from land_cover_xai_plugin.engine.models.model_file import (
     ClassInfo, bundle_from_module, load_model, save_model)
 
 gdal.UseExceptions()

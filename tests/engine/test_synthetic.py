@@ -66,7 +66,8 @@ def test_same_seed_same_pixels(tmp_path):
     a = make_synthetic_stack(str(tmp_path / "a.tif"), 40, 30, n_dates=4, seed=1, block=16, compress=False)
     b = make_synthetic_stack(str(tmp_path / "b.tif"), 40, 30, n_dates=4, seed=1, block=16)
     c = make_synthetic_stack(str(tmp_path / "c.tif"), 40, 30, n_dates=4, seed=2, block=16)
-    read = lambda p: gdal.Open(p).ReadAsArray()  # noqa: E731
+    def read(p):
+        return gdal.Open(p).ReadAsArray()
     np.testing.assert_array_equal(read(a), read(b))
     assert not np.array_equal(read(a), read(c))
     assert not (tmp_path / "a.tif.partial.tif").exists()

@@ -15,15 +15,15 @@ import pytest
 torch = pytest.importorskip("torch")
 gdal = pytest.importorskip("osgeo.gdal")
 
-from land_cover_xai_plugin.engine import models as models_pkg  # noqa: E402
-from land_cover_xai_plugin.engine.data import windows  # noqa: E402
-from land_cover_xai_plugin.engine.data.calendar import grid_from_dates  # noqa: E402
-from land_cover_xai_plugin.engine.data.gapfill import fill_gaps  # noqa: E402
-from land_cover_xai_plugin.engine.data.validity import dates_kept  # noqa: E402
-from land_cover_xai_plugin.engine.explain.pixel import explain_pixel  # noqa: E402
-from land_cover_xai_plugin.engine.inference.streaming import InferenceRequest, run_inference  # noqa: E402
-from land_cover_xai_plugin.engine.io.stack import open_stack  # noqa: E402
-from land_cover_xai_plugin.engine.training.trainer import TrainConfig, read_labelled_pixels, train_model  # noqa: E402
+from land_cover_xai_plugin.engine import models as models_pkg
+from land_cover_xai_plugin.engine.data import windows
+from land_cover_xai_plugin.engine.data.calendar import grid_from_dates
+from land_cover_xai_plugin.engine.data.gapfill import fill_gaps
+from land_cover_xai_plugin.engine.data.validity import dates_kept
+from land_cover_xai_plugin.engine.explain.pixel import explain_pixel
+from land_cover_xai_plugin.engine.inference.streaming import InferenceRequest, run_inference
+from land_cover_xai_plugin.engine.io.stack import open_stack
+from land_cover_xai_plugin.engine.training.trainer import TrainConfig, read_labelled_pixels, train_model
 
 BANDS = ["B02", "B03", "B04", "B08", "B11", "B12"]
 DATES = ["2020-04-01", "2020-05-01", "2020-06-01", "2020-07-01", "2020-08-01"]

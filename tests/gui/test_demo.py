@@ -6,9 +6,9 @@ from qgis.core import QgsPalettedRasterRenderer, QgsProject
 
 pytest.importorskip("torch")
 
-from land_cover_xai_plugin.gui.dock import LandCoverXaiDock  # noqa: E402
-from land_cover_xai_plugin.gui.tasks import _fraction  # noqa: E402
-from land_cover_xai_plugin.engine.training.trainer import EpochReport  # noqa: E402
+from land_cover_xai_plugin.gui.dock import LandCoverXaiDock
+from land_cover_xai_plugin.gui.tasks import _fraction
+from land_cover_xai_plugin.engine.training.trainer import EpochReport
 
 
 def test_run_demo_puts_class_map_gradcam_and_attention_on_the_map(qgis_iface, qgis_new_project, tmp_path):

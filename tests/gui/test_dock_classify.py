@@ -19,11 +19,11 @@ from qgis.PyQt.QtCore import Qt
 
 torch = pytest.importorskip("torch")
 
-from land_cover_xai_plugin.engine.errors import LcxError  # noqa: E402
-from land_cover_xai_plugin.gui import settings  # noqa: E402
-from land_cover_xai_plugin.gui.dock import LandCoverXaiDock  # noqa: E402
-from land_cover_xai_plugin.gui.tasks import JobTask  # noqa: E402
-from model_factory import make_model  # noqa: E402  (tests/gui/model_factory.py)
+from land_cover_xai_plugin.engine.errors import LcxError
+from land_cover_xai_plugin.gui import settings
+from land_cover_xai_plugin.gui.dock import LandCoverXaiDock
+from land_cover_xai_plugin.gui.tasks import JobTask
+from model_factory import make_model
 
 
 def run_and_wait(panel, timeout_s: float = 45.0, on_task=None) -> str:

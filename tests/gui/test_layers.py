@@ -16,12 +16,12 @@ from qgis.core import (
 
 torch = pytest.importorskip("torch")
 
-import dataclasses  # noqa: E402
+import dataclasses
 
-from land_cover_xai_plugin.engine.jobs import InferenceJob, run_inference_job  # noqa: E402
-from land_cover_xai_plugin.engine.models.model_file import load_model  # noqa: E402
-from land_cover_xai_plugin.gui import layers  # noqa: E402
-from model_factory import make_model  # noqa: E402  (tests/gui/model_factory.py)
+from land_cover_xai_plugin.engine.jobs import InferenceJob, run_inference_job
+from land_cover_xai_plugin.engine.models.model_file import load_model
+from land_cover_xai_plugin.gui import layers
+from model_factory import make_model
 
 
 @pytest.fixture(scope="module")

@@ -9,20 +9,20 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("captum")
 
-from pytest_qgis.utils import wait_until  # noqa: E402
-from qgis.core import (  # noqa: E402
+from pytest_qgis.utils import wait_until
+from qgis.core import (
     QgsCoordinateReferenceSystem,
     QgsCoordinateTransform,
     QgsPointXY,
     QgsProject,
     QgsRasterLayer,
 )
-from qgis.gui import QgsMapCanvas, QgsMapMouseEvent  # noqa: E402
-from qgis.PyQt.QtCore import QEvent, QPoint, Qt  # noqa: E402
+from qgis.gui import QgsMapCanvas, QgsMapMouseEvent
+from qgis.PyQt.QtCore import QEvent, QPoint, Qt
 
-from land_cover_xai_plugin.engine.errors import LcxError  # noqa: E402
-from land_cover_xai_plugin.gui.pixel.pixel_plots import figure_png  # noqa: E402
-from land_cover_xai_plugin.gui.pixel.pixel_tool import PixelExplainTool  # noqa: E402
+from land_cover_xai_plugin.engine.errors import LcxError
+from land_cover_xai_plugin.gui.pixel.pixel_plots import figure_png
+from land_cover_xai_plugin.gui.pixel.pixel_tool import PixelExplainTool
 
 SHAP_SAMPLES = 6
 IG_STEPS = 8

@@ -9,11 +9,11 @@ from qgis.PyQt.QtWidgets import QAbstractButton, QLabel
 
 pytest.importorskip("torch")
 
-from land_cover_xai_plugin.engine.explain import story as story_facts  # noqa: E402
-from land_cover_xai_plugin.gui.dock import LandCoverXaiDock  # noqa: E402
-from land_cover_xai_plugin.gui.presenter import story as story_words  # noqa: E402
-from land_cover_xai_plugin.gui.presenter.game import GuessingGame  # noqa: E402
-from land_cover_xai_plugin.gui.presenter.window import CLASSES, EXPLANATION, PHOTO  # noqa: E402
+from land_cover_xai_plugin.engine.explain import story as story_facts
+from land_cover_xai_plugin.gui.dock import LandCoverXaiDock
+from land_cover_xai_plugin.gui.presenter import story as story_words
+from land_cover_xai_plugin.gui.presenter.game import GuessingGame
+from land_cover_xai_plugin.gui.presenter.window import CLASSES, EXPLANATION, PHOTO
 
 JARGON = ("grad-cam", "shap", "kappa", "κ", "/tmp", ".tif", "attention", "occlusion", "f1")
 

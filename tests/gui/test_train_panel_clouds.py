@@ -6,9 +6,9 @@ import pytest
 
 pytest.importorskip("torch")
 
-from land_cover_xai_plugin.engine.data.validity import ValidityConfig  # noqa: E402
-from land_cover_xai_plugin.engine.training.trainer import TrainConfig  # noqa: E402
-from land_cover_xai_plugin.gui.panels.train_panel import TrainPanel  # noqa: E402
+from land_cover_xai_plugin.engine.data.validity import ValidityConfig
+from land_cover_xai_plugin.engine.training.trainer import TrainConfig
+from land_cover_xai_plugin.gui.panels.train_panel import TrainPanel
 
 
 def test_mask_cloudy_dates_option(qgis_iface):

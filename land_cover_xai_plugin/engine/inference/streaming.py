@@ -442,7 +442,7 @@ def _writer_loop(outputs, in_q, stop, errors, timings):
             for name, data in arrays.items():
                 outputs.write(name, data, win.xoff, win.yoff)
             timings["write"] += time.perf_counter() - t0
-    except BaseException as exc:  # noqa: BLE001
+    except BaseException as exc:  # noqa: BLE001 - handed to the main thread, which re-raises it
         errors.append(exc)
         stop.set()
 

@@ -13,17 +13,17 @@ def build_model(spec: ModelSpec):
     """A freshly initialised torch module for ``spec`` (train mode, CPU); an EnsembleNet when n_members > 1."""
     spec.validate()
     if spec.n_members > 1:
-        from .ensemble import EnsembleNet  # noqa: PLC0415 - lazy torch import
+        from .ensemble import EnsembleNet
 
         return EnsembleNet(spec, build_model)
     if spec.arch == "attention":
-        from .attention import ChannelAttentionNet  # noqa: PLC0415
+        from .attention import ChannelAttentionNet
 
         return ChannelAttentionNet(spec)
     if spec.arch == "mlp":
-        from .mlp import SeriesMLP  # noqa: PLC0415
+        from .mlp import SeriesMLP
 
         return SeriesMLP(spec)
-    from .tempcnn import TempCNN  # noqa: PLC0415
+    from .tempcnn import TempCNN
 
     return TempCNN(spec)

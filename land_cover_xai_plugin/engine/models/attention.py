@@ -105,7 +105,6 @@ class ChannelAttentionNet(nn.Module):
         spec.validate()
         self.spec = spec
         n_bands, width, k = spec.n_bands, spec.band_width, spec.kernel_size
-        groups = spec.band_to_group
         self.front = InputFront(spec)
         # One branch per band group. Measured on 2 CPU cores: folding a group's bands into the batch
         # runs ~8x faster than one grouped convolution (groups = B) of the same arithmetic.

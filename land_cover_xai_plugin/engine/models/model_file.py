@@ -158,8 +158,8 @@ class ModelBundle:
 
     def build(self, device: str = "cpu"):
         """The torch module in eval mode with these weights, on ``device``."""
-        from . import build_model  # noqa: PLC0415 - torch imported lazily
-        from ..runtime import import_torch  # noqa: PLC0415
+        from . import build_model
+        from ..runtime import import_torch
 
         torch = import_torch()
         model = build_model(self.spec)
@@ -242,7 +242,7 @@ def check_compatible(bundle: ModelBundle, info: StackInfo) -> list[str]:
         problems.append(
             f"the model needs {bundle.spec.n_dates} dates ({', '.join(bundle.dates)}) but the stack has {n_dates}"
         )
-    elif dates and not by_position_only:  # any dates covering the model's season are resampled onto its temporal grid (data.calendar)
+    elif dates and not by_position_only:  # dates covering the model's season: resampled onto its grid (data.calendar)
         problem = coverage_problem(bundle.grid, dates, bundle.reads_dates_by_position, bundle.spec.n_dates)
         if problem:
             problems.append(problem)
@@ -353,7 +353,7 @@ _TMP_NAME = re.compile(r"\.lcx-(\d+)-.*\.tmp")
 
 def _remove_stale_temporaries(folder: str) -> None:
     """Half-written model files of processes that died (killed during a save) are removed by the next save."""
-    from ..io.outputs import pid_alive  # noqa: PLC0415
+    from ..io.outputs import pid_alive
 
     try:
         names = os.listdir(folder)
@@ -754,8 +754,8 @@ def expected_weight_shapes(spec: ModelSpec) -> dict[str, tuple[int, ...]] | None
     """Name -> shape of every saved tensor of ``spec``'s architecture; None when torch is missing
     (the check then happens in ``ModelBundle.build``)."""
     try:
-        from . import build_model  # noqa: PLC0415
-        from ..runtime import import_torch  # noqa: PLC0415
+        from . import build_model
+        from ..runtime import import_torch
 
         torch = import_torch()
     except Exception:  # noqa: BLE001 - DependencyError or a broken torch: describe without checking
@@ -772,8 +772,8 @@ def architecture_problem(spec: ModelSpec) -> str | None:
     not line up with), found by one forward pass on the meta device (no memory, no arithmetic); None when it
     runs or torch is missing."""
     try:
-        from . import build_model  # noqa: PLC0415
-        from ..runtime import import_torch  # noqa: PLC0415
+        from . import build_model
+        from ..runtime import import_torch
 
         torch = import_torch()
     except Exception:  # noqa: BLE001 - DependencyError or a broken torch: nothing to check with

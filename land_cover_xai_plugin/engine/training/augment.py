@@ -55,7 +55,7 @@ def observation_dropout(x: np.ndarray, date_dropout: float, band_dropout: float,
                         min_valid_dates: int = 2, times: Optional[Sequence[float]] = None) -> np.ndarray:
     """A copy of the series ``x`` ((N, B, T), or (N, B, T, k, k) patches sharing one mask) with random
     observations hidden and re-filled by ``fill_gaps``, the gap filling of the data path."""
-    from ..data.gapfill import fill_gaps  # noqa: PLC0415
+    from ..data.gapfill import fill_gaps
 
     x = np.asarray(x, dtype=np.float32)
     n, n_bands, n_dates = x.shape[:3]
@@ -78,7 +78,7 @@ def augment_batch(x, augmentation: Augmentation, rng: np.random.Generator):
     """The batch tensor ``x`` with observation dropout applied (same device and dtype); unchanged when off."""
     if not augmentation.drops_observations:
         return x
-    from ..runtime import import_torch  # noqa: PLC0415
+    from ..runtime import import_torch
 
     torch = import_torch()
     dropped = observation_dropout(x.detach().cpu().numpy(), augmentation.date_dropout, augmentation.band_dropout,
@@ -91,7 +91,7 @@ def batch_loss(model, x, y, criterion, augmentation: Augmentation, rng: np.rando
     (averaged), so they stay independent models rather than one mixture."""
     lam, partner = 1.0, None
     if augmentation.mixup_alpha > 0:
-        from ..runtime import import_torch  # noqa: PLC0415
+        from ..runtime import import_torch
 
         torch = import_torch()
         lam = float(rng.beta(augmentation.mixup_alpha, augmentation.mixup_alpha))

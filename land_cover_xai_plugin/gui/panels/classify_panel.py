@@ -362,7 +362,7 @@ class ClassifyPanel(QWidget):
                 self._devices_loaded = True
         return [self.device_combo.itemData(i) for i in range(self.device_combo.count())]
 
-    def showEvent(self, event):  # noqa: N802 - Qt API
+    def showEvent(self, event):
         super().showEvent(event)
         if not self._devices_loaded:  # after the dock has painted: importing torch takes a second or two
             QTimer.singleShot(200, self.ensure_devices)

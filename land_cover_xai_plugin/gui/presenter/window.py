@@ -82,7 +82,7 @@ class SeasonStrip(QWidget):
         self.facts = facts
         self.update()
 
-    def paintEvent(self, _event):  # noqa: N802 - Qt API
+    def paintEvent(self, _event):
         facts = self.facts
         if facts is None or not facts.dates:
             return
@@ -404,7 +404,7 @@ class PresenterWindow(QWidget):
         layer = self.layers[EXPLANATION]
         bound = self._explanation_range
         renderer = pseudocolor_renderer(layer, EXPLANATION_COLOURS, -bound, bound)
-        set_band = getattr(renderer, "setInputBand", None) or getattr(renderer, "setBand")
+        set_band = getattr(renderer, "setInputBand", None) or renderer.setBand
         set_band(index + 1)
         layer.setRenderer(renderer)
         layer.triggerRepaint()
@@ -614,13 +614,13 @@ class PresenterWindow(QWidget):
             QCoreApplication.instance().installEventFilter(self)
             self._filter_installed = True
 
-    def eventFilter(self, watched, event):  # noqa: N802 - Qt API
+    def eventFilter(self, watched, event):
         if self.game is not None and event.type() in (QEvent.Type.MouseButtonPress, QEvent.Type.KeyPress,
                                                        QEvent.Type.TouchBegin):
             self.game.touch()
         return False
 
-    def closeEvent(self, event):  # noqa: N802 - Qt API
+    def closeEvent(self, event):
         self.shutdown()
         super().closeEvent(event)
 
