@@ -89,6 +89,11 @@
             <translation>Taille de lot (pixels ; 0 = mesurée)</translation>
         </message>
         <message>
+            <location filename="../processing_provider/base.py" line="151" />
+            <source>Overwrite existing output files</source>
+            <translation>Écraser les fichiers de sortie existants</translation>
+        </message>
+        <message>
             <location filename="../processing_provider/base.py" line="169" />
             <source>Target class ('predicted', a class id or a class name)</source>
             <translation>Classe cible (« predicted », un identifiant ou un nom de classe)</translation>
@@ -137,6 +142,16 @@
             <location filename="../processing_provider/base.py" line="96" />
             <source>Accuracy assessment</source>
             <translation>Évaluation de la précision</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="116" />
+            <source>Unexpected error: {0}: {1} (the log holds the details).</source>
+            <translation>Erreur inattendue : {0} : {1} (le journal contient les détails).</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="164" />
+            <source>{0} exists already: choose another file name, or tick 'Overwrite existing output files' (OVERWRITE=true).</source>
+            <translation>{0} existe déjà : choisissez un autre nom de fichier, ou cochez « Écraser les fichiers de sortie existants » (OVERWRITE=true).</translation>
         </message>
         <message>
             <location filename="../processing_provider/base.py" line="215" />
@@ -447,7 +462,7 @@
             <translation>Terminé en {0:.1f} s : {1} couches dans le groupe « {2} » (fichiers dans {3}).</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="703" />
+            <location filename="../gui/panels/classify_panel.py" line="709" />
             <source>Cancelled: no file and no layer was kept.</source>
             <translation>Annulé : aucun fichier ni aucune couche n'a été conservé.</translation>
         </message>
@@ -565,6 +580,11 @@
             <translation>Taille de lot (pixels ; 0 = mesurée)</translation>
         </message>
         <message>
+            <location filename="../processing_provider/base.py" line="151" />
+            <source>Overwrite existing output files</source>
+            <translation>Écraser les fichiers de sortie existants</translation>
+        </message>
+        <message>
             <location filename="../processing_provider/base.py" line="169" />
             <source>Target class ('predicted', a class id or a class name)</source>
             <translation>Classe cible (« predicted », un identifiant ou un nom de classe)</translation>
@@ -603,6 +623,16 @@
             <location filename="../processing_provider/base.py" line="96" />
             <source>Accuracy assessment</source>
             <translation>Évaluation de la précision</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="116" />
+            <source>Unexpected error: {0}: {1} (the log holds the details).</source>
+            <translation>Erreur inattendue : {0} : {1} (le journal contient les détails).</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="164" />
+            <source>{0} exists already: choose another file name, or tick 'Overwrite existing output files' (OVERWRITE=true).</source>
+            <translation>{0} existe déjà : choisissez un autre nom de fichier, ou cochez « Écraser les fichiers de sortie existants » (OVERWRITE=true).</translation>
         </message>
         <message>
             <location filename="../processing_provider/base.py" line="215" />
@@ -1292,6 +1322,11 @@
             <translation>Taille de lot (pixels ; 0 = mesurée)</translation>
         </message>
         <message>
+            <location filename="../processing_provider/base.py" line="151" />
+            <source>Overwrite existing output files</source>
+            <translation>Écraser les fichiers de sortie existants</translation>
+        </message>
+        <message>
             <location filename="../processing_provider/base.py" line="169" />
             <source>Target class ('predicted', a class id or a class name)</source>
             <translation>Classe cible (« predicted », un identifiant ou un nom de classe)</translation>
@@ -1340,6 +1375,16 @@
             <location filename="../processing_provider/base.py" line="96" />
             <source>Accuracy assessment</source>
             <translation>Évaluation de la précision</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="116" />
+            <source>Unexpected error: {0}: {1} (the log holds the details).</source>
+            <translation>Erreur inattendue : {0} : {1} (le journal contient les détails).</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="164" />
+            <source>{0} exists already: choose another file name, or tick 'Overwrite existing output files' (OVERWRITE=true).</source>
+            <translation>{0} existe déjà : choisissez un autre nom de fichier, ou cochez « Écraser les fichiers de sortie existants » (OVERWRITE=true).</translation>
         </message>
         <message>
             <location filename="../processing_provider/base.py" line="215" />
@@ -1596,122 +1641,162 @@
             <translation>apprentissage profond,entraînement,sentinel-2,série temporelle,attention,tempcnn,occupation du sol</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/train_algorithm.py" line="105" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="71" />
+            <source>&lt;p&gt;Trains a pixel-wise land-cover classifier on a Sentinel-2 time series and field data, and writes it as a Land Cover XAI model file (.lcx) that holds the weights, class names and colours, bands, dates and scaling.&lt;/p&gt;&lt;p&gt;The labelled pixels are split by whole field polygons (spatial blocks where there are none), separated by a buffer, into training, validation (early stopping) and a held-out test; the test scores and their 95 % intervals are returned and stored in the model.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Sentinel-2 time series&lt;/b&gt;: one multi-band raster file whose band names give date and band (e.g. T1_2015-07-11_B04).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Field data&lt;/b&gt;: points or polygons in any CRS (reprojected and burnt onto the raster grid).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Class field&lt;/b&gt;: the field holding the class (numeric ids are kept; text gets ids 1..K in name order). Features with an empty class or 0 are ignored.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Architecture&lt;/b&gt;: the MLP ensemble (default: 5 series MLPs with a band gate, chosen by the accuracy benchmark; its members' disagreement is a Classify output), channel attention with squeeze-and-excitation or softmax band weights (explainable band by band), or TempCNN (Pelletier et al. 2019).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Epochs&lt;/b&gt;: maximum number of passes over the training pixels.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Mask cloudy dates&lt;/b&gt; (default on): a date whose declared cloud fraction (band metadata 'cloud_fraction') exceeds the &lt;b&gt;threshold&lt;/b&gt; (default 0.5) counts as missing and is filled in from the neighbouring dates by day; the model keeps the setting, so classifying masks the same way. A stack that declares no cloud fraction is used as it is.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Cloud / shadow masks&lt;/b&gt; (advanced): one mask raster per date, or one with a band per date, read with the &lt;b&gt;mask rule&lt;/b&gt; (Sentinel-2 SCL, Theia CLM / MG2, Fmask).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Temporal grid step&lt;/b&gt; (advanced): every N days over the season (0 = the stack's own dates); the model then runs on any stack covering its season.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Random seed&lt;/b&gt;, &lt;b&gt;Device&lt;/b&gt; (auto, cpu, cuda), &lt;b&gt;Spatial context&lt;/b&gt; (k x k pixels, odd), &lt;b&gt;Batch size&lt;/b&gt;, &lt;b&gt;Class name field&lt;/b&gt;: advanced options.&lt;/li&gt;&lt;/ul&gt;&lt;h3&gt;Outputs&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Model file&lt;/b&gt; (.lcx), for 'Classify land cover' and 'Explain land cover predictions'.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Training report&lt;/b&gt; (optional JSON): settings, per-epoch history, test scores.&lt;/li&gt;&lt;li&gt;Test overall accuracy, kappa and macro-F1 (numbers, NaN when there were too few blocks for a test set).&lt;/li&gt;&lt;/ul&gt;</source>
+            <translation>&lt;p&gt;Entraîne un classifieur d'occupation du sol pixel par pixel sur une série temporelle Sentinel-2 et des données terrain, et l'écrit dans un fichier de modèle Land Cover XAI (.lcx) qui contient les poids, les noms et couleurs des classes, les bandes, les dates et la mise à l'échelle.&lt;/p&gt;&lt;p&gt;Les pixels étiquetés sont répartis par polygones terrain entiers (par blocs spatiaux s'il n'y en a pas), séparés par une zone tampon, entre entraînement, validation (arrêt anticipé) et un test mis de côté ; les scores de test et leurs intervalles à 95 % sont renvoyés et enregistrés dans le modèle.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Série temporelle Sentinel-2&lt;/b&gt; : un raster multibande dont les noms de bandes donnent la date et la bande (p. ex. T1_2015-07-11_B04).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Données terrain&lt;/b&gt; : points ou polygones dans n'importe quel SCR (reprojetés et rastérisés sur la grille du raster).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Champ de classe&lt;/b&gt; : le champ qui porte la classe (les identifiants numériques sont conservés ; un texte reçoit les identifiants 1..K dans l'ordre des noms). Les entités sans classe ou de classe 0 sont ignorées.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Architecture&lt;/b&gt; : l'ensemble de MLP (par défaut : 5 MLP de séries avec une porte par bande, choisi par le banc d'essai de précision ; le désaccord entre ses membres est une sortie de Classer), l'attention par canal avec des poids de bande squeeze-and-excitation ou softmax (explicable bande par bande), ou TempCNN (Pelletier et al. 2019).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Époques&lt;/b&gt; : nombre maximal de passages sur les pixels d'entraînement.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Masquer les dates nuageuses&lt;/b&gt; (activé par défaut) : une date dont la fraction nuageuse déclarée (métadonnée de bande 'cloud_fraction') dépasse le &lt;b&gt;seuil&lt;/b&gt; (0,5 par défaut) compte comme manquante et est complétée jour par jour à partir des dates voisines ; le modèle garde ce réglage, la classification masque donc de la même façon. Une pile qui ne déclare aucune fraction nuageuse est utilisée telle quelle.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Masques nuages / ombres&lt;/b&gt; (avancé) : un raster de masque par date, ou un raster avec une bande par date, lu selon la &lt;b&gt;règle de masque&lt;/b&gt; (Sentinel-2 SCL, Theia CLM / MG2, Fmask).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Pas de la grille temporelle&lt;/b&gt; (avancé) : tous les N jours sur la saison (0 = les dates de la pile) ; le modèle tourne alors sur toute pile qui couvre sa saison.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Graine aléatoire&lt;/b&gt;, &lt;b&gt;Périphérique&lt;/b&gt; (auto, cpu, cuda), &lt;b&gt;Contexte spatial&lt;/b&gt; (k x k pixels, impair), &lt;b&gt;Taille de lot&lt;/b&gt;, &lt;b&gt;Champ de nom de classe&lt;/b&gt; : options avancées.&lt;/li&gt;&lt;/ul&gt;&lt;h3&gt;Sorties&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Fichier de modèle&lt;/b&gt; (.lcx), pour « Classer l'occupation du sol » et « Expliquer les prédictions d'occupation du sol ».&lt;/li&gt;&lt;li&gt;&lt;b&gt;Rapport d'entraînement&lt;/b&gt; (JSON facultatif) : réglages, historique par époque, scores de test.&lt;/li&gt;&lt;li&gt;Précision globale, kappa et macro-F1 du test (nombres, NaN quand il y avait trop peu de blocs pour un jeu de test).&lt;/li&gt;&lt;/ul&gt;</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="106" />
             <source>Sentinel-2 time series</source>
             <translation>Série temporelle Sentinel-2</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/train_algorithm.py" line="106" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="107" />
             <source>Field data (points or polygons)</source>
             <translation>Données terrain (points ou polygones)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/train_algorithm.py" line="109" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="110" />
             <source>Class field</source>
             <translation>Champ de classe</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/train_algorithm.py" line="112" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="113" />
             <source>Architecture</source>
             <translation>Architecture</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/train_algorithm.py" line="115" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="116" />
             <source>Epochs (maximum; training stops early when validation stops improving)</source>
             <translation>Époques (maximum ; l'entraînement s'arrête plus tôt quand la validation ne progresse plus)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/train_algorithm.py" line="135" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="119" />
+            <source>Mask cloudy dates (declared cloud fraction above the threshold)</source>
+            <translation>Masquer les dates nuageuses (fraction nuageuse déclarée au-dessus du seuil)</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="122" />
+            <source>Cloud fraction threshold (0..1)</source>
+            <translation>Seuil de fraction nuageuse (0..1)</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="127" />
+            <source>Cloud / shadow masks (one raster per date, or one band per date)</source>
+            <translation>Masques nuages / ombres (un raster par date, ou une bande par date)</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="130" />
+            <source>Mask rule</source>
+            <translation>Règle de masque</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="132" />
+            <source>Temporal grid step in days (0 = the stack's own dates)</source>
+            <translation>Pas de la grille temporelle en jours (0 = les dates de la pile)</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="136" />
             <source>Random seed</source>
             <translation>Graine aléatoire</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/train_algorithm.py" line="137" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="138" />
             <source>Device</source>
             <translation>Processeur</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/train_algorithm.py" line="139" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="140" />
             <source>Spatial context (k x k pixels, odd; 1 = pixel)</source>
             <translation>Contexte spatial (k x k pixels, impair ; 1 = pixel seul)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/train_algorithm.py" line="142" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="143" />
             <source>Batch size (pixels)</source>
             <translation>Taille de lot (pixels)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/train_algorithm.py" line="145" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="146" />
             <source>Class name field (beside numeric class ids)</source>
             <translation>Champ des noms de classes (à côté des identifiants numériques)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/train_algorithm.py" line="151" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="152" />
             <source>Model file</source>
             <translation>Fichier du modèle</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/train_algorithm.py" line="151" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="152" />
             <source>Land Cover XAI model (*.lcx)</source>
             <translation>Modèle Land Cover XAI (*.lcx)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/train_algorithm.py" line="153" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="154" />
             <source>Training report</source>
             <translation>Rapport d'entraînement</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/train_algorithm.py" line="153" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="154" />
             <source>JSON files (*.json)</source>
             <translation>Fichiers JSON (*.json)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/train_algorithm.py" line="157" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="158" />
             <source>Test overall accuracy</source>
             <translation>Précision globale (test)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/train_algorithm.py" line="158" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="159" />
             <source>Test kappa</source>
             <translation>Kappa (test)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/train_algorithm.py" line="159" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="160" />
             <source>Test macro-F1</source>
             <translation>Macro-F1 (test)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/train_algorithm.py" line="163" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="164" />
             <source>Channel attention, squeeze-and-excitation (SE)</source>
             <translation>Attention par canal, squeeze-and-excitation (SE)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/train_algorithm.py" line="164" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="165" />
             <source>Channel attention, softmax over bands</source>
             <translation>Attention par canal, softmax sur les bandes</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/train_algorithm.py" line="165" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="166" />
             <source>TempCNN</source>
             <translation>TempCNN</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/train_algorithm.py" line="176" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="167" />
+            <source>MLP ensemble</source>
+            <translation>Ensemble de MLP</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="169" />
+            <source>(default)</source>
+            <translation>(par défaut)</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="177" />
             <source>The model file must end in .lcx; got {0}.</source>
             <translation>Le fichier du modèle doit se terminer par .lcx ; reçu : {0}.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/train_algorithm.py" line="179" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="180" />
             <source>The spatial context must be odd (1, 3, 5 ...); got {0}.</source>
             <translation>Le contexte spatial doit être impair (1, 3, 5…) ; reçu : {0}.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/train_algorithm.py" line="213" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="214" />
             <source>Training {0} ({1}) for up to {2} epochs on {3}</source>
             <translation>Entraînement de {0} ({1}) pendant au plus {2} époques sur {3}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/train_algorithm.py" line="239" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="240" />
             <source>Model written: {0} (classes: {1}); held-out test OA {2:.3f}, kappa {3:.3f}, macro-F1 {4:.3f}</source>
             <translation>Modèle écrit : {0} (classes : {1}) ; test indépendant : PG {2:.3f}, kappa {3:.3f}, macro-F1 {4:.3f}</translation>
         </message>
@@ -1724,6 +1809,11 @@
             <location filename="../processing_provider/base.py" line="145" />
             <source>Batch size (pixels; 0 = measured)</source>
             <translation>Taille de lot (pixels ; 0 = mesurée)</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="151" />
+            <source>Overwrite existing output files</source>
+            <translation>Écraser les fichiers de sortie existants</translation>
         </message>
         <message>
             <location filename="../processing_provider/base.py" line="169" />
@@ -1774,6 +1864,16 @@
             <location filename="../processing_provider/base.py" line="96" />
             <source>Accuracy assessment</source>
             <translation>Évaluation de la précision</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="116" />
+            <source>Unexpected error: {0}: {1} (the log holds the details).</source>
+            <translation>Erreur inattendue : {0} : {1} (le journal contient les détails).</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="164" />
+            <source>{0} exists already: choose another file name, or tick 'Overwrite existing output files' (OVERWRITE=true).</source>
+            <translation>{0} existe déjà : choisissez un autre nom de fichier, ou cochez « Écraser les fichiers de sortie existants » (OVERWRITE=true).</translation>
         </message>
         <message>
             <location filename="../processing_provider/base.py" line="215" />
@@ -1912,6 +2012,31 @@
             <location filename="../gui/panels/train_panel.py" line="146" />
             <source>Seed</source>
             <translation>Graine</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/train_panel.py" line="152" />
+            <source>Mask cloudy dates</source>
+            <translation>Masquer les dates nuageuses</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/train_panel.py" line="155" />
+            <source>A date whose declared cloud fraction exceeds the threshold counts as missing and is filled in from the neighbouring dates; the model keeps the setting. A stack that declares no cloud fraction is used as it is.</source>
+            <translation>Une date dont la fraction nuageuse déclarée dépasse le seuil compte comme manquante et est complétée à partir des dates voisines ; le modèle garde ce réglage. Une pile qui ne déclare aucune fraction nuageuse est utilisée telle quelle.</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/train_panel.py" line="165" />
+            <source>Cloud fraction above which a date is masked (0..1)</source>
+            <translation>Fraction nuageuse au-dessus de laquelle une date est masquée (0..1)</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/train_panel.py" line="168" />
+            <source>above</source>
+            <translation>au-dessus de</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/train_panel.py" line="170" />
+            <source>Clouds</source>
+            <translation>Nuages</translation>
         </message>
         <message>
             <location filename="../gui/panels/train_panel.py" line="175" />
@@ -2112,6 +2237,11 @@
             <translation>Taille de lot (pixels ; 0 = mesurée)</translation>
         </message>
         <message>
+            <location filename="../processing_provider/base.py" line="151" />
+            <source>Overwrite existing output files</source>
+            <translation>Écraser les fichiers de sortie existants</translation>
+        </message>
+        <message>
             <location filename="../processing_provider/base.py" line="169" />
             <source>Target class ('predicted', a class id or a class name)</source>
             <translation>Classe cible (« predicted », un identifiant ou un nom de classe)</translation>
@@ -2155,6 +2285,16 @@
             <location filename="../processing_provider/base.py" line="96" />
             <source>Accuracy assessment</source>
             <translation>Évaluation de la précision</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="116" />
+            <source>Unexpected error: {0}: {1} (the log holds the details).</source>
+            <translation>Erreur inattendue : {0} : {1} (le journal contient les détails).</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="164" />
+            <source>{0} exists already: choose another file name, or tick 'Overwrite existing output files' (OVERWRITE=true).</source>
+            <translation>{0} existe déjà : choisissez un autre nom de fichier, ou cochez « Écraser les fichiers de sortie existants » (OVERWRITE=true).</translation>
         </message>
         <message>
             <location filename="../processing_provider/base.py" line="215" />
