@@ -10,6 +10,7 @@ REQUIRED = ("torch", "captum")
 
 
 def is_installed(name: str) -> bool:
+    """Whether a package can be imported, without importing it."""
     try:
         return importlib.util.find_spec(name) is not None
     except (ImportError, ValueError):  # a broken or blocked install counts as missing
@@ -17,6 +18,7 @@ def is_installed(name: str) -> bool:
 
 
 def missing_packages() -> list[str]:
+    """The required packages that QGIS's Python cannot find."""
     return [name for name in REQUIRED if not is_installed(name)]
 
 
@@ -32,6 +34,7 @@ def install_commands(packages: list[str] | None = None) -> dict[str, str]:
 
 
 def missing_message(packages: list[str] | None = None) -> str:
+    """User-facing text naming the missing packages and how to install them."""
     packages = packages or missing_packages()
     if not packages:
         return "All dependencies are installed."

@@ -50,6 +50,7 @@ def import_torch():
 
 
 def import_captum():
+    """The ``captum.attr`` module; raises DependencyError with install instructions when it is missing."""
     try:
         import captum
         import captum.attr
@@ -61,6 +62,7 @@ def import_captum():
 
 
 def cuda_available() -> bool:
+    """Whether torch is installed and sees a CUDA GPU."""
     try:
         torch = import_torch()
     except DependencyError:

@@ -79,6 +79,7 @@ def metadata_summary(fingerprint: Optional[dict]) -> Optional[str]:
 
 
 def parse_metadata(text: Optional[str]) -> Optional[dict]:
+    """The JSON object stored in a metadata text; None when empty, malformed or not an object."""
     try:
         value = json.loads(text) if text else None
     except ValueError:

@@ -65,6 +65,7 @@ class TemporalGrid:
 
     @property
     def n_dates(self) -> int:
+        """Number of dates on the grid."""
         return len(self.days)
 
     @property

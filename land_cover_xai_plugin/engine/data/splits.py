@@ -33,9 +33,11 @@ class BlockSplit:
     block_size: int
 
     def blocks(self, name: str) -> set[int]:
+        """Ids of the spatial blocks that one split (``train`` / ``val`` / ``test``) draws from."""
         return set(np.unique(self.block_of_pixel[getattr(self, name)]).tolist())
 
     def class_counts(self, y: np.ndarray) -> dict[str, dict[int, int]]:
+        """Pixel count per class in each split, to check that every class reaches each side."""
         out = {}
         for name in SPLITS:
             ids, counts = np.unique(np.asarray(y)[getattr(self, name)], return_counts=True)
@@ -138,19 +140,23 @@ class Split:
     cut_polygons: list = field(default_factory=list)  # polygons too large to stay whole, cut by blocks
 
     def indices(self, name: str) -> np.ndarray:
+        """Flat pixel indices on one side: ``train``, ``val``, ``test`` or ``unused``."""
         code = {"train": TRAIN, "val": VAL, "test": TEST, "unused": UNUSED}[name]
         return np.flatnonzero(np.asarray(self.side).ravel() == code)
 
     @property
     def train(self) -> np.ndarray:
+        """Flat indices of the training pixels."""
         return self.indices("train")
 
     @property
     def val(self) -> np.ndarray:
+        """Flat indices of the validation pixels."""
         return self.indices("val")
 
     @property
     def test(self) -> np.ndarray:
+        """Flat indices of the test pixels."""
         return self.indices("test")
 
     def subset(self, keep: np.ndarray) -> "Split":

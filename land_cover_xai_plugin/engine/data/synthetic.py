@@ -75,15 +75,18 @@ class SyntheticParams:
     planted: Optional[PlantedSignal] = None
 
     def dates(self) -> list[datetime.date]:
+        """Acquisition dates spread evenly over one year from ``start_date``."""
         start = datetime.date.fromisoformat(self.start_date)
         step = 365.0 / self.n_dates
         return [start + datetime.timedelta(days=round(i * step)) for i in range(self.n_dates)]
 
     def to_json(self) -> str:
+        """These parameters as JSON, so that a synthetic stack can be regenerated exactly."""
         return json.dumps(asdict(self))
 
     @classmethod
     def from_json(cls, text: str) -> "SyntheticParams":
+        """Parameters read back from ``to_json`` output."""
         data = json.loads(text)
         data["bands"] = tuple(data["bands"])
         if data.get("planted"):

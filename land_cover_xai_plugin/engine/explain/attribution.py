@@ -21,11 +21,14 @@ from ..runtime import import_captum, import_torch
 
 @dataclass
 class GroupedAttribution:
+    """A per-pixel attribution summed over dates (by band) and over bands (by date)."""
+
     by_band: "object"  # (N, B) tensor
     by_date: "object"  # (N, T) tensor
 
 
 def probability_of(model):
+    """A forward function giving class probabilities, so attributions are in probability units."""
     torch = import_torch()
 
     def forward(x):

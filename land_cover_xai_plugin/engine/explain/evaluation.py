@@ -90,6 +90,7 @@ def rank_order(scores: np.ndarray, seed: int = 0) -> np.ndarray:
 
 
 def model_norm_mean(model) -> np.ndarray:
+    """The per-band normalisation mean of a model (its neutral value), taken from ``model.spec``."""
     spec = getattr(model, "spec", None)
     if spec is None:
         raise ValueError("the model has no .spec: pass norm_mean (one value per band)")
@@ -165,6 +166,8 @@ def _predict(model, x, batch_size: int = 1024) -> tuple[np.ndarray, np.ndarray]:
 # ---------------------------------------------------------------------------------------------
 @dataclass
 class Curves:
+    """Deletion / insertion curves of the target probability for ranking the units of an attribution."""
+
     fraction: np.ndarray  # (S + 1,) fraction of units removed / inserted, 0 .. 1
     deletion: np.ndarray  # (N, S + 1) target probability after removing the top units
     insertion: np.ndarray  # (N, S + 1) target probability after inserting the top units into the baseline
@@ -173,13 +176,16 @@ class Curves:
 
     @property
     def deletion_auc(self) -> np.ndarray:  # (N,)
+        """Area under each pixel's deletion curve, shape (N,); lower means a more faithful ranking."""
         return np.trapz(self.deletion, self.fraction, axis=1)
 
     @property
     def insertion_auc(self) -> np.ndarray:  # (N,)
+        """Area under each pixel's insertion curve, shape (N,); higher means a more faithful ranking."""
         return np.trapz(self.insertion, self.fraction, axis=1)
 
     def summary(self) -> dict:
+        """Mean deletion / insertion AUC with their standard errors and the pixel count, as plain JSON."""
         d, i = self.deletion_auc, self.insertion_auc
         return {"deletion_auc": float(d.mean()), "insertion_auc": float(i.mean()),
                 "deletion_auc_sem": float(d.std(ddof=1) / np.sqrt(len(d))) if len(d) > 1 else 0.0,

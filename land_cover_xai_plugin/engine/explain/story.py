@@ -51,6 +51,7 @@ class QualityCheck:
 
     @property
     def passed(self) -> bool:
+        """Whether the benchmark passed this axis."""
         return self.status == PASSED
 
 

@@ -33,9 +33,11 @@ class LabelRaster:
 
     @property
     def class_ids(self) -> list[int]:
+        """The class ids that have a name, sorted."""
         return sorted(self.class_names)
 
     def counts(self) -> dict[int, int]:
+        """Number of labelled pixels per class id (0, unlabelled, left out)."""
         ids, counts = np.unique(self.labels[self.labels != 0], return_counts=True)
         return {int(i): int(c) for i, c in zip(ids, counts)}
 

@@ -79,6 +79,7 @@ class OutputSpec:
 
     @property
     def n_bands(self) -> int:
+        """Number of bands of the output raster."""
         return len(self.band_descriptions)
 
 
@@ -264,6 +265,7 @@ class GeoTiffWriter:
                               "output folder.")
 
     def style_qml(self) -> str:
+        """QGIS style (.qml) for the output: paletted for class maps, else a colour ramp."""
         spec = self.spec
         if spec.classes:
             return paletted_qml(spec.classes)
@@ -518,6 +520,7 @@ class OutputSet:
 
     # --- writing ----------------------------------------------------------------------------------------
     def write(self, name: str, data: np.ndarray, xoff: int, yoff: int) -> None:
+        """Write one block of data into the named output at pixel offset (xoff, yoff)."""
         self.writers[name].write(data, xoff, yoff)
 
     def commit(self) -> dict[str, str]:

@@ -81,11 +81,14 @@ def default_class_color(name: str, index: int = 0) -> str:
 
 @dataclass
 class ClassInfo:
+    """One land-cover class of a model: id, name and display colour."""
+
     id: int
     name: str
     color: str  # "#rrggbb"
 
     def to_dict(self) -> dict[str, Any]:
+        """This class as plain JSON types."""
         return {"id": int(self.id), "name": str(self.name), "color": str(self.color)}
 
 
@@ -129,14 +132,17 @@ class ModelBundle:
 
     @property
     def class_ids(self) -> list[int]:
+        """Class ids in the model's output order."""
         return [c.id for c in self.classes]
 
     @property
     def class_names(self) -> dict[int, str]:
+        """Class id -> name."""
         return {c.id: c.name for c in self.classes}
 
     @property
     def day_of_year(self) -> list[int]:
+        """Day of year of each of the model's dates."""
         return [_dt.date.fromisoformat(d).timetuple().tm_yday for d in self.dates]
 
     def resolve_target(self, target) -> tuple[Optional[int], Optional[int]]:
@@ -186,6 +192,7 @@ class ModelBundle:
         require_compatible(self, stack)
 
     def describe(self) -> dict[str, Any]:
+        """A JSON-safe summary of the model file (architecture, data, training report) for display."""
         report = self.report or {}
         n_params = int(sum(int(np.prod(a.shape)) for a in self.state_dict.values()))
         return _json_safe({  # plain JSON: a NaN metric prints as null, never as NaN

@@ -103,6 +103,7 @@ class ModelSpec:
         return dataclasses.replace(self, n_members=1)
 
     def validate(self) -> "ModelSpec":
+        """This spec unchanged; raises ValueError listing every problem, so a bad spec fails early."""
         problems = self.problems()
         if problems:
             raise ValueError("; ".join(problems))
@@ -124,6 +125,7 @@ class ModelSpec:
 
     # --- JSON -----------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
+        """This spec as plain JSON types, for the model file."""
         d = dataclasses.asdict(self)
         d["band_groups"] = [[int(b) for b in g] for g in self.band_groups]
         d["norm_mean"] = [float(v) for v in self.norm_mean]

@@ -15,6 +15,8 @@ nn = torch.nn
 
 
 class TempCNN(nn.Module):
+    """Temporal CNN: three 1-D convolutions over the dates of each pixel's series, then a classifier."""
+
     def __init__(self, spec: ModelSpec):
         super().__init__()
         spec.validate()

@@ -26,6 +26,7 @@ class Augmentation:
 
     @property
     def drops_observations(self) -> bool:
+        """Whether any date or band dropout is enabled."""
         return self.date_dropout > 0 or self.band_dropout > 0
 
 

@@ -55,6 +55,8 @@ def occlusion_by_band(model, x, targets, background, probabilities=None):
 
 
 class BandOcclusion(Explainer):
+    """Explainer: probability drop when one band's series is replaced by real background pixels."""
+
     name = "occlusion_bands"
     label = "Band occlusion"
     description = ("Drop of the target-class probability when one spectral band is removed: its whole series "
@@ -75,6 +77,7 @@ class BandOcclusion(Explainer):
             metadata={**ctx.metadata, **stored_verdict_metadata(ctx, self.name)}))]
 
     def prepare(self, setup: PassSetup):
+        """Class-balanced background series; the training-mean series when the stack has no valid pixel."""
         pixels, probabilities = background_pixels(setup)
         if pixels is None:  # no valid pixel in the sampled windows: the per-band training mean stands in
             from ...data.windows import mean_series

@@ -193,6 +193,8 @@ def stored_verdict_metadata(ctx: OutputContext, method: str) -> dict[str, str]:
 
 
 class DateOcclusion(Explainer):
+    """Explainer: probability drop when one observed date is removed and gap-filled."""
+
     name = "occlusion_dates"
     label = "Date occlusion"
     description = ("Drop of the target-class probability when one observed date is removed and refilled by "

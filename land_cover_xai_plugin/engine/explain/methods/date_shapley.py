@@ -88,6 +88,8 @@ def sampled_date_shapley(model, x, targets, game: DateGame, n_permutations: int 
 
 
 class DateShapley(Explainer):
+    """Explainer: Shapley value of each observed date for the target-class probability."""
+
     name = "shapley_dates"
     label = "Shapley by date"
     description = ("Shapley value of each observed date for the target-class probability: a removed date is "
