@@ -44,7 +44,6 @@ def add_layer(path, name="s2 stack") -> QgsRasterLayer:
 
 def test_the_sample_is_described_by_its_stack_info_with_the_cloudy_dates(panel, sample_dir, tmp_path):
     path = shutil.copy(sample_dir / "s2_l1c_stack.tif", tmp_path / "s2_l1c_stack.tif")
-    shutil.copy(sample_dir / "s2_l1c_stack.tif.aux.xml", tmp_path / "s2_l1c_stack.tif.aux.xml")
     panel.single_radio.setChecked(True)
     panel.layer_combo.setLayer(add_layer(path))
     info = panel.stack_info
