@@ -129,7 +129,8 @@ def end_to_end_child(args) -> int:
     request = inference.InferenceRequest(
         stack_paths=[args.stack_path], model_path=args.model_path, out_dir=args.work_dir,
         methods=set(filter(None, args.methods.split(","))), device=args.device, batch_size=args.batch,
-        region=tuple(int(v) for v in args.region.split(",")) if args.region else None)
+        region=tuple(int(v) for v in args.region.split(",")) if args.region else None,
+        overwrite=True)  # the benchmark's own scratch folder: each pass replaces the previous one's maps
     result = inference.run_inference(request)
     print(json.dumps({"n_pixels": result.n_pixels, "seconds": result.seconds, "px_per_s": result.pixels_per_second,
                       "timings": {k: round(v, 2) for k, v in result.timings.items()},
