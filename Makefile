@@ -86,7 +86,7 @@ package:
 	@rm -rf build/package && mkdir -p build/package dist
 	@cp -rL $(PLUGIN) build/package/$(PLUGIN)
 	@find build/package -name '__pycache__' -prune -exec rm -rf {} + ; find build/package \( -name '*.pyc' -o -name '*.aux.xml' -o -name '*.so' \) -delete
-	@cp LICENSE build/package/$(PLUGIN)/LICENSE
+	@cmp -s LICENSE $(PLUGIN)/LICENSE || { echo "$(PLUGIN)/LICENSE differs from LICENSE: copy it (the plugin repository reads it in the plugin folder)"; exit 1; }
 	@cd build/package && rm -f ../../dist/$(PLUGIN)-$(VERSION).zip && $(PYTHON_SYS) -m zipfile -c ../../dist/$(PLUGIN)-$(VERSION).zip $(PLUGIN)
 	@size=$$(stat -c %s dist/$(PLUGIN)-$(VERSION).zip); test $$size -le 26214400 || { echo "zip is $$size bytes, over 25 MB"; exit 1; }
 	@echo "dist/$(PLUGIN)-$(VERSION).zip ($$(du -h dist/$(PLUGIN)-$(VERSION).zip | cut -f1))"

@@ -26,7 +26,17 @@ def test_make_package_builds_an_installable_zip():
         assert not [n for n in names if n.endswith((".pyc", ".so", ".dll", ".pyd")) or "__pycache__" in n]
         assert not [n for n in names if "/tests/" in n or ".pytest_cache" in n]
         packaged_meta = archive.read("land_cover_xai_plugin/metadata.txt").decode()
+        packaged_license = archive.read("land_cover_xai_plugin/LICENSE")
     assert packaged_meta == (REPO / "metadata.txt").read_text()
+    assert packaged_license == (REPO / "LICENSE").read_bytes()
+
+
+def test_license_is_inside_the_plugin_folder():
+    """plugins.qgis.org's checks read LICENSE in the plugin folder itself, not only in the zip."""
+    inside = REPO / "land_cover_xai_plugin" / "LICENSE"
+    assert inside.is_file()
+    assert inside.read_bytes() == (REPO / "LICENSE").read_bytes()
+    assert b"GNU GENERAL PUBLIC LICENSE" in inside.read_bytes()
 
 
 def test_metadata_has_the_fields_plugins_qgis_org_requires():
