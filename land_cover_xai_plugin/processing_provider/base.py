@@ -75,6 +75,63 @@ def one_line(message: str) -> str:
     return " ".join(part.strip() for part in str(message).strip().splitlines() if part.strip())
 
 
+def architecture_names() -> list[str]:
+    """ARCHITECTURE enum names, in engine.jobs.architecture_choices() order (the train algorithm's indices):
+    the architecture, with the attention variant when it is not the first one ('attention_softmax')."""
+    from ..engine.jobs import architecture_choices
+    from ..engine.models.spec import ATTENTION_VARIANTS
+
+    return [arch if variant == ATTENTION_VARIANTS[0] else f"{arch}_{variant}"
+            for arch, variant in architecture_choices()]
+
+
+class NamedEnum(QgsProcessingParameterEnum):
+    """An enum parameter that takes an option's name (``METHOD=gradcam`` on the qgis_process command line, or in
+    ``processing.run``) as well as its index, while the dialog shows the translated labels.
+
+    QGIS 3.22's own ``setUsesStaticStrings(True)`` makes the option *labels* the values: the dialog would show
+    ``gradcam`` instead of the translated label, and indices (every existing script, model and history entry)
+    would be refused (``checkValueIsAcceptable(1)`` is False). So the values stay indices, and a name is accepted
+    and turned into its index (``index_of``; ``LcxAlgorithm.parameterAsEnum`` reads both).
+    """
+
+    def __init__(self, name: str, description: str, labels, names, defaultValue=0, optional: bool = False):  # noqa: N803 - QGIS keyword
+        super().__init__(name, description, options=list(labels), defaultValue=defaultValue, optional=optional)
+        self.names = [str(n) for n in names]
+        if len(self.names) != len(self.options()):
+            raise ValueError(f"{name}: {len(self.names)} names for {len(self.options())} options")
+        self.setHelp(tr("By name: {0}; or by index 0..{1}.").format(", ".join(self.names), len(self.names) - 1))
+
+    def index_of(self, value) -> Optional[int]:
+        """The option index of ``value``: an index (int or digits), a name (any case) or a label; None if none."""
+        if isinstance(value, bool) or value is None:
+            return None
+        if isinstance(value, (int, float)) and float(value).is_integer():
+            index = int(value)
+            return index if 0 <= index < len(self.names) else None
+        text = str(value).strip()
+        if text.lstrip("-").isdigit():
+            return self.index_of(int(text))
+        folded = text.casefold()
+        for index, candidate in enumerate(self.names):
+            if candidate.casefold() == folded:
+                return index
+        for index, label in enumerate(self.options()):
+            if label.casefold() == folded:
+                return index
+        return None
+
+    def checkValueIsAcceptable(self, value, context=None):
+        if isinstance(value, str) and self.index_of(value) is not None:
+            return True
+        return super().checkValueIsAcceptable(value, context)
+
+    def valueAsPythonString(self, value, context):  # QGIS virtual (history, batch, modeller)
+        if isinstance(value, str) and not value.strip().lstrip("-").isdigit() and self.index_of(value) is not None:
+            return str(self.index_of(value))
+        return super().valueAsPythonString(value, context)
+
+
 class LcxAlgorithm(QgsProcessingAlgorithm):
     """Base of the provider's algorithms. Subclasses define ``name``, ``displayName``, ``GROUP``,
     ``initAlgorithm``, ``shortHelpString`` and ``process(parameters, context, feedback) -> dict``."""
@@ -87,6 +144,45 @@ class LcxAlgorithm(QgsProcessingAlgorithm):
 
     def createInstance(self):
         return type(self)()
+
+    # Enum parameters by name as well as by index (NamedEnum). ENUM_NAMES: parameter name -> option names, for
+    # enums whose labels are not their names; an enum whose labels are plain identifiers is named by them.
+    @staticmethod
+    def enum_names(parameter: QgsProcessingParameterEnum) -> Optional[list[str]]:
+        """The names NamedEnum accepts for an enum parameter's options (None: leave it as it is)."""
+        options = list(parameter.options())
+        if parameter.name() == "DEVICE" and len(options) == len(DEVICES):
+            return list(DEVICES)
+        if parameter.name() == "ARCHITECTURE":
+            names = architecture_names()
+            return names if len(names) == len(options) else None
+        if all(o.replace("_", "").replace("-", "").isalnum() and o.isascii() for o in options):
+            return options
+        return None
+
+    def addParameter(self, parameter, createOutput=True):  # noqa: N803 - QGIS API
+        """QgsProcessingAlgorithm.addParameter; a plain single-choice enum becomes a NamedEnum (by name or index)."""
+        if (type(parameter) is QgsProcessingParameterEnum and not parameter.allowMultiple()
+                and not parameter.usesStaticStrings()):
+            names = self.enum_names(parameter)
+            if names is not None:
+                named = NamedEnum(parameter.name(), parameter.description(), parameter.options(), names,
+                                  defaultValue=parameter.defaultValue(),
+                                  optional=bool(parameter.flags() & QgsProcessingParameterDefinition.FlagOptional))
+                named.setFlags(parameter.flags())
+                parameter = named
+        return super().addParameter(parameter, createOutput)
+
+    def parameterAsEnum(self, parameters, name, context):
+        """The option index of an enum parameter given by index or, for a NamedEnum, by name."""
+        definition = self.parameterDefinition(name)
+        if isinstance(definition, NamedEnum):
+            value = parameters.get(name) if hasattr(parameters, "get") else None
+            if isinstance(value, str) and value.strip():
+                index = definition.index_of(value)
+                if index is not None:
+                    return index
+        return super().parameterAsEnum(parameters, name, context)
 
     def groupId(self):
         return self.GROUP
@@ -170,9 +266,10 @@ class LcxAlgorithm(QgsProcessingAlgorithm):
             self.TARGET, self.tr("Target class ('predicted', a class id or a class name)"), defaultValue="predicted"))
 
     def add_method_parameter(self, name: str, explainers) -> None:
-        """An enum of registry methods (index -> explainers[index].name), labelled by the registry."""
+        """An enum of registry methods (index -> explainers[index]), labelled by the registry, also taken by the
+        explainer's name (METHOD=gradcam)."""
         options = [registry_label(e.label) for e in explainers]
-        self.addParameter(QgsProcessingParameterEnum(name, self.tr("Method"), options=options, defaultValue=0))
+        self.addParameter(NamedEnum(name, self.tr("Method"), options, [e.name for e in explainers], defaultValue=0))
 
     def add_raster_output(self, name: str, label: str, optional: bool = False) -> None:
         """A GeoTIFF destination; optional ones are not created unless asked for."""
