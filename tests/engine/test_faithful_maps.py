@@ -210,3 +210,56 @@ def test_band_occlusion_is_zero_for_a_band_the_model_ignores_and_spreads_the_bac
     probabilities = np.eye(3)[[0, 0, 0, 0, 1, 1, 2]]
     rows = balanced_rows(probabilities, 3, seed=0)
     assert sorted(probabilities[rows].argmax(1)) == [0, 1, 2]
+
+
+def _ensemble(n_dates, n_bands, patch_size=1, band_attention=True):
+    """A freshly initialised 3-member MLP ensemble of the product's architecture (eval mode)."""
+    from land_cover_xai_plugin.engine.models import build_model
+    from land_cover_xai_plugin.engine.models.spec import ModelSpec
+
+    torch.manual_seed(1)
+    spec = ModelSpec(arch="mlp", n_bands=n_bands, n_dates=n_dates, n_classes=4, patch_size=patch_size,
+                     norm_mean=[0.1] * n_bands, norm_std=[0.05] * n_bands, band_attention=band_attention,
+                     n_members=3, band_groups=[[b] for b in range(n_bands)])
+    return build_model(spec).eval()
+
+
+@pytest.mark.parametrize("anchors, patch, max_rows", [
+    ([1, 0, 1, 1, 0, 1, 1, 1], 1, 2048),  # every copy in one forward pass
+    ([1, 1, 1, 1, 1, 1, 1, 1], 1, 50),  # chunks of one copy (50 rows < 70 pixels)
+    ([0, 0, 1, 1, 0, 1, 0, 0], 3, 150),  # patch model, chunks of two copies
+    ([0, 0, 0, 1, 0, 0, 0, 0], 1, 2048),  # a single observation: removing it leaves the background
+])
+def test_batched_date_occlusion_equals_one_forward_pass_per_date(anchors, patch, max_rows):
+    model = _ensemble(8, 3, patch)
+    shape = (70, 3, 8) + ((patch, patch) if patch > 1 else ())
+    x = torch.rand(shape) * 0.3
+    game = DateGame(np.asarray(anchors, bool), np.array([0, 5, 9, 20, 24, 31, 40, 52], float),
+                    torch.tensor([0.1, 0.2, 0.3, 0.4]))
+    with torch.no_grad():
+        probabilities = torch.softmax(model(x), 1)
+    targets = probabilities.argmax(1)
+    reference = date_occlusion.occlusion_by_date_per_date(model, x, targets, game, probabilities)
+    batched = date_occlusion.occlusion_by_date(model, x, targets, game, probabilities, max_rows=max_rows)
+    torch.testing.assert_close(batched, reference, atol=2e-6, rtol=0)
+    unobserved = ~np.asarray(anchors, bool)
+    assert torch.all(batched[:, unobserved] == 0) and batched[:, ~unobserved].abs().max() > 1e-4
+    # the refill matrices are built once per game: a second batch adds none
+    cached = len(game._refills)
+    date_occlusion.occlusion_by_date(model, x[:10], targets[:10], game, probabilities[:10], max_rows=max_rows)
+    assert len(game._refills) == cached
+
+
+@pytest.mark.parametrize("max_rows", [2048, 30, 90])
+def test_batched_band_occlusion_equals_one_forward_pass_per_band_and_background(max_rows):
+    from land_cover_xai_plugin.engine.explain.methods.band_occlusion import (occlusion_by_band,
+                                                                            occlusion_by_band_per_band)
+
+    model = _ensemble(5, 4)
+    x = torch.rand(40, 4, 5) * 0.3
+    background = torch.rand(3, 4, 5) * 0.3
+    targets = torch.randint(0, 4, (40,))
+    reference = occlusion_by_band_per_band(model, x, targets, background)
+    batched = occlusion_by_band(model, x, targets, background, max_rows=max_rows)
+    torch.testing.assert_close(batched, reference, atol=2e-6, rtol=0)
+    assert batched.abs().max() > 1e-4
