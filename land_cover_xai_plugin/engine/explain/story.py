@@ -1,10 +1,14 @@
 """A pixel's story as facts: what the model says here and what made it say so, only as far as measured.
 
-:func:`pixel_story` turns a :class:`~.pixel.PixelExplanation` (exact grouped Shapley values by date, Shapley
-values by band) and the quality verdicts of those explanations into a :class:`StoryFacts`. No sentence is made
-here: the presenter turns the facts into French or English through Qt's ``tr()``. A reason is only given for
-an axis (dates or bands) whose explanation passed its quality check (``benchmarks/xai.py``); an unchecked or
-failed axis is reported as such, so the story says it does not know rather than inventing a reason.
+:func:`measure_pixel` measures one pixel with the very methods ``benchmarks/xai.py`` checks on held-out
+pixels: the per-date occlusion (``occlusion_dates``: the drop of the predicted class's probability when one
+observed date is removed and refilled) and the per-band occlusion (``occlusion_bands``).
+:func:`pixel_story` turns a :class:`~.pixel.PixelExplanation` (what the model says, what it saw), that
+:class:`PixelEvidence` and the stored verdicts of those two methods into a :class:`StoryFacts`. No sentence is
+made here: the presenter turns the facts into French or English through Qt's ``tr()``. A reason is only given
+for an axis (dates or bands) whose method passed its quality check; an unchecked or failed axis is reported as
+such, so the story says it does not know rather than inventing a reason. The pixel view's own Shapley values
+are not used: they are not the estimators the benchmark checked.
 """
 from __future__ import annotations
 
@@ -16,9 +20,8 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-# Which measured benchmark output stands for each axis of the pixel view: Shapley values by band (the
-# pixel view's exact / sampled grouped Shapley against the training mean), and Shapley values by date.
-CHECKED_OUTPUTS = {"band": "shap_bands", "date": "shapley_dates"}
+# The benchmark output whose verdict stands for each axis of the story: the same methods measure_pixel runs.
+CHECKED_OUTPUTS = {"band": "occlusion_bands", "date": "occlusion_dates"}
 
 PASSED, FAILED, UNCHECKED = "passed", "failed", "unchecked"
 
@@ -31,6 +34,7 @@ BAND_FAMILIES = {
 
 MAX_REASONS = 2  # a visitor remembers two reasons, not five
 MIN_SHARE = 0.15  # a date / band family below this share of the evidence is not named
+MIN_DROP = 0.02  # nor one whose removal moves the probability by less than this (the others make up for it)
 CLOUDY_COUNTED_SHARE = 0.10  # cloudy dates above this share of the evidence "counted"
 
 
@@ -71,6 +75,7 @@ class StoryFacts:
     dates: list = field(default_factory=list)  # the model's dates (ISO), for the season picture
     date_shares: list = field(default_factory=list)  # signed share of each date's evidence
     season: list = field(default_factory=list)  # per model date: (r, g, b) 0..255 true colour, None if unseen
+    dates_redundant: bool = False  # dates checked, but no single clear date moved the answer (>= MIN_DROP)
 
     @property
     def cloudy_counted(self) -> bool:
@@ -130,10 +135,64 @@ def _shares(values: np.ndarray) -> np.ndarray:
     return v / total if total > 0 else np.zeros_like(v)
 
 
-def _top(keys: Sequence[str], shares: np.ndarray) -> list:
-    """The largest positive shares (at least MIN_SHARE, at most MAX_REASONS), largest first."""
+def _top(keys: Sequence[str], shares: np.ndarray, drops: Optional[np.ndarray] = None) -> list:
+    """The largest positive shares (at least MIN_SHARE, and a drop of at least MIN_DROP where ``drops`` are
+    given; at most MAX_REASONS), largest first."""
     order = sorted(range(len(keys)), key=lambda i: -shares[i])
-    return [Reason(keys[i], float(shares[i])) for i in order[:MAX_REASONS] if shares[i] >= MIN_SHARE]
+    return [Reason(keys[i], float(shares[i])) for i in order[:MAX_REASONS]
+            if shares[i] >= MIN_SHARE and (drops is None or drops[i] >= MIN_DROP)]
+
+
+@dataclass
+class PixelEvidence:
+    """One pixel measured by the checked methods, for its predicted class (probability units).
+
+    ``dates``: (T,) per model date, p(class) minus p(class without that date, refilled from the other observed
+    dates) (``occlusion_dates``; 0 for dates that are no observation). ``bands``: (B,) per model band,
+    p(class) minus its mean when the band's series comes from class-balanced background pixels
+    (``occlusion_bands``)."""
+
+    class_id: int
+    dates: np.ndarray
+    bands: np.ndarray
+
+
+def measure_pixel(bundle, stack, row: int, col: int, model=None, device: str = "cpu", seed: int = 0,
+                  min_valid_dates: int = 2) -> PixelEvidence:
+    """Per-date and per-band occlusion of pixel (row, col) for its predicted class, computed by the map
+    methods' own functions (``methods/date_occlusion.py``, ``methods/band_occlusion.py``) on the pixel's model
+    input, with the background a map pass of the same ``seed`` draws. Raises LcxError for a pixel outside the
+    stack or without enough observed dates."""
+    from ..data.windows import InputSpec, Window, batch_input, prepare
+    from ..errors import LcxError
+    from ..runtime import import_torch, resolve_device
+    from .explainer import PassSetup
+    from .methods import band_occlusion, date_occlusion
+
+    torch = import_torch()
+    if not (0 <= row < stack.height and 0 <= col < stack.width):
+        raise LcxError(f"Pixel (row {row}, col {col}) lies outside the {stack.width}x{stack.height} stack.")
+    device = resolve_device(device)
+    inputs = InputSpec.for_model(bundle, stack, min_valid_dates)
+    if model is None:
+        model = bundle.build(device)
+    model.eval()
+    prepared = prepare(stack, Window(col, row, 1, 1), inputs)
+    if not prepared.valid[0]:
+        raise LcxError(f"Pixel (row {row}, col {col}) has fewer than {min_valid_dates} observed dates: it gets "
+                       "no prediction.")
+    k = int(bundle.spec.patch_size)
+    x = torch.from_numpy(np.ascontiguousarray(batch_input(prepared, np.array([0]), k))).to(device)
+    with torch.no_grad():
+        probabilities = torch.softmax(model(x), dim=1)
+    targets = probabilities.argmax(1)
+    setup = PassSetup(model, bundle, stack, inputs.band_order, device, None, min_valid_dates, seed=seed,
+                      inputs=inputs)
+    by_date = date_occlusion.occlusion_by_date(model, x, targets, date_occlusion.date_game(setup), probabilities)
+    by_band = band_occlusion.occlusion_by_band(model, x, targets, band_occlusion.EXPLAINER.prepare(setup),
+                                               probabilities)
+    class_id = int(bundle.classes[int(targets[0])].id)
+    return PixelEvidence(class_id, by_date[0].cpu().numpy().astype(float), by_band[0].cpu().numpy().astype(float))
 
 
 CLOUDY_SCENE = 0.5  # a date whose declared scene cloud fraction is above this is a cloudy image
@@ -153,48 +212,64 @@ def cloudy_dates(explanation, cloud_fraction: Optional[Sequence] = None) -> list
 
 
 def band_family_shares(bands: Sequence[str], values: np.ndarray) -> tuple[list, np.ndarray]:
-    """(families, signed shares): the band Shapley values summed per family (order of first appearance)."""
-    families: list = []
-    sums: list = []
-    for band, value in zip(bands, np.nan_to_num(np.asarray(values, dtype=float))):
-        family = BAND_FAMILIES.get(str(band).upper(), str(band))
-        if family not in families:
-            families.append(family)
-            sums.append(0.0)
-        sums[families.index(family)] += float(value)
-    return families, _shares(np.array(sums))
+    """(families, signed shares): the band values summed per family (order of first appearance)."""
+    families = list(dict.fromkeys(BAND_FAMILIES.get(str(b).upper(), str(b)) for b in bands))
+    return families, _shares(_family_sums(bands, values))
 
 
-def pixel_story(explanation, checks: Optional[dict] = None, cloud_fraction: Optional[Sequence] = None) -> StoryFacts:
+NOT_MEASURED = QualityCheck(UNCHECKED, "not measured at this pixel by the checked methods")
+
+
+def pixel_story(explanation, checks: Optional[dict] = None, cloud_fraction: Optional[Sequence] = None,
+                evidence: Optional[PixelEvidence] = None) -> StoryFacts:
     """The facts of one pixel's story, for its predicted class.
 
-    ``checks``: {"band" | "date": QualityCheck} (:func:`quality_checks`); missing axes are UNCHECKED.
-    ``cloud_fraction``: the declared scene cloud fraction per model date (see :func:`cloudy_dates`). Dates and
-    bands are named only where their check passed; the atmosphere bands are never named as a reason (they
-    describe the air above the pixel). Cloudy dates are never named as reasons."""
+    ``checks``: {"band" | "date": QualityCheck} (:func:`quality_checks`: the verdicts of ``occlusion_bands`` /
+    ``occlusion_dates``); missing axes are UNCHECKED. ``evidence``: the pixel measured by those methods
+    (:func:`measure_pixel`); without it (or when it is for another class than the predicted one) both axes are
+    UNCHECKED, whatever the verdicts say. ``cloud_fraction``: the declared scene cloud fraction per model date
+    (see :func:`cloudy_dates`). Dates and bands are named only where their check passed and their removal
+    moved the probability (MIN_DROP); the atmosphere bands are never named as a reason (they describe the air
+    above the pixel). Cloudy dates are never named as reasons."""
     checks = checks or {}
     date_check = checks.get("date", QualityCheck(UNCHECKED))
     band_check = checks.get("band", QualityCheck(UNCHECKED))
     index = explanation.class_ids.index(explanation.predicted_id)
+    if evidence is None or int(evidence.class_id) != int(explanation.predicted_id):
+        date_check = band_check = NOT_MEASURED
+        evidence = PixelEvidence(int(explanation.predicted_id), np.zeros(len(explanation.dates)),
+                                 np.zeros(len(explanation.bands)))
     cloudy = cloudy_dates(explanation, cloud_fraction)
-    date_shares = _shares(explanation.shap_by_date)
+    date_values = np.nan_to_num(np.asarray(evidence.dates, dtype=float))
+    date_shares = _shares(date_values)
     cloudy_share = float(sum(abs(s) for d, s in zip(explanation.dates, date_shares) if d in cloudy))
-    top_dates = []
-    if date_check.passed and explanation.target_id == explanation.predicted_id:
+    top_dates, redundant = [], False
+    if date_check.passed:
         clear = [i for i, d in enumerate(explanation.dates) if d not in cloudy]
-        top_dates = _top([explanation.dates[i] for i in clear], date_shares[clear])
+        top_dates = _top([explanation.dates[i] for i in clear], date_shares[clear], date_values[clear])
+        redundant = not top_dates and not (date_values[clear] >= MIN_DROP).any()
     top_bands = []
-    if band_check.passed and explanation.target_id == explanation.predicted_id:
-        families, shares = band_family_shares(explanation.bands, explanation.shap_by_band)
+    if band_check.passed:
+        families, shares = band_family_shares(explanation.bands, evidence.bands)
+        drops = _family_sums(explanation.bands, evidence.bands)
         ground = [i for i, f in enumerate(families) if f != "atmosphere"]
-        top_bands = _top([families[i] for i in ground], shares[ground])
+        top_bands = _top([families[i] for i in ground], shares[ground], drops[ground])
     probability = float(explanation.probabilities[index])
     return StoryFacts(
         predicted_id=int(explanation.predicted_id), predicted_name=str(explanation.class_names[index]),
         probability=probability if math.isfinite(probability) else 0.0, top_dates=top_dates,
         top_bands=top_bands, cloudy_dates=cloudy, cloudy_share=cloudy_share, date_check=date_check,
         band_check=band_check, dates=list(explanation.dates), date_shares=[float(s) for s in date_shares],
-        season=season_colours(explanation))
+        season=season_colours(explanation), dates_redundant=redundant)
+
+
+def _family_sums(bands: Sequence[str], values) -> np.ndarray:
+    """The band values summed per family, in :func:`band_family_shares`'s order (probability units)."""
+    families = list(dict.fromkeys(BAND_FAMILIES.get(str(b).upper(), str(b)) for b in bands))
+    sums = np.zeros(len(families))
+    for band, value in zip(bands, np.nan_to_num(np.asarray(values, dtype=float))):
+        sums[families.index(BAND_FAMILIES.get(str(band).upper(), str(band)))] += float(value)
+    return sums
 
 
 TRUE_COLOUR = ("B04", "B03", "B02")
