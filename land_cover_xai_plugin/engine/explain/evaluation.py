@@ -13,6 +13,8 @@
 - Ground truth on planted signals: precision at k, pointing game.
 - Band-ablation importance (drop a band = replace it by its mean, measure the loss of accuracy) to check
   attention rankings against (Jain & Wallace 2019).
+- Baseline sensitivity: rank agreement and relative L1 change of an explanation computed again with another
+  valid baseline / background / refill (:func:`baseline_sensitivity`).
 
 Attributions are arrays / tensors shaped like the input (N, B, T); ``unit`` says what is removed at each step:
 ``"feature"`` (one band at one date; attributions ranked as given), ``"date"`` (all bands of a date;
@@ -437,6 +439,31 @@ def beats_random(test: dict, p_max: float = 0.01) -> bool:
     if not np.isfinite(p):
         p = float(test.get("sign_test_p", float("nan")))
     return bool(np.isfinite(p) and p < p_max)
+
+
+# ---------------------------------------------------------------------------------------------
+# baseline sensitivity: how much an explanation moves when its baseline / background / refill changes
+# ---------------------------------------------------------------------------------------------
+def baseline_sensitivity(reference, alternative) -> dict:
+    """How far an explanation moves when only its baseline changes: ``reference`` and ``alternative`` are the
+    same pixels' (N, units) attributions under the method's own baseline and under another valid one.
+
+    ``spearman``: mean over pixels of the rank agreement (1 = same ranking; pixels whose ranking is undefined
+    in either, e.g. all-zero rows, are left out and counted in ``n_undefined``); ``relative_l1``: the total
+    absolute change over the total absolute reference, sum_i |a'_i - a_i|_1 / sum_i |a_i|_1 (0 = unchanged; a
+    ratio of totals, not a mean of per-pixel ratios, which near-zero pixels would rule). A method that ignores
+    its baseline scores 1 and 0."""
+    a = _np(reference).astype(np.float64)
+    b = _np(alternative).astype(np.float64)
+    if a.shape != b.shape:
+        raise ValueError(f"the two explanations differ in shape: {a.shape} and {b.shape}")
+    a, b = a.reshape(len(a), -1), b.reshape(len(b), -1)
+    rho = spearman_rows(a, b)
+    ok = rho[np.isfinite(rho)]
+    total = float(np.abs(a).sum())
+    return {"spearman": float(ok.mean()) if ok.size else float("nan"),
+            "relative_l1": float(np.abs(b - a).sum() / total) if total > 0 else float("nan"),
+            "n_undefined": int((~np.isfinite(rho)).sum()), "n": int(len(a))}
 
 
 # ---------------------------------------------------------------------------------------------
