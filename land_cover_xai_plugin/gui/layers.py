@@ -8,16 +8,25 @@ name is parsed and no colour ramp chosen a second time. The class map gets a pal
 classes (names in QGIS's language); the continuous outputs use the ``.qml`` the engine wrote beside each file
 (its ramp, with the range computed from the data), or the descriptor's ramp when the file is missing.
 Heatmaps whose ramp fades its low end out sit above the class map, half transparent.
+
+Continuous outputs get a ramp that cannot be confused with the class colours (``distinct_ramp``: a single-hue
+sequential ramp, or a diverging blue–white–purple one for signed attributions, whichever lies farthest in hue
+from every class colour of the run), stretched over the 2–98 % percentiles of the valid values (one outlier
+does not wash the map out), with a legend that says what the values mean (``legend_words``). The run's group
+and every layer's legend open expanded.
 """
 from __future__ import annotations
 
+import colorsys
 import datetime
+import math
 import os
 import re
 from typing import Optional, Sequence
 
 from qgis.core import (
     Qgis,
+    QgsColorRampLegendNodeSettings,
     QgsColorRampShader,
     QgsLayerTreeGroup,
     QgsPalettedRasterRenderer,
@@ -131,6 +140,9 @@ def describe_layer(layer: QgsRasterLayer, output) -> None:
     lines = [layer.name()]
     if output.category == "explanation":
         lines.append(verdict_text(getattr(output, "verdict", None)))
+    if output.style is not None and not output.classes:
+        lines.append(tr("Colours: stretched over the 2nd to 98th percentile of the valid values (a few extreme "
+                        "pixels do not wash the map out); the legend says what higher values mean."))
     if output.band_descriptions:
         lines.append(tr("Bands: {0}").format("; ".join(output.band_descriptions[:6])
                                              + ("; …" if len(output.band_descriptions) > 6 else "")))
@@ -221,6 +233,153 @@ def pseudocolor_renderer(layer: QgsRasterLayer, colors: Sequence[str], vmin: flo
     return renderer
 
 
+# Ramps for continuous outputs, none of them in the hues of a usual land-cover palette's greens, yellows, reds
+# and browns; distinct_ramp picks, for the classes of the run, the one farthest in hue from every class colour.
+SEQUENTIAL_RAMPS = {
+    "purples": ["#fcfbfd", "#dadaeb", "#9e9ac8", "#6a51a3", "#3f007d"],
+    "blues": ["#f7fbff", "#c6dbef", "#6baed6", "#2171b5", "#08306b"],
+    "pinks": ["#fff7f3", "#fcc5c0", "#f768a1", "#ae017e", "#49006a"],
+}
+DIVERGING_RAMPS = {
+    "blue_purple": ["#2166ac", "#92c5de", "#f7f7f7", "#c2a5cf", "#762a83"],
+    "blue_magenta": ["#2166ac", "#92c5de", "#f7f7f7", "#f1b6da", "#c51b7d"],
+    "teal_purple": ["#01665e", "#80cdc1", "#f5f5f5", "#c2a5cf", "#762a83"],
+}
+STRETCH_PERCENTILES = (2.0, 98.0)
+_CHROMATIC = 0.25  # saturation below which a colour counts as grey (no hue to confuse)
+_SAMPLE_SIDE = 1024  # the percentile stretch reads band 1 at most this many pixels a side
+
+
+def _hue_sat(color) -> tuple[float, float]:
+    q = QColor(str(color))
+    hue, _light, sat = colorsys.rgb_to_hls(q.redF(), q.greenF(), q.blueF())
+    value = max(q.redF(), q.greenF(), q.blueF())
+    return hue * 360.0, (sat if value > 0.15 else 0.0)
+
+
+def hue_distance(colors_a: Sequence[str], colors_b: Sequence[str]) -> float:
+    """The smallest hue difference (degrees, 0..180) between a coloured stop of ``colors_a`` and a coloured
+    entry of ``colors_b`` (greys have no hue and are left out); 180 when either has no coloured entry."""
+    hues_a = [h for h, s in map(_hue_sat, colors_a) if s >= _CHROMATIC]
+    hues_b = [h for h, s in map(_hue_sat, colors_b) if s >= _CHROMATIC]
+    best = 180.0
+    for a in hues_a:
+        for b in hues_b:
+            d = abs(a - b) % 360.0
+            best = min(best, min(d, 360.0 - d))
+    return best
+
+
+def _is_grey_ramp(colors: Sequence[str]) -> bool:
+    return all(_hue_sat(c)[1] < _CHROMATIC for c in colors)
+
+
+def distinct_ramp(signed: bool, class_colors: Sequence[str] = ()) -> list[str]:
+    """The ramp (colour stops) least like the class colours: diverging when ``signed``, else sequential."""
+    candidates = DIVERGING_RAMPS if signed else SEQUENTIAL_RAMPS
+    return list(max(candidates.values(), key=lambda ramp: hue_distance(ramp, class_colors)))
+
+
+def percentile_range(path: str, symmetric: bool = False) -> Optional[tuple[float, float]]:
+    """The 2nd / 98th percentiles of band 1's valid values (no-data and NaN left out), read at most
+    _SAMPLE_SIDE pixels a side; ``symmetric``: ±98th percentile of the absolute values. None when unreadable."""
+    import numpy as np
+    from osgeo import gdal
+
+    dataset = gdal.Open(str(path))
+    if dataset is None:
+        return None
+    band = dataset.GetRasterBand(1)
+    scale = max(1.0, max(dataset.RasterXSize, dataset.RasterYSize) / _SAMPLE_SIDE)
+    data = band.ReadAsArray(buf_xsize=max(1, int(dataset.RasterXSize / scale)),
+                            buf_ysize=max(1, int(dataset.RasterYSize / scale)),
+                            resample_alg=gdal.GRIORA_NearestNeighbour)
+    nodata = band.GetNoDataValue()
+    dataset = None
+    if data is None:
+        return None
+    values = np.asarray(data, dtype=np.float64).ravel()
+    valid = np.isfinite(values)
+    if nodata is not None and math.isfinite(nodata):
+        valid &= values != nodata
+    values = values[valid]
+    if not values.size:
+        return None
+    if symmetric:
+        bound = float(np.percentile(np.abs(values), STRETCH_PERCENTILES[1])) or 1.0
+        return -bound, bound
+    low, high = (float(v) for v in np.percentile(values, STRETCH_PERCENTILES))
+    return low, high
+
+
+def legend_words(output) -> tuple[str, str, str]:
+    """What the low end, the middle and the high end of an output's ramp mean, in words (the layer legend)."""
+    kind = str(getattr(output, "kind", "") or "")
+    what = tr("the class")
+    if getattr(output, "takes_target", False) and getattr(output, "target_id", None) is not None:
+        what = display_name(getattr(output, "target_name", None) or str(output.target_id))
+    by = tr("the date") if kind.endswith("_dates") else tr("the band")
+    if kind == "gradcam":
+        return (tr("no evidence for {0}").format(what), "",
+                tr("higher = stronger evidence for {0} (class evidence score, logit-like)").format(what))
+    if kind.startswith("occlusion"):
+        return (tr("removing {0} raised P({1})").format(by, what), tr("no effect"),
+                tr("higher = {0} raised P({1}) (drop of probability when removed)").format(by, what))
+    if kind.startswith(("shap", "ig", "shapley")):
+        return (tr("{0} lowered P({1})").format(by, what), tr("no effect"),
+                tr("higher = {0} raised P({1}) (probability)").format(by, what))
+    if kind == "attention":
+        return tr("band shut out"), "", tr("higher = the model lets the band through (gate 0..1)")
+    if kind == "confidence":
+        return tr("unsure"), "", tr("higher = the model is surer of its class (max probability)")
+    if kind == "probabilities":
+        return tr("unlikely"), "", tr("higher = more probable (probability 0..1)")
+    if kind == "entropy":
+        return tr("certain"), "", tr("higher = more uncertain (normalised entropy 0..1)")
+    if kind == "margin":
+        return tr("two classes tie"), "", tr("higher = clearer lead of the first class (margin 0..1)")
+    if kind == "disagreement":
+        return tr("members agree"), "", tr("higher = the ensemble's members disagree more")
+    return "", "", tr("higher = more")
+
+
+def _label_items(items: list, output, signed: bool) -> None:
+    low, middle, high = legend_words(output)
+
+    def put(item, words):
+        if words:
+            item.label = f"{item.label}  {words}"
+
+    put(items[0], low)
+    put(items[-1], high)
+    if signed and len(items) % 2 == 1:
+        put(items[len(items) // 2], middle)
+
+
+def styled_ramp_renderer(layer: QgsRasterLayer, output, class_colors: Sequence[str] = ()):
+    """A continuous output's renderer: the descriptor's ramp kept when it is grey, else ``distinct_ramp``
+    (diverging for a signed style); the style's fixed range, else the 2–98 % percentiles of the valid values;
+    legend items that say what the values mean (listed, not a bare gradient)."""
+    style = output.style
+    signed = bool(style.symmetric)
+    colors = list(style.colors) if _is_grey_ramp(style.colors) else distinct_ramp(signed, class_colors)
+    stretch = percentile_range(layer.source(), symmetric=signed)
+    low, high = stretch if stretch is not None else _band_range(layer)
+    vmin = style.vmin if style.vmin is not None and not signed else low
+    vmax = style.vmax if style.vmax is not None and not signed else high
+    renderer = pseudocolor_renderer(layer, colors, vmin, vmax, transparent_low=style.transparent_low)
+    shader_function = renderer.shader().rasterShaderFunction()
+    items = shader_function.colorRampItemList()
+    for item in items:
+        item.label = f"{item.value:+.3g}" if signed else f"{item.value:.3g}"
+    _label_items(items, output, signed)
+    shader_function.setColorRampItemList(items)
+    settings = QgsColorRampLegendNodeSettings()
+    settings.setUseContinuousLegend(False)  # the items, with their words, rather than a bare gradient
+    shader_function.setLegendSettings(settings)
+    return renderer
+
+
 def _band_range(layer: QgsRasterLayer) -> tuple[float, float]:
     stats = layer.dataProvider().bandStatistics(1, _min_max_flags())
     return float(stats.minimumValue), float(stats.maximumValue)
@@ -237,11 +396,15 @@ def ramp_renderer(layer: QgsRasterLayer, style) -> QgsSingleBandPseudoColorRende
     return pseudocolor_renderer(layer, style.colors, vmin, vmax, transparent_low=style.transparent_low)
 
 
-def style_layer(layer: QgsRasterLayer, output) -> None:
-    """Class map: paletted from the descriptor's classes. Others: the .qml beside the file, else the
-    descriptor's ramp. A ramp with a transparent low end (a heatmap) also makes the layer half transparent."""
+def style_layer(layer: QgsRasterLayer, output, class_colors: Optional[Sequence[str]] = None) -> None:
+    """Class map: paletted from the descriptor's classes. A continuous output with a style: a ramp unlike the
+    class colours (``class_colors``: the run's palette; ``styled_ramp_renderer``). Others: the .qml beside the
+    file, else the descriptor's ramp. A ramp with a transparent low end (a heatmap) also makes the layer half
+    transparent."""
     if output.classes:
         layer.setRenderer(paletted_renderer(layer, output.classes))
+    elif output.style is not None and class_colors is not None:
+        layer.setRenderer(styled_ramp_renderer(layer, output, class_colors))
     else:
         qml = os.path.splitext(layer.source())[0] + ".qml"
         loaded = False
@@ -268,16 +431,17 @@ def add_outputs(outputs: Sequence, group_name: str,
     group = root.insertGroup(0, group_name)
     group.setExpanded(True)
     layers = {}
+    class_colors = [str(c.color) for o in outputs for c in (o.classes or ())]
     for output in _stack_order(outputs):
         layer = QgsRasterLayer(str(output.path), layer_title(output), "gdal")
         if not layer.isValid():
             continue
-        style_layer(layer, output)
+        style_layer(layer, output, class_colors)
         describe_layer(layer, output)
         set_season(layer, band_dates(output.path))
         project.addMapLayer(layer, False)
         node = group.addLayer(layer)
         node.setItemVisibilityChecked(bool(output.visible))
-        node.setExpanded(bool(output.classes))
+        node.setExpanded(True)  # the legend shows: class names, or what the ramp's values mean
         layers[output.name] = layer
     return group, layers

@@ -163,3 +163,66 @@ def test_a_raster_whose_bands_are_dates_plays_over_the_run_season(outputs, proje
     assert season.begin().date().toPyDate() == datetime.date(2015, 4, 22)
     assert season.end().date().toPyDate() == datetime.date(2015, 10, 10)
     assert not added["prediction"].temporalProperties().isActive()  # a class map is not a date series
+
+
+def test_group_and_every_legend_open_expanded(outputs, project):
+    described, _ = outputs
+    group, added = layers.add_outputs(list(described.values()), "expanded")
+    assert group.isExpanded()
+    nodes = group.findLayers()
+    assert len(nodes) == len(added) and all(node.isExpanded() for node in nodes)
+
+
+def test_heatmap_ramps_are_unlike_the_class_colours_and_say_what_they_mean(outputs, project):
+    described, classes = outputs
+    class_colors = [c.color for c in classes]
+    _, added = layers.add_outputs(list(described.values()), "ramps")
+    for name in ("gradcam_2", "probabilities", "entropy", "margin"):
+        items = ramp_of(added[name]).shader().rasterShaderFunction().colorRampItemList()
+        colours = [item.color.name() for item in items]
+        assert layers.hue_distance(colours, class_colors) >= 45.0, (name, colours, class_colors)
+        assert "higher =" in items[-1].label, (name, items[-1].label)
+        legend = ramp_of(added[name]).shader().rasterShaderFunction().legendSettings()
+        assert not legend.useContinuousLegend()  # the worded items, not a bare gradient
+    assert "forest" in ramp_of(added["gradcam_2"]).shader().rasterShaderFunction().colorRampItemList()[-1].label
+    # the bundled sample's palette (yellow, greens, olive, red): still a ramp of other hues
+    sample = ["#ffd92f", "#1b7837", "#a6d96a", "#808000", "#e31a1c"]
+    for signed in (False, True):
+        assert layers.hue_distance(layers.distinct_ramp(signed, sample), sample) >= 60.0
+    # a palette with purple and blue classes gets another ramp than the default purple one
+    bluish = ["#3f007d", "#6a51a3", "#2171b5"]
+    assert layers.distinct_ramp(False, bluish) != layers.distinct_ramp(False, sample)
+    assert layers.hue_distance(layers.distinct_ramp(False, bluish), bluish) > layers.hue_distance(
+        layers.distinct_ramp(False, sample), bluish)
+
+
+def test_signed_attribution_is_diverging_stretched_over_percentiles(project, tmp_path):
+    import numpy as np
+    from osgeo import gdal
+
+    from land_cover_xai_plugin.engine.explain.explainer import OutputDescriptor
+    from land_cover_xai_plugin.engine.io.outputs import DIVERGING, RampStyle
+
+    rng = np.random.default_rng(0)
+    values = rng.uniform(-0.05, 0.05, size=(40, 50)).astype(np.float32)
+    values[0, 0] = 40.0  # one outlier must not wash the map out
+    values[1, 1] = np.nan
+    path = tmp_path / "shap_bands_3.tif"
+    ds = gdal.GetDriverByName("GTiff").Create(str(path), 50, 40, 1, gdal.GDT_Float32)
+    ds.GetRasterBand(1).WriteArray(values)
+    ds.GetRasterBand(1).SetNoDataValue(float("nan"))
+    ds = None
+    output = OutputDescriptor(kind="shap_bands", method="shap", target_id=3, label="SHAP by band",
+                              title="SHAP by band (class 3: grassland)", path=str(path),
+                              style=RampStyle(DIVERGING, symmetric=True), takes_target=True, target_name="grassland")
+    _, added = layers.add_outputs([output], "signed")
+    renderer = ramp_of(added["shap_bands_3"])
+    assert renderer.classificationMin() == pytest.approx(-renderer.classificationMax())
+    assert 0.04 < renderer.classificationMax() < 0.06  # the 98th percentile of |value|, not the outlier
+    items = renderer.shader().rasterShaderFunction().colorRampItemList()
+    assert items[len(items) // 2].color.name() in ("#f7f7f7", "#f5f5f5")  # white at 0
+    assert items[0].color.name() != items[-1].color.name()
+    assert "lowered P(grassland)" in items[0].label and "raised P(grassland)" in items[-1].label
+    assert "no effect" in items[len(items) // 2].label
+    assert layers.hue_distance([i.color.name() for i in items], ["#ffd92f", "#1b7837", "#a6d96a", "#e31a1c"]) >= 60
+    assert "98th percentile" in added["shap_bands_3"].metadata().abstract()
