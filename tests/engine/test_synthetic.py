@@ -84,3 +84,57 @@ def test_planted_signal_arrays():
     assert np.abs(difference[~planted]).max() < 0.02
     again, _ = make_planted_signal_arrays(2000, 6, 10, [1, 4], [7], seed=0)
     np.testing.assert_array_equal(x, again)
+
+
+def test_planted_sample_arrays_are_real_pixels_that_differ_only_in_the_planted_cells():
+    from land_cover_xai_plugin.engine.data.synthetic import make_planted_sample_arrays, sample_pixels
+
+    pixels = sample_pixels()
+    assert pixels.series.shape == (100 * 101, 13, 5) and not np.isnan(pixels.series).any()
+    assert pixels.filled_dates == [1, 2] and pixels.dates[0] == "2015-07-11"
+    pool = np.flatnonzero(pixels.labels > 0)[::2]
+    x, y, source = make_planted_sample_arrays(pixels, 3000, planted_bands=[3, 7], planted_dates=[1, 3], seed=0,
+                                              pool=pool)
+    assert x.shape == (3000, 13, 5) and y.tolist().count(1) == 1500 and np.isin(source, pool).all()
+    mask = np.zeros((13, 5), bool)
+    mask[np.ix_([3, 7], [1, 3])] = True
+    # every row is its real source pixel; the planted class adds exactly 0.1 in the planted cells, nothing else
+    np.testing.assert_allclose(x - pixels.series[source], np.where(y[:, None, None] == 1, 0.1 * mask, 0.0),
+                               atol=1e-6)
+    # both classes come from the same class-balanced draw: every sample class present, similar shares in both
+    shares = [np.bincount(pixels.labels[source[y == k]], minlength=9)[[1, 2, 3, 4, 8]] / 1500 for k in (0, 1)]
+    assert (shares[0] > 0.12).all() and np.abs(shares[0] - shares[1]).max() < 0.05
+    # the clear dates are the sample's own values; the cloud-covered ones lie between their clear neighbours
+    with open_stack(
+            str(__import__("pathlib").Path(__file__).resolve().parents[2]
+                / "land_cover_xai_plugin" / "sample_data" / "s2_l1c_stack.tif")) as stack:
+        cube = stack.read_all()
+    raw = cube.reshape(5, 13, -1).transpose(2, 1, 0)
+    np.testing.assert_array_equal(pixels.series[:, :, [0, 3, 4]], raw[:, :, [0, 3, 4]])
+    low, high = np.minimum(raw[:, :, 0], raw[:, :, 3]), np.maximum(raw[:, :, 0], raw[:, :, 3])
+    assert ((pixels.series[:, :, 1] >= low - 1e-6) & (pixels.series[:, :, 1] <= high + 1e-6)).all()
+    with pytest.raises(ValueError):
+        make_planted_sample_arrays(pixels, 10, [0], [0], pool=np.flatnonzero(pixels.labels == 0)[:5])
+
+
+def test_planted_sample_scene_is_a_georeferenced_stack(tmp_path):
+    from land_cover_xai_plugin.engine.data.synthetic import sample_pixels, write_planted_sample_scene
+
+    pixels = sample_pixels()
+    path = tmp_path / "planted.tif"
+    labels = write_planted_sample_scene(str(path), pixels, 30, ("B04", "B08"), (1, 3), seed=4)
+    assert labels.shape == (30, 30) and set(np.unique(labels)) == {1, 2}
+    with open_stack(str(path)) as stack:
+        info = stack.describe()
+        values = stack.read_all()  # (T, B, H, W)
+    assert info["epsg"] == 32633 and info["geotransform"][1] == 10.0
+    assert info["bands"] == pixels.bands and [str(d) for d in stack.dates] == pixels.dates
+    planted, background = values[:, :, labels == 2], values[:, :, labels == 1]
+    difference = planted.mean(axis=2) - background.mean(axis=2)  # (T, B)
+    b04, b08 = pixels.bands.index("B04"), pixels.bands.index("B08")
+    for t in (1, 3):
+        for b in (b04, b08):
+            assert difference[t, b] == pytest.approx(0.1, abs=0.04)
+    others = np.ones_like(difference, bool)
+    others[np.ix_([1, 3], [b04, b08])] = False
+    assert np.abs(difference[others]).max() < 0.04

@@ -1,4 +1,5 @@
-"""Sentinel-2-like synthetic stacks of any size, and planted-signal arrays for explanation tests.
+"""Sentinel-2-like synthetic stacks of any size, planted-signal arrays and planted-signal scenes of real sample
+pixels for explanation tests.
 
 The spectra come from the real sample (per class mean / spread of each band on its cloud-free dates),
 stretched over a year with a smooth per-class phenology curve. A stack is written tile by tile, so a
@@ -346,3 +347,97 @@ def make_planted_signal_arrays(n: int, n_bands: int, n_dates: int, planted_bands
     mask[np.ix_(list(planted_bands), list(planted_dates))] = True
     x[y == 1] += np.float32(delta) * mask
     return x.astype(np.float32), y
+
+
+# ---------------------------------------------------------------------------------------------
+# Planted-signal scenes from the real sample's pixels
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class SamplePixels:
+    """Every pixel of the real sample as a reflectance series: ``series`` (H*W, B, T) float32 (dates whose
+    metadata cloud fraction is 1.0 replaced by the engine's linear gap filling in time from the clear dates,
+    as the model sees them once masked), ``labels`` (H*W,) class ids (0 = unlabelled), the sample's bands,
+    dates (ISO) and ``filled_dates`` (the replaced date indices)."""
+
+    series: np.ndarray
+    labels: np.ndarray
+    bands: list
+    dates: list
+    filled_dates: list
+
+
+def sample_pixels() -> SamplePixels:
+    """The real sample (``sample_data/s2_l1c_stack.tif`` + ``labels_lulc.tif``) as pixel series."""
+    from ..io.labels import read_label_raster
+    from ..io.stack import open_stack
+    from .gapfill import fill_gaps
+
+    metadata = json.loads((SAMPLE_DIR / "metadata.json").read_text(encoding="utf-8"))
+    cloudy = [i for i, cloud in enumerate(metadata["cloud_fraction_per_date"]) if cloud >= 1.0]
+    stack = open_stack([str(SAMPLE_DIR / "s2_l1c_stack.tif")])
+    try:
+        cube = stack.read_all()  # (T, B, H, W) reflectance
+        labels = read_label_raster(str(SAMPLE_DIR / "labels_lulc.tif"), stack.grid).labels
+        bands, dates = list(stack.bands), [d.isoformat() for d in stack.dates]
+        days = np.array([d.toordinal() for d in stack.dates], np.float64)
+    finally:
+        stack.close()
+    series = cube.reshape(cube.shape[0], cube.shape[1], -1).transpose(2, 1, 0).astype(np.float32)
+    series[:, :, cloudy] = np.nan
+    series, _ = fill_gaps(series, min_valid_dates=1, times=days)
+    return SamplePixels(series, labels.reshape(-1).astype(np.int64), bands, dates, cloudy)
+
+
+def make_planted_sample_arrays(pixels: SamplePixels, n: int, planted_bands: Sequence[int],
+                               planted_dates: Sequence[int], seed: int = 0, delta: float = 0.1,
+                               pool: Optional[np.ndarray] = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(X (n, B, T), y (n,) 0 / 1 balanced, source (n,) pixel index)``: every row is a real labelled pixel
+    of the sample (drawn class-balanced: a class of the pool uniformly, then one of its pixels), the same draw
+    for both classes; class 1 gets ``+delta`` reflectance in ``planted_bands`` x ``planted_dates`` and nothing
+    else, so the two classes differ only there. ``pool``: the pixel indices to draw from (e.g. one side of a
+    spatial split, so that training and held-out scenes share no real pixel); default every labelled pixel."""
+    rng = np.random.default_rng(seed)
+    pool = np.flatnonzero(pixels.labels > 0) if pool is None else np.asarray(pool, np.int64)
+    pool = pool[pixels.labels[pool] > 0]
+    if not pool.size:
+        raise ValueError("the pool holds no labelled pixel of the sample")
+    classes = np.unique(pixels.labels[pool])
+    by_class = {c: pool[pixels.labels[pool] == c] for c in classes}
+    drawn = rng.choice(classes, size=n)
+    source = np.array([rng.choice(by_class[c]) for c in drawn], np.int64)
+    y = np.zeros(n, np.int64)
+    y[rng.permutation(n)[: n // 2]] = 1
+    x = pixels.series[source].copy()
+    mask = np.zeros(x.shape[1:], bool)
+    mask[np.ix_(list(planted_bands), list(planted_dates))] = True
+    x[y == 1] += np.float32(delta) * mask
+    return x.astype(np.float32), y, source
+
+
+def write_planted_sample_scene(path: str, pixels: SamplePixels, side: int, planted_bands: Sequence[str],
+                               planted_dates: Sequence[int], seed: int = 0, delta: float = 0.1,
+                               pool: Optional[np.ndarray] = None) -> np.ndarray:
+    """Write a georeferenced float32 reflectance GeoTIFF (side x side px, EPSG:32633, 10 m, the sample's dates
+    and bands, band descriptions ``T{i}_{date}_{band}``, date-major) of :func:`make_planted_sample_arrays`
+    pixels; returns the (side, side) labels: 1 = background, 2 = planted."""
+    band_index = [pixels.bands.index(b) for b in planted_bands]
+    x, y, _ = make_planted_sample_arrays(pixels, side * side, band_index, planted_dates, seed, delta, pool)
+    n_bands, n_dates = x.shape[1], x.shape[2]
+    cube = x.reshape(side, side, n_bands, n_dates).transpose(3, 2, 0, 1)  # (T, B, H, W)
+    dataset = gdal.GetDriverByName("GTiff").Create(os.fspath(path), side, side, n_bands * n_dates,
+                                                   gdal.GDT_Float32, ["TILED=YES", "COMPRESS=DEFLATE"])
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(32633)
+    dataset.SetProjection(srs.ExportToWkt())
+    dataset.SetGeoTransform((500000.0, 10.0, 0.0, 5100000.0, 0.0, -10.0))
+    for t, date in enumerate(pixels.dates):
+        for b, band in enumerate(pixels.bands):
+            out = dataset.GetRasterBand(t * n_bands + b + 1)
+            out.WriteArray(cube[t, b])
+            out.SetDescription(f"T{t + 1}_{date}_{band}")
+    dataset.SetMetadata({"LCX_PLANTED": json.dumps({
+        "bands": list(planted_bands), "dates": [pixels.dates[t] for t in planted_dates], "delta": delta,
+        "seed": seed, "source": "real pixels of sample_data/s2_l1c_stack.tif, class-balanced draw"})})
+    dataset.FlushCache()
+    dataset = None
+    return (y + 1).reshape(side, side)
