@@ -90,8 +90,8 @@ class LandCoverXaiDock(QgsDockWidget):
         self.tabs = QTabWidget(body)
         self.classify_panel = ClassifyPanel(iface, self.tabs)
         self.tabs.addTab(_scrolled(self.classify_panel, self.tabs), tr("Classify"))
-        self.train_panel = self._optional_tab("train_panel", "TrainPanel", tr("Train"))
-        self.validate_panel = self._optional_tab("validate_panel", "ValidatePanel", tr("Validate"))
+        self.train_panel = self._optional_tab("panels.train_panel", "TrainPanel", tr("Train"))
+        self.validate_panel = self._optional_tab("panels.validate_panel", "ValidatePanel", tr("Validate"))
         layout.addWidget(self.tabs, 1)
         self.setWidget(body)
         self.setMinimumWidth(430)  # the forms stay readable without a horizontal scroll bar
