@@ -95,6 +95,7 @@ class LandCoverXaiDock(QgsDockWidget):
         layout.addWidget(self.tabs, 1)
         self.setWidget(body)
         self.setMinimumWidth(430)  # the forms stay readable without a horizontal scroll bar
+        self.classify_panel.inputs_changed.connect(self._on_inputs_changed)
         use_model = getattr(self.train_panel, "use_model_requested", None)
         if use_model is not None:
             use_model.connect(self.use_model)
@@ -191,6 +192,11 @@ class LandCoverXaiDock(QgsDockWidget):
                 return
             self.pixel_tool.deactivated.connect(lambda: self.explain_button.setChecked(False))
         canvas.setMapTool(self.pixel_tool)
+
+    def _on_inputs_changed(self) -> None:
+        """Another time series or model: the pixel view's plots and texts spoke of the previous ones."""
+        if self.pixel_tool is not None:
+            self.pixel_tool.clear(tr("The time series or the model changed: click a pixel to explain it."))
 
     def activate_pixel_tool(self):
         self.explain_button.setChecked(True)

@@ -89,9 +89,12 @@ def _split_list(text: str) -> list[str]:
 
 
 class ClassifyPanel(QWidget):
-    """Classify tab. ``run_finished(outcome)`` is emitted with "success", "cancelled" or "error"."""
+    """Classify tab. ``run_finished(outcome)`` is emitted with "success", "cancelled" or "error";
+    ``inputs_changed()`` when the chosen time series or model changes (the previous run's status line is then
+    cleared here, and the dock clears the pixel view)."""
 
     run_finished = pyqtSignal(str)
+    inputs_changed = pyqtSignal()
 
     def __init__(self, iface, parent=None):
         super().__init__(parent)
@@ -110,6 +113,7 @@ class ClassifyPanel(QWidget):
         self.last_out_dir: Optional[str] = None
         self._run_bundle = None
         self._run_stack_name = ""
+        self._inputs_key = None  # (stack paths, layout, model path) shown: a change clears the stale texts
         self._devices_loaded = False
         self._restoring = False
         self._build()
@@ -462,6 +466,33 @@ class ClassifyPanel(QWidget):
                 self.stack_error = str(exc)
         self._fill_stack_table()
         self.refresh_check()
+        self._note_inputs()
+
+    def _inputs(self) -> tuple:
+        try:
+            paths = tuple(self.current_stack_paths())
+        except LcxError:
+            paths = tuple(layer.id() for layer in self.selected_layers())
+        layout = self.current_layout() if self.override_check.isChecked() and self.stack_info is not None else None
+        return paths, repr(layout), self.current_model_path()
+
+    def _note_inputs(self) -> None:
+        """When the time series or the model differs from the last one seen: the previous run's status line
+        and progress go (they spoke of other inputs) and ``inputs_changed`` is emitted."""
+        try:
+            key = self._inputs()
+        except LcxError:
+            key = None
+        if key == self._inputs_key:
+            return
+        first = self._inputs_key is None
+        self._inputs_key = key
+        if first:
+            return
+        if self.task is None:
+            self.status_label.setText("")
+            self.progress.setValue(0)
+        self.inputs_changed.emit()
 
     def _fill_stack_table(self) -> None:
         info = self.stack_info
@@ -535,6 +566,7 @@ class ClassifyPanel(QWidget):
         self._fill_model()
         self.save_settings()
         self.refresh_check()
+        self._note_inputs()
 
     def _fill_model(self) -> None:
         self.class_list.clear()

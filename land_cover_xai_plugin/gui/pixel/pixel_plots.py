@@ -4,7 +4,9 @@ Plots (matplotlib as QGIS ships it): class probabilities in the class colours; t
 time series per band (observations as markers, gap-filled series as lines, missing / bright dates shaded);
 Grad-CAM relevance per date; band attention (attention models); SHAP (and IG when available) by band and
 by date. A class selector recomputes the explanations for any class. The computation runs in a QgsTask
-(gui/tasks.py ``JobTask``, started by the map tool), never in the GUI thread.
+(gui/tasks.py ``JobTask``, started by the map tool), never in the GUI thread. The panel lives in a dock beside
+the map (``PixelExplanationDock``: right dock area, tabified with the plugin's dock), never over the canvas; a
+new pixel, stack or model clears what the previous one showed (``PixelExplanationPanel.clear``).
 
 This module only draws: the data come from the engine (``panel_data_from`` an engine PixelExplanation and the
 stack's StackInfo); which dates are cloudy comes from the stack's metadata (``StackInfo.cloud_fraction``) and
@@ -20,11 +22,12 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 import numpy as np
+from qgis.gui import QgsDockWidget
 from qgis.PyQt.QtCore import QCoreApplication, Qt, pyqtSignal
 from qgis.PyQt.QtGui import QPixmap
 from qgis.PyQt.QtWidgets import (
     QComboBox,
-    QDialog,
+    QDockWidget,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -432,8 +435,35 @@ class PixelExplanationPanel(QWidget):
 
     # --- state -------------------------------------------------------------------------------------------
     def set_location(self, context: PixelContext) -> None:
-        """Say where the user clicked (map point, stack point, row / column)."""
+        """Say where the user clicked (map point, stack point, row / column). Another pixel, stack or model
+        than the one drawn clears the plots first: nothing of the previous pixel stays under the new header."""
+        shown = self.data.context if self.data is not None else None
+        if shown is not None and not same_place(shown, context):
+            self.clear()
         self.location_label.setText(describe_location(context))
+
+    def clear(self, text: str = "") -> None:
+        """Forget the explanation shown: plots, class selector, status and location (a new pixel, stack or
+        model); ``text`` is shown in the status line."""
+        self.data = None
+        self.location_label.setText("")
+        self.status_label.setText(text)
+        self._updating = True
+        try:
+            self.class_combo.clear()
+        finally:
+            self._updating = False
+        self.class_combo.setEnabled(False)
+        self.save_button.setEnabled(False)
+        if self.figure is not None:
+            self.figure.clear()
+            self.canvas.draw_idle()
+        elif self.png_label is not None:
+            self.png_label.clear()
+
+    def is_empty(self) -> bool:
+        """True when no explanation is drawn."""
+        return self.data is None
 
     def set_busy(self, text: Optional[str] = None) -> None:
         """Say that an explanation is being computed; the selector and Save wait meanwhile."""
@@ -531,6 +561,12 @@ class PixelExplanationPanel(QWidget):
             self.target_requested.emit(self.current_target())
 
 
+def same_place(a: PixelContext, b: PixelContext) -> bool:
+    """The same pixel of the same stack explained by the same model (the class asked for may differ)."""
+    return ((a.row, a.col) == (b.row, b.col) and list(a.stack_paths) == list(b.stack_paths)
+            and a.model_path == b.model_path)
+
+
 def describe_location(ctx: PixelContext) -> str:
     """The click, its place in the stack and the files used, in words."""
     def fmt(v):
@@ -546,16 +582,51 @@ def describe_location(ctx: PixelContext) -> str:
     return text
 
 
-class PixelExplanationDialog(QDialog):
-    """A non-modal window holding the panel (stays open while the user clicks other pixels)."""
+DOCK_OBJECT_NAME = "LandCoverXaiPixelDock"
+
+
+class PixelExplanationDock(QgsDockWidget):
+    """The pixel explanation docked beside the map (right dock area, tabified with the plugin's dock), not a
+    window over the canvas; the pixel tool makes one and reuses it for every click."""
 
     def __init__(self, parent=None):
-        super().__init__(parent)
-        self.setObjectName("PixelExplanationDialog")
-        self.setWindowTitle(tr("Land Cover XAI — pixel explanation"))
-        self.setModal(False)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        super().__init__(tr("Land Cover XAI — pixel explanation"), parent)
+        self.setObjectName(DOCK_OBJECT_NAME)
+        self.setAllowedAreas(Qt.DockWidgetArea.LeftDockWidgetArea | Qt.DockWidgetArea.RightDockWidgetArea)
         self.panel = PixelExplanationPanel(self)
-        layout.addWidget(self.panel)
-        self.resize(980, 900)
+        self.setWidget(self.panel)
+
+    def place(self, iface=None, main_window=None) -> None:
+        """Dock it in the main window's right area, as a tab beside the plugin's dock when that is docked there
+        (``iface.addDockWidget`` as QGIS wants; the main window itself where the interface does not dock)."""
+        main = main_window
+        if main is None and iface is not None:
+            main = iface.mainWindow()
+        if main is None or not hasattr(main, "dockWidgetArea"):
+            return
+        if main.dockWidgetArea(self) == Qt.DockWidgetArea.NoDockWidgetArea:
+            if iface is not None:
+                iface.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self)
+            if main.dockWidgetArea(self) == Qt.DockWidgetArea.NoDockWidgetArea:
+                main.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self)
+            plugin_dock = main.findChild(QDockWidget, "LandCoverXaiDock")
+            if (plugin_dock is not None and plugin_dock is not self and not plugin_dock.isFloating()
+                    and main.dockWidgetArea(plugin_dock) == main.dockWidgetArea(self)):
+                main.tabifyDockWidget(plugin_dock, self)
+        self.setFloating(False)
+        self.show()
+        self.raise_()
+
+    def remove(self, iface=None) -> None:
+        """Take it out of the main window (the plugin's unload) and delete it."""
+        self.hide()
+        parent = self.parentWidget()
+        if iface is not None:
+            try:
+                iface.removeDockWidget(self)
+            except (AttributeError, RuntimeError):
+                pass
+        if parent is not None and hasattr(parent, "removeDockWidget"):
+            parent.removeDockWidget(self)
+        self.setParent(None)
+        self.deleteLater()

@@ -5,8 +5,9 @@ row / column by the stack's grid (``StackInfo.grid.pixel_of``; the StackInfo is 
 metadata and cached per file by gui/layer_sources.py). The explanation (probabilities, series, Grad-CAM,
 attention, SHAP by band / date, IG) is computed by ``engine.explain.pixel.explain_pixel`` in a QgsTask, for
 the target ``ModelBundle.resolve_target`` gives (predicted, a class id or a class name). The result is shown
-in the pixel-explanation window (gui/pixel/pixel_plots.py). A click outside the raster, or a missing stack /
-model, gives a message and computes nothing.
+in the pixel-explanation dock beside the map (gui/pixel/pixel_plots.py; one dock, reused for every click). A
+click outside the raster, or a missing stack / model, gives a message and computes nothing; a failed explanation
+clears the plots, so the previous pixel's never stand under the new one's header.
 """
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ from qgis.PyQt.QtGui import QColor
 from ...engine.errors import LcxError
 from ..feedback import push_message, slot_boundary
 from ..layer_sources import stack_info
-from .pixel_plots import PixelContext, PixelExplanationDialog, panel_data_from
+from .pixel_plots import PixelContext, PixelExplanationDock, panel_data_from
 
 
 def tr(text: str) -> str:
@@ -61,7 +62,7 @@ class PixelExplainTool(QgsMapToolEmitPoint):
         self.shap_samples = int(shap_samples)
         self.ig_steps = int(ig_steps)
         self._model_cache = None  # (path, mtime, bundle, built model): reused between clicks
-        self.dialog: Optional[PixelExplanationDialog] = None
+        self.dialog: Optional[PixelExplanationDock] = None  # the dock beside the map (one, reused)
         self.task = None  # keep a reference: an unreferenced QgsTask never runs
         self._task_done = True  # the result of self.task came back to the GUI thread
         self.last_message: Optional[str] = None
@@ -230,7 +231,31 @@ class PixelExplainTool(QgsMapToolEmitPoint):
     def _on_failed(self, task, text: str) -> None:
         if not self._finish(task):
             return
+        self.last_data = None
+        if self.dialog is not None:  # no plot of an earlier pixel or class under this failure
+            location = self.dialog.panel.location_label.text()
+            self.dialog.panel.clear()
+            self.dialog.panel.location_label.setText(location)
         self._notify(text, Qgis.MessageLevel.Critical, push=False)  # the task already pushed it
+
+    def clear(self, text: str = "") -> None:
+        """Forget the pixel shown (the stack or the model changed): plots, texts and the marker; a running
+        explanation is cancelled and its result dropped."""
+        self._pending = None
+        if self.is_busy():
+            running, self.task = self.task, None  # its result is no longer wanted
+            self._task_done = True
+            try:
+                running.cancel()
+            except RuntimeError:
+                pass
+        self.last_context = None
+        self.last_data = None
+        self.last_message = None
+        if self.dialog is not None:
+            self.dialog.panel.clear(text)
+        if self.marker is not None:
+            self.marker.hide()
 
     def _on_cancelled(self, task) -> None:
         if self._finish(task) and self.dialog is not None:
@@ -242,15 +267,31 @@ class PixelExplainTool(QgsMapToolEmitPoint):
             self.explain(self.last_context, target)
 
     # --- UI ----------------------------------------------------------------------------------------------
-    def ensure_dialog(self) -> PixelExplanationDialog:
-        """The explanation window, created at the first use and shown."""
+    def ensure_dialog(self) -> PixelExplanationDock:
+        """The explanation dock beside the map, created at the first use (right dock area, a tab beside the
+        plugin's dock), shown and raised; the same dock for every click."""
+        main = self._main_window()
         if self.dialog is None:
-            parent = self.canvas.window() if self.canvas is not None else None
-            self.dialog = PixelExplanationDialog(parent)
+            self.dialog = PixelExplanationDock(main)
             self.dialog.panel.target_requested.connect(self._on_target_requested)
-        if not self.dialog.isVisible():
-            self.dialog.show()
+        if not self.dialog.isVisible() or self.dialog.isFloating():
+            self.dialog.place(self.iface, main)
+        else:
+            self.dialog.raise_()
         return self.dialog
+
+    def _main_window(self):
+        """QGIS's main window: the interface's, else the canvas's window when it is a main window."""
+        main = None
+        if self.iface is not None:
+            try:
+                main = self.iface.mainWindow()
+            except (AttributeError, RuntimeError):
+                main = None
+        if main is None and self.canvas is not None:
+            window = self.canvas.window()
+            main = window if hasattr(window, "addDockWidget") else None
+        return main
 
     def _show_in_panel(self, text: str) -> None:
         self.last_message = text
@@ -274,8 +315,7 @@ class PixelExplainTool(QgsMapToolEmitPoint):
             except RuntimeError:
                 pass
         if self.dialog is not None:
-            self.dialog.close()
-            self.dialog.deleteLater()
+            self.dialog.remove(self.iface)
             self.dialog = None
         if self.marker is not None:
             try:
