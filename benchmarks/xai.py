@@ -25,15 +25,22 @@ Protocol (the same for every method, never tuned to a result):
   of each ranking (interpolation refill), against random rankings.
 - Sanity: cascading model-parameter randomisation (top layer first; Spearman per layer; final = every layer
   randomised; NaN = failure) and data randomisation (a model trained on shuffled labels).
-- Planted signal: georeferenced GeoTIFF scenes (the sample's bands and dates) whose two classes differ only by
-  +0.1 reflectance in known bands x dates (``data/synthetic.make_planted_signal_arrays``); ``--seeds`` models
-  trained on one scene, explained on a second scene drawn independently (held out), planted class as target:
-  pointing game and precision@k of the planted dates / bands.
+- Planted signal: georeferenced GeoTIFF scenes of real sample pixels (the sample's bands and dates, cloud-covered
+  dates gap-filled from the clear ones; class-balanced draws), whose two classes are the same draw and differ
+  only by +0.1 reflectance in known bands x dates (``data/synthetic.write_planted_sample_scene``); ``--seeds``
+  models trained on scenes drawn from the train side of the grouped split, explained on a scene drawn from its
+  test side (held out, no shared pixel), planted class as target: pointing game and precision@k of the planted
+  dates / bands.
 - Agreement across the models (seeds): Spearman per pixel, mean over model pairs. Every rank comparison of a
   date explanation (randomisation, agreement) reads the observed dates only, the same rule for every method.
 - Cloudy dates (2015-07-31, 2015-08-20, masked): share of each date explanation's |relevance| on them.
 - Robustness: ``captum.metrics.sensitivity_max`` (uniform noise of +-0.02 reflectance, 10 draws; median over
   pixels; model seed 0). Reported, not part of the verdict.
+- Baseline sensitivity: each baseline-using method (shap, ig, occlusion_dates, shapley_dates, occlusion_bands)
+  run again on the same held-out pixels with its baseline / background / refill replaced by two other valid
+  ones (class-balanced draws from the training split; per-band training mean or a training pixel's values
+  instead of the temporal-interpolation refill): Spearman rank agreement and relative L1 change, per model.
+  Reported, not part of the verdict.
 - Cost: pixels per second of each method's compute (forward + method, its once-per-map ``prepare`` excluded)
   beside predict on the same pixels, and the streamed
   maps of the per-date methods beside a predict-only map of the whole sample, in the same run.
@@ -60,12 +67,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from land_cover_xai_plugin.engine.data.splits import TEST, TRAIN, grouped_split
-from land_cover_xai_plugin.engine.data.synthetic import make_planted_signal_arrays
+from land_cover_xai_plugin.engine.data.synthetic import sample_pixels, write_planted_sample_scene
 from land_cover_xai_plugin.engine.data.windows import InputSpec, Window, prepare
 from land_cover_xai_plugin.engine.explain import evaluation as ev
 from land_cover_xai_plugin.engine.explain import gradcam, registry
 from land_cover_xai_plugin.engine.explain.explainer import PassSetup
-from land_cover_xai_plugin.engine.explain.methods.date_occlusion import anchor_dates, grid_times
+from land_cover_xai_plugin.engine.explain.methods.date_occlusion import DateGame, anchor_dates, grid_times
 from land_cover_xai_plugin.engine.inference.streaming import (
     InferenceRequest, compute_batch, prepare_plan, run_inference)
 from land_cover_xai_plugin.engine.io.labels import rasterize_field_data
@@ -160,25 +167,24 @@ def class_balanced_background(x: np.ndarray, y: np.ndarray, train: np.ndarray, n
     return x[np.asarray(picks)]
 
 
-def write_planted_scene(path: Path, bands, dates, side: int, seed: int):
-    """A georeferenced GeoTIFF stack (side x side px) of planted-signal series; returns (stack, labels)."""
-    from osgeo import gdal, osr
+def write_planted_scene(path: Path, pixels, side: int, seed: int, pool: np.ndarray):
+    """A georeferenced GeoTIFF stack (side x side px) of real sample pixels drawn class-balanced from ``pool``,
+    the planted class +0.1 reflectance in PLANTED_BANDS x PLANTED_DATES only
+    (``data/synthetic.write_planted_sample_scene``); returns (stack, labels 1 / 2)."""
+    labels = write_planted_sample_scene(str(path), pixels, side, PLANTED_BANDS, PLANTED_DATES, seed=seed,
+                                        pool=pool)
+    return open_stack([str(path)]), labels
 
-    band_index = [list(bands).index(b) for b in PLANTED_BANDS]
-    x, y = make_planted_signal_arrays(side * side, len(bands), len(dates), band_index, PLANTED_DATES, seed=seed)
-    cube = x.reshape(side, side, len(bands), len(dates)).transpose(3, 2, 0, 1)  # (T, B, H, W)
-    ds = gdal.GetDriverByName("GTiff").Create(str(path), side, side, len(bands) * len(dates), gdal.GDT_Float32)
-    ds.SetGeoTransform((500000.0, 10.0, 0.0, 7650000.0, 0.0, -10.0))
-    srs = osr.SpatialReference()
-    srs.ImportFromEPSG(32740)
-    ds.SetProjection(srs.ExportToWkt())
-    for t, date in enumerate(dates):
-        for b, band in enumerate(bands):
-            out = ds.GetRasterBand(t * len(bands) + b + 1)
-            out.WriteArray(cube[t, b])
-            out.SetDescription(f"T{t + 1}_{date}_{band}")
-    ds = None
-    return open_stack([str(path)]), (y + 1).reshape(side, side)
+
+def planted_pools() -> dict:
+    """{TRAIN / TEST: flat pixel indices of the sample}: the sides of the classifier's polygon-grouped split,
+    so that the planted training scenes and the held-out scene share no real pixel."""
+    scene = sample_scene()
+    rows, cols = np.nonzero(scene.labels > 0)
+    split = grouped_split(rows, cols, scene.labels[rows, cols], scene.polygons[rows, cols], seed=0)
+    side = split.to_raster(rows, cols, scene.labels.shape).side.reshape(-1)
+    scene.stack.close()
+    return {TRAIN: np.flatnonzero(side == TRAIN), TEST: np.flatnonzero(side == TEST)}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -358,6 +364,105 @@ def sensitivity(model, bundle, stack, inputs, x, targets, outputs, methods, seed
     return out
 
 
+# ---------------------------------------------------------------------------------------------
+# baseline sensitivity: the same pixels explained again with other valid baselines
+# ---------------------------------------------------------------------------------------------
+class RefillGame(DateGame):
+    """The date-removal game with another refill of the removed observed dates: the per-band training mean
+    (``values`` (B,)) or a real training pixel's values at the same dates (``values`` (n, B, T), one per
+    explained pixel). Dates that are not players keep their values; the empty coalition is unchanged."""
+
+    def __init__(self, game: DateGame, values):
+        super().__init__(game.anchors, game.times, game.background, game.device)
+        self.values = values
+
+    def kept_input(self, x, kept_players):
+        kept = np.zeros(self.anchors.size, bool)
+        kept[list(kept_players)] = True
+        if not kept.any():
+            return None
+        removed = torch.as_tensor(self.anchors & ~kept)
+        values = torch.as_tensor(self.values, dtype=x.dtype)
+        if values.ndim == 1:
+            values = values[None, :, None].expand(x.shape)
+        return torch.where(removed[None, None, :], values, x)
+
+
+def balanced_probabilities(model, background: np.ndarray) -> np.ndarray:
+    """(K,) the model's mean class probabilities over class-balanced training pixels (N, B, T)."""
+    with torch.no_grad():
+        return torch.softmax(model(torch.from_numpy(np.ascontiguousarray(background))), 1).mean(0).numpy()
+
+
+BASELINE_VARIANTS = {
+    "shap": {"training_draw_a": "references: 16 class-balanced training pixels (draw A)",
+             "training_draw_b": "references: 16 class-balanced training pixels (draw B)",
+             "other_seed": "the shipped references, another sampling seed (the sampling noise floor)"},
+    "ig": {"balanced_mean": "baseline: mean series of 64 class-balanced training pixels",
+           "training_pixel": "baseline: one class-balanced training pixel per explained pixel"},
+    "occlusion_bands": {"training_draw_a": "background: 8 class-balanced training pixels (draw A)",
+                        "training_draw_b": "background: 8 class-balanced training pixels (draw B)"},
+    "occlusion_dates": {"mean_refill": "removed date refilled by the per-band training mean",
+                        "training_pixel_refill": "removed date refilled by a class-balanced training pixel's "
+                                                 "values at that date"},
+    "shapley_dates": {"mean_refill": "removed dates refilled by the per-band training mean",
+                      "training_background": "empty coalition: mean probability of 64 class-balanced training "
+                                             "pixels"},
+}
+
+
+def baseline_sensitivities(model, bundle, stack, inputs, x, targets, outputs, x_model, y_index, train,
+                           reference: dict, seed: int) -> dict:
+    """{output: {variant: evaluation.baseline_sensitivity}}: each baseline-using method run again through its
+    own compute with its prepared baseline / background / refill replaced by another valid one (class-balanced
+    draws from the training split, or another refill), against ``reference`` (the graded default outputs)."""
+    from land_cover_xai_plugin.engine.explain.methods.date_occlusion import occlusion_by_date_per_date
+
+    model.eval()
+    gradcam.freeze(model)
+    xt = torch.from_numpy(np.ascontiguousarray(x))
+    tt = torch.as_tensor(targets, dtype=torch.long)
+    setup = PassSetup(model, bundle, stack, inputs.band_order, "cpu", tt, 2, 8, 32, seed, inputs=inputs)
+    draw_a = class_balanced_background(x_model, y_index, train, 64, seed + 101)
+    draw_b = class_balanced_background(x_model, y_index, train, 64, seed + 202)
+    per_pixel = class_balanced_background(x_model, y_index, train, len(x), seed + 303)
+    norm_mean = np.asarray(bundle.spec.norm_mean, np.float32)
+    as_t = torch.from_numpy
+    alter = {
+        "shap": {"training_draw_a": lambda st: {**st, "references": as_t(draw_a[:16])},
+                 "training_draw_b": lambda st: {**st, "references": as_t(draw_b[:16])},
+                 "other_seed": lambda st: {**st, "seed": st["seed"] + 1}},
+        "ig": {"balanced_mean": lambda st: {**st, "baseline": as_t(draw_a.mean(0, keepdims=True))},
+               "training_pixel": lambda st: {**st, "baseline": as_t(per_pixel)}},
+        "occlusion_bands": {"training_draw_a": lambda st: as_t(draw_a[:8]),
+                            "training_draw_b": lambda st: as_t(draw_b[:8])},
+        "shapley_dates": {"mean_refill": lambda st: {**st, "game": RefillGame(st["game"], norm_mean)},
+                          "training_background": lambda st: {**st, "game": dataclasses.replace(
+                              st["game"], background=torch.as_tensor(balanced_probabilities(model, draw_a)))}},
+    }
+    classification = registry.get("classification")
+    observed = anchor_dates(inputs, x.shape[2])
+    out = {}
+    for name, variants in BASELINE_VARIANTS.items():
+        mine = [o for o in outputs if o.method == name and o.name in reference]
+        if not mine:
+            continue
+        for variant in variants:
+            if name == "occlusion_dates":  # the game's value with another refill, one pass per date
+                game = prepare_plan([registry.get(name)], setup).states[name]
+                values = per_pixel if variant == "training_pixel_refill" else norm_mean
+                raw = {"occlusion_dates": occlusion_by_date_per_date(model, xt, tt, RefillGame(game, values)).numpy()}
+            else:
+                plan = prepare_plan([classification, registry.get(name)], setup)
+                plan.states[name] = alter[name][variant](plan.states[name])
+                raw = compute_batch(model, xt, plan)
+            for o in mine:
+                got = graded([o], raw, len(x), x.shape, seed)[o.name]
+                out.setdefault(o.name, {})[variant] = ev.baseline_sensitivity(
+                    compared(reference[o.name], o.unit, observed), compared(got, o.unit, observed))
+    return out
+
+
 def mean_spearman(a, b) -> float:
     rho = ev.spearman_rows(a, b)
     ok = rho[np.isfinite(rho)]
@@ -443,6 +548,8 @@ def run_real(args, outputs, log) -> dict:
             "seconds": timings,
             "pixels_per_second": {m: len(x) / s for m, s in timings.items() if s > 0},
         }
+        result["baseline_sensitivity"] = baseline_sensitivities(
+            model, bundle, scene.stack, inputs, x, predicted, outputs, x_model, y_index, train, values, seed)
         if "attention_bands" in values:
             result["attention_vs_band_ablation_spearman"] = band_ablation_agreement(
                 model, x, y_index[test], values["attention_bands"], norm_mean)
@@ -502,11 +609,12 @@ def run_planted(args, outputs, log, bands, dates) -> dict:
     per_model = []
     truth = {"date": np.isin(np.arange(len(dates)), PLANTED_DATES),
              "band": np.isin(np.asarray(bands), PLANTED_BANDS)}
+    pixels, pools = sample_pixels(), planted_pools()
     with tempfile.TemporaryDirectory() as tmp:
-        test_stack, test_labels = write_planted_scene(Path(tmp) / "held_out.tif", bands, dates, side, 1000)
+        test_stack, test_labels = write_planted_scene(Path(tmp) / "held_out.tif", pixels, side, 1000, pools[TEST])
         for seed in range(args.seeds):
-            train_stack, train_labels = write_planted_scene(Path(tmp) / f"train_{seed}.tif", bands, dates, side,
-                                                            seed)
+            train_stack, train_labels = write_planted_scene(Path(tmp) / f"train_{seed}.tif", pixels, side, seed,
+                                                            pools[TRAIN])
             # no cloud fraction in these scenes' metadata: every date is an observation
             bundle = train_model(train_stack, train_labels, {1: "background", 2: "planted"},
                                  train_config(seed, args.quick))
@@ -533,7 +641,10 @@ def run_planted(args, outputs, log, bands, dates) -> dict:
                 f"{entry['accuracy_on_planted_class']:.2f})")
         test_stack.close()
     return {"per_model": per_model, "planted_bands": list(PLANTED_BANDS),
-            "planted_dates": [dates[i] for i in PLANTED_DATES], "scene_side_px": side}
+            "planted_dates": [dates[i] for i in PLANTED_DATES], "scene_side_px": side,
+            "scenes": "real sample pixels (cloud-covered dates gap-filled from the clear ones), class-balanced "
+                      "draws; training scenes from the train side of the grouped split, the held-out scene from "
+                      "the test side; the planted class +0.1 reflectance in the planted bands x dates only"}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -596,6 +707,15 @@ def summarise(outputs, real, planted) -> dict:
             entry["band_ablation_spearman"] = mean_std([m.get("attention_vs_band_ablation_spearman") for m in models])
         if o.name == "gradcam_dates":
             entry["heatmap_vs_logit_spearman"] = mean_std([m.get("gradcam_heatmap_vs_logit_spearman") for m in models])
+        sensitivity_runs = [m.get("baseline_sensitivity", {}).get(o.name) for m in models]
+        if all(sensitivity_runs):
+            entry["baseline_sensitivity"] = {
+                v: {k: mean_std([run[v][k] for run in sensitivity_runs]) for k in ("spearman", "relative_l1")}
+                for v in sensitivity_runs[0]}
+            # the furthest the explanation moves over the alternative baselines, per model
+            entry["baseline_spearman"] = mean_std([min(run[v]["spearman"] for v in run) for run in sensitivity_runs])
+            entry["baseline_relative_l1"] = mean_std([max(run[v]["relative_l1"] for v in run)
+                                                      for run in sensitivity_runs])
         entry["verdict"], entry["summary"] = verdict(entry, o.unit)
         methods[o.name] = entry
     return methods
@@ -695,6 +815,7 @@ def markdown(result: dict) -> str:
         lines += ["", "Streamed maps of the whole sample (px/s, this run): " + ", ".join(
             f"{k} {v:.0f}" for k, v in maps.items() if not isinstance(v, dict)) + "; ratio to predict: " + ", ".join(
             f"{k} {v:.2f}" for k, v in maps["ratio_to_predict"].items()) + " (target >= 0.2)."]
+    lines += baseline_table(result)
     lines += ["", "Reading the figures: rank comparisons of date explanations (randomisation, seed agreement) read "
               "the observed dates only, for every method alike (3 on the sample: a pixel's Spearman is then one of "
               "-1, -0.5, 0.5, 1, and only the mean over pixels can approach 0). Removal-based maps (occlusion, "
@@ -705,6 +826,26 @@ def markdown(result: dict) -> str:
               "batch (once-per-map preparation excluded); the streamed-map ratio is the figure for the 0.2 target.",
               "", trust_section(result)]
     return "\n".join(lines) + "\n"
+
+
+def baseline_table(result: dict) -> list[str]:
+    """Markdown lines: how far each baseline-using explanation moves when only its baseline changes."""
+    sensitivity = result.get("baseline_sensitivity", {})
+    if not sensitivity.get("outputs"):
+        return []
+    lines = ["", "## Baseline sensitivity", "",
+             "The same held-out pixels explained again, by each method's own code, with its baseline / background / "
+             "refill replaced by another valid one (class-balanced draws from the training split, or another "
+             "refill of the removed dates). Spearman: rank agreement with the shipped baseline's explanation, "
+             "mean over pixels (dates: observed dates only); relative L1: total absolute change / total absolute "
+             "explanation. Mean ± std over the models. 1 / 0 = the baseline does not matter.", "",
+             "| output | alternative baseline | Spearman | relative L1 |", "|---|---|---|---|"]
+    for name, variants in sensitivity["outputs"].items():
+        method = result["methods"][name]["method"]
+        for variant, figures in variants.items():
+            what = sensitivity["variants"].get(method, {}).get(variant, variant)
+            lines.append(f"| {name} | {what} | {fmt(figures, 'spearman')} | {fmt(figures, 'relative_l1')} |")
+    return lines
 
 
 def trust_section(result: dict) -> str:
@@ -816,6 +957,9 @@ def main(argv=None) -> int:
         "real": _strip_per_sample(real), "planted": planted,
     }
     result["methods"] = summarise(outputs, result["real"], planted)
+    result["baseline_sensitivity"] = {
+        "variants": BASELINE_VARIANTS,
+        "outputs": {k: e["baseline_sensitivity"] for k, e in result["methods"].items() if "baseline_sensitivity" in e}}
     result["verdicts"] = method_verdicts(result["methods"])
     result["seconds"] = time.perf_counter() - started
     out = Path(args.out)
