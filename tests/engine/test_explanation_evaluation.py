@@ -300,3 +300,38 @@ def test_the_benchmark_verdict_passes_only_when_every_target_is_met():
                 {"insertion_auc": {"mean": 0.3}}):
         verdict, summary = xai.verdict(figures(**bad), "date")
         assert verdict.startswith("fails: ") and summary.startswith("fails: "), bad
+
+
+def test_unit_infidelity_prefers_the_exact_removal_effects_over_random_attributions():
+    pytest.importorskip("captum")
+    from land_cover_xai_plugin.engine.explain.evaluation import occlusion, unit_infidelity
+
+    torch.manual_seed(0)
+
+    class Additive(torch.nn.Module):
+        """logit of class 1 = sum of per-date effects of band 0 (no interaction), class 0 = 0."""
+
+        def __init__(self):
+            super().__init__()
+            self.w = torch.tensor([3.0, -2.0, 0.0, 1.0, 4.0])
+
+        def forward(self, x):
+            z = ((x[:, 0] - 0.2) * self.w).sum(1) * 0.5
+            return torch.stack([torch.zeros_like(z), z], 1)
+
+    model = Additive().eval()
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0.0, 0.4, (80, 2, 5)).astype(np.float32)
+    target = np.ones(80, np.int64)
+    mean = [0.2, 0.2]
+    exact = occlusion(model, x, target, "date", "mean", norm_mean=mean)  # single-date removal effects
+    noise = rng.normal(size=exact.shape)
+    good = unit_infidelity(model, x, exact, target, "date", "mean", norm_mean=mean, seed=1)
+    bad = unit_infidelity(model, x, noise, target, "date", "mean", norm_mean=mean, seed=1)
+    assert good.shape == (80,) and np.isfinite(good).all()
+    assert good.mean() < 0.3 * bad.mean()
+    # seeded: the same perturbations again
+    np.testing.assert_allclose(unit_infidelity(model, x, exact, target, "date", "mean", norm_mean=mean, seed=1),
+                               good)
+    with pytest.raises(ValueError):
+        unit_infidelity(model, x, exact[:, :3], target, "date", "mean", norm_mean=mean)

@@ -13,6 +13,7 @@
 - Ground truth on planted signals: precision at k, pointing game.
 - Band-ablation importance (drop a band = replace it by its mean, measure the loss of accuracy) to check
   attention rankings against (Jain & Wallace 2019).
+- Infidelity by date / band (``captum.metrics.infidelity`` with units removed at random: :func:`unit_infidelity`).
 - Baseline sensitivity: rank agreement and relative L1 change of an explanation computed again with another
   valid baseline / background / refill (:func:`baseline_sensitivity`).
 
@@ -439,6 +440,50 @@ def beats_random(test: dict, p_max: float = 0.01) -> bool:
     if not np.isfinite(p):
         p = float(test.get("sign_test_p", float("nan")))
     return bool(np.isfinite(p) and p < p_max)
+
+
+# ---------------------------------------------------------------------------------------------
+# infidelity by unit (captum.metrics.infidelity on whole dates / bands)
+# ---------------------------------------------------------------------------------------------
+def unit_infidelity(model, x, attributions, target, unit: str, baseline: str = "interp", norm_mean=None,
+                    times=None, background=None, n_perturb_samples: int = 20, removal_probability: float = 0.5,
+                    normalize: bool = True, seed: int = 0) -> np.ndarray:
+    """(N,) ``captum.metrics.infidelity`` (Yeh et al. 2019) of per-unit attributions (N, U), units = dates or
+    bands: the players of captum's game are the units' presence (inputs all 1, baseline all 0), a perturbation
+    removes each unit with ``removal_probability`` (replaced by ``baseline`` as in :func:`replace`), and
+    infidelity = E[(sum of the removed units' attributions - (p(target | x) - p(target | x without them)))^2].
+    ``normalize``: captum's optimal rescaling of the attributions first (so a map in other units, or one off
+    by a constant factor, is not penalised for its scale). Lower = the attributions predict removals better."""
+    from captum.metrics import infidelity
+
+    torch = import_torch()
+    x = _np(x).astype(np.float32)
+    a = torch.as_tensor(_np(attributions).astype(np.float32))
+    norm_mean = model_norm_mean(model) if norm_mean is None else np.asarray(norm_mean, np.float32)
+    n_units = {"date": x.shape[2], "band": x.shape[1]}[unit]
+    if a.shape != (len(x), n_units):
+        raise ValueError(f"attributions must be (N, {n_units}) per {unit}, got {tuple(a.shape)}")
+    index = torch.arange(len(x))
+    target = torch.as_tensor(np.broadcast_to(_np(target), (len(x),)).astype(np.int64))
+
+    def forward(presence, rows):
+        rows = rows.numpy()
+        removed = unit_mask(presence.numpy() < 0.5, (len(rows),) + x.shape[1:], unit)
+        bg = None if background is None else np.asarray(background, np.float32)[rows]
+        moved = replace(x[rows], removed, baseline, norm_mean, times, bg)
+        with torch.no_grad():
+            return torch.softmax(model(torch.from_numpy(moved)), dim=1)
+
+    generator = torch.Generator().manual_seed(int(seed))
+
+    def perturb(inputs):
+        drop = (torch.rand(inputs.shape, generator=generator) < removal_probability).to(inputs.dtype)
+        return drop, inputs - drop
+
+    model.eval()
+    values = infidelity(forward, perturb, torch.ones((len(x), n_units)), a, additional_forward_args=(index,),
+                        target=target, n_perturb_samples=n_perturb_samples, normalize=normalize)
+    return values.detach().numpy().astype(np.float64)
 
 
 # ---------------------------------------------------------------------------------------------
