@@ -115,12 +115,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     validate = commands.add_parser("validate", parents=[common], help="accuracy of a class map against field data")
     validate.add_argument("--classification", required=True, metavar="RASTER")
-    validate.add_argument("--field-data", required=True, metavar="PATH")
-    validate.add_argument("--class-field", required=True, metavar="NAME")
+    validate.add_argument("--field-data", required=True, metavar="PATH",
+                          help="reference points / polygons (any CRS), or a label raster on the map's grid")
+    validate.add_argument("--class-field", metavar="NAME", help="field of the field data holding the class "
+                          "(required for points / polygons)")
     validate.add_argument("--name-field", metavar="NAME")
     validate.add_argument("--layer", metavar="NAME")
     validate.add_argument("--csv", metavar="PATH")
     validate.add_argument("--html", metavar="PATH")
+    add_overwrite_argument(validate, "the --csv / --html reports")
     validate.set_defaults(run=cmd_validate)
     return parser
 
@@ -292,10 +295,12 @@ def cmd_validate(args) -> int:
 
     for option, path in (("--csv", args.csv), ("--html", args.html)):
         if path:
-            check_file_target(path, option)
+            check_file_target(path, option, args.overwrite)
+    if args.csv and args.html and os.path.abspath(args.csv) == os.path.abspath(args.html):
+        raise UsageError(f"--csv and --html both name {args.csv}: give each report its own file.")
     report = run_validate_job(ValidateJob(args.classification, args.field_data, args.class_field,
                                           layer=args.layer, name_field=args.name_field,
-                                          csv_path=args.csv, html_path=args.html))
+                                          csv_path=args.csv, html_path=args.html, overwrite=args.overwrite))
     print_warnings(report.notes)  # caveats first: e.g. the field data are the model's training data
     print(f"samples {report.n_samples}  overall accuracy {report.overall_accuracy:.3f}  "
           f"kappa {report.kappa:.3f}  macro-F1 {report.macro_f1:.3f}")

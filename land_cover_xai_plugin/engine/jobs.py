@@ -6,10 +6,13 @@ lives here once, not three times.
 """
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import os
 import shutil
 import tempfile
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Collection, Optional, Sequence
@@ -48,6 +51,19 @@ class ValidateJob:
     name_field: Optional[str] = None
     csv_path: Optional[str] = None
     html_path: Optional[str] = None
+    overwrite: bool = False               # replace existing report files (else refused before any work)
+
+
+def clean_up_on_terminate(function):
+    """Run ``function`` under ``io.outputs.clean_up_on_terminate``: SIGTERM in a host that leaves it at its
+    default (``qgis_process``) removes what the run wrote before the process ends."""
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        from .io.outputs import clean_up_on_terminate as guard
+
+        with guard():
+            return function(*args, **kwargs)
+    return wrapper
 
 
 def is_vector(path: str) -> bool:
@@ -56,10 +72,16 @@ def is_vector(path: str) -> bool:
 
     if not os.path.exists(path):
         raise LabelsError(f"Labels / field data not found: {path}. Check the path.")
-    dataset = gdal.OpenEx(str(path), gdal.OF_VECTOR)
+    def opened(flags):  # None when GDAL cannot open it so (whether or not GDAL raises exceptions)
+        try:
+            return gdal.OpenEx(str(path), flags)
+        except RuntimeError:
+            return None
+
+    dataset = opened(gdal.OF_VECTOR)
     if dataset is not None and dataset.GetLayerCount() > 0:
         return True
-    dataset = gdal.OpenEx(str(path), gdal.OF_RASTER)
+    dataset = opened(gdal.OF_RASTER)
     if dataset is not None:
         return False
     raise LabelsError(
@@ -82,9 +104,9 @@ def load_training_labels(job: TrainJob, grid):
     return read_label_raster(job.labels_path, grid)
 
 
+@clean_up_on_terminate
 def run_train_job(job: TrainJob, progress: ProgressFn = None, is_cancelled: CancelFn = None):
     """Open the stack, burn the labels onto its grid, train, save the model (and report). -> ModelBundle"""
-    from .models.model_file import save_model
     from .io.stack import open_stack
     from .training.trainer import TrainConfig, train_model
 
@@ -104,12 +126,78 @@ def run_train_job(job: TrainJob, progress: ProgressFn = None, is_cancelled: Canc
     from .accuracy.provenance import labels_fingerprint
 
     # what the model was trained on: validation warns when its field data are these (issue 11)
-    bundle.report["training_data"] = labels_fingerprint(job.labels_path, job.layer, job.class_field)
+    bundle.report["training_data"] = labels_fingerprint(job.labels_path, job.layer, job.class_field,
+                                                        labels=labels.labels, grid=stack.grid)
     Path(job.out_model).parent.mkdir(parents=True, exist_ok=True)
-    save_model(job.out_model, bundle)
-    if job.report_path:
-        write_json_atomic(job.report_path, bundle.report)
+    save_model_with_report(job.out_model, bundle, job.report_path)
     return bundle
+
+
+def save_model_with_report(model_path: str, bundle, report_path: Optional[str] = None) -> None:
+    """The model file and its JSON report written as one unit: the report is staged first (a full disk or a
+    bad path fails before the model is touched), then the model is saved atomically and the report moved into
+    place; if that fails, the model just written is removed and an earlier model at that path is put back."""
+    from .io.outputs import OutputError
+    from .models.model_file import save_model
+
+    report_tmp = _stage_json(report_path, bundle.report) if report_path else None
+    backup = None
+    existed = os.path.lexists(model_path)
+    try:
+        if existed and os.path.isfile(model_path):
+            backup = _hidden_sibling(model_path, "previous")
+            try:
+                os.link(model_path, backup)  # the earlier model stays in place until the new one replaces it
+            except OSError:
+                shutil.copy2(model_path, backup)
+        save_model(model_path, bundle)
+        if report_tmp:
+            try:
+                os.replace(report_tmp, report_path)
+            except OSError as exc:
+                raise OutputError(f"Cannot write the training report {report_path}: {exc.strerror or exc}. The "
+                                  "model was not saved either (an earlier model file is kept). Choose another "
+                                  "report path.") from exc
+    except BaseException:
+        if backup and os.path.exists(backup):
+            with contextlib.suppress(OSError):
+                os.replace(backup, model_path)
+        elif not existed and os.path.lexists(model_path):
+            with contextlib.suppress(OSError):
+                os.remove(model_path)
+        raise
+    finally:
+        for leftover in (backup, report_tmp):
+            if leftover and os.path.lexists(leftover):
+                with contextlib.suppress(OSError):
+                    os.remove(leftover)
+
+
+def _hidden_sibling(path: str, role: str) -> str:
+    """A hidden file name beside ``path`` for this process (``.lcx-<pid>-...tmp``: the next model save in that
+    folder removes it if this process dies before it does)."""
+    folder, name = os.path.split(os.path.abspath(path))
+    return os.path.join(folder, f".lcx-{os.getpid()}-{uuid.uuid4().hex[:8]}-{role}-{name}.tmp")
+
+
+def _stage_json(path: str, payload: dict) -> str:
+    """``payload`` written as plain JSON into a hidden file beside ``path``; returns that file (OutputError,
+    nothing left, when it cannot be written)."""
+    from .io.outputs import OutputError
+    from .models.model_file import _json_safe
+
+    tmp = None  # (a report path that is a folder fails at the final rename, and the model is rolled back)
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        tmp = _hidden_sibling(path, "report")
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(json.dumps(_json_safe(payload), indent=2, default=_json_default, allow_nan=False))
+    except OSError as exc:
+        if tmp and os.path.lexists(tmp):
+            os.remove(tmp)
+        raise OutputError(f"Cannot write {path}: {exc.strerror or exc}. Check the folder, its free space and "
+                          "permissions; nothing was written.") from exc
+    return tmp
 
 
 def read_class_names(path: str) -> dict[int, str]:
@@ -129,16 +217,28 @@ def read_class_names(path: str) -> dict[int, str]:
     return names
 
 
+@clean_up_on_terminate
 def run_validate_job(job: ValidateJob):
-    """Compare a class map with field data; write CSV / HTML when asked. -> AccuracyReport"""
-    from .accuracy.validation import validate_map, write_report_csv, write_report_html
+    """Compare a class map with field data; write CSV / HTML when asked, both or neither (an existing report
+    is refused before any work unless ``job.overwrite``). -> AccuracyReport"""
+    from .accuracy.validation import check_report_path, report_csv_text, report_html_text, validate_map
+    from .accuracy.validation import write_text_files
 
+    targets = [p for p in (job.csv_path, job.html_path) if p]
+    if len(targets) == 2 and os.path.abspath(targets[0]) == os.path.abspath(targets[1]):
+        raise LcxError(f"The CSV and the HTML report point to the same file ({targets[0]}): give each its own "
+                       "file.")
+    for path in targets:
+        check_report_path(path, overwrite=job.overwrite)
     report = validate_map(job.classification_path, job.field_data_path, job.class_field,
                           layer=job.layer, name_field=job.name_field)
+    contents = {}
     if job.csv_path:
-        write_report_csv(report, job.csv_path)
+        contents[job.csv_path] = report_csv_text(report)
     if job.html_path:
-        write_report_html(report, job.html_path)
+        contents[job.html_path] = report_html_text(report)
+    if contents:
+        write_text_files(contents, overwrite=job.overwrite)
     return report
 
 
@@ -233,6 +333,7 @@ def load_job_model(job: InferenceJob):
     return load_model(job.model_path)
 
 
+@clean_up_on_terminate
 def run_inference_job(job: InferenceJob, progress: ProgressFn = None, is_cancelled: CancelFn = None):
     """Check, run and place one inference job. -> ``inference.streaming.InferenceResult`` whose
     ``outputs`` (typed descriptors) point at the files where they now are.

@@ -296,3 +296,25 @@ def test_validating_on_the_training_polygons_warns(tmp_path):
     assert done.returncode == 0, done.stderr
     warning_lines = [line for line in done.stderr.splitlines() if line.startswith("warning: ")]
     assert warning_lines and "training data" in warning_lines[0], done.stderr
+
+
+def test_validate_refuses_existing_reports_and_replaces_them_with_overwrite(predicted, tmp_path):
+    polygons = REPO / "land_cover_xai_plugin" / "sample_data" / "lulc_field_polygons.gpkg"
+    csv_path, html_path = tmp_path / "r.csv", tmp_path / "r.html"
+    csv_path.write_text("earlier")
+    args = ("validate", "--classification", predicted / "prediction.tif", "--field-data", polygons,
+            "--class-field", "LULC_ID", "--csv", csv_path, "--html", html_path)
+    assert_user_error(cli(*args), "exists already", "--overwrite")
+    assert csv_path.read_text() == "earlier" and not html_path.exists()
+    done = cli(*args, "--overwrite")
+    assert done.returncode == 0, done.stderr
+    assert csv_path.read_text() != "earlier" and html_path.read_text().startswith("<!DOCTYPE html>")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.csv", "r.html"]
+
+
+def test_validate_against_a_label_raster_needs_no_class_field(predicted):
+    done = cli("validate", "--classification", predicted / "prediction.tif", "--field-data", TINY_LABELS)
+    assert done.returncode == 0, done.stderr
+    assert "overall accuracy" in done.stdout
+    # the model of this module was trained on that raster: the figures are flagged
+    assert any(line.startswith("warning: ") and "training pixel" in line for line in done.stderr.splitlines())

@@ -501,3 +501,71 @@ def test_a_field_sharing_no_class_with_the_map_is_refused_even_without_names(tmp
     path = write_map(tmp_path / "other_codes.tif", np.where(labels > 0, labels + 100, 0), labels_tif)
     with pytest.raises(LabelsError, match="None of the classes of field 'LULC_ID'.*Choose the class field"):
         validate_map(path, polygons, "LULC_ID")
+
+
+def _train_and_predict(tmp_path, stack, labels_path, class_field=None):
+    """A tiny TempCNN trained through the training job on ``labels_path``; its class map of ``stack``."""
+    from land_cover_xai_plugin.engine.inference.streaming import InferenceRequest, run_inference
+    from land_cover_xai_plugin.engine.jobs import TrainJob, run_train_job
+    from land_cover_xai_plugin.engine.models.model_file import load_model
+    from land_cover_xai_plugin.engine.training.trainer import TrainConfig
+
+    model = str(tmp_path / "m.lcx")
+    config = TrainConfig(arch="tempcnn", epochs=1, conv_width=4, dense_width=8, device="cpu", threads=1)
+    run_train_job(TrainJob([stack], labels_path, model, class_field=class_field, config=config))
+    result = run_inference(InferenceRequest(stack_paths=[stack], model_path=model, out_dir=str(tmp_path / "out"),
+                                            device="cpu", threads=1))
+    return load_model(model), next(d.path for d in result.outputs if d.kind == "prediction")
+
+
+def test_a_model_trained_on_a_label_raster_is_recognised_in_a_raster_or_in_polygons(tmp_path, sample_dir,
+                                                                                      labels_tif, polygons):
+    """Issue 11: the training pixels are recorded whatever the labels came from; validating on them (as a label
+    raster or as the polygons they were burnt from) warns, validating on other pixels does not."""
+    pytest.importorskip("torch")
+    labels, _, _ = read_array(labels_tif)
+    bundle, prediction = _train_and_predict(tmp_path, str(sample_dir / "s2_l1c_stack.tif"), labels_tif)
+    recorded = bundle.report["training_data"]
+    assert recorded["kind"] == "label raster" and recorded["pixels"]["n_labelled"] == int((labels > 0).sum())
+
+    report = validate_map(prediction, labels_tif, None)  # the training raster itself, as reference
+    assert report.notes[0].startswith(f"Every validation pixel ({int((labels > 0).sum())}) was a training pixel")
+    report = validate_map(prediction, polygons, "LULC_ID")  # the polygons the raster was burnt from
+    note = next(n for n in report.notes if "training pixels of the model" in n or "was a training pixel" in n)
+    assert re.search(r"validation pixel", note), note
+
+    # reference pixels the model never saw: the map's own classes where the training raster is unlabelled
+    mapped, _, _ = read_array(prediction)
+    held_out = write_map(tmp_path / "held_out.tif", np.where(labels == 0, mapped, 0), labels_tif)
+    report = validate_map(prediction, held_out, None)
+    assert not any("training" in n for n in report.notes), report.notes
+    assert report.n_samples == int(((labels == 0) & (mapped > 0)).sum())
+
+
+def test_a_model_trained_on_polygons_is_recognised_in_a_label_raster(tmp_path, sample_dir, labels_tif, polygons):
+    pytest.importorskip("torch")
+    _, prediction = _train_and_predict(tmp_path, str(sample_dir / "s2_l1c_stack.tif"), polygons, "LULC_ID")
+    report = validate_map(prediction, labels_tif, None)
+    note = next((n for n in report.notes if "training pixel" in n), None)
+    assert note is not None and re.match(r"(Every validation pixel|\d+ of \d+ validation pixels)", note), report.notes
+
+
+def test_the_training_mask_survives_the_class_map_metadata_cap():
+    from land_cover_xai_plugin.engine.accuracy.provenance import (
+        decode_mask,
+        encode_mask,
+        metadata_summary,
+        parse_metadata,
+    )
+
+    rng = np.random.default_rng(0)
+    mask = rng.random((3000, 3000)) < 0.3  # incompressible: the metadata keeps a coarser mask
+    encoded = encode_mask(mask)
+    decoded, block = decode_mask(encoded)
+    assert block == 1 and np.array_equal(decoded, mask)
+    summary = parse_metadata(metadata_summary({"kind": "label raster", "pixels": {
+        "geotransform": [0, 1, 0, 0, 0, -1], "size": [3000, 3000], "crs_wkt": "", "mask": encoded}}))
+    small, small_block = decode_mask(summary["pixels"]["mask"])
+    b = small_block
+    assert b > 1 and 3000 % b == 0
+    assert np.array_equal(small, mask.reshape(3000 // b, b, 3000 // b, b).any(axis=(1, 3)))

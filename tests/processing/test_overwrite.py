@@ -58,7 +58,21 @@ def test_train_refuses_an_existing_model_before_training(processing_ready, tiny_
 def test_every_writing_algorithm_offers_overwrite_off_by_default(processing_ready):
     from qgis.core import QgsApplication
 
-    for name in ("classify", "explain", "train"):
+    for name in ("classify", "explain", "train", "validate"):
         algorithm = QgsApplication.processingRegistry().algorithmById(f"land_cover_xai:{name}")
         parameter = algorithm.parameterDefinition("OVERWRITE")
         assert parameter is not None and parameter.defaultValue() is False, name
+
+
+def test_validate_refuses_an_existing_report_unless_overwrite(processing_ready, sample_dir, field_polygons,
+                                                              tmp_path):
+    table, page = tmp_path / "accuracy.csv", tmp_path / "accuracy.html"
+    table.write_text("earlier")
+    parameters = {"CLASSIFICATION": str(sample_dir / "labels_lulc.tif"), "FIELD_DATA": field_polygons,
+                  "CLASS_FIELD": "LULC_ID", "OUTPUT_REPORT": str(page), "OUTPUT_TABLE": str(table)}
+    with pytest.raises(QgsProcessingException, match="exists already.*OVERWRITE"):
+        run("validate", parameters)
+    assert table.read_text() == "earlier" and not page.exists() and not leftovers(tmp_path)
+    results = run("validate", {**parameters, "OVERWRITE": True})
+    assert results["OUTPUT_TABLE"] == str(table) and table.read_text() != "earlier" and page.is_file()
+    assert sorted(os.listdir(tmp_path)) == ["accuracy.csv", "accuracy.html"]

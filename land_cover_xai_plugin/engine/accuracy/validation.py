@@ -18,6 +18,7 @@ import html
 import io
 import math
 import os
+import re
 from typing import Sequence
 
 import numpy as np
@@ -168,7 +169,8 @@ def validate_map(
     name_field: str | None = None,
     training_data: dict | None = None,
 ) -> AccuracyReport:
-    """Accuracy of a class map against field data (polygons or points, any CRS).
+    """Accuracy of a class map against field data (polygons or points, any CRS), or against a reference label
+    raster on the map's grid (``class_field`` then unused).
 
     Reference = field data rasterised onto the map's grid; samples = labelled pixels the map
     classifies. Classes = union of the field data's and the map's ids; a text class field is
@@ -189,20 +191,30 @@ def validate_map(
     from ..io.stack import Grid
 
     grid = Grid(class_map.width, class_map.height, class_map.geotransform, class_map.crs_wkt)
-    reference = rasterize_field_data(field_data_path, grid, class_field, layer=layer, name_field=name_field)
+    from .provenance import _is_vector, training_overlap
+
+    reference_is_raster = os.path.exists(field_data_path) and not _is_vector(field_data_path)
+    if reference_is_raster:  # a reference label raster on the map's grid (0 / no-data = unlabelled)
+        from ..io.labels import read_label_raster
+
+        reference = read_label_raster(field_data_path, grid)
+        class_field = class_field or "band 1"
+    else:
+        if not class_field:
+            raise LabelsError(f"{field_data_path} is field data: say which field holds the class.")
+        reference = rasterize_field_data(field_data_path, grid, class_field, layer=layer, name_field=name_field)
     labels = np.asarray(reference.labels)
     names_from_field = dict(reference.class_names)
     notes: list[str] = []
-    if _is_text_field(field_data_path, class_field, layer):
+    if not reference_is_raster and _is_text_field(field_data_path, class_field, layer):
         labels, names_from_field, notes = _match_text_classes_to_map(labels, names_from_field, class_map.names)
     elif class_map.names:
-        labels, names_from_field, notes = _match_codes_to_map(
-            labels, names_from_field, class_map.names, _names_per_code(field_data_path, class_field, layer,
-                                                                       name_field), class_field)
-    from .provenance import training_overlap
+        per_code = {} if reference_is_raster else _names_per_code(field_data_path, class_field, layer, name_field)
+        labels, names_from_field, notes = _match_codes_to_map(labels, names_from_field, class_map.names, per_code,
+                                                              class_field)
 
     overlap = training_overlap(training_data if training_data is not None else class_map.training,
-                               field_data_path, layer)
+                               field_data_path, layer, reference_labels=labels, reference_grid=grid)
     if overlap:
         notes.insert(0, overlap)
 
@@ -396,7 +408,14 @@ def _num(value) -> str:
     return repr(int(value)) if value.is_integer() and abs(value) < 2**53 else repr(value)
 
 
-def write_report_csv(report: AccuracyReport, path: str) -> str:
+def write_report_csv(report: AccuracyReport, path: str, overwrite: bool = True) -> str:
+    """The report as CSV (``report_csv_text``) written atomically into ``path``; ``overwrite=False`` refuses
+    an existing file (OutputError naming the overwrite option). Returns the path."""
+    write_text_files({path: report_csv_text(report)}, overwrite=overwrite)
+    return path
+
+
+def report_csv_text(report: AccuracyReport) -> str:
     """One CSV file, sections one after the other, each opened by a one-cell title row and
     separated by an empty row (``read_report_csv`` splits them again):
 
@@ -452,9 +471,9 @@ def write_report_csv(report: AccuracyReport, path: str) -> str:
     if report.notes:
         rows += [[], [CSV_SECTION_NOTES], *[[note] for note in report.notes]]
 
-    _write_text_atomic(path, lambda fh: csv.writer(fh).writerows([[_safe_cell(c) for c in row] for row in rows]),
-                       newline="")
-    return path
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer).writerows([[_safe_cell(c) for c in row] for row in rows])
+    return buffer.getvalue()
 
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -473,30 +492,88 @@ def _safe_cell(cell: str) -> str:
         return "'" + text
 
 
-def check_report_path(path: str) -> None:
-    """Cheap check before a report is computed or drawn: its folder exists and the path is not a folder."""
+def check_report_path(path: str, overwrite: bool = True) -> None:
+    """Cheap check before a report is computed or drawn: its folder exists, the path is not a folder, and
+    (``overwrite=False``) no file is there yet. OutputError saying what to do."""
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise OutputError(f"Cannot write the report {path}: the folder {folder} does not exist. Create it or "
                           "choose another path.")
     if os.path.isdir(path):
         raise OutputError(f"Cannot write the report {path}: it is a folder. Give a file name.")
+    if not overwrite and os.path.lexists(path):
+        raise OutputError(f"The report {path} exists already: choose another file name, or allow overwriting it "
+                          "(the overwrite option: --overwrite, OVERWRITE=true).")
 
 
-def _write_text_atomic(path: str, write, newline: str | None = None) -> None:
-    """Write through ``write(fh)`` into a temporary file beside ``path``, then rename it; nothing is left
-    behind on failure (a full disk, a missing folder: OutputError saying so)."""
-    check_report_path(path)
-    tmp = f"{path}.part"
+_PART_NAME = re.compile(r"\.(.+)\.lcx-(\d+)-[0-9a-f]+\.part")
+
+
+def _remove_stale_parts(folder: str) -> None:
+    """Temporary report files of processes that died while writing (killed, power cut), removed by the next."""
+    from ..io.outputs import pid_alive
+
+    with contextlib.suppress(OSError):
+        for name in os.listdir(folder):
+            match = _PART_NAME.fullmatch(name)
+            if match and int(match.group(2)) != os.getpid() and not pid_alive(int(match.group(2))):
+                with contextlib.suppress(OSError):
+                    os.remove(os.path.join(folder, name))
+
+
+def write_text_files(contents: dict, overwrite: bool = True) -> None:
+    """``contents`` (path -> text) written all or none: each into a hidden temporary file beside it, then
+    all renamed into place. On any failure (a full disk, a missing folder, a file that appeared meanwhile
+    when ``overwrite`` is False) nothing new is left and files that were replaced are put back; OutputError
+    says what happened and what to do."""
+    import uuid
+
+    for path in contents:
+        check_report_path(path, overwrite=overwrite)
+    umask = os.umask(0)
+    os.umask(umask)
+    staged: list[tuple[str, str]] = []
+    placed: list[str] = []
+    backups: list[tuple[str, str]] = []
+    current = None
     try:
-        with open(tmp, "w", newline=newline, encoding="utf-8") as fh:
-            write(fh)
-        os.replace(tmp, path)
-    except OSError as exc:
+        for path, text in contents.items():
+            current = path
+            folder, name = os.path.split(os.path.abspath(path))
+            _remove_stale_parts(folder)
+            tmp = os.path.join(folder, f".{name}.lcx-{os.getpid()}-{uuid.uuid4().hex[:8]}.part")
+            staged.append((tmp, path))
+            with open(tmp, "w", newline="", encoding="utf-8") as fh:
+                fh.write(text)
+            os.chmod(tmp, 0o666 & ~umask)
+        for tmp, path in staged:
+            current = path
+            if os.path.lexists(path):
+                if not overwrite:
+                    raise OutputError(f"The report {path} appeared while this one was computed: nothing was "
+                                      "overwritten. Choose another file name, or allow overwriting it.")
+                backup = tmp + ".old"
+                os.replace(path, backup)
+                backups.append((path, backup))
+            os.replace(tmp, path)
+            placed.append(path)
+    except BaseException as exc:
+        for path in placed:
+            with contextlib.suppress(OSError):
+                os.remove(path)
+        for path, backup in backups:
+            with contextlib.suppress(OSError):
+                os.replace(backup, path)
+        for tmp, _path in staged:
+            with contextlib.suppress(OSError):
+                os.remove(tmp)
+        if isinstance(exc, OSError):
+            raise OutputError(f"Cannot write the report {current}: {exc.strerror or exc}. Check the free space and "
+                              "permissions of the folder; no report was written.") from exc
+        raise
+    for _path, backup in backups:
         with contextlib.suppress(OSError):
-            os.remove(tmp)
-        raise OutputError(f"Cannot write the report {path}: {exc.strerror or exc}. Check the free space and "
-                          "permissions of the folder.") from exc
+            os.remove(backup)
 
 
 def read_report_csv(path: str) -> dict[str, list[list[str]]]:
@@ -617,9 +694,16 @@ img { max-width: 100%; }
 """
 
 
-def write_report_html(report: AccuracyReport, path: str) -> str:
+def write_report_html(report: AccuracyReport, path: str, overwrite: bool = True) -> str:
+    """The report as a self-contained HTML page (``report_html_text``) written atomically into ``path``;
+    ``overwrite=False`` refuses an existing file. Returns the path."""
+    check_report_path(path, overwrite=overwrite)  # before the figure is drawn
+    write_text_files({path: report_html_text(report)}, overwrite=overwrite)
+    return path
+
+
+def report_html_text(report: AccuracyReport) -> str:
     """Self-contained HTML page (inline CSS, figure embedded as base64 PNG, no external links)."""
-    check_report_path(path)
     e = html.escape
     area = report.area_adjusted
     parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
@@ -697,5 +781,4 @@ def write_report_html(report: AccuracyReport, path: str) -> str:
               "independent, so treat the confidence intervals as optimistic.</li>",
               "</ul></body></html>"]
 
-    _write_text_atomic(path, lambda fh: fh.write("\n".join(parts)))
-    return path
+    return "\n".join(parts)

@@ -420,6 +420,45 @@ def terminate_as_exception():
         signal.signal(signal.SIGTERM, previous)
 
 
+@contextlib.contextmanager
+def clean_up_on_terminate():
+    """For hosts that leave SIGTERM at its default (``qgis_process``, a Python script, QGIS itself): while the
+    block runs in the main thread, SIGTERM unwinds the block as ``Terminated`` (every OutputSet, staging folder
+    and partial file inside it is removed on the way out), then the signal is delivered again with its default
+    action, so the process still ends as the sender meant. A further SIGTERM during that cleanup is ignored.
+
+    Where SIGTERM already has a handler (the CLI's ``terminate_as_exception``, a host's own) or is ignored, and
+    outside the main thread (QGIS tasks, Processing's background thread), it changes nothing."""
+    import signal
+
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGTERM"):
+        yield
+        return
+    try:
+        previous = signal.getsignal(signal.SIGTERM)
+    except (ValueError, OSError):  # pragma: no cover - not the main interpreter
+        previous = None
+    if previous is not signal.SIG_DFL:
+        yield
+        return
+
+    def handler(signum, frame):
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # the cleanup below is not interrupted by a second one
+        raise Terminated(f"terminated by signal {signum}")
+
+    signal.signal(signal.SIGTERM, handler)
+    terminated = False
+    try:
+        yield
+    except Terminated:
+        terminated = True
+        raise
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        if terminated:
+            signal.raise_signal(signal.SIGTERM)  # ends the process now, after the cleanup of the block
+
+
 class OutputSet:
     """Several outputs of one run into ``out_dir``, owned by that run: all committed together, or none.
 

@@ -79,6 +79,7 @@ class ValidateAlgorithm(LcxAlgorithm):
             self.OUTPUT_REPORT, self.tr("Accuracy report"), fileFilter=self.tr("HTML files (*.html)")))
         self.addParameter(QgsProcessingParameterFileDestination(
             self.OUTPUT_TABLE, self.tr("Accuracy table"), fileFilter=self.tr("CSV files (*.csv)")))
+        self.add_overwrite_parameter()
         for name, label in (("OVERALL_ACCURACY", self.tr("Overall accuracy")), ("KAPPA", self.tr("Kappa")),
                             ("MACRO_F1", self.tr("Macro-F1")), ("N_SAMPLES", self.tr("Number of samples (pixels)")),
                             ("AREA_ADJUSTED_OVERALL_ACCURACY", self.tr("Area-adjusted overall accuracy"))):
@@ -95,6 +96,12 @@ class ValidateAlgorithm(LcxAlgorithm):
         return True, ""
 
     def process(self, parameters, context, feedback):
+        from ...engine.io.outputs import clean_up_on_terminate
+
+        with clean_up_on_terminate():  # qgis_process killed: the staged reports go too
+            return self._validate(parameters, context, feedback)
+
+    def _validate(self, parameters, context, feedback):
         from ...engine.jobs import ValidateJob, run_validate_job
 
         classification = raster_file(self, parameters, self.CLASSIFICATION, context)
@@ -103,8 +110,10 @@ class ValidateAlgorithm(LcxAlgorithm):
         name_field = self.parameterAsString(parameters, self.NAME_FIELD, context) or None
         html = self.parameterAsFileOutput(parameters, self.OUTPUT_REPORT, context)
         csv = self.parameterAsFileOutput(parameters, self.OUTPUT_TABLE, context)
+        overwrite = self.overwrite(parameters, context)
+        self.check_not_overwritten((html, csv), overwrite)  # before the map is read
         feedback.setProgress(5)
-        with StagedOutputs([html, csv]) as stage:
+        with StagedOutputs([html, csv], overwrite=overwrite) as stage:
             staged_html = os.path.join(stage.dir, "report.html") if html else None
             staged_csv = os.path.join(stage.dir, "report.csv") if csv else None
             report = run_validate_job(ValidateJob(classification, field_path, class_field, layer=layer_name,
