@@ -45,6 +45,11 @@ _CPU_BATCH_CANDIDATES = (512, 1024, 2048)
 _CUDA_BATCH = 8192
 _GDAL_CACHE_BYTES = 128 * 1024 * 1024
 _MIN_BATCH = 16
+# Methods that read only the shared forward pass's outputs (probabilities, band gates, the ensemble's
+# disagreement): with these alone the pass runs ``models.ensemble.inference_model``'s stand-in (the same
+# function, BatchNorm folded and the members batched; ~1.6x faster for the default MLP ensemble). Every other
+# method (gradients, extra forwards on altered inputs) runs on the model itself.
+FORWARD_ONLY_METHODS = frozenset({"classification", "probabilities", "uncertainty", "disagreement", "attention"})
 
 
 @dataclass
@@ -201,6 +206,16 @@ def compute_batch(model, x, plan: ComputePlan, batch_no: int = 0) -> dict:
     return {k: (v.detach().float() if v.is_floating_point() else v).cpu().numpy() for k, v in out.items()}
 
 
+def forward_model(model, explainers):
+    """The module a pass runs: ``inference_model(model)`` when every method is in ``FORWARD_ONLY_METHODS``,
+    else ``model`` (explanations that differentiate or re-run the model keep the original modules)."""
+    from ..models.ensemble import inference_model
+
+    if all(e.name in FORWARD_ONLY_METHODS and not e.fused_gradcam for e in explainers):
+        return inference_model(model)
+    return model
+
+
 def prepare_plan(explainers, setup: PassSetup) -> ComputePlan:
     """Run each method's ``prepare`` once (baselines, reference pixels, class ids on the device)."""
     return ComputePlan(list(explainers), {e.name: e.prepare(setup) for e in explainers}, setup.target_index)
@@ -222,7 +237,7 @@ def choose_batch_size(model, spec, device: str, with_grad: bool) -> int:
     the default-size models run ~2x faster at 1024-4096 than at 128-256)."""
     if device.startswith("cuda"):
         return _CUDA_BATCH
-    key = (json.dumps(spec.to_dict(), sort_keys=True), device, with_grad)
+    key = (json.dumps(spec.to_dict(), sort_keys=True), type(model).__name__, device, with_grad)
     if key in _BATCH_CACHE:
         return _BATCH_CACHE[key]
     torch = import_torch()
@@ -315,7 +330,8 @@ def _run(request, bundle, stack, planned: PlannedOutputs, target_index, progress
 
     explainers = [e for e, _ in planned.methods]
     fused = any(e.fused_gradcam for e in explainers)
-    batch_size = int(request.batch_size or choose_batch_size(model, spec, device, fused))
+    runner = forward_model(model, explainers)  # the module every batch runs through
+    batch_size = int(request.batch_size or choose_batch_size(runner, spec, device, fused))
     window_size = int(request.window_size or auto_window_size(spec.n_bands, spec.n_dates))
     windows = plan_windows(stack.width, stack.height, stack.block_size, window_size, request.region)
     total_px = sum(w.xsize * w.ysize for w in windows)
@@ -354,7 +370,7 @@ def _run(request, bundle, stack, planned: PlannedOutputs, target_index, progress
                     sel = sel_all[i: i + batch_size]
                     x = torch.from_numpy(batch_input(prepared, sel, k)).to(device, non_blocking=True)
                     try:
-                        res = compute_batch(model, x, plan, batch_no=wi * 1_000_003 + i)
+                        res = compute_batch(runner, x, plan, batch_no=wi * 1_000_003 + i)
                     except Exception as exc:  # only an out-of-memory is retried
                         if not _is_oom(exc) or batch_size <= _MIN_BATCH:
                             raise
@@ -415,11 +431,12 @@ def _reader_loop(stack, windows, inputs, out_q, stop, errors, timings):
     handle = None
     try:
         handle = stack.clone()
+        buffers: dict = {}  # this thread's raw window buffer, reused window after window
         for win in windows:
             if stop.is_set():
                 return
             t0 = time.perf_counter()
-            prepared = prepare(handle, win, inputs)
+            prepared = prepare(handle, win, inputs, buffers)
             timings["read"] += time.perf_counter() - t0
             if not _put(out_q, prepared, stop, None):
                 return

@@ -460,6 +460,10 @@ class TimeSeriesStack:
     ``clone()``.
     """
 
+    # read_window already gives NaN for every missing value and never inf (float files: non-finite -> NaN;
+    # integer files: finite scale and offset), so readers need not scan its windows for inf again
+    missing_as_nan = True
+
     def __init__(self, paths: list[str], dates: list[datetime.date], bands: list[str], grid: Grid,
                  sources: list[list[_BandSource]], scaling: Scaling, layout_origin: str,
                  datasets: Optional[list[gdal.Dataset]] = None):

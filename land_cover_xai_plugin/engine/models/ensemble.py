@@ -68,3 +68,59 @@ class EnsembleNet(nn.Module):
         if all(a is not None for a in attention):
             self.last_band_attention = torch.stack(attention).mean(dim=0)
         return torch.logsumexp(log_probs, dim=1) - math.log(len(self.members))
+
+
+class FastEnsembleMLP(nn.Module):
+    """An :class:`EnsembleNet` of SeriesMLP members for inference only: the same outputs (log of the mean
+    probability; ``last_member_probabilities``, ``last_disagreement``, ``last_band_attention``) with every
+    member evaluated at once by ``mlp.FusedSeriesMLPs`` (BatchNorm folded, batched matmuls). Built by
+    :func:`inference_model` from a trained ensemble; explanations that need gradients keep the ensemble."""
+
+    def __init__(self, model: EnsembleNet):
+        super().__init__()
+        from .mlp import FusedSeriesMLPs
+
+        self.spec = model.spec
+        self.fused = FusedSeriesMLPs(model.members)
+        self.n_members = len(model.members)
+        self.last_member_probabilities = None
+        self._disagreement = None
+        self.last_band_attention = None
+
+    @property
+    def last_disagreement(self):
+        """The last forward's mutual information (N,), as EnsembleNet records it; computed when first read
+        (a class map alone never pays for it)."""
+        if self._disagreement is None and self.last_member_probabilities is not None:
+            self._disagreement = mutual_information(self.last_member_probabilities)
+        return self._disagreement
+
+    @property
+    def members(self) -> tuple:
+        """One entry per member (what callers count); the members' weights live in ``fused``."""
+        return (None,) * self.n_members
+
+    def forward(self, x):
+        logits, gates = self.fused(x)  # (K, N, C), (K, N, B)
+        log_probs = torch.log_softmax(logits, dim=2).transpose(0, 1)  # (N, K, C), as EnsembleNet's
+        probs = log_probs.detach().exp()
+        self.last_member_probabilities = probs
+        self._disagreement = None
+        self.last_band_attention = None if gates is None else gates.mean(dim=0)
+        return torch.logsumexp(log_probs, dim=1) - math.log(self.n_members)
+
+
+def inference_model(model):
+    """The fastest module computing ``model``'s eval-mode forward for inference: ``FastEnsembleMLP`` /
+    ``mlp.FastSeriesMLP`` for (ensembles of) pixel SeriesMLPs, else ``model`` itself. The stand-in matches
+    the model to float32 rounding, has no ``gradcam_layer`` and is meant for forward-only passes; it shares no
+    state with ``model`` (build it again after changing the weights)."""
+    from .mlp import FastSeriesMLP, SeriesMLP, fused_mlp_supported
+
+    if model.training:
+        return model
+    if isinstance(model, EnsembleNet) and fused_mlp_supported(model.members):
+        return FastEnsembleMLP(model).to(next(model.parameters()).device)
+    if type(model) is SeriesMLP and fused_mlp_supported([model]):
+        return FastSeriesMLP(model).to(next(model.parameters()).device)
+    return model
