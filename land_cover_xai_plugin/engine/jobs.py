@@ -455,13 +455,18 @@ class StagedFiles:
         wanted = [d for d in destinations if d]
         self.overwrite = overwrite  # else a destination that exists (or appears during the run) is refused
         base = os.path.dirname(os.path.abspath(wanted[0])) if wanted else tempfile.gettempdir()
-        from .io.outputs import new_staging_dir, remove_stale_staging
+        from .io.outputs import check_output_folder, new_staging_dir, remove_stale_staging
 
+        self._created: list[str] = []  # folders this run made (removed again, when empty, if nothing was kept)
+        self._committed = False
+        for destination in wanted:  # a destination under a file / in a folder that cannot be written: say so
+            check_output_folder(os.path.dirname(os.path.abspath(destination)), [])
         try:
-            os.makedirs(base, exist_ok=True)
+            self._created = _make_folders(base)
             remove_stale_staging(base)  # left by a run that was killed (qgis_process, SIGKILL)
             self.dir = new_staging_dir(base)
         except OSError as error:
+            self._remove_created()
             raise LcxError(f"Cannot write in the output folder {base} ({error.strerror or error}). Choose a "
                            "folder you can write to.") from error
 
@@ -475,8 +480,17 @@ class StagedFiles:
         self.cleanup()
 
     def cleanup(self) -> None:
-        """Remove the staging folder and whatever was not moved out of it."""
+        """Remove the staging folder and whatever was not moved out of it (and, when nothing was committed, the
+        empty folders this run created for its destinations)."""
         shutil.rmtree(self.dir, ignore_errors=True)
+        if not self._committed:
+            self._remove_created()
+
+    def _remove_created(self) -> None:
+        for folder in reversed(self._created):
+            with contextlib.suppress(OSError):
+                os.rmdir(folder)  # only when empty: never what someone else put there meanwhile
+        self._created = []
 
     def commit(self, moves: dict[str, str]) -> dict[str, str]:
         """``moves``: staged file -> destination. Returns staged -> absolute destination of what moved."""
@@ -489,7 +503,7 @@ class StagedFiles:
                 if not self.overwrite and os.path.lexists(destination):
                     raise LcxError(f"{destination} exists already (it appeared during the run): nothing was "
                                    "overwritten. Choose another file name, or allow overwriting.")
-                os.makedirs(os.path.dirname(destination), exist_ok=True)
+                self._created += _make_folders(os.path.dirname(destination))
                 pairs = [(staged, destination)]
                 if staged.lower().endswith(self.RASTER_EXTENSIONS):
                     src, dst = companion_paths(staged), companion_paths(destination)
@@ -513,7 +527,24 @@ class StagedFiles:
                                "the file is open in QGIS or another program, remove it there or choose another "
                                "file name.") from error
             raise
+        self._committed = True
         return {s: os.path.abspath(d) for s, d in moves.items() if d}
+
+
+def _make_folders(folder: str) -> list[str]:
+    """``os.makedirs(folder)``; returns the folders it created, outermost first."""
+    missing, current = [], os.path.abspath(folder)
+    while not os.path.exists(current) and os.path.dirname(current) != current:
+        missing.append(current)
+        current = os.path.dirname(current)
+    created = []
+    for path in reversed(missing):
+        try:
+            os.mkdir(path)
+        except FileExistsError:
+            continue  # made meanwhile by someone else: not ours to remove
+        created.append(path)
+    return created
 
 
 # --- choices every front end offers ---------------------------------------------------------------------

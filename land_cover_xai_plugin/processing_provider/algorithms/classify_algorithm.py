@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ...engine.explain import registry
 from ..base import LcxAlgorithm, registry_label, run_job
+from .checks import model_path_problem
 
 
 def destination_kinds() -> dict[str, str]:
@@ -66,7 +67,7 @@ class ClassifyAlgorithm(LcxAlgorithm):
         ok, message = super().checkParameterValues(parameters, context)
         if not ok:
             return ok, message
-        problem = self.check_model_path(self.parameterAsFile(parameters, self.MODEL, context))
+        problem = model_path_problem(self, self.parameterAsFile(parameters, self.MODEL, context))
         if problem is None:
             problem = self.check_raster_destinations({
                 self.parameterDefinition(name).description(): self.destination_value(parameters, name)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ...engine.errors import LcxError
 from ...engine.explain import registry
 from ..base import LcxAlgorithm, run_job
+from .checks import model_path_problem
 
 
 def explanation_methods() -> list:
@@ -66,7 +67,7 @@ class ExplainAlgorithm(LcxAlgorithm):
         if not ok:
             return ok, message
         model = self.parameterAsFile(parameters, self.MODEL, context)
-        problem = self.check_model_path(model) or self.check_raster_destinations({
+        problem = model_path_problem(self, model) or self.check_raster_destinations({
             self.tr("Explanation"): self.destination_value(parameters, self.OUTPUT),
             self.tr("Explanation per date"): self.destination_value(parameters, self.OUTPUT_DATES)})
         if problem:
