@@ -86,3 +86,72 @@ def test_missing_inputs_are_named(qgis_iface, layers):
     assert panel.start_validation() is None and "field-data" in panel.last_error
     with pytest.raises(Exception, match="validation first"):
         panel.export_csv("/tmp/never.csv")
+
+
+def _in_dock(panel, width=430, height=695):
+    """The panel as the dock shows it: in the dock's scroll area, at the dock's usual width and the height the
+    Validate tab gets on a 1600 x 1000 screen (measured under Xvfb: 695 px)."""
+    from land_cover_xai_plugin.gui.dock import _scrolled
+
+    area = _scrolled(panel, None)
+    area.resize(width, height)
+    area.show()
+    return area
+
+
+def _validated(qgis_iface, labels, fields):
+    panel = ValidatePanel(qgis_iface)
+    panel.map_combo.setLayer(labels)
+    panel.field_layer_combo.setLayer(fields)
+    panel.class_field_combo.setField("LULC_ID")
+    panel.name_field_combo.setField("LULC_NAME")
+    return panel
+
+
+def test_whole_matrix_and_picture_fit_the_dock_without_scrolling(qgis_iface, qgis_app, sample_dir, field_polygons):
+    labels = QgsRasterLayer(str(sample_dir / "labels_lulc.tif"), "labels", "gdal")
+    fields = QgsVectorLayer(str(field_polygons) + "|layername=LULC", "field data", "ogr")
+    QgsProject.instance().addMapLayers([labels, fields])
+    try:
+        panel = _validated(qgis_iface, labels, fields)
+        area = _in_dock(panel)
+        task = panel.start_validation()
+        assert wait_until(lambda: not panel.is_running(), timeout_milliseconds=30_000)
+        assert task.outcome == "success", panel.summary_label.text()
+        qgis_app.processEvents()
+        report = panel.report
+        k = len(report.class_ids)
+        table = panel.matrix_table
+        assert panel.tabs.currentIndex() == 0 and table.isVisible() and panel.figure_label.isVisible()
+        # every column of every class and the totals inside the table, every row shown
+        columns = sum(table.columnWidth(c) for c in range(k + 1))
+        assert table.verticalHeader().width() + columns + 2 * table.frameWidth() <= table.width()
+        assert table.height() >= table.horizontalHeader().height() + sum(table.rowHeight(r) for r in range(k + 1))
+        for c in range(k + 1):  # no cell text cut: each column is as wide as its widest number
+            assert table.columnWidth(c) >= table.sizeHintForColumn(c)
+        assert table.horizontalHeaderItem(0).text() == str(report.class_ids[0])
+        assert report.name_of(report.class_ids[0]) in table.verticalHeaderItem(0).toolTip()
+        # the picture whole (scaled, aspect kept) in the same tab, and no scroll bar in the dock
+        shown, original = panel.figure_label.pixmap(), panel.figure_label.original()
+        assert not original.isNull() and shown is not None and not shown.isNull()
+        assert shown.width() <= panel.figure_label.width() and shown.height() <= panel.figure_label.height()
+        assert abs(shown.width() / shown.height() - original.width() / original.height()) < 0.02
+        assert shown.height() >= 90
+        assert not area.verticalScrollBar().isVisible() and not area.horizontalScrollBar().isVisible()
+        # full size: the whole matrix with full names and the picture at its own size, one window reused
+        assert panel.full_size_button.isEnabled()
+        dialog = panel.show_full_size()
+        assert dialog is not None and dialog.isVisible()
+        assert dialog.table.horizontalHeaderItem(0).text().startswith("map: ")
+        assert dialog.table.verticalHeaderItem(0).text().startswith("reference: ")
+        assert dialog.picture.pixmap().size() == original.size()
+        assert panel.show_full_size() is dialog
+        # a failed validation leaves no earlier figures
+        panel._on_failed("the class map cannot be read")
+        assert table.rowCount() == 0 and panel.figure_label.original().isNull() and panel.report is None
+        assert not dialog.isVisible() and not panel.full_size_button.isEnabled()
+        assert panel.summary_label.text() == "the class map cannot be read"
+        panel.shutdown()
+        area.hide()
+    finally:
+        QgsProject.instance().removeMapLayers([labels.id(), fields.id()])

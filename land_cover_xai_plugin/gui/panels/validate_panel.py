@@ -5,6 +5,11 @@ optional class-name field). Validate runs ``engine.jobs.run_validate_job`` in a 
 Shown: overall accuracy, kappa, macro-F1; the confusion matrix as a table (rows = reference, columns =
 map) and as a picture; per-class user's / producer's accuracy and F1; the area-adjusted estimates of
 Olofsson et al. (2014) with 95 % confidence intervals. Export CSV / HTML writes the engine's reports.
+
+The matrix tab holds the whole matrix and its picture without scrolling in a dock of its usual width on a
+1600 x 1000 screen: the columns are headed by class id (colour swatch, the name in the tooltip and in the row
+headers), the table is as tall as its rows, and the picture is scaled to the room left (``FittedPicture``).
+"Show full size…" opens both whole, with full class names (``FullSizeDialog``, one window reused).
 """
 from __future__ import annotations
 
@@ -16,10 +21,12 @@ from typing import Optional
 import numpy as np
 from qgis.core import Qgis, QgsApplication
 from qgis.gui import QgsFieldComboBox, QgsMapLayerComboBox
-from qgis.PyQt.QtCore import QCoreApplication, Qt
+from qgis.PyQt.QtCore import QCoreApplication, QSize, Qt, pyqtSignal
 from qgis.PyQt.QtGui import QBrush, QColor, QIcon, QPixmap
 from qgis.PyQt.QtWidgets import (
     QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -27,9 +34,11 @@ from qgis.PyQt.QtWidgets import (
     QLabel,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -72,6 +81,136 @@ def _swatch(color: str) -> QIcon:
     pixmap = QPixmap(14, 14)
     pixmap.fill(QColor(color))
     return QIcon(pixmap)
+
+
+class FittedPicture(QLabel):
+    """A picture scaled (aspect kept) to the room it is given, never cropped; a click asks for full size."""
+
+    clicked = pyqtSignal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._original = QPixmap()
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setMinimumSize(120, 90)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+
+    def set_picture(self, pixmap: QPixmap) -> None:
+        """Show ``pixmap`` scaled to the label; an empty pixmap clears it."""
+        self._original = QPixmap(pixmap)
+        self._fit()
+
+    def original(self) -> QPixmap:
+        """The picture at its own size."""
+        return self._original
+
+    # small hints: the layout gives the picture the room left, and a dock's scroll area (which lays a panel out
+    # at its preferred height) never grows because of the picture
+    def sizeHint(self):
+        return QSize(160, 100)
+
+    def minimumSizeHint(self):
+        return QSize(120, 90)
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        self._fit()
+
+    def mouseReleaseEvent(self, event):
+        super().mouseReleaseEvent(event)
+        if not self._original.isNull():
+            self.clicked.emit()
+
+    def _fit(self) -> None:
+        if self._original.isNull():
+            self.clear()
+            return
+        room = self.contentsRect().size()
+        if room.width() < 2 or room.height() < 2:
+            return
+        scaled = self._original.scaled(room, Qt.AspectRatioMode.KeepAspectRatio,
+                                       Qt.TransformationMode.SmoothTransformation)
+        super().setPixmap(scaled)
+
+
+class FittedMatrix(QTableWidget):
+    """The dock's confusion matrix: every column shown; the row names are shortened (…) to the width left, the
+    whole name staying in the row's tooltip and in the full-size window."""
+
+    ROW_NAME_ROLE = Qt.ItemDataRole.UserRole + 1
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        self.fit_rows()
+
+    def fit_rows(self) -> None:
+        """Shorten the row headers so that the row names and every column fit the table's width."""
+        header = self.verticalHeader()
+        columns = sum(self.columnWidth(c) for c in range(self.columnCount()))
+        room = self.width() - 2 * self.frameWidth() - columns - 4
+        metrics = header.fontMetrics()
+        icon = self.iconSize().width() if self.iconSize().width() > 0 else 16
+        for r in range(self.rowCount()):
+            item = self.verticalHeaderItem(r)
+            if item is None:
+                continue
+            name = item.data(self.ROW_NAME_ROLE) or item.text()
+            item.setData(self.ROW_NAME_ROLE, name)
+            width = room - (icon + 10 if not item.icon().isNull() else 10)
+            text = metrics.elidedText(name, Qt.TextElideMode.ElideMiddle, max(24, width))
+            if text != item.text():
+                item.setText(text)
+        header.setMaximumWidth(max(40, room))
+
+
+class FullSizeDialog(QDialog):
+    """The confusion matrix with full class names and its picture at full size, in a window of its own."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("ConfusionMatrixFullSize")
+        self.setWindowTitle(tr("Confusion matrix — full size"))
+        self.setModal(False)
+        layout = QVBoxLayout(self)
+        self.table = QTableWidget(self)
+        self.table.setObjectName("fullMatrix")
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        layout.addWidget(self.table)
+        self.picture = QLabel(self)
+        self.picture.setObjectName("fullPicture")
+        self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.picture)
+        layout.addWidget(scroll, 1)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        buttons.rejected.connect(self.close)
+        layout.addWidget(buttons)
+
+    def show_report(self, panel, report, pixmap: QPixmap) -> None:
+        """Fill the full table (headers 'map: name (id)') and the picture, size the window to them."""
+        panel._fill_matrix_table(self.table, report, compact=False)
+        self.picture.setPixmap(pixmap)
+        self.table.resizeColumnsToContents()
+        table_height = _table_height(self.table)
+        self.table.setFixedHeight(table_height)
+        columns = sum(self.table.columnWidth(c) for c in range(self.table.columnCount()))
+        rows_header = max(self.table.verticalHeader().width(), self.table.verticalHeader().sizeHint().width())
+        width = max(rows_header + columns + 2 * self.table.frameWidth() + 30, pixmap.width() + 40, 480)
+        screen = self.screen().availableGeometry() if hasattr(self, "screen") and self.screen() else None
+        height = table_height + pixmap.height() + 100
+        if screen is not None:
+            width, height = min(width, screen.width() - 40), min(height, screen.height() - 60)
+        self.resize(width, height)
+
+
+def _table_height(table: QTableWidget) -> int:
+    """The height that shows every row of ``table`` without a scroll bar."""
+    rows = sum(table.rowHeight(r) for r in range(table.rowCount()))
+    header = max(table.horizontalHeader().height(), table.horizontalHeader().sizeHint().height())
+    return header + rows + 2 * table.frameWidth()
 
 
 class ValidatePanel(QWidget):
@@ -134,19 +273,46 @@ class ValidatePanel(QWidget):
         layout.addWidget(self.summary_label)
 
         self.tabs = QTabWidget(self)
-        self.matrix_table = self._table("confusionMatrix")
-        self.tabs.addTab(self.matrix_table, tr("Confusion matrix"))
+        matrix_page = QWidget(self.tabs)
+        matrix_layout = QVBoxLayout(matrix_page)
+        matrix_layout.setContentsMargins(2, 2, 2, 2)
+        caption_row = QHBoxLayout()
+        self.matrix_caption = QLabel(matrix_page)
+        self.matrix_caption.setObjectName("matrixCaption")
+        self.matrix_caption.setWordWrap(True)
+        caption_row.addWidget(self.matrix_caption, 1)
+        matrix_layout.addLayout(caption_row)
+        self.matrix_table = self._table("confusionMatrix", FittedMatrix)
+        self.matrix_table.setMinimumHeight(0)
+        header = self.matrix_table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setMinimumSectionSize(24)
+        self.matrix_table.setStyleSheet("QTableView::item { padding: 0px 3px; }")
+        rows = self.matrix_table.verticalHeader()
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows.setDefaultSectionSize(max(18, self.fontMetrics().height() + 6))
+        self.matrix_table.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.matrix_table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.matrix_table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        matrix_layout.addWidget(self.matrix_table)
+        self.figure_label = FittedPicture(matrix_page)
+        self.figure_label.setObjectName("matrixFigure")
+        self.figure_label.setToolTip(tr("Click for the full size"))
+        self.figure_label.clicked.connect(self.show_full_size)
+        matrix_layout.addWidget(self.figure_label, 1)
+        self.full_size_button = QToolButton(matrix_page)
+        self.full_size_button.setText(tr("Full size…"))
+        self.full_size_button.setObjectName("fullSizeButton")
+        self.full_size_button.setToolTip(tr("The matrix with the full class names and its picture, in a window"))
+        self.full_size_button.setEnabled(False)
+        self.full_size_button.clicked.connect(lambda *_: self.show_full_size())
+        caption_row.addWidget(self.full_size_button, 0, Qt.AlignmentFlag.AlignTop)
+        self.tabs.addTab(matrix_page, tr("Confusion matrix"))
         self.class_table = self._table("perClass")
         self.tabs.addTab(self.class_table, tr("Per class"))
         self.area_table = self._table("areaAdjusted")
         self.tabs.addTab(self.area_table, tr("Area-adjusted"))
-        self.figure_label = QLabel(self)
-        self.figure_label.setObjectName("matrixFigure")
-        self.figure_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        scroll = QScrollArea(self)
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(self.figure_label)
-        self.tabs.addTab(scroll, tr("Picture"))
+        self.full_size: Optional[FullSizeDialog] = None
         layout.addWidget(self.tabs, 1)
         self.notes_label = QLabel(self)
         self.notes_label.setObjectName("notesLabel")
@@ -157,8 +323,8 @@ class ValidatePanel(QWidget):
         self._on_field_layer_changed(self.field_layer_combo.currentLayer())
         self._update_buttons()
 
-    def _table(self, name: str) -> QTableWidget:
-        table = QTableWidget(self)
+    def _table(self, name: str, cls=QTableWidget) -> QTableWidget:
+        table = cls(self)
         table.setObjectName(name)
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
@@ -232,7 +398,7 @@ class ValidatePanel(QWidget):
 
     def _on_failed(self, message: str) -> None:
         self._task_finished = True
-        self.report = None
+        self.clear_report()
         self._show_error(message, push=False)  # the task pushed it to the message bar
         self._update_buttons()
 
@@ -270,21 +436,61 @@ class ValidatePanel(QWidget):
         self._fill_area(report)
         self._fill_figure(report)
         self.notes_label.setText("\n".join(report.notes or []))
+        self.full_size_button.setEnabled(True)
+        self._update_buttons()
+
+    def clear_report(self) -> None:
+        """Forget the report shown: tables, picture, notes (a failed validation leaves no earlier figures)."""
+        self.report = None
+        for table in (self.matrix_table, self.class_table, self.area_table):
+            table.clear()
+            table.setRowCount(0)
+            table.setColumnCount(0)
+        self.matrix_caption.setText("")
+        self.figure_label.set_picture(QPixmap())
+        self.notes_label.setText("")
+        self.full_size_button.setEnabled(False)
+        if self.full_size is not None:
+            self.full_size.close()
         self._update_buttons()
 
     def _label(self, report, cid) -> str:
         return f"{report.name_of(cid)} ({cid})"
 
     def _fill_matrix(self, report) -> None:
+        self.matrix_caption.setText(tr("Rows: field data; columns: map (class id)."))
+        self.matrix_caption.setToolTip(tr("Blue: agreement; red: confusion; the shade is the share of the row "
+                                          "(the reference class)."))
+        self._fill_matrix_table(self.matrix_table, report, compact=True)
+        self.matrix_table.resizeColumnsToContents()
+        self.matrix_table.fit_rows()
+        self.matrix_table.setFixedHeight(_table_height(self.matrix_table))
+
+    def _fill_matrix_table(self, t: QTableWidget, report, compact: bool) -> None:
+        """The matrix in ``t``: ``compact`` heads the columns by class id (swatch, name in the tooltip) and
+        shortens long row names (the dock); otherwise 'map: name (id)' / 'reference: name (id)' in full."""
         m = np.asarray(report.matrix)
         k = len(report.class_ids)
         labels = [self._label(report, c) for c in report.class_ids]
-        t = self.matrix_table
+        colors = report.class_colors or {}
         t.clear()
         t.setRowCount(k + 1)
         t.setColumnCount(k + 1)
-        t.setHorizontalHeaderLabels([tr("map: {label}").format(label=lab) for lab in labels] + [tr("total")])
-        t.setVerticalHeaderLabels([tr("reference: {label}").format(label=lab) for lab in labels] + [tr("total")])
+        for c, (cid, lab) in enumerate(zip(report.class_ids, labels)):
+            column = QTableWidgetItem(str(cid) if compact else tr("map: {label}").format(label=lab))
+            row = QTableWidgetItem(lab if compact else tr("reference: {label}").format(label=lab))
+            column.setToolTip(tr("map: {label}").format(label=lab))
+            row.setToolTip(tr("reference: {label}").format(label=lab))
+            if int(cid) in colors:
+                row.setIcon(_swatch(colors[int(cid)]))
+                if not compact:  # in the dock the columns stay narrow: the row's swatch tells the colour
+                    column.setIcon(_swatch(colors[int(cid)]))
+            t.setHorizontalHeaderItem(c, column)
+            t.setVerticalHeaderItem(c, row)
+        total = tr("total")
+        t.setHorizontalHeaderItem(k, QTableWidgetItem("Σ" if compact else total))
+        t.horizontalHeaderItem(k).setToolTip(total)
+        t.setVerticalHeaderItem(k, QTableWidgetItem(total))
         row_sums = m.sum(axis=1)
         for r in range(k + 1):
             for c in range(k + 1):
@@ -353,8 +559,21 @@ class ValidatePanel(QWidget):
 
         path = os.path.join(self._figure_dir, "confusion_matrix.png")
         confusion_matrix_figure(report, path)
-        pixmap = QPixmap(path)
-        self.figure_label.setPixmap(pixmap)
+        self.figure_label.set_picture(QPixmap(path))
+        if self.full_size is not None and self.full_size.isVisible():
+            self.full_size.show_report(self, report, self.figure_label.original())
+
+    def show_full_size(self) -> Optional[FullSizeDialog]:
+        """Open (or bring up) the window with the whole matrix, full class names, and its picture at full size;
+        None before a validation."""
+        if self.report is None:
+            return None
+        if self.full_size is None:
+            self.full_size = FullSizeDialog(self.window())
+        self.full_size.show_report(self, self.report, self.figure_label.original())
+        self.full_size.show()
+        self.full_size.raise_()
+        return self.full_size
 
     # --- exports ------------------------------------------------------------------------------------------
     def export_csv(self, path: str) -> str:
@@ -401,6 +620,10 @@ class ValidatePanel(QWidget):
         self._deps_ok = True  # validation needs neither torch nor captum
 
     def shutdown(self) -> None:
-        """Cancel a running validation (plugin unload)."""
+        """Cancel a running validation, close the full-size window (plugin unload)."""
         if self.is_running():
             self.task.cancel()
+        if self.full_size is not None:
+            self.full_size.close()
+            self.full_size.deleteLater()
+            self.full_size = None
