@@ -35,7 +35,9 @@ Protocol (the same for every method, never tuned to a result):
   date explanation (randomisation, agreement) reads the observed dates only, the same rule for every method.
 - Cloudy dates (2015-07-31, 2015-08-20, masked): share of each date explanation's |relevance| on them.
 - Robustness: ``captum.metrics.sensitivity_max`` (uniform noise of +-0.02 reflectance, 10 draws; median over
-  pixels; model seed 0). Reported, not part of the verdict.
+  pixels), and ``captum.metrics.infidelity`` by unit (each date / band removed with probability 0.5, dates
+  refilled by interpolation, bands by a class-balanced training pixel; 20 draws; captum's normalisation; mean
+  over pixels); every model. Reported, not part of the verdict.
 - Baseline sensitivity: each baseline-using method (shap, ig, occlusion_dates, shapley_dates, occlusion_bands)
   run again on the same held-out pixels with its baseline / background / refill replaced by two other valid
   ones (class-balanced draws from the training split; per-band training mean or a training pixel's values
@@ -463,6 +465,21 @@ def baseline_sensitivities(model, bundle, stack, inputs, x, targets, outputs, x_
     return out
 
 
+def infidelities(model, x, targets, explanations, outputs, norm_mean, times, background, seed) -> dict:
+    """captum.metrics.infidelity per output, by its unit (``evaluation.unit_infidelity``): each date / band
+    removed with probability 0.5 (dates: interpolation refill; bands: a class-balanced training pixel's band),
+    20 draws, captum's normalisation; mean over pixels. Lower = the explanation predicts removals better."""
+    refill = {"date": "interp", "band": "background"}
+    out = {}
+    for o in outputs:
+        if o.name not in explanations:
+            continue
+        values = ev.unit_infidelity(model, x, explanations[o.name], targets, o.unit, refill[o.unit],
+                                    norm_mean=norm_mean, times=times, background=background, seed=seed)
+        out[o.name] = float(np.mean(values))
+    return out
+
+
 def mean_spearman(a, b) -> float:
     rho = ev.spearman_rows(a, b)
     ok = rho[np.isfinite(rho)]
@@ -481,6 +498,128 @@ def band_ablation_agreement(model, x, y_index, attention, norm_mean) -> float:
     is replaced by its training mean (Jain & Wallace's check)."""
     ablation = ev.band_ablation_importance(model, x, y_index, "mean", norm_mean)
     return ev.spearman(np.abs(attention).mean(0), ablation["delta_probability"])
+
+
+# ---------------------------------------------------------------------------------------------
+# development-only cross-check with quantus (requirements-xai-dev.txt)
+# ---------------------------------------------------------------------------------------------
+def load_quantus():
+    """(quantus module, None) or (None, why not): quantus is a development-only extra."""
+    try:
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            import quantus
+        return quantus, None
+    except Exception as exc:  # noqa: BLE001 - any failure to import it is recorded, never fatal
+        return None, f"{type(exc).__name__}: {exc}"
+
+
+class BandsLast(torch.nn.Module):
+    """The model on (N, T, B) input: quantus reads the second axis as channels and localises along the last
+    one, so a per-band map is a (N, 1, B) attribution of this view."""
+
+    def __init__(self, inner):
+        super().__init__()
+        self.inner = inner
+
+    def forward(self, x):
+        return self.inner(x.transpose(1, 2))
+
+
+def quantus_band_explainer(bundle, stack, spec_inputs, output, seed):
+    """quantus explain_func for one per-band output: our method's own code on the (N, B, T) view."""
+    def explain_func(model, inputs, targets, **_):  # quantus passes these by name
+        inner = model.inner if isinstance(model, BandsLast) else model
+        x = np.ascontiguousarray(np.asarray(inputs, np.float32).transpose(0, 2, 1))
+        raw = explain(inner, bundle, stack, spec_inputs, x, np.asarray(targets).astype(np.int64), [output.method],
+                      seed)
+        return graded([output], raw, len(x), x.shape, seed)[output.name][:, None, :].astype(np.float32)
+
+    return explain_func
+
+
+def quantus_real(model, bundle, stack, inputs, x, targets, outputs, seed) -> dict:
+    """quantus MPRT (cascading, top-down, Spearman of the final, fully randomised model) and RandomLogit
+    (Spearman between the explanation of the class and of a random other class) of each per-band output."""
+    quantus, why = load_quantus()
+    if quantus is None:
+        return {"available": False, "reason": why}
+    out = {"available": True, "version": quantus.__version__, "outputs": {}}
+    wrapped = BandsLast(model).eval()
+    xq = np.ascontiguousarray(x.transpose(0, 2, 1))
+    spearman_q = quantus.similarity_func.correlation_spearman
+    for o in outputs:
+        if o.unit != "band" or o.method == "random":
+            continue
+        explain_func = quantus_band_explainer(bundle, stack, inputs, o, seed)
+        entry = {}
+        try:
+            a = explain_func(wrapped, inputs=xq, targets=targets)
+            common = dict(model=wrapped, x_batch=xq, y_batch=targets, a_batch=a, explain_func=explain_func,
+                          device="cpu", channel_first=True)
+            mprt_q = quantus.MPRT(similarity_func=spearman_q, layer_order="top_down", return_last_correlation=True,
+                                  abs=False, normalise=False, disable_warnings=True, seed=seed)(**common)
+            entry["mprt_final_spearman"] = float(np.nanmean(mprt_q))
+            logit_q = quantus.RandomLogit(num_classes=len(bundle.classes), similarity_func=spearman_q, abs=False,
+                                          normalise=False, disable_warnings=True, seed=seed)(**common)
+            entry["random_logit_spearman"] = float(np.nanmean(logit_q))
+        except Exception as exc:  # noqa: BLE001 - a dev-only cross-check never stops the benchmark
+            entry["error"] = f"{type(exc).__name__}: {exc}"
+        out["outputs"][o.name] = entry
+    return out
+
+
+def quantus_pointing(model, x, targets, values, outputs, truth_bands) -> dict:
+    """quantus PointingGame (absolute values) of each per-band output against the planted bands."""
+    quantus, why = load_quantus()
+    if quantus is None:
+        return {"available": False, "reason": why}
+    out = {}
+    wrapped = BandsLast(model).eval()
+    xq = np.ascontiguousarray(x.transpose(0, 2, 1))
+    s = np.broadcast_to(np.asarray(truth_bands, float)[None, None, :], (len(x), 1, x.shape[1])).copy()
+    for o in outputs:
+        if o.unit != "band" or o.name not in values:
+            continue
+        try:
+            got = quantus.PointingGame(abs=True, normalise=False, disable_warnings=True)(
+                model=wrapped, x_batch=xq, y_batch=targets, a_batch=values[o.name][:, None, :].astype(np.float32),
+                s_batch=s, device="cpu", channel_first=True)
+            out[o.name] = float(np.mean(got))
+        except Exception as exc:  # noqa: BLE001 - a dev-only cross-check never stops the benchmark
+            out[o.name] = f"{type(exc).__name__}: {exc}"
+    return out
+
+
+def quantus_summary(result: dict) -> dict:
+    """quantus's figures beside ours for the same outputs and models (difference = quantus - ours)."""
+    real = result["real"]["per_model"][0].get("quantus", {})
+    if not real.get("available"):
+        return {"available": False, "reason": real.get("reason", "not run")}
+    out = {"available": True, "version": real.get("version"), "outputs": {}, "note": (
+        "per-band outputs only: quantus ranks every unit of a map, while this benchmark's date comparisons read "
+        "the observed dates only (the cloud-masked dates' structural zeros would tie in both rankings), so the "
+        "date maps are not cross-checked; ROAD and eMPRT are not run (ROAD's noisy linear imputation is "
+        "spatial, for images; eMPRT's complexity score has no counterpart here). quantus's MPRT re-initialises every layer from the same seed "
+        "(torch.manual_seed(seed + 1) before each reset_parameters), so the ensemble's members become identical "
+        "copies of one random network, where this benchmark draws them independently: for the band attention, "
+        "whose map is the mean of the members' gates, the mean of independent random gates follows the input "
+        "(our 0.90) while one random gate does not (quantus's figure)")}
+    for name, entry in real.get("outputs", {}).items():
+        ours = result["methods"].get(name, {})
+        row = dict(entry)
+        if "mprt_final_spearman" in entry:
+            row["ours_mprt_final_spearman"] = ours.get("mprt_final_spearman", {}).get("mean")
+            row["mprt_difference"] = entry["mprt_final_spearman"] - row["ours_mprt_final_spearman"]
+        pointing = [m.get("quantus_pointing_game", {}).get(name) for m in result["planted"]["per_model"]]
+        if pointing and all(isinstance(v, float) for v in pointing):
+            row["pointing_game"] = mean_std(pointing)
+            row["ours_pointing_game"] = ours.get("pointing_game", {}).get("mean")
+            row["pointing_difference"] = row["pointing_game"]["mean"] - row["ours_pointing_game"]
+        out["outputs"][name] = row
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -548,6 +687,9 @@ def run_real(args, outputs, log) -> dict:
             "seconds": timings,
             "pixels_per_second": {m: len(x) / s for m, s in timings.items() if s > 0},
         }
+        result["infidelity"] = infidelities(model, x, predicted, values, outputs, norm_mean, times, background, seed)
+        result["sensitivity_max"] = sensitivity(model, bundle, scene.stack, inputs, x[: args.mprt_pixels],
+                                                predicted[: args.mprt_pixels], outputs, methods, seed)
         result["baseline_sensitivity"] = baseline_sensitivities(
             model, bundle, scene.stack, inputs, x, predicted, outputs, x_model, y_index, train, values, seed)
         if "attention_bands" in values:
@@ -567,11 +709,12 @@ def run_real(args, outputs, log) -> dict:
                                predicted, methods, seed)
             shuf = graded(outputs, raw_shuf, len(x), x.shape, seed + 7)
             unit_of = {o.name: o.unit for o in outputs}
-            result["sensitivity_max"] = sensitivity(model, bundle, scene.stack, inputs, sub, predicted[: len(sub)],
-                                                    outputs, methods, seed)
             result["data_randomisation_spearman"] = {
                 k: mean_spearman(compared(values[k], unit_of[k], observed), compared(shuf[k], unit_of[k], observed))
                 for k in values if k in shuf}
+            result["quantus"] = quantus_real(model, bundle, scene.stack, inputs, sub, predicted[: len(sub)], outputs,
+                                             seed)
+            log(f"real sample: quantus cross-check {'done' if result['quantus'].get('available') else 'skipped'}")
             result["maps"] = map_throughput(bundle, log)
         per_model.append(result)
         log(f"real sample: model seed {seed} graded (test accuracy {result['test_accuracy']:.2f})")
@@ -636,6 +779,7 @@ def run_planted(args, outputs, log, bands, dates) -> dict:
                 if o.name in values:
                     entry["pointing_game"][o.name] = float(ev.pointing_game(values[o.name], truth[o.unit]).mean())
                     entry["precision_at_k"][o.name] = float(ev.precision_at_k(values[o.name], truth[o.unit]).mean())
+            entry["quantus_pointing_game"] = quantus_pointing(model, x, target, values, outputs, truth["band"])
             per_model.append(entry)
             log(f"planted: model seed {seed} graded (accuracy on the planted class "
                 f"{entry['accuracy_on_planted_class']:.2f})")
@@ -688,8 +832,9 @@ def summarise(outputs, real, planted) -> dict:
                                                                 for m in models])
                 entry[f"random_road_top{k}_accuracy_drop"] = mean_std(
                     [m["road"][o.name][f"random_top{k}_accuracy_drop"] for m in models])
-        if o.name in models[0].get("sensitivity_max", {}):
-            entry["sensitivity_max"] = mean_std([models[0]["sensitivity_max"][o.name]])
+        for key in ("sensitivity_max", "infidelity"):
+            if all(o.name in m.get(key, {}) for m in models):
+                entry[key] = mean_std([m[key][o.name] for m in models])
         if o.name in real["seed_agreement_spearman"]:
             entry["seed_agreement_spearman"] = mean_std([real["seed_agreement_spearman"][o.name]])
         if planted is not None:
@@ -795,10 +940,14 @@ def markdown(result: dict) -> str:
              f"of the real sample; mean ± std over the models. Deletion / insertion: per-band mean removal "
              f"(dates also: interpolation; bands also: a class-balanced training pixel). p: Wilcoxon signed-rank "
              f"against random orders, largest over the models. MPRT and data randomisation: model seed 0; "
-             f"seed agreement: mean over the model pairs.", "",
+             f"seed agreement: mean over the model pairs. Sens. max: captum.metrics.sensitivity_max (noise of "
+             f"+-0.02 reflectance, median over pixels); infidelity: captum.metrics.infidelity by date / band "
+             f"(each unit removed with probability 0.5, dates refilled by interpolation, bands by a class-balanced "
+             f"training pixel; captum's normalisation; mean over pixels); both lower = better, not in the verdict.",
+             "",
              "| output | deletion | random | insertion | random | p del / ins | MPRT final | data rand. | "
-             "pointing | cloudy share | seeds agree | sens. max | px/s (predict) | verdict |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "pointing | cloudy share | seeds agree | sens. max | infidelity | px/s (predict) | verdict |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for name, e in methods.items():
         rate = (f"{e['pixels_per_second']['mean']:.0f} ({e['predict_pixels_per_second']['mean']:.0f})"
                 if "pixels_per_second" in e else "-")
@@ -808,6 +957,7 @@ def markdown(result: dict) -> str:
             f"{e['deletion_p']['max_over_models']:.1g} / {e['insertion_p']['max_over_models']:.1g} | "
             f"{fmt(e, 'mprt_final_spearman')} | {fmt(e, 'data_randomisation_spearman')} | {fmt(e, 'pointing_game')} | "
             f"{fmt(e, 'cloudy_date_share')} | {fmt(e, 'seed_agreement_spearman')} | {fmt(e, 'sensitivity_max')} | "
+            f"{fmt(e, 'infidelity', 4)} | "
             f"{rate} | "
             f"{'passes' if e['verdict'] == 'passes' else 'fails'} |")
     maps = result["real"]["per_model"][0].get("maps", {})
@@ -816,6 +966,7 @@ def markdown(result: dict) -> str:
             f"{k} {v:.0f}" for k, v in maps.items() if not isinstance(v, dict)) + "; ratio to predict: " + ", ".join(
             f"{k} {v:.2f}" for k, v in maps["ratio_to_predict"].items()) + " (target >= 0.2)."]
     lines += baseline_table(result)
+    lines += quantus_table(result)
     lines += ["", "Reading the figures: rank comparisons of date explanations (randomisation, seed agreement) read "
               "the observed dates only, for every method alike (3 on the sample: a pixel's Spearman is then one of "
               "-1, -0.5, 0.5, 1, and only the mean over pixels can approach 0). Removal-based maps (occlusion, "
@@ -845,6 +996,35 @@ def baseline_table(result: dict) -> list[str]:
         for variant, figures in variants.items():
             what = sensitivity["variants"].get(method, {}).get(variant, variant)
             lines.append(f"| {name} | {what} | {fmt(figures, 'spearman')} | {fmt(figures, 'relative_l1')} |")
+    return lines
+
+
+def quantus_table(result: dict) -> list[str]:
+    """Markdown lines: the quantus cross-check beside this benchmark's own figures."""
+    q = result.get("quantus")
+    if not q:
+        return []
+    lines = ["", "## Cross-check with quantus (development only)", ""]
+    if not q.get("available"):
+        return lines + [f"quantus was not available in this run ({q.get('reason')}): no cross-check."]
+    lines += [f"quantus {q.get('version')}, on the same models, pixels and explanations (our methods' own code "
+              "as quantus's explain_func): MPRT (cascading top-down, Spearman of the fully randomised model's "
+              "map, model seed 0, its own layer randomisation), RandomLogit (Spearman between the map of the class "
+              "and of a random other class; lower = more class-specific; no counterpart here) and PointingGame on "
+              "the planted scenes. " + q["note"][0].upper() + q["note"][1:] + ".", "",
+              "| output | MPRT final: quantus / ours | RandomLogit | pointing game: quantus / ours |",
+              "|---|---|---|---|"]
+
+    def num(v):
+        return f"{v:.2f}" if isinstance(v, (int, float)) and np.isfinite(v) else "-"
+
+    for name, row in q["outputs"].items():
+        if "error" in row:
+            lines.append(f"| {name} | failed: {row['error'][:80]} | - | - |")
+            continue
+        pg = row.get("pointing_game", {}).get("mean") if isinstance(row.get("pointing_game"), dict) else None
+        lines.append(f"| {name} | {num(row.get('mprt_final_spearman'))} / {num(row.get('ours_mprt_final_spearman'))} "
+                     f"| {num(row.get('random_logit_spearman'))} | {num(pg)} / {num(row.get('ours_pointing_game'))} |")
     return lines
 
 
@@ -960,6 +1140,7 @@ def main(argv=None) -> int:
     result["baseline_sensitivity"] = {
         "variants": BASELINE_VARIANTS,
         "outputs": {k: e["baseline_sensitivity"] for k, e in result["methods"].items() if "baseline_sensitivity" in e}}
+    result["quantus"] = quantus_summary(result)
     result["verdicts"] = method_verdicts(result["methods"])
     result["seconds"] = time.perf_counter() - started
     out = Path(args.out)
