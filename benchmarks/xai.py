@@ -602,11 +602,12 @@ def quantus_summary(result: dict) -> dict:
         "per-band outputs only: quantus ranks every unit of a map, while this benchmark's date comparisons read "
         "the observed dates only (the cloud-masked dates' structural zeros would tie in both rankings), so the "
         "date maps are not cross-checked; ROAD and eMPRT are not run (ROAD's noisy linear imputation is "
-        "spatial, for images; eMPRT's complexity score has no counterpart here). quantus's MPRT re-initialises every layer from the same seed "
-        "(torch.manual_seed(seed + 1) before each reset_parameters), so the ensemble's members become identical "
-        "copies of one random network, where this benchmark draws them independently: for the band attention, "
-        "whose map is the mean of the members' gates, the mean of independent random gates follows the input "
-        "(our 0.90) while one random gate does not (quantus's figure)")}
+        "spatial, for images; eMPRT's complexity score has no counterpart here). quantus's MPRT re-initialises "
+        "every layer from the same seed (torch.manual_seed(seed + 1) before each reset_parameters), so the "
+        "ensemble's members become identical copies of one random network, where this benchmark draws them "
+        "independently; the band attention's map is the mean of the members' gates, and a mean of independent "
+        "random gates follows the input where one random gate does not, which is why the two MPRT figures of "
+        "attention_bands can differ")}
     for name, entry in real.get("outputs", {}).items():
         ours = result["methods"].get(name, {})
         row = dict(entry)
