@@ -17,6 +17,14 @@ OUTPUTS = "outputs"                     # comma-separated names of registry meth
 TARGET = "target"                       # "predicted" or a class id
 OUTPUT_FOLDER = "last_output_folder"
 LAST_FOLDER = "last_folder"             # last folder browsed (models, rasters, field data)
+FOLDERS = "folders/"                    # + a widget's key: the last folder that widget chose (per widget)
+
+# the widgets whose last folder is remembered (one key each)
+CLASSIFY_MODEL_FILE = "classify_model_file"
+CLASSIFY_OUTPUT_FOLDER = "classify_output_folder"
+TRAIN_MODEL_FILE = "train_model_file"
+VALIDATE_REPORTS = "validate_reports"
+PIXEL_FIGURE = "pixel_figure"
 
 DEFAULT_OUTPUTS = ("gradcam",)
 
@@ -39,6 +47,44 @@ def set_value(name: str, new_value) -> None:
 def remove(name: str) -> None:
     """Forget ``name``."""
     QgsSettings().remove(_key(name))
+
+
+def last_folder(widget_key: str, default: str = "") -> str:
+    """The last folder the widget ``widget_key`` chose (``default`` when none, or when it is gone)."""
+    import os
+
+    folder = value(FOLDERS + widget_key, "")
+    return folder if folder and os.path.isdir(folder) else default
+
+
+def remember_folder(widget_key: str, path: str) -> str:
+    """Remember the folder of ``path`` (the path itself when it is a folder) for ``widget_key``; returns it
+    ('' when there is no folder to remember)."""
+    import os
+
+    path = str(path or "").strip().strip('"')
+    if not path:
+        return ""
+    folder = path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
+    if folder and os.path.isdir(folder):
+        set_value(FOLDERS + widget_key, folder)
+        return folder
+    return ""
+
+
+def remember_file_widget(widget, widget_key: str) -> None:
+    """A QgsFileWidget that opens its dialog in the last folder it chose (per widget, kept in QgsSettings)."""
+    folder = last_folder(widget_key)
+    if folder:
+        widget.setDefaultRoot(folder)
+
+    def on_change(path, widget=widget, widget_key=widget_key):
+        first = str(path).split('" "')[0] if path else ""
+        chosen = remember_folder(widget_key, first)
+        if chosen:
+            widget.setDefaultRoot(chosen)
+
+    widget.fileChanged.connect(on_change)
 
 
 def outputs() -> set[str]:

@@ -274,6 +274,9 @@ class ClassifyPanel(QWidget):
             check.toggled.connect(lambda *_: self.save_settings())
         self.target_combo.currentIndexChanged.connect(lambda *_: self.save_settings())
         self.out_folder.fileChanged.connect(lambda *_: (self.save_settings(), self.refresh_check()))
+        # each file chooser opens where it last chose (QgsSettings, per widget)
+        settings.remember_file_widget(self.model_file, settings.CLASSIFY_MODEL_FILE)
+        settings.remember_file_widget(self.out_folder, settings.CLASSIFY_OUTPUT_FOLDER)
         self.run_button.clicked.connect(self.run)
         self.cancel_button.clicked.connect(self.cancel)
 
@@ -300,7 +303,7 @@ class ClassifyPanel(QWidget):
         try:
             source = settings.value(settings.MODEL_SOURCE, "bundled" if BUNDLED_MODEL.exists() else "file")
             self.model_file.setFilePath(settings.value(settings.LAST_MODEL_PATH, ""))
-            last_folder = settings.value(settings.LAST_FOLDER, "")
+            last_folder = settings.last_folder(settings.CLASSIFY_MODEL_FILE, settings.value(settings.LAST_FOLDER, ""))
             if last_folder:
                 self.model_file.setDefaultRoot(last_folder)
             index = self.model_combo.findData(source)

@@ -34,6 +34,7 @@ from qgis.PyQt.QtWidgets import (
 from ...engine import runtime
 from ...engine.errors import LcxError
 from ...engine.jobs import architecture_choices
+from .. import settings
 from ..feedback import push_message, slot_boundary
 from ..layer_sources import layer_filter, raster_layer_paths, stack_info, stack_summary, vector_layer_source
 from .field_data import guess_class_field
@@ -179,6 +180,7 @@ class TrainPanel(QWidget):
         self.output_widget.setObjectName("outputModel")
         self.output_widget.setStorageMode(QgsFileWidget.StorageMode.SaveFile)
         self.output_widget.setFilter(tr("Land Cover XAI model (*.lcx)"))
+        settings.remember_file_widget(self.output_widget, settings.TRAIN_MODEL_FILE)  # opens where it last saved
         form.addRow(tr("Save model as"), self.output_widget)
         layout.addLayout(form)
 

@@ -44,6 +44,7 @@ from qgis.PyQt.QtWidgets import (
 )
 
 from ...engine.errors import LcxError
+from .. import settings
 from ..feedback import push_message, slot_boundary
 from ..layer_sources import layer_filter, raster_layer_path, vector_layer_source
 from .field_data import guess_class_field
@@ -601,11 +602,14 @@ class ValidatePanel(QWidget):
 
     @slot_boundary("Validation")
     def _ask_and_export(self, title: str, file_filter: str, suffix: str, writer) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, title, "", file_filter)
+        start = settings.last_folder(settings.VALIDATE_REPORTS)
+        path, _ = QFileDialog.getSaveFileName(self, title, os.path.join(start, "accuracy" + suffix) if start else "",
+                                              file_filter)
         if not path:
             return
         if not path.lower().endswith(suffix):
             path += suffix
+        settings.remember_folder(settings.VALIDATE_REPORTS, path)
         try:
             writer(path)
         except (LcxError, OSError) as exc:

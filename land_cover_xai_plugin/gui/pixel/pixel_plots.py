@@ -41,7 +41,9 @@ from qgis.PyQt.QtWidgets import (
 from ...engine.data import validity
 from ...engine.explain.pixel import PixelExplanation
 from ...engine.io.stack import StackInfo
+from .. import settings
 from ..class_names import display_name
+from ..i18n import engine_text, short_date
 
 # A date is flagged "cloudy" in the plots when its scene cloud fraction (stack metadata) is above this.
 CLOUDY_SCENE_FRACTION = 0.5
@@ -169,7 +171,7 @@ def _shap_title(data: PixelPanelData, by: str, target_name: str) -> str:
         title = tr("{method} by band: effect on P({name})").format(method=method, name=target_name)
     else:
         title = tr("{method} by date: effect on P({name})").format(method=method, name=target_name)
-    return title + (f"\n[{how}]" if how else "")
+    return title + (f"\n[{engine_text(how)}]" if how else "")
 
 
 def cloudy_dates(data: PixelPanelData) -> np.ndarray:
@@ -206,7 +208,7 @@ def _band_colours(n: int):
 
 
 def _date_labels(dates) -> list:
-    return [d.strftime("%d %b") if isinstance(d, _dt.date) else str(d) for d in dates]
+    return [short_date(d) if isinstance(d, _dt.date) else str(d) for d in dates]
 
 
 def _diverging_bars(ax, labels, values, ig=None, horizontal=False):
@@ -546,11 +548,14 @@ class PixelExplanationPanel(QWidget):
             return
         ctx = self.data.context
         name = f"pixel_r{ctx.row}_c{ctx.col}_{self.data.name_of(self.data.target_id)}.png".replace(" ", "_")
-        path, _ = QFileDialog.getSaveFileName(self, tr("Save the explanation as PNG"), name, tr("PNG (*.png)"))
+        start = settings.last_folder(settings.PIXEL_FIGURE)
+        path, _ = QFileDialog.getSaveFileName(self, tr("Save the explanation as PNG"),
+                                              os.path.join(start, name) if start else name, tr("PNG (*.png)"))
         if not path:
             return
         if not path.lower().endswith(".png"):
             path += ".png"
+        settings.remember_folder(settings.PIXEL_FIGURE, path)
         try:
             self.save_png(path)
         except OSError as exc:
