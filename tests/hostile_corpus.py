@@ -370,6 +370,12 @@ CASES: list[Case] = [
     Case("bad-layout-sidecar", "predict", _bad_layout, r"layout"),
     Case("out-dir-is-a-file", "predict", _out_dir_is_a_file, r"is a file"),
     Case("single-class-labels", "train", _single_class_polygons, r"single class"),
+    Case("label-raster-off-grid", "train", lambda g, f: _with(g, f, labels=str(SAMPLE / "labels_lulc.tif"),
+                                                              class_field=None, out=str(f / "m.lcx")),
+         r"not on the stack's grid.*gdalwarp", processing=False),  # Processing trains on field data only
+    Case("reference-raster-off-grid", "validate", lambda g, f: _with(
+        g, f, field_data=str(SAMPLE / "labels_lulc.tif"), class_field=None, csv=str(f / "r.csv")),
+        r"not on the class map's grid.*gdalwarp", processing=False),
     Case("class-names-map-vs-id-field", "validate", _map_trained_on_names, outcome="succeeds",
          check=_check_matched_by_name),
     # a missing folder of a destination: the CLI refuses; Processing creates it, as for its raster destinations

@@ -296,6 +296,12 @@ def cmd_validate(args) -> int:
     for option, path in (("--csv", args.csv), ("--html", args.html)):
         if path:
             check_file_target(path, option, args.overwrite)
+    if not args.class_field:
+        from ..engine.jobs import is_vector
+
+        if is_vector(args.field_data):
+            raise UsageError(f"{args.field_data} is field data: say which field holds the class (--class-field "
+                             "NAME).")
     if args.csv and args.html and os.path.abspath(args.csv) == os.path.abspath(args.html):
         raise UsageError(f"--csv and --html both name {args.csv}: give each report its own file.")
     report = run_validate_job(ValidateJob(args.classification, args.field_data, args.class_field,

@@ -23,11 +23,11 @@ def argv(command: str, inputs: Inputs) -> list[str]:
         return ["predict", "--stack", inputs.stack, "--model", inputs.model, "--out-dir", inputs.out,
                 "--device", "cpu", "--batch-size", "256"]
     if command == "train":
-        return ["train", "--stack", inputs.stack, "--labels", inputs.labels, "--class-field", inputs.class_field,
-                "--arch", "tempcnn", "--epochs", "1", "--device", "cpu", "--out", inputs.out]
-    args = ["validate", "--classification", inputs.classification, "--field-data", inputs.field_data,
-            "--class-field", inputs.class_field]
-    for option, path in (("--csv", inputs.csv), ("--html", inputs.html)):
+        return ["train", "--stack", inputs.stack, "--labels", inputs.labels, "--arch", "tempcnn", "--epochs", "1",
+                "--device", "cpu", "--out", inputs.out] + (["--class-field", inputs.class_field]
+                                                          if inputs.class_field else [])
+    args = ["validate", "--classification", inputs.classification, "--field-data", inputs.field_data]
+    for option, path in (("--class-field", inputs.class_field), ("--csv", inputs.csv), ("--html", inputs.html)):
         if path:
             args += [option, path]
     return args

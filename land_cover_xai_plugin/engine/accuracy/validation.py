@@ -197,7 +197,7 @@ def validate_map(
     if reference_is_raster:  # a reference label raster on the map's grid (0 / no-data = unlabelled)
         from ..io.labels import read_label_raster
 
-        reference = read_label_raster(field_data_path, grid)
+        reference = read_label_raster(field_data_path, grid, grid_name="the class map")
         class_field = class_field or "band 1"
     else:
         if not class_field:

@@ -206,8 +206,9 @@ def rasterize_field_data(vector_path: str, grid: Grid, class_field: str, layer: 
                        polygon_ids=polygon_ids, polygon_fids=polygon_fids)
 
 
-def read_label_raster(path: str, grid: Grid) -> LabelRaster:
-    """Class ids from band 1 of a raster on exactly ``grid``; its no-data value counts as unlabelled."""
+def read_label_raster(path: str, grid: Grid, grid_name: str = "the stack") -> LabelRaster:
+    """Class ids from band 1 of a raster on exactly ``grid`` (``grid_name``: whose grid it is, for the message);
+    its no-data value counts as unlabelled."""
     path = os.fspath(path)
     if not os.path.exists(path) and not path.startswith("/vsi"):
         raise LabelsError(f"Label raster not found: {path}. Check the path.")
@@ -222,8 +223,8 @@ def read_label_raster(path: str, grid: Grid) -> LabelRaster:
     differences = grid.differences(Grid.from_dataset(dataset))
     if differences:
         raise LabelsError(
-            f"The label raster {path} is not on the stack's grid ({'; '.join(differences)}). Resample it onto "
-            "the stack (gdalwarp -r near with the stack's -te / -tr / -t_srs), or give the field data as vectors."
+            f"The label raster {path} is not on {grid_name}'s grid ({'; '.join(differences)}). Resample it onto "
+            f"{grid_name} (gdalwarp -r near with its -te / -tr / -t_srs), or give the field data as vectors."
         )
     band = dataset.GetRasterBand(1)
     with _quiet_gdal():
