@@ -81,15 +81,20 @@ def default_class_color(name: str, index: int = 0) -> str:
 
 @dataclass
 class ClassInfo:
-    """One land-cover class of a model: id, name and display colour."""
+    """One land-cover class of a model: id, name (as the training data named it) and display colour;
+    ``display_name``: the user's name for it ('' = none), kept beside the original in the model file."""
 
     id: int
     name: str
     color: str  # "#rrggbb"
+    display_name: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        """This class as plain JSON types."""
-        return {"id": int(self.id), "name": str(self.name), "color": str(self.color)}
+        """This class as plain JSON types (``display_name`` only when the user gave one: older readers ignore it)."""
+        out = {"id": int(self.id), "name": str(self.name), "color": str(self.color)}
+        if self.display_name:
+            out["display_name"] = str(self.display_name)
+        return out
 
 
 def classes_from_names(class_names: dict[int, str]) -> list[ClassInfo]:
@@ -569,7 +574,8 @@ def _checked_classes(value, spec: ModelSpec, path: str) -> list[ClassInfo]:
     if not isinstance(value, list):
         raise _refuse(path, "its class list is missing or not a list")
     try:
-        classes = [ClassInfo(_int_id(c["id"]), str(c["name"]), str(c.get("color") or "")) for c in value]
+        classes = [ClassInfo(_int_id(c["id"]), str(c["name"]), str(c.get("color") or ""),
+                             " ".join(str(c.get("display_name") or "").split())) for c in value]
     except (TypeError, KeyError, ValueError, AttributeError) as exc:
         raise _refuse(path, f"its class list is malformed ({exc})") from exc
     ids = [c.id for c in classes]
