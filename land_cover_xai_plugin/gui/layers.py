@@ -17,6 +17,7 @@ and every layer's legend open expanded.
 """
 from __future__ import annotations
 
+import collections
 import colorsys
 import datetime
 import math
@@ -41,6 +42,7 @@ from qgis.PyQt.QtGui import QColor
 
 from ..engine.explain.explainer import verdict_fails
 from .class_names import display_name
+from .i18n import engine_text, localise_legend
 
 GROUP_PREFIX = "Land Cover XAI"
 HEATMAP_OPACITY = 0.7
@@ -114,8 +116,8 @@ def verdict_text(verdict: Optional[str]) -> str:
         text = re.sub(r"^[a-z_]+: (?=passes|fails)", "", text)
     if verdict_fails(text):
         detail = text.split(":", 1)[1].strip() if text.lower().startswith("fails:") else text
-        return "⚠ " + tr("Fails its quality check: {0}").format(detail)
-    return tr("Measured quality: {0}").format(text)
+        return "⚠ " + tr("Fails its quality check: {0}").format(engine_text(detail))
+    return tr("Measured quality: {0}").format(engine_text(text))
 
 
 def method_check_text(explainer, verdict: Optional[str]) -> str:
@@ -131,7 +133,7 @@ def method_check_text(explainer, verdict: Optional[str]) -> str:
 
 def method_check_tooltip(explainer, verdict: Optional[str]) -> str:
     """A method's check box tooltip: its description, then the stored verdict with its figures."""
-    return explainer.description + "\n\n" + verdict_text(verdict)
+    return engine_text(explainer.description) + "\n\n" + verdict_text(verdict)
 
 
 def describe_layer(layer: QgsRasterLayer, output) -> None:
@@ -144,7 +146,7 @@ def describe_layer(layer: QgsRasterLayer, output) -> None:
         lines.append(tr("Colours: stretched over the 2nd to 98th percentile of the valid values (a few extreme "
                         "pixels do not wash the map out); the legend says what higher values mean."))
     if output.band_descriptions:
-        lines.append(tr("Bands: {0}").format("; ".join(output.band_descriptions[:6])
+        lines.append(tr("Bands: {0}").format("; ".join(engine_text(d) for d in output.band_descriptions[:6])
                                              + ("; …" if len(output.band_descriptions) > 6 else "")))
     abstract = "\n".join(lines)
     metadata = layer.metadata()
@@ -206,6 +208,33 @@ def paletted_renderer(layer: QgsRasterLayer, classes: Sequence) -> QgsPalettedRa
     entries = [QgsPalettedRasterRenderer.Class(int(c.id), QColor(str(c.color)), display_name(c.name))
                for c in sorted(classes, key=lambda c: int(c.id))]
     return QgsPalettedRasterRenderer(layer.dataProvider(), 1, entries)
+
+
+CLASS_NAMES_PROPERTY = "land_cover_xai/class_names"  # a class map's classes: JSON [[id, original name, colour]]
+
+
+def relabel_class_maps(project: Optional[QgsProject] = None) -> int:
+    """Redraw the legends of the class maps this plugin put on the map with the names shown now (after the user
+    renamed a class); returns how many layers were relabelled."""
+    import json
+
+    project = project or QgsProject.instance()
+    count = 0
+    for layer in project.mapLayers().values():
+        stored = layer.customProperty(CLASS_NAMES_PROPERTY, "") if isinstance(layer, QgsRasterLayer) else ""
+        if not stored:
+            continue
+        try:
+            classes = [_Class(int(i), str(n), str(c)) for i, n, c in json.loads(stored)]
+        except (ValueError, TypeError):
+            continue
+        layer.setRenderer(paletted_renderer(layer, classes))
+        layer.triggerRepaint()
+        count += 1
+    return count
+
+
+_Class = collections.namedtuple("_Class", "id name color")  # what paletted_renderer reads of a ClassStyle
 
 
 def pseudocolor_renderer(layer: QgsRasterLayer, colors: Sequence[str], vmin: float, vmax: float,
@@ -402,7 +431,11 @@ def style_layer(layer: QgsRasterLayer, output, class_colors: Optional[Sequence[s
     file, else the descriptor's ramp. A ramp with a transparent low end (a heatmap) also makes the layer half
     transparent."""
     if output.classes:
+        import json
+
         layer.setRenderer(paletted_renderer(layer, output.classes))
+        layer.setCustomProperty(CLASS_NAMES_PROPERTY, json.dumps(
+            [[int(c.id), str(c.name), str(c.color)] for c in output.classes], ensure_ascii=False))
     elif output.style is not None and class_colors is not None:
         layer.setRenderer(styled_ramp_renderer(layer, output, class_colors))
     else:
@@ -443,5 +476,6 @@ def add_outputs(outputs: Sequence, group_name: str,
         node = group.addLayer(layer)
         node.setItemVisibilityChecked(bool(output.visible))
         node.setExpanded(True)  # the legend shows: class names, or what the ramp's values mean
+        localise_legend(node)  # QGIS titles it with the GeoTIFF's (English) band description
         layers[output.name] = layer
     return group, layers

@@ -54,7 +54,7 @@ from ...engine.models.model_file import load_model, require_compatible
 from .. import layers as layer_tools
 from ..feedback import slot_boundary
 from ..layer_sources import layer_filter, raster_layer_path, raster_layer_paths, stack_info, stack_summary
-from ..class_names import display_name
+from ..class_names import display_name, original_label, use_model_names
 from .. import settings
 
 PLUGIN_DIR = Path(__file__).resolve().parents[2]
@@ -114,6 +114,7 @@ class ClassifyPanel(QWidget):
         self._run_bundle = None
         self._run_stack_name = ""
         self._inputs_key = None  # (stack paths, layout, model path) shown: a change clears the stale texts
+        self._filling_classes = False
         self._devices_loaded = False
         self._restoring = False
         self._build()
@@ -192,9 +193,17 @@ class ClassifyPanel(QWidget):
         self.model_label = QLabel(model_box)
         self.model_label.setWordWrap(True)
         self.class_list = QListWidget(model_box)
+        self.class_list.setObjectName("classList")
         self.class_list.setMaximumHeight(110)
-        self.class_list.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        for widget in (self.model_combo, self.model_file, self.model_label, self.class_list):
+        self.class_list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.class_list.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
+                                        | QAbstractItemView.EditTrigger.EditKeyPressed)
+        self.class_list.itemChanged.connect(self._on_class_item_changed)
+        self.rename_hint = QLabel(tr("Double-click a class to rename it: the model file keeps the new name "
+                                     "beside the original one; legends, lists and plots show it."), model_box)
+        self.rename_hint.setWordWrap(True)
+        self.rename_hint.setObjectName("renameHint")
+        for widget in (self.model_combo, self.model_file, self.model_label, self.class_list, self.rename_hint):
             model_layout.addWidget(widget)
         outer.addWidget(model_box)
 
@@ -566,12 +575,80 @@ class ClassifyPanel(QWidget):
                 self.bundle = load_model(path)
             except LcxError as exc:
                 self.model_error = str(exc)
+        self._apply_stored_renames()
+        use_model_names(self.bundle.classes if self.bundle is not None else ())
         self._fill_model()
         self.save_settings()
         self.refresh_check()
         self._note_inputs()
 
+    # ------------------------------------------------------------------ class names
+    def _renames_key(self) -> str:
+        import hashlib
+
+        path = os.path.abspath(self.current_model_path())
+        return "class_names/" + hashlib.sha1(path.encode("utf-8")).hexdigest()[:16]
+
+    def _model_is_writable(self) -> bool:
+        path = self.current_model_path()
+        return (self.model_combo.currentData() != "bundled" and os.path.isfile(path)
+                and os.access(path, os.W_OK) and os.access(os.path.dirname(os.path.abspath(path)), os.W_OK))
+
+    def _apply_stored_renames(self) -> None:
+        """The bundled (read-only) model's renames live in QgsSettings, the others' in the model file."""
+        import json
+
+        if self.bundle is None or self._model_is_writable():
+            return
+        try:
+            stored = json.loads(settings.value(self._renames_key(), "") or "{}")
+        except ValueError:
+            stored = {}
+        for info in self.bundle.classes:
+            name = str(stored.get(str(info.id), "") or "")
+            if name:
+                info.display_name = name
+
+    def rename_class(self, class_id: int, new_name: str) -> str:
+        """Give class ``class_id`` of the chosen model the name ``new_name`` ('' or its original name = back to
+        the original): kept in the model file beside the original name (the bundled sample, which ships with
+        the plugin, keeps it in QGIS's settings); every view and the class maps already on the map show it.
+        Returns the name now shown."""
+        import json
+
+        from ...engine.models.model_file import save_model
+
+        if self.bundle is None:
+            raise LcxError(tr("Choose a model first."))
+        info = next((c for c in self.bundle.classes if int(c.id) == int(class_id)), None)
+        if info is None:
+            raise LcxError(tr("The model has no class {0}.").format(class_id))
+        new = " ".join(str(new_name or "").split())
+        info.display_name = "" if new in ("", info.name, original_label(info.name)) else new
+        if self._model_is_writable():
+            save_model(self.current_model_path(), self.bundle)  # atomic; original and display names both kept
+        else:
+            stored = {str(c.id): c.display_name for c in self.bundle.classes if c.display_name}
+            settings.set_value(self._renames_key(), json.dumps(stored, ensure_ascii=False))
+        use_model_names(self.bundle.classes)
+        layer_tools.relabel_class_maps(QgsProject.instance())
+        self._fill_model()
+        return display_name(info.name)
+
+    @slot_boundary("Land Cover XAI")
+    def _on_class_item_changed(self, item) -> None:
+        if self._filling_classes:
+            return
+        class_id = item.data(ROLE)
+        text = re.sub(r"^\s*\d+\s*[—–-]\s*", "", item.text())
+        try:
+            self.rename_class(int(class_id), text)
+        except (LcxError, OSError) as exc:
+            self.model_label.setText(str(exc))
+            self.model_label.setStyleSheet(ERROR_STYLE)
+
     def _fill_model(self) -> None:
+        self._filling_classes = True
         self.class_list.clear()
         self.target_combo.blockSignals(True)
         self.target_combo.clear()
@@ -590,11 +667,15 @@ class ClassifyPanel(QWidget):
                 arch, len(bundle.classes), ", ".join(bundle.bands), len(bundle.dates), ", ".join(bundle.dates)))
             for info in bundle.classes:
                 item = QListWidgetItem(_swatch(info.color), f"{info.id} — {display_name(info.name)}", self.class_list)
-                item.setToolTip(info.color)
+                item.setData(ROLE, int(info.id))
+                item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable)
+                tip = tr("class id {0}; in the training data: '{1}'").format(info.id, info.name)
+                item.setToolTip(tip + "\n" + tr("Double-click to rename."))
                 self.target_combo.addItem(_swatch(info.color), display_name(info.name), str(info.id))
         index = self.target_combo.findData(getattr(self, "_saved_target", "predicted"))
         self.target_combo.setCurrentIndex(max(0, index))
         self.target_combo.blockSignals(False)
+        self._filling_classes = False
         for explainer in registry.available():  # a method the model's architecture lacks is greyed out
             supported = bundle is None or explainer.supports(bundle.spec)
             check = self.output_checks[explainer.name]
