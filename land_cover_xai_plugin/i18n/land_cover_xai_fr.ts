@@ -4,192 +4,197 @@
     <context>
         <name>ClassifyAlgorithm</name>
         <message>
-            <location filename="../processing_provider/algorithms/classify_algorithm.py" line="27" />
+            <location filename="../processing_provider/algorithms/classify_algorithm.py" line="28" />
             <source>Classify land cover</source>
             <translation>Classer l'occupation du sol</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/classify_algorithm.py" line="30" />
+            <location filename="../processing_provider/algorithms/classify_algorithm.py" line="31" />
             <source>Land-cover map and confidence of a Sentinel-2 time series, with a trained .lcx model.</source>
             <translation>Carte d'occupation du sol et carte de confiance d'une série temporelle Sentinel-2, avec un modèle .lcx entraîné.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/classify_algorithm.py" line="33" />
+            <location filename="../processing_provider/algorithms/classify_algorithm.py" line="34" />
             <source>deep learning,classification,prediction,inference,sentinel-2,time series,land cover</source>
             <translation>apprentissage profond,classification,prédiction,inférence,sentinel-2,série temporelle,occupation du sol</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/classify_algorithm.py" line="36" />
+            <location filename="../processing_provider/algorithms/classify_algorithm.py" line="37" />
             <source>optional</source>
             <translation>facultatif</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/classify_algorithm.py" line="40" />
+            <location filename="../processing_provider/algorithms/classify_algorithm.py" line="41" />
             <source>&lt;p&gt;Classifies every pixel of a Sentinel-2 time series with a trained model (.lcx) and writes a styled class map (colours and class names from the model) and a confidence map.&lt;/p&gt;&lt;p&gt;The raster is processed window by window, so any size fits in memory. The model checks that the raster has its bands and dates; if not, the error says what differs. Missing observations are filled in time; pixels with fewer than 2 observed dates are no-data.&lt;/p&gt;</source>
             <translation>&lt;p&gt;Classe chaque pixel d'une série temporelle Sentinel-2 avec un modèle entraîné (.lcx) et écrit une carte des classes stylée (couleurs et noms de classes du modèle) et une carte de confiance.&lt;/p&gt;&lt;p&gt;Le raster est traité fenêtre par fenêtre : toute taille tient en mémoire. Le modèle vérifie que le raster a ses bandes et ses dates ; sinon, l'erreur dit ce qui diffère. Les observations manquantes sont comblées dans le temps ; les pixels observés à moins de 2 dates sont sans donnée.&lt;/p&gt;</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/classify_algorithm.py" line="40" />
+            <location filename="../processing_provider/algorithms/classify_algorithm.py" line="41" />
             <source>Parameters</source>
             <translation>Paramètres</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/classify_algorithm.py" line="40" />
+            <location filename="../processing_provider/algorithms/classify_algorithm.py" line="41" />
             <source>Outputs</source>
             <translation>Sorties</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/classify_algorithm.py" line="59" />
+            <location filename="../processing_provider/algorithms/classify_algorithm.py" line="60" />
             <source>Land cover classification</source>
             <translation>Classification de l'occupation du sol</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/classify_algorithm.py" line="40" />
+            <location filename="../processing_provider/algorithms/classify_algorithm.py" line="41" />
             <source>class ids (GeoTIFF, paletted style with the class names).</source>
             <translation>identifiants de classe (GeoTIFF, style palette avec les noms des classes).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/classify_algorithm.py" line="60" />
+            <location filename="../processing_provider/algorithms/classify_algorithm.py" line="61" />
             <source>Confidence</source>
             <translation>Confiance</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/classify_algorithm.py" line="40" />
+            <location filename="../processing_provider/algorithms/classify_algorithm.py" line="41" />
             <source>the highest class probability, 0..1.</source>
             <translation>la plus forte probabilité de classe, 0..1.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="201" />
+            <location filename="../processing_provider/base.py" line="298" />
             <source>Sentinel-2 time series</source>
             <translation>Série temporelle Sentinel-2</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="203" />
+            <location filename="../processing_provider/base.py" line="300" />
             <source>Model file</source>
             <translation>Fichier du modèle</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="133" />
+            <location filename="../processing_provider/base.py" line="229" />
             <source>Land Cover XAI model (*.lcx)</source>
             <translation>Modèle Land Cover XAI (*.lcx)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="133" />
+            <location filename="../processing_provider/base.py" line="229" />
             <source>All files (*.*)</source>
             <translation>Tous les fichiers (*.*)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="204" />
+            <location filename="../processing_provider/base.py" line="301" />
             <source>Device</source>
             <translation>Processeur</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="145" />
+            <location filename="../processing_provider/base.py" line="241" />
             <source>Batch size (pixels; 0 = measured)</source>
             <translation>Taille de lot (pixels ; 0 = mesurée)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="151" />
+            <location filename="../processing_provider/base.py" line="247" />
             <source>Overwrite existing output files</source>
             <translation>Écraser les fichiers de sortie existants</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="169" />
+            <location filename="../processing_provider/base.py" line="265" />
             <source>Target class ('predicted', a class id or a class name)</source>
             <translation>Classe cible (« predicted », un identifiant ou un nom de classe)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="175" />
+            <location filename="../processing_provider/base.py" line="272" />
             <source>Method</source>
             <translation>Méthode</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="201" />
+            <location filename="../processing_provider/base.py" line="298" />
             <source>the raster file, with the bands the model was trained on and dates that cover its season.</source>
             <translation>le fichier raster, avec les bandes sur lesquelles le modèle a été entraîné et des dates qui couvrent sa saison.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="203" />
+            <location filename="../processing_provider/base.py" line="300" />
             <source>a .lcx file written by 'Train a land cover model'.</source>
             <translation>un fichier .lcx écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="204" />
+            <location filename="../processing_provider/base.py" line="301" />
             <source>(auto: the GPU when torch sees one).</source>
             <translation>(auto : le GPU quand torch en voit un).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="205" />
+            <location filename="../processing_provider/base.py" line="302" />
             <source>Batch size</source>
             <translation>Taille de lot</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="205" />
+            <location filename="../processing_provider/base.py" line="302" />
             <source>(advanced) pixels per batch; 0 = measured on this machine.</source>
             <translation>(avancé) pixels par lot ; 0 = mesurée sur cette machine.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="95" />
+            <location filename="../processing_provider/base.py" line="103" />
+            <source>By name: {0}; or by index 0..{1}.</source>
+            <translation>Par nom : {0} ; ou par indice 0..{1}.</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="191" />
             <source>Classification</source>
             <translation>Classification</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="95" />
+            <location filename="../processing_provider/base.py" line="191" />
             <source>Explanation</source>
             <translation>Explication</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="96" />
+            <location filename="../processing_provider/base.py" line="192" />
             <source>Accuracy assessment</source>
             <translation>Évaluation de la précision</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="116" />
+            <location filename="../processing_provider/base.py" line="212" />
             <source>Unexpected error: {0}: {1} (the log holds the details).</source>
             <translation>Erreur inattendue : {0} : {1} (le journal contient les détails).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="164" />
+            <location filename="../processing_provider/base.py" line="260" />
             <source>{0} exists already: choose another file name, or tick 'Overwrite existing output files' (OVERWRITE=true).</source>
             <translation>{0} existe déjà : choisissez un autre nom de fichier, ou cochez « Écraser les fichiers de sortie existants » (OVERWRITE=true).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="215" />
+            <location filename="../processing_provider/base.py" line="312" />
             <source>Choose a model file (.lcx), for example one written by 'Train a land cover model'.</source>
             <translation>Choisissez un fichier de modèle (.lcx), par exemple écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="217" />
+            <location filename="../processing_provider/base.py" line="314" />
             <source>The model must be a Land Cover XAI model file ending in .lcx; got {0}.</source>
             <translation>Le modèle doit être un fichier de modèle Land Cover XAI se terminant par .lcx ; reçu : {0}.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="219" />
+            <location filename="../processing_provider/base.py" line="316" />
             <source>Model file not found: {0}. Check the path, or train a model first.</source>
             <translation>Fichier de modèle introuvable : {0}. Vérifiez le chemin, ou entraînez d'abord un modèle.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="240" />
+            <location filename="../processing_provider/base.py" line="337" />
             <source>{0}: the outputs are GeoTIFF files; give a file name ending in .tif ({1}).</source>
             <translation>{0} : les sorties sont des fichiers GeoTIFF ; donnez un nom de fichier se terminant par .tif ({1}).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="244" />
+            <location filename="../processing_provider/base.py" line="341" />
             <source>{0} and {1} point to the same file ({2}): give each output its own file.</source>
             <translation>{0} et {1} désignent le même fichier ({2}) : donnez à chaque sortie son propre fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="258" />
+            <location filename="../processing_provider/base.py" line="355" />
             <source>{0} is a '{1}' layer; Land Cover XAI reads raster files (GeoTIFF, VRT, ...) with GDAL. Save the layer as a GeoTIFF first (Export &gt; Save As...) and use that file.</source>
             <translation>{0} est une couche « {1} » ; Land Cover XAI lit des fichiers raster (GeoTIFF, VRT…) avec GDAL. Enregistrez d'abord la couche en GeoTIFF (Exporter &gt; Enregistrer sous…) et utilisez ce fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="309" />
+            <location filename="../processing_provider/base.py" line="406" />
             <source>Could not apply the style {0}: {1}</source>
             <translation>Impossible d'appliquer le style {0} : {1}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="337" />
+            <location filename="../processing_provider/base.py" line="434" />
             <source>{0} pixels ({1} without enough observations) in {2:.1f} s on {3}, batch {4}</source>
             <translation>{0} pixels ({1} sans assez d'observations) en {2:.1f} s sur {3}, lot de {4}</translation>
         </message>
@@ -202,267 +207,292 @@
             <translation>Land Cover XAI</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="210" />
+            <location filename="../gui/panels/classify_panel.py" line="223" />
             <source>Class map and confidence</source>
             <translation>Carte des classes et confiance</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="106" />
+            <location filename="../gui/panels/train_panel.py" line="107" />
             <source>Time series</source>
             <translation>Série temporelle</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="129" />
+            <location filename="../gui/panels/classify_panel.py" line="134" />
             <source>One multi-band raster layer</source>
             <translation>Une couche raster multibande</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="130" />
+            <location filename="../gui/panels/classify_panel.py" line="135" />
             <source>One raster layer per date</source>
             <translation>Une couche raster par date</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="135" />
+            <location filename="../gui/panels/classify_panel.py" line="140" />
             <source>A raster whose bands are dates x bands, e.g. described as 'T1_2015-07-11_B04' or '20150711_B04'</source>
             <translation>Un raster dont les bandes sont dates x bandes, décrites par exemple « T1_2015-07-11_B04 » ou « 20150711_B04 »</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="138" />
+            <location filename="../gui/panels/classify_panel.py" line="143" />
             <source>Tick the single-date rasters of the series; they are ordered by date</source>
             <translation>Cochez les rasters d'une seule date de la série ; ils sont triés par date</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="140" />
+            <location filename="../gui/panels/classify_panel.py" line="145" />
             <source>Add the bundled Sentinel-2 sample to the map</source>
             <translation>Ajouter l'exemple Sentinel-2 fourni à la carte</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="145" />
+            <location filename="../gui/panels/classify_panel.py" line="150" />
             <source>Date</source>
             <translation>Date</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="163" />
+            <location filename="../gui/panels/classify_panel.py" line="168" />
             <source>Bands</source>
             <translation>Bandes</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="151" />
+            <location filename="../gui/panels/classify_panel.py" line="156" />
             <source>Correct the detected dates / bands</source>
             <translation>Corriger les dates / bandes détectées</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="160" />
+            <location filename="../gui/panels/classify_panel.py" line="165" />
             <source>date by date (date-major)</source>
             <translation>date par date (dates d'abord)</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="161" />
+            <location filename="../gui/panels/classify_panel.py" line="166" />
             <source>band by band (band-major)</source>
             <translation>bande par bande (bandes d'abord)</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="162" />
+            <location filename="../gui/panels/classify_panel.py" line="167" />
             <source>Dates</source>
             <translation>Dates</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="164" />
+            <location filename="../gui/panels/classify_panel.py" line="169" />
             <source>Band order</source>
             <translation>Ordre des bandes</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="165" />
+            <location filename="../gui/panels/classify_panel.py" line="170" />
             <source>To make the correction permanent, save it beside the raster as '&lt;raster&gt;.layout.json': {"dates": [...], "bands": [...], "order": "date-major"}.</source>
             <translation>Pour rendre la correction permanente, enregistrez-la à côté du raster dans « &lt;raster&gt;.layout.json » : {"dates": [...], "bands": [...], "order": "date-major"}.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="178" />
+            <location filename="../gui/panels/classify_panel.py" line="183" />
             <source>Model</source>
             <translation>Modèle</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="181" />
+            <location filename="../gui/panels/classify_panel.py" line="186" />
             <source>Bundled sample model (Slovenia 2015)</source>
             <translation>Modèle d'exemple fourni (Slovénie 2015)</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="182" />
+            <location filename="../gui/panels/classify_panel.py" line="187" />
             <source>Model file (.lcx)</source>
             <translation>Fichier de modèle (.lcx)</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="184" />
+            <location filename="../gui/panels/classify_panel.py" line="189" />
             <source>Bundled sample model (Slovenia 2015) — not installed</source>
             <translation>Modèle d'exemple fourni (Slovénie 2015) — non installé</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="181" />
+            <location filename="../gui/panels/train_panel.py" line="182" />
             <source>Land Cover XAI model (*.lcx)</source>
             <translation>Modèle Land Cover XAI (*.lcx)</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="187" />
+            <location filename="../gui/panels/classify_panel.py" line="192" />
             <source>Choose a Land Cover XAI model</source>
             <translation>Choisir un modèle Land Cover XAI</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="204" />
+            <location filename="../gui/panels/classify_panel.py" line="202" />
+            <source>Double-click a class to rename it: the model file keeps the new name beside the original one; legends, lists and plots show it.</source>
+            <translation>Double-cliquez sur une classe pour la renommer : le fichier du modèle garde le nouveau nom à côté de l'original ; légendes, listes et graphiques l'affichent.</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/classify_panel.py" line="217" />
             <source>Outputs</source>
             <translation>Sorties</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="176" />
+            <location filename="../gui/panels/train_panel.py" line="177" />
             <source>Device</source>
             <translation>Processeur</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="222" />
+            <location filename="../gui/panels/classify_panel.py" line="235" />
             <source>Explain the class</source>
             <translation>Expliquer la classe</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="224" />
+            <location filename="../gui/panels/classify_panel.py" line="237" />
             <source>Class the explanations are computed for: each pixel's predicted class, or one class everywhere</source>
             <translation>Classe pour laquelle les explications sont calculées : la classe prédite de chaque pixel, ou une même classe partout</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="227" />
+            <location filename="../gui/panels/classify_panel.py" line="240" />
             <source>Output folder</source>
             <translation>Dossier de sortie</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="230" />
+            <location filename="../gui/panels/classify_panel.py" line="243" />
             <source>Folder for the outputs (one subfolder per run)</source>
             <translation>Dossier des sorties (un sous-dossier par exécution)</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="236" />
+            <location filename="../gui/panels/classify_panel.py" line="249" />
             <source>Run</source>
             <translation>Lancer</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="189" />
+            <location filename="../gui/panels/train_panel.py" line="191" />
             <source>Cancel</source>
             <translation>Annuler</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="336" />
+            <location filename="../gui/panels/classify_panel.py" line="352" />
             <source>CPU</source>
             <translation>CPU</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="336" />
+            <location filename="../gui/panels/classify_panel.py" line="352" />
             <source>GPU (CUDA)</source>
             <translation>GPU (CUDA)</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="404" />
+            <location filename="../gui/panels/classify_panel.py" line="420" />
             <source>no date</source>
             <translation>sans date</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="470" />
+            <location filename="../gui/panels/classify_panel.py" line="513" />
             <source>Choose the time series (raster layers of the project).</source>
             <translation>Choisissez la série temporelle (couches raster du projet).</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="480" />
+            <location filename="../gui/panels/classify_panel.py" line="523" />
             <source>cloud fraction {0:.0%} (metadata)</source>
             <translation>fraction nuageuse {0:.0%} (métadonnées)</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="486" />
+            <location filename="../gui/panels/classify_panel.py" line="529" />
             <source>Sentinel-2 sample, Slovenia 2015</source>
             <translation>Exemple Sentinel-2, Slovénie 2015</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="511" />
+            <location filename="../gui/panels/classify_panel.py" line="554" />
             <source>Choose the time series in the Classify tab first.</source>
             <translation>Choisissez d'abord la série temporelle dans l'onglet Classer.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="513" />
+            <location filename="../gui/panels/classify_panel.py" line="556" />
             <source>Choose a model in the Classify tab first.</source>
             <translation>Choisissez d'abord un modèle dans l'onglet Classer.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="523" />
+            <location filename="../gui/panels/classify_panel.py" line="566" />
             <source>Choose a model file (.lcx), or the bundled sample model.</source>
             <translation>Choisissez un fichier de modèle (.lcx), ou le modèle d'exemple fourni.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="526" />
+            <location filename="../gui/panels/classify_panel.py" line="569" />
             <source>The bundled sample model is not installed: choose a model file, or train one in the Train tab.</source>
             <translation>Le modèle d'exemple fourni n'est pas installé : choisissez un fichier de modèle, ou entraînez-en un dans l'onglet Entraîner.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="529" />
+            <location filename="../gui/panels/classify_panel.py" line="572" />
             <source>Model file not found: {0}</source>
             <translation>Fichier de modèle introuvable : {0}</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="543" />
+            <location filename="../gui/panels/classify_panel.py" line="622" />
+            <source>Choose a model first.</source>
+            <translation>Choisissez d'abord un modèle.</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/classify_panel.py" line="625" />
+            <source>The model has no class {0}.</source>
+            <translation>Le modèle n'a pas de classe {0}.</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/classify_panel.py" line="655" />
             <source>Predicted class (each pixel)</source>
             <translation>Classe prédite (pour chaque pixel)</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="550" />
+            <location filename="../gui/panels/classify_panel.py" line="662" />
             <source>channel attention ({0})</source>
             <translation>attention par canal ({0})</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="554" />
+            <location filename="../gui/panels/classify_panel.py" line="666" />
             <source>{0}, {1} classes; bands: {2}; {3} dates: {4}</source>
             <translation>{0}, {1} classes ; bandes : {2} ; {3} dates : {4}</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="571" />
+            <location filename="../gui/panels/classify_panel.py" line="672" />
+            <source>class id {0}; in the training data: '{1}'</source>
+            <translation>classe n° {0} ; dans les données d'entraînement : « {1} »</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/classify_panel.py" line="673" />
+            <source>Double-click to rename.</source>
+            <translation>Double-cliquez pour renommer.</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/classify_panel.py" line="687" />
             <source>Only models of architecture {0} have this output.</source>
             <translation>Seuls les modèles d'architecture {0} ont cette sortie.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="583" />
+            <location filename="../gui/panels/classify_panel.py" line="699" />
             <source>torch / captum are missing: install them (see above) and restart QGIS.</source>
             <translation>torch / captum sont absents : installez-les (voir ci-dessus) et redémarrez QGIS.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="585" />
+            <location filename="../gui/panels/classify_panel.py" line="701" />
             <source>Choose the time series.</source>
             <translation>Choisissez la série temporelle.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="587" />
+            <location filename="../gui/panels/classify_panel.py" line="703" />
             <source>Choose a model.</source>
             <translation>Choisissez un modèle.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="609" />
+            <location filename="../gui/panels/classify_panel.py" line="725" />
             <source>✓ The time series fits the model.</source>
             <translation>✓ La série temporelle convient au modèle.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="648" />
+            <location filename="../gui/panels/classify_panel.py" line="764" />
             <source>Land Cover XAI: classifying {0}</source>
             <translation>Land Cover XAI : classification de {0}</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="660" />
+            <location filename="../gui/panels/classify_panel.py" line="776" />
             <source>Classifying…</source>
             <translation>Classification en cours…</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="668" />
+            <location filename="../gui/panels/classify_panel.py" line="784" />
             <source>Cancelling…</source>
             <translation>Annulation…</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="687" />
+            <location filename="../gui/panels/classify_panel.py" line="803" />
             <source>Done in {0:.1f} s: {1} layers in the group '{2}' (files in {3}).</source>
             <translation>Terminé en {0:.1f} s : {1} couches dans le groupe « {2} » (fichiers dans {3}).</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="709" />
+            <location filename="../gui/panels/classify_panel.py" line="825" />
             <source>Cancelled: no file and no layer was kept.</source>
             <translation>Annulé : aucun fichier ni aucune couche n'a été conservé.</translation>
         </message>
@@ -470,207 +500,212 @@
     <context>
         <name>ExplainAlgorithm</name>
         <message>
-            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="25" />
+            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="26" />
             <source>Explain land cover predictions</source>
             <translation>Expliquer les prédictions d'occupation du sol</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="28" />
+            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="29" />
             <source>Grad-CAM, band attention, SHAP or Integrated Gradients maps of a model's predictions.</source>
             <translation>Cartes Grad-CAM, d'attention par bande, SHAP ou Gradients intégrés des prédictions d'un modèle.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="31" />
+            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="32" />
             <source>xai,explainable ai,explanation,grad-cam,shap,attention,integrated gradients,saliency</source>
             <translation>xai,ia explicable,explication,grad-cam,shap,attention,gradients intégrés,saillance</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="37" />
+            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="38" />
             <source>Explains, for every pixel, why the model predicts a class, as a styled raster.</source>
             <translation>Explique, pour chaque pixel, pourquoi le modèle prédit une classe, sous forme de raster stylé.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="37" />
+            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="38" />
             <source>Parameters</source>
             <translation>Paramètres</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="37" />
+            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="38" />
             <source>Method</source>
             <translation>Méthode</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="37" />
+            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="38" />
             <source>Target class</source>
             <translation>Classe cible</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="37" />
+            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="38" />
             <source>&lt;i&gt;predicted&lt;/i&gt; (each pixel's predicted class), a class id, or a class name of the model.</source>
             <translation>&lt;i&gt;predicted&lt;/i&gt; (la classe prédite de chaque pixel), un identifiant de classe ou un nom de classe du modèle.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="37" />
+            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="38" />
             <source>Outputs</source>
             <translation>Sorties</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="69" />
+            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="70" />
             <source>Explanation</source>
             <translation>Explication</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="37" />
+            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="38" />
             <source>the method's raster, with a colour ramp; band names say what each band is.</source>
             <translation>le raster de la méthode, avec une rampe de couleurs ; les noms des bandes disent ce que contient chacune.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="69" />
+            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="70" />
             <source>Explanation per date</source>
             <translation>Explication par date</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="37" />
+            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="38" />
             <source>(optional; methods with a second raster: SHAP and Integrated Gradients by date).</source>
             <translation>(facultatif ; méthodes à second raster : SHAP et Gradients intégrés par date).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="58" />
+            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="59" />
             <source>Explanation per date (SHAP / Integrated Gradients)</source>
             <translation>Explication par date (SHAP / Gradients intégrés)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="91" />
+            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="92" />
             <source>'Explanation per date' is written for SHAP and Integrated Gradients only; Grad-CAM has its dates in the main output. Ignored.</source>
             <translation>« Explication par date » n'est écrite que pour SHAP et les Gradients intégrés ; Grad-CAM a ses dates dans la sortie principale. Ignorée.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="101" />
+            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="102" />
             <source>Explaining with {0}, target {1}</source>
             <translation>Explication avec {0}, cible {1}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="201" />
+            <location filename="../processing_provider/base.py" line="298" />
             <source>Sentinel-2 time series</source>
             <translation>Série temporelle Sentinel-2</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="203" />
+            <location filename="../processing_provider/base.py" line="300" />
             <source>Model file</source>
             <translation>Fichier du modèle</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="133" />
+            <location filename="../processing_provider/base.py" line="229" />
             <source>Land Cover XAI model (*.lcx)</source>
             <translation>Modèle Land Cover XAI (*.lcx)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="133" />
+            <location filename="../processing_provider/base.py" line="229" />
             <source>All files (*.*)</source>
             <translation>Tous les fichiers (*.*)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="204" />
+            <location filename="../processing_provider/base.py" line="301" />
             <source>Device</source>
             <translation>Processeur</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="145" />
+            <location filename="../processing_provider/base.py" line="241" />
             <source>Batch size (pixels; 0 = measured)</source>
             <translation>Taille de lot (pixels ; 0 = mesurée)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="151" />
+            <location filename="../processing_provider/base.py" line="247" />
             <source>Overwrite existing output files</source>
             <translation>Écraser les fichiers de sortie existants</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="169" />
+            <location filename="../processing_provider/base.py" line="265" />
             <source>Target class ('predicted', a class id or a class name)</source>
             <translation>Classe cible (« predicted », un identifiant ou un nom de classe)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="201" />
+            <location filename="../processing_provider/base.py" line="298" />
             <source>the raster file, with the bands the model was trained on and dates that cover its season.</source>
             <translation>le fichier raster, avec les bandes sur lesquelles le modèle a été entraîné et des dates qui couvrent sa saison.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="203" />
+            <location filename="../processing_provider/base.py" line="300" />
             <source>a .lcx file written by 'Train a land cover model'.</source>
             <translation>un fichier .lcx écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="204" />
+            <location filename="../processing_provider/base.py" line="301" />
             <source>(auto: the GPU when torch sees one).</source>
             <translation>(auto : le GPU quand torch en voit un).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="205" />
+            <location filename="../processing_provider/base.py" line="302" />
             <source>Batch size</source>
             <translation>Taille de lot</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="205" />
+            <location filename="../processing_provider/base.py" line="302" />
             <source>(advanced) pixels per batch; 0 = measured on this machine.</source>
             <translation>(avancé) pixels par lot ; 0 = mesurée sur cette machine.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="95" />
+            <location filename="../processing_provider/base.py" line="103" />
+            <source>By name: {0}; or by index 0..{1}.</source>
+            <translation>Par nom : {0} ; ou par indice 0..{1}.</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="191" />
             <source>Classification</source>
             <translation>Classification</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="96" />
+            <location filename="../processing_provider/base.py" line="192" />
             <source>Accuracy assessment</source>
             <translation>Évaluation de la précision</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="116" />
+            <location filename="../processing_provider/base.py" line="212" />
             <source>Unexpected error: {0}: {1} (the log holds the details).</source>
             <translation>Erreur inattendue : {0} : {1} (le journal contient les détails).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="164" />
+            <location filename="../processing_provider/base.py" line="260" />
             <source>{0} exists already: choose another file name, or tick 'Overwrite existing output files' (OVERWRITE=true).</source>
             <translation>{0} existe déjà : choisissez un autre nom de fichier, ou cochez « Écraser les fichiers de sortie existants » (OVERWRITE=true).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="215" />
+            <location filename="../processing_provider/base.py" line="312" />
             <source>Choose a model file (.lcx), for example one written by 'Train a land cover model'.</source>
             <translation>Choisissez un fichier de modèle (.lcx), par exemple écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="217" />
+            <location filename="../processing_provider/base.py" line="314" />
             <source>The model must be a Land Cover XAI model file ending in .lcx; got {0}.</source>
             <translation>Le modèle doit être un fichier de modèle Land Cover XAI se terminant par .lcx ; reçu : {0}.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="219" />
+            <location filename="../processing_provider/base.py" line="316" />
             <source>Model file not found: {0}. Check the path, or train a model first.</source>
             <translation>Fichier de modèle introuvable : {0}. Vérifiez le chemin, ou entraînez d'abord un modèle.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="240" />
+            <location filename="../processing_provider/base.py" line="337" />
             <source>{0}: the outputs are GeoTIFF files; give a file name ending in .tif ({1}).</source>
             <translation>{0} : les sorties sont des fichiers GeoTIFF ; donnez un nom de fichier se terminant par .tif ({1}).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="244" />
+            <location filename="../processing_provider/base.py" line="341" />
             <source>{0} and {1} point to the same file ({2}): give each output its own file.</source>
             <translation>{0} et {1} désignent le même fichier ({2}) : donnez à chaque sortie son propre fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="258" />
+            <location filename="../processing_provider/base.py" line="355" />
             <source>{0} is a '{1}' layer; Land Cover XAI reads raster files (GeoTIFF, VRT, ...) with GDAL. Save the layer as a GeoTIFF first (Export &gt; Save As...) and use that file.</source>
             <translation>{0} est une couche « {1} » ; Land Cover XAI lit des fichiers raster (GeoTIFF, VRT…) avec GDAL. Enregistrez d'abord la couche en GeoTIFF (Exporter &gt; Enregistrer sous…) et utilisez ce fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="309" />
+            <location filename="../processing_provider/base.py" line="406" />
             <source>Could not apply the style {0}: {1}</source>
             <translation>Impossible d'appliquer le style {0} : {1}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="337" />
+            <location filename="../processing_provider/base.py" line="434" />
             <source>{0} pixels ({1} without enough observations) in {2:.1f} s on {3}, batch {4}</source>
             <translation>{0} pixels ({1} sans assez d'observations) en {2:.1f} s sur {3}, lot de {4}</translation>
         </message>
@@ -678,52 +713,52 @@
     <context>
         <name>LandCoverClasses</name>
         <message>
-            <location filename="../gui/class_names.py" line="15" />
+            <location filename="../gui/class_names.py" line="17" />
             <source>cultivated land</source>
             <translation>terres cultivées</translation>
         </message>
         <message>
-            <location filename="../gui/class_names.py" line="15" />
+            <location filename="../gui/class_names.py" line="17" />
             <source>forest</source>
             <translation>forêt</translation>
         </message>
         <message>
-            <location filename="../gui/class_names.py" line="15" />
+            <location filename="../gui/class_names.py" line="17" />
             <source>grassland</source>
             <translation>prairie</translation>
         </message>
         <message>
-            <location filename="../gui/class_names.py" line="15" />
+            <location filename="../gui/class_names.py" line="17" />
             <source>shrubland</source>
             <translation>fourrés et broussailles</translation>
         </message>
         <message>
-            <location filename="../gui/class_names.py" line="15" />
+            <location filename="../gui/class_names.py" line="17" />
             <source>artificial surface</source>
             <translation>surface artificialisée</translation>
         </message>
         <message>
-            <location filename="../gui/class_names.py" line="15" />
+            <location filename="../gui/class_names.py" line="17" />
             <source>water</source>
             <translation>eau</translation>
         </message>
         <message>
-            <location filename="../gui/class_names.py" line="15" />
+            <location filename="../gui/class_names.py" line="17" />
             <source>wetland</source>
             <translation>zone humide</translation>
         </message>
         <message>
-            <location filename="../gui/class_names.py" line="15" />
+            <location filename="../gui/class_names.py" line="17" />
             <source>bare soil</source>
             <translation>sol nu</translation>
         </message>
         <message>
-            <location filename="../gui/class_names.py" line="15" />
+            <location filename="../gui/class_names.py" line="17" />
             <source>cropland</source>
             <translation>cultures</translation>
         </message>
         <message>
-            <location filename="../gui/class_names.py" line="15" />
+            <location filename="../gui/class_names.py" line="17" />
             <source>urban</source>
             <translation>zone urbaine</translation>
         </message>
@@ -794,29 +829,247 @@
             <translation>Classer</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="186" />
+            <location filename="../gui/panels/train_panel.py" line="188" />
             <source>Train</source>
             <translation>Entraîner</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="116" />
+            <location filename="../gui/panels/validate_panel.py" line="256" />
             <source>Validate</source>
             <translation>Valider</translation>
         </message>
         <message>
-            <location filename="../gui/dock.py" line="122" />
+            <location filename="../gui/dock.py" line="123" />
             <source>torch and captum found: ready.</source>
             <translation>torch et captum trouvés : prêt.</translation>
         </message>
         <message>
-            <location filename="../gui/dock.py" line="156" />
+            <location filename="../gui/presenter/window.py" line="715" />
             <source>The bundled sample is missing from the plugin folder: reinstall the plugin.</source>
             <translation>L'exemple fourni est absent du dossier de l'extension : réinstallez l'extension.</translation>
         </message>
         <message>
-            <location filename="../gui/dock.py" line="187" />
+            <location filename="../gui/dock.py" line="188" />
             <source>The pixel explanation tool is not available ({0}).</source>
             <translation>L'outil d'explication d'un pixel n'est pas disponible ({0}).</translation>
+        </message>
+        <message>
+            <location filename="../gui/dock.py" line="199" />
+            <source>The time series or the model changed: click a pixel to explain it.</source>
+            <translation>La série temporelle ou le modèle a changé : cliquez sur un pixel pour l'expliquer.</translation>
+        </message>
+    </context>
+    <context>
+        <name>LandCoverXaiEngine</name>
+        <message>
+            <location filename="../gui/i18n.py" line="99" />
+            <source>predicted class</source>
+            <translation>classe prédite</translation>
+        </message>
+        <message>
+            <location filename="../gui/i18n.py" line="99" />
+            <source>class id</source>
+            <translation>identifiant de classe</translation>
+        </message>
+        <message>
+            <location filename="../gui/i18n.py" line="99" />
+            <source>confidence (max class probability)</source>
+            <translation>confiance (probabilité maximale d'une classe)</translation>
+        </message>
+        <message>
+            <location filename="../gui/i18n.py" line="99" />
+            <source>margin: top-1 minus top-2 class probability (0 = tie)</source>
+            <translation>marge : probabilité de la 1re classe moins celle de la 2e (0 = égalité)</translation>
+        </message>
+        <message>
+            <location filename="../gui/i18n.py" line="99" />
+            <source>The model's probability of every class, one band per class (0..1).</source>
+            <translation>La probabilité que le modèle donne à chaque classe, une bande par classe (0..1).</translation>
+        </message>
+        <message>
+            <location filename="../gui/i18n.py" line="99" />
+            <source>Per-pixel uncertainty of the class probabilities: normalised entropy (0 = certain, 1 = every class equally likely) and margin (top-1 minus top-2 probability; near 0 = the model hesitates between two classes).</source>
+            <translation>Incertitude des probabilités de classe, pixel par pixel : entropie normalisée (0 = certain, 1 = toutes les classes également probables) et marge (probabilité de la 1re classe moins celle de la 2e ; proche de 0 = le modèle hésite entre deux classes).</translation>
+        </message>
+        <message>
+            <location filename="../gui/i18n.py" line="99" />
+            <source>Per-pixel disagreement of the ensemble's members (normalised mutual information: 0 = all members agree, 1 = each is sure of another class); high where the pixel is unlike the training data. Only for ensemble models (more than one member).</source>
+            <translation>Désaccord des membres de l'ensemble, pixel par pixel (information mutuelle normalisée : 0 = tous les membres sont d'accord, 1 = chacun est sûr d'une autre classe) ; élevé là où le pixel ne ressemble pas aux données d'entraînement. Seulement pour les modèles en ensemble (plus d'un membre).</translation>
+        </message>
+        <message>
+            <location filename="../gui/i18n.py" line="99" />
+            <source>Grad-CAM on the last temporal convolution. Band 1, the heatmap, is a class evidence score: it follows the class logit (how strongly the model scores the class, in logit-like units), not a location of evidence, since each pixel is classified from its own series. The other bands are positions of the fused layer, not input dates (each position sees every date); as a date ranking they measure at random level (benchmarks/results/xai.md): for the dates that matter use Date occlusion or Shapley by date.</source>
+            <translation>Grad-CAM sur la dernière convolution temporelle. La bande 1, la carte de chaleur, est un score de preuve de la classe : elle suit le logit de la classe (la force avec laquelle le modèle note la classe, en unités proches du logit), et non un lieu de la preuve, puisque chaque pixel est classé d'après sa propre série. Les autres bandes sont des positions de la couche fusionnée, pas les dates d'entrée (chaque position voit toutes les dates) ; pour classer les dates, elles ne font pas mieux que le hasard (benchmarks/results/xai.md) : pour les dates qui comptent, utilisez l'occlusion par date ou Shapley par date.</translation>
+        </message>
+        <message>
+            <location filename="../gui/i18n.py" line="99" />
+            <source>The model's band gates: the weight its attention layer gives each spectral band in the forward pass, one band per spectral band. Not a measured importance: the gates barely vary between pixels and the layer after them absorbs a constant gain, and their ranking is not validated by band ablation (benchmarks/results/xai.md).</source>
+            <translation>Les portes des bandes du modèle : le poids que sa couche d'attention donne à chaque bande spectrale lors du calcul, une bande par bande spectrale. Ce n'est pas une importance mesurée : les portes varient à peine d'un pixel à l'autre, la couche suivante absorbe un gain constant, et leur classement n'est pas confirmé par le retrait des bandes (benchmarks/results/xai.md).</translation>
+        </message>
+        <message>
+            <location filename="../gui/i18n.py" line="99" />
+            <source>GradientSHAP attribution of the target-class probability, summed over dates (one band per spectral band) and over bands (one band per date). Slow on a CPU (about 1,000 pixels per second): use it on a clip of the area of interest.</source>
+            <translation>Attribution GradientSHAP de la probabilité de la classe cible, sommée sur les dates (une bande par bande spectrale) et sur les bandes (une bande par date). Lent sur un processeur (environ 1 000 pixels par seconde) : à utiliser sur un extrait de la zone d'intérêt.</translation>
+        </message>
+        <message>
+            <location filename="../gui/i18n.py" line="99" />
+            <source>Integrated Gradients of the target-class probability from the per-band training mean, summed over dates (one band per spectral band) and over bands (one band per date).</source>
+            <translation>Gradients intégrés de la probabilité de la classe cible depuis la moyenne d'entraînement de chaque bande, sommés sur les dates (une bande par bande spectrale) et sur les bandes (une bande par date).</translation>
+        </message>
+        <message>
+            <location filename="../gui/i18n.py" line="99" />
+            <source>Drop of the target-class probability when one observed date is removed and refilled by the engine's linear gap filling from the other observed dates: one band per date (probability units; 0 for dates that are not observations, e.g. masked as cloudy). One extra forward pass per observed date.</source>
+            <translation>Baisse de la probabilité de la classe cible quand on retire une date observée, comblée par l'interpolation linéaire du moteur à partir des autres dates observées : une bande par date (en probabilité ; 0 pour les dates qui ne sont pas des observations, par exemple masquées comme nuageuses). Un calcul du modèle de plus par date observée.</translation>
+        </message>
+        <message>
+            <location filename="../gui/i18n.py" line="99" />
+            <source>Shapley value of each observed date for the target-class probability: a removed date is refilled by the engine's gap filling from the kept dates, all dates removed = a class-balanced background. Exact (2^T forward passes) up to 10 observed dates, else 32 sampled permutations with the standard error in the last band. One band per date (probability units; 0 for dates that are not observations).</source>
+            <translation>Valeur de Shapley de chaque date observée pour la probabilité de la classe cible : une date retirée est comblée par l'interpolation du moteur à partir des dates gardées ; toutes les dates retirées = un fond équilibré entre les classes. Exacte (2^T calculs du modèle) jusqu'à 10 dates observées, sinon 32 permutations tirées au hasard, l'erreur type dans la dernière bande. Une bande par date (en probabilité ; 0 pour les dates qui ne sont pas des observations).</translation>
+        </message>
+        <message>
+            <location filename="../gui/i18n.py" line="99" />
+            <source>Drop of the target-class probability when one spectral band is removed: its whole series replaced by that band in 8 real pixels of the stack spread over the predicted classes (averaged). One band per spectral band (probability units). 8 forward passes per band: use it on a clip.</source>
+            <translation>Baisse de la probabilité de la classe cible quand on retire une bande spectrale : toute sa série remplacée par cette bande dans 8 vrais pixels de la pile répartis entre les classes prédites (en moyenne). Une bande par bande spectrale (en probabilité). 8 calculs du modèle par bande : à utiliser sur un extrait.</translation>
+        </message>
+        <message>
+            <location filename="../gui/i18n.py" line="99" />
+            <source>{date}: drop of {target} when this date is removed (refilled from the other observed dates)</source>
+            <translation>{date} : baisse de {target} quand on retire cette date (comblée à partir des autres dates observées)</translation>
+        </message>
+        <message>
+            <location filename="../gui/i18n.py" line="99" />
+            <source>{date}: Shapley value of this date for {target}</source>
+            <translation>{date} : valeur de Shapley de cette date pour {target}</translation>
+        </message>
+        <message>
+            <location filename="../gui/i18n.py" line="99" />
+            <source>{band}: drop of {target} when this band is replaced by real background pixels'</source>
+            <translation>{band} : baisse de {target} quand cette bande est remplacée par celle de vrais pixels de fond</translation>
+        </message>
+        <message>
+            <location filename="../gui/i18n.py" line="99" />
+            <source>GradientSHAP {band} (sum over dates) of {target}</source>
+            <translation>GradientSHAP {band} (somme sur les dates) de {target}</translation>
+        </message>
+        <message>
+            <location filename="../gui/i18n.py" line="99" />
+            <source>Integrated Gradients {band} (sum over dates) of {target}</source>
+            <translation>Gradients intégrés {band} (somme sur les dates) de {target}</translation>
+        </message>
+        <message>
+            <location filename="../gui/i18n.py" line="99" />
+            <source>Grad-CAM class evidence score of {target} (logit-like, not a location of evidence)</source>
+            <translation>Grad-CAM : score de preuve de {target} (proche du logit, pas un lieu de la preuve)</translation>
+        </message>
+        <message>
+            <location filename="../gui/i18n.py" line="99" />
+            <source>Grad-CAM fused-layer position at {date} (not the input date: the layer sees every date), {target}</source>
+            <translation>Grad-CAM, position de la couche fusionnée au {date} (pas la date d'entrée : la couche voit toutes les dates), {target}</translation>
+        </message>
+        <message>
+            <location filename="../gui/i18n.py" line="99" />
+            <source>band gate {band}</source>
+            <translation>porte de la bande {band}</translation>
+        </message>
+        <message>
+            <location filename="../gui/i18n.py" line="99" />
+            <source>P({name}) class {id}</source>
+            <translation>P({name}) classe {id}</translation>
+        </message>
+        <message>
+            <location filename="../gui/i18n.py" line="99" />
+            <source>P({target})</source>
+            <translation>P({target})</translation>
+        </message>
+        <message>
+            <location filename="../gui/i18n.py" line="99" />
+            <source>class {id} ({name})</source>
+            <translation>classe {id} ({name})</translation>
+        </message>
+        <message>
+            <location filename="../gui/i18n.py" line="99" />
+            <source>normalised entropy of the {n} class probabilities (0 certain .. 1 uniform)</source>
+            <translation>entropie normalisée des {n} probabilités de classe (0 certain .. 1 uniforme)</translation>
+        </message>
+        <message>
+            <location filename="../gui/i18n.py" line="99" />
+            <source>disagreement of the {n} ensemble members (normalised mutual information, 0 agree .. 1 each sure of another class)</source>
+            <translation>désaccord des {n} membres de l'ensemble (information mutuelle normalisée, 0 d'accord .. 1 chacun sûr d'une autre classe)</translation>
+        </message>
+        <message>
+            <location filename="../gui/i18n.py" line="99" />
+            <source>exact ({n} coalitions of {g} dates)</source>
+            <translation>exactes ({n} coalitions de {g} dates)</translation>
+        </message>
+        <message>
+            <location filename="../gui/i18n.py" line="99" />
+            <source>exact ({n} coalitions of {g} bands)</source>
+            <translation>exactes ({n} coalitions de {g} bandes)</translation>
+        </message>
+        <message>
+            <location filename="../gui/i18n.py" line="99" />
+            <source>sampled ({n} permutations)</source>
+            <translation>échantillonnées ({n} permutations)</translation>
+        </message>
+        <message>
+            <location filename="../gui/i18n.py" line="99" />
+            <source>Kernel SHAP ({n} samples)</source>
+            <translation>Kernel SHAP ({n} tirages)</translation>
+        </message>
+        <message>
+            <location filename="../gui/i18n.py" line="99" />
+            <source>deletion ({op} removal) {d} not below random {r} at p &lt; {p} (p {q})</source>
+            <translation>retrait (par la {op}) {d} pas sous le hasard {r} à p &lt; {p} (p {q})</translation>
+        </message>
+        <message>
+            <location filename="../gui/i18n.py" line="99" />
+            <source>insertion ({op}) {d} not above random {r} at p &lt; {p} (p {q})</source>
+            <translation>insertion ({op}) {d} pas au-dessus du hasard {r} à p &lt; {p} (p {q})</translation>
+        </message>
+        <message>
+            <location filename="../gui/i18n.py" line="99" />
+            <source>survives weight randomisation (final Spearman {m})</source>
+            <translation>résiste au brouillage des poids (Spearman final {m})</translation>
+        </message>
+        <message>
+            <location filename="../gui/i18n.py" line="99" />
+            <source>pointing game {g} on planted data (&lt; {m})</source>
+            <translation>jeu du pointage {g} sur données plantées (&lt; {m})</translation>
+        </message>
+        <message>
+            <location filename="../gui/i18n.py" line="99" />
+            <source>{c} of its relevance on the two cloud-masked dates</source>
+            <translation>{c} de sa pertinence sur les deux dates masquées (nuages)</translation>
+        </message>
+        <message>
+            <location filename="../gui/i18n.py" line="99" />
+            <source>deletion {d} vs random {r}</source>
+            <translation>retrait {d} contre hasard {r}</translation>
+        </message>
+        <message>
+            <location filename="../gui/i18n.py" line="99" />
+            <source>pointing game {g}</source>
+            <translation>jeu du pointage {g}</translation>
+        </message>
+        <message>
+            <location filename="../gui/i18n.py" line="99" />
+            <source>randomisation {m}</source>
+            <translation>brouillage {m}</translation>
+        </message>
+        <message>
+            <location filename="../gui/i18n.py" line="99" />
+            <source>passes:</source>
+            <translation>réussi :</translation>
+        </message>
+        <message>
+            <location filename="../gui/i18n.py" line="99" />
+            <source>fails:</source>
+            <translation>échoue :</translation>
+        </message>
+        <message>
+            <location filename="../gui/i18n.py" line="99" />
+            <source>mean</source>
+            <translation>moyenne</translation>
         </message>
     </context>
     <context>
@@ -868,392 +1121,532 @@
     <context>
         <name>LandCoverXaiLayers</name>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="100" />
+            <location filename="../gui/panels/validate_panel.py" line="240" />
             <source>Class map</source>
             <translation>Carte des classes</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="72" />
+            <location filename="../gui/layers.py" line="83" />
             <source>Confidence</source>
             <translation>Confiance</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="72" />
+            <location filename="../gui/layers.py" line="83" />
             <source>Class probabilities</source>
             <translation>Probabilités des classes</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="72" />
+            <location filename="../gui/layers.py" line="83" />
             <source>Uncertainty: entropy</source>
             <translation>Incertitude : entropie</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="72" />
+            <location filename="../gui/layers.py" line="83" />
             <source>Uncertainty: margin</source>
             <translation>Incertitude : marge</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="72" />
+            <location filename="../gui/layers.py" line="83" />
             <source>Grad-CAM class evidence score</source>
             <translation>Grad-CAM : score de preuve de la classe</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="72" />
+            <location filename="../gui/layers.py" line="83" />
             <source>Band gates (attention)</source>
             <translation>Portes des bandes (attention)</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="72" />
+            <location filename="../gui/layers.py" line="83" />
             <source>SHAP by band</source>
             <translation>SHAP par bande</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="72" />
+            <location filename="../gui/layers.py" line="83" />
             <source>SHAP by date</source>
             <translation>SHAP par date</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="72" />
+            <location filename="../gui/layers.py" line="83" />
             <source>Integrated Gradients by band</source>
             <translation>Gradients intégrés par bande</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="72" />
+            <location filename="../gui/layers.py" line="83" />
             <source>Integrated Gradients by date</source>
             <translation>Gradients intégrés par date</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="72" />
+            <location filename="../gui/layers.py" line="83" />
             <source>Per-class probabilities</source>
             <translation>Probabilités par classe</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="72" />
+            <location filename="../gui/layers.py" line="83" />
             <source>Uncertainty (entropy and margin)</source>
             <translation>Incertitude (entropie et marge)</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="72" />
+            <location filename="../gui/layers.py" line="83" />
             <source>GradientSHAP</source>
             <translation>GradientSHAP</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="72" />
+            <location filename="../gui/layers.py" line="83" />
             <source>Integrated Gradients</source>
             <translation>Gradients intégrés</translation>
         </message>
         <message>
-            <location filename="../gui/panels/classify_panel.py" line="210" />
+            <location filename="../gui/panels/classify_panel.py" line="223" />
             <source>Class map and confidence</source>
             <translation>Carte des classes et confiance</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="72" />
+            <location filename="../gui/layers.py" line="83" />
             <source>Date occlusion</source>
             <translation>Occlusion par date</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="72" />
+            <location filename="../gui/layers.py" line="83" />
             <source>Date occlusion (drop of probability)</source>
             <translation>Occlusion par date (baisse de probabilité)</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="72" />
+            <location filename="../gui/layers.py" line="83" />
             <source>Shapley by date</source>
             <translation>Shapley par date</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="72" />
+            <location filename="../gui/layers.py" line="83" />
             <source>Band occlusion</source>
             <translation>Occlusion par bande</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="72" />
+            <location filename="../gui/layers.py" line="83" />
             <source>Band occlusion (drop of probability)</source>
             <translation>Occlusion par bande (baisse de probabilité)</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="89" />
+            <location filename="../gui/layers.py" line="100" />
             <source>(predicted class)</source>
             <translation>(classe prédite)</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="91" />
+            <location filename="../gui/layers.py" line="102" />
             <source>(class {0})</source>
             <translation>(classe {0})</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="119" />
+            <location filename="../gui/layers.py" line="130" />
             <source>fails its quality check</source>
             <translation>échoue à son contrôle de qualité</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="102" />
+            <location filename="../gui/layers.py" line="113" />
             <source>Quality not measured for this model (make bench-xai stores the verdicts in a model file).</source>
             <translation>Qualité non mesurée pour ce modèle (make bench-xai enregistre les verdicts dans un fichier de modèle).</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="108" />
+            <location filename="../gui/layers.py" line="119" />
             <source>Fails its quality check: {0}</source>
             <translation>Échoue à son contrôle de qualité : {0}</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="109" />
+            <location filename="../gui/layers.py" line="120" />
             <source>Measured quality: {0}</source>
             <translation>Qualité mesurée : {0}</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="115" />
+            <location filename="../gui/layers.py" line="126" />
             <source>(slow)</source>
             <translation>(lent)</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="120" />
+            <location filename="../gui/layers.py" line="131" />
             <source>passes its quality check</source>
             <translation>réussit son contrôle de qualité</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="135" />
+            <location filename="../gui/layers.py" line="146" />
+            <source>Colours: stretched over the 2nd to 98th percentile of the valid values (a few extreme pixels do not wash the map out); the legend says what higher values mean.</source>
+            <translation>Couleurs : étirées du 2e au 98e centile des valeurs valides (quelques pixels extrêmes ne délavent pas la carte) ; la légende dit ce que signifient les valeurs élevées.</translation>
+        </message>
+        <message>
+            <location filename="../gui/layers.py" line="149" />
             <source>Bands: {0}</source>
             <translation>Bandes : {0}</translation>
+        </message>
+        <message>
+            <location filename="../gui/layers.py" line="347" />
+            <source>the class</source>
+            <translation>la classe</translation>
+        </message>
+        <message>
+            <location filename="../gui/layers.py" line="350" />
+            <source>the date</source>
+            <translation>la date</translation>
+        </message>
+        <message>
+            <location filename="../gui/layers.py" line="350" />
+            <source>the band</source>
+            <translation>la bande</translation>
+        </message>
+        <message>
+            <location filename="../gui/layers.py" line="352" />
+            <source>no evidence for {0}</source>
+            <translation>aucun indice pour {0}</translation>
+        </message>
+        <message>
+            <location filename="../gui/layers.py" line="352" />
+            <source>higher = stronger evidence for {0} (class evidence score, logit-like)</source>
+            <translation>plus haut = indices plus forts pour {0} (score d'indice de classe, de type logit)</translation>
+        </message>
+        <message>
+            <location filename="../gui/layers.py" line="355" />
+            <source>removing {0} raised P({1})</source>
+            <translation>retirer {0} a fait monter P({1})</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="478" />
+            <source>no effect</source>
+            <translation>sans effet</translation>
+        </message>
+        <message>
+            <location filename="../gui/layers.py" line="355" />
+            <source>higher = {0} raised P({1}) (drop of probability when removed)</source>
+            <translation>plus haut = {0} a fait monter P({1}) (baisse de probabilité quand on la retire)</translation>
+        </message>
+        <message>
+            <location filename="../gui/layers.py" line="358" />
+            <source>{0} lowered P({1})</source>
+            <translation>{0} a fait baisser P({1})</translation>
+        </message>
+        <message>
+            <location filename="../gui/layers.py" line="358" />
+            <source>higher = {0} raised P({1}) (probability)</source>
+            <translation>plus haut = {0} a fait monter P({1}) (probabilité)</translation>
+        </message>
+        <message>
+            <location filename="../gui/layers.py" line="361" />
+            <source>band shut out</source>
+            <translation>bande fermée</translation>
+        </message>
+        <message>
+            <location filename="../gui/layers.py" line="361" />
+            <source>higher = the model lets the band through (gate 0..1)</source>
+            <translation>plus haut = le modèle laisse passer la bande (porte 0..1)</translation>
+        </message>
+        <message>
+            <location filename="../gui/layers.py" line="363" />
+            <source>unsure</source>
+            <translation>incertain</translation>
+        </message>
+        <message>
+            <location filename="../gui/layers.py" line="363" />
+            <source>higher = the model is surer of its class (max probability)</source>
+            <translation>plus haut = le modèle est plus sûr de sa classe (probabilité maximale)</translation>
+        </message>
+        <message>
+            <location filename="../gui/layers.py" line="365" />
+            <source>unlikely</source>
+            <translation>peu probable</translation>
+        </message>
+        <message>
+            <location filename="../gui/layers.py" line="365" />
+            <source>higher = more probable (probability 0..1)</source>
+            <translation>plus haut = plus probable (probabilité 0..1)</translation>
+        </message>
+        <message>
+            <location filename="../gui/layers.py" line="367" />
+            <source>certain</source>
+            <translation>certain</translation>
+        </message>
+        <message>
+            <location filename="../gui/layers.py" line="367" />
+            <source>higher = more uncertain (normalised entropy 0..1)</source>
+            <translation>plus haut = plus incertain (entropie normalisée 0..1)</translation>
+        </message>
+        <message>
+            <location filename="../gui/layers.py" line="369" />
+            <source>two classes tie</source>
+            <translation>deux classes à égalité</translation>
+        </message>
+        <message>
+            <location filename="../gui/layers.py" line="369" />
+            <source>higher = clearer lead of the first class (margin 0..1)</source>
+            <translation>plus haut = avance plus nette de la première classe (marge 0..1)</translation>
+        </message>
+        <message>
+            <location filename="../gui/layers.py" line="371" />
+            <source>members agree</source>
+            <translation>les membres sont d'accord</translation>
+        </message>
+        <message>
+            <location filename="../gui/layers.py" line="371" />
+            <source>higher = the ensemble's members disagree more</source>
+            <translation>plus haut = les membres de l'ensemble sont plus en désaccord</translation>
+        </message>
+        <message>
+            <location filename="../gui/layers.py" line="372" />
+            <source>higher = more</source>
+            <translation>plus haut = plus</translation>
         </message>
     </context>
     <context>
         <name>LandCoverXaiPresenter</name>
         <message>
-            <location filename="../gui/presenter/story.py" line="26" />
-            <source>the blue light</source>
-            <translation>la lumière bleue</translation>
+            <location filename="../gui/presenter/window.py" line="715" />
+            <source>The bundled sample is missing from the plugin folder: reinstall the plugin.</source>
+            <translation>L'exemple fourni est absent du dossier de l'extension : réinstallez l'extension.</translation>
         </message>
         <message>
-            <location filename="../gui/presenter/story.py" line="26" />
-            <source>the green light</source>
-            <translation>la lumière verte</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/story.py" line="26" />
-            <source>the red light</source>
-            <translation>la lumière rouge</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/story.py" line="27" />
-            <source>the red edge, just before the infrared</source>
-            <translation>le bord du rouge, juste avant l'infrarouge</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/story.py" line="28" />
-            <source>the near infrared (which plants reflect strongly)</source>
-            <translation>le proche infrarouge (que les plantes renvoient fortement)</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/story.py" line="29" />
-            <source>the short-wave infrared (which sees water in plants and soil)</source>
-            <translation>l'infrarouge moyen (qui voit l'eau des plantes et du sol)</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/story.py" line="39" />
-            <source>{0} and {1}</source>
-            <translation>{0} et {1}</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/story.py" line="52" />
-            <source>Here the model hesitates, but leans towards: {0}.</source>
-            <translation>Ici, le modèle hésite, mais penche pour : {0}.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/story.py" line="53" />
-            <source>Here the model sees: {0}.</source>
-            <translation>Ici, le modèle voit : {0}.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/story.py" line="60" />
-            <source>It relied mostly on {0}.</source>
-            <translation>Il a surtout regardé {0}.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/story.py" line="62" />
-            <source>The images that mattered most were taken on {0}.</source>
-            <translation>Les images qui ont le plus compté datent du {0}.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/story.py" line="65" />
-            <source>Careful: the cloudy images counted too.</source>
-            <translation>Attention : les images nuageuses ont compté aussi.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/story.py" line="65" />
-            <source>The cloudy images did not count.</source>
-            <translation>Les images nuageuses n'ont pas compté.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/story.py" line="68" />
-            <source>Why? I cannot tell: the explanation of this model did not pass its quality check.</source>
-            <translation>Pourquoi ? Je ne sais pas : l'explication de ce modèle n'a pas passé son contrôle de qualité.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/story.py" line="68" />
-            <source>Why? I cannot tell: the explanation of this model has not been checked.</source>
-            <translation>Pourquoi ? Je ne sais pas : l'explication de ce modèle n'a pas été vérifiée.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/story.py" line="72" />
-            <source>Which images mattered, I cannot tell: that part of the explanation did not pass its quality check.</source>
-            <translation>Quelles images ont compté, je ne peux pas le dire : cette partie de l'explication n'a pas passé son contrôle de qualité.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/story.py" line="72" />
-            <source>Which images mattered, I cannot tell: that part of the explanation has not been checked.</source>
-            <translation>Quelles images ont compté, je ne peux pas le dire : cette partie de l'explication n'a pas été vérifiée.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="125" />
-            <source>Land Cover XAI: presenter mode</source>
-            <translation>Land Cover XAI : mode présentateur</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="152" />
-            <source>What does the computer see from space?</source>
-            <translation>Que voit l'ordinateur depuis l'espace ?</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="155" />
-            <source>Operator: leave</source>
-            <translation>Opérateur : quitter</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="300" />
-            <source>Photo</source>
-            <translation>Photo</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="187" />
-            <source>Map</source>
-            <translation>Carte</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="187" />
-            <source>Why?</source>
-            <translation>Pourquoi ?</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="231" />
-            <source>Play: guess!</source>
-            <translation>Jouer : devinez !</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="247" />
-            <source>Getting ready…</source>
-            <translation>Préparation…</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="262" />
-            <source>The demo cannot start on this computer. Operator: see the plugin's panel.</source>
-            <translation>La démo ne peut pas démarrer sur cet ordinateur. Opérateur : voir le panneau de l'extension.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="279" />
-            <source>The demo did not run. Operator: leave and see the plugin's panel.</source>
-            <translation>La démo n'a pas tourné. Opérateur : quitter et voir le panneau de l'extension.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="609" />
-            <source>Touch the map: the computer tells you what it sees there, and why.</source>
-            <translation>Touchez la carte : l'ordinateur vous dit ce qu'il y voit, et pourquoi.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="374" />
-            <source>{0} (cloudy)</source>
-            <translation>{0} (nuageux)</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="433" />
-            <source>What the computer recognises in each place:</source>
-            <translation>Ce que l'ordinateur reconnaît à chaque endroit :</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="437" />
-            <source>For the image of the chosen day: did it help the computer choose its answer?</source>
-            <translation>L'image du jour choisi a-t-elle aidé l'ordinateur à choisir sa réponse ?</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="439" />
-            <source>Careful: this map did not pass its quality check; read it with caution.</source>
-            <translation>Attention : cette carte n'a pas passé son contrôle de qualité ; à lire avec prudence.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="441" />
-            <source>This map has not been checked yet.</source>
-            <translation>Cette carte n'a pas encore été vérifiée.</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="443" />
-            <source>helped</source>
-            <translation>a aidé</translation>
-        </message>
-        <message>
-            <location filename="../gui/presenter/window.py" line="444" />
+            <location filename="../gui/presenter/window.py" line="478" />
             <source>no effect</source>
             <translation>sans effet</translation>
         </message>
         <message>
-            <location filename="../gui/presenter/window.py" line="445" />
+            <location filename="../gui/presenter/story.py" line="27" />
+            <source>the blue light</source>
+            <translation>la lumière bleue</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/story.py" line="27" />
+            <source>the green light</source>
+            <translation>la lumière verte</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/story.py" line="27" />
+            <source>the red light</source>
+            <translation>la lumière rouge</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/story.py" line="28" />
+            <source>the red edge, just before the infrared</source>
+            <translation>le bord du rouge, juste avant l'infrarouge</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/story.py" line="29" />
+            <source>the near infrared (which plants reflect strongly)</source>
+            <translation>le proche infrarouge (que les plantes renvoient fortement)</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/story.py" line="30" />
+            <source>the short-wave infrared (which sees water in plants and soil)</source>
+            <translation>l'infrarouge moyen (qui voit l'eau des plantes et du sol)</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/story.py" line="40" />
+            <source>{0} and {1}</source>
+            <translation>{0} et {1}</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/story.py" line="53" />
+            <source>Here the model hesitates, but leans towards: {0}.</source>
+            <translation>Ici, le modèle hésite, mais penche pour : {0}.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/story.py" line="54" />
+            <source>Here the model sees: {0}.</source>
+            <translation>Ici, le modèle voit : {0}.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/story.py" line="61" />
+            <source>It relied mostly on {0}.</source>
+            <translation>Il a surtout regardé {0}.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/story.py" line="63" />
+            <source>The images that mattered most were taken on {0}.</source>
+            <translation>Les images qui ont le plus compté datent du {0}.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/story.py" line="66" />
+            <source>No single image decided it: without any one of them, the others tell the same.</source>
+            <translation>Aucune image n'a décidé seule : sans l'une d'elles, les autres disent la même chose.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/story.py" line="68" />
+            <source>Careful: the cloudy images counted too.</source>
+            <translation>Attention : les images nuageuses ont compté aussi.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/story.py" line="68" />
+            <source>The cloudy images did not count.</source>
+            <translation>Les images nuageuses n'ont pas compté.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/story.py" line="71" />
+            <source>Why? I cannot tell: the explanation of this model did not pass its quality check.</source>
+            <translation>Pourquoi ? Je ne sais pas : l'explication de ce modèle n'a pas passé son contrôle de qualité.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/story.py" line="71" />
+            <source>Why? I cannot tell: the explanation of this model has not been checked.</source>
+            <translation>Pourquoi ? Je ne sais pas : l'explication de ce modèle n'a pas été vérifiée.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/story.py" line="75" />
+            <source>Which images mattered, I cannot tell: that part of the explanation did not pass its quality check.</source>
+            <translation>Quelles images ont compté, je ne peux pas le dire : cette partie de l'explication n'a pas passé son contrôle de qualité.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/story.py" line="75" />
+            <source>Which images mattered, I cannot tell: that part of the explanation has not been checked.</source>
+            <translation>Quelles images ont compté, je ne peux pas le dire : cette partie de l'explication n'a pas été vérifiée.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="140" />
+            <source>Land Cover XAI: presenter mode</source>
+            <translation>Land Cover XAI : mode présentateur</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="168" />
+            <source>What does the computer see from space?</source>
+            <translation>Que voit l'ordinateur depuis l'espace ?</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="171" />
+            <source>Operator: leave</source>
+            <translation>Opérateur : quitter</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="316" />
+            <source>Photo</source>
+            <translation>Photo</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="203" />
+            <source>Map</source>
+            <translation>Carte</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="203" />
+            <source>Why?</source>
+            <translation>Pourquoi ?</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="247" />
+            <source>Play: guess!</source>
+            <translation>Jouer : devinez !</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="263" />
+            <source>Getting ready…</source>
+            <translation>Préparation…</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="278" />
+            <source>The demo cannot start on this computer. Operator: see the plugin's panel.</source>
+            <translation>La démo ne peut pas démarrer sur cet ordinateur. Opérateur : voir le panneau de l'extension.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="295" />
+            <source>The demo did not run. Operator: leave and see the plugin's panel.</source>
+            <translation>La démo n'a pas tourné. Opérateur : quitter et voir le panneau de l'extension.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="647" />
+            <source>Touch the map: the computer tells you what it sees there, and why.</source>
+            <translation>Touchez la carte : l'ordinateur vous dit ce qu'il y voit, et pourquoi.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="395" />
+            <source>{0} (cloudy)</source>
+            <translation>{0} (nuageux)</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="467" />
+            <source>What the computer recognises in each place:</source>
+            <translation>Ce que l'ordinateur reconnaît à chaque endroit :</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="471" />
+            <source>For the image of the chosen day: did it help the computer choose its answer?</source>
+            <translation>L'image du jour choisi a-t-elle aidé l'ordinateur à choisir sa réponse ?</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="473" />
+            <source>Careful: this map did not pass its quality check; read it with caution.</source>
+            <translation>Attention : cette carte n'a pas passé son contrôle de qualité ; à lire avec prudence.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="475" />
+            <source>This map has not been checked yet.</source>
+            <translation>Cette carte n'a pas encore été vérifiée.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="477" />
+            <source>helped</source>
+            <translation>a aidé</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="479" />
             <source>pushed towards another answer</source>
             <translation>a poussé vers une autre réponse</translation>
         </message>
         <message>
-            <location filename="../gui/presenter/window.py" line="447" />
+            <location filename="../gui/presenter/window.py" line="481" />
             <source>The satellite image of the chosen day, in natural colours.</source>
             <translation>L'image satellite du jour choisi, en couleurs naturelles.</translation>
         </message>
         <message>
-            <location filename="../gui/presenter/window.py" line="476" />
+            <location filename="../gui/presenter/window.py" line="510" />
             <source>That is outside the picture: touch the map.</source>
             <translation>C'est en dehors de l'image : touchez la carte.</translation>
         </message>
         <message>
-            <location filename="../gui/presenter/window.py" line="529" />
+            <location filename="../gui/presenter/window.py" line="567" />
             <source>I could not look at that place: touch another one.</source>
             <translation>Je n'ai pas pu regarder cet endroit : touchez-en un autre.</translation>
         </message>
         <message>
-            <location filename="../gui/presenter/window.py" line="489" />
+            <location filename="../gui/presenter/window.py" line="523" />
             <source>Let me look…</source>
             <translation>Je regarde…</translation>
         </message>
         <message>
-            <location filename="../gui/presenter/window.py" line="511" />
+            <location filename="../gui/presenter/window.py" line="549" />
             <source>Looking at one place</source>
             <translation>Regarder un endroit</translation>
         </message>
         <message>
-            <location filename="../gui/presenter/window.py" line="511" />
+            <location filename="../gui/presenter/window.py" line="725" />
             <source>Presenter</source>
             <translation>Présentateur</translation>
         </message>
         <message>
-            <location filename="../gui/presenter/window.py" line="537" />
+            <location filename="../gui/presenter/window.py" line="575" />
             <source>Well done!</source>
             <translation>Bravo !</translation>
         </message>
         <message>
-            <location filename="../gui/presenter/window.py" line="537" />
+            <location filename="../gui/presenter/window.py" line="575" />
             <source>Not quite!</source>
             <translation>Raté !</translation>
         </message>
         <message>
-            <location filename="../gui/presenter/window.py" line="538" />
+            <location filename="../gui/presenter/window.py" line="576" />
             <source>In the field, it really is: {0}.</source>
             <translation>Sur le terrain, c'est vraiment : {0}.</translation>
         </message>
         <message>
-            <location filename="../gui/presenter/window.py" line="575" />
+            <location filename="../gui/presenter/window.py" line="613" />
             <source>Score: {0} / {1}</source>
             <translation>Score : {0} / {1}</translation>
         </message>
         <message>
-            <location filename="../gui/presenter/window.py" line="586" />
+            <location filename="../gui/presenter/window.py" line="624" />
             <source>What do you think is in the pink square?</source>
             <translation>À votre avis, qu'y a-t-il dans le carré rose ?</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="719" />
+            <source>The bundled model cannot be read.</source>
+            <translation>Le modèle fourni ne peut pas être lu.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="723" />
+            <source>{0} holds no demo run (class map and per-date explanation): run `make demo`.</source>
+            <translation>{0} ne contient pas de démonstration (carte des classes et explication par date) : lancez `make demo`.</translation>
         </message>
     </context>
     <context>
@@ -1292,137 +1685,142 @@
     <context>
         <name>LcxAlgorithm</name>
         <message>
-            <location filename="../processing_provider/base.py" line="201" />
+            <location filename="../processing_provider/base.py" line="298" />
             <source>Sentinel-2 time series</source>
             <translation>Série temporelle Sentinel-2</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="203" />
+            <location filename="../processing_provider/base.py" line="300" />
             <source>Model file</source>
             <translation>Fichier du modèle</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="133" />
+            <location filename="../processing_provider/base.py" line="229" />
             <source>Land Cover XAI model (*.lcx)</source>
             <translation>Modèle Land Cover XAI (*.lcx)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="133" />
+            <location filename="../processing_provider/base.py" line="229" />
             <source>All files (*.*)</source>
             <translation>Tous les fichiers (*.*)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="204" />
+            <location filename="../processing_provider/base.py" line="301" />
             <source>Device</source>
             <translation>Processeur</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="145" />
+            <location filename="../processing_provider/base.py" line="241" />
             <source>Batch size (pixels; 0 = measured)</source>
             <translation>Taille de lot (pixels ; 0 = mesurée)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="151" />
+            <location filename="../processing_provider/base.py" line="247" />
             <source>Overwrite existing output files</source>
             <translation>Écraser les fichiers de sortie existants</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="169" />
+            <location filename="../processing_provider/base.py" line="265" />
             <source>Target class ('predicted', a class id or a class name)</source>
             <translation>Classe cible (« predicted », un identifiant ou un nom de classe)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="175" />
+            <location filename="../processing_provider/base.py" line="272" />
             <source>Method</source>
             <translation>Méthode</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="201" />
+            <location filename="../processing_provider/base.py" line="298" />
             <source>the raster file, with the bands the model was trained on and dates that cover its season.</source>
             <translation>le fichier raster, avec les bandes sur lesquelles le modèle a été entraîné et des dates qui couvrent sa saison.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="203" />
+            <location filename="../processing_provider/base.py" line="300" />
             <source>a .lcx file written by 'Train a land cover model'.</source>
             <translation>un fichier .lcx écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="204" />
+            <location filename="../processing_provider/base.py" line="301" />
             <source>(auto: the GPU when torch sees one).</source>
             <translation>(auto : le GPU quand torch en voit un).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="205" />
+            <location filename="../processing_provider/base.py" line="302" />
             <source>Batch size</source>
             <translation>Taille de lot</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="205" />
+            <location filename="../processing_provider/base.py" line="302" />
             <source>(advanced) pixels per batch; 0 = measured on this machine.</source>
             <translation>(avancé) pixels par lot ; 0 = mesurée sur cette machine.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="95" />
+            <location filename="../processing_provider/base.py" line="103" />
+            <source>By name: {0}; or by index 0..{1}.</source>
+            <translation>Par nom : {0} ; ou par indice 0..{1}.</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="191" />
             <source>Classification</source>
             <translation>Classification</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="95" />
+            <location filename="../processing_provider/base.py" line="191" />
             <source>Explanation</source>
             <translation>Explication</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="96" />
+            <location filename="../processing_provider/base.py" line="192" />
             <source>Accuracy assessment</source>
             <translation>Évaluation de la précision</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="116" />
+            <location filename="../processing_provider/base.py" line="212" />
             <source>Unexpected error: {0}: {1} (the log holds the details).</source>
             <translation>Erreur inattendue : {0} : {1} (le journal contient les détails).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="164" />
+            <location filename="../processing_provider/base.py" line="260" />
             <source>{0} exists already: choose another file name, or tick 'Overwrite existing output files' (OVERWRITE=true).</source>
             <translation>{0} existe déjà : choisissez un autre nom de fichier, ou cochez « Écraser les fichiers de sortie existants » (OVERWRITE=true).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="215" />
+            <location filename="../processing_provider/base.py" line="312" />
             <source>Choose a model file (.lcx), for example one written by 'Train a land cover model'.</source>
             <translation>Choisissez un fichier de modèle (.lcx), par exemple écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="217" />
+            <location filename="../processing_provider/base.py" line="314" />
             <source>The model must be a Land Cover XAI model file ending in .lcx; got {0}.</source>
             <translation>Le modèle doit être un fichier de modèle Land Cover XAI se terminant par .lcx ; reçu : {0}.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="219" />
+            <location filename="../processing_provider/base.py" line="316" />
             <source>Model file not found: {0}. Check the path, or train a model first.</source>
             <translation>Fichier de modèle introuvable : {0}. Vérifiez le chemin, ou entraînez d'abord un modèle.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="240" />
+            <location filename="../processing_provider/base.py" line="337" />
             <source>{0}: the outputs are GeoTIFF files; give a file name ending in .tif ({1}).</source>
             <translation>{0} : les sorties sont des fichiers GeoTIFF ; donnez un nom de fichier se terminant par .tif ({1}).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="244" />
+            <location filename="../processing_provider/base.py" line="341" />
             <source>{0} and {1} point to the same file ({2}): give each output its own file.</source>
             <translation>{0} et {1} désignent le même fichier ({2}) : donnez à chaque sortie son propre fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="258" />
+            <location filename="../processing_provider/base.py" line="355" />
             <source>{0} is a '{1}' layer; Land Cover XAI reads raster files (GeoTIFF, VRT, ...) with GDAL. Save the layer as a GeoTIFF first (Export &gt; Save As...) and use that file.</source>
             <translation>{0} est une couche « {1} » ; Land Cover XAI lit des fichiers raster (GeoTIFF, VRT…) avec GDAL. Enregistrez d'abord la couche en GeoTIFF (Exporter &gt; Enregistrer sous…) et utilisez ce fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="309" />
+            <location filename="../processing_provider/base.py" line="406" />
             <source>Could not apply the style {0}: {1}</source>
             <translation>Impossible d'appliquer le style {0} : {1}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="337" />
+            <location filename="../processing_provider/base.py" line="434" />
             <source>{0} pixels ({1} without enough observations) in {2:.1f} s on {3}, batch {4}</source>
             <translation>{0} pixels ({1} sans assez d'observations) en {2:.1f} s sur {3}, lot de {4}</translation>
         </message>
@@ -1430,37 +1828,37 @@
     <context>
         <name>PixelExplainTool</name>
         <message>
-            <location filename="../gui/pixel/pixel_tool.py" line="94" />
+            <location filename="../gui/pixel/pixel_tool.py" line="95" />
             <source>No time-series stack chosen: choose the Sentinel-2 stack in the Classify tab.</source>
             <translation>Aucune pile de série temporelle choisie : choisissez la pile Sentinel-2 dans l'onglet Classer.</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_tool.py" line="96" />
+            <location filename="../gui/pixel/pixel_tool.py" line="97" />
             <source>No model chosen: choose a model file (.lcx) in the Classify tab.</source>
             <translation>Aucun modèle choisi : choisissez un fichier de modèle (.lcx) dans l'onglet Classer.</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_tool.py" line="106" />
+            <location filename="../gui/pixel/pixel_tool.py" line="107" />
             <source>The clicked point cannot be transformed from {a} to the stack's CRS {b}: click on the stack.</source>
             <translation>Le point cliqué ne peut pas être transformé de {a} vers le SCR de la pile {b} : cliquez sur la pile.</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_tool.py" line="118" />
+            <location filename="../gui/pixel/pixel_tool.py" line="119" />
             <source>The clicked point ({x:.1f}, {y:.1f} in {crs}) lies outside the stack ({w} x {h} pixels, extent {extent}). Click inside the raster.</source>
             <translation>Le point cliqué ({x:.1f}, {y:.1f} en {crs}) est hors de la pile ({w} x {h} pixels, emprise {extent}). Cliquez à l'intérieur du raster.</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_tool.py" line="182" />
+            <location filename="../gui/pixel/pixel_tool.py" line="183" />
             <source>Explaining pixel row {row}, column {col}</source>
             <translation>Explication du pixel ligne {row}, colonne {col}</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_tool.py" line="266" />
+            <location filename="../gui/pixel/pixel_tool.py" line="307" />
             <source>Pixel explanation</source>
             <translation>Explication d'un pixel</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_tool.py" line="237" />
+            <location filename="../gui/pixel/pixel_tool.py" line="262" />
             <source>Explanation cancelled.</source>
             <translation>Explication annulée.</translation>
         </message>
@@ -1468,157 +1866,157 @@
     <context>
         <name>PixelExplanationPanel</name>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="164" />
+            <location filename="../gui/pixel/pixel_plots.py" line="169" />
             <source>Shapley values</source>
             <translation>Valeurs de Shapley</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="166" />
+            <location filename="../gui/pixel/pixel_plots.py" line="171" />
             <source>{method} by band: effect on P({name})</source>
             <translation>{method} par bande : effet sur P({name})</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="168" />
+            <location filename="../gui/pixel/pixel_plots.py" line="173" />
             <source>{method} by date: effect on P({name})</source>
             <translation>{method} par date : effet sur P({name})</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="245" />
+            <location filename="../gui/pixel/pixel_plots.py" line="250" />
             <source>missing</source>
             <translation>manquante</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="247" />
+            <location filename="../gui/pixel/pixel_plots.py" line="252" />
             <source>cloudy {p:.0%}</source>
             <translation>nuageux {p:.0%}</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="249" />
+            <location filename="../gui/pixel/pixel_plots.py" line="254" />
             <source>bright: cloud?</source>
             <translation>clair : nuage ?</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="266" />
+            <location filename="../gui/pixel/pixel_plots.py" line="271" />
             <source>Class probabilities (predicted: {name})</source>
             <translation>Probabilités des classes (prédite : {name})</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="285" />
+            <location filename="../gui/pixel/pixel_plots.py" line="290" />
             <source>reflectance</source>
             <translation>réflectance</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="287" />
+            <location filename="../gui/pixel/pixel_plots.py" line="292" />
             <source>Reflectance (markers: observed, lines: gap-filled)</source>
             <translation>Réflectance (marqueurs : observée, lignes : comblée)</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="303" />
+            <location filename="../gui/pixel/pixel_plots.py" line="308" />
             <source>Grad-CAM not available for this model.</source>
             <translation>Grad-CAM n'est pas disponible pour ce modèle.</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="304" />
+            <location filename="../gui/pixel/pixel_plots.py" line="309" />
             <source>Grad-CAM by fused-layer position (not input dates) for {name}</source>
             <translation>Grad-CAM par position de la couche fusionnée (pas les dates d'entrée) pour {name}</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="314" />
+            <location filename="../gui/pixel/pixel_plots.py" line="319" />
             <source>Band attention (model weights per band)</source>
             <translation>Attention par bande (poids du modèle par bande)</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="316" />
+            <location filename="../gui/pixel/pixel_plots.py" line="321" />
             <source>Band attention exists only in attention models (this model: {arch}).</source>
             <translation>L'attention par bande n'existe que dans les modèles à attention (ce modèle : {arch}).</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="318" />
+            <location filename="../gui/pixel/pixel_plots.py" line="323" />
             <source>Band attention</source>
             <translation>Attention par bande</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="339" />
+            <location filename="../gui/pixel/pixel_plots.py" line="344" />
             <source>SHAP not computed.</source>
             <translation>SHAP non calculé.</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="396" />
+            <location filename="../gui/pixel/pixel_plots.py" line="401" />
             <source>Explain class:</source>
             <translation>Expliquer la classe :</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="399" />
+            <location filename="../gui/pixel/pixel_plots.py" line="404" />
             <source>Recompute Grad-CAM and SHAP for the predicted class or any other class.</source>
             <translation>Recalculer Grad-CAM et SHAP pour la classe prédite ou toute autre classe.</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="402" />
+            <location filename="../gui/pixel/pixel_plots.py" line="407" />
             <source>Save figure…</source>
             <translation>Enregistrer la figure…</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="404" />
+            <location filename="../gui/pixel/pixel_plots.py" line="409" />
             <source>Save the six plots as a PNG picture.</source>
             <translation>Enregistrer les six graphiques dans une image PNG.</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="440" />
+            <location filename="../gui/pixel/pixel_plots.py" line="472" />
             <source>Computing the explanation (Grad-CAM, attention, SHAP)…</source>
             <translation>Calcul de l'explication (Grad-CAM, attention, SHAP)…</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="455" />
+            <location filename="../gui/pixel/pixel_plots.py" line="487" />
             <source>Predicted class</source>
             <translation>Classe prédite</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="458" />
+            <location filename="../gui/pixel/pixel_plots.py" line="490" />
             <source>Predicted class ({name})</source>
             <translation>Classe prédite ({name})</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="483" />
+            <location filename="../gui/pixel/pixel_plots.py" line="515" />
             <source>Predicted: {name} (p = {p:.2f}). Explanations for: {target}.</source>
             <translation>Prédite : {name} (p = {p:.2f}). Explications pour : {target}.</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="487" />
+            <location filename="../gui/pixel/pixel_plots.py" line="519" />
             <source>No observation on {dates} (gap-filled).</source>
             <translation>Aucune observation le {dates} (valeurs comblées).</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="490" />
+            <location filename="../gui/pixel/pixel_plots.py" line="522" />
             <source>Cloudy scene on {dates} (stack metadata).</source>
             <translation>Scène nuageuse le {dates} (métadonnées de la pile).</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="519" />
+            <location filename="../gui/pixel/pixel_plots.py" line="552" />
             <source>Save the explanation as PNG</source>
             <translation>Enregistrer l'explication en PNG</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="519" />
+            <location filename="../gui/pixel/pixel_plots.py" line="552" />
             <source>PNG (*.png)</source>
             <translation>PNG (*.png)</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="527" />
+            <location filename="../gui/pixel/pixel_plots.py" line="562" />
             <source>Cannot write {path}: {error}</source>
             <translation>Impossible d'écrire {path} : {error}</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="539" />
+            <location filename="../gui/pixel/pixel_plots.py" line="580" />
             <source>Clicked {mx}, {my} ({mcrs}) → stack {sx}, {sy} ({scrs}); pixel row {row}, column {col}.</source>
             <translation>Clic en {mx}, {my} ({mcrs}) → pile {sx}, {sy} ({scrs}) ; pixel ligne {row}, colonne {col}.</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="543" />
+            <location filename="../gui/pixel/pixel_plots.py" line="584" />
             <source>Model: {model} · stack: {stack}</source>
             <translation>Modèle : {model} · pile : {stack}</translation>
         </message>
         <message>
-            <location filename="../gui/pixel/pixel_plots.py" line="555" />
+            <location filename="../gui/pixel/pixel_plots.py" line="598" />
             <source>Land Cover XAI — pixel explanation</source>
             <translation>Land Cover XAI — explication d'un pixel</translation>
         </message>
@@ -1801,117 +2199,122 @@
             <translation>Modèle écrit : {0} (classes : {1}) ; test indépendant : PG {2:.3f}, kappa {3:.3f}, macro-F1 {4:.3f}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="133" />
+            <location filename="../processing_provider/base.py" line="229" />
             <source>All files (*.*)</source>
             <translation>Tous les fichiers (*.*)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="145" />
+            <location filename="../processing_provider/base.py" line="241" />
             <source>Batch size (pixels; 0 = measured)</source>
             <translation>Taille de lot (pixels ; 0 = mesurée)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="151" />
+            <location filename="../processing_provider/base.py" line="247" />
             <source>Overwrite existing output files</source>
             <translation>Écraser les fichiers de sortie existants</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="169" />
+            <location filename="../processing_provider/base.py" line="265" />
             <source>Target class ('predicted', a class id or a class name)</source>
             <translation>Classe cible (« predicted », un identifiant ou un nom de classe)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="175" />
+            <location filename="../processing_provider/base.py" line="272" />
             <source>Method</source>
             <translation>Méthode</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="201" />
+            <location filename="../processing_provider/base.py" line="298" />
             <source>the raster file, with the bands the model was trained on and dates that cover its season.</source>
             <translation>le fichier raster, avec les bandes sur lesquelles le modèle a été entraîné et des dates qui couvrent sa saison.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="203" />
+            <location filename="../processing_provider/base.py" line="300" />
             <source>a .lcx file written by 'Train a land cover model'.</source>
             <translation>un fichier .lcx écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="204" />
+            <location filename="../processing_provider/base.py" line="301" />
             <source>(auto: the GPU when torch sees one).</source>
             <translation>(auto : le GPU quand torch en voit un).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="205" />
+            <location filename="../processing_provider/base.py" line="302" />
             <source>Batch size</source>
             <translation>Taille de lot</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="205" />
+            <location filename="../processing_provider/base.py" line="302" />
             <source>(advanced) pixels per batch; 0 = measured on this machine.</source>
             <translation>(avancé) pixels par lot ; 0 = mesurée sur cette machine.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="95" />
+            <location filename="../processing_provider/base.py" line="103" />
+            <source>By name: {0}; or by index 0..{1}.</source>
+            <translation>Par nom : {0} ; ou par indice 0..{1}.</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="191" />
             <source>Classification</source>
             <translation>Classification</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="95" />
+            <location filename="../processing_provider/base.py" line="191" />
             <source>Explanation</source>
             <translation>Explication</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="96" />
+            <location filename="../processing_provider/base.py" line="192" />
             <source>Accuracy assessment</source>
             <translation>Évaluation de la précision</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="116" />
+            <location filename="../processing_provider/base.py" line="212" />
             <source>Unexpected error: {0}: {1} (the log holds the details).</source>
             <translation>Erreur inattendue : {0} : {1} (le journal contient les détails).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="164" />
+            <location filename="../processing_provider/base.py" line="260" />
             <source>{0} exists already: choose another file name, or tick 'Overwrite existing output files' (OVERWRITE=true).</source>
             <translation>{0} existe déjà : choisissez un autre nom de fichier, ou cochez « Écraser les fichiers de sortie existants » (OVERWRITE=true).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="215" />
+            <location filename="../processing_provider/base.py" line="312" />
             <source>Choose a model file (.lcx), for example one written by 'Train a land cover model'.</source>
             <translation>Choisissez un fichier de modèle (.lcx), par exemple écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="217" />
+            <location filename="../processing_provider/base.py" line="314" />
             <source>The model must be a Land Cover XAI model file ending in .lcx; got {0}.</source>
             <translation>Le modèle doit être un fichier de modèle Land Cover XAI se terminant par .lcx ; reçu : {0}.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="219" />
+            <location filename="../processing_provider/base.py" line="316" />
             <source>Model file not found: {0}. Check the path, or train a model first.</source>
             <translation>Fichier de modèle introuvable : {0}. Vérifiez le chemin, ou entraînez d'abord un modèle.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="240" />
+            <location filename="../processing_provider/base.py" line="337" />
             <source>{0}: the outputs are GeoTIFF files; give a file name ending in .tif ({1}).</source>
             <translation>{0} : les sorties sont des fichiers GeoTIFF ; donnez un nom de fichier se terminant par .tif ({1}).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="244" />
+            <location filename="../processing_provider/base.py" line="341" />
             <source>{0} and {1} point to the same file ({2}): give each output its own file.</source>
             <translation>{0} et {1} désignent le même fichier ({2}) : donnez à chaque sortie son propre fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="258" />
+            <location filename="../processing_provider/base.py" line="355" />
             <source>{0} is a '{1}' layer; Land Cover XAI reads raster files (GeoTIFF, VRT, ...) with GDAL. Save the layer as a GeoTIFF first (Export &gt; Save As...) and use that file.</source>
             <translation>{0} est une couche « {1} » ; Land Cover XAI lit des fichiers raster (GeoTIFF, VRT…) avec GDAL. Enregistrez d'abord la couche en GeoTIFF (Exporter &gt; Enregistrer sous…) et utilisez ce fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="309" />
+            <location filename="../processing_provider/base.py" line="406" />
             <source>Could not apply the style {0}: {1}</source>
             <translation>Impossible d'appliquer le style {0} : {1}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="337" />
+            <location filename="../processing_provider/base.py" line="434" />
             <source>{0} pixels ({1} without enough observations) in {2:.1f} s on {3}, batch {4}</source>
             <translation>{0} pixels ({1} sans assez d'observations) en {2:.1f} s sur {3}, lot de {4}</translation>
         </message>
@@ -1919,192 +2322,192 @@
     <context>
         <name>TrainPanel</name>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="186" />
+            <location filename="../gui/panels/train_panel.py" line="188" />
             <source>Train</source>
             <translation>Entraîner</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="106" />
+            <location filename="../gui/panels/train_panel.py" line="107" />
             <source>Time series</source>
             <translation>Série temporelle</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="181" />
+            <location filename="../gui/panels/train_panel.py" line="182" />
             <source>Land Cover XAI model (*.lcx)</source>
             <translation>Modèle Land Cover XAI (*.lcx)</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="176" />
+            <location filename="../gui/panels/train_panel.py" line="177" />
             <source>Device</source>
             <translation>Processeur</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="189" />
+            <location filename="../gui/panels/train_panel.py" line="191" />
             <source>Cancel</source>
             <translation>Annuler</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="58" />
+            <location filename="../gui/panels/train_panel.py" line="59" />
             <source>Series MLP ensemble with a band gate</source>
             <translation>Ensemble de MLP de séries avec porte des bandes</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="60" />
+            <location filename="../gui/panels/train_panel.py" line="61" />
             <source>Band attention (squeeze-and-excitation)</source>
             <translation>Attention par bande (squeeze-and-excitation)</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="62" />
+            <location filename="../gui/panels/train_panel.py" line="63" />
             <source>Band attention (softmax over bands)</source>
             <translation>Attention par bande (softmax sur les bandes)</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="63" />
+            <location filename="../gui/panels/train_panel.py" line="64" />
             <source>TempCNN (Pelletier et al. 2019)</source>
             <translation>TempCNN (Pelletier et al. 2019)</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="104" />
+            <location filename="../gui/panels/train_panel.py" line="105" />
             <source>Choose the time-series raster(s)</source>
             <translation>Choisissez le ou les rasters de la série temporelle</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="105" />
+            <location filename="../gui/panels/train_panel.py" line="106" />
             <source>One multi-band stack, or several single-date rasters of the same grid.</source>
             <translation>Une pile multibande, ou plusieurs rasters d'une seule date sur la même grille.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="105" />
+            <location filename="../gui/panels/validate_panel.py" line="245" />
             <source>Field data</source>
             <translation>Données terrain</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="120" />
+            <location filename="../gui/panels/train_panel.py" line="121" />
             <source>Field holding the class (numeric ids, or names).</source>
             <translation>Champ contenant la classe (identifiants numériques ou noms).</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="108" />
+            <location filename="../gui/panels/validate_panel.py" line="248" />
             <source>Class field</source>
             <translation>Champ de classe</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="126" />
+            <location filename="../gui/panels/train_panel.py" line="127" />
             <source>Optional field with the class names beside numeric ids.</source>
             <translation>Champ facultatif avec les noms de classes à côté des identifiants numériques.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="112" />
+            <location filename="../gui/panels/validate_panel.py" line="252" />
             <source>Class name field</source>
             <translation>Champ des noms de classes</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="134" />
+            <location filename="../gui/panels/train_panel.py" line="135" />
             <source>Architecture</source>
             <translation>Architecture</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="140" />
+            <location filename="../gui/panels/train_panel.py" line="141" />
             <source>Epochs</source>
             <translation>Époques</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="146" />
+            <location filename="../gui/panels/train_panel.py" line="147" />
             <source>Seed</source>
             <translation>Graine</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="152" />
+            <location filename="../gui/panels/train_panel.py" line="153" />
             <source>Mask cloudy dates</source>
             <translation>Masquer les dates nuageuses</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="155" />
+            <location filename="../gui/panels/train_panel.py" line="156" />
             <source>A date whose declared cloud fraction exceeds the threshold counts as missing and is filled in from the neighbouring dates; the model keeps the setting. A stack that declares no cloud fraction is used as it is.</source>
             <translation>Une date dont la fraction nuageuse déclarée dépasse le seuil compte comme manquante et est complétée à partir des dates voisines ; le modèle garde ce réglage. Une pile qui ne déclare aucune fraction nuageuse est utilisée telle quelle.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="165" />
+            <location filename="../gui/panels/train_panel.py" line="166" />
             <source>Cloud fraction above which a date is masked (0..1)</source>
             <translation>Fraction nuageuse au-dessus de laquelle une date est masquée (0..1)</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="168" />
+            <location filename="../gui/panels/train_panel.py" line="169" />
             <source>above</source>
             <translation>au-dessus de</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="170" />
+            <location filename="../gui/panels/train_panel.py" line="171" />
             <source>Clouds</source>
             <translation>Nuages</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="175" />
+            <location filename="../gui/panels/train_panel.py" line="176" />
             <source>automatic (GPU when available)</source>
             <translation>automatique (GPU si disponible)</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="182" />
+            <location filename="../gui/panels/train_panel.py" line="184" />
             <source>Save model as</source>
             <translation>Enregistrer le modèle sous</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="216" />
+            <location filename="../gui/panels/train_panel.py" line="218" />
             <source>Use this model in the Classify tab</source>
             <translation>Utiliser ce modèle dans l'onglet Classer</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="301" />
+            <location filename="../gui/panels/train_panel.py" line="303" />
             <source>Choose the time-series raster layer(s) to train on.</source>
             <translation>Choisissez la ou les couches raster de la série temporelle pour l'entraînement.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="187" />
+            <location filename="../gui/panels/validate_panel.py" line="354" />
             <source>Choose the field-data layer (polygons or points with a class field).</source>
             <translation>Choisissez la couche de données terrain (polygones ou points avec un champ de classe).</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="190" />
+            <location filename="../gui/panels/validate_panel.py" line="357" />
             <source>Choose the field that holds the class in layer '{name}'.</source>
             <translation>Choisissez le champ qui contient la classe dans la couche « {name} ».</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="314" />
+            <location filename="../gui/panels/train_panel.py" line="316" />
             <source>Choose where to save the model (a .lcx file).</source>
             <translation>Choisissez où enregistrer le modèle (un fichier .lcx).</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="319" />
+            <location filename="../gui/panels/train_panel.py" line="321" />
             <source>The folder {folder} does not exist: choose another place for the model.</source>
             <translation>Le dossier {folder} n'existe pas : choisissez un autre emplacement pour le modèle.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="352" />
+            <location filename="../gui/panels/train_panel.py" line="354" />
             <source>Training on {n} raster(s); the model will be saved to {path}.</source>
             <translation>Entraînement sur {n} raster(s) ; le modèle sera enregistré dans {path}.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="423" />
+            <location filename="../gui/panels/train_panel.py" line="425" />
             <source>Training</source>
             <translation>Entraînement</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="368" />
+            <location filename="../gui/panels/train_panel.py" line="370" />
             <source>Cancelling after the current batch…</source>
             <translation>Annulation après le lot en cours…</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="395" />
+            <location filename="../gui/panels/train_panel.py" line="397" />
             <source>Model saved: {path}.</source>
             <translation>Modèle enregistré : {path}.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="397" />
+            <location filename="../gui/panels/train_panel.py" line="399" />
             <source>Test blocks: OA {oa:.3f}, macro-F1 {f1:.3f}, κ {kappa:.3f}.</source>
             <translation>Blocs de test : PG {oa:.3f}, macro-F1 {f1:.3f}, κ {kappa:.3f}.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="414" />
+            <location filename="../gui/panels/train_panel.py" line="416" />
             <source>Training cancelled: no model was written.</source>
             <translation>Entraînement annulé : aucun modèle n'a été écrit.</translation>
         </message>
@@ -2172,167 +2575,172 @@
             <translation>Fichiers CSV (*.csv)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/validate_algorithm.py" line="82" />
+            <location filename="../processing_provider/algorithms/validate_algorithm.py" line="83" />
             <source>Overall accuracy</source>
             <translation>Précision globale</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/validate_algorithm.py" line="82" />
+            <location filename="../processing_provider/algorithms/validate_algorithm.py" line="83" />
             <source>Kappa</source>
             <translation>Kappa</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/validate_algorithm.py" line="82" />
+            <location filename="../processing_provider/algorithms/validate_algorithm.py" line="83" />
             <source>Macro-F1</source>
             <translation>Macro-F1</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/validate_algorithm.py" line="82" />
+            <location filename="../processing_provider/algorithms/validate_algorithm.py" line="83" />
             <source>Number of samples (pixels)</source>
             <translation>Nombre d'échantillons (pixels)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/validate_algorithm.py" line="82" />
+            <location filename="../processing_provider/algorithms/validate_algorithm.py" line="83" />
             <source>Area-adjusted overall accuracy</source>
             <translation>Précision globale ajustée aux surfaces</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/validate_algorithm.py" line="94" />
+            <location filename="../processing_provider/algorithms/validate_algorithm.py" line="95" />
             <source>The report and the table point to the same file: give each its own file.</source>
             <translation>Le rapport et le tableau désignent le même fichier : donnez à chacun son propre fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/validate_algorithm.py" line="125" />
+            <location filename="../processing_provider/algorithms/validate_algorithm.py" line="134" />
             <source>{0} samples: overall accuracy {1:.3f}, kappa {2:.3f}, macro-F1 {3:.3f}</source>
             <translation>{0} échantillons : précision globale {1:.3f}, kappa {2:.3f}, macro-F1 {3:.3f}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="201" />
+            <location filename="../processing_provider/base.py" line="298" />
             <source>Sentinel-2 time series</source>
             <translation>Série temporelle Sentinel-2</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="203" />
+            <location filename="../processing_provider/base.py" line="300" />
             <source>Model file</source>
             <translation>Fichier du modèle</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="133" />
+            <location filename="../processing_provider/base.py" line="229" />
             <source>Land Cover XAI model (*.lcx)</source>
             <translation>Modèle Land Cover XAI (*.lcx)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="133" />
+            <location filename="../processing_provider/base.py" line="229" />
             <source>All files (*.*)</source>
             <translation>Tous les fichiers (*.*)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="204" />
+            <location filename="../processing_provider/base.py" line="301" />
             <source>Device</source>
             <translation>Processeur</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="145" />
+            <location filename="../processing_provider/base.py" line="241" />
             <source>Batch size (pixels; 0 = measured)</source>
             <translation>Taille de lot (pixels ; 0 = mesurée)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="151" />
+            <location filename="../processing_provider/base.py" line="247" />
             <source>Overwrite existing output files</source>
             <translation>Écraser les fichiers de sortie existants</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="169" />
+            <location filename="../processing_provider/base.py" line="265" />
             <source>Target class ('predicted', a class id or a class name)</source>
             <translation>Classe cible (« predicted », un identifiant ou un nom de classe)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="175" />
+            <location filename="../processing_provider/base.py" line="272" />
             <source>Method</source>
             <translation>Méthode</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="201" />
+            <location filename="../processing_provider/base.py" line="298" />
             <source>the raster file, with the bands the model was trained on and dates that cover its season.</source>
             <translation>le fichier raster, avec les bandes sur lesquelles le modèle a été entraîné et des dates qui couvrent sa saison.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="203" />
+            <location filename="../processing_provider/base.py" line="300" />
             <source>a .lcx file written by 'Train a land cover model'.</source>
             <translation>un fichier .lcx écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="204" />
+            <location filename="../processing_provider/base.py" line="301" />
             <source>(auto: the GPU when torch sees one).</source>
             <translation>(auto : le GPU quand torch en voit un).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="205" />
+            <location filename="../processing_provider/base.py" line="302" />
             <source>Batch size</source>
             <translation>Taille de lot</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="205" />
+            <location filename="../processing_provider/base.py" line="302" />
             <source>(advanced) pixels per batch; 0 = measured on this machine.</source>
             <translation>(avancé) pixels par lot ; 0 = mesurée sur cette machine.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="95" />
+            <location filename="../processing_provider/base.py" line="103" />
+            <source>By name: {0}; or by index 0..{1}.</source>
+            <translation>Par nom : {0} ; ou par indice 0..{1}.</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="191" />
             <source>Explanation</source>
             <translation>Explication</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="96" />
+            <location filename="../processing_provider/base.py" line="192" />
             <source>Accuracy assessment</source>
             <translation>Évaluation de la précision</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="116" />
+            <location filename="../processing_provider/base.py" line="212" />
             <source>Unexpected error: {0}: {1} (the log holds the details).</source>
             <translation>Erreur inattendue : {0} : {1} (le journal contient les détails).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="164" />
+            <location filename="../processing_provider/base.py" line="260" />
             <source>{0} exists already: choose another file name, or tick 'Overwrite existing output files' (OVERWRITE=true).</source>
             <translation>{0} existe déjà : choisissez un autre nom de fichier, ou cochez « Écraser les fichiers de sortie existants » (OVERWRITE=true).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="215" />
+            <location filename="../processing_provider/base.py" line="312" />
             <source>Choose a model file (.lcx), for example one written by 'Train a land cover model'.</source>
             <translation>Choisissez un fichier de modèle (.lcx), par exemple écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="217" />
+            <location filename="../processing_provider/base.py" line="314" />
             <source>The model must be a Land Cover XAI model file ending in .lcx; got {0}.</source>
             <translation>Le modèle doit être un fichier de modèle Land Cover XAI se terminant par .lcx ; reçu : {0}.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="219" />
+            <location filename="../processing_provider/base.py" line="316" />
             <source>Model file not found: {0}. Check the path, or train a model first.</source>
             <translation>Fichier de modèle introuvable : {0}. Vérifiez le chemin, ou entraînez d'abord un modèle.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="240" />
+            <location filename="../processing_provider/base.py" line="337" />
             <source>{0}: the outputs are GeoTIFF files; give a file name ending in .tif ({1}).</source>
             <translation>{0} : les sorties sont des fichiers GeoTIFF ; donnez un nom de fichier se terminant par .tif ({1}).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="244" />
+            <location filename="../processing_provider/base.py" line="341" />
             <source>{0} and {1} point to the same file ({2}): give each output its own file.</source>
             <translation>{0} et {1} désignent le même fichier ({2}) : donnez à chaque sortie son propre fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="258" />
+            <location filename="../processing_provider/base.py" line="355" />
             <source>{0} is a '{1}' layer; Land Cover XAI reads raster files (GeoTIFF, VRT, ...) with GDAL. Save the layer as a GeoTIFF first (Export &gt; Save As...) and use that file.</source>
             <translation>{0} est une couche « {1} » ; Land Cover XAI lit des fichiers raster (GeoTIFF, VRT…) avec GDAL. Enregistrez d'abord la couche en GeoTIFF (Exporter &gt; Enregistrer sous…) et utilisez ce fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="309" />
+            <location filename="../processing_provider/base.py" line="406" />
             <source>Could not apply the style {0}: {1}</source>
             <translation>Impossible d'appliquer le style {0} : {1}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="337" />
+            <location filename="../processing_provider/base.py" line="434" />
             <source>{0} pixels ({1} without enough observations) in {2:.1f} s on {3}, batch {4}</source>
             <translation>{0} pixels ({1} sans assez d'observations) en {2:.1f} s sur {3}, lot de {4}</translation>
         </message>
@@ -2340,207 +2748,232 @@
     <context>
         <name>ValidatePanel</name>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="116" />
+            <location filename="../gui/panels/validate_panel.py" line="256" />
             <source>Validate</source>
             <translation>Valider</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="100" />
+            <location filename="../gui/panels/validate_panel.py" line="240" />
             <source>Class map</source>
             <translation>Carte des classes</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="105" />
+            <location filename="../gui/panels/validate_panel.py" line="245" />
             <source>Field data</source>
             <translation>Données terrain</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="108" />
+            <location filename="../gui/panels/validate_panel.py" line="248" />
             <source>Class field</source>
             <translation>Champ de classe</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="112" />
+            <location filename="../gui/panels/validate_panel.py" line="252" />
             <source>Class name field</source>
             <translation>Champ des noms de classes</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="187" />
+            <location filename="../gui/panels/validate_panel.py" line="354" />
             <source>Choose the field-data layer (polygons or points with a class field).</source>
             <translation>Choisissez la couche de données terrain (polygones ou points avec un champ de classe).</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="190" />
+            <location filename="../gui/panels/validate_panel.py" line="357" />
             <source>Choose the field that holds the class in layer '{name}'.</source>
             <translation>Choisissez le champ qui contient la classe dans la couche « {name} ».</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="99" />
+            <location filename="../gui/panels/validate_panel.py" line="174" />
+            <source>Confusion matrix — full size</source>
+            <translation>Matrice de confusion — taille réelle</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/validate_panel.py" line="239" />
             <source>The classification raster (one band of class ids), e.g. prediction.tif.</source>
             <translation>Le raster de classification (une bande d'identifiants de classe), par exemple prediction.tif.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="119" />
+            <location filename="../gui/panels/validate_panel.py" line="259" />
             <source>Export CSV…</source>
             <translation>Exporter en CSV…</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="122" />
+            <location filename="../gui/panels/validate_panel.py" line="262" />
             <source>Export HTML…</source>
             <translation>Exporter en HTML…</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="138" />
+            <location filename="../gui/panels/validate_panel.py" line="301" />
+            <source>Click for the full size</source>
+            <translation>Cliquez pour la taille réelle</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/validate_panel.py" line="305" />
+            <source>Full size…</source>
+            <translation>Taille réelle…</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/validate_panel.py" line="307" />
+            <source>The matrix with the full class names and its picture, in a window</source>
+            <translation>La matrice avec les noms de classe complets et son image, dans une fenêtre</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/validate_panel.py" line="311" />
             <source>Confusion matrix</source>
             <translation>Matrice de confusion</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="140" />
+            <location filename="../gui/panels/validate_panel.py" line="313" />
             <source>Per class</source>
             <translation>Par classe</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="142" />
+            <location filename="../gui/panels/validate_panel.py" line="315" />
             <source>Area-adjusted</source>
             <translation>Ajusté aux surfaces</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="149" />
-            <source>Picture</source>
-            <translation>Figure</translation>
-        </message>
-        <message>
-            <location filename="../gui/panels/validate_panel.py" line="184" />
+            <location filename="../gui/panels/validate_panel.py" line="351" />
             <source>Choose the class map (classification raster) to validate.</source>
             <translation>Choisissez la carte des classes (raster de classification) à valider.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="217" />
+            <location filename="../gui/panels/validate_panel.py" line="384" />
             <source>Comparing the class map with the field data…</source>
             <translation>Comparaison de la carte des classes avec les données terrain…</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="395" />
+            <location filename="../gui/panels/validate_panel.py" line="618" />
             <source>Validation</source>
             <translation>Validation</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="241" />
+            <location filename="../gui/panels/validate_panel.py" line="408" />
             <source>Validation cancelled.</source>
             <translation>Validation annulée.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="260" />
+            <location filename="../gui/panels/validate_panel.py" line="427" />
             <source>{n} reference pixels. Overall accuracy {oa}, κ {kappa}, macro-F1 {f1}.</source>
             <translation>{n} pixels de référence. Précision globale {oa}, κ {kappa}, macro-F1 {f1}.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="265" />
+            <location filename="../gui/panels/validate_panel.py" line="432" />
             <source>Area-adjusted overall accuracy {oa} (95 % CI).</source>
             <translation>Précision globale ajustée aux surfaces {oa} (IC à 95 %).</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="286" />
+            <location filename="../gui/panels/validate_panel.py" line="462" />
+            <source>Rows: field data; columns: map (class id).</source>
+            <translation>Lignes : terrain ; colonnes : carte (n° de classe).</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/validate_panel.py" line="463" />
+            <source>Blue: agreement; red: confusion; the shade is the share of the row (the reference class).</source>
+            <translation>Bleu : accord ; rouge : confusion ; l'intensité est la part de la ligne (la classe de référence).</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/validate_panel.py" line="483" />
             <source>map: {label}</source>
             <translation>carte : {label}</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="287" />
-            <source>total</source>
-            <translation>total</translation>
-        </message>
-        <message>
-            <location filename="../gui/panels/validate_panel.py" line="287" />
+            <location filename="../gui/panels/validate_panel.py" line="484" />
             <source>reference: {label}</source>
             <translation>référence : {label}</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="336" />
+            <location filename="../gui/panels/validate_panel.py" line="491" />
+            <source>total</source>
+            <translation>total</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/validate_panel.py" line="543" />
             <source>class</source>
             <translation>classe</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="309" />
+            <location filename="../gui/panels/validate_panel.py" line="516" />
             <source>user's accuracy</source>
             <translation>précision utilisateur</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="309" />
+            <location filename="../gui/panels/validate_panel.py" line="516" />
             <source>producer's accuracy</source>
             <translation>précision producteur</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="309" />
+            <location filename="../gui/panels/validate_panel.py" line="516" />
             <source>F1</source>
             <translation>F1</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="309" />
+            <location filename="../gui/panels/validate_panel.py" line="516" />
             <source>reference pixels</source>
             <translation>pixels de référence</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="310" />
+            <location filename="../gui/panels/validate_panel.py" line="517" />
             <source>map pixels</source>
             <translation>pixels de la carte</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="332" />
+            <location filename="../gui/panels/validate_panel.py" line="539" />
             <source>area-adjusted estimates</source>
             <translation>estimations ajustées aux surfaces</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="333" />
+            <location filename="../gui/panels/validate_panel.py" line="540" />
             <source>Not available: the class map's areas are unknown.</source>
             <translation>Non disponible : les surfaces de la carte des classes sont inconnues.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="336" />
+            <location filename="../gui/panels/validate_panel.py" line="543" />
             <source>mapped area ({unit})</source>
             <translation>surface cartographiée ({unit})</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="337" />
+            <location filename="../gui/panels/validate_panel.py" line="544" />
             <source>estimated area ({unit}) ± 95 % CI</source>
             <translation>surface estimée ({unit}) ± IC à 95 %</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="337" />
+            <location filename="../gui/panels/validate_panel.py" line="544" />
             <source>user's accuracy ± 95 % CI</source>
             <translation>précision utilisateur ± IC à 95 %</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="338" />
+            <location filename="../gui/panels/validate_panel.py" line="545" />
             <source>producer's accuracy ± 95 % CI</source>
             <translation>précision producteur ± IC à 95 %</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="373" />
+            <location filename="../gui/panels/validate_panel.py" line="593" />
             <source>Run the validation first.</source>
             <translation>Lancez d'abord la validation.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="377" />
+            <location filename="../gui/panels/validate_panel.py" line="597" />
             <source>Export the accuracy report as CSV</source>
             <translation>Exporter le rapport de précision en CSV</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="377" />
+            <location filename="../gui/panels/validate_panel.py" line="597" />
             <source>CSV (*.csv)</source>
             <translation>CSV (*.csv)</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="380" />
+            <location filename="../gui/panels/validate_panel.py" line="600" />
             <source>Export the accuracy report as HTML</source>
             <translation>Exporter le rapport de précision en HTML</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="380" />
+            <location filename="../gui/panels/validate_panel.py" line="600" />
             <source>HTML (*.html)</source>
             <translation>HTML (*.html)</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="395" />
+            <location filename="../gui/panels/validate_panel.py" line="618" />
             <source>Report written: {path}</source>
             <translation>Rapport écrit : {path}</translation>
         </message>

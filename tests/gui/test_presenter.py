@@ -73,8 +73,15 @@ def test_a_click_tells_the_pixel_story_from_its_measured_explanation(presenter):
     text = presenter.story_label.text()
     assert facts.predicted_name in text
     assert facts.cloudy_dates == ["2015-07-31", "2015-08-20"]
-    if not facts.top_dates:  # the date explanation failed / was not checked: no invented date
-        assert "cannot tell" in text and "July" not in text.split("cannot tell")[0]
+    # the bundled model stores a passing verdict for the per-date occlusion the story measures: dates are told
+    assert facts.date_check.passed and facts.date_check.verdict.startswith("passes")
+    assert facts.top_dates or facts.dates_redundant
+    if facts.top_dates:
+        assert "The images that mattered most were taken on" in text
+    assert "The cloudy images did not count." in text  # masked dates are no players of the occlusion
+    assert not [r for r in facts.top_dates if r.key in facts.cloudy_dates]
+    # the season picture is the photo's stretch (per band 2-98 %), not a per-pixel brightening
+    assert presenter._stretch is not None and len(presenter._stretch) == 3
 
 
 def test_the_game_scores_the_visitor_then_the_model_answers_with_the_field_truth(presenter):
@@ -121,6 +128,16 @@ def test_story_words_never_name_a_reason_that_failed_its_check(qgis_app):
     facts.cloudy_dates, facts.cloudy_share = ["2015-07-31"], 0.02
     text = story_words.story_text(facts)
     assert "11 July and 9 September" in text and "The cloudy images did not count." in text
+    # checked, but no single date moved the answer: said so, no date named
+    facts.top_dates, facts.dates_redundant = [], True
+    facts.date_check = story_facts.QualityCheck(story_facts.PASSED)
+    text = story_words.story_text(facts)
+    assert "No single image decided it" in text and "July" not in text and "cannot tell" not in text
+    # a failed date check never names a date, whatever the facts hold
+    facts.dates_redundant = False
+    facts.date_check = story_facts.QualityCheck(story_facts.FAILED)
+    text = story_words.story_text(facts)
+    assert "Which images mattered, I cannot tell" in text and "did not pass its quality check" in text
 
 
 def test_esc_and_the_operator_corner_leave(presenter):

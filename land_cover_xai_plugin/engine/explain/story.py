@@ -221,7 +221,7 @@ NOT_MEASURED = QualityCheck(UNCHECKED, "not measured at this pixel by the checke
 
 
 def pixel_story(explanation, checks: Optional[dict] = None, cloud_fraction: Optional[Sequence] = None,
-                evidence: Optional[PixelEvidence] = None) -> StoryFacts:
+                evidence: Optional[PixelEvidence] = None, stretch: Optional[Sequence] = None) -> StoryFacts:
     """The facts of one pixel's story, for its predicted class.
 
     ``checks``: {"band" | "date": QualityCheck} (:func:`quality_checks`: the verdicts of ``occlusion_bands`` /
@@ -230,7 +230,8 @@ def pixel_story(explanation, checks: Optional[dict] = None, cloud_fraction: Opti
     UNCHECKED, whatever the verdicts say. ``cloud_fraction``: the declared scene cloud fraction per model date
     (see :func:`cloudy_dates`). Dates and bands are named only where their check passed and their removal
     moved the probability (MIN_DROP); the atmosphere bands are never named as a reason (they describe the air
-    above the pixel). Cloudy dates are never named as reasons."""
+    above the pixel). Cloudy dates are never named as reasons. ``stretch``: the season picture's colours
+    (:func:`season_colours`)."""
     checks = checks or {}
     date_check = checks.get("date", QualityCheck(UNCHECKED))
     band_check = checks.get("band", QualityCheck(UNCHECKED))
@@ -260,7 +261,7 @@ def pixel_story(explanation, checks: Optional[dict] = None, cloud_fraction: Opti
         probability=probability if math.isfinite(probability) else 0.0, top_dates=top_dates,
         top_bands=top_bands, cloudy_dates=cloudy, cloudy_share=cloudy_share, date_check=date_check,
         band_check=band_check, dates=list(explanation.dates), date_shares=[float(s) for s in date_shares],
-        season=season_colours(explanation), dates_redundant=redundant)
+        season=season_colours(explanation, stretch), dates_redundant=redundant)
 
 
 def _family_sums(bands: Sequence[str], values) -> np.ndarray:
@@ -276,25 +277,57 @@ TRUE_COLOUR = ("B04", "B03", "B02")
 REFLECTANCE_WHITE = 0.3  # top-of-atmosphere reflectance shown as full intensity
 
 
-def season_colours(explanation) -> list:
-    """The pixel's true colour (B04 / B03 / B02 as observed, brightened) on each model date: (r, g, b) in
-    0..255, None where the date was not observed or the stack lacks a true-colour band."""
+STRETCH_PERCENTILES = (2.0, 98.0)  # the true-colour stretch: a few very dark / bright pixels do not set it
+STRETCH_SIDE = 512  # the stretch is measured on at most this many pixels square of the stack's centre
+
+
+def true_colour_stretch(stack, date_index: int = 0) -> Optional[tuple]:
+    """((low, high) reflectance of B04, B03, B02): the 2nd and 98th percentiles of the stack on date
+    ``date_index`` (its centre, at most STRETCH_SIDE square), the stretch a photo of that date is shown with,
+    per band, so that the haze of top-of-atmosphere blue does not tint everything; None without those bands."""
+    bands = [str(b).upper() for b in stack.info().bands]
+    if not all(b in bands for b in TRUE_COLOUR):
+        return None
+    w, h = min(stack.width, STRETCH_SIDE), min(stack.height, STRETCH_SIDE)
+    window = stack.read_window((stack.width - w) // 2, (stack.height - h) // 2, w, h)[date_index]
+    out = []
+    for band in TRUE_COLOUR:
+        values = window[bands.index(band)]
+        values = values[np.isfinite(values)]
+        if not values.size:
+            return None
+        low, high = np.percentile(values, STRETCH_PERCENTILES)
+        out.append((float(low), float(high) if high > low else float(low) + 1e-3))
+    return tuple(out)
+
+
+def season_colours(explanation, stretch: Optional[Sequence] = None) -> list:
+    """The pixel's true colour (B04 / B03 / B02 as observed) on each model date: (r, g, b) in 0..255, None
+    where the date was not observed or the stack lacks a true-colour band. ``stretch``: ((low, high) x 3)
+    reflectance per band (:func:`true_colour_stretch`, as the photo is shown); without it the pixel is
+    brightened to its own brightest clear value (at most REFLECTANCE_WHITE)."""
     bands = [str(b).upper() for b in explanation.bands]
     if not all(b in bands for b in TRUE_COLOUR):
         return [None] * len(explanation.dates)
     stack_dates = list(explanation.stack_dates or explanation.dates)
     reflectance = np.asarray(explanation.reflectance, dtype=float)
     rgb = reflectance[[bands.index(b) for b in TRUE_COLOUR]]
-    # brightened to the pixel's own brightest clear value (at most REFLECTANCE_WHITE) so that dark places
-    # still show their colour; a gamma so that vegetation is not black
-    finite = rgb[np.isfinite(rgb)]
-    white = min(REFLECTANCE_WHITE, float(finite.max())) if finite.size and finite.max() > 0 else REFLECTANCE_WHITE
+    if stretch is not None:
+        low = np.array([float(lo) for lo, _ in stretch])
+        span = np.array([float(hi) - float(lo) for lo, hi in stretch])
+    else:  # a gamma so that vegetation is not black
+        finite = rgb[np.isfinite(rgb)]
+        white = (min(REFLECTANCE_WHITE, float(finite.max())) if finite.size and finite.max() > 0
+                 else REFLECTANCE_WHITE)
+        low, span = np.zeros(3), np.full(3, white)
     out = []
     for date in explanation.dates:
         column = rgb[:, stack_dates.index(date)] if date in stack_dates else None
         if column is None or not np.isfinite(column).all():
             out.append(None)
             continue
-        scaled = np.clip(column / white, 0, 1) ** (1 / 1.8)
+        scaled = np.clip((column - low) / span, 0, 1)
+        if stretch is None:
+            scaled = scaled ** (1 / 1.8)
         out.append(tuple(int(round(255 * v)) for v in scaled))
     return out

@@ -1,7 +1,8 @@
 """The pixel's story as one short plain-language text, in QGIS's language, from ``engine.explain.story`` facts.
 
-Only the facts are told: a reason is given for dates / bands only where the engine named one (its quality
-check passed); otherwise the text says it cannot tell why. No method names, no numbers a visitor cannot read.
+Only the facts are told: a reason is given for dates / bands only where the engine named one (measured at
+this pixel by a method that passed its quality check); otherwise the text says it cannot tell why. No method
+names, no numbers a visitor cannot read.
 """
 from __future__ import annotations
 
@@ -61,14 +62,16 @@ def why_sentences(facts: StoryFacts) -> list:
     if facts.top_dates:
         out.append(tr("The images that mattered most were taken on {0}.").format(
             join_words([day_text(r.key) for r in facts.top_dates])))
-        if facts.cloudy_dates:
-            out.append(tr("Careful: the cloudy images counted too.") if facts.cloudy_counted
-                       else tr("The cloudy images did not count."))
-    if not facts.knows_why:
+    if facts.dates_redundant:
+        out.append(tr("No single image decided it: without any one of them, the others tell the same."))
+    if (facts.top_dates or facts.dates_redundant) and facts.cloudy_dates:
+        out.append(tr("Careful: the cloudy images counted too.") if facts.cloudy_counted
+                   else tr("The cloudy images did not count."))
+    if not facts.knows_why and not facts.dates_redundant:
         out.append(tr("Why? I cannot tell: the explanation of this model did not pass its quality check.")
                    if FAILED in (facts.date_check.status, facts.band_check.status)
                    else tr("Why? I cannot tell: the explanation of this model has not been checked."))
-    elif not facts.top_dates:
+    elif not facts.top_dates and not facts.dates_redundant:
         out.append(tr("Which images mattered, I cannot tell: that part of the explanation did not pass its "
                       "quality check.") if facts.date_check.status == FAILED
                    else tr("Which images mattered, I cannot tell: that part of the explanation has not been "

@@ -61,9 +61,24 @@ def tr(text: str) -> str:
     return QCoreApplication.translate("LandCoverXaiPresenter", text)
 
 
+def ui_scale() -> float:
+    """How much larger than on a 1000-pixel-high screen everything is drawn: a big screen of 1440 lines gets
+    fonts and boxes 1.44 times larger, so that the legend stays readable from three metres (never smaller)."""
+    from qgis.PyQt.QtWidgets import QApplication
+
+    screen = QApplication.primaryScreen()
+    height = screen.geometry().height() if screen is not None else 1000
+    return max(1.0, height / 1000.0)
+
+
+def px(pixels: int) -> int:
+    """A size in pixels of a 1000-line screen, on this screen."""
+    return int(round(pixels * ui_scale()))
+
+
 def _font(points: int, bold: bool = False) -> QFont:
     font = QFont()
-    font.setPointSize(points)
+    font.setPointSize(int(round(points * ui_scale())))
     font.setBold(bold)
     return font
 
@@ -75,7 +90,7 @@ class SeasonStrip(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.facts: Optional[story_facts.StoryFacts] = None
-        self.setMinimumHeight(110)
+        self.setMinimumHeight(px(110))
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
     def set_facts(self, facts) -> None:
@@ -89,7 +104,7 @@ class SeasonStrip(QWidget):
         painter = QPainter(self)
         n = len(facts.dates)
         width = self.width() / n
-        side = min(width - 12, self.height() - 46)
+        side = min(width - 12, self.height() - px(46))
         mattered = {r.key for r in facts.top_dates}
         painter.setFont(_font(13))
         for i, date in enumerate(facts.dates):
@@ -108,7 +123,7 @@ class SeasonStrip(QWidget):
                 painter.setPen(QPen(QColor("#d4a017"), 6))
                 painter.drawLine(int(box.left()), int(box.bottom() + 6), int(box.right()), int(box.bottom() + 6))
             painter.setPen(QColor("#222222"))
-            painter.drawText(QRectF(i * width, box.bottom() + 10, width, 30), Qt.AlignmentFlag.AlignCenter,
+            painter.drawText(QRectF(i * width, box.bottom() + 10, width, px(32)), Qt.AlignmentFlag.AlignCenter,
                              story_words.day_text(date))
         painter.end()
 
@@ -136,6 +151,7 @@ class PresenterWindow(QWidget):
         self._pending = None
         self.last_facts = None
         self.last_story = ""
+        self._stretch = None  # the true-colour stretch of the season picture (engine.explain.story)
         self.game: Optional[GuessingGame] = None
         self._waiting_run = False
         self._filter_installed = False
@@ -171,13 +187,13 @@ class PresenterWindow(QWidget):
         self.marker = QgsVertexMarker(self.canvas)
         self.marker.setIconType(QgsVertexMarker.IconType.ICON_BOX)
         self.marker.setColor(QColor("#ff00ff"))
-        self.marker.setIconSize(34)
+        self.marker.setIconSize(px(34))
         self.marker.setPenWidth(5)
         self.marker.hide()
         body.addWidget(self.canvas, 3)
 
         side_box = QWidget(self)
-        side_box.setMaximumWidth(640)  # the map keeps the most room
+        side_box.setMaximumWidth(px(640))  # the map keeps the most room
         side = QVBoxLayout(side_box)
         side.setContentsMargins(0, 0, 0, 0)
         body.addWidget(side_box, 2)
@@ -196,12 +212,12 @@ class PresenterWindow(QWidget):
 
         dates = QHBoxLayout()
         self.date_slider = QSlider(Qt.Orientation.Horizontal, self)
-        self.date_slider.setMinimumHeight(44)
+        self.date_slider.setMinimumHeight(px(44))
         self.date_slider.setPageStep(1)
         self.date_slider.valueChanged.connect(self._on_date_changed)
         self.date_label = QLabel(self)
         self.date_label.setFont(_font(BASE_FONT_PT))
-        self.date_label.setMinimumWidth(260)
+        self.date_label.setMinimumWidth(px(260))
         dates.addWidget(self.date_slider, 1)
         dates.addWidget(self.date_label)
         side.addLayout(dates)
@@ -222,7 +238,7 @@ class PresenterWindow(QWidget):
         self.story_label.setStyleSheet("QLabel { background: white; border: 2px solid #d0d0d0; "
                                        "border-radius: 8px; padding: 12px; }")
         self.story_label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.story_label.setMinimumHeight(180)
+        self.story_label.setMinimumHeight(px(180))
         side.addWidget(self.story_label, 1)
         self.season = SeasonStrip(self)
         side.addWidget(self.season)
@@ -332,11 +348,16 @@ class PresenterWindow(QWidget):
 
     @staticmethod
     def _max_abs(layer) -> float:
-        provider = layer.dataProvider()
-        bound = 0.0
-        for band in range(1, layer.bandCount() + 1):
-            stats = provider.bandStatistics(band)
-            bound = max(bound, abs(stats.minimumValue), abs(stats.maximumValue))
+        """The explanation's colour range: the 98th percentile of its absolute values over all dates (the
+        largest few would wash every other place out to white)."""
+        import numpy as np
+        from osgeo import gdal
+
+        dataset = gdal.Open(layer.source())
+        values = dataset.ReadAsArray().astype(float) if dataset is not None else np.zeros(1)
+        dataset = None
+        values = np.abs(values[np.isfinite(values) & (values != 0)])
+        bound = float(np.percentile(values, 98)) if values.size else 0.0
         return bound or 1.0
 
     def _load_checks(self) -> None:
@@ -394,11 +415,24 @@ class PresenterWindow(QWidget):
             enhancement = QgsContrastEnhancement(layer.dataProvider().dataType(band))
             enhancement.setContrastEnhancementAlgorithm(
                 QgsContrastEnhancement.ContrastEnhancementAlgorithm.StretchToMinimumMaximum)
-            enhancement.setMinimumValue(0)
-            enhancement.setMaximumValue(3000)  # L1C digital numbers: ~0.3 reflectance reads as white
+            low, high = self._cut(layer, band)
+            enhancement.setMinimumValue(low)
+            enhancement.setMaximumValue(high)
             setter(enhancement)
         layer.setRenderer(renderer)
         layer.triggerRepaint()
+
+    @staticmethod
+    def _cut(layer, band: int) -> tuple:
+        """The band's 2nd and 98th percentiles (as the season picture's stretch, per band: the blue haze of a
+        top-of-atmosphere image does not tint the photo)."""
+        low, high = story_facts.STRETCH_PERCENTILES
+        try:
+            cut = layer.dataProvider().cumulativeCut(band, low / 100.0, high / 100.0)
+            lo, hi = float(cut[0]), float(cut[1])
+        except (TypeError, ValueError, IndexError):
+            lo, hi = 0.0, 3000.0  # L1C digital numbers: ~0.3 reflectance reads as white
+        return lo, hi if hi > lo else lo + 1.0
 
     def _show_explanation(self, index: int) -> None:
         layer = self.layers[EXPLANATION]
@@ -417,7 +451,7 @@ class PresenterWindow(QWidget):
 
     def _legend_row(self, row: int, colour: str, text: str) -> None:
         swatch = QLabel(self.legend)
-        swatch.setFixedSize(56, 40)
+        swatch.setFixedSize(px(56), px(40))
         swatch.setStyleSheet(f"QLabel {{ background: {colour}; border: 1px solid #555555; }}")
         label = QLabel(text, self.legend)
         label.setFont(_font(BASE_FONT_PT + 2, True))
@@ -505,8 +539,12 @@ class PresenterWindow(QWidget):
             if self.model is None:
                 self.model = bundle.build("cpu")
             with open_stack(stack_paths) as stack:
+                # the reasons: the checked methods (per-date and per-band occlusion) measured at this pixel
+                evidence = story_facts.measure_pixel(bundle, stack, row, col, model=self.model)
                 explanation = explain_pixel(bundle, stack, row, col, shap_samples=8, ig_steps=8, model=self.model)
-            return story_facts.pixel_story(explanation, checks, fractions)
+                if self._stretch is None:  # the photo's colours, for the season picture
+                    self._stretch = story_facts.true_colour_stretch(stack, self._first_clear_date())
+            return story_facts.pixel_story(explanation, checks, fractions, evidence, self._stretch)
 
         task = JobTask(tr("Looking at one place"), job, iface=None, title=tr("Presenter"))
         task.succeeded.connect(lambda facts, t=task: self._on_story(t, facts))
@@ -650,12 +688,40 @@ class PresenterWindow(QWidget):
         self.layers, self.own_layers = {}, []
 
 
+DEMO_METHODS = ("gradcam", "attention") + PRESENTER_OUTPUTS  # what the presenter's own demo run computes
+
+
 def open_presenter(dock) -> PresenterWindow:
     """The dock's "Presenter mode" button: one window per dock, reopened full screen."""
     window = getattr(dock, "presenter", None)
     if window is None:
-        window = PresenterWindow(dock.classify_panel, lambda: dock.run_demo(("gradcam", "attention")
-                                                                            + PRESENTER_OUTPUTS))
+        window = PresenterWindow(dock.classify_panel, lambda: dock.run_demo(DEMO_METHODS))
         dock.presenter = window
     window.open()
     return window
+
+
+def present_folder(dock, out_dir, methods=DEMO_METHODS) -> PresenterWindow:
+    """``make demo`` with a display: the outputs the CLI already wrote for the bundled sample and model in
+    ``out_dir`` (``methods``, for the predicted class) go on the map as the dock's last run, then the presenter
+    opens full screen on them, without classifying again. Raises LcxError when the folder lacks the class map
+    or the per-date explanation."""
+    from ...engine.errors import LcxError
+    from ...engine.jobs import describe_folder
+    from ..layers import add_outputs, run_group_name
+
+    panel = dock.classify_panel
+    if panel.add_sample_to_map() is None:
+        raise LcxError(tr("The bundled sample is missing from the plugin folder: reinstall the plugin."))
+    panel.model_combo.setCurrentIndex(panel.model_combo.findData("bundled"))
+    panel.refresh_model()
+    if panel.bundle is None:
+        raise LcxError(panel.model_error or tr("The bundled model cannot be read."))
+    outputs = describe_folder(panel.bundle, set(methods), "predicted", str(out_dir))
+    names = {o.name for o in outputs}
+    if not {"prediction", EXPLANATION_OUTPUT} <= names:
+        raise LcxError(tr("{0} holds no demo run (class map and per-date explanation): run `make demo`.").format(
+            out_dir))
+    panel.last_group, panel.last_layers = add_outputs(outputs, run_group_name(tr("Presenter")))
+    panel._run_bundle = panel.bundle
+    return open_presenter(dock)
