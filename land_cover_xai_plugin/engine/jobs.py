@@ -407,8 +407,9 @@ def remove_outputs(outputs) -> None:
 
 
 class CreatedFolder:
-    """The output folder of a run: created when missing (and its missing parents), removed again with
-    everything in it unless ``keep()`` is called before the block ends (failure, cancel)."""
+    """The output folder of a run: created when missing (and its missing parents), removed again unless
+    ``keep()`` is called before the block ends (failure, cancel) — but only while empty: the run's own files
+    are removed by its OutputSet, and whatever another run put there meanwhile (its lock, its staging) stays."""
 
     def __init__(self, out_dir: str):
         self.dir = os.path.abspath(str(out_dir))
@@ -433,8 +434,17 @@ class CreatedFolder:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        if not self._kept and self._created and os.path.isdir(self._created):
-            shutil.rmtree(self._created, ignore_errors=True)
+        if self._kept or not self._created:
+            return
+        folder = self.dir
+        while True:  # from the output folder up to the highest one this run created, each only if empty
+            try:
+                os.rmdir(folder)
+            except OSError:
+                return
+            if folder == self._created or os.path.dirname(folder) == folder:
+                return
+            folder = os.path.dirname(folder)
 
 
 def companion_paths(path: str) -> dict[str, str]:

@@ -375,3 +375,19 @@ def test_a_full_disk_gives_one_clear_error_and_leaves_the_folder_as_it_was(tiny_
             out.commit()
     assert _listing(tiny_disk) == ["mine.txt"]
     assert "Exception ignored" not in capfd.readouterr().err  # no GDAL destructor traceback on stderr
+
+
+def test_a_failing_run_never_deletes_what_another_run_put_in_the_folder_it_created(tmp_path):
+    """Issue 11: run A creates the folder, run B starts writing into it, A fails: B's files stay."""
+    from land_cover_xai_plugin.engine.jobs import CreatedFolder
+
+    out = tmp_path / "new" / "run"
+    with pytest.raises(RuntimeError):
+        with CreatedFolder(str(out)):
+            (out / ".lcx-lock").write_text("run B")  # another run took the folder meanwhile
+            raise RuntimeError("run A fails")
+    assert (out / ".lcx-lock").read_text() == "run B"
+    with pytest.raises(RuntimeError):
+        with CreatedFolder(str(tmp_path / "other" / "run")):
+            raise RuntimeError("a run alone fails")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new"]  # its own (empty) folders are gone
