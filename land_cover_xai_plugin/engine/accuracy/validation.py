@@ -548,10 +548,23 @@ def write_text_files(contents: dict, overwrite: bool = True) -> None:
             os.chmod(tmp, 0o666 & ~umask)
         for tmp, path in staged:
             current = path
-            if os.path.lexists(path):
-                if not overwrite:
+            if not overwrite:
+                try:  # a hard link never replaces: a report that appeared meanwhile (another run) is kept
+                    os.link(tmp, path)
+                except FileExistsError:
                     raise OutputError(f"The report {path} appeared while this one was computed: nothing was "
-                                      "overwritten. Choose another file name, or allow overwriting it.")
+                                      "overwritten. Choose another file name, or allow overwriting it.") from None
+                except OSError:  # no hard links on this file system: check, then rename
+                    if os.path.lexists(path):
+                        raise OutputError(f"The report {path} appeared while this one was computed: nothing "
+                                          "was overwritten. Choose another file name, or allow overwriting it."
+                                          ) from None
+                    os.replace(tmp, path)
+                placed.append(path)
+                with contextlib.suppress(OSError):
+                    os.remove(tmp)
+                continue
+            if os.path.lexists(path):
                 backup = tmp + ".old"
                 os.replace(path, backup)
                 backups.append((path, backup))
