@@ -237,3 +237,26 @@ def test_prepare_with_reused_buffer_equals_a_fresh_read(tmp_path):
     assert buffers["raw"].shape == (5, 3, 16, 16)
     assert os.path.exists(path)
     stack.close()
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="needs 2 cores: torch yields one to the reader thread")
+def test_torch_yielding_a_core_to_the_reader_changes_no_output(tmp_path):
+    spec = mlp_spec(3, n_bands=4, n_dates=6)
+    model = trained_like(spec)
+    rng = np.random.default_rng(4)
+    mean = np.asarray(spec.norm_mean, np.float32)[None, :, None, None]
+    data = (mean * (1 + 0.5 * rng.standard_normal((6, 4, 64, 48)))).astype(np.float32)
+    data[2, :, 20:40, 10:30] = np.nan
+    stack = open_stack([_stack_tif(data, tmp_path / "stack.tif")])
+    before = torch.get_num_threads()
+    maps = {}
+    for threads in (1, os.cpu_count()):  # all cores: torch runs one thread fewer while the reader reads
+        result = streaming.run_inference(streaming.InferenceRequest(
+            stack=stack, bundle=_Bundle(spec, model), out_dir=str(tmp_path / f"out{threads}"),
+            methods={"probabilities"}, device="cpu", threads=threads, batch_size=64, window_size=16))
+        assert torch.get_num_threads() == threads  # the pass leaves torch at the count it was asked for
+        maps[threads] = [gdal.Open(result.output(kind).path).ReadAsArray() for kind in ("prediction", "probabilities")]
+    torch.set_num_threads(before)
+    np.testing.assert_array_equal(maps[1][0], maps[os.cpu_count()][0])
+    np.testing.assert_allclose(maps[1][1], maps[os.cpu_count()][1], rtol=1e-6, atol=1e-7)
+    stack.close()

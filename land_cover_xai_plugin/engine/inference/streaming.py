@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import queue
 import threading
 import time
@@ -44,6 +45,11 @@ _QUEUE_DEPTH = 1
 _CPU_BATCH_CANDIDATES = (512, 1024, 2048)
 _CUDA_BATCH = 8192
 _GDAL_CACHE_BYTES = 128 * 1024 * 1024
+# While the reader thread works (GDAL decoding, gap filling), torch runs one thread fewer when its threads
+# would otherwise fill every core: an OpenMP team with a thread preempted by the reader stalls at every
+# operator's barrier (measured on 2 cores: the forward ran ~25 % slower beside the reader). Thread counts do
+# not change the results (tests/engine/test_inference_speed_paths.py).
+YIELD_TO_READER = True
 _MIN_BATCH = 16
 # Methods that read only the shared forward pass's outputs (probabilities, band gates, the ensemble's
 # disagreement): with these alone the pass runs ``models.ensemble.inference_model``'s stand-in (the same
@@ -94,7 +100,9 @@ class InferenceResult:
     device: str
     batch_size: int
     window_size: tuple
-    timings: dict  # seconds: read (reader thread), compute (main), write (writer thread), wait_read (main idle)
+    # seconds: read (reader thread, wall), read_cpu (its CPU time), compute (main), write (writer thread),
+    # wait_read (main idle)
+    timings: dict
     warnings: list = field(default_factory=list)  # for the user: e.g. the stack's scale is off the model's
 
     @property
@@ -324,6 +332,10 @@ def _run(request, bundle, stack, planned: PlannedOutputs, target_index, progress
     k = int(spec.patch_size)
     device = resolve_device(request.device)
     set_threads(request.threads)
+    threads = torch.get_num_threads()
+    # the reader's core, taken from torch while it reads (CPU passes whose torch threads fill the cores)
+    reader_busy = threading.Event() if (
+        YIELD_TO_READER and device == "cpu" and 1 < threads and (os.cpu_count() or 1) <= threads) else None
     model = bundle.build(device)
     model.eval()
     gradcam.freeze(model)
@@ -341,7 +353,7 @@ def _run(request, bundle, stack, planned: PlannedOutputs, target_index, progress
     plan = prepare_plan(explainers, setup)
     specs = planned.specs
     file_of = {d.kind: d.spec.name for _, decls in planned.methods for d in decls}  # kind -> file stem
-    timings = {"read": 0.0, "compute": 0.0, "write": 0.0, "wait_read": 0.0}
+    timings = {"read": 0.0, "read_cpu": 0.0, "compute": 0.0, "write": 0.0, "wait_read": 0.0}
     n_valid = 0
     done_px = 0
     with OutputSet(request.out_dir, stack.grid, specs, overwrite=request.overwrite) as outputs:
@@ -351,11 +363,12 @@ def _run(request, bundle, stack, planned: PlannedOutputs, target_index, progress
         errors: list = []
         reader = threading.Thread(
             target=_reader_loop, name="lcx-reader", daemon=True,
-            args=(stack, windows, inputs, read_q, stop, errors, timings))
+            args=(stack, windows, inputs, read_q, stop, errors, timings, reader_busy))
         writer = threading.Thread(target=_writer_loop, name="lcx-writer", daemon=True,
                                   args=(outputs, write_q, stop, errors, timings))
         reader.start()
         writer.start()
+        running = threads
         try:
             for wi, _ in enumerate(windows):
                 t0 = time.perf_counter()
@@ -369,6 +382,11 @@ def _run(request, bundle, stack, planned: PlannedOutputs, target_index, progress
                 while i < len(sel_all):
                     sel = sel_all[i: i + batch_size]
                     x = torch.from_numpy(batch_input(prepared, sel, k)).to(device, non_blocking=True)
+                    if reader_busy is not None:
+                        wanted = threads - 1 if reader_busy.is_set() else threads
+                        if wanted != running:
+                            torch.set_num_threads(wanted)
+                            running = wanted
                     try:
                         res = compute_batch(runner, x, plan, batch_no=wi * 1_000_003 + i)
                     except Exception as exc:  # only an out-of-memory is retried
@@ -401,6 +419,9 @@ def _run(request, bundle, stack, planned: PlannedOutputs, target_index, progress
             reader.join(timeout=30)
             writer.join(timeout=30)
             raise
+        finally:
+            if running != threads:
+                torch.set_num_threads(threads)
         reader.join()
         if n_valid == 0:  # raising inside the OutputSet removes every partial output
             raise StackError(
@@ -427,7 +448,7 @@ def _scatter(arrays, file_of, res, sel) -> None:
 
 # --- threads -----------------------------------------------------------------------------------------------
 
-def _reader_loop(stack, windows, inputs, out_q, stop, errors, timings):
+def _reader_loop(stack, windows, inputs, out_q, stop, errors, timings, busy=None):
     handle = None
     try:
         handle = stack.clone()
@@ -435,9 +456,14 @@ def _reader_loop(stack, windows, inputs, out_q, stop, errors, timings):
         for win in windows:
             if stop.is_set():
                 return
-            t0 = time.perf_counter()
+            if busy is not None:
+                busy.set()
+            t0, c0 = time.perf_counter(), time.thread_time()
             prepared = prepare(handle, win, inputs, buffers)
             timings["read"] += time.perf_counter() - t0
+            timings["read_cpu"] += time.thread_time() - c0
+            if busy is not None:
+                busy.clear()
             if not _put(out_q, prepared, stop, None):
                 return
     except BaseException as exc:  # noqa: BLE001 - handed to the main thread
