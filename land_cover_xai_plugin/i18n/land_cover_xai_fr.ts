@@ -24,177 +24,177 @@
             <translation>facultatif</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/classify_algorithm.py" line="41" />
+            <location filename="../processing_provider/algorithms/classify_algorithm.py" line="42" />
             <source>&lt;p&gt;Classifies every pixel of a Sentinel-2 time series with a trained model (.lcx) and writes a styled class map (colours and class names from the model) and a confidence map.&lt;/p&gt;&lt;p&gt;The raster is processed window by window, so any size fits in memory. The model checks that the raster has its bands and dates; if not, the error says what differs. Missing observations are filled in time; pixels with fewer than 2 observed dates are no-data.&lt;/p&gt;</source>
             <translation>&lt;p&gt;Classe chaque pixel d'une série temporelle Sentinel-2 avec un modèle entraîné (.lcx) et écrit une carte des classes stylée (couleurs et noms de classes du modèle) et une carte de confiance.&lt;/p&gt;&lt;p&gt;Le raster est traité fenêtre par fenêtre : toute taille tient en mémoire. Le modèle vérifie que le raster a ses bandes et ses dates ; sinon, l'erreur dit ce qui diffère. Les observations manquantes sont comblées dans le temps ; les pixels observés à moins de 2 dates sont sans donnée.&lt;/p&gt;</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/classify_algorithm.py" line="41" />
+            <location filename="../processing_provider/algorithms/classify_algorithm.py" line="42" />
             <source>Parameters</source>
             <translation>Paramètres</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/classify_algorithm.py" line="41" />
+            <location filename="../processing_provider/algorithms/classify_algorithm.py" line="42" />
             <source>Outputs</source>
             <translation>Sorties</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/classify_algorithm.py" line="60" />
+            <location filename="../processing_provider/algorithms/classify_algorithm.py" line="61" />
             <source>Land cover classification</source>
             <translation>Classification de l'occupation du sol</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/classify_algorithm.py" line="41" />
+            <location filename="../processing_provider/algorithms/classify_algorithm.py" line="42" />
             <source>class ids (GeoTIFF, paletted style with the class names).</source>
             <translation>identifiants de classe (GeoTIFF, style palette avec les noms des classes).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/classify_algorithm.py" line="61" />
+            <location filename="../processing_provider/algorithms/classify_algorithm.py" line="62" />
             <source>Confidence</source>
             <translation>Confiance</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/classify_algorithm.py" line="41" />
+            <location filename="../processing_provider/algorithms/classify_algorithm.py" line="42" />
             <source>the highest class probability, 0..1.</source>
             <translation>la plus forte probabilité de classe, 0..1.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="298" />
+            <location filename="../processing_provider/base.py" line="309" />
             <source>Sentinel-2 time series</source>
             <translation>Série temporelle Sentinel-2</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="300" />
+            <location filename="../processing_provider/base.py" line="311" />
             <source>Model file</source>
             <translation>Fichier du modèle</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="229" />
+            <location filename="../processing_provider/base.py" line="240" />
             <source>Land Cover XAI model (*.lcx)</source>
             <translation>Modèle Land Cover XAI (*.lcx)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="229" />
+            <location filename="../processing_provider/base.py" line="240" />
             <source>All files (*.*)</source>
             <translation>Tous les fichiers (*.*)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="301" />
+            <location filename="../processing_provider/base.py" line="312" />
             <source>Device</source>
             <translation>Processeur</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="241" />
+            <location filename="../processing_provider/base.py" line="252" />
             <source>Batch size (pixels; 0 = measured)</source>
             <translation>Taille de lot (pixels ; 0 = mesurée)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="247" />
+            <location filename="../processing_provider/base.py" line="258" />
             <source>Overwrite existing output files</source>
             <translation>Écraser les fichiers de sortie existants</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="265" />
+            <location filename="../processing_provider/base.py" line="276" />
             <source>Target class ('predicted', a class id or a class name)</source>
             <translation>Classe cible (« predicted », un identifiant ou un nom de classe)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="272" />
+            <location filename="../processing_provider/base.py" line="283" />
             <source>Method</source>
             <translation>Méthode</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="298" />
+            <location filename="../processing_provider/base.py" line="309" />
             <source>the raster file, with the bands the model was trained on and dates that cover its season.</source>
             <translation>le fichier raster, avec les bandes sur lesquelles le modèle a été entraîné et des dates qui couvrent sa saison.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="300" />
+            <location filename="../processing_provider/base.py" line="311" />
             <source>a .lcx file written by 'Train a land cover model'.</source>
             <translation>un fichier .lcx écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="301" />
+            <location filename="../processing_provider/base.py" line="312" />
             <source>(auto: the GPU when torch sees one).</source>
             <translation>(auto : le GPU quand torch en voit un).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="302" />
+            <location filename="../processing_provider/base.py" line="313" />
             <source>Batch size</source>
             <translation>Taille de lot</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="302" />
+            <location filename="../processing_provider/base.py" line="313" />
             <source>(advanced) pixels per batch; 0 = measured on this machine.</source>
             <translation>(avancé) pixels par lot ; 0 = mesurée sur cette machine.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="103" />
+            <location filename="../processing_provider/base.py" line="114" />
             <source>By name: {0}; or by index 0..{1}.</source>
             <translation>Par nom : {0} ; ou par indice 0..{1}.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="191" />
+            <location filename="../processing_provider/base.py" line="202" />
             <source>Classification</source>
             <translation>Classification</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="191" />
+            <location filename="../processing_provider/base.py" line="202" />
             <source>Explanation</source>
             <translation>Explication</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="192" />
+            <location filename="../processing_provider/base.py" line="203" />
             <source>Accuracy assessment</source>
             <translation>Évaluation de la précision</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="212" />
+            <location filename="../processing_provider/base.py" line="223" />
             <source>Unexpected error: {0}: {1} (the log holds the details).</source>
             <translation>Erreur inattendue : {0} : {1} (le journal contient les détails).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="260" />
+            <location filename="../processing_provider/base.py" line="271" />
             <source>{0} exists already: choose another file name, or tick 'Overwrite existing output files' (OVERWRITE=true).</source>
             <translation>{0} existe déjà : choisissez un autre nom de fichier, ou cochez « Écraser les fichiers de sortie existants » (OVERWRITE=true).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="312" />
+            <location filename="../processing_provider/base.py" line="323" />
             <source>Choose a model file (.lcx), for example one written by 'Train a land cover model'.</source>
             <translation>Choisissez un fichier de modèle (.lcx), par exemple écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="314" />
+            <location filename="../processing_provider/base.py" line="325" />
             <source>The model must be a Land Cover XAI model file ending in .lcx; got {0}.</source>
             <translation>Le modèle doit être un fichier de modèle Land Cover XAI se terminant par .lcx ; reçu : {0}.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="316" />
+            <location filename="../processing_provider/base.py" line="327" />
             <source>Model file not found: {0}. Check the path, or train a model first.</source>
             <translation>Fichier de modèle introuvable : {0}. Vérifiez le chemin, ou entraînez d'abord un modèle.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="337" />
+            <location filename="../processing_provider/base.py" line="348" />
             <source>{0}: the outputs are GeoTIFF files; give a file name ending in .tif ({1}).</source>
             <translation>{0} : les sorties sont des fichiers GeoTIFF ; donnez un nom de fichier se terminant par .tif ({1}).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="341" />
+            <location filename="../processing_provider/base.py" line="352" />
             <source>{0} and {1} point to the same file ({2}): give each output its own file.</source>
             <translation>{0} et {1} désignent le même fichier ({2}) : donnez à chaque sortie son propre fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="355" />
+            <location filename="../processing_provider/base.py" line="366" />
             <source>{0} is a '{1}' layer; Land Cover XAI reads raster files (GeoTIFF, VRT, ...) with GDAL. Save the layer as a GeoTIFF first (Export &gt; Save As...) and use that file.</source>
             <translation>{0} est une couche « {1} » ; Land Cover XAI lit des fichiers raster (GeoTIFF, VRT…) avec GDAL. Enregistrez d'abord la couche en GeoTIFF (Exporter &gt; Enregistrer sous…) et utilisez ce fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="406" />
+            <location filename="../processing_provider/base.py" line="417" />
             <source>Could not apply the style {0}: {1}</source>
             <translation>Impossible d'appliquer le style {0} : {1}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="434" />
+            <location filename="../processing_provider/base.py" line="445" />
             <source>{0} pixels ({1} without enough observations) in {2:.1f} s on {3}, batch {4}</source>
             <translation>{0} pixels ({1} sans assez d'observations) en {2:.1f} s sur {3}, lot de {4}</translation>
         </message>
@@ -515,197 +515,197 @@
             <translation>xai,ia explicable,explication,grad-cam,shap,attention,gradients intégrés,saillance</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="38" />
+            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="39" />
             <source>Explains, for every pixel, why the model predicts a class, as a styled raster.</source>
             <translation>Explique, pour chaque pixel, pourquoi le modèle prédit une classe, sous forme de raster stylé.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="38" />
+            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="39" />
             <source>Parameters</source>
             <translation>Paramètres</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="38" />
+            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="39" />
             <source>Method</source>
             <translation>Méthode</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="38" />
+            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="39" />
             <source>Target class</source>
             <translation>Classe cible</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="38" />
+            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="39" />
             <source>&lt;i&gt;predicted&lt;/i&gt; (each pixel's predicted class), a class id, or a class name of the model.</source>
             <translation>&lt;i&gt;predicted&lt;/i&gt; (la classe prédite de chaque pixel), un identifiant de classe ou un nom de classe du modèle.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="38" />
+            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="39" />
             <source>Outputs</source>
             <translation>Sorties</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="70" />
+            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="71" />
             <source>Explanation</source>
             <translation>Explication</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="38" />
+            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="39" />
             <source>the method's raster, with a colour ramp; band names say what each band is.</source>
             <translation>le raster de la méthode, avec une rampe de couleurs ; les noms des bandes disent ce que contient chacune.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="70" />
+            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="71" />
             <source>Explanation per date</source>
             <translation>Explication par date</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="38" />
+            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="39" />
             <source>(optional; methods with a second raster: SHAP and Integrated Gradients by date).</source>
             <translation>(facultatif ; méthodes à second raster : SHAP et Gradients intégrés par date).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="59" />
+            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="60" />
             <source>Explanation per date (SHAP / Integrated Gradients)</source>
             <translation>Explication par date (SHAP / Gradients intégrés)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="92" />
+            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="93" />
             <source>'Explanation per date' is written for SHAP and Integrated Gradients only; Grad-CAM has its dates in the main output. Ignored.</source>
             <translation>« Explication par date » n'est écrite que pour SHAP et les Gradients intégrés ; Grad-CAM a ses dates dans la sortie principale. Ignorée.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="102" />
+            <location filename="../processing_provider/algorithms/explain_algorithm.py" line="103" />
             <source>Explaining with {0}, target {1}</source>
             <translation>Explication avec {0}, cible {1}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="298" />
+            <location filename="../processing_provider/base.py" line="309" />
             <source>Sentinel-2 time series</source>
             <translation>Série temporelle Sentinel-2</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="300" />
+            <location filename="../processing_provider/base.py" line="311" />
             <source>Model file</source>
             <translation>Fichier du modèle</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="229" />
+            <location filename="../processing_provider/base.py" line="240" />
             <source>Land Cover XAI model (*.lcx)</source>
             <translation>Modèle Land Cover XAI (*.lcx)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="229" />
+            <location filename="../processing_provider/base.py" line="240" />
             <source>All files (*.*)</source>
             <translation>Tous les fichiers (*.*)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="301" />
+            <location filename="../processing_provider/base.py" line="312" />
             <source>Device</source>
             <translation>Processeur</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="241" />
+            <location filename="../processing_provider/base.py" line="252" />
             <source>Batch size (pixels; 0 = measured)</source>
             <translation>Taille de lot (pixels ; 0 = mesurée)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="247" />
+            <location filename="../processing_provider/base.py" line="258" />
             <source>Overwrite existing output files</source>
             <translation>Écraser les fichiers de sortie existants</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="265" />
+            <location filename="../processing_provider/base.py" line="276" />
             <source>Target class ('predicted', a class id or a class name)</source>
             <translation>Classe cible (« predicted », un identifiant ou un nom de classe)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="298" />
+            <location filename="../processing_provider/base.py" line="309" />
             <source>the raster file, with the bands the model was trained on and dates that cover its season.</source>
             <translation>le fichier raster, avec les bandes sur lesquelles le modèle a été entraîné et des dates qui couvrent sa saison.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="300" />
+            <location filename="../processing_provider/base.py" line="311" />
             <source>a .lcx file written by 'Train a land cover model'.</source>
             <translation>un fichier .lcx écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="301" />
+            <location filename="../processing_provider/base.py" line="312" />
             <source>(auto: the GPU when torch sees one).</source>
             <translation>(auto : le GPU quand torch en voit un).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="302" />
+            <location filename="../processing_provider/base.py" line="313" />
             <source>Batch size</source>
             <translation>Taille de lot</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="302" />
+            <location filename="../processing_provider/base.py" line="313" />
             <source>(advanced) pixels per batch; 0 = measured on this machine.</source>
             <translation>(avancé) pixels par lot ; 0 = mesurée sur cette machine.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="103" />
+            <location filename="../processing_provider/base.py" line="114" />
             <source>By name: {0}; or by index 0..{1}.</source>
             <translation>Par nom : {0} ; ou par indice 0..{1}.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="191" />
+            <location filename="../processing_provider/base.py" line="202" />
             <source>Classification</source>
             <translation>Classification</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="192" />
+            <location filename="../processing_provider/base.py" line="203" />
             <source>Accuracy assessment</source>
             <translation>Évaluation de la précision</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="212" />
+            <location filename="../processing_provider/base.py" line="223" />
             <source>Unexpected error: {0}: {1} (the log holds the details).</source>
             <translation>Erreur inattendue : {0} : {1} (le journal contient les détails).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="260" />
+            <location filename="../processing_provider/base.py" line="271" />
             <source>{0} exists already: choose another file name, or tick 'Overwrite existing output files' (OVERWRITE=true).</source>
             <translation>{0} existe déjà : choisissez un autre nom de fichier, ou cochez « Écraser les fichiers de sortie existants » (OVERWRITE=true).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="312" />
+            <location filename="../processing_provider/base.py" line="323" />
             <source>Choose a model file (.lcx), for example one written by 'Train a land cover model'.</source>
             <translation>Choisissez un fichier de modèle (.lcx), par exemple écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="314" />
+            <location filename="../processing_provider/base.py" line="325" />
             <source>The model must be a Land Cover XAI model file ending in .lcx; got {0}.</source>
             <translation>Le modèle doit être un fichier de modèle Land Cover XAI se terminant par .lcx ; reçu : {0}.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="316" />
+            <location filename="../processing_provider/base.py" line="327" />
             <source>Model file not found: {0}. Check the path, or train a model first.</source>
             <translation>Fichier de modèle introuvable : {0}. Vérifiez le chemin, ou entraînez d'abord un modèle.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="337" />
+            <location filename="../processing_provider/base.py" line="348" />
             <source>{0}: the outputs are GeoTIFF files; give a file name ending in .tif ({1}).</source>
             <translation>{0} : les sorties sont des fichiers GeoTIFF ; donnez un nom de fichier se terminant par .tif ({1}).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="341" />
+            <location filename="../processing_provider/base.py" line="352" />
             <source>{0} and {1} point to the same file ({2}): give each output its own file.</source>
             <translation>{0} et {1} désignent le même fichier ({2}) : donnez à chaque sortie son propre fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="355" />
+            <location filename="../processing_provider/base.py" line="366" />
             <source>{0} is a '{1}' layer; Land Cover XAI reads raster files (GeoTIFF, VRT, ...) with GDAL. Save the layer as a GeoTIFF first (Export &gt; Save As...) and use that file.</source>
             <translation>{0} est une couche « {1} » ; Land Cover XAI lit des fichiers raster (GeoTIFF, VRT…) avec GDAL. Enregistrez d'abord la couche en GeoTIFF (Exporter &gt; Enregistrer sous…) et utilisez ce fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="406" />
+            <location filename="../processing_provider/base.py" line="417" />
             <source>Could not apply the style {0}: {1}</source>
             <translation>Impossible d'appliquer le style {0} : {1}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="434" />
+            <location filename="../processing_provider/base.py" line="445" />
             <source>{0} pixels ({1} without enough observations) in {2:.1f} s on {3}, batch {4}</source>
             <translation>{0} pixels ({1} sans assez d'observations) en {2:.1f} s sur {3}, lot de {4}</translation>
         </message>
@@ -834,7 +834,7 @@
             <translation>Entraîner</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="256" />
+            <location filename="../gui/panels/validate_panel.py" line="257" />
             <source>Validate</source>
             <translation>Valider</translation>
         </message>
@@ -861,6 +861,11 @@
     </context>
     <context>
         <name>LandCoverXaiEngine</name>
+        <message>
+            <location filename="../processing_provider/base.py" line="79" />
+            <source>Only for {archs} models.</source>
+            <translation>Seulement pour les modèles {archs}.</translation>
+        </message>
         <message>
             <location filename="../gui/i18n.py" line="99" />
             <source>predicted class</source>
@@ -1121,7 +1126,7 @@
     <context>
         <name>LandCoverXaiLayers</name>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="240" />
+            <location filename="../gui/panels/validate_panel.py" line="241" />
             <source>Class map</source>
             <translation>Carte des classes</translation>
         </message>
@@ -1650,6 +1655,14 @@
         </message>
     </context>
     <context>
+        <name>LandCoverXaiProvider</name>
+        <message>
+            <location filename="../processing_provider/provider.py" line="29" />
+            <source>Land Cover XAI (Sentinel-2 time series classification and explanation)</source>
+            <translation>Land Cover XAI (classification et explication de séries temporelles Sentinel-2)</translation>
+        </message>
+    </context>
+    <context>
         <name>LandCoverXaiTasks</name>
         <message>
             <location filename="../gui/tasks.py" line="92" />
@@ -1685,142 +1698,142 @@
     <context>
         <name>LcxAlgorithm</name>
         <message>
-            <location filename="../processing_provider/base.py" line="298" />
+            <location filename="../processing_provider/base.py" line="309" />
             <source>Sentinel-2 time series</source>
             <translation>Série temporelle Sentinel-2</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="300" />
+            <location filename="../processing_provider/base.py" line="311" />
             <source>Model file</source>
             <translation>Fichier du modèle</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="229" />
+            <location filename="../processing_provider/base.py" line="240" />
             <source>Land Cover XAI model (*.lcx)</source>
             <translation>Modèle Land Cover XAI (*.lcx)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="229" />
+            <location filename="../processing_provider/base.py" line="240" />
             <source>All files (*.*)</source>
             <translation>Tous les fichiers (*.*)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="301" />
+            <location filename="../processing_provider/base.py" line="312" />
             <source>Device</source>
             <translation>Processeur</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="241" />
+            <location filename="../processing_provider/base.py" line="252" />
             <source>Batch size (pixels; 0 = measured)</source>
             <translation>Taille de lot (pixels ; 0 = mesurée)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="247" />
+            <location filename="../processing_provider/base.py" line="258" />
             <source>Overwrite existing output files</source>
             <translation>Écraser les fichiers de sortie existants</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="265" />
+            <location filename="../processing_provider/base.py" line="276" />
             <source>Target class ('predicted', a class id or a class name)</source>
             <translation>Classe cible (« predicted », un identifiant ou un nom de classe)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="272" />
+            <location filename="../processing_provider/base.py" line="283" />
             <source>Method</source>
             <translation>Méthode</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="298" />
+            <location filename="../processing_provider/base.py" line="309" />
             <source>the raster file, with the bands the model was trained on and dates that cover its season.</source>
             <translation>le fichier raster, avec les bandes sur lesquelles le modèle a été entraîné et des dates qui couvrent sa saison.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="300" />
+            <location filename="../processing_provider/base.py" line="311" />
             <source>a .lcx file written by 'Train a land cover model'.</source>
             <translation>un fichier .lcx écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="301" />
+            <location filename="../processing_provider/base.py" line="312" />
             <source>(auto: the GPU when torch sees one).</source>
             <translation>(auto : le GPU quand torch en voit un).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="302" />
+            <location filename="../processing_provider/base.py" line="313" />
             <source>Batch size</source>
             <translation>Taille de lot</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="302" />
+            <location filename="../processing_provider/base.py" line="313" />
             <source>(advanced) pixels per batch; 0 = measured on this machine.</source>
             <translation>(avancé) pixels par lot ; 0 = mesurée sur cette machine.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="103" />
+            <location filename="../processing_provider/base.py" line="114" />
             <source>By name: {0}; or by index 0..{1}.</source>
             <translation>Par nom : {0} ; ou par indice 0..{1}.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="191" />
+            <location filename="../processing_provider/base.py" line="202" />
             <source>Classification</source>
             <translation>Classification</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="191" />
+            <location filename="../processing_provider/base.py" line="202" />
             <source>Explanation</source>
             <translation>Explication</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="192" />
+            <location filename="../processing_provider/base.py" line="203" />
             <source>Accuracy assessment</source>
             <translation>Évaluation de la précision</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="212" />
+            <location filename="../processing_provider/base.py" line="223" />
             <source>Unexpected error: {0}: {1} (the log holds the details).</source>
             <translation>Erreur inattendue : {0} : {1} (le journal contient les détails).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="260" />
+            <location filename="../processing_provider/base.py" line="271" />
             <source>{0} exists already: choose another file name, or tick 'Overwrite existing output files' (OVERWRITE=true).</source>
             <translation>{0} existe déjà : choisissez un autre nom de fichier, ou cochez « Écraser les fichiers de sortie existants » (OVERWRITE=true).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="312" />
+            <location filename="../processing_provider/base.py" line="323" />
             <source>Choose a model file (.lcx), for example one written by 'Train a land cover model'.</source>
             <translation>Choisissez un fichier de modèle (.lcx), par exemple écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="314" />
+            <location filename="../processing_provider/base.py" line="325" />
             <source>The model must be a Land Cover XAI model file ending in .lcx; got {0}.</source>
             <translation>Le modèle doit être un fichier de modèle Land Cover XAI se terminant par .lcx ; reçu : {0}.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="316" />
+            <location filename="../processing_provider/base.py" line="327" />
             <source>Model file not found: {0}. Check the path, or train a model first.</source>
             <translation>Fichier de modèle introuvable : {0}. Vérifiez le chemin, ou entraînez d'abord un modèle.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="337" />
+            <location filename="../processing_provider/base.py" line="348" />
             <source>{0}: the outputs are GeoTIFF files; give a file name ending in .tif ({1}).</source>
             <translation>{0} : les sorties sont des fichiers GeoTIFF ; donnez un nom de fichier se terminant par .tif ({1}).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="341" />
+            <location filename="../processing_provider/base.py" line="352" />
             <source>{0} and {1} point to the same file ({2}): give each output its own file.</source>
             <translation>{0} et {1} désignent le même fichier ({2}) : donnez à chaque sortie son propre fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="355" />
+            <location filename="../processing_provider/base.py" line="366" />
             <source>{0} is a '{1}' layer; Land Cover XAI reads raster files (GeoTIFF, VRT, ...) with GDAL. Save the layer as a GeoTIFF first (Export &gt; Save As...) and use that file.</source>
             <translation>{0} est une couche « {1} » ; Land Cover XAI lit des fichiers raster (GeoTIFF, VRT…) avec GDAL. Enregistrez d'abord la couche en GeoTIFF (Exporter &gt; Enregistrer sous…) et utilisez ce fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="406" />
+            <location filename="../processing_provider/base.py" line="417" />
             <source>Could not apply the style {0}: {1}</source>
             <translation>Impossible d'appliquer le style {0} : {1}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="434" />
+            <location filename="../processing_provider/base.py" line="445" />
             <source>{0} pixels ({1} without enough observations) in {2:.1f} s on {3}, batch {4}</source>
             <translation>{0} pixels ({1} sans assez d'observations) en {2:.1f} s sur {3}, lot de {4}</translation>
         </message>
@@ -2199,122 +2212,122 @@
             <translation>Modèle écrit : {0} (classes : {1}) ; test indépendant : PG {2:.3f}, kappa {3:.3f}, macro-F1 {4:.3f}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="229" />
+            <location filename="../processing_provider/base.py" line="240" />
             <source>All files (*.*)</source>
             <translation>Tous les fichiers (*.*)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="241" />
+            <location filename="../processing_provider/base.py" line="252" />
             <source>Batch size (pixels; 0 = measured)</source>
             <translation>Taille de lot (pixels ; 0 = mesurée)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="247" />
+            <location filename="../processing_provider/base.py" line="258" />
             <source>Overwrite existing output files</source>
             <translation>Écraser les fichiers de sortie existants</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="265" />
+            <location filename="../processing_provider/base.py" line="276" />
             <source>Target class ('predicted', a class id or a class name)</source>
             <translation>Classe cible (« predicted », un identifiant ou un nom de classe)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="272" />
+            <location filename="../processing_provider/base.py" line="283" />
             <source>Method</source>
             <translation>Méthode</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="298" />
+            <location filename="../processing_provider/base.py" line="309" />
             <source>the raster file, with the bands the model was trained on and dates that cover its season.</source>
             <translation>le fichier raster, avec les bandes sur lesquelles le modèle a été entraîné et des dates qui couvrent sa saison.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="300" />
+            <location filename="../processing_provider/base.py" line="311" />
             <source>a .lcx file written by 'Train a land cover model'.</source>
             <translation>un fichier .lcx écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="301" />
+            <location filename="../processing_provider/base.py" line="312" />
             <source>(auto: the GPU when torch sees one).</source>
             <translation>(auto : le GPU quand torch en voit un).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="302" />
+            <location filename="../processing_provider/base.py" line="313" />
             <source>Batch size</source>
             <translation>Taille de lot</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="302" />
+            <location filename="../processing_provider/base.py" line="313" />
             <source>(advanced) pixels per batch; 0 = measured on this machine.</source>
             <translation>(avancé) pixels par lot ; 0 = mesurée sur cette machine.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="103" />
+            <location filename="../processing_provider/base.py" line="114" />
             <source>By name: {0}; or by index 0..{1}.</source>
             <translation>Par nom : {0} ; ou par indice 0..{1}.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="191" />
+            <location filename="../processing_provider/base.py" line="202" />
             <source>Classification</source>
             <translation>Classification</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="191" />
+            <location filename="../processing_provider/base.py" line="202" />
             <source>Explanation</source>
             <translation>Explication</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="192" />
+            <location filename="../processing_provider/base.py" line="203" />
             <source>Accuracy assessment</source>
             <translation>Évaluation de la précision</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="212" />
+            <location filename="../processing_provider/base.py" line="223" />
             <source>Unexpected error: {0}: {1} (the log holds the details).</source>
             <translation>Erreur inattendue : {0} : {1} (le journal contient les détails).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="260" />
+            <location filename="../processing_provider/base.py" line="271" />
             <source>{0} exists already: choose another file name, or tick 'Overwrite existing output files' (OVERWRITE=true).</source>
             <translation>{0} existe déjà : choisissez un autre nom de fichier, ou cochez « Écraser les fichiers de sortie existants » (OVERWRITE=true).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="312" />
+            <location filename="../processing_provider/base.py" line="323" />
             <source>Choose a model file (.lcx), for example one written by 'Train a land cover model'.</source>
             <translation>Choisissez un fichier de modèle (.lcx), par exemple écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="314" />
+            <location filename="../processing_provider/base.py" line="325" />
             <source>The model must be a Land Cover XAI model file ending in .lcx; got {0}.</source>
             <translation>Le modèle doit être un fichier de modèle Land Cover XAI se terminant par .lcx ; reçu : {0}.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="316" />
+            <location filename="../processing_provider/base.py" line="327" />
             <source>Model file not found: {0}. Check the path, or train a model first.</source>
             <translation>Fichier de modèle introuvable : {0}. Vérifiez le chemin, ou entraînez d'abord un modèle.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="337" />
+            <location filename="../processing_provider/base.py" line="348" />
             <source>{0}: the outputs are GeoTIFF files; give a file name ending in .tif ({1}).</source>
             <translation>{0} : les sorties sont des fichiers GeoTIFF ; donnez un nom de fichier se terminant par .tif ({1}).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="341" />
+            <location filename="../processing_provider/base.py" line="352" />
             <source>{0} and {1} point to the same file ({2}): give each output its own file.</source>
             <translation>{0} et {1} désignent le même fichier ({2}) : donnez à chaque sortie son propre fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="355" />
+            <location filename="../processing_provider/base.py" line="366" />
             <source>{0} is a '{1}' layer; Land Cover XAI reads raster files (GeoTIFF, VRT, ...) with GDAL. Save the layer as a GeoTIFF first (Export &gt; Save As...) and use that file.</source>
             <translation>{0} est une couche « {1} » ; Land Cover XAI lit des fichiers raster (GeoTIFF, VRT…) avec GDAL. Enregistrez d'abord la couche en GeoTIFF (Exporter &gt; Enregistrer sous…) et utilisez ce fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="406" />
+            <location filename="../processing_provider/base.py" line="417" />
             <source>Could not apply the style {0}: {1}</source>
             <translation>Impossible d'appliquer le style {0} : {1}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="434" />
+            <location filename="../processing_provider/base.py" line="445" />
             <source>{0} pixels ({1} without enough observations) in {2:.1f} s on {3}, batch {4}</source>
             <translation>{0} pixels ({1} sans assez d'observations) en {2:.1f} s sur {3}, lot de {4}</translation>
         </message>
@@ -2377,7 +2390,7 @@
             <translation>Une pile multibande, ou plusieurs rasters d'une seule date sur la même grille.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="245" />
+            <location filename="../gui/panels/validate_panel.py" line="246" />
             <source>Field data</source>
             <translation>Données terrain</translation>
         </message>
@@ -2387,7 +2400,7 @@
             <translation>Champ contenant la classe (identifiants numériques ou noms).</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="248" />
+            <location filename="../gui/panels/validate_panel.py" line="249" />
             <source>Class field</source>
             <translation>Champ de classe</translation>
         </message>
@@ -2397,7 +2410,7 @@
             <translation>Champ facultatif avec les noms de classes à côté des identifiants numériques.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="252" />
+            <location filename="../gui/panels/validate_panel.py" line="253" />
             <source>Class name field</source>
             <translation>Champ des noms de classes</translation>
         </message>
@@ -2462,12 +2475,12 @@
             <translation>Choisissez la ou les couches raster de la série temporelle pour l'entraînement.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="354" />
+            <location filename="../gui/panels/validate_panel.py" line="357" />
             <source>Choose the field-data layer (polygons or points with a class field).</source>
             <translation>Choisissez la couche de données terrain (polygones ou points avec un champ de classe).</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="357" />
+            <location filename="../gui/panels/validate_panel.py" line="360" />
             <source>Choose the field that holds the class in layer '{name}'.</source>
             <translation>Choisissez le champ qui contient la classe dans la couche « {name} ».</translation>
         </message>
@@ -2610,137 +2623,137 @@
             <translation>{0} échantillons : précision globale {1:.3f}, kappa {2:.3f}, macro-F1 {3:.3f}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="298" />
+            <location filename="../processing_provider/base.py" line="309" />
             <source>Sentinel-2 time series</source>
             <translation>Série temporelle Sentinel-2</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="300" />
+            <location filename="../processing_provider/base.py" line="311" />
             <source>Model file</source>
             <translation>Fichier du modèle</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="229" />
+            <location filename="../processing_provider/base.py" line="240" />
             <source>Land Cover XAI model (*.lcx)</source>
             <translation>Modèle Land Cover XAI (*.lcx)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="229" />
+            <location filename="../processing_provider/base.py" line="240" />
             <source>All files (*.*)</source>
             <translation>Tous les fichiers (*.*)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="301" />
+            <location filename="../processing_provider/base.py" line="312" />
             <source>Device</source>
             <translation>Processeur</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="241" />
+            <location filename="../processing_provider/base.py" line="252" />
             <source>Batch size (pixels; 0 = measured)</source>
             <translation>Taille de lot (pixels ; 0 = mesurée)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="247" />
+            <location filename="../processing_provider/base.py" line="258" />
             <source>Overwrite existing output files</source>
             <translation>Écraser les fichiers de sortie existants</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="265" />
+            <location filename="../processing_provider/base.py" line="276" />
             <source>Target class ('predicted', a class id or a class name)</source>
             <translation>Classe cible (« predicted », un identifiant ou un nom de classe)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="272" />
+            <location filename="../processing_provider/base.py" line="283" />
             <source>Method</source>
             <translation>Méthode</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="298" />
+            <location filename="../processing_provider/base.py" line="309" />
             <source>the raster file, with the bands the model was trained on and dates that cover its season.</source>
             <translation>le fichier raster, avec les bandes sur lesquelles le modèle a été entraîné et des dates qui couvrent sa saison.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="300" />
+            <location filename="../processing_provider/base.py" line="311" />
             <source>a .lcx file written by 'Train a land cover model'.</source>
             <translation>un fichier .lcx écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="301" />
+            <location filename="../processing_provider/base.py" line="312" />
             <source>(auto: the GPU when torch sees one).</source>
             <translation>(auto : le GPU quand torch en voit un).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="302" />
+            <location filename="../processing_provider/base.py" line="313" />
             <source>Batch size</source>
             <translation>Taille de lot</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="302" />
+            <location filename="../processing_provider/base.py" line="313" />
             <source>(advanced) pixels per batch; 0 = measured on this machine.</source>
             <translation>(avancé) pixels par lot ; 0 = mesurée sur cette machine.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="103" />
+            <location filename="../processing_provider/base.py" line="114" />
             <source>By name: {0}; or by index 0..{1}.</source>
             <translation>Par nom : {0} ; ou par indice 0..{1}.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="191" />
+            <location filename="../processing_provider/base.py" line="202" />
             <source>Explanation</source>
             <translation>Explication</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="192" />
+            <location filename="../processing_provider/base.py" line="203" />
             <source>Accuracy assessment</source>
             <translation>Évaluation de la précision</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="212" />
+            <location filename="../processing_provider/base.py" line="223" />
             <source>Unexpected error: {0}: {1} (the log holds the details).</source>
             <translation>Erreur inattendue : {0} : {1} (le journal contient les détails).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="260" />
+            <location filename="../processing_provider/base.py" line="271" />
             <source>{0} exists already: choose another file name, or tick 'Overwrite existing output files' (OVERWRITE=true).</source>
             <translation>{0} existe déjà : choisissez un autre nom de fichier, ou cochez « Écraser les fichiers de sortie existants » (OVERWRITE=true).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="312" />
+            <location filename="../processing_provider/base.py" line="323" />
             <source>Choose a model file (.lcx), for example one written by 'Train a land cover model'.</source>
             <translation>Choisissez un fichier de modèle (.lcx), par exemple écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="314" />
+            <location filename="../processing_provider/base.py" line="325" />
             <source>The model must be a Land Cover XAI model file ending in .lcx; got {0}.</source>
             <translation>Le modèle doit être un fichier de modèle Land Cover XAI se terminant par .lcx ; reçu : {0}.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="316" />
+            <location filename="../processing_provider/base.py" line="327" />
             <source>Model file not found: {0}. Check the path, or train a model first.</source>
             <translation>Fichier de modèle introuvable : {0}. Vérifiez le chemin, ou entraînez d'abord un modèle.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="337" />
+            <location filename="../processing_provider/base.py" line="348" />
             <source>{0}: the outputs are GeoTIFF files; give a file name ending in .tif ({1}).</source>
             <translation>{0} : les sorties sont des fichiers GeoTIFF ; donnez un nom de fichier se terminant par .tif ({1}).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="341" />
+            <location filename="../processing_provider/base.py" line="352" />
             <source>{0} and {1} point to the same file ({2}): give each output its own file.</source>
             <translation>{0} et {1} désignent le même fichier ({2}) : donnez à chaque sortie son propre fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="355" />
+            <location filename="../processing_provider/base.py" line="366" />
             <source>{0} is a '{1}' layer; Land Cover XAI reads raster files (GeoTIFF, VRT, ...) with GDAL. Save the layer as a GeoTIFF first (Export &gt; Save As...) and use that file.</source>
             <translation>{0} est une couche « {1} » ; Land Cover XAI lit des fichiers raster (GeoTIFF, VRT…) avec GDAL. Enregistrez d'abord la couche en GeoTIFF (Exporter &gt; Enregistrer sous…) et utilisez ce fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="406" />
+            <location filename="../processing_provider/base.py" line="417" />
             <source>Could not apply the style {0}: {1}</source>
             <translation>Impossible d'appliquer le style {0} : {1}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="434" />
+            <location filename="../processing_provider/base.py" line="445" />
             <source>{0} pixels ({1} without enough observations) in {2:.1f} s on {3}, batch {4}</source>
             <translation>{0} pixels ({1} sans assez d'observations) en {2:.1f} s sur {3}, lot de {4}</translation>
         </message>
@@ -2748,232 +2761,237 @@
     <context>
         <name>ValidatePanel</name>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="256" />
+            <location filename="../gui/panels/validate_panel.py" line="257" />
             <source>Validate</source>
             <translation>Valider</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="240" />
+            <location filename="../gui/panels/validate_panel.py" line="241" />
             <source>Class map</source>
             <translation>Carte des classes</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="245" />
+            <location filename="../gui/panels/validate_panel.py" line="246" />
             <source>Field data</source>
             <translation>Données terrain</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="248" />
+            <location filename="../gui/panels/validate_panel.py" line="249" />
             <source>Class field</source>
             <translation>Champ de classe</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="252" />
+            <location filename="../gui/panels/validate_panel.py" line="253" />
             <source>Class name field</source>
             <translation>Champ des noms de classes</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="354" />
+            <location filename="../gui/panels/validate_panel.py" line="357" />
             <source>Choose the field-data layer (polygons or points with a class field).</source>
             <translation>Choisissez la couche de données terrain (polygones ou points avec un champ de classe).</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="357" />
+            <location filename="../gui/panels/validate_panel.py" line="360" />
             <source>Choose the field that holds the class in layer '{name}'.</source>
             <translation>Choisissez le champ qui contient la classe dans la couche « {name} ».</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="174" />
+            <location filename="../gui/panels/validate_panel.py" line="175" />
             <source>Confusion matrix — full size</source>
             <translation>Matrice de confusion — taille réelle</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="239" />
+            <location filename="../gui/panels/validate_panel.py" line="240" />
             <source>The classification raster (one band of class ids), e.g. prediction.tif.</source>
             <translation>Le raster de classification (une bande d'identifiants de classe), par exemple prediction.tif.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="259" />
+            <location filename="../gui/panels/validate_panel.py" line="260" />
             <source>Export CSV…</source>
             <translation>Exporter en CSV…</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="262" />
+            <location filename="../gui/panels/validate_panel.py" line="263" />
             <source>Export HTML…</source>
             <translation>Exporter en HTML…</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="301" />
+            <location filename="../gui/panels/validate_panel.py" line="302" />
             <source>Click for the full size</source>
             <translation>Cliquez pour la taille réelle</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="305" />
+            <location filename="../gui/panels/validate_panel.py" line="306" />
             <source>Full size…</source>
             <translation>Taille réelle…</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="307" />
+            <location filename="../gui/panels/validate_panel.py" line="308" />
             <source>The matrix with the full class names and its picture, in a window</source>
             <translation>La matrice avec les noms de classe complets et son image, dans une fenêtre</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="311" />
+            <location filename="../gui/panels/validate_panel.py" line="312" />
             <source>Confusion matrix</source>
             <translation>Matrice de confusion</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="313" />
+            <location filename="../gui/panels/validate_panel.py" line="314" />
             <source>Per class</source>
             <translation>Par classe</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="315" />
-            <source>Area-adjusted</source>
-            <translation>Ajusté aux surfaces</translation>
+            <location filename="../gui/panels/validate_panel.py" line="316" />
+            <source>Areas</source>
+            <translation>Surfaces</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="351" />
+            <location filename="../gui/panels/validate_panel.py" line="317" />
+            <source>Area-adjusted estimates (Olofsson et al. 2014) with 95 % confidence intervals</source>
+            <translation>Estimations ajustées aux surfaces (Olofsson et al. 2014) avec intervalles de confiance à 95 %</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/validate_panel.py" line="354" />
             <source>Choose the class map (classification raster) to validate.</source>
             <translation>Choisissez la carte des classes (raster de classification) à valider.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="384" />
+            <location filename="../gui/panels/validate_panel.py" line="387" />
             <source>Comparing the class map with the field data…</source>
             <translation>Comparaison de la carte des classes avec les données terrain…</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="618" />
+            <location filename="../gui/panels/validate_panel.py" line="621" />
             <source>Validation</source>
             <translation>Validation</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="408" />
+            <location filename="../gui/panels/validate_panel.py" line="411" />
             <source>Validation cancelled.</source>
             <translation>Validation annulée.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="427" />
+            <location filename="../gui/panels/validate_panel.py" line="430" />
             <source>{n} reference pixels. Overall accuracy {oa}, κ {kappa}, macro-F1 {f1}.</source>
             <translation>{n} pixels de référence. Précision globale {oa}, κ {kappa}, macro-F1 {f1}.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="432" />
+            <location filename="../gui/panels/validate_panel.py" line="435" />
             <source>Area-adjusted overall accuracy {oa} (95 % CI).</source>
             <translation>Précision globale ajustée aux surfaces {oa} (IC à 95 %).</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="462" />
+            <location filename="../gui/panels/validate_panel.py" line="465" />
             <source>Rows: field data; columns: map (class id).</source>
             <translation>Lignes : terrain ; colonnes : carte (n° de classe).</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="463" />
+            <location filename="../gui/panels/validate_panel.py" line="466" />
             <source>Blue: agreement; red: confusion; the shade is the share of the row (the reference class).</source>
             <translation>Bleu : accord ; rouge : confusion ; l'intensité est la part de la ligne (la classe de référence).</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="483" />
+            <location filename="../gui/panels/validate_panel.py" line="486" />
             <source>map: {label}</source>
             <translation>carte : {label}</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="484" />
+            <location filename="../gui/panels/validate_panel.py" line="487" />
             <source>reference: {label}</source>
             <translation>référence : {label}</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="491" />
+            <location filename="../gui/panels/validate_panel.py" line="494" />
             <source>total</source>
             <translation>total</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="543" />
+            <location filename="../gui/panels/validate_panel.py" line="546" />
             <source>class</source>
             <translation>classe</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="516" />
+            <location filename="../gui/panels/validate_panel.py" line="519" />
             <source>user's accuracy</source>
             <translation>précision utilisateur</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="516" />
+            <location filename="../gui/panels/validate_panel.py" line="519" />
             <source>producer's accuracy</source>
             <translation>précision producteur</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="516" />
+            <location filename="../gui/panels/validate_panel.py" line="519" />
             <source>F1</source>
             <translation>F1</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="516" />
+            <location filename="../gui/panels/validate_panel.py" line="519" />
             <source>reference pixels</source>
             <translation>pixels de référence</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="517" />
+            <location filename="../gui/panels/validate_panel.py" line="520" />
             <source>map pixels</source>
             <translation>pixels de la carte</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="539" />
+            <location filename="../gui/panels/validate_panel.py" line="542" />
             <source>area-adjusted estimates</source>
             <translation>estimations ajustées aux surfaces</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="540" />
+            <location filename="../gui/panels/validate_panel.py" line="543" />
             <source>Not available: the class map's areas are unknown.</source>
             <translation>Non disponible : les surfaces de la carte des classes sont inconnues.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="543" />
+            <location filename="../gui/panels/validate_panel.py" line="546" />
             <source>mapped area ({unit})</source>
             <translation>surface cartographiée ({unit})</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="544" />
+            <location filename="../gui/panels/validate_panel.py" line="547" />
             <source>estimated area ({unit}) ± 95 % CI</source>
             <translation>surface estimée ({unit}) ± IC à 95 %</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="544" />
+            <location filename="../gui/panels/validate_panel.py" line="547" />
             <source>user's accuracy ± 95 % CI</source>
             <translation>précision utilisateur ± IC à 95 %</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="545" />
+            <location filename="../gui/panels/validate_panel.py" line="548" />
             <source>producer's accuracy ± 95 % CI</source>
             <translation>précision producteur ± IC à 95 %</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="593" />
+            <location filename="../gui/panels/validate_panel.py" line="596" />
             <source>Run the validation first.</source>
             <translation>Lancez d'abord la validation.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="597" />
+            <location filename="../gui/panels/validate_panel.py" line="600" />
             <source>Export the accuracy report as CSV</source>
             <translation>Exporter le rapport de précision en CSV</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="597" />
+            <location filename="../gui/panels/validate_panel.py" line="600" />
             <source>CSV (*.csv)</source>
             <translation>CSV (*.csv)</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="600" />
+            <location filename="../gui/panels/validate_panel.py" line="603" />
             <source>Export the accuracy report as HTML</source>
             <translation>Exporter le rapport de précision en HTML</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="600" />
+            <location filename="../gui/panels/validate_panel.py" line="603" />
             <source>HTML (*.html)</source>
             <translation>HTML (*.html)</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="618" />
+            <location filename="../gui/panels/validate_panel.py" line="621" />
             <source>Report written: {path}</source>
             <translation>Rapport écrit : {path}</translation>
         </message>

@@ -46,6 +46,7 @@ from qgis.PyQt.QtWidgets import (
 from ...engine.errors import LcxError
 from .. import settings
 from ..feedback import push_message, slot_boundary
+from ..i18n import engine_text
 from ..layer_sources import layer_filter, raster_layer_path, vector_layer_source
 from .field_data import guess_class_field
 
@@ -312,7 +313,9 @@ class ValidatePanel(QWidget):
         self.class_table = self._table("perClass")
         self.tabs.addTab(self.class_table, tr("Per class"))
         self.area_table = self._table("areaAdjusted")
-        self.tabs.addTab(self.area_table, tr("Area-adjusted"))
+        self.tabs.addTab(self.area_table, tr("Areas"))  # short: the three tabs fit the dock in French too
+        self.tabs.setTabToolTip(2, tr("Area-adjusted estimates (Olofsson et al. 2014) with 95 % confidence "
+                                      "intervals"))
         self.full_size: Optional[FullSizeDialog] = None
         layout.addWidget(self.tabs, 1)
         self.notes_label = QLabel(self)
@@ -436,7 +439,7 @@ class ValidatePanel(QWidget):
         self._fill_per_class(report)
         self._fill_area(report)
         self._fill_figure(report)
-        self.notes_label.setText("\n".join(report.notes or []))
+        self.notes_label.setText("\n".join(engine_text(note) for note in report.notes or []))
         self.full_size_button.setEnabled(True)
         self._update_buttons()
 
