@@ -75,9 +75,9 @@ class FusedSeriesMLPs(nn.Module):
     - the normalisation and the band gate's squeeze (each band's mean over dates) are computed once for all
       members (they read the same input);
     - each BatchNorm (running statistics) is folded into the convolution / linear layer before it;
-    - the members' per-date embeddings, dense layers and classifiers run as batched matmuls over the members
-      (``torch.baddbmm``), the embedding in date-major layout so that the dense layer reads it without a copy
-      (its weight columns are permuted to match).
+    - the members' dense layers and classifiers run as batched matmuls over the members (``torch.baddbmm``),
+      their per-date embeddings as one matmul each with the bias fused, in date-major layout so that the
+      dense layer reads them without a copy (its weight columns are permuted to match).
 
     ``forward(x)`` returns the members' logits (K, N, n_classes) and their band gates (K, N, B) (None without
     a gate). Equal to the members' own forward to float32 rounding (tests/engine/test_inference_speed_paths.py);
@@ -150,16 +150,16 @@ class FusedSeriesMLPs(nn.Module):
             raise ValueError(f"model expects input (N, {self.n_bands}, {self.n_dates}), got {tuple(x.shape)}")
         k = self.n_members
         xn = (x - self.norm_mean) / self.norm_std  # (N, B, T)
-        series = xn.transpose(1, 2)  # (N, T, B) view
-        gates = None
-        if self.gate_kind is None:
-            embedded = torch.matmul(series.reshape(1, n * t, b).expand(k, -1, -1), self.embed_w)
-        else:
+        series = xn.transpose(1, 2).contiguous()  # (N, T, B)
+        gates = weights = None
+        if self.gate_kind is not None:
             gates = self._gates(xn)
             weights = gates if self.attention_scale == 1.0 else gates * self.attention_scale
-            gated = series[None] * weights[:, :, None, :]  # (K, N, T, B)
-            embedded = torch.bmm(gated.reshape(k, n * t, b), self.embed_w)
-        embedded += self.embed_b
+        # one addmm per member (bias fused): measured faster than one bmm with an inner dimension of B
+        embedded = x.new_empty((k, n * t, self.embed_w.shape[2]))
+        for m in range(k):
+            gated = series if weights is None else series * weights[m][:, None, :]
+            torch.addmm(self.embed_b[m, 0], gated.reshape(n * t, b), self.embed_w[m], out=embedded[m])
         embedded = torch.relu_(embedded).reshape(k, n, -1)  # (K, N, T * C)
         hidden = torch.relu_(torch.baddbmm(self.hidden_b, embedded, self.hidden_w))
         return torch.baddbmm(self.classifier_b, hidden, self.classifier_w), gates
