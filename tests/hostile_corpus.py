@@ -46,6 +46,7 @@ class Inputs:
     out: Optional[str] = None          # predict: output folder; train: model file
     csv: Optional[str] = None
     html: Optional[str] = None
+    extra: list = field(default_factory=list)  # further command-line options (CLI only)
 
 
 @dataclass
@@ -370,6 +371,8 @@ CASES: list[Case] = [
     Case("bad-layout-sidecar", "predict", _bad_layout, r"layout"),
     Case("out-dir-is-a-file", "predict", _out_dir_is_a_file, r"is a file"),
     Case("single-class-labels", "train", _single_class_polygons, r"single class"),
+    Case("patch-size-33", "train", lambda g, f: _with(g, f, out=str(f / "m.lcx"), extra=["--patch-size", "33"]),
+         r"--patch-size must be odd and between 1 and 31", processing=False),  # Processing's parameter stops at 15
     Case("label-raster-off-grid", "train", lambda g, f: _with(g, f, labels=str(SAMPLE / "labels_lulc.tif"),
                                                               class_field=None, out=str(f / "m.lcx")),
          r"not on the stack's grid.*gdalwarp", processing=False),  # Processing trains on field data only

@@ -26,6 +26,7 @@ from ..engine.runtime import DEVICES
 
 DEFAULT_ARCH = TrainConfig.arch  # what the benchmark chose (engine/training/trainer.py)
 
+MAX_PATCH_SIZE = 31  # engine.models.spec.ModelSpec.problems refuses larger spatial contexts
 EXIT_USER_ERROR = 2
 EXIT_UNEXPECTED = 1
 EXIT_INTERRUPTED = 130  # 128 + SIGINT
@@ -236,6 +237,8 @@ def cmd_train(args) -> int:
                          epochs=args.epochs, batch_size=args.batch_size, seed=args.seed, device=args.device,
                          validity=train_validity(args), grid_step_days=args.grid_step_days)
     config.check()
+    if not 1 <= args.patch_size <= MAX_PATCH_SIZE:  # the model's own limit (models.spec), found before reading
+        raise UsageError(f"--patch-size must be odd and between 1 and {MAX_PATCH_SIZE}, not {args.patch_size}.")
     check_file_target(args.out, "--out", args.overwrite)
     if args.report:
         check_file_target(args.report, "--report", args.overwrite)

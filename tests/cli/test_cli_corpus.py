@@ -40,7 +40,7 @@ def test_cli(case, good, tmp_path, capfd):
     inputs = case.build(good, tmp_path)
     before = snapshot(tmp_path)
     capfd.readouterr()
-    code = main([str(a) for a in argv(case.command, inputs)])
+    code = main([str(a) for a in argv(case.command, inputs) + list(inputs.extra)])
     out, err = capfd.readouterr()
     assert "Traceback" not in err, err
     if case.outcome == "succeeds":
