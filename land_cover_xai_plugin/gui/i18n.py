@@ -154,6 +154,7 @@ def _engine_catalogue() -> tuple:
         tr("survives weight randomisation (final Spearman {m})"), tr("pointing game {g} on planted data (< {m})"),
         tr("{c} of its relevance on the two cloud-masked dates"), tr("deletion {d} vs random {r}"),
         tr("pointing game {g}"), tr("randomisation {m}"), tr("passes:"), tr("fails:"), tr("mean"),
+        tr("Only for {archs} models."),  # the registry's limit of a method (Processing help)
     )
 
 

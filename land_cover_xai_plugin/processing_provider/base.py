@@ -70,6 +70,20 @@ def registry_label(text: str) -> str:
     return QCoreApplication.translate("LandCoverXaiLayers", text)
 
 
+def registry_description(text: str) -> str:
+    """An explainer's English description (and the registry's "Only for ... models." limit) in QGIS's language:
+    the catalogue of engine texts the dock uses too (context LandCoverXaiEngine, gui/i18n.py)."""
+    whole = QCoreApplication.translate("LandCoverXaiEngine", str(text))
+    if whole != str(text):
+        return whole
+    head, only, archs = str(text).partition(" Only for ")
+    out = QCoreApplication.translate("LandCoverXaiEngine", head)
+    if only and archs.endswith(" models."):
+        out += " " + QCoreApplication.translate("LandCoverXaiEngine", "Only for {archs} models.").format(
+            archs=archs[: -len(" models.")])
+    return out
+
+
 def one_line(message: str) -> str:
     """A message on one line (what the Processing log shows)."""
     return " ".join(part.strip() for part in str(message).strip().splitlines() if part.strip())

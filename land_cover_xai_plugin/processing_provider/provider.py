@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from qgis.core import QgsProcessingProvider
+from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtGui import QIcon
 
 ICON = Path(__file__).resolve().parent.parent / "resources" / "icon.svg"
@@ -25,7 +26,8 @@ class LandCoverXaiProvider(QgsProcessingProvider):
             self.addAlgorithm(algorithm)
 
     def longName(self):
-        return "Land Cover XAI (Sentinel-2 time series classification and explanation)"
+        return QCoreApplication.translate("LandCoverXaiProvider",
+                                          "Land Cover XAI (Sentinel-2 time series classification and explanation)")
 
     # The engine writes GeoTIFF only; offering just .tif makes the destination widgets, batch mode and
     # qgis_process choose .tif, and QGIS refuses other extensions before the algorithm starts.

@@ -3,7 +3,7 @@ the classification by-products the explainer registry offers (class probabilitie
 from __future__ import annotations
 
 from ...engine.explain import registry
-from ..base import LcxAlgorithm, registry_label, run_job
+from ..base import LcxAlgorithm, registry_description, registry_label, run_job
 from .checks import model_path_problem
 
 
@@ -35,7 +35,8 @@ class ClassifyAlgorithm(LcxAlgorithm):
 
     def shortHelpString(self):
         optional_word = self.tr("optional")
-        optional = "".join(f"<li><b>{registry_label(label)}</b> ({optional_word}): {explainer.description}</li>"
+        optional = "".join(f"<li><b>{registry_label(label)}</b> ({optional_word}): "
+                           f"{registry_description(explainer.description)}</li>"
                            for explainer in registry.available(category="classification")
                            for _, label in explainer.produces)
         return (self.tr(

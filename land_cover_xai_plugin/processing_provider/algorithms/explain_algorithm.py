@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ...engine.errors import LcxError
 from ...engine.explain import registry
-from ..base import LcxAlgorithm, run_job
+from ..base import LcxAlgorithm, registry_description, registry_label, run_job
 from .checks import model_path_problem
 
 
@@ -33,7 +33,8 @@ class ExplainAlgorithm(LcxAlgorithm):
             "xai,explainable ai,explanation,grad-cam,shap,attention,integrated gradients,saliency").split(",")
 
     def shortHelpString(self):
-        methods = "".join(f"<li><i>{label}</i> (<code>{name}</code>): {text}</li>"
+        methods = "".join(f"<li><i>{registry_label(label)}</i> (<code>{name}</code>): "
+                          f"{registry_description(text)}</li>"
                           for name, label, text in registry.help_lines("explanation"))
         return ("<p>" + self.tr("Explains, for every pixel, why the model predicts a class, as a styled raster.")
                 + "</p><h3>" + self.tr("Parameters") + "</h3><ul>" + self.common_help()
