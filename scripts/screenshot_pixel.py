@@ -2,7 +2,7 @@
 
 Loads the Sentinel-2 sample stack (true colour, first date) and its field polygons, shows the map in Web
 Mercator (so the click goes through a CRS transform), activates the plugin's pixel-explanation tool and
-clicks one grassland pixel. The explanation window opens beside the map once the task has finished.
+clicks one grassland pixel. The explanation opens in its dock beside the map (a tab beside the plugin's dock).
 
     LCX_SHOT_MODEL=/path/model.lcx LCX_DESKTOP_WAIT=60 \
       bash scripts/desktop.sh .venv/bin/python --screenshot docs/pixel_explanation.png \
@@ -12,6 +12,8 @@ Environment: LCX_SHOT_MODEL (a .lcx that fits the sample stack; default sample_d
 LCX_SHOT_ROW / LCX_SHOT_COL (pixel, default 76 / 48: grassland).
 """
 import os
+import shutil
+import tempfile
 import traceback
 from pathlib import Path
 
@@ -24,10 +26,9 @@ from qgis.core import (
     QgsProject,
     QgsRasterLayer,
     QgsRasterMinMaxOrigin,
-    QgsRectangle,
     QgsVectorLayer,
 )
-from qgis.PyQt.QtCore import QPoint, QTimer
+from qgis.PyQt.QtCore import QTimer
 from qgis.PyQt.QtWidgets import QApplication
 from qgis.utils import iface
 
@@ -58,8 +59,9 @@ def _setup():
         renderer.setGreenBand(3)
         renderer.setBlueBand(2)
         stack.setRenderer(renderer)
-    fields = QgsVectorLayer(str(SAMPLE / "lulc_field_polygons.gpkg") + "|layername=LULC", "field data (LULC)",
-                            "ogr")
+    copy = Path(tempfile.mkdtemp(prefix="lcx-field-")) / "lulc_field_polygons.gpkg"  # QGIS writes into a gpkg
+    shutil.copyfile(SAMPLE / "lulc_field_polygons.gpkg", copy)
+    fields = QgsVectorLayer(str(copy) + "|layername=LULC", "field data (LULC)", "ogr")
     fields.setRenderer(fields.renderer().clone())
     fields.renderer().setSymbol(QgsFillSymbol.createSimple(
         {"color": "0,0,0,0", "outline_color": "255,255,0,200", "outline_width": "0.4"}))
@@ -78,6 +80,8 @@ def _guarded(func, *args):
 
 
 def _click(stack):
+    from qgis.PyQt.QtCore import Qt
+
     from land_cover_xai_plugin.gui.pixel.pixel_tool import PixelExplainTool
 
     project = QgsProject.instance()
@@ -85,17 +89,6 @@ def _click(stack):
     canvas = iface.mapCanvas()
     canvas.setDestinationCrs(QgsCoordinateReferenceSystem("EPSG:3857"))
     to_map = QgsCoordinateTransform(stack.crs(), canvas.mapSettings().destinationCrs(), project)
-    box = to_map.transformBoundingBox(stack.extent())
-    # the explanation window will cover the right of the map: fit the stack into the part left visible
-    main = iface.mainWindow()
-    canvas_left = canvas.mapTo(main, QPoint(0, 0)).x()
-    visible_px = max(200.0, main.width() - DIALOG_WIDTH - canvas_left - 10)
-    mupp = max(box.width() / visible_px, box.height() / canvas.height()) * 1.12
-    cx = box.center().x() + (canvas.width() / 2.0 - visible_px / 2.0) * mupp
-    cy = box.center().y()
-    half_w, half_h = canvas.width() * mupp / 2.0, canvas.height() * mupp / 2.0
-    canvas.setExtent(QgsRectangle(cx - half_w, cy - half_h, cx + half_w, cy + half_h))
-    canvas.refresh()
     tool = PixelExplainTool(canvas, lambda: ([STACK], MODEL), iface=iface)
     _keep["tool"] = tool
     canvas.setMapTool(tool)
@@ -103,13 +96,18 @@ def _click(stack):
     x = extent.xMinimum() + (COL + 0.5) * stack.rasterUnitsPerPixelX()
     y = extent.yMaximum() - (ROW + 0.5) * stack.rasterUnitsPerPixelY()
     tool.explain_map_point(to_map.transform(QgsPointXY(x, y)))
-    if tool.dialog is not None:
-        main = iface.mainWindow()
-        screen = QApplication.primaryScreen().availableGeometry()
-        top = canvas.mapTo(main, QPoint(0, 0)).y()
-        tool.dialog.resize(DIALOG_WIDTH, screen.height() - top - 40)
-        tool.dialog.move(screen.right() - DIALOG_WIDTH + 1, screen.top() + top)
-        tool.dialog.raise_()
+    if tool.dialog is not None:  # the explanation's dock, beside the map: give it room for the plots
+        iface.mainWindow().resizeDocks([tool.dialog], [DIALOG_WIDTH], Qt.Orientation.Horizontal)
+    QTimer.singleShot(800, lambda: _guarded(_fit, stack, to_map))
+
+
+def _fit(stack, to_map):
+    """The stack fills the map canvas that the docks leave."""
+    canvas = iface.mapCanvas()
+    box = to_map.transformBoundingBox(stack.extent())
+    box.scale(1.08)
+    canvas.setExtent(box)
+    canvas.refresh()
 
 
 QTimer.singleShot(3000, lambda: _guarded(_setup))
