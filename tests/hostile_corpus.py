@@ -237,6 +237,19 @@ def _single_class_polygons(good: Inputs, folder: Path) -> Inputs:
     return _with(good, folder, labels=path, class_field="LULC_ID", out=str(folder / "m.lcx"))
 
 
+def _csv_without_geometry(good: Inputs, folder: Path) -> Inputs:
+    path = folder / "classes.csv"
+    path.write_text("LULC_ID,LULC_NAME\n2,forest\n3,grassland\n")
+    return _with(good, folder, labels=str(path), field_data=str(path), out=str(folder / "m.lcx"),
+                 csv=str(folder / "r.csv"))
+
+
+def _empty_field_data(good: Inputs, folder: Path) -> Inputs:
+    path = str(folder / "empty.gpkg")
+    gdal.VectorTranslate(path, good.field_data, where="fid < 0")
+    return _with(good, folder, labels=path, field_data=path, out=str(folder / "m.lcx"), csv=str(folder / "r.csv"))
+
+
 def _class_map_like(good: Inputs, path: Path, names: dict, remap=None) -> str:
     """The good class map rewritten with other category names (and ids remapped)."""
     src = gdal.Open(good.classification)
@@ -373,6 +386,12 @@ CASES: list[Case] = [
     Case("single-class-labels", "train", _single_class_polygons, r"single class"),
     Case("patch-size-33", "train", lambda g, f: _with(g, f, out=str(f / "m.lcx"), extra=["--patch-size", "33"]),
          r"--patch-size must be odd and between 1 and 31", processing=False),  # Processing's parameter stops at 15
+    # Processing: a table without geometry is not offered for a points / polygons parameter (QGIS refuses it)
+    Case("csv-without-geometry-train", "train", _csv_without_geometry, r"has no geometry", processing=False),
+    Case("csv-without-geometry-validate", "validate", _csv_without_geometry, r"has no geometry",
+         processing=False),
+    Case("empty-field-data-train", "train", _empty_field_data, r"holds no features"),
+    Case("empty-field-data-validate", "validate", _empty_field_data, r"holds no features"),
     Case("label-raster-off-grid", "train", lambda g, f: _with(g, f, labels=str(SAMPLE / "labels_lulc.tif"),
                                                               class_field=None, out=str(f / "m.lcx")),
          r"not on the stack's grid.*gdalwarp", processing=False),  # Processing trains on field data only

@@ -121,9 +121,12 @@ def rasterize_field_data(vector_path: str, grid: Grid, class_field: str, layer: 
     # Pass 1: class value of every feature (text ids need the sorted set of names first).
     features: list[tuple[object, ogr.Geometry, Optional[str]]] = []
     fids: list[int] = []
+    seen = located = 0  # features, and features with a geometry (a table without one is not field data)
     source_layer.ResetReading()
     for feature in source_layer:
+        seen += 1
         geometry = feature.GetGeometryRef()
+        located += geometry is not None and not geometry.IsEmpty()
         if geometry is None or geometry.IsEmpty() or not feature.IsFieldSetAndNotNull(class_index):
             continue
         value = feature.GetField(class_index)
@@ -137,6 +140,14 @@ def rasterize_field_data(vector_path: str, grid: Grid, class_field: str, layer: 
         features.append((value, geometry.Clone(), name))
         fids.append(int(feature.GetFID()))
     source_layer.ResetReading()
+    where = f"{vector_path} (layer '{source_layer.GetName()}')"
+    if not seen:
+        raise LabelsError(f"{where} holds no features. Choose field data with points or polygons of the classes.")
+    if not located:
+        raise LabelsError(
+            f"{where} has no geometry: none of its {seen} row(s) is a point or polygon (a table of attributes "
+            "only, e.g. a CSV without coordinate columns). Give points / polygons (GeoPackage, Shapefile, "
+            "GeoJSON), or a CSV with X / Y columns opened as points (e.g. saved from QGIS as a GeoPackage).")
 
     if is_text:
         ids = {text: i for i, text in enumerate(sorted({v for v, _, _ in features}), start=1)}
