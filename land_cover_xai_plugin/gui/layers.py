@@ -476,6 +476,7 @@ def add_outputs(outputs: Sequence, group_name: str,
         node = group.addLayer(layer)
         node.setItemVisibilityChecked(bool(output.visible))
         node.setExpanded(True)  # the legend shows: class names, or what the ramp's values mean
-        localise_legend(node)  # QGIS titles it with the GeoTIFF's (English) band description
+        if localise_legend(node):  # QGIS titles it with the GeoTIFF's (English) band description
+            layer.legendChanged.emit()  # the layer tree built its legend already: rebuilt with the new labels
         layers[output.name] = layer
     return group, layers
