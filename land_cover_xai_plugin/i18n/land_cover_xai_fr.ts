@@ -59,142 +59,142 @@
             <translation>la plus forte probabilité de classe, 0..1.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="309" />
+            <location filename="../processing_provider/base.py" line="312" />
             <source>Sentinel-2 time series</source>
             <translation>Série temporelle Sentinel-2</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="311" />
+            <location filename="../processing_provider/base.py" line="314" />
             <source>Model file</source>
             <translation>Fichier du modèle</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="240" />
+            <location filename="../processing_provider/base.py" line="243" />
             <source>Land Cover XAI model (*.lcx)</source>
             <translation>Modèle Land Cover XAI (*.lcx)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="240" />
+            <location filename="../processing_provider/base.py" line="243" />
             <source>All files (*.*)</source>
             <translation>Tous les fichiers (*.*)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="312" />
+            <location filename="../processing_provider/base.py" line="315" />
             <source>Device</source>
             <translation>Processeur</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="252" />
+            <location filename="../processing_provider/base.py" line="255" />
             <source>Batch size (pixels; 0 = measured)</source>
             <translation>Taille de lot (pixels ; 0 = mesurée)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="258" />
+            <location filename="../processing_provider/base.py" line="261" />
             <source>Overwrite existing output files</source>
             <translation>Écraser les fichiers de sortie existants</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="276" />
+            <location filename="../processing_provider/base.py" line="279" />
             <source>Target class ('predicted', a class id or a class name)</source>
             <translation>Classe cible (« predicted », un identifiant ou un nom de classe)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="283" />
+            <location filename="../processing_provider/base.py" line="286" />
             <source>Method</source>
             <translation>Méthode</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="309" />
+            <location filename="../processing_provider/base.py" line="312" />
             <source>the raster file, with the bands the model was trained on and dates that cover its season.</source>
             <translation>le fichier raster, avec les bandes sur lesquelles le modèle a été entraîné et des dates qui couvrent sa saison.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="311" />
+            <location filename="../processing_provider/base.py" line="314" />
             <source>a .lcx file written by 'Train a land cover model'.</source>
             <translation>un fichier .lcx écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="312" />
+            <location filename="../processing_provider/base.py" line="315" />
             <source>(auto: the GPU when torch sees one).</source>
             <translation>(auto : le GPU quand torch en voit un).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="313" />
+            <location filename="../processing_provider/base.py" line="316" />
             <source>Batch size</source>
             <translation>Taille de lot</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="313" />
+            <location filename="../processing_provider/base.py" line="316" />
             <source>(advanced) pixels per batch; 0 = measured on this machine.</source>
             <translation>(avancé) pixels par lot ; 0 = mesurée sur cette machine.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="114" />
+            <location filename="../processing_provider/base.py" line="117" />
             <source>By name: {0}; or by index 0..{1}.</source>
             <translation>Par nom : {0} ; ou par indice 0..{1}.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="202" />
+            <location filename="../processing_provider/base.py" line="205" />
             <source>Classification</source>
             <translation>Classification</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="202" />
+            <location filename="../processing_provider/base.py" line="205" />
             <source>Explanation</source>
             <translation>Explication</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="203" />
+            <location filename="../processing_provider/base.py" line="206" />
             <source>Accuracy assessment</source>
             <translation>Évaluation de la précision</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="223" />
+            <location filename="../processing_provider/base.py" line="226" />
             <source>Unexpected error: {0}: {1} (the log holds the details).</source>
             <translation>Erreur inattendue : {0} : {1} (le journal contient les détails).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="271" />
+            <location filename="../processing_provider/base.py" line="274" />
             <source>{0} exists already: choose another file name, or tick 'Overwrite existing output files' (OVERWRITE=true).</source>
             <translation>{0} existe déjà : choisissez un autre nom de fichier, ou cochez « Écraser les fichiers de sortie existants » (OVERWRITE=true).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="323" />
+            <location filename="../processing_provider/base.py" line="326" />
             <source>Choose a model file (.lcx), for example one written by 'Train a land cover model'.</source>
             <translation>Choisissez un fichier de modèle (.lcx), par exemple écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="325" />
+            <location filename="../processing_provider/base.py" line="328" />
             <source>The model must be a Land Cover XAI model file ending in .lcx; got {0}.</source>
             <translation>Le modèle doit être un fichier de modèle Land Cover XAI se terminant par .lcx ; reçu : {0}.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="327" />
+            <location filename="../processing_provider/base.py" line="330" />
             <source>Model file not found: {0}. Check the path, or train a model first.</source>
             <translation>Fichier de modèle introuvable : {0}. Vérifiez le chemin, ou entraînez d'abord un modèle.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="348" />
+            <location filename="../processing_provider/base.py" line="351" />
             <source>{0}: the outputs are GeoTIFF files; give a file name ending in .tif ({1}).</source>
             <translation>{0} : les sorties sont des fichiers GeoTIFF ; donnez un nom de fichier se terminant par .tif ({1}).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="352" />
+            <location filename="../processing_provider/base.py" line="355" />
             <source>{0} and {1} point to the same file ({2}): give each output its own file.</source>
             <translation>{0} et {1} désignent le même fichier ({2}) : donnez à chaque sortie son propre fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="366" />
+            <location filename="../processing_provider/base.py" line="369" />
             <source>{0} is a '{1}' layer; Land Cover XAI reads raster files (GeoTIFF, VRT, ...) with GDAL. Save the layer as a GeoTIFF first (Export &gt; Save As...) and use that file.</source>
             <translation>{0} est une couche « {1} » ; Land Cover XAI lit des fichiers raster (GeoTIFF, VRT…) avec GDAL. Enregistrez d'abord la couche en GeoTIFF (Exporter &gt; Enregistrer sous…) et utilisez ce fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="417" />
+            <location filename="../processing_provider/base.py" line="420" />
             <source>Could not apply the style {0}: {1}</source>
             <translation>Impossible d'appliquer le style {0} : {1}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="445" />
+            <location filename="../processing_provider/base.py" line="448" />
             <source>{0} pixels ({1} without enough observations) in {2:.1f} s on {3}, batch {4}</source>
             <translation>{0} pixels ({1} sans assez d'observations) en {2:.1f} s sur {3}, lot de {4}</translation>
         </message>
@@ -580,132 +580,132 @@
             <translation>Explication avec {0}, cible {1}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="309" />
+            <location filename="../processing_provider/base.py" line="312" />
             <source>Sentinel-2 time series</source>
             <translation>Série temporelle Sentinel-2</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="311" />
+            <location filename="../processing_provider/base.py" line="314" />
             <source>Model file</source>
             <translation>Fichier du modèle</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="240" />
+            <location filename="../processing_provider/base.py" line="243" />
             <source>Land Cover XAI model (*.lcx)</source>
             <translation>Modèle Land Cover XAI (*.lcx)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="240" />
+            <location filename="../processing_provider/base.py" line="243" />
             <source>All files (*.*)</source>
             <translation>Tous les fichiers (*.*)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="312" />
+            <location filename="../processing_provider/base.py" line="315" />
             <source>Device</source>
             <translation>Processeur</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="252" />
+            <location filename="../processing_provider/base.py" line="255" />
             <source>Batch size (pixels; 0 = measured)</source>
             <translation>Taille de lot (pixels ; 0 = mesurée)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="258" />
+            <location filename="../processing_provider/base.py" line="261" />
             <source>Overwrite existing output files</source>
             <translation>Écraser les fichiers de sortie existants</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="276" />
+            <location filename="../processing_provider/base.py" line="279" />
             <source>Target class ('predicted', a class id or a class name)</source>
             <translation>Classe cible (« predicted », un identifiant ou un nom de classe)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="309" />
+            <location filename="../processing_provider/base.py" line="312" />
             <source>the raster file, with the bands the model was trained on and dates that cover its season.</source>
             <translation>le fichier raster, avec les bandes sur lesquelles le modèle a été entraîné et des dates qui couvrent sa saison.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="311" />
+            <location filename="../processing_provider/base.py" line="314" />
             <source>a .lcx file written by 'Train a land cover model'.</source>
             <translation>un fichier .lcx écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="312" />
+            <location filename="../processing_provider/base.py" line="315" />
             <source>(auto: the GPU when torch sees one).</source>
             <translation>(auto : le GPU quand torch en voit un).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="313" />
+            <location filename="../processing_provider/base.py" line="316" />
             <source>Batch size</source>
             <translation>Taille de lot</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="313" />
+            <location filename="../processing_provider/base.py" line="316" />
             <source>(advanced) pixels per batch; 0 = measured on this machine.</source>
             <translation>(avancé) pixels par lot ; 0 = mesurée sur cette machine.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="114" />
+            <location filename="../processing_provider/base.py" line="117" />
             <source>By name: {0}; or by index 0..{1}.</source>
             <translation>Par nom : {0} ; ou par indice 0..{1}.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="202" />
+            <location filename="../processing_provider/base.py" line="205" />
             <source>Classification</source>
             <translation>Classification</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="203" />
+            <location filename="../processing_provider/base.py" line="206" />
             <source>Accuracy assessment</source>
             <translation>Évaluation de la précision</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="223" />
+            <location filename="../processing_provider/base.py" line="226" />
             <source>Unexpected error: {0}: {1} (the log holds the details).</source>
             <translation>Erreur inattendue : {0} : {1} (le journal contient les détails).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="271" />
+            <location filename="../processing_provider/base.py" line="274" />
             <source>{0} exists already: choose another file name, or tick 'Overwrite existing output files' (OVERWRITE=true).</source>
             <translation>{0} existe déjà : choisissez un autre nom de fichier, ou cochez « Écraser les fichiers de sortie existants » (OVERWRITE=true).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="323" />
+            <location filename="../processing_provider/base.py" line="326" />
             <source>Choose a model file (.lcx), for example one written by 'Train a land cover model'.</source>
             <translation>Choisissez un fichier de modèle (.lcx), par exemple écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="325" />
+            <location filename="../processing_provider/base.py" line="328" />
             <source>The model must be a Land Cover XAI model file ending in .lcx; got {0}.</source>
             <translation>Le modèle doit être un fichier de modèle Land Cover XAI se terminant par .lcx ; reçu : {0}.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="327" />
+            <location filename="../processing_provider/base.py" line="330" />
             <source>Model file not found: {0}. Check the path, or train a model first.</source>
             <translation>Fichier de modèle introuvable : {0}. Vérifiez le chemin, ou entraînez d'abord un modèle.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="348" />
+            <location filename="../processing_provider/base.py" line="351" />
             <source>{0}: the outputs are GeoTIFF files; give a file name ending in .tif ({1}).</source>
             <translation>{0} : les sorties sont des fichiers GeoTIFF ; donnez un nom de fichier se terminant par .tif ({1}).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="352" />
+            <location filename="../processing_provider/base.py" line="355" />
             <source>{0} and {1} point to the same file ({2}): give each output its own file.</source>
             <translation>{0} et {1} désignent le même fichier ({2}) : donnez à chaque sortie son propre fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="366" />
+            <location filename="../processing_provider/base.py" line="369" />
             <source>{0} is a '{1}' layer; Land Cover XAI reads raster files (GeoTIFF, VRT, ...) with GDAL. Save the layer as a GeoTIFF first (Export &gt; Save As...) and use that file.</source>
             <translation>{0} est une couche « {1} » ; Land Cover XAI lit des fichiers raster (GeoTIFF, VRT…) avec GDAL. Enregistrez d'abord la couche en GeoTIFF (Exporter &gt; Enregistrer sous…) et utilisez ce fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="417" />
+            <location filename="../processing_provider/base.py" line="420" />
             <source>Could not apply the style {0}: {1}</source>
             <translation>Impossible d'appliquer le style {0} : {1}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="445" />
+            <location filename="../processing_provider/base.py" line="448" />
             <source>{0} pixels ({1} without enough observations) in {2:.1f} s on {3}, batch {4}</source>
             <translation>{0} pixels ({1} sans assez d'observations) en {2:.1f} s sur {3}, lot de {4}</translation>
         </message>
@@ -844,7 +844,7 @@
             <translation>torch et captum trouvés : prêt.</translation>
         </message>
         <message>
-            <location filename="../gui/presenter/window.py" line="715" />
+            <location filename="../gui/presenter/window.py" line="723" />
             <source>The bundled sample is missing from the plugin folder: reinstall the plugin.</source>
             <translation>L'exemple fourni est absent du dossier de l'extension : réinstallez l'extension.</translation>
         </message>
@@ -862,7 +862,7 @@
     <context>
         <name>LandCoverXaiEngine</name>
         <message>
-            <location filename="../processing_provider/base.py" line="79" />
+            <location filename="../processing_provider/base.py" line="82" />
             <source>Only for {archs} models.</source>
             <translation>Seulement pour les modèles {archs}.</translation>
         </message>
@@ -1311,7 +1311,7 @@
             <translation>retirer {0} a fait monter P({1})</translation>
         </message>
         <message>
-            <location filename="../gui/presenter/window.py" line="478" />
+            <location filename="../gui/presenter/window.py" line="482" />
             <source>no effect</source>
             <translation>sans effet</translation>
         </message>
@@ -1399,12 +1399,12 @@
     <context>
         <name>LandCoverXaiPresenter</name>
         <message>
-            <location filename="../gui/presenter/window.py" line="715" />
+            <location filename="../gui/presenter/window.py" line="723" />
             <source>The bundled sample is missing from the plugin folder: reinstall the plugin.</source>
             <translation>L'exemple fourni est absent du dossier de l'extension : réinstallez l'extension.</translation>
         </message>
         <message>
-            <location filename="../gui/presenter/window.py" line="478" />
+            <location filename="../gui/presenter/window.py" line="482" />
             <source>no effect</source>
             <translation>sans effet</translation>
         </message>
@@ -1460,41 +1460,46 @@
         </message>
         <message>
             <location filename="../gui/presenter/story.py" line="63" />
+            <source>The image that mattered most was taken on {0}.</source>
+            <translation>L'image qui a le plus compté a été prise le {0}.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/story.py" line="65" />
             <source>The images that mattered most were taken on {0}.</source>
             <translation>Les images qui ont le plus compté datent du {0}.</translation>
         </message>
         <message>
-            <location filename="../gui/presenter/story.py" line="66" />
+            <location filename="../gui/presenter/story.py" line="68" />
             <source>No single image decided it: without any one of them, the others tell the same.</source>
             <translation>Aucune image n'a décidé seule : sans l'une d'elles, les autres disent la même chose.</translation>
         </message>
         <message>
-            <location filename="../gui/presenter/story.py" line="68" />
+            <location filename="../gui/presenter/story.py" line="70" />
             <source>Careful: the cloudy images counted too.</source>
             <translation>Attention : les images nuageuses ont compté aussi.</translation>
         </message>
         <message>
-            <location filename="../gui/presenter/story.py" line="68" />
+            <location filename="../gui/presenter/story.py" line="70" />
             <source>The cloudy images did not count.</source>
             <translation>Les images nuageuses n'ont pas compté.</translation>
         </message>
         <message>
-            <location filename="../gui/presenter/story.py" line="71" />
+            <location filename="../gui/presenter/story.py" line="73" />
             <source>Why? I cannot tell: the explanation of this model did not pass its quality check.</source>
             <translation>Pourquoi ? Je ne sais pas : l'explication de ce modèle n'a pas passé son contrôle de qualité.</translation>
         </message>
         <message>
-            <location filename="../gui/presenter/story.py" line="71" />
+            <location filename="../gui/presenter/story.py" line="73" />
             <source>Why? I cannot tell: the explanation of this model has not been checked.</source>
             <translation>Pourquoi ? Je ne sais pas : l'explication de ce modèle n'a pas été vérifiée.</translation>
         </message>
         <message>
-            <location filename="../gui/presenter/story.py" line="75" />
+            <location filename="../gui/presenter/story.py" line="77" />
             <source>Which images mattered, I cannot tell: that part of the explanation did not pass its quality check.</source>
             <translation>Quelles images ont compté, je ne peux pas le dire : cette partie de l'explication n'a pas passé son contrôle de qualité.</translation>
         </message>
         <message>
-            <location filename="../gui/presenter/story.py" line="75" />
+            <location filename="../gui/presenter/story.py" line="77" />
             <source>Which images mattered, I cannot tell: that part of the explanation has not been checked.</source>
             <translation>Quelles images ont compté, je ne peux pas le dire : cette partie de l'explication n'a pas été vérifiée.</translation>
         </message>
@@ -1514,7 +1519,7 @@
             <translation>Opérateur : quitter</translation>
         </message>
         <message>
-            <location filename="../gui/presenter/window.py" line="316" />
+            <location filename="../gui/presenter/window.py" line="320" />
             <source>Photo</source>
             <translation>Photo</translation>
         </message>
@@ -1529,127 +1534,137 @@
             <translation>Pourquoi ?</translation>
         </message>
         <message>
-            <location filename="../gui/presenter/window.py" line="247" />
+            <location filename="../gui/presenter/window.py" line="251" />
             <source>Play: guess!</source>
             <translation>Jouer : devinez !</translation>
         </message>
         <message>
-            <location filename="../gui/presenter/window.py" line="263" />
+            <location filename="../gui/presenter/window.py" line="267" />
             <source>Getting ready…</source>
             <translation>Préparation…</translation>
         </message>
         <message>
-            <location filename="../gui/presenter/window.py" line="278" />
+            <location filename="../gui/presenter/window.py" line="282" />
             <source>The demo cannot start on this computer. Operator: see the plugin's panel.</source>
             <translation>La démo ne peut pas démarrer sur cet ordinateur. Opérateur : voir le panneau de l'extension.</translation>
         </message>
         <message>
-            <location filename="../gui/presenter/window.py" line="295" />
+            <location filename="../gui/presenter/window.py" line="299" />
             <source>The demo did not run. Operator: leave and see the plugin's panel.</source>
             <translation>La démo n'a pas tourné. Opérateur : quitter et voir le panneau de l'extension.</translation>
         </message>
         <message>
-            <location filename="../gui/presenter/window.py" line="647" />
+            <location filename="../gui/presenter/window.py" line="655" />
             <source>Touch the map: the computer tells you what it sees there, and why.</source>
             <translation>Touchez la carte : l'ordinateur vous dit ce qu'il y voit, et pourquoi.</translation>
         </message>
         <message>
-            <location filename="../gui/presenter/window.py" line="395" />
+            <location filename="../gui/presenter/window.py" line="399" />
             <source>{0} (cloudy)</source>
             <translation>{0} (nuageux)</translation>
         </message>
         <message>
-            <location filename="../gui/presenter/window.py" line="467" />
+            <location filename="../gui/presenter/window.py" line="471" />
             <source>What the computer recognises in each place:</source>
             <translation>Ce que l'ordinateur reconnaît à chaque endroit :</translation>
         </message>
         <message>
-            <location filename="../gui/presenter/window.py" line="471" />
+            <location filename="../gui/presenter/window.py" line="475" />
             <source>For the image of the chosen day: did it help the computer choose its answer?</source>
             <translation>L'image du jour choisi a-t-elle aidé l'ordinateur à choisir sa réponse ?</translation>
         </message>
         <message>
-            <location filename="../gui/presenter/window.py" line="473" />
+            <location filename="../gui/presenter/window.py" line="477" />
             <source>Careful: this map did not pass its quality check; read it with caution.</source>
             <translation>Attention : cette carte n'a pas passé son contrôle de qualité ; à lire avec prudence.</translation>
         </message>
         <message>
-            <location filename="../gui/presenter/window.py" line="475" />
+            <location filename="../gui/presenter/window.py" line="479" />
             <source>This map has not been checked yet.</source>
             <translation>Cette carte n'a pas encore été vérifiée.</translation>
         </message>
         <message>
-            <location filename="../gui/presenter/window.py" line="477" />
+            <location filename="../gui/presenter/window.py" line="481" />
             <source>helped</source>
             <translation>a aidé</translation>
         </message>
         <message>
-            <location filename="../gui/presenter/window.py" line="479" />
+            <location filename="../gui/presenter/window.py" line="483" />
             <source>pushed towards another answer</source>
             <translation>a poussé vers une autre réponse</translation>
         </message>
         <message>
-            <location filename="../gui/presenter/window.py" line="481" />
+            <location filename="../gui/presenter/window.py" line="485" />
             <source>The satellite image of the chosen day, in natural colours.</source>
             <translation>L'image satellite du jour choisi, en couleurs naturelles.</translation>
         </message>
         <message>
-            <location filename="../gui/presenter/window.py" line="510" />
+            <location filename="../gui/presenter/window.py" line="514" />
             <source>That is outside the picture: touch the map.</source>
             <translation>C'est en dehors de l'image : touchez la carte.</translation>
         </message>
         <message>
-            <location filename="../gui/presenter/window.py" line="567" />
+            <location filename="../gui/presenter/window.py" line="571" />
             <source>I could not look at that place: touch another one.</source>
             <translation>Je n'ai pas pu regarder cet endroit : touchez-en un autre.</translation>
         </message>
         <message>
-            <location filename="../gui/presenter/window.py" line="523" />
+            <location filename="../gui/presenter/window.py" line="527" />
             <source>Let me look…</source>
             <translation>Je regarde…</translation>
         </message>
         <message>
-            <location filename="../gui/presenter/window.py" line="549" />
+            <location filename="../gui/presenter/window.py" line="553" />
             <source>Looking at one place</source>
             <translation>Regarder un endroit</translation>
         </message>
         <message>
-            <location filename="../gui/presenter/window.py" line="725" />
+            <location filename="../gui/presenter/window.py" line="733" />
             <source>Presenter</source>
             <translation>Présentateur</translation>
         </message>
         <message>
             <location filename="../gui/presenter/window.py" line="575" />
+            <source>Each square: this place in the image of that day. Hatched: clouds. Underlined in gold: what mattered most.</source>
+            <translation>Chaque carré : cet endroit sur l'image de ce jour. Hachuré : nuages. Souligné en or : ce qui a le plus compté.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="581" />
             <source>Well done!</source>
             <translation>Bravo !</translation>
         </message>
         <message>
-            <location filename="../gui/presenter/window.py" line="575" />
+            <location filename="../gui/presenter/window.py" line="581" />
             <source>Not quite!</source>
             <translation>Raté !</translation>
         </message>
         <message>
-            <location filename="../gui/presenter/window.py" line="576" />
+            <location filename="../gui/presenter/window.py" line="582" />
+            <source>You said: {0}.</source>
+            <translation>Vous avez dit : {0}.</translation>
+        </message>
+        <message>
+            <location filename="../gui/presenter/window.py" line="582" />
             <source>In the field, it really is: {0}.</source>
             <translation>Sur le terrain, c'est vraiment : {0}.</translation>
         </message>
         <message>
-            <location filename="../gui/presenter/window.py" line="613" />
+            <location filename="../gui/presenter/window.py" line="620" />
             <source>Score: {0} / {1}</source>
             <translation>Score : {0} / {1}</translation>
         </message>
         <message>
-            <location filename="../gui/presenter/window.py" line="624" />
+            <location filename="../gui/presenter/window.py" line="631" />
             <source>What do you think is in the pink square?</source>
             <translation>À votre avis, qu'y a-t-il dans le carré rose ?</translation>
         </message>
         <message>
-            <location filename="../gui/presenter/window.py" line="719" />
+            <location filename="../gui/presenter/window.py" line="727" />
             <source>The bundled model cannot be read.</source>
             <translation>Le modèle fourni ne peut pas être lu.</translation>
         </message>
         <message>
-            <location filename="../gui/presenter/window.py" line="723" />
+            <location filename="../gui/presenter/window.py" line="731" />
             <source>{0} holds no demo run (class map and per-date explanation): run `make demo`.</source>
             <translation>{0} ne contient pas de démonstration (carte des classes et explication par date) : lancez `make demo`.</translation>
         </message>
@@ -1698,142 +1713,142 @@
     <context>
         <name>LcxAlgorithm</name>
         <message>
-            <location filename="../processing_provider/base.py" line="309" />
+            <location filename="../processing_provider/base.py" line="312" />
             <source>Sentinel-2 time series</source>
             <translation>Série temporelle Sentinel-2</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="311" />
+            <location filename="../processing_provider/base.py" line="314" />
             <source>Model file</source>
             <translation>Fichier du modèle</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="240" />
+            <location filename="../processing_provider/base.py" line="243" />
             <source>Land Cover XAI model (*.lcx)</source>
             <translation>Modèle Land Cover XAI (*.lcx)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="240" />
+            <location filename="../processing_provider/base.py" line="243" />
             <source>All files (*.*)</source>
             <translation>Tous les fichiers (*.*)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="312" />
+            <location filename="../processing_provider/base.py" line="315" />
             <source>Device</source>
             <translation>Processeur</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="252" />
+            <location filename="../processing_provider/base.py" line="255" />
             <source>Batch size (pixels; 0 = measured)</source>
             <translation>Taille de lot (pixels ; 0 = mesurée)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="258" />
+            <location filename="../processing_provider/base.py" line="261" />
             <source>Overwrite existing output files</source>
             <translation>Écraser les fichiers de sortie existants</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="276" />
+            <location filename="../processing_provider/base.py" line="279" />
             <source>Target class ('predicted', a class id or a class name)</source>
             <translation>Classe cible (« predicted », un identifiant ou un nom de classe)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="283" />
+            <location filename="../processing_provider/base.py" line="286" />
             <source>Method</source>
             <translation>Méthode</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="309" />
+            <location filename="../processing_provider/base.py" line="312" />
             <source>the raster file, with the bands the model was trained on and dates that cover its season.</source>
             <translation>le fichier raster, avec les bandes sur lesquelles le modèle a été entraîné et des dates qui couvrent sa saison.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="311" />
+            <location filename="../processing_provider/base.py" line="314" />
             <source>a .lcx file written by 'Train a land cover model'.</source>
             <translation>un fichier .lcx écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="312" />
+            <location filename="../processing_provider/base.py" line="315" />
             <source>(auto: the GPU when torch sees one).</source>
             <translation>(auto : le GPU quand torch en voit un).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="313" />
+            <location filename="../processing_provider/base.py" line="316" />
             <source>Batch size</source>
             <translation>Taille de lot</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="313" />
+            <location filename="../processing_provider/base.py" line="316" />
             <source>(advanced) pixels per batch; 0 = measured on this machine.</source>
             <translation>(avancé) pixels par lot ; 0 = mesurée sur cette machine.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="114" />
+            <location filename="../processing_provider/base.py" line="117" />
             <source>By name: {0}; or by index 0..{1}.</source>
             <translation>Par nom : {0} ; ou par indice 0..{1}.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="202" />
+            <location filename="../processing_provider/base.py" line="205" />
             <source>Classification</source>
             <translation>Classification</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="202" />
+            <location filename="../processing_provider/base.py" line="205" />
             <source>Explanation</source>
             <translation>Explication</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="203" />
+            <location filename="../processing_provider/base.py" line="206" />
             <source>Accuracy assessment</source>
             <translation>Évaluation de la précision</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="223" />
+            <location filename="../processing_provider/base.py" line="226" />
             <source>Unexpected error: {0}: {1} (the log holds the details).</source>
             <translation>Erreur inattendue : {0} : {1} (le journal contient les détails).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="271" />
+            <location filename="../processing_provider/base.py" line="274" />
             <source>{0} exists already: choose another file name, or tick 'Overwrite existing output files' (OVERWRITE=true).</source>
             <translation>{0} existe déjà : choisissez un autre nom de fichier, ou cochez « Écraser les fichiers de sortie existants » (OVERWRITE=true).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="323" />
+            <location filename="../processing_provider/base.py" line="326" />
             <source>Choose a model file (.lcx), for example one written by 'Train a land cover model'.</source>
             <translation>Choisissez un fichier de modèle (.lcx), par exemple écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="325" />
+            <location filename="../processing_provider/base.py" line="328" />
             <source>The model must be a Land Cover XAI model file ending in .lcx; got {0}.</source>
             <translation>Le modèle doit être un fichier de modèle Land Cover XAI se terminant par .lcx ; reçu : {0}.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="327" />
+            <location filename="../processing_provider/base.py" line="330" />
             <source>Model file not found: {0}. Check the path, or train a model first.</source>
             <translation>Fichier de modèle introuvable : {0}. Vérifiez le chemin, ou entraînez d'abord un modèle.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="348" />
+            <location filename="../processing_provider/base.py" line="351" />
             <source>{0}: the outputs are GeoTIFF files; give a file name ending in .tif ({1}).</source>
             <translation>{0} : les sorties sont des fichiers GeoTIFF ; donnez un nom de fichier se terminant par .tif ({1}).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="352" />
+            <location filename="../processing_provider/base.py" line="355" />
             <source>{0} and {1} point to the same file ({2}): give each output its own file.</source>
             <translation>{0} et {1} désignent le même fichier ({2}) : donnez à chaque sortie son propre fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="366" />
+            <location filename="../processing_provider/base.py" line="369" />
             <source>{0} is a '{1}' layer; Land Cover XAI reads raster files (GeoTIFF, VRT, ...) with GDAL. Save the layer as a GeoTIFF first (Export &gt; Save As...) and use that file.</source>
             <translation>{0} est une couche « {1} » ; Land Cover XAI lit des fichiers raster (GeoTIFF, VRT…) avec GDAL. Enregistrez d'abord la couche en GeoTIFF (Exporter &gt; Enregistrer sous…) et utilisez ce fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="417" />
+            <location filename="../processing_provider/base.py" line="420" />
             <source>Could not apply the style {0}: {1}</source>
             <translation>Impossible d'appliquer le style {0} : {1}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="445" />
+            <location filename="../processing_provider/base.py" line="448" />
             <source>{0} pixels ({1} without enough observations) in {2:.1f} s on {3}, batch {4}</source>
             <translation>{0} pixels ({1} sans assez d'observations) en {2:.1f} s sur {3}, lot de {4}</translation>
         </message>
@@ -2212,122 +2227,122 @@
             <translation>Modèle écrit : {0} (classes : {1}) ; test indépendant : PG {2:.3f}, kappa {3:.3f}, macro-F1 {4:.3f}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="240" />
+            <location filename="../processing_provider/base.py" line="243" />
             <source>All files (*.*)</source>
             <translation>Tous les fichiers (*.*)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="252" />
+            <location filename="../processing_provider/base.py" line="255" />
             <source>Batch size (pixels; 0 = measured)</source>
             <translation>Taille de lot (pixels ; 0 = mesurée)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="258" />
+            <location filename="../processing_provider/base.py" line="261" />
             <source>Overwrite existing output files</source>
             <translation>Écraser les fichiers de sortie existants</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="276" />
+            <location filename="../processing_provider/base.py" line="279" />
             <source>Target class ('predicted', a class id or a class name)</source>
             <translation>Classe cible (« predicted », un identifiant ou un nom de classe)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="283" />
+            <location filename="../processing_provider/base.py" line="286" />
             <source>Method</source>
             <translation>Méthode</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="309" />
+            <location filename="../processing_provider/base.py" line="312" />
             <source>the raster file, with the bands the model was trained on and dates that cover its season.</source>
             <translation>le fichier raster, avec les bandes sur lesquelles le modèle a été entraîné et des dates qui couvrent sa saison.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="311" />
+            <location filename="../processing_provider/base.py" line="314" />
             <source>a .lcx file written by 'Train a land cover model'.</source>
             <translation>un fichier .lcx écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="312" />
+            <location filename="../processing_provider/base.py" line="315" />
             <source>(auto: the GPU when torch sees one).</source>
             <translation>(auto : le GPU quand torch en voit un).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="313" />
+            <location filename="../processing_provider/base.py" line="316" />
             <source>Batch size</source>
             <translation>Taille de lot</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="313" />
+            <location filename="../processing_provider/base.py" line="316" />
             <source>(advanced) pixels per batch; 0 = measured on this machine.</source>
             <translation>(avancé) pixels par lot ; 0 = mesurée sur cette machine.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="114" />
+            <location filename="../processing_provider/base.py" line="117" />
             <source>By name: {0}; or by index 0..{1}.</source>
             <translation>Par nom : {0} ; ou par indice 0..{1}.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="202" />
+            <location filename="../processing_provider/base.py" line="205" />
             <source>Classification</source>
             <translation>Classification</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="202" />
+            <location filename="../processing_provider/base.py" line="205" />
             <source>Explanation</source>
             <translation>Explication</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="203" />
+            <location filename="../processing_provider/base.py" line="206" />
             <source>Accuracy assessment</source>
             <translation>Évaluation de la précision</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="223" />
+            <location filename="../processing_provider/base.py" line="226" />
             <source>Unexpected error: {0}: {1} (the log holds the details).</source>
             <translation>Erreur inattendue : {0} : {1} (le journal contient les détails).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="271" />
+            <location filename="../processing_provider/base.py" line="274" />
             <source>{0} exists already: choose another file name, or tick 'Overwrite existing output files' (OVERWRITE=true).</source>
             <translation>{0} existe déjà : choisissez un autre nom de fichier, ou cochez « Écraser les fichiers de sortie existants » (OVERWRITE=true).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="323" />
+            <location filename="../processing_provider/base.py" line="326" />
             <source>Choose a model file (.lcx), for example one written by 'Train a land cover model'.</source>
             <translation>Choisissez un fichier de modèle (.lcx), par exemple écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="325" />
+            <location filename="../processing_provider/base.py" line="328" />
             <source>The model must be a Land Cover XAI model file ending in .lcx; got {0}.</source>
             <translation>Le modèle doit être un fichier de modèle Land Cover XAI se terminant par .lcx ; reçu : {0}.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="327" />
+            <location filename="../processing_provider/base.py" line="330" />
             <source>Model file not found: {0}. Check the path, or train a model first.</source>
             <translation>Fichier de modèle introuvable : {0}. Vérifiez le chemin, ou entraînez d'abord un modèle.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="348" />
+            <location filename="../processing_provider/base.py" line="351" />
             <source>{0}: the outputs are GeoTIFF files; give a file name ending in .tif ({1}).</source>
             <translation>{0} : les sorties sont des fichiers GeoTIFF ; donnez un nom de fichier se terminant par .tif ({1}).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="352" />
+            <location filename="../processing_provider/base.py" line="355" />
             <source>{0} and {1} point to the same file ({2}): give each output its own file.</source>
             <translation>{0} et {1} désignent le même fichier ({2}) : donnez à chaque sortie son propre fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="366" />
+            <location filename="../processing_provider/base.py" line="369" />
             <source>{0} is a '{1}' layer; Land Cover XAI reads raster files (GeoTIFF, VRT, ...) with GDAL. Save the layer as a GeoTIFF first (Export &gt; Save As...) and use that file.</source>
             <translation>{0} est une couche « {1} » ; Land Cover XAI lit des fichiers raster (GeoTIFF, VRT…) avec GDAL. Enregistrez d'abord la couche en GeoTIFF (Exporter &gt; Enregistrer sous…) et utilisez ce fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="417" />
+            <location filename="../processing_provider/base.py" line="420" />
             <source>Could not apply the style {0}: {1}</source>
             <translation>Impossible d'appliquer le style {0} : {1}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="445" />
+            <location filename="../processing_provider/base.py" line="448" />
             <source>{0} pixels ({1} without enough observations) in {2:.1f} s on {3}, batch {4}</source>
             <translation>{0} pixels ({1} sans assez d'observations) en {2:.1f} s sur {3}, lot de {4}</translation>
         </message>
@@ -2623,137 +2638,137 @@
             <translation>{0} échantillons : précision globale {1:.3f}, kappa {2:.3f}, macro-F1 {3:.3f}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="309" />
+            <location filename="../processing_provider/base.py" line="312" />
             <source>Sentinel-2 time series</source>
             <translation>Série temporelle Sentinel-2</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="311" />
+            <location filename="../processing_provider/base.py" line="314" />
             <source>Model file</source>
             <translation>Fichier du modèle</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="240" />
+            <location filename="../processing_provider/base.py" line="243" />
             <source>Land Cover XAI model (*.lcx)</source>
             <translation>Modèle Land Cover XAI (*.lcx)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="240" />
+            <location filename="../processing_provider/base.py" line="243" />
             <source>All files (*.*)</source>
             <translation>Tous les fichiers (*.*)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="312" />
+            <location filename="../processing_provider/base.py" line="315" />
             <source>Device</source>
             <translation>Processeur</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="252" />
+            <location filename="../processing_provider/base.py" line="255" />
             <source>Batch size (pixels; 0 = measured)</source>
             <translation>Taille de lot (pixels ; 0 = mesurée)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="258" />
+            <location filename="../processing_provider/base.py" line="261" />
             <source>Overwrite existing output files</source>
             <translation>Écraser les fichiers de sortie existants</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="276" />
+            <location filename="../processing_provider/base.py" line="279" />
             <source>Target class ('predicted', a class id or a class name)</source>
             <translation>Classe cible (« predicted », un identifiant ou un nom de classe)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="283" />
+            <location filename="../processing_provider/base.py" line="286" />
             <source>Method</source>
             <translation>Méthode</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="309" />
+            <location filename="../processing_provider/base.py" line="312" />
             <source>the raster file, with the bands the model was trained on and dates that cover its season.</source>
             <translation>le fichier raster, avec les bandes sur lesquelles le modèle a été entraîné et des dates qui couvrent sa saison.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="311" />
+            <location filename="../processing_provider/base.py" line="314" />
             <source>a .lcx file written by 'Train a land cover model'.</source>
             <translation>un fichier .lcx écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="312" />
+            <location filename="../processing_provider/base.py" line="315" />
             <source>(auto: the GPU when torch sees one).</source>
             <translation>(auto : le GPU quand torch en voit un).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="313" />
+            <location filename="../processing_provider/base.py" line="316" />
             <source>Batch size</source>
             <translation>Taille de lot</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="313" />
+            <location filename="../processing_provider/base.py" line="316" />
             <source>(advanced) pixels per batch; 0 = measured on this machine.</source>
             <translation>(avancé) pixels par lot ; 0 = mesurée sur cette machine.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="114" />
+            <location filename="../processing_provider/base.py" line="117" />
             <source>By name: {0}; or by index 0..{1}.</source>
             <translation>Par nom : {0} ; ou par indice 0..{1}.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="202" />
+            <location filename="../processing_provider/base.py" line="205" />
             <source>Explanation</source>
             <translation>Explication</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="203" />
+            <location filename="../processing_provider/base.py" line="206" />
             <source>Accuracy assessment</source>
             <translation>Évaluation de la précision</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="223" />
+            <location filename="../processing_provider/base.py" line="226" />
             <source>Unexpected error: {0}: {1} (the log holds the details).</source>
             <translation>Erreur inattendue : {0} : {1} (le journal contient les détails).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="271" />
+            <location filename="../processing_provider/base.py" line="274" />
             <source>{0} exists already: choose another file name, or tick 'Overwrite existing output files' (OVERWRITE=true).</source>
             <translation>{0} existe déjà : choisissez un autre nom de fichier, ou cochez « Écraser les fichiers de sortie existants » (OVERWRITE=true).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="323" />
+            <location filename="../processing_provider/base.py" line="326" />
             <source>Choose a model file (.lcx), for example one written by 'Train a land cover model'.</source>
             <translation>Choisissez un fichier de modèle (.lcx), par exemple écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="325" />
+            <location filename="../processing_provider/base.py" line="328" />
             <source>The model must be a Land Cover XAI model file ending in .lcx; got {0}.</source>
             <translation>Le modèle doit être un fichier de modèle Land Cover XAI se terminant par .lcx ; reçu : {0}.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="327" />
+            <location filename="../processing_provider/base.py" line="330" />
             <source>Model file not found: {0}. Check the path, or train a model first.</source>
             <translation>Fichier de modèle introuvable : {0}. Vérifiez le chemin, ou entraînez d'abord un modèle.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="348" />
+            <location filename="../processing_provider/base.py" line="351" />
             <source>{0}: the outputs are GeoTIFF files; give a file name ending in .tif ({1}).</source>
             <translation>{0} : les sorties sont des fichiers GeoTIFF ; donnez un nom de fichier se terminant par .tif ({1}).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="352" />
+            <location filename="../processing_provider/base.py" line="355" />
             <source>{0} and {1} point to the same file ({2}): give each output its own file.</source>
             <translation>{0} et {1} désignent le même fichier ({2}) : donnez à chaque sortie son propre fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="366" />
+            <location filename="../processing_provider/base.py" line="369" />
             <source>{0} is a '{1}' layer; Land Cover XAI reads raster files (GeoTIFF, VRT, ...) with GDAL. Save the layer as a GeoTIFF first (Export &gt; Save As...) and use that file.</source>
             <translation>{0} est une couche « {1} » ; Land Cover XAI lit des fichiers raster (GeoTIFF, VRT…) avec GDAL. Enregistrez d'abord la couche en GeoTIFF (Exporter &gt; Enregistrer sous…) et utilisez ce fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="417" />
+            <location filename="../processing_provider/base.py" line="420" />
             <source>Could not apply the style {0}: {1}</source>
             <translation>Impossible d'appliquer le style {0} : {1}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="445" />
+            <location filename="../processing_provider/base.py" line="448" />
             <source>{0} pixels ({1} without enough observations) in {2:.1f} s on {3}, batch {4}</source>
             <translation>{0} pixels ({1} sans assez d'observations) en {2:.1f} s sur {3}, lot de {4}</translation>
         </message>

@@ -151,3 +151,15 @@ def test_the_story_of_a_real_sample_pixel_measured_by_the_checked_methods():
     assert facts.top_dates or facts.dates_redundant  # occlusion_dates passes its check: dates are told
     assert not facts.cloudy_counted
     assert facts.season[0] is not None and all(0 <= v <= 255 for v in facts.season[0])
+
+
+def test_season_colours_follow_each_dates_photo_stretch():
+    refl = np.full((len(BANDS), len(DATES)), 0.05)
+    refl[[BANDS.index("B04"), BANDS.index("B03"), BANDS.index("B02")], 3] = [0.10, 0.08, 0.06]
+    dark = ((0.05, 0.10),) * 3
+    per_date = [dark, None, dark, ((0.0, 0.20), (0.0, 0.16), (0.0, 0.12)), dark]
+    colours = story.season_colours(explanation(refl), per_date)
+    assert colours[0] == (0, 0, 0)  # at the stretch's low end: black, as on that date's photo
+    assert colours[3] == (128, 128, 128)  # half-way up its own date's stretch in every band
+    assert colours[1] is not None and colours[1] != colours[0]  # no stretch for that date: brightened
+    assert story.season_colours(explanation(refl), dark)[3] == (255, 153, 51)  # one stretch for every date

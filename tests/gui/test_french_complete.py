@@ -172,6 +172,7 @@ def french_session(qgis_iface, tmp_path_factory):
                 settings.remove(key)
             else:
                 settings.setValue(key, value)
+        settings.sync()  # the test process ends with os._exit (conftest): an unsynced French locale would stay
         QgsProject.instance().clear()
 
 

@@ -86,6 +86,7 @@ def test_plugin_loads_french_when_qgis_locale_is_fr(qgis_iface):
                 settings.remove(key)
             else:
                 settings.setValue(key, value)
+        settings.sync()  # the test process ends with os._exit (conftest): unsynced, French would stay
     assert QCoreApplication.translate("ClassifyPanel", "Cancel") == "Cancel"
 
 

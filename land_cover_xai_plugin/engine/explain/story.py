@@ -304,30 +304,42 @@ def true_colour_stretch(stack, date_index: int = 0) -> Optional[tuple]:
 def season_colours(explanation, stretch: Optional[Sequence] = None) -> list:
     """The pixel's true colour (B04 / B03 / B02 as observed) on each model date: (r, g, b) in 0..255, None
     where the date was not observed or the stack lacks a true-colour band. ``stretch``: ((low, high) x 3)
-    reflectance per band (:func:`true_colour_stretch`, as the photo is shown); without it the pixel is
-    brightened to its own brightest clear value (at most REFLECTANCE_WHITE)."""
+    reflectance per band (:func:`true_colour_stretch`, as the photo is shown), or one such stretch per stack
+    date (each date as its photo; None for a date without one); without it the pixel is brightened to its
+    own brightest clear value (at most REFLECTANCE_WHITE)."""
     bands = [str(b).upper() for b in explanation.bands]
     if not all(b in bands for b in TRUE_COLOUR):
         return [None] * len(explanation.dates)
     stack_dates = list(explanation.stack_dates or explanation.dates)
     reflectance = np.asarray(explanation.reflectance, dtype=float)
     rgb = reflectance[[bands.index(b) for b in TRUE_COLOUR]]
-    if stretch is not None:
-        low = np.array([float(lo) for lo, _ in stretch])
-        span = np.array([float(hi) - float(lo) for lo, hi in stretch])
-    else:  # a gamma so that vegetation is not black
-        finite = rgb[np.isfinite(rgb)]
-        white = (min(REFLECTANCE_WHITE, float(finite.max())) if finite.size and finite.max() > 0
-                 else REFLECTANCE_WHITE)
-        low, span = np.zeros(3), np.full(3, white)
+    per_date = _per_date_stretch(stretch, len(stack_dates))
+    finite = rgb[np.isfinite(rgb)]
+    white = (min(REFLECTANCE_WHITE, float(finite.max())) if finite.size and finite.max() > 0
+             else REFLECTANCE_WHITE)
     out = []
     for date in explanation.dates:
-        column = rgb[:, stack_dates.index(date)] if date in stack_dates else None
+        t = stack_dates.index(date) if date in stack_dates else None
+        column = rgb[:, t] if t is not None else None
         if column is None or not np.isfinite(column).all():
             out.append(None)
             continue
-        scaled = np.clip((column - low) / span, 0, 1)
-        if stretch is None:
-            scaled = scaled ** (1 / 1.8)
+        if per_date[t] is not None:
+            low = np.array([float(lo) for lo, _ in per_date[t]])
+            span = np.array([float(hi) - float(lo) for lo, hi in per_date[t]])
+            scaled = np.clip((column - low) / span, 0, 1)
+        else:  # brightened, with a gamma so that vegetation is not black
+            scaled = np.clip(column / white, 0, 1) ** (1 / 1.8)
         out.append(tuple(int(round(255 * v)) for v in scaled))
     return out
+
+
+def _per_date_stretch(stretch, n_dates: int) -> list:
+    """One stretch (or None) per stack date from one stretch for all dates, or a list of them."""
+    if stretch is None:
+        return [None] * n_dates
+    stretch = list(stretch)
+    one = len(stretch) == 3 and all(s is not None and len(s) == 2 and np.isscalar(s[0]) for s in stretch)
+    if one:
+        return [stretch] * n_dates
+    return (stretch + [None] * n_dates)[:n_dates]

@@ -59,7 +59,9 @@ def why_sentences(facts: StoryFacts) -> list:
     out = []
     if facts.top_bands:
         out.append(tr("It relied mostly on {0}.").format(join_words([family_phrase(r.key) for r in facts.top_bands])))
-    if facts.top_dates:
+    if len(facts.top_dates) == 1:
+        out.append(tr("The image that mattered most was taken on {0}.").format(day_text(facts.top_dates[0].key)))
+    elif facts.top_dates:
         out.append(tr("The images that mattered most were taken on {0}.").format(
             join_words([day_text(r.key) for r in facts.top_dates])))
     if facts.dates_redundant:

@@ -242,6 +242,10 @@ class PresenterWindow(QWidget):
         side.addWidget(self.story_label, 1)
         self.season = SeasonStrip(self)
         side.addWidget(self.season)
+        self.season_caption = QLabel(self)
+        self.season_caption.setWordWrap(True)
+        self.season_caption.setFont(_font(BASE_FONT_PT - 7))
+        side.addWidget(self.season_caption)
 
         game_row = QHBoxLayout()
         self.play_button = QPushButton(tr("Play: guess!"), self)
@@ -542,8 +546,8 @@ class PresenterWindow(QWidget):
                 # the reasons: the checked methods (per-date and per-band occlusion) measured at this pixel
                 evidence = story_facts.measure_pixel(bundle, stack, row, col, model=self.model)
                 explanation = explain_pixel(bundle, stack, row, col, shap_samples=8, ig_steps=8, model=self.model)
-                if self._stretch is None:  # the photo's colours, for the season picture
-                    self._stretch = story_facts.true_colour_stretch(stack, self._first_clear_date())
+                if self._stretch is None:  # each date's photo colours, for the season picture
+                    self._stretch = [story_facts.true_colour_stretch(stack, t) for t in range(len(stack.dates))]
             return story_facts.pixel_story(explanation, checks, fractions, evidence, self._stretch)
 
         task = JobTask(tr("Looking at one place"), job, iface=None, title=tr("Presenter"))
@@ -568,12 +572,15 @@ class PresenterWindow(QWidget):
             return
         self.last_facts = facts
         self.season.set_facts(facts)
+        self.season_caption.setText(tr("Each square: this place in the image of that day. Hatched: clouds. "
+                                       "Underlined in gold: what mattered most."))
         text = story_words.story_text(facts)
         answer = getattr(self, "_answer", None)
         if answer is not None:
             self._answer = None
             verdict = tr("Well done!") if answer.correct else tr("Not quite!")
-            text = (tr("In the field, it really is: {0}.").format(self._class_name(answer.truth_id)) + " "
+            text = (tr("You said: {0}.").format(self._class_name(answer.guess_id)) + " "
+                    + tr("In the field, it really is: {0}.").format(self._class_name(answer.truth_id)) + " "
                     + verdict + "\n\n" + text)
         self.set_story(text)
 
@@ -640,6 +647,7 @@ class PresenterWindow(QWidget):
         self.guess_box.hide()
         self.marker.hide()
         self.season.set_facts(None)
+        self.season_caption.setText("")
         self._show_score()
         if self.layers:
             self.set_mode(CLASSES)
