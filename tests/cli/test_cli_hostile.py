@@ -318,3 +318,39 @@ def test_validate_against_a_label_raster_needs_no_class_field(predicted):
     assert "overall accuracy" in done.stdout
     # the model of this module was trained on that raster: the figures are flagged
     assert any(line.startswith("warning: ") and "training pixel" in line for line in done.stderr.splitlines())
+
+
+def test_a_second_run_into_a_folder_in_use_is_refused_and_the_first_keeps_its_outputs(model, tmp_path, capfd):
+    """A real process writes into --out-dir; a second run into it (here in process: ``cli.main.main``) exits 2
+    naming the other run (or its results, if it finished first); the first completes with its own maps and
+    nothing is left half-written."""
+    from land_cover_xai_plugin.cli.main import main
+
+    stack = tmp_path / "medium.tif"
+    gdal.Translate(str(stack), str(TINY_STACK), width=200, height=200, resampleAlg="nearest")
+    out = tmp_path / "shared"
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    first = subprocess.Popen([sys.executable, "-m", "land_cover_xai_plugin", "predict", "--stack", str(stack),
+                              "--model", str(model), "--out-dir", str(out), "--batch-size", "256"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=REPO)
+    try:
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline and first.poll() is None and not (out / ".lcx-lock").exists():
+            time.sleep(0.02)
+        assert first.poll() is None, first.communicate()[1].decode()
+        capfd.readouterr()
+        code = main(["predict", "--stack", str(TINY_STACK), "--model", str(model), "--out-dir", str(out)])
+        second_err = capfd.readouterr().err
+        _, stderr = first.communicate(timeout=300)
+    finally:
+        if first.poll() is None:
+            first.kill()
+    # refused while the first writes (its lock) or, on a loaded machine, after it finished (its results)
+    assert code == 2 and (second_err.startswith("error: Another run (process ") and "is writing into" in second_err
+                          or "already holds results" in second_err), second_err
+    assert len(second_err.strip().splitlines()) == 1, second_err
+    assert first.returncode == 0, stderr.decode()
+    ds = gdal.Open(str(out / "prediction.tif"))
+    assert ds.RasterXSize == 200  # the first run's map, not the second's 32 x 32
+    ds = None
+    assert not leftovers(out)
