@@ -85,7 +85,12 @@ def _classified(outcome):
     folder = tempfile.mkdtemp(prefix="lcx-field-")  # QGIS opens a GeoPackage in update mode: a copy
     gpkg = shutil.copy(SAMPLE / "lulc_field_polygons.gpkg", os.path.join(folder, "lulc_field_polygons.gpkg"))
     field = QgsVectorLayer(gpkg, "lulc_field_polygons", "ogr")
+    group = dock.classify_panel.last_group
+    if os.environ.get("LCX_SHOT_DEBUG") and group is not None:
+        _log(f"group expanded before the field layer: {group.isExpanded()}")
     QgsProject.instance().addMapLayer(field)
+    if os.environ.get("LCX_SHOT_DEBUG") and group is not None:
+        _log(f"group expanded after the field layer: {group.isExpanded()}")
     validate = dock.validate_panel
     dock.tabs.setCurrentIndex(dock.tabs.indexOf(validate.parentWidget().parentWidget())
                               if dock.tabs.indexOf(validate) < 0 else dock.tabs.indexOf(validate))

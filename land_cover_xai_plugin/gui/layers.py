@@ -479,4 +479,8 @@ def add_outputs(outputs: Sequence, group_name: str,
         if localise_legend(node):  # QGIS titles it with the GeoTIFF's (English) band description
             layer.legendChanged.emit()  # the layer tree built its legend already: rebuilt with the new labels
         layers[output.name] = layer
+    # the layer tree view expands a group only once it has rows: it was empty when inserted, so tell the view
+    # again now (a no-op setExpanded(True) would not reach it)
+    group.setExpanded(False)
+    group.setExpanded(True)
     return group, layers

@@ -226,3 +226,21 @@ def test_signed_attribution_is_diverging_stretched_over_percentiles(project, tmp
     assert "no effect" in items[len(items) // 2].label
     assert layers.hue_distance([i.color.name() for i in items], ["#ffd92f", "#1b7837", "#a6d96a", "#e31a1c"]) >= 60
     assert "98th percentile" in added["shap_bands_3"].metadata().abstract()
+
+
+def test_the_layer_tree_view_shows_the_group_and_legends_open(outputs, project):
+    from qgis.core import QgsLayerTreeModel
+    from qgis.gui import QgsLayerTreeView
+
+    described, _ = outputs
+    view = QgsLayerTreeView()
+    model = QgsLayerTreeModel(project.layerTreeRoot())
+    view.setModel(model)
+    view.show()
+    group, added = layers.add_outputs(list(described.values()), "in the view")
+    assert view.isExpanded(view.node2index(group))  # expanded in the view, not only in the node's flag
+    for node in group.findLayers():
+        assert view.isExpanded(view.node2index(node)), node.layer().name()
+    view.hide()
+    view.setModel(None)
+    view.deleteLater()
