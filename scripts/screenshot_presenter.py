@@ -5,7 +5,7 @@ image of a clear date), ``explanation`` ("Why?" on a clear date), ``story`` (a t
 ``game`` (a round: the visitor's guess, the model's answer and the field truth).
 
     LCX_DEMO_OUT=/tmp/demo DISPLAY= bash scripts/demo.sh .venv/bin/python      # the run, once
-    Xvfb :91 -screen 0 2560x1440x24 & DISPLAY=:91 LCX_USE_DISPLAY=1 LCX_LOCALE=fr LCX_DEMO_DIR=/tmp/demo \\
+    Xvfb :157 -screen 0 2560x1440x24 & DISPLAY=:157 LCX_USE_DISPLAY=1 LCX_LOCALE=fr LCX_DEMO_DIR=/tmp/demo \\
       LCX_SHOT_PREFIX=/tmp/shots/fr_2560_ bash scripts/desktop.sh .venv/bin/python \\
       --code scripts/screenshot_presenter.py
 """
