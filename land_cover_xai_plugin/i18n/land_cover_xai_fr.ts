@@ -834,7 +834,7 @@
             <translation>Entraîner</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="257" />
+            <location filename="../gui/panels/validate_panel.py" line="273" />
             <source>Validate</source>
             <translation>Valider</translation>
         </message>
@@ -1126,7 +1126,7 @@
     <context>
         <name>LandCoverXaiLayers</name>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="241" />
+            <location filename="../gui/panels/validate_panel.py" line="257" />
             <source>Class map</source>
             <translation>Carte des classes</translation>
         </message>
@@ -2405,7 +2405,7 @@
             <translation>Une pile multibande, ou plusieurs rasters d'une seule date sur la même grille.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="246" />
+            <location filename="../gui/panels/validate_panel.py" line="262" />
             <source>Field data</source>
             <translation>Données terrain</translation>
         </message>
@@ -2415,7 +2415,7 @@
             <translation>Champ contenant la classe (identifiants numériques ou noms).</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="249" />
+            <location filename="../gui/panels/validate_panel.py" line="265" />
             <source>Class field</source>
             <translation>Champ de classe</translation>
         </message>
@@ -2425,7 +2425,7 @@
             <translation>Champ facultatif avec les noms de classes à côté des identifiants numériques.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="253" />
+            <location filename="../gui/panels/validate_panel.py" line="269" />
             <source>Class name field</source>
             <translation>Champ des noms de classes</translation>
         </message>
@@ -2490,12 +2490,12 @@
             <translation>Choisissez la ou les couches raster de la série temporelle pour l'entraînement.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="357" />
+            <location filename="../gui/panels/validate_panel.py" line="373" />
             <source>Choose the field-data layer (polygons or points with a class field).</source>
             <translation>Choisissez la couche de données terrain (polygones ou points avec un champ de classe).</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="360" />
+            <location filename="../gui/panels/validate_panel.py" line="376" />
             <source>Choose the field that holds the class in layer '{name}'.</source>
             <translation>Choisissez le champ qui contient la classe dans la couche « {name} ».</translation>
         </message>
@@ -2776,237 +2776,242 @@
     <context>
         <name>ValidatePanel</name>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="257" />
+            <location filename="../gui/panels/validate_panel.py" line="273" />
             <source>Validate</source>
             <translation>Valider</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="241" />
+            <location filename="../gui/panels/validate_panel.py" line="257" />
             <source>Class map</source>
             <translation>Carte des classes</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="246" />
+            <location filename="../gui/panels/validate_panel.py" line="262" />
             <source>Field data</source>
             <translation>Données terrain</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="249" />
+            <location filename="../gui/panels/validate_panel.py" line="265" />
             <source>Class field</source>
             <translation>Champ de classe</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="253" />
+            <location filename="../gui/panels/validate_panel.py" line="269" />
             <source>Class name field</source>
             <translation>Champ des noms de classes</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="357" />
+            <location filename="../gui/panels/validate_panel.py" line="373" />
             <source>Choose the field-data layer (polygons or points with a class field).</source>
             <translation>Choisissez la couche de données terrain (polygones ou points avec un champ de classe).</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="360" />
+            <location filename="../gui/panels/validate_panel.py" line="376" />
             <source>Choose the field that holds the class in layer '{name}'.</source>
             <translation>Choisissez le champ qui contient la classe dans la couche « {name} ».</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="175" />
+            <location filename="../gui/panels/validate_panel.py" line="189" />
             <source>Confusion matrix — full size</source>
             <translation>Matrice de confusion — taille réelle</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="240" />
+            <location filename="../gui/panels/validate_panel.py" line="256" />
             <source>The classification raster (one band of class ids), e.g. prediction.tif.</source>
             <translation>Le raster de classification (une bande d'identifiants de classe), par exemple prediction.tif.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="260" />
+            <location filename="../gui/panels/validate_panel.py" line="276" />
             <source>Export CSV…</source>
             <translation>Exporter en CSV…</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="263" />
+            <location filename="../gui/panels/validate_panel.py" line="279" />
             <source>Export HTML…</source>
             <translation>Exporter en HTML…</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="302" />
+            <location filename="../gui/panels/validate_panel.py" line="318" />
             <source>Click for the full size</source>
             <translation>Cliquez pour la taille réelle</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="306" />
+            <location filename="../gui/panels/validate_panel.py" line="322" />
             <source>Full size…</source>
             <translation>Taille réelle…</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="308" />
+            <location filename="../gui/panels/validate_panel.py" line="324" />
             <source>The matrix with the full class names and its picture, in a window</source>
             <translation>La matrice avec les noms de classe complets et son image, dans une fenêtre</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="312" />
+            <location filename="../gui/panels/validate_panel.py" line="328" />
             <source>Confusion matrix</source>
             <translation>Matrice de confusion</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="314" />
+            <location filename="../gui/panels/validate_panel.py" line="330" />
             <source>Per class</source>
             <translation>Par classe</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="316" />
+            <location filename="../gui/panels/validate_panel.py" line="332" />
             <source>Areas</source>
             <translation>Surfaces</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="317" />
+            <location filename="../gui/panels/validate_panel.py" line="333" />
             <source>Area-adjusted estimates (Olofsson et al. 2014) with 95 % confidence intervals</source>
             <translation>Estimations ajustées aux surfaces (Olofsson et al. 2014) avec intervalles de confiance à 95 %</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="354" />
+            <location filename="../gui/panels/validate_panel.py" line="370" />
             <source>Choose the class map (classification raster) to validate.</source>
             <translation>Choisissez la carte des classes (raster de classification) à valider.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="387" />
+            <location filename="../gui/panels/validate_panel.py" line="403" />
             <source>Comparing the class map with the field data…</source>
             <translation>Comparaison de la carte des classes avec les données terrain…</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="621" />
+            <location filename="../gui/panels/validate_panel.py" line="640" />
             <source>Validation</source>
             <translation>Validation</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="411" />
+            <location filename="../gui/panels/validate_panel.py" line="427" />
             <source>Validation cancelled.</source>
             <translation>Validation annulée.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="430" />
+            <location filename="../gui/panels/validate_panel.py" line="446" />
             <source>{n} reference pixels. Overall accuracy {oa}, κ {kappa}, macro-F1 {f1}.</source>
             <translation>{n} pixels de référence. Précision globale {oa}, κ {kappa}, macro-F1 {f1}.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="435" />
+            <location filename="../gui/panels/validate_panel.py" line="451" />
             <source>Area-adjusted overall accuracy {oa} (95 % CI).</source>
             <translation>Précision globale ajustée aux surfaces {oa} (IC à 95 %).</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="465" />
+            <location filename="../gui/panels/validate_panel.py" line="481" />
             <source>Rows: field data; columns: map (class id).</source>
             <translation>Lignes : terrain ; colonnes : carte (n° de classe).</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="466" />
+            <location filename="../gui/panels/validate_panel.py" line="482" />
             <source>Blue: agreement; red: confusion; the shade is the share of the row (the reference class).</source>
             <translation>Bleu : accord ; rouge : confusion ; l'intensité est la part de la ligne (la classe de référence).</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="486" />
+            <location filename="../gui/panels/validate_panel.py" line="489" />
+            <source>Rows: field data; columns: map (class id). Too many classes for the dock's width: scroll sideways, or open Full size…</source>
+            <translation>Lignes : terrain ; colonnes : carte (n° de classe). Trop de classes pour la largeur du panneau : faites défiler, ou ouvrez Taille réelle…</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/validate_panel.py" line="505" />
             <source>map: {label}</source>
             <translation>carte : {label}</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="487" />
+            <location filename="../gui/panels/validate_panel.py" line="506" />
             <source>reference: {label}</source>
             <translation>référence : {label}</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="494" />
+            <location filename="../gui/panels/validate_panel.py" line="513" />
             <source>total</source>
             <translation>total</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="546" />
+            <location filename="../gui/panels/validate_panel.py" line="565" />
             <source>class</source>
             <translation>classe</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="519" />
+            <location filename="../gui/panels/validate_panel.py" line="538" />
             <source>user's accuracy</source>
             <translation>précision utilisateur</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="519" />
+            <location filename="../gui/panels/validate_panel.py" line="538" />
             <source>producer's accuracy</source>
             <translation>précision producteur</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="519" />
+            <location filename="../gui/panels/validate_panel.py" line="538" />
             <source>F1</source>
             <translation>F1</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="519" />
+            <location filename="../gui/panels/validate_panel.py" line="538" />
             <source>reference pixels</source>
             <translation>pixels de référence</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="520" />
+            <location filename="../gui/panels/validate_panel.py" line="539" />
             <source>map pixels</source>
             <translation>pixels de la carte</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="542" />
+            <location filename="../gui/panels/validate_panel.py" line="561" />
             <source>area-adjusted estimates</source>
             <translation>estimations ajustées aux surfaces</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="543" />
+            <location filename="../gui/panels/validate_panel.py" line="562" />
             <source>Not available: the class map's areas are unknown.</source>
             <translation>Non disponible : les surfaces de la carte des classes sont inconnues.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="546" />
+            <location filename="../gui/panels/validate_panel.py" line="565" />
             <source>mapped area ({unit})</source>
             <translation>surface cartographiée ({unit})</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="547" />
+            <location filename="../gui/panels/validate_panel.py" line="566" />
             <source>estimated area ({unit}) ± 95 % CI</source>
             <translation>surface estimée ({unit}) ± IC à 95 %</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="547" />
+            <location filename="../gui/panels/validate_panel.py" line="566" />
             <source>user's accuracy ± 95 % CI</source>
             <translation>précision utilisateur ± IC à 95 %</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="548" />
+            <location filename="../gui/panels/validate_panel.py" line="567" />
             <source>producer's accuracy ± 95 % CI</source>
             <translation>précision producteur ± IC à 95 %</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="596" />
+            <location filename="../gui/panels/validate_panel.py" line="615" />
             <source>Run the validation first.</source>
             <translation>Lancez d'abord la validation.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="600" />
+            <location filename="../gui/panels/validate_panel.py" line="619" />
             <source>Export the accuracy report as CSV</source>
             <translation>Exporter le rapport de précision en CSV</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="600" />
+            <location filename="../gui/panels/validate_panel.py" line="619" />
             <source>CSV (*.csv)</source>
             <translation>CSV (*.csv)</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="603" />
+            <location filename="../gui/panels/validate_panel.py" line="622" />
             <source>Export the accuracy report as HTML</source>
             <translation>Exporter le rapport de précision en HTML</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="603" />
+            <location filename="../gui/panels/validate_panel.py" line="622" />
             <source>HTML (*.html)</source>
             <translation>HTML (*.html)</translation>
         </message>
         <message>
-            <location filename="../gui/panels/validate_panel.py" line="621" />
+            <location filename="../gui/panels/validate_panel.py" line="640" />
             <source>Report written: {path}</source>
             <translation>Rapport écrit : {path}</translation>
         </message>

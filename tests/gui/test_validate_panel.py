@@ -155,3 +155,30 @@ def test_whole_matrix_and_picture_fit_the_dock_without_scrolling(qgis_iface, qgi
         area.hide()
     finally:
         QgsProject.instance().removeMapLayers([labels.id(), fields.id()])
+
+
+def test_many_classes_keep_every_row_and_say_how_to_see_every_column(qgis_iface, qgis_app):
+    import numpy as np
+
+    from land_cover_xai_plugin.engine.accuracy.metrics import accuracy_report
+
+    ids = list(range(1, 15))  # 14 classes: more columns than a dock's width holds
+    rng = np.random.default_rng(1)
+    truth = rng.choice(ids, size=20_000)
+    predicted = np.where(rng.random(truth.size) < 0.8, truth, rng.choice(ids, size=truth.size))
+    report = accuracy_report(truth, predicted, ids, {i: f"land cover type {i}" for i in ids})
+    panel = ValidatePanel(qgis_iface)
+    area = _in_dock(panel)
+    panel.show_report(report)
+    qgis_app.processEvents()
+    table = panel.matrix_table
+    assert table.rowCount() == table.columnCount() == len(ids) + 1
+    assert not table.fits() and table.horizontalScrollBar().isVisible()
+    # every row in view (the sideways scroll bar counted), long names shortened
+    assert table.height() >= (table.horizontalHeader().height() + sum(table.rowHeight(r) for r in range(len(ids) + 1))
+                              + table.horizontalScrollBar().height())
+    assert "Full size" in panel.matrix_caption.text()
+    dialog = panel.show_full_size()
+    assert dialog.table.columnCount() == len(ids) + 1
+    panel.shutdown()
+    area.hide()

@@ -146,11 +146,22 @@ class FittedMatrix(QTableWidget):
         super().resizeEvent(event)
         self.fit_rows()
 
+    MIN_ROW_NAME = 60  # below this the row names are unreadable: the matrix scrolls instead (and Full size…)
+
+    def fits(self) -> bool:
+        """True when every column fits beside row names of at least MIN_ROW_NAME pixels."""
+        columns = sum(self.columnWidth(c) for c in range(self.columnCount()))
+        return self.width() - 2 * self.frameWidth() - columns - 4 >= self.MIN_ROW_NAME
+
     def fit_rows(self) -> None:
-        """Shorten the row headers so that the row names and every column fit the table's width."""
+        """Shorten the row headers so that the row names and every column fit the table's width; when even short
+        names leave no room (many classes), the table scrolls sideways and keeps every row in view."""
         header = self.verticalHeader()
         columns = sum(self.columnWidth(c) for c in range(self.columnCount()))
-        room = self.width() - 2 * self.frameWidth() - columns - 4
+        fits = self.fits()
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff if fits
+                                          else Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
+        room = max(self.MIN_ROW_NAME, self.width() - 2 * self.frameWidth() - columns - 4)
         metrics = header.fontMetrics()
         icon = self.iconSize().width() if self.iconSize().width() > 0 else 16
         for r in range(self.rowCount()):
@@ -164,6 +175,9 @@ class FittedMatrix(QTableWidget):
             if text != item.text():
                 item.setText(text)
         header.setMaximumWidth(max(40, room))
+        height = _table_height(self)
+        if self.height() != height:
+            self.setFixedHeight(height)
 
 
 class FullSizeDialog(QDialog):
@@ -212,7 +226,9 @@ def _table_height(table: QTableWidget) -> int:
     """The height that shows every row of ``table`` without a scroll bar."""
     rows = sum(table.rowHeight(r) for r in range(table.rowCount()))
     header = max(table.horizontalHeader().height(), table.horizontalHeader().sizeHint().height())
-    return header + rows + 2 * table.frameWidth()
+    scroll = (table.horizontalScrollBar().sizeHint().height()
+              if table.horizontalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAlwaysOn else 0)
+    return header + rows + 2 * table.frameWidth() + scroll
 
 
 class ValidatePanel(QWidget):
@@ -469,6 +485,9 @@ class ValidatePanel(QWidget):
         self.matrix_table.resizeColumnsToContents()
         self.matrix_table.fit_rows()
         self.matrix_table.setFixedHeight(_table_height(self.matrix_table))
+        if not self.matrix_table.fits():
+            self.matrix_caption.setText(tr("Rows: field data; columns: map (class id). Too many classes for the "
+                                           "dock's width: scroll sideways, or open Full size…"))
 
     def _fill_matrix_table(self, t: QTableWidget, report, compact: bool) -> None:
         """The matrix in ``t``: ``compact`` heads the columns by class id (swatch, name in the tooltip) and
