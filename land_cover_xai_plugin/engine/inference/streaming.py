@@ -100,8 +100,8 @@ class InferenceResult:
     device: str
     batch_size: int
     window_size: tuple
-    # seconds: read (reader thread, wall), read_cpu (its CPU time), compute (main), write (writer thread),
-    # wait_read (main idle)
+    # seconds: setup (model load, checks, outputs created: before the first window), read (reader thread,
+    # wall), read_cpu (its CPU time), compute (main), write (writer thread), wait_read (main idle), commit
     timings: dict
     warnings: list = field(default_factory=list)  # for the user: e.g. the stack's scale is off the model's
 
@@ -366,6 +366,7 @@ def _run(request, bundle, stack, planned: PlannedOutputs, target_index, progress
             args=(stack, windows, inputs, read_q, stop, errors, timings, reader_busy))
         writer = threading.Thread(target=_writer_loop, name="lcx-writer", daemon=True,
                                   args=(outputs, write_q, stop, errors, timings))
+        timings["setup"] = time.perf_counter() - t_start  # model load, checks, outputs created
         reader.start()
         writer.start()
         running = threads
@@ -428,7 +429,9 @@ def _run(request, bundle, stack, planned: PlannedOutputs, target_index, progress
                 f"Every pixel of the stack is no-data (fewer than {request.min_valid_dates} observed dates "
                 f"everywhere, no-data value {stack.nodata}): nothing to classify. Check the stack's no-data value "
                 "and cloud mask, or choose a stack (or region) with cloud-free observations.")
+        t0 = time.perf_counter()
         paths = outputs.commit()
+    timings["commit"] = time.perf_counter() - t0
     seconds = time.perf_counter() - t_start
     return InferenceResult(planned.describe(paths), total_px, n_valid, total_px - n_valid, seconds, device,
                            batch_size, (window_size, window_size), timings, warnings)
