@@ -63,7 +63,7 @@ class LandCoverXaiDock(QgsDockWidget):
         self.demo_button.setObjectName("runDemoButton")
         self.demo_button.setToolTip(tr("One click, offline: adds the bundled Sentinel-2 sample (Slovenia 2015) to "
                                        "the map and runs the bundled model with Grad-CAM and band attention"))
-        self.demo_button.clicked.connect(self.run_demo)
+        self.demo_button.clicked.connect(lambda _checked=False: self.run_demo())  # clicked(bool) is no method list
         layout.addWidget(self.demo_button)
 
         row = QHBoxLayout()

@@ -42,6 +42,25 @@ def test_run_demo_puts_class_map_gradcam_and_attention_on_the_map(qgis_iface, qg
         dock.deleteLater()
 
 
+def test_the_demo_button_itself_starts_the_demo(qgis_iface, qgis_new_project, tmp_path):
+    """The operator clicks the button (clicked(bool) must not reach run_demo as its method list)."""
+    from pytest_qgis.utils import wait_until
+
+    dock = LandCoverXaiDock(qgis_iface)
+    try:
+        dock.classify_panel.out_folder.setFilePath(str(tmp_path))
+        outcome = []
+        dock.classify_panel.run_finished.connect(outcome.append)
+        dock.demo_button.click()
+        assert dock.classify_panel.task is not None, dock.classify_panel.problems()
+        wait_until(lambda: bool(outcome), timeout_milliseconds=120_000)
+        assert outcome == ["success"]
+        assert {"prediction", "gradcam", "attention"} <= set(dock.classify_panel.last_layers)
+    finally:
+        dock.shutdown()
+        dock.deleteLater()
+
+
 def test_training_progress_reaches_the_task_as_a_fraction():
     report = EpochReport(epoch=3, n_epochs=12, train_loss=0.5, val_loss=0.6, val_overall_accuracy=0.8,
                          val_macro_f1=0.5, val_kappa=0.4, is_best=True, seconds=1.0)
