@@ -260,3 +260,27 @@ def test_torch_yielding_a_core_to_the_reader_changes_no_output(tmp_path):
     np.testing.assert_array_equal(maps[1][0], maps[os.cpu_count()][0])
     np.testing.assert_allclose(maps[1][1], maps[os.cpu_count()][1], rtol=1e-6, atol=1e-7)
     stack.close()
+
+
+@pytest.mark.parametrize("target", [
+    np.arange(15.0, 350.0, 17.0),  # a model's grid between the stack's dates
+    np.array([1.0, 10.0, 11.0, 200.0, 357.0, 400.0]),  # before the first, on a date, after the last
+])
+@pytest.mark.parametrize("shuffled", [False, True])
+def test_fill_gaps_onto_all_observed_shortcut_is_the_general_result(target, shuffled):
+    times = np.array([10, 28, 46, 65, 83, 101, 120, 138, 156, 174, 192, 211, 229, 247, 266, 284, 302, 320, 338,
+                      357], float)
+    rng = np.random.default_rng(2)
+    raw = (rng.random((20, 4, 24, 30)) * 0.4).astype(np.float32)  # (T, B, h, w), every value observed
+    series = raw.transpose(2, 3, 1, 0).reshape(-1, 4, 20)
+    order = rng.permutation(20) if shuffled else np.arange(20)
+    series, times = series[:, :, order], times[order]
+    filled, valid = gapfill.fill_gaps_onto(series, times, target, min_valid_dates=2)
+    # the general path: one missing value elsewhere makes the whole call take it
+    other = series.copy()
+    other[0, 1, 3] = np.nan
+    reference, reference_valid = gapfill.fill_gaps_onto(other, times, target, min_valid_dates=2)
+    assert filled.shape == (len(series), 4, len(target)) and filled.flags.c_contiguous
+    np.testing.assert_array_equal(filled[1:], reference[1:])  # bit for bit
+    np.testing.assert_array_equal(valid, reference_valid | (np.arange(len(series)) == 0))
+    assert valid.all()

@@ -200,6 +200,10 @@ def fill_gaps_onto(x: np.ndarray, times: Sequence[float], target_times: Sequence
     sorted_time = time[order]
     before = np.searchsorted(sorted_time, target, side="right") - 1
     after = np.searchsorted(sorted_time, target, side="left")
+    if x.dtype == np.float32 and x.size and t_count and _all_finite(x):
+        # every value observed: the same two source dates and weight for every pixel
+        return _sample_all_observed(x, order, sorted_time, target, before, after), np.full(
+            n, t_count >= max(int(min_valid_dates), 0))
     step = max(1, _CHUNK_SERIES_DATE_GAPS // max(b, 1))
     for start in range(0, n, step):
         chunk = np.asarray(x[start:start + step], dtype=np.float32)
@@ -214,6 +218,32 @@ def fill_gaps_onto(x: np.ndarray, times: Sequence[float], target_times: Sequence
             series, seen = chunk, observed
         filled[start:start + len(chunk)] = _sample_onto(series, seen, sorted_time, target, before, after)
     return filled, valid
+
+
+def _sample_all_observed(x: np.ndarray, order: np.ndarray, time: np.ndarray, target: np.ndarray,
+                         before: np.ndarray, after: np.ndarray) -> np.ndarray:
+    """:func:`_sample_onto` where every value of ``x`` (N, B, T) is observed: the source dates and weights are
+    those of a fully observed series, the same for every pixel, so each target date is one weighted sum of two
+    date planes. The same float32 operations per value as :func:`_sample_onto` (bit-equal results), on the
+    date-major layout the reader's windows have; one copy to pixel-major at the end."""
+    n, b, t_count = x.shape
+    has_lo, has_hi = before >= 0, after < t_count
+    lo = np.where(has_lo, before, np.where(has_hi, after, 0))
+    hi = np.where(has_hi, after, lo)
+    span = time[hi] - time[lo]
+    weight = np.where(span > 0, (target - time[lo]) / np.where(span > 0, span, 1.0), 0.0).astype(np.float32)
+    planes = x.transpose(2, 1, 0)  # (T, B, N): a view, contiguous for prepare()'s windows
+    out = np.empty((target.size, b, n), np.float32)
+    scratch = np.empty((b, n), np.float32)
+    for g in range(target.size):
+        np.multiply(planes[order[lo[g]]], np.float32(1.0) - weight[g], out=out[g])
+        np.multiply(planes[order[hi[g]]], weight[g], out=scratch)
+        out[g] += scratch
+    if not _all_finite(out):
+        out = np.where(np.isfinite(out), out, np.float32(0.0))
+    filled = np.empty((n, b, target.size), np.float32)
+    np.copyto(filled, out.transpose(2, 1, 0))
+    return filled
 
 
 def _sample_onto(series: np.ndarray, seen: np.ndarray, time: np.ndarray, target: np.ndarray,
