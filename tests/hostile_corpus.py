@@ -47,6 +47,7 @@ class Inputs:
     csv: Optional[str] = None
     html: Optional[str] = None
     extra: list = field(default_factory=list)  # further command-line options (CLI only)
+    report: Optional[str] = None       # train: the JSON training report
 
 
 @dataclass
@@ -342,6 +343,17 @@ def _out_dir_is_a_file(good: Inputs, folder: Path) -> Inputs:
     return _with(good, folder, out=str(blocker))
 
 
+def _model_out_under_a_file(good: Inputs, folder: Path) -> Inputs:
+    blocker = folder / "afile"
+    blocker.write_text("x")
+    return _with(good, folder, out=str(blocker / "m.lcx"))
+
+
+def _training_report_is_a_folder(good: Inputs, folder: Path) -> Inputs:
+    (folder / "report.json").mkdir()
+    return _with(good, folder, out=str(folder / "m.lcx"), report=str(folder / "report.json"))
+
+
 def _report_into_missing_folder(good: Inputs, folder: Path) -> Inputs:
     return _with(good, folder, csv=str(folder / "missing" / "r.csv"))
 
@@ -384,6 +396,8 @@ CASES: list[Case] = [
     Case("bad-layout-sidecar", "predict", _bad_layout, r"layout"),
     Case("out-dir-is-a-file", "predict", _out_dir_is_a_file, r"is a file"),
     Case("single-class-labels", "train", _single_class_polygons, r"single class"),
+    Case("model-out-under-a-file", "train", _model_out_under_a_file, r"is a file"),
+    Case("training-report-is-a-folder", "train", _training_report_is_a_folder, r"is a folder"),
     Case("patch-size-33", "train", lambda g, f: _with(g, f, out=str(f / "m.lcx"), extra=["--patch-size", "33"]),
          r"--patch-size must be odd and between 1 and 31", processing=False),  # Processing's parameter stops at 15
     # Processing: a table without geometry is not offered for a points / polygons parameter (QGIS refuses it)

@@ -106,10 +106,16 @@ def load_training_labels(job: TrainJob, grid):
 
 @clean_up_on_terminate
 def run_train_job(job: TrainJob, progress: ProgressFn = None, is_cancelled: CancelFn = None):
-    """Open the stack, burn the labels onto its grid, train, save the model (and report). -> ModelBundle"""
+    """Open the stack, burn the labels onto its grid, train, save the model (and report). -> ModelBundle
+
+    The destinations are checked first (a folder, a path under a file, a folder that cannot be written): such a
+    run could only fail after the training."""
     from .io.stack import open_stack
     from .training.trainer import TrainConfig, train_model
 
+    for path, what in ((job.out_model, "model file"), (job.report_path, "training report")):
+        if path:
+            check_file_destination(path, what)
     config = job.config or TrainConfig()
     stack = open_stack(list(job.stack_paths))
     try:
@@ -128,9 +134,29 @@ def run_train_job(job: TrainJob, progress: ProgressFn = None, is_cancelled: Canc
     # what the model was trained on: validation warns when its field data are these (issue 11)
     bundle.report["training_data"] = labels_fingerprint(job.labels_path, job.layer, job.class_field,
                                                         labels=labels.labels, grid=stack.grid)
-    Path(job.out_model).parent.mkdir(parents=True, exist_ok=True)
+    from .io.outputs import OutputError
+
+    try:
+        Path(job.out_model).parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"Cannot create the folder of the model file {job.out_model}: {exc.strerror or exc}. "
+                          "Choose a folder you can write to.") from exc
     save_model_with_report(job.out_model, bundle, job.report_path)
     return bundle
+
+
+def check_file_destination(path: str, what: str = "output file") -> None:
+    """``path`` can become a file: not a folder, and its folder is (or can become) a writable folder.
+    OutputError naming ``what`` and the fix; nothing is created."""
+    from .io.outputs import OutputError, check_output_folder
+
+    absolute = os.path.abspath(path)
+    if os.path.isdir(absolute):
+        raise OutputError(f"The {what} {path} is a folder: give a file name inside it.")
+    try:
+        check_output_folder(os.path.dirname(absolute), [])
+    except OutputError as error:
+        raise OutputError(f"Cannot write the {what} {path}: {error}") from None
 
 
 def save_model_with_report(model_path: str, bundle, report_path: Optional[str] = None) -> None:
@@ -149,7 +175,12 @@ def save_model_with_report(model_path: str, bundle, report_path: Optional[str] =
             try:
                 os.link(model_path, backup)  # the earlier model stays in place until the new one replaces it
             except OSError:
-                shutil.copy2(model_path, backup)
+                try:
+                    shutil.copy2(model_path, backup)
+                except OSError as exc:
+                    raise OutputError(f"Cannot keep a copy of the earlier model {model_path} while saving the new "
+                                      f"one: {exc.strerror or exc}. Check the free space of the folder; nothing "
+                                      "was changed.") from exc
         save_model(model_path, bundle)
         if report_tmp:
             try:
@@ -565,6 +596,7 @@ def architecture_choices() -> list[tuple[str, str]]:
             for variant in (ATTENTION_VARIANTS if arch == "attention" else (ATTENTION_VARIANTS[0],))]
 
 
-__all__ = ["TrainJob", "ValidateJob", "InferenceJob", "run_train_job", "run_validate_job", "run_inference_job",
+__all__ = ["TrainJob", "ValidateJob", "InferenceJob", "check_file_destination", "save_model_with_report",
+           "run_train_job", "run_validate_job", "run_inference_job",
            "load_job_model", "describe_folder", "describe_path", "is_vector", "read_class_names", "write_json_atomic",
            "CreatedFolder", "StagedFiles", "companion_paths", "remove_outputs", "architecture_choices", "DEVICES"]

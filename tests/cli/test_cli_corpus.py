@@ -25,7 +25,8 @@ def argv(command: str, inputs: Inputs) -> list[str]:
     if command == "train":
         return ["train", "--stack", inputs.stack, "--labels", inputs.labels, "--arch", "tempcnn", "--epochs", "1",
                 "--device", "cpu", "--out", inputs.out] + (["--class-field", inputs.class_field]
-                                                          if inputs.class_field else [])
+                                                          if inputs.class_field else []) + (
+            ["--report", inputs.report] if inputs.report else [])
     args = ["validate", "--classification", inputs.classification, "--field-data", inputs.field_data]
     for option, path in (("--class-field", inputs.class_field), ("--csv", inputs.csv), ("--html", inputs.html)):
         if path:

@@ -30,7 +30,7 @@ def algorithm_and_parameters(command: str, inputs: Inputs, folder) -> tuple[str,
     if command == "train":
         return "train", {"INPUT": inputs.stack, "FIELD_DATA": inputs.labels, "CLASS_FIELD": inputs.class_field,
                          "ARCHITECTURE": ARCHITECTURES.index(("tempcnn", "se")), "EPOCHS": 1, "DEVICE": 1,
-                         "OUTPUT_MODEL": inputs.out}
+                         "OUTPUT_MODEL": inputs.out, **({"OUTPUT_REPORT": inputs.report} if inputs.report else {})}
     return "validate", {"CLASSIFICATION": inputs.classification, "FIELD_DATA": inputs.field_data,
                         "CLASS_FIELD": inputs.class_field, "OUTPUT_TABLE": inputs.csv or str(folder / "table.csv"),
                         "OUTPUT_REPORT": inputs.html or str(folder / "report.html")}

@@ -209,6 +209,11 @@ class TrainAlgorithm(LcxAlgorithm):
             grid_step_days=self.parameterAsInt(parameters, self.GRID_STEP_DAYS, context) or None)
         out_model = self.parameterAsFileOutput(parameters, self.OUTPUT_MODEL, context)
         out_report = self.parameterAsFileOutput(parameters, self.OUTPUT_REPORT, context) or None
+        from ...engine.jobs import check_file_destination
+
+        for path, what in ((out_model, "model file"), (out_report, "training report")):
+            if path:
+                check_file_destination(path, what)  # a folder / under a file: said so, before training
         self.check_not_overwritten((out_model, out_report), self.overwrite(parameters, context))  # before training
 
         feedback.pushInfo(self.tr("Training {0} ({1}) for up to {2} epochs on {3}").format(

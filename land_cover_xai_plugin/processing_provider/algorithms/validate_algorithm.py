@@ -110,6 +110,11 @@ class ValidateAlgorithm(LcxAlgorithm):
         name_field = self.parameterAsString(parameters, self.NAME_FIELD, context) or None
         html = self.parameterAsFileOutput(parameters, self.OUTPUT_REPORT, context)
         csv = self.parameterAsFileOutput(parameters, self.OUTPUT_TABLE, context)
+        from ...engine.jobs import check_file_destination
+
+        for path, what in ((html, "report"), (csv, "table")):
+            if path:
+                check_file_destination(path, what)  # a folder / under a file: said so, before any work
         overwrite = self.overwrite(parameters, context)
         self.check_not_overwritten((html, csv), overwrite)  # before the map is read
         feedback.setProgress(5)
