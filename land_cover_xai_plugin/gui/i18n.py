@@ -38,11 +38,11 @@ def remove_translator(translator: QTranslator | None) -> None:
         QCoreApplication.removeTranslator(translator)
 
 
-def short_date(day) -> str:
-    """'11 Jul' / '11 juil.' (a datetime.date) in QGIS's language, for plot axes."""
+def short_date(day, language: str | None = None) -> str:
+    """'11 Jul' / '11 juil.' (a datetime.date) in ``language`` (QGIS's language by default), for plot axes."""
     from qgis.PyQt.QtCore import QDate
 
-    return QLocale(ui_language()).toString(QDate(day.year, day.month, day.day), "d MMM")
+    return QLocale(language or ui_language()).toString(QDate(day.year, day.month, day.day), "d MMM")
 
 
 # --- texts the engine builds (in English: it knows no Qt), shown in QGIS's language -----------------------
@@ -101,6 +101,8 @@ def _engine_catalogue() -> tuple:
         tr("predicted class"), tr("class id"), tr("confidence (max class probability)"),
         tr("margin: top-1 minus top-2 class probability (0 = tie)"),
         tr("The model's probability of every class, one band per class (0..1)."),
+        tr("The class of each pixel (styled with the model's class names and colours) and its confidence, the "
+           "highest class probability (0..1)."),
         tr("Per-pixel uncertainty of the class probabilities: normalised entropy (0 = certain, 1 = every class "
            "equally likely) and margin (top-1 minus top-2 probability; near 0 = the model hesitates between "
            "two classes)."),

@@ -893,6 +893,11 @@
         </message>
         <message>
             <location filename="../gui/i18n.py" line="99" />
+            <source>The class of each pixel (styled with the model's class names and colours) and its confidence, the highest class probability (0..1).</source>
+            <translation>La classe de chaque pixel (avec les noms et les couleurs des classes du modèle) et sa confiance, la plus haute probabilité de classe (0..1).</translation>
+        </message>
+        <message>
+            <location filename="../gui/i18n.py" line="99" />
             <source>Per-pixel uncertainty of the class probabilities: normalised entropy (0 = certain, 1 = every class equally likely) and margin (top-1 minus top-2 probability; near 0 = the model hesitates between two classes).</source>
             <translation>Incertitude des probabilités de classe, pixel par pixel : entropie normalisée (0 = certain, 1 = toutes les classes également probables) et marge (probabilité de la 1re classe moins celle de la 2e ; proche de 0 = le modèle hésite entre deux classes).</translation>
         </message>
@@ -2217,12 +2222,12 @@
             <translation>Le contexte spatial doit être impair (1, 3, 5…) ; reçu : {0}.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/train_algorithm.py" line="214" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="219" />
             <source>Training {0} ({1}) for up to {2} epochs on {3}</source>
             <translation>Entraînement de {0} ({1}) pendant au plus {2} époques sur {3}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/train_algorithm.py" line="240" />
+            <location filename="../processing_provider/algorithms/train_algorithm.py" line="245" />
             <source>Model written: {0} (classes: {1}); held-out test OA {2:.3f}, kappa {3:.3f}, macro-F1 {4:.3f}</source>
             <translation>Modèle écrit : {0} (classes : {1}) ; test indépendant : PG {2:.3f}, kappa {3:.3f}, macro-F1 {4:.3f}</translation>
         </message>
@@ -2633,7 +2638,7 @@
             <translation>Le rapport et le tableau désignent le même fichier : donnez à chacun son propre fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/algorithms/validate_algorithm.py" line="134" />
+            <location filename="../processing_provider/algorithms/validate_algorithm.py" line="139" />
             <source>{0} samples: overall accuracy {1:.3f}, kappa {2:.3f}, macro-F1 {3:.3f}</source>
             <translation>{0} échantillons : précision globale {1:.3f}, kappa {2:.3f}, macro-F1 {3:.3f}</translation>
         </message>

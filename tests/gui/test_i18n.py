@@ -127,3 +127,42 @@ def test_common_class_names_are_shown_in_french_but_unknown_ones_stay(qgis_app):
     finally:
         remove_translator(translator)
     assert display_name("forest") == "forest"
+
+
+def test_engine_texts_are_shown_in_french_whole_by_template_and_by_phrase(french):
+    from land_cover_xai_plugin.gui.i18n import engine_text, short_date
+
+    assert engine_text("class id") == "identifiant de classe"
+    assert engine_text("2015-07-11: drop of P(class 2 (forest)) when this date is removed (refilled from the "
+                       "other observed dates)") == ("2015-07-11 : baisse de P(classe 2 (forêt)) quand on retire "
+                                                    "cette date (comblée à partir des autres dates observées)")
+    assert engine_text("band gate B8A") == "porte de la bande B8A"
+    verdict = "fails: pointing game 0.80 on planted data (< 0.9) (deletion 0.50 vs random 0.57, pointing game 0.80)"
+    assert engine_text(verdict) == ("échoue : jeu du pointage 0.80 sur données plantées (< 0.9) (retrait 0.50 "
+                                    "contre hasard 0.57, jeu du pointage 0.80)")
+    assert engine_text("exact (32 coalitions of 5 dates)") == "exactes (32 coalitions de 5 dates)"
+    assert engine_text("A sentence no catalogue knows.") == "A sentence no catalogue knows."
+    assert engine_text(None) == "" and engine_text("") == ""
+    import datetime
+
+    assert short_date(datetime.date(2015, 7, 31), "fr").startswith("31 juil")
+    assert short_date(datetime.date(2015, 7, 31), "en") == "31 Jul"
+
+
+def test_engine_texts_stay_english_without_the_french_translator(qgis_app):
+    from land_cover_xai_plugin.gui.i18n import engine_text
+
+    text = "2015-07-11: drop of P(predicted class) when this date is removed (refilled from the other observed dates)"
+    assert engine_text(text) == text
+
+
+def test_every_engine_text_the_gui_shows_is_in_the_catalogue():
+    """A method's description, each template and phrase of gui/i18n.py: listed for the translators (a method
+    added to the registry without its description here would be shown in English)."""
+    from land_cover_xai_plugin.engine.explain import registry
+    from land_cover_xai_plugin.gui import i18n as gui_i18n
+
+    listed = tr_strings(PLUGIN_DIR / "gui" / "i18n.py")
+    assert set(gui_i18n.ENGINE_TEMPLATES) <= listed and set(gui_i18n.ENGINE_PHRASES) <= listed
+    missing = [e.name for e in registry.all_explainers() if e.description not in listed]
+    assert not missing, f"descriptions of {missing} are not in gui/i18n.py's engine catalogue"
