@@ -440,8 +440,8 @@ def baseline_sensitivities(model, bundle, stack, inputs, x, targets, outputs, x_
                  "other_seed": lambda st: {**st, "seed": st["seed"] + 1}},
         "ig": {"balanced_mean": lambda st: {**st, "baseline": as_t(draw_a.mean(0, keepdims=True))},
                "training_pixel": lambda st: {**st, "baseline": as_t(per_pixel)}},
-        "occlusion_bands": {"training_draw_a": lambda st: as_t(draw_a[:8]),
-                            "training_draw_b": lambda st: as_t(draw_b[:8])},
+        "occlusion_bands": {"training_draw_a": lambda st: {**st, "background": as_t(draw_a[:8])},
+                            "training_draw_b": lambda st: {**st, "background": as_t(draw_b[:8])}},
         "shapley_dates": {"mean_refill": lambda st: {**st, "game": RefillGame(st["game"], norm_mean)},
                           "training_background": lambda st: {**st, "game": dataclasses.replace(
                               st["game"], background=torch.as_tensor(balanced_probabilities(model, draw_a)))}},

@@ -263,3 +263,31 @@ def test_batched_band_occlusion_equals_one_forward_pass_per_band_and_background(
     batched = occlusion_by_band(model, x, targets, background, max_rows=max_rows)
     torch.testing.assert_close(batched, reference, atol=2e-6, rtol=0)
     assert batched.abs().max() > 1e-4
+
+
+def test_occlusion_through_the_inference_stand_in_matches_the_model():
+    from land_cover_xai_plugin.engine.explain.methods.band_occlusion import occlusion_by_band_per_band
+    from land_cover_xai_plugin.engine.models.ensemble import FastEnsembleMLP
+
+    model = _ensemble(8, 3)
+    x = torch.rand(60, 3, 8) * 0.3
+    game = DateGame(np.array([1, 0, 1, 1, 1, 1, 0, 1], bool), np.arange(8, dtype=float),
+                    torch.tensor([0.1, 0.2, 0.3, 0.4]))
+    with torch.no_grad():
+        probabilities = torch.softmax(model(x), 1)
+    targets = probabilities.argmax(1)
+    reference = date_occlusion.occlusion_by_date_per_date(model, x, targets, game, probabilities)
+    game.runner = date_occlusion.forward_runner(model)
+    assert isinstance(game.forward_for(model), FastEnsembleMLP)  # the stand-in is used ...
+    other = _ensemble(8, 3)
+    assert game.forward_for(other) is other  # ... for that model only
+    fast = date_occlusion.occlusion_by_date(model, x, targets, game, probabilities)
+    torch.testing.assert_close(fast, reference, atol=1e-6, rtol=0)
+    background = torch.rand(3, 3, 8) * 0.3
+    torch.testing.assert_close(
+        date_occlusion.occlusion_by_date_per_date(model, x, targets, game, probabilities), reference,
+        atol=1e-6, rtol=0)
+    from land_cover_xai_plugin.engine.explain.methods.band_occlusion import occlusion_by_band
+
+    torch.testing.assert_close(occlusion_by_band(model, x, targets, background, runner=game.runner[1]),
+                               occlusion_by_band_per_band(model, x, targets, background), atol=1e-6, rtol=0)

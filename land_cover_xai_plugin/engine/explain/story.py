@@ -189,8 +189,9 @@ def measure_pixel(bundle, stack, row: int, col: int, model=None, device: str = "
     setup = PassSetup(model, bundle, stack, inputs.band_order, device, None, min_valid_dates, seed=seed,
                       inputs=inputs)
     by_date = date_occlusion.occlusion_by_date(model, x, targets, date_occlusion.date_game(setup), probabilities)
-    by_band = band_occlusion.occlusion_by_band(model, x, targets, band_occlusion.EXPLAINER.prepare(setup),
-                                               probabilities)
+    bands = band_occlusion.EXPLAINER.prepare(setup)
+    by_band = band_occlusion.occlusion_by_band(model, x, targets, bands["background"], probabilities,
+                                               runner=bands["runner"][1])
     class_id = int(bundle.classes[int(targets[0])].id)
     return PixelEvidence(class_id, by_date[0].cpu().numpy().astype(float), by_band[0].cpu().numpy().astype(float))
 

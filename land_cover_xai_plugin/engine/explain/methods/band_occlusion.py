@@ -13,7 +13,7 @@ import numpy as np
 
 from ...io.outputs import DIVERGING, OutputSpec, RampStyle
 from ..explainer import BatchContext, Explainer, OutputContext, OutputDeclaration, PassSetup
-from .date_occlusion import background_pixels, stored_verdict_metadata
+from .date_occlusion import background_pixels, forward_runner, stored_verdict_metadata
 
 BACKGROUND_SERIES = 8
 
@@ -33,12 +33,13 @@ def balanced_rows(probabilities: np.ndarray, n: int, seed: int) -> np.ndarray:
     return np.asarray(out, np.int64)
 
 
-def occlusion_by_band(model, x, targets, background, probabilities=None, max_rows: int = 2048):
+def occlusion_by_band(model, x, targets, background, probabilities=None, max_rows: int = 2048, runner=None):
     """(n, B) tensor: p(target | x) - mean over ``background`` (M, B, T[, k, k]) of p(target | x with the
     band's series taken from that background pixel).
 
     The B x M replaced copies of the batch go through the model in chunks of at most ``max_rows`` rows (at
-    least one copy per chunk), not one forward pass per band and background pixel."""
+    least one copy per chunk), not one forward pass per band and background pixel; through ``runner`` (a
+    forward-only stand-in of ``model``, ``date_occlusion.forward_runner``) when given."""
     from ...runtime import import_torch
 
     torch = import_torch()
@@ -57,7 +58,8 @@ def occlusion_by_band(model, x, targets, background, probabilities=None, max_row
             copies = x.unsqueeze(0).repeat((len(chunk),) + (1,) * x.ndim)  # (c, n, B, T[, k, k])
             for i, (b, j) in enumerate(chunk):
                 copies[i, :, b] = background[j, b]
-            p = torch.softmax(model(copies.reshape((len(chunk) * n,) + tuple(x.shape[1:]))), dim=1)
+            forward = runner if runner is not None else model
+            p = torch.softmax(forward(copies.reshape((len(chunk) * n,) + tuple(x.shape[1:]))), dim=1)
             p = p.reshape(len(chunk), n, -1).gather(2, targets[None, :, None].expand(len(chunk), -1, 1))[..., 0]
             for i, (b, _) in enumerate(chunk):
                 removed[b] += p[i].to(full.dtype)
@@ -107,8 +109,14 @@ class BandOcclusion(Explainer):
             ramp=RampStyle(DIVERGING, symmetric=True),
             metadata={**ctx.metadata, **stored_verdict_metadata(ctx, self.name)}))]
 
-    def prepare(self, setup: PassSetup):
-        """Class-balanced background series; the training-mean series when the stack has no valid pixel."""
+    def prepare(self, setup: PassSetup) -> dict:
+        """{"background": class-balanced background series (the training-mean series when the stack has no
+        valid pixel), "runner": (model, its forward-only stand-in)}."""
+        return {"background": self.background(setup), "runner": forward_runner(setup.model)}
+
+    @staticmethod
+    def background(setup: PassSetup):
+        """(M, B, T[, k, k]) tensor: class-balanced real pixels of the stack, or the training-mean series."""
         pixels, probabilities = background_pixels(setup)
         if pixels is None:  # no valid pixel in the sampled windows: the per-band training mean stands in
             from ...data.windows import mean_series
@@ -122,8 +130,11 @@ class BandOcclusion(Explainer):
         return pixels[balanced_rows(probabilities, BACKGROUND_SERIES, setup.seed)]
 
     def compute(self, batch: BatchContext) -> dict:
-        return {"occlusion_bands": occlusion_by_band(batch.model, batch.x, batch.targets, batch.state,
-                                                     batch.forward.probabilities)}
+        state = batch.state
+        runner = state.get("runner")
+        fast = runner[1] if runner is not None and runner[0] is batch.model else None
+        return {"occlusion_bands": occlusion_by_band(batch.model, batch.x, batch.targets, state["background"],
+                                                     batch.forward.probabilities, runner=fast)}
 
 
 EXPLAINER = BandOcclusion()

@@ -12,7 +12,8 @@ the flat training-mean series, which the bundled model classifies as artificial 
 For a fixed set of kept anchors the refill is a linear map of the series over time, so it is computed once
 per set as a (T, T) matrix (by gap-filling unit impulses with the engine's function, once per map) and applied
 to whole batches on the model's device: the occluded copies of all observed dates go through the model in one
-batched forward pass (players x pixels rows), beside the map's shared unoccluded pass.
+batched forward pass (players x pixels rows; the model's forward-only inference stand-in, built once per map),
+beside the map's shared unoccluded pass.
 
 Band value: p(target | x) - p(target | x without the date), in probability units (0 for unobserved dates).
 Also the game :mod:`.date_shapley` decomposes (``DateGame``).
@@ -138,6 +139,14 @@ class DateGame:
     background: Any  # (K,) tensor on the model's device
     device: Any = "cpu"
     _refills: dict = field(default_factory=dict, repr=False, compare=False)
+    # (model, its forward-only inference stand-in) built when the pass is prepared: the altered copies go
+    # through the stand-in (same function to float32 rounding, ~1.9x faster for the default MLP ensemble)
+    runner: Any = field(default=None, repr=False, compare=False)
+
+    def forward_for(self, model):
+        """The module that computes ``model``'s forward for this game's altered inputs: the stand-in built
+        for that very model at ``prepare`` time, else ``model`` itself."""
+        return self.runner[1] if self.runner is not None and self.runner[0] is model else model
 
     @property
     def players(self) -> list[int]:
@@ -178,7 +187,18 @@ class DateGame:
         if inp is None:
             return self.background[targets]
         with torch.no_grad():
-            return torch.softmax(model(inp), dim=1).gather(1, targets[:, None])[:, 0]
+            return torch.softmax(self.forward_for(model)(inp), dim=1).gather(1, targets[:, None])[:, 0]
+
+
+def forward_runner(model):
+    """(model, its forward-only inference stand-in) (``models.ensemble.inference_model``: BatchNorm folded,
+    ensemble members batched; the model itself where there is none); None without a model. Built once per
+    pass, after which the weights must not change (a stand-in shares no state with the model)."""
+    if model is None:
+        return None
+    from ...models.ensemble import inference_model
+
+    return (model, inference_model(model))
 
 
 def date_game(setup: PassSetup, background: Optional[np.ndarray] = None) -> DateGame:
@@ -189,7 +209,8 @@ def date_game(setup: PassSetup, background: Optional[np.ndarray] = None) -> Date
     n_dates = int(setup.bundle.spec.n_dates)
     bg = background_probabilities(setup) if background is None else np.asarray(background, np.float32)
     return DateGame(anchor_dates(setup.inputs, n_dates), grid_times(setup.inputs, n_dates),
-                    import_torch().as_tensor(bg, device=setup.device), setup.device)
+                    import_torch().as_tensor(bg, device=setup.device), setup.device,
+                    runner=forward_runner(setup.model))
 
 
 def date_metadata(ctx: OutputContext) -> dict[str, str]:
@@ -247,7 +268,8 @@ def occlusion_by_date(model, x, targets, game: DateGame, probabilities=None,
 
     All occluded copies of the batch go through the model together (one forward pass of players x n rows, in
     chunks of at most ``max_rows``), each built by one matrix product with its cached refill matrix;
-    ``probabilities`` (the batch's shared forward pass) gives p(target | x) without another pass."""
+    ``probabilities`` (the batch's shared forward pass) gives p(target | x) without another pass; the copies
+    go through the game's inference stand-in of ``model`` when it has one (:meth:`DateGame.forward_for`)."""
     from ...runtime import import_torch
 
     torch = import_torch()
@@ -269,6 +291,7 @@ def occlusion_by_date(model, x, targets, game: DateGame, probabilities=None,
             refills.append(game.refill(kept, x.dtype, x.device))
         weights = torch.stack(refills)  # (P, T, T)
         moved = x.movedim(2, -1)  # (n, B, [k, k,] T): dates last
+        runner = game.forward_for(model)
         per_chunk = max(1, int(max_rows) // len(x))
         for start in range(0, len(players), per_chunk):
             chunk = weights[start:start + per_chunk]  # (c, T, T)
@@ -276,7 +299,7 @@ def occlusion_by_date(model, x, targets, game: DateGame, probabilities=None,
             occluded = torch.matmul(moved.unsqueeze(0), chunk.reshape((len(chunk),) + (1,) * (moved.ndim - 2)
                                                                      + chunk.shape[1:]))
             occluded = occluded.movedim(-1, 3).reshape((len(chunk) * len(x),) + tuple(x.shape[1:]))
-            p = torch.softmax(model(occluded), dim=1).reshape(len(chunk), len(x), -1)
+            p = torch.softmax(runner(occluded), dim=1).reshape(len(chunk), len(x), -1)
             removed = p.gather(2, targets[None, :, None].expand(len(chunk), -1, 1))[..., 0]  # (c, n)
             for j, t in enumerate(players[start:start + per_chunk]):
                 out[:, t] = full - removed[j].to(full.dtype)
