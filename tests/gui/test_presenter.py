@@ -42,6 +42,8 @@ def test_one_click_opens_the_demo_run_full_screen_with_photo_map_and_explanation
     assert presenter.isVisible()  # full screen: seen on the real desktop (offscreen keeps no window state)
     assert {PHOTO, CLASSES, EXPLANATION} <= set(presenter.layers)
     assert presenter.layers[CLASSES] in QgsProject.instance().mapLayers().values()  # the run's own layer
+    # its own run computes only what it shows (the visitor waits for it)
+    assert set(presenter.panel.last_layers) == {"prediction", "confidence", "occlusion_dates"}
     assert presenter.canvas.layers() == [presenter.layers[CLASSES]]
     names = {t for t in visible_texts(presenter.legend)}
     assert {"forest", "grassland"} <= names
