@@ -146,3 +146,15 @@ def test_model_and_report_are_written_together(tmp_path, tiny_job_args):
     assert json.loads(report.read_text())["training_data"]["kind"] == "label raster"
     assert names(tmp_path) == ["model.lcx", "report.json"]
     assert np.isfinite(json.loads(report.read_text()).get("test", {}).get("overall_accuracy", 0.0))
+
+
+def test_the_temporary_report_of_a_killed_run_is_removed_by_the_next_write(tmp_path):
+    from land_cover_xai_plugin.engine.io.outputs import pid_alive
+
+    dead = next(pid for pid in range(4_000_000, 4_100_000) if not pid_alive(pid))
+    stale = tmp_path / f".r.csv.lcx-{dead}-0123abcd.part"
+    stale.write_text("half a report")
+    alive = tmp_path / f".r.csv.lcx-{os.getpid()}-0123abcd.part"  # this process: another writer of ours
+    alive.write_text("in progress")
+    write_report_csv(small_report(), str(tmp_path / "r.csv"))
+    assert names(tmp_path) == sorted([alive.name, "r.csv"])
