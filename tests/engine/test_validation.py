@@ -569,3 +569,33 @@ def test_the_training_mask_survives_the_class_map_metadata_cap():
     b = small_block
     assert b > 1 and 3000 % b == 0
     assert np.array_equal(small, mask.reshape(3000 // b, b, 3000 // b, b).any(axis=(1, 3)))
+
+
+def test_pixel_overlap_across_grids_and_crs(labels_tif):
+    """Validation pixels on another grid (finer, or in another CRS) are placed on the training grid one by one."""
+    from land_cover_xai_plugin.engine.accuracy.provenance import pixel_overlap, pixels_record
+    from land_cover_xai_plugin.engine.io.stack import Grid
+
+    labels, gt, wkt = read_array(labels_tif)
+    grid = Grid(labels.shape[1], labels.shape[0], tuple(gt), wkt)
+    record = pixels_record(labels, grid)
+    assert pixel_overlap(record, labels, grid) == (int((labels > 0).sum()),) * 2  # the same grid
+
+    finer = Grid(grid.width * 2, grid.height * 2, (gt[0], gt[1] / 2, 0.0, gt[3], 0.0, gt[5] / 2), wkt)
+    doubled = np.kron(labels, np.ones((2, 2), labels.dtype))
+    assert pixel_overlap(record, doubled, finer) == (int((doubled > 0).sum()),) * 2
+    outside = np.kron(np.where(labels > 0, 0, 1), np.ones((2, 2), labels.dtype))
+    assert pixel_overlap(record, outside, finer)[0] == 0  # only pixels the model never trained on
+
+    # the same pixels in geographic coordinates: a grid in EPSG:4326 over the training grid's centre pixels
+    source, target = osr.SpatialReference(), osr.SpatialReference()
+    source.ImportFromWkt(wkt)
+    target.ImportFromEPSG(4326)
+    for srs in (source, target):
+        srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    rows, cols = np.nonzero(labels > 0)
+    x, y = gt[0] + (cols[0] + 0.5) * gt[1], gt[3] + (rows[0] + 0.5) * gt[5]
+    lon, lat, _ = osr.CoordinateTransformation(source, target).TransformPoint(x, y)
+    tiny = 1e-6  # degrees: a pixel of ~0.1 m inside that training pixel
+    geographic = Grid(1, 1, (lon - tiny / 2, tiny, 0.0, lat + tiny / 2, 0.0, -tiny), target.ExportToWkt())
+    assert pixel_overlap(record, np.ones((1, 1), np.int32), geographic) == (1, 1)

@@ -21,6 +21,7 @@ MAX_FEATURE_HASHES = 5000  # per-feature hashes kept in the model report (12 hex
 MAX_METADATA_HASHES = 1000  # ... and in a class map's metadata
 MAX_MASK_CHARS = 2_000_000  # the labelled-pixel mask in the model report (base64 of a zlib'd bitmap) ...
 MAX_METADATA_MASK_CHARS = 200_000  # ... and in a class map's metadata
+MAX_OVERLAP_POINTS = 1_000_000  # validation pixels placed on the training grid one by one, at most
 MIN_PIXEL_OVERLAP = 0.01  # share of the validation pixels that were training pixels, from which it is said
 METADATA_KEY = "LCX_TRAINING_DATA"
 _HASH_DIGITS = 12
@@ -221,8 +222,16 @@ def pixel_overlap(pixels: Optional[dict], reference_labels: np.ndarray, referenc
     if decoded is None or len(gt) != 6 or gt[2] or gt[4] or not gt[1] or not gt[5]:
         return 0, total
     mask, block = decoded
-    rows, cols = np.nonzero(labelled)
     rgt = reference_grid.geotransform
+    same_crs = (reference_grid.crs_wkt or "") == (pixels.get("crs_wkt") or "")
+    if (same_crs and block == 1 and labelled.shape == mask.shape
+            and np.allclose([float(v) for v in rgt], gt, rtol=0, atol=1e-6 * max(abs(gt[1]), abs(gt[5])))):
+        return int((labelled & mask).sum()), total  # the training grid itself (the usual case): one comparison
+    rows, cols = np.nonzero(labelled)
+    if rows.size > MAX_OVERLAP_POINTS:  # a large reference: a fixed sample of its pixels, the count scaled back
+        pick = np.random.default_rng(0).choice(rows.size, MAX_OVERLAP_POINTS, replace=False)
+        rows, cols = rows[pick], cols[pick]
+    scale = total / rows.size
     x = rgt[0] + (cols + 0.5) * rgt[1] + (rows + 0.5) * rgt[2]
     y = rgt[3] + (cols + 0.5) * rgt[4] + (rows + 0.5) * rgt[5]
     source_wkt, target_wkt = reference_grid.crs_wkt or "", pixels.get("crs_wkt") or ""
@@ -246,4 +255,4 @@ def pixel_overlap(pixels: Optional[dict], reference_labels: np.ndarray, referenc
     inside = (col >= 0) & (col < width) & (row >= 0) & (row < height)
     br, bc = row[inside] // block, col[inside] // block
     ok = (br < mask.shape[0]) & (bc < mask.shape[1])
-    return int(mask[br[ok], bc[ok]].sum()), total
+    return int(round(mask[br[ok], bc[ok]].sum() * scale)), total
