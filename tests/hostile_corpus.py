@@ -63,7 +63,6 @@ class Case:
     check: Optional[Callable[[Inputs], None]] = None  # for "succeeds": what the result must be
     processing: bool = True            # Processing has a parameter for it (e.g. label rasters: not in train)
     dock: bool = False                 # cheap enough for the dock's classify start-up
-    notes: list = field(default_factory=list)
 
 
 # --- good inputs --------------------------------------------------------------------------------------------
