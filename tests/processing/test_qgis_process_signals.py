@@ -72,3 +72,25 @@ def test_the_staging_of_a_killed_run_is_removed_by_the_next_run(enabled, tmp_pat
     names = sorted(p.name for p in out.iterdir())
     assert not [n for n in names if n.startswith(".lcx-") or "partial" in n], names
     assert {"map.tif", "map.qml", "confidence.tif"} <= set(names)
+
+
+def test_sigterm_during_training_leaves_no_model_and_no_report(enabled, tmp_path):  # noqa: F811
+    fields = tmp_path / "fields.gpkg"
+    fields.write_bytes((SAMPLE / "lulc_field_polygons.gpkg").read_bytes())
+    out = tmp_path / "models"
+    out.mkdir()
+    process = subprocess.Popen([QGIS_PROCESS, "run", "land_cover_xai:train", "--", f"INPUT={STACK}",
+                                f"FIELD_DATA={fields}", "CLASS_FIELD=LULC_ID", "EPOCHS=500", "DEVICE=1",
+                                f"OUTPUT_MODEL={out / 'model.lcx'}", f"OUTPUT_REPORT={out / 'report.json'}"],
+                               env=enabled, cwd=str(REPO_ROOT), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        time.sleep(10)  # QGIS started, the stack read, training under way
+        if process.poll() is not None:
+            pytest.skip("training finished before the signal (early stopping on a fast machine)")
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == -signal.SIGTERM, stderr.decode(errors="replace")[-2000:]
+    assert sorted(p.name for p in out.iterdir()) == []
