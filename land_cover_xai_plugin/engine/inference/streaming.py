@@ -323,19 +323,45 @@ def _run(request, bundle, stack, planned: PlannedOutputs, target_index, progress
     bundle.check_fits(stack)
     # the one data path (data/windows.py): band order, the model's calendar and validity settings
     inputs = InputSpec.for_model(bundle, stack, request.min_valid_dates, request.validity)
-    band_order = inputs.band_order
     check_output_folder(request.out_dir, [s.name for s in planned.specs], request.overwrite)  # cheap checks first
-    warnings = check_input_scale(bundle, sample_stack_values(stack, band_order), stack)  # refuses when far off
-    for warning in warnings:
-        _log.warning(warning)
     spec = bundle.spec
-    k = int(spec.patch_size)
+    window_size = int(request.window_size or auto_window_size(spec.n_bands, spec.n_dates))
+    windows = plan_windows(stack.width, stack.height, stack.block_size, window_size, request.region)
     device = resolve_device(request.device)
     set_threads(request.threads)
     threads = torch.get_num_threads()
     # the reader's core, taken from torch while it reads (CPU passes whose torch threads fill the cores)
     reader_busy = threading.Event() if (
         YIELD_TO_READER and device == "cpu" and 1 < threads and (os.cpu_count() or 1) <= threads) else None
+    timings = {"read": 0.0, "read_cpu": 0.0, "compute": 0.0, "write": 0.0, "wait_read": 0.0}
+    read_q: queue.Queue = queue.Queue(maxsize=_QUEUE_DEPTH)
+    stop = threading.Event()
+    errors: list = []
+    # the reader starts now: its first window is read while the stack's scale is checked and the model built
+    reader = threading.Thread(
+        target=_reader_loop, name="lcx-reader", daemon=True,
+        args=(stack, windows, inputs, read_q, stop, errors, timings, reader_busy))
+    reader.start()
+    try:
+        return _stream(request, bundle, stack, planned, target_index, progress, is_cancelled, t_start, inputs,
+                       windows, window_size, device, threads, reader_busy, timings, read_q, stop, errors, reader)
+    except BaseException:
+        stop.set()
+        _drain(read_q)
+        reader.join(timeout=30)
+        raise
+
+
+def _stream(request, bundle, stack, planned, target_index, progress, is_cancelled, t_start, inputs, windows,
+            window_size, device, threads, reader_busy, timings, read_q, stop, errors, reader):
+    """The pass once the reader runs: scale check, model, outputs, the window loop, commit."""
+    torch = import_torch()
+    band_order = inputs.band_order
+    warnings = check_input_scale(bundle, sample_stack_values(stack, band_order), stack)  # refuses when far off
+    for warning in warnings:
+        _log.warning(warning)
+    spec = bundle.spec
+    k = int(spec.patch_size)
     model = bundle.build(device)
     model.eval()
     gradcam.freeze(model)
@@ -344,8 +370,6 @@ def _run(request, bundle, stack, planned: PlannedOutputs, target_index, progress
     fused = any(e.fused_gradcam for e in explainers)
     runner = forward_model(model, explainers)  # the module every batch runs through
     batch_size = int(request.batch_size or choose_batch_size(runner, spec, device, fused))
-    window_size = int(request.window_size or auto_window_size(spec.n_bands, spec.n_dates))
-    windows = plan_windows(stack.width, stack.height, stack.block_size, window_size, request.region)
     total_px = sum(w.xsize * w.ysize for w in windows)
 
     setup = PassSetup(model, bundle, stack, band_order, device, target_index, request.min_valid_dates,
@@ -353,21 +377,13 @@ def _run(request, bundle, stack, planned: PlannedOutputs, target_index, progress
     plan = prepare_plan(explainers, setup)
     specs = planned.specs
     file_of = {d.kind: d.spec.name for _, decls in planned.methods for d in decls}  # kind -> file stem
-    timings = {"read": 0.0, "read_cpu": 0.0, "compute": 0.0, "write": 0.0, "wait_read": 0.0}
     n_valid = 0
     done_px = 0
     with OutputSet(request.out_dir, stack.grid, specs, overwrite=request.overwrite) as outputs:
-        read_q: queue.Queue = queue.Queue(maxsize=_QUEUE_DEPTH)
         write_q: queue.Queue = queue.Queue(maxsize=_QUEUE_DEPTH)
-        stop = threading.Event()
-        errors: list = []
-        reader = threading.Thread(
-            target=_reader_loop, name="lcx-reader", daemon=True,
-            args=(stack, windows, inputs, read_q, stop, errors, timings, reader_busy))
         writer = threading.Thread(target=_writer_loop, name="lcx-writer", daemon=True,
                                   args=(outputs, write_q, stop, errors, timings))
         timings["setup"] = time.perf_counter() - t_start  # model load, checks, outputs created
-        reader.start()
         writer.start()
         running = threads
         try:
