@@ -275,9 +275,10 @@ def main(argv=None) -> int:
         "predict_ratio": round(predict_rate / fwd[best_fwd_bs], 3),
         "predict_streaming_px_per_s": round(streaming_rate),
         "predict_streaming_ratio": round(streaming_rate / fwd[best_fwd_bs], 3),
-        "predict_streaming_note": "the predict pass without its fixed costs (setup before the first window: "
-                                  "model load and checks; commit after the last one), which a whole tile pays "
-                                  "once; predict_px_per_s / predict_ratio count them within the region",
+        "predict_streaming_note": "the predict pass without its fixed costs (setup before the first batch: "
+                                  "model load and checks, while the reader already reads the first window; "
+                                  "commit after the last one), which a whole tile pays once; predict_px_per_s / "
+                                  "predict_ratio count them within the region",
         "gradcam_px_per_s": rounded(gradcam_rate),
         "gradcam_ratio": rounded(gradcam_rate and gradcam_rate / fwb[best_fwb_bs], 3),
         "occlusion_dates_px_per_s": rounded(occlusion_rate),
