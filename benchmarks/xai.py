@@ -1094,8 +1094,8 @@ def speed_sentence(many: dict) -> str:
             f"{many['predict']:.0f} px/s, occlusion by date {many['occlusion_dates']:.0f} px/s, ratio {ratio:.2f}: it "
             f"{verdict} the {MAP_RATIO_MIN} x predict target. Exact occlusion needs one forward pass of the whole "
             f"ensemble per observed date (the band gate reads every date, so no part of the pass can be reused), "
-            f"which bounds the ratio near 1 / (dates + 1) of the model's compute; the copies are batched and the "
-            f"refill built once per map.")
+            f"which bounds the ratio near 1 / (dates + 1) of the model's compute; the copies are batched through the "
+            f"model's forward-only inference stand-in and the refill is built once per map.")
 
 
 def trust_section(result: dict) -> str:
