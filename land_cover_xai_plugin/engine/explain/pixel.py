@@ -1,8 +1,10 @@
 """Everything about one pixel, for the plugin's click-a-pixel view.
 
 SHAP here is model-agnostic (captum ``ShapleyValueSampling`` by default, ``KernelShap`` on request) over
-*groups* of the (B, T) input: a ``feature_mask`` groups all dates of a band (-> one value per band), resp. all
-bands of a date (-> one value per date). A group "absent" takes the baseline, the per-band training mean.
+*groups* of the (B, T) input: a ``feature_mask`` groups all dates of a band (-> one value per band); an absent band
+takes the baseline, the per-band training mean. By date the players are the pixel's observed dates, in the map
+method's game (``methods/date_shapley.py``: a removed date is refilled from the kept ones, all removed = the
+baseline's probability), so a missing or cloud-masked date gets exactly 0.
 Shapley value sampling satisfies efficiency exactly: the values sum to p(x) - p(baseline) for the target
 class. SHAP and IG explain the target-class probability; Grad-CAM explains its logit (see ``gradcam.py``).
 """
@@ -18,6 +20,8 @@ from ..data.windows import InputSpec, Window, batch_input, prepare, read_observa
 from ..errors import LcxError
 from ..runtime import import_captum, import_torch, resolve_device
 from . import attribution, gradcam
+from .explainer import PassSetup
+from .methods.date_occlusion import date_game
 
 
 @dataclass
@@ -107,7 +111,16 @@ def explain_pixel(bundle, stack, row: int, col: int, target=None, device: str = 
     shapley, how = {}, {}
     for by in ("band", "date"):  # exact when the groups are few (2^G forward passes), else sampled; said in extra
         n_groups = spec.n_bands if by == "band" else spec.n_dates
-        if shap_method == "shapley_sampling" and n_groups <= EXACT_MAX_GROUPS:
+        if by == "date" and shap_method == "shapley_sampling":
+            # the map method's game (methods/date_shapley.py): the players are the observed dates, a removed
+            # date is refilled from the kept ones, so a missing (cloud-masked) date gets exactly 0
+            setup = PassSetup(model, bundle, stack, inputs.band_order, device, None, min_valid_dates, seed=seed,
+                              inputs=inputs)
+            with torch.no_grad():
+                background = forward(baseline)[0].cpu().numpy()  # the empty coalition: the mean baseline
+            shapley[by], how[f"shap_by_{by}_method"] = _date_shapley(model, x, targets, date_game(setup,
+                                                                                                    background), seed)
+        elif shap_method == "shapley_sampling" and n_groups <= EXACT_MAX_GROUPS:
             shapley[by] = exact_grouped_shapley(forward, x, baseline, targets, by)[0]
             how[f"shap_by_{by}_method"] = f"exact ({2 ** n_groups} coalitions of {n_groups} {by}s)"
         else:
@@ -142,6 +155,21 @@ def group_mask(n_bands: int, n_dates: int, by: str, patch_size: int = 1, device=
 
 
 EXACT_MAX_GROUPS = 10  # 2^10 forward passes of one pixel: well under a second on a CPU
+
+
+def _date_shapley(model, x, targets, game, seed: int):
+    """(T,) Shapley values of the pixel's observed dates on the date-removal game, and how they were got."""
+    from .methods.date_shapley import EXACT_MAX_DATES, SAMPLED_PERMUTATIONS, exact_date_shapley, sampled_date_shapley
+
+    n_observed = len(game.players)
+    if n_observed <= EXACT_MAX_DATES:
+        values = exact_date_shapley(model, x, targets, game)
+        how = f"exact ({2 ** n_observed} coalitions of {n_observed} observed dates)"
+        return values[0].cpu().numpy().astype(float), how
+    values, errors = sampled_date_shapley(model, x, targets, game, seed=seed)
+    return (values[0].cpu().numpy().astype(float),
+            f"sampled ({SAMPLED_PERMUTATIONS} permutations of {n_observed} observed dates, "
+            f"standard error up to {float(errors.max()):.3f})")
 
 
 def exact_grouped_shapley(forward, x, baseline, targets, by: str, chunk: int = 1024) -> np.ndarray:
