@@ -189,7 +189,7 @@ def test_pixel_view_says_exact_for_dates_and_sampled_for_bands():
     finally:
         stack.close()
     # the sample's two cloudy dates (31 Jul, 20 Aug: declared > 0.5 cloudy, masked) are not players
-    assert result.extra["shap_by_date_method"] == "exact (8 coalitions of 3 observed dates)"
+    assert result.extra["shap_by_date_method"] == "exact (8 coalitions of 3 dates)"
     assert result.extra["shap_by_band_method"] == "sampled (8 permutations)"
     cloudy = [i for i, d in enumerate(result.dates) if d[5:] in ("07-31", "08-20")]
     assert len(cloudy) == 2 and np.all(result.shap_by_date[cloudy] == 0.0)

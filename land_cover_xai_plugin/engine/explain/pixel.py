@@ -164,12 +164,10 @@ def _date_shapley(model, x, targets, game, seed: int):
     n_observed = len(game.players)
     if n_observed <= EXACT_MAX_DATES:
         values = exact_date_shapley(model, x, targets, game)
-        how = f"exact ({2 ** n_observed} coalitions of {n_observed} observed dates)"
+        how = f"exact ({2 ** n_observed} coalitions of {n_observed} dates)"  # the observed ones; in gui/i18n
         return values[0].cpu().numpy().astype(float), how
-    values, errors = sampled_date_shapley(model, x, targets, game, seed=seed)
-    return (values[0].cpu().numpy().astype(float),
-            f"sampled ({SAMPLED_PERMUTATIONS} permutations of {n_observed} observed dates, "
-            f"standard error up to {float(errors.max()):.3f})")
+    values, _ = sampled_date_shapley(model, x, targets, game, seed=seed)
+    return values[0].cpu().numpy().astype(float), f"sampled ({SAMPLED_PERMUTATIONS} permutations)"
 
 
 def exact_grouped_shapley(forward, x, baseline, targets, by: str, chunk: int = 1024) -> np.ndarray:
