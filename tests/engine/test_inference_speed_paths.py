@@ -240,7 +240,8 @@ def test_prepare_with_reused_buffer_equals_a_fresh_read(tmp_path):
 
 
 @pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="needs 2 cores: torch yields one to the reader thread")
-def test_torch_yielding_a_core_to_the_reader_changes_no_output(tmp_path):
+def test_torch_yielding_a_core_to_the_reader_changes_no_output(tmp_path, monkeypatch):
+    monkeypatch.setattr(streaming, "YIELD_TO_READER", True)  # the option under test (off by default)
     spec = mlp_spec(3, n_bands=4, n_dates=6)
     model = trained_like(spec)
     rng = np.random.default_rng(4)

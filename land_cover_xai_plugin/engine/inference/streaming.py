@@ -45,11 +45,12 @@ _QUEUE_DEPTH = 1
 _CPU_BATCH_CANDIDATES = (512, 1024, 2048)
 _CUDA_BATCH = 8192
 _GDAL_CACHE_BYTES = 128 * 1024 * 1024
-# While the reader thread works (GDAL decoding, gap filling), torch runs one thread fewer when its threads
-# would otherwise fill every core: an OpenMP team with a thread preempted by the reader stalls at every
-# operator's barrier (measured on 2 cores: the forward ran ~25 % slower beside the reader). Thread counts do
-# not change the results (tests/engine/test_inference_speed_paths.py).
-YIELD_TO_READER = True
+# True: while the reader thread works (GDAL decoding, gap filling), torch runs one thread fewer when its
+# threads would otherwise fill every core (an OpenMP team with a thread preempted by the reader stalls at its
+# barriers; the forward ran ~23 % slower beside the reader in the 2026-12-01 benchmark). Off by default: an A/B
+# of 4 + 4 predict passes on 2 cores (load ~1.8 from other jobs) measured no gain (median 75k px/s with it,
+# 80k without). Thread counts do not change the results (tests/engine/test_inference_speed_paths.py).
+YIELD_TO_READER = False
 _MIN_BATCH = 16
 # Methods that read only the shared forward pass's outputs (probabilities, band gates, the ensemble's
 # disagreement): with these alone the pass runs ``models.ensemble.inference_model``'s stand-in (the same
