@@ -78,6 +78,30 @@ ENGINE_TEMPLATES = (
     "exact ({n} coalitions of {g} bands)",
     "sampled ({n} permutations)",
     "Kernel SHAP ({n} samples)",
+    # the validation report's notes and sources (engine/accuracy)
+    "Every validation feature ({count}) belongs to the model's training data ({where}): these figures measure how "
+    "well the model fits its training polygons, not its accuracy. Validate with field data kept out of training "
+    "(e.g. a held-out set of polygons).",
+    "{shared} of {count} validation features ({share}) belong to the model's training data ({where}): the figures "
+    "are optimistic. Validate with field data kept out of training (e.g. a held-out set of polygons).",
+    "Every validation pixel ({count}) was a training pixel of the model ({where}): these figures measure how well "
+    "the model fits its training data, not its accuracy. Validate with field data kept out of training (e.g. a "
+    "held-out set of polygons).",
+    "{shared} of {count} validation pixels ({share}) were training pixels of the model ({where}): the figures are "
+    "optimistic. Validate with field data kept out of training (e.g. a held-out set of polygons).",
+    "{n} labelled pixel(s) fall on map no-data and are not compared.",
+    "Field classes not named in the map: {names}. Each got its own id, so its pixels count as errors; fix the "
+    "spelling in the field data if they mean a map class.",
+    "{name} ({id}) is mapped but absent from the reference: its producer's accuracy is not available.",
+    "{name} ({id}) is in the reference but never mapped: its user's accuracy is not available.",
+    "Mapped area given for ids {ids} that are not among the assessed classes: ignored.",
+    "Map class {name} ({id}) covers {area} {unit} but has no reference sample: that area is left out of the "
+    "area-adjusted estimates.",
+    "Map class {name} ({id}) has reference samples but no mapped area: it carries no weight in the area-adjusted "
+    "estimates.",
+    "Map class(es) {listed} have a single reference sample: standard errors and confidence intervals cannot be "
+    "estimated (shown as not available).",
+    "{size} ha per pixel",
 )
 ENGINE_PHRASES = (
     "deletion ({op} removal) {d} not below random {r} at p < {p} (p {q})",
@@ -157,6 +181,96 @@ def _engine_catalogue() -> tuple:
         tr("{c} of its relevance on the two cloud-masked dates"), tr("deletion {d} vs random {r}"),
         tr("pointing game {g}"), tr("randomisation {m}"), tr("passes:"), tr("fails:"), tr("mean"),
         tr("Only for {archs} models."),  # the registry's limit of a method (Processing help)
+        # the validation report: notes (whole texts, then templates) and sources
+        tr("The map has no usable CRS: areas are given in pixels, not hectares."),
+        tr("The class field holds text and the map carries no class names: field classes were numbered 1..K in "
+           "alphabetical order (as training does) and compared with the map's ids."),
+        tr("No sample where both reference and map have a class: nothing to assess."),
+        tr("Kappa is undefined: reference and map both hold a single class."),
+        tr("Area-adjusted estimates are not available: the map has no classified area."),
+        tr("Every validation feature ({count}) belongs to the model's training data ({where}): these figures "
+           "measure how well the model fits its training polygons, not its accuracy. Validate with field data "
+           "kept out of training (e.g. a held-out set of polygons)."),
+        tr("{shared} of {count} validation features ({share}) belong to the model's training data ({where}): the "
+           "figures are optimistic. Validate with field data kept out of training (e.g. a held-out set of "
+           "polygons)."),
+        tr("Every validation pixel ({count}) was a training pixel of the model ({where}): these figures measure "
+           "how well the model fits its training data, not its accuracy. Validate with field data kept out of "
+           "training (e.g. a held-out set of polygons)."),
+        tr("{shared} of {count} validation pixels ({share}) were training pixels of the model ({where}): the "
+           "figures are optimistic. Validate with field data kept out of training (e.g. a held-out set of "
+           "polygons)."),
+        tr("{n} labelled pixel(s) fall on map no-data and are not compared."),
+        tr("Field classes not named in the map: {names}. Each got its own id, so its pixels count as errors; fix "
+           "the spelling in the field data if they mean a map class."),
+        tr("{name} ({id}) is mapped but absent from the reference: its producer's accuracy is not available."),
+        tr("{name} ({id}) is in the reference but never mapped: its user's accuracy is not available."),
+        tr("Mapped area given for ids {ids} that are not among the assessed classes: ignored."),
+        tr("Map class {name} ({id}) covers {area} {unit} but has no reference sample: that area is left out of "
+           "the area-adjusted estimates."),
+        tr("Map class {name} ({id}) has reference samples but no mapped area: it carries no weight in the "
+           "area-adjusted estimates."),
+        tr("Map class(es) {listed} have a single reference sample: standard errors and confidence intervals "
+           "cannot be estimated (shown as not available)."),
+        tr("{size} ha per pixel"), tr("cell area per row on the authalic sphere (geographic CRS)"), tr("1 pixel"),
+        tr("classification"), tr("field data"), tr("class field"), tr("layer"), tr("mapped area"), tr("band 1"),
+    )
+
+
+_CLASS_ID = re.compile(r"class (\d+)")
+
+
+def report_class_name(name) -> str:
+    """A class name of a validation report as shown: the user's / the catalogue's name, and "class 3" (a class
+    without a name) in QGIS's language."""
+    from .class_names import display_name
+
+    shown = display_name(name)
+    match = _CLASS_ID.fullmatch(str(name))
+    if shown == str(name) and match:
+        return tr("class {id}").format(id=match.group(1))
+    return shown
+
+
+def report_texts():
+    """The validation report's words (engine.accuracy.validation.ReportTexts) in QGIS's language, for the HTML
+    page and the figure the Validate tab and the Processing algorithm write."""
+    from ..engine.accuracy.validation import ReportTexts
+
+    return ReportTexts(
+        language=ui_language(),
+        title=tr("Accuracy assessment"), source=tr("source"), value=tr("value"), metric=tr("metric"),
+        summary=tr("Summary"), samples=tr("reference samples (pixels)"), overall_accuracy=tr("overall accuracy"),
+        kappa=tr("Cohen's kappa (κ)"), macro_f1=tr("macro-F1"),
+        area_overall_accuracy=tr("area-adjusted overall accuracy (95 % CI)"), matrix=tr("Confusion matrix"),
+        matrix_caption=tr("Rows = reference (field data), columns = map. Pixel counts."),
+        corner=tr("reference \\ map"), total=tr("total"), per_class=tr("Per-class accuracy"), class_id=tr("id"),
+        class_=tr("class"), reference_pixels=tr("reference pixels"), map_pixels=tr("map pixels"),
+        producers=tr("producer's accuracy (recall)"), users=tr("user's accuracy (precision)"), f1=tr("F1"),
+        area_title=tr("Area-adjusted estimates (Olofsson et al. 2014)"), mapped_area=tr("mapped area ({unit})"),
+        estimated_area=tr("estimated area ({unit})"), ci95=tr("95 % CI"), users_ci=tr("user's accuracy ± 95 %"),
+        producers_ci=tr("producer's accuracy ± 95 %"),
+        unassessed=tr("{area} {unit} of mapped area lie in classes without any reference pixel and are not "
+                      "covered by these estimates."),
+        notes=tr("Notes"), how_to_read=tr("How to read this"),
+        guide=(
+            tr("<b>Producer's accuracy</b> (recall): of the field-data pixels of a class, the share the map got "
+               "right (read along a row). Low = the map misses that class (omission)."),
+            tr("<b>User's accuracy</b> (precision): of the pixels the map puts in a class, the share that really "
+               "are that class (read down a column). Low = the map over-paints it (commission)."),
+            tr("<b>F1</b> balances the two; <b>macro-F1</b> averages it over classes, so rare classes count as "
+               "much as common ones. With imbalanced classes, overall accuracy alone flatters the map: look at κ "
+               "and macro-F1 too."),
+            tr("<b>Area-adjusted estimates</b> correct the mapped area of each class for the errors seen in the "
+               "reference data, weighting each map class by its share of the map (Olofsson et al. 2014, Remote "
+               "Sensing of Environment 148: 42–57). They assume the reference pixels are a random sample within "
+               "each map class; hand-drawn field polygons are not, and neighbouring pixels are not independent, "
+               "so treat the confidence intervals as optimistic."),
+        ),
+        not_available=tr("n/a"), unit_pixels=tr("pixels"), figure_map=tr("map"),
+        figure_reference=tr("reference (field data)"), figure_title=tr("Confusion matrix, n = {n}, OA = {oa}"),
+        figure_colorbar=tr("share of the reference class (row)"),
+        note=engine_text, class_name=report_class_name, source_text=engine_text,
     )
 
 

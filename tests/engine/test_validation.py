@@ -277,6 +277,52 @@ def test_html_is_self_contained_escaped_and_carries_the_numbers(tmp_path, small_
     assert re.search(r'class="swatch" style="background:#00aa00"', page)
 
 
+def test_report_texts_give_the_page_and_the_figure_their_words(tmp_path, small_report):
+    """Every English word of the page comes from ReportTexts: a front end's words replace them all, notes and
+    class names go through its translators, and the figure draws its axis labels and title from them."""
+    import dataclasses
+
+    from matplotlib.text import Text
+
+    from land_cover_xai_plugin.engine.accuracy import validation
+
+    small_report.notes = ["some note"]
+    english = validation.ENGLISH
+    def shout(text):  # upper case, the {slots} kept
+        return re.sub(r"[^{}]+(?=\{|$)|(?<=\})[^{}]+", lambda m: m.group(0).upper(), text)
+
+    upper = {f.name: shout(getattr(english, f.name)) for f in dataclasses.fields(english)
+             if isinstance(getattr(english, f.name), str) and f.name != "language"}
+    texts = validation.ReportTexts(language="xx", **upper, guide=("<b>GUIDE</b> ITEM",),
+                                   note=lambda n: f"NOTE[{n}]", class_name=lambda n: f"NAME[{n}]",
+                                   source_text=lambda s: f"SRC[{s}]")
+    page = validation.report_html_text(small_report, texts)
+    assert '<html lang="xx">' in page and "<h1>ACCURACY ASSESSMENT</h1>" in page
+    assert "NOTE[some note]" in page and "<li><b>GUIDE</b> ITEM</li>" in page
+    assert html.escape(f"NAME[{small_report.name_of(small_report.class_ids[0])}]") in page  # escaped, as before
+    assert "How to read this" not in page and "Per-class accuracy" not in page and "PER-CLASS ACCURACY" in page
+    assert validation.report_html_text(small_report) != page  # the default is still English
+    assert "How to read this" in validation.report_html_text(small_report)
+
+    import matplotlib.figure
+
+    drawn = []
+    keep = matplotlib.figure.Figure.savefig
+
+    def spy(self, *args, **kwargs):
+        drawn.extend(t.get_text() for t in self.findobj(Text) if t.get_text())
+        return keep(self, *args, **kwargs)
+
+    matplotlib.figure.Figure.savefig = spy
+    try:
+        assert validation._figure_png(small_report, texts)[:4] == b"\x89PNG"
+    finally:
+        matplotlib.figure.Figure.savefig = keep
+    assert {"MAP", "REFERENCE (FIELD DATA)", "SHARE OF THE REFERENCE CLASS (ROW)"} <= set(drawn)
+    assert any(t.startswith("CONFUSION MATRIX, N = ") for t in drawn)
+    assert any(t.startswith("NAME[") for t in drawn)
+
+
 def test_confusion_matrix_figure_is_a_png(tmp_path, small_report):
     path = confusion_matrix_figure(small_report, str(tmp_path / "cm.png"))
     with open(path, "rb") as fh:

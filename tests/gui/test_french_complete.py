@@ -275,9 +275,6 @@ def test_the_presenter_and_a_pixel_story_are_french(french_run):
         window.close()
 
 
-@pytest.mark.xfail(strict=True, reason="the engine writes the validation report (engine/accuracy/validation.py: "
-                   "HTML, figure, notes) in English and the Validate tab shows the report's class names as stored; "
-                   "the writers need the words from the GUI (a labels argument), outside this test's author's files")
 def test_the_validation_report_html_and_figure_are_french(french_run):
     from pytest_qgis.utils import wait_until
     from qgis.core import QgsVectorLayer
@@ -295,14 +292,15 @@ def test_the_validation_report_html_and_figure_are_french(french_run):
     assert panel.report is not None, panel.summary_label.text()
     texts = widget_texts(panel)
     html_path = panel.export_html(str(french_run["tmp"] / "rapport.html"))
-    texts.append(Path(html_path).read_text(encoding="utf-8"))
+    page = Path(html_path).read_text(encoding="utf-8")
+    texts.append(re.sub(r"<style>.*?</style>", " ", page, flags=re.DOTALL))  # the CSS is not read by anyone
     texts += _report_figure_texts(panel.report)
     found = findings(texts)
     assert not found, "English in the validation report:\n" + "\n".join(found)
 
 
 def _report_figure_texts(report) -> list[str]:
-    """The texts of the report's figure, as the engine draws it (matplotlib)."""
+    """The texts of the report's figure, as the engine draws it (matplotlib) with the Validate tab's words."""
     import matplotlib.figure
 
     from land_cover_xai_plugin.engine.accuracy import validation
@@ -316,7 +314,7 @@ def _report_figure_texts(report) -> list[str]:
 
     matplotlib.figure.Figure.savefig = keep
     try:
-        validation._figure_png(report)
+        validation._figure_png(report, i18n.report_texts())
     finally:
         matplotlib.figure.Figure.savefig = original
     return [t for fig in figures for t in figure_texts(fig)]

@@ -19,7 +19,8 @@ import io
 import math
 import os
 import re
-from typing import Sequence
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -32,6 +33,87 @@ CSV_SECTION_PER_CLASS = "Per class"
 CSV_SECTION_AREA = "Area-adjusted estimates (Olofsson et al. 2014)"
 CSV_SECTION_SUMMARY = "Summary"
 CSV_SECTION_NOTES = "Notes"
+
+
+def _same(text: str) -> str:
+    return text
+
+
+@dataclass(frozen=True)
+class ReportTexts:
+    """The words of the validation report's HTML page and figure, English by default. A front end that speaks
+    another language fills it (the engine knows no Qt): plain texts, templates with ``{slots}``, and three
+    translators, of a note (``note``), of a class name (``class_name``) and of a source's name or value
+    (``source``). ``guide`` holds the "How to read this" items as HTML (``<b>`` allowed, the rest escaped by
+    whoever translates). The CSV stays in English: it is for machines."""
+
+    language: str = "en"
+    title: str = "Accuracy assessment"
+    source: str = "source"
+    value: str = "value"
+    metric: str = "metric"
+    summary: str = "Summary"
+    samples: str = "reference samples (pixels)"
+    overall_accuracy: str = "overall accuracy"
+    kappa: str = "Cohen's kappa (κ)"
+    macro_f1: str = "macro-F1"
+    area_overall_accuracy: str = "area-adjusted overall accuracy (95 % CI)"
+    matrix: str = "Confusion matrix"
+    matrix_caption: str = MATRIX_ORIENTATION.capitalize() + ". Pixel counts."
+    corner: str = "reference \\ map"
+    total: str = "total"
+    per_class: str = "Per-class accuracy"
+    class_id: str = "id"
+    class_: str = "class"
+    reference_pixels: str = "reference pixels"
+    map_pixels: str = "map pixels"
+    producers: str = "producer's accuracy (recall)"
+    users: str = "user's accuracy (precision)"
+    f1: str = "F1"
+    area_title: str = "Area-adjusted estimates (Olofsson et al. 2014)"
+    mapped_area: str = "mapped area ({unit})"
+    estimated_area: str = "estimated area ({unit})"
+    ci95: str = "95 % CI"
+    users_ci: str = "user's accuracy ± 95 %"
+    producers_ci: str = "producer's accuracy ± 95 %"
+    unassessed: str = ("{area} {unit} of mapped area lie in classes without any reference pixel and are not "
+                       "covered by these estimates.")
+    notes: str = "Notes"
+    how_to_read: str = "How to read this"
+    guide: tuple = (
+        "<b>Producer's accuracy</b> (recall): of the field-data pixels of a class, the share the map got right "
+        "(read along a row). Low = the map misses that class (omission).",
+        "<b>User's accuracy</b> (precision): of the pixels the map puts in a class, the share that really are "
+        "that class (read down a column). Low = the map over-paints it (commission).",
+        "<b>F1</b> balances the two; <b>macro-F1</b> averages it over classes, so rare classes count as much as "
+        "common ones. With imbalanced classes, overall accuracy alone flatters the map: look at κ and macro-F1 "
+        "too.",
+        "<b>Area-adjusted estimates</b> correct the mapped area of each class for the errors seen in the "
+        "reference data, weighting each map class by its share of the map (Olofsson et al. 2014, Remote Sensing "
+        "of Environment 148: 42–57). They assume the reference pixels are a random sample within each map "
+        "class; hand-drawn field polygons are not, and neighbouring pixels are not independent, so treat the "
+        "confidence intervals as optimistic.",
+    )
+    not_available: str = "n/a"
+    unit_pixels: str = "pixels"
+    figure_map: str = "map"
+    figure_reference: str = "reference (field data)"
+    figure_title: str = "Confusion matrix, n = {n}, OA = {oa}"
+    figure_colorbar: str = "share of the reference class (row)"
+    note: Callable[[str], str] = field(default=_same, compare=False)
+    class_name: Callable[[str], str] = field(default=_same, compare=False)
+    source_text: Callable[[str], str] = field(default=_same, compare=False)
+
+    def unit(self, unit: str) -> str:
+        """An area unit as shown ("ha" stays, "pixels" in the report's language)."""
+        return self.unit_pixels if unit == "pixels" else unit
+
+    def name(self, report, class_id) -> str:
+        """The report's name of a class, as shown."""
+        return self.class_name(report.name_of(class_id))
+
+
+ENGLISH = ReportTexts()
 
 
 def _gdal():
@@ -606,7 +688,8 @@ def read_report_csv(path: str) -> dict[str, list[list[str]]]:
 
 # --- figure --------------------------------------------------------------------------------------
 
-def _figure_png(report: AccuracyReport) -> bytes:
+def _figure_png(report: AccuracyReport, texts: ReportTexts = ENGLISH) -> bytes:
+    """The confusion matrix as a PNG, its words from ``texts``."""
     # Figure + Agg canvas directly: no pyplot, so no GUI backend and no global state inside QGIS.
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -615,7 +698,7 @@ def _figure_png(report: AccuracyReport) -> bytes:
     k = len(report.class_ids)
     row_sums = m.sum(axis=1, keepdims=True)
     share = np.divide(m, row_sums, out=np.zeros_like(m), where=row_sums > 0)  # per reference class
-    labels = [_short(f"{report.name_of(c)} ({c})") for c in report.class_ids]
+    labels = [_short(f"{texts.name(report, c)} ({c})") for c in report.class_ids]
     side = min(3.0 + 0.55 * k, 14.0)
     fig = Figure(figsize=(side + 1.5, side), dpi=100)
     FigureCanvasAgg(fig)
@@ -626,26 +709,28 @@ def _figure_png(report: AccuracyReport) -> bytes:
     # parse_math=False: a class name with '$' is text, not matplotlib mathtext (which would fail or mangle it)
     ax.set_xticklabels(labels, rotation=45, ha="right", fontsize=8, parse_math=False)
     ax.set_yticklabels(labels, fontsize=8, parse_math=False)
-    ax.set_xlabel("map")
-    ax.set_ylabel("reference (field data)")
-    ax.set_title(f"Confusion matrix, n = {report.n_samples}, OA = {_fmt(report.overall_accuracy)}", fontsize=10)
+    ax.set_xlabel(texts.figure_map)
+    ax.set_ylabel(texts.figure_reference)
+    title = texts.figure_title.format(n=report.n_samples, oa=_fmt(report.overall_accuracy, na=texts.not_available))
+    ax.set_title(title, fontsize=10, parse_math=False)
     if k <= 25:  # beyond that the counts are unreadable; colours still tell the story
         for r in range(k):
             for c in range(k):
                 if m[r, c]:
                     ax.text(c, r, f"{int(m[r, c])}", ha="center", va="center", fontsize=7,
                             color="white" if share[r, c] > 0.5 else "black")
-    fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="share of the reference class (row)")
+    fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label=texts.figure_colorbar)
     fig.tight_layout()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
     return buffer.getvalue()
 
 
-def confusion_matrix_figure(report: AccuracyReport, path_png: str) -> str:
-    """PNG of the confusion matrix: counts, coloured by share of each reference class (row)."""
+def confusion_matrix_figure(report: AccuracyReport, path_png: str, texts: ReportTexts = ENGLISH) -> str:
+    """PNG of the confusion matrix: counts, coloured by share of each reference class (row); words from
+    ``texts`` (English by default)."""
     check_report_path(path_png)
-    data = _figure_png(report)
+    data = _figure_png(report, texts)
     with open(path_png, "wb") as fh:
         fh.write(data)
     return path_png
@@ -658,26 +743,26 @@ def _short(text: str, limit: int = 28) -> str:
 
 # --- HTML ----------------------------------------------------------------------------------------
 
-def _fmt(value, digits: int = 3) -> str:
+def _fmt(value, digits: int = 3, na: str = "n/a") -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
+        return na
     value = float(value)
     if math.isnan(value):
-        return "n/a"
+        return na
     return f"{value:.{digits}f}"
 
 
-def _fmt_area(value) -> str:
+def _fmt_area(value, na: str = "n/a") -> str:
     value = float(value)
     if math.isnan(value):
-        return "n/a"
+        return na
     return f"{value:,.1f}" if abs(value) < 1000 else f"{value:,.0f}"
 
 
-def _pm(value, half_width, digits: int = 3) -> str:
+def _pm(value, half_width, digits: int = 3, na: str = "n/a") -> str:
     if math.isnan(float(value)):
-        return "n/a"
-    return f"{_fmt(value, digits)} ± {_fmt(half_width, digits)}"
+        return na
+    return f"{_fmt(value, digits, na)} ± {_fmt(half_width, digits, na)}"
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]], first_col_is_header: bool = False) -> str:
@@ -707,91 +792,85 @@ img { max-width: 100%; }
 """
 
 
-def write_report_html(report: AccuracyReport, path: str, overwrite: bool = True) -> str:
-    """The report as a self-contained HTML page (``report_html_text``) written atomically into ``path``;
-    ``overwrite=False`` refuses an existing file. Returns the path."""
+def write_report_html(report: AccuracyReport, path: str, overwrite: bool = True,
+                      texts: ReportTexts = ENGLISH) -> str:
+    """The report as a self-contained HTML page (``report_html_text``, words from ``texts``) written atomically
+    into ``path``; ``overwrite=False`` refuses an existing file. Returns the path."""
     check_report_path(path, overwrite=overwrite)  # before the figure is drawn
-    write_text_files({path: report_html_text(report)}, overwrite=overwrite)
+    write_text_files({path: report_html_text(report, texts)}, overwrite=overwrite)
     return path
 
 
-def report_html_text(report: AccuracyReport) -> str:
-    """Self-contained HTML page (inline CSS, figure embedded as base64 PNG, no external links)."""
+def report_html_text(report: AccuracyReport, texts: ReportTexts = ENGLISH) -> str:
+    """Self-contained HTML page (inline CSS, figure embedded as base64 PNG, no external links), its words from
+    ``texts`` (English by default)."""
     e = html.escape
+    t = texts
+    na = t.not_available
     area = report.area_adjusted
-    parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-             "<title>Accuracy assessment</title>", f"<style>{_CSS}</style></head><body>",
-             "<h1>Accuracy assessment</h1>"]
+    parts = ["<!DOCTYPE html>", f'<html lang="{e(t.language)}"><head><meta charset="utf-8">',
+             f"<title>{e(t.title)}</title>", f"<style>{_CSS}</style></head><body>",
+             f"<h1>{e(t.title)}</h1>"]
     stamp = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
     parts.append(f'<p class="muted">Land Cover XAI, {e(stamp)}</p>')
     if report.sources:
-        parts.append(_table(["source", "value"], list(report.sources.items()), first_col_is_header=True))
+        sources = [(t.source_text(key), value if os.path.isabs(str(value)) else t.source_text(str(value)))
+                   for key, value in report.sources.items()]
+        parts.append(_table([t.source, t.value], sources, first_col_is_header=True))
 
-    summary = [("reference samples (pixels)", str(report.n_samples)),
-               ("overall accuracy", _fmt(report.overall_accuracy)),
-               ("Cohen's kappa (κ)", _fmt(report.kappa)),
-               ("macro-F1", _fmt(report.macro_f1))]
+    summary = [(t.samples, str(report.n_samples)),
+               (t.overall_accuracy, _fmt(report.overall_accuracy, na=na)),
+               (t.kappa, _fmt(report.kappa, na=na)),
+               (t.macro_f1, _fmt(report.macro_f1, na=na))]
     if area is not None:
-        summary.append(("area-adjusted overall accuracy (95 % CI)",
-                        _pm(area.overall_accuracy, area.overall_accuracy_ci95)))
-    parts += ["<h2>Summary</h2>", _table(["metric", "value"], summary, first_col_is_header=True)
+        summary.append((t.area_overall_accuracy, _pm(area.overall_accuracy, area.overall_accuracy_ci95, na=na)))
+    parts += [f"<h2>{e(t.summary)}</h2>", _table([t.metric, t.value], summary, first_col_is_header=True)
               .replace("<table>", '<table class="summary">', 1)]
 
-    png = base64.b64encode(_figure_png(report)).decode("ascii")
-    parts += ["<h2>Confusion matrix</h2>",
-              f'<p class="muted">{e(MATRIX_ORIENTATION.capitalize())}. Pixel counts.</p>',
-              f'<img alt="confusion matrix" src="data:image/png;base64,{png}">']
-    labels = [f"{report.name_of(c)} ({c})" for c in report.class_ids]
+    png = base64.b64encode(_figure_png(report, t)).decode("ascii")
+    parts += [f"<h2>{e(t.matrix)}</h2>",
+              f'<p class="muted">{e(t.matrix_caption)}</p>',
+              f'<img alt="{e(t.matrix)}" src="data:image/png;base64,{png}">']
+    labels = [f"{t.name(report, c)} ({c})" for c in report.class_ids]
     m = np.asarray(report.matrix)
     rows = [[lab, *[str(int(v)) for v in m[k]], str(int(m[k].sum()))] for k, lab in enumerate(labels)]
-    rows.append(["total", *[str(int(v)) for v in m.sum(axis=0)], str(int(m.sum()))])
-    parts.append(_table(["reference \\ map", *labels, "total"], rows, first_col_is_header=True))
+    rows.append([t.total, *[str(int(v)) for v in m.sum(axis=0)], str(int(m.sum()))])
+    parts.append(_table([t.corner, *labels, t.total], rows, first_col_is_header=True))
 
     per_class = []
     for k, cid in enumerate(report.class_ids):
-        per_class.append([str(cid), report.name_of(cid), str(int(report.support[k])), str(int(report.map_count[k])),
-                          _fmt(report.producers_accuracy[k]), _fmt(report.users_accuracy[k]), _fmt(report.f1[k])])
-    table = _table(["id", "class", "reference pixels", "map pixels", "producer's accuracy (recall)",
-                    "user's accuracy (precision)", "F1"], per_class)
+        per_class.append([str(cid), t.name(report, cid), str(int(report.support[k])), str(int(report.map_count[k])),
+                          _fmt(report.producers_accuracy[k], na=na), _fmt(report.users_accuracy[k], na=na),
+                          _fmt(report.f1[k], na=na)])
+    table = _table([t.class_id, t.class_, t.reference_pixels, t.map_pixels, t.producers, t.users, t.f1], per_class)
     for cid in report.class_ids:  # colour swatches from the map's colour table (escaped hex only)
         color = report.class_colors.get(cid)
         if color and len(color) == 7 and color.startswith("#"):
             table = table.replace(f"<tr><td>{cid}</td>",
                                   f'<tr><td><span class="swatch" style="background:{e(color)}"></span> {cid}</td>', 1)
-    parts += ["<h2>Per-class accuracy</h2>", table]
+    parts += [f"<h2>{e(t.per_class)}</h2>", table]
 
     if area is not None:
-        u = area.area_unit
+        u = t.unit(area.area_unit)
         rows = []
         for k, cid in enumerate(report.class_ids):
-            rows.append([str(cid), report.name_of(cid), _fmt_area(area.mapped_area[k]),
-                         _fmt_area(area.estimated_area[k]),
-                         f"{_fmt_area(area.area_ci95_low[k])} – {_fmt_area(area.area_ci95_high[k])}",
-                         _pm(area.users_accuracy[k], area.users_accuracy_ci95[k]),
-                         _pm(area.producers_accuracy[k], area.producers_accuracy_ci95[k])])
-        parts += ["<h2>Area-adjusted estimates (Olofsson et al. 2014)</h2>",
-                  _table(["id", "class", f"mapped area ({u})", f"estimated area ({u})", "95 % CI",
-                          "user's accuracy ± 95 %", "producer's accuracy ± 95 %"], rows)]
+            rows.append([str(cid), t.name(report, cid), _fmt_area(area.mapped_area[k], na),
+                         _fmt_area(area.estimated_area[k], na),
+                         f"{_fmt_area(area.area_ci95_low[k], na)} – {_fmt_area(area.area_ci95_high[k], na)}",
+                         _pm(area.users_accuracy[k], area.users_accuracy_ci95[k], na=na),
+                         _pm(area.producers_accuracy[k], area.producers_accuracy_ci95[k], na=na)])
+        parts += [f"<h2>{e(t.area_title)}</h2>",
+                  _table([t.class_id, t.class_, t.mapped_area.format(unit=u), t.estimated_area.format(unit=u), t.ci95,
+                          t.users_ci, t.producers_ci], rows)]
         if area.unassessed_area > 0:
-            parts.append(f'<p class="note">{e(_fmt_area(area.unassessed_area))} {e(u)} of mapped area lie in '
-                         "classes without any reference pixel and are not covered by these estimates.</p>")
+            parts.append(f'<p class="note">{e(t.unassessed.format(area=_fmt_area(area.unassessed_area, na), unit=u))}'
+                         "</p>")
 
     if report.notes:
-        parts += ["<h2>Notes</h2>", "<ul>", *[f'<li class="note">{e(n)}</li>' for n in report.notes], "</ul>"]
+        parts += [f"<h2>{e(t.notes)}</h2>", "<ul>", *[f'<li class="note">{e(t.note(n))}</li>' for n in report.notes],
+                  "</ul>"]
 
-    parts += ["<h2>How to read this</h2>", "<ul>",
-              "<li><b>Producer's accuracy</b> (recall): of the field-data pixels of a class, the share the map got "
-              "right (read along a row). Low = the map misses that class (omission).</li>",
-              "<li><b>User's accuracy</b> (precision): of the pixels the map puts in a class, the share that "
-              "really are that class (read down a column). Low = the map over-paints it (commission).</li>",
-              "<li><b>F1</b> balances the two; <b>macro-F1</b> averages it over classes, so rare classes count as "
-              "much as common ones. With imbalanced classes, overall accuracy alone flatters the map: "
-              "look at κ and macro-F1 too.</li>",
-              "<li><b>Area-adjusted estimates</b> correct the mapped area of each class for the errors seen in "
-              "the reference data, weighting each map class by its share of the map (Olofsson et al. 2014, "
-              "Remote Sensing of Environment 148: 42–57). They assume the reference pixels are a random sample "
-              "within each map class; hand-drawn field polygons are not, and neighbouring pixels are not "
-              "independent, so treat the confidence intervals as optimistic.</li>",
+    parts += [f"<h2>{e(t.how_to_read)}</h2>", "<ul>", *[f"<li>{item}</li>" for item in t.guide],
               "</ul></body></html>"]
 
     return "\n".join(parts)

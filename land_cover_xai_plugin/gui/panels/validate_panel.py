@@ -46,7 +46,7 @@ from qgis.PyQt.QtWidgets import (
 from ...engine.errors import LcxError
 from .. import settings
 from ..feedback import push_message, slot_boundary
-from ..i18n import engine_text
+from ..i18n import engine_text, report_class_name, report_texts
 from ..layer_sources import layer_filter, raster_layer_path, vector_layer_source
 from .field_data import guess_class_field
 
@@ -475,7 +475,7 @@ class ValidatePanel(QWidget):
         self._update_buttons()
 
     def _label(self, report, cid) -> str:
-        return f"{report.name_of(cid)} ({cid})"
+        return f"{report_class_name(report.name_of(cid))} ({cid})"
 
     def _fill_matrix(self, report) -> None:
         self.matrix_caption.setText(tr("Rows: field data; columns: map (class id)."))
@@ -581,7 +581,7 @@ class ValidatePanel(QWidget):
         from ...engine.accuracy.validation import confusion_matrix_figure  # matplotlib Agg, no Qt
 
         path = os.path.join(self._figure_dir, "confusion_matrix.png")
-        confusion_matrix_figure(report, path)
+        confusion_matrix_figure(report, path, report_texts())
         self.figure_label.set_picture(QPixmap(path))
         if self.full_size is not None and self.full_size.isVisible():
             self.full_size.show_report(self, report, self.figure_label.original())
@@ -608,12 +608,12 @@ class ValidatePanel(QWidget):
         return write_report_csv(self.report, path)
 
     def export_html(self, path: str) -> str:
-        """Write the report as HTML to ``path`` (the engine's writer); returns the path."""
+        """Write the report as HTML to ``path`` (the engine's writer, in QGIS's language); returns the path."""
         from ...engine.accuracy.validation import write_report_html
 
         if self.report is None:
             raise LcxError(tr("Run the validation first."))
-        return write_report_html(self.report, path)
+        return write_report_html(self.report, path, texts=report_texts())
 
     def _ask_csv(self) -> None:
         self._ask_and_export(tr("Export the accuracy report as CSV"), tr("CSV (*.csv)"), ".csv", self.export_csv)

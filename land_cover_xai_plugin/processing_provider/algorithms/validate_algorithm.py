@@ -122,10 +122,14 @@ class ValidateAlgorithm(LcxAlgorithm):
             staged_html = os.path.join(stage.dir, "report.html") if html else None
             staged_csv = os.path.join(stage.dir, "report.csv") if csv else None
             report = run_validate_job(ValidateJob(classification, field_path, class_field, layer=layer_name,
-                                                  name_field=name_field, csv_path=staged_csv,
-                                                  html_path=staged_html))
+                                                  name_field=name_field, csv_path=staged_csv))
             if feedback.isCanceled():
                 return {}
+            if staged_html:  # the page in QGIS's language (the CSV stays in English, for machines)
+                from ...engine.accuracy.validation import report_html_text, write_text_files
+                from ...gui.i18n import report_texts
+
+                write_text_files({staged_html: report_html_text(report, report_texts())})
             stage.commit({staged_html: html, staged_csv: csv})
         feedback.setProgress(100)
         area = getattr(report, "area_adjusted", None)
@@ -138,8 +142,10 @@ class ValidateAlgorithm(LcxAlgorithm):
         }
         feedback.pushInfo(self.tr("{0} samples: overall accuracy {1:.3f}, kappa {2:.3f}, macro-F1 {3:.3f}").format(
             results["N_SAMPLES"], results["OVERALL_ACCURACY"], results["KAPPA"], results["MACRO_F1"]))
+        from ...gui.i18n import engine_text
+
         for note in getattr(report, "notes", []) or []:
-            feedback.pushInfo(str(note))
+            feedback.pushInfo(engine_text(str(note)))
         if html:
             results[self.OUTPUT_REPORT] = html
         if csv:
