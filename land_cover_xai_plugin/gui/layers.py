@@ -18,7 +18,6 @@ and every layer's legend open expanded.
 from __future__ import annotations
 
 import collections
-import colorsys
 import datetime
 import math
 import os
@@ -262,51 +261,19 @@ def pseudocolor_renderer(layer: QgsRasterLayer, colors: Sequence[str], vmin: flo
     return renderer
 
 
-# Ramps for continuous outputs, none of them in the hues of a usual land-cover palette's greens, yellows, reds
-# and browns; distinct_ramp picks, for the classes of the run, the one farthest in hue from every class colour.
-SEQUENTIAL_RAMPS = {
-    "purples": ["#fcfbfd", "#dadaeb", "#9e9ac8", "#6a51a3", "#3f007d"],
-    "blues": ["#f7fbff", "#c6dbef", "#6baed6", "#2171b5", "#08306b"],
-    "pinks": ["#fff7f3", "#fcc5c0", "#f768a1", "#ae017e", "#49006a"],
-}
-DIVERGING_RAMPS = {
-    "blue_purple": ["#2166ac", "#92c5de", "#f7f7f7", "#c2a5cf", "#762a83"],
-    "blue_magenta": ["#2166ac", "#92c5de", "#f7f7f7", "#f1b6da", "#c51b7d"],
-    "teal_purple": ["#01665e", "#80cdc1", "#f5f5f5", "#c2a5cf", "#762a83"],
-}
-STRETCH_PERCENTILES = (2.0, 98.0)
-_CHROMATIC = 0.25  # saturation below which a colour counts as grey (no hue to confuse)
+# Ramps for continuous outputs: the engine owns them (engine/io/outputs.py), so that the .qml styles the CLI and
+# Processing write beside the files and the layers the dock styles use the same ramps and the same stretch.
+from ..engine.io.outputs import (  # noqa: E402, F401  (re-exported: the dock's names for them)
+    DIVERGING_RAMPS,
+    SEQUENTIAL_RAMPS,
+    STRETCH_PERCENTILES,
+    distinct_ramp,
+    hue_distance,
+    is_grey_ramp,
+    shown_ramp,
+)
+
 _SAMPLE_SIDE = 1024  # the percentile stretch reads band 1 at most this many pixels a side
-
-
-def _hue_sat(color) -> tuple[float, float]:
-    q = QColor(str(color))
-    hue, _light, sat = colorsys.rgb_to_hls(q.redF(), q.greenF(), q.blueF())
-    value = max(q.redF(), q.greenF(), q.blueF())
-    return hue * 360.0, (sat if value > 0.15 else 0.0)
-
-
-def hue_distance(colors_a: Sequence[str], colors_b: Sequence[str]) -> float:
-    """The smallest hue difference (degrees, 0..180) between a coloured stop of ``colors_a`` and a coloured
-    entry of ``colors_b`` (greys have no hue and are left out); 180 when either has no coloured entry."""
-    hues_a = [h for h, s in map(_hue_sat, colors_a) if s >= _CHROMATIC]
-    hues_b = [h for h, s in map(_hue_sat, colors_b) if s >= _CHROMATIC]
-    best = 180.0
-    for a in hues_a:
-        for b in hues_b:
-            d = abs(a - b) % 360.0
-            best = min(best, min(d, 360.0 - d))
-    return best
-
-
-def _is_grey_ramp(colors: Sequence[str]) -> bool:
-    return all(_hue_sat(c)[1] < _CHROMATIC for c in colors)
-
-
-def distinct_ramp(signed: bool, class_colors: Sequence[str] = ()) -> list[str]:
-    """The ramp (colour stops) least like the class colours: diverging when ``signed``, else sequential."""
-    candidates = DIVERGING_RAMPS if signed else SEQUENTIAL_RAMPS
-    return list(max(candidates.values(), key=lambda ramp: hue_distance(ramp, class_colors)))
 
 
 def percentile_range(path: str, symmetric: bool = False) -> Optional[tuple[float, float]]:
@@ -391,7 +358,7 @@ def styled_ramp_renderer(layer: QgsRasterLayer, output, class_colors: Sequence[s
     legend items that say what the values mean (listed, not a bare gradient)."""
     style = output.style
     signed = bool(style.symmetric)
-    colors = list(style.colors) if _is_grey_ramp(style.colors) else distinct_ramp(signed, class_colors)
+    colors = shown_ramp(style, class_colors)  # the ramp the engine's .qml has too
     stretch = percentile_range(layer.source(), symmetric=signed)
     low, high = stretch if stretch is not None else _band_range(layer)
     vmin = style.vmin if style.vmin is not None and not signed else low

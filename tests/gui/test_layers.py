@@ -196,6 +196,35 @@ def test_heatmap_ramps_are_unlike_the_class_colours_and_say_what_they_mean(outpu
         layers.distinct_ramp(False, sample), bluish)
 
 
+def test_the_qml_the_engine_writes_has_the_ramps_the_dock_shows(outputs, project):
+    """CLI / Processing users get the .qml beside each file: the same colour stops as the dock's layer (chosen
+    away from the class colours, grey kept) and the same 2-98 % stretch."""
+    from qgis.core import QgsRasterLayer
+
+    from land_cover_xai_plugin.engine.io import outputs as engine_outputs
+
+    described, classes = outputs
+    class_colors = [c.color for c in classes]
+    _, added = layers.add_outputs(list(described.values()), "same ramps")
+    for name in ("gradcam_2", "probabilities", "entropy", "margin", "confidence"):
+        qml = os.path.splitext(described[name].path)[0] + ".qml"
+        from_file = QgsRasterLayer(described[name].path, name, "gdal")
+        message, ok = from_file.loadNamedStyle(qml)
+        assert ok, message
+        written, shown = ramp_of(from_file), ramp_of(added[name])
+        stops = [i.color.name() for i in written.shader().rasterShaderFunction().colorRampItemList()]
+        assert stops == [i.color.name() for i in shown.shader().rasterShaderFunction().colorRampItemList()], name
+        if name != "confidence":  # grey: kept as the method gave it
+            assert stops not in (engine_outputs.MAGMA, engine_outputs.VIRIDIS), name
+            assert engine_outputs.hue_distance(stops, class_colors) >= 45.0, (name, stops)
+        assert written.classificationMin() == pytest.approx(shown.classificationMin(), abs=0.02), name
+        assert written.classificationMax() == pytest.approx(shown.classificationMax(), rel=0.1, abs=0.02), name
+    # without class colours (no class map in the run): single-hue purples and blue-white-purple
+    assert engine_outputs.distinct_ramp(False) == engine_outputs.SEQUENTIAL_RAMPS["purples"]
+    assert engine_outputs.distinct_ramp(True) == engine_outputs.DIVERGING_RAMPS["blue_purple"]
+    assert layers.distinct_ramp is engine_outputs.distinct_ramp  # one definition
+
+
 def test_signed_attribution_is_diverging_stretched_over_percentiles(project, tmp_path):
     import numpy as np
     from osgeo import gdal

@@ -13,6 +13,7 @@ Conventions (shared by every output):
 """
 from __future__ import annotations
 
+import colorsys
 import contextlib
 import json
 import os
@@ -38,6 +39,71 @@ _SAMPLES_PER_WRITE = 1024  # values of band 1 kept per window written, for the s
 MAGMA = ["#000004", "#51127c", "#b73779", "#fc8961", "#fcfdbf"]
 VIRIDIS = ["#440154", "#3b528b", "#21918c", "#5ec962", "#fde725"]
 DIVERGING = ["#2166ac", "#92c5de", "#f7f7f7", "#f4a582", "#b2182b"]
+
+# The ramps a continuous output is shown with (the .qml styles written here and the dock's layers alike), none of
+# them in the hues of a usual land-cover palette's greens, yellows, reds and browns: the methods name a ramp
+# (MAGMA, DIVERGING, ...) for its kind (sequential or signed), and ``distinct_ramp`` picks, for the classes of
+# the run, the one farthest in hue from every class colour. Grey ramps (confidence) are kept as they are.
+SEQUENTIAL_RAMPS = {
+    "purples": ["#fcfbfd", "#dadaeb", "#9e9ac8", "#6a51a3", "#3f007d"],
+    "blues": ["#f7fbff", "#c6dbef", "#6baed6", "#2171b5", "#08306b"],
+    "pinks": ["#fff7f3", "#fcc5c0", "#f768a1", "#ae017e", "#49006a"],
+}
+DIVERGING_RAMPS = {
+    "blue_purple": ["#2166ac", "#92c5de", "#f7f7f7", "#c2a5cf", "#762a83"],
+    "blue_magenta": ["#2166ac", "#92c5de", "#f7f7f7", "#f1b6da", "#c51b7d"],
+    "teal_purple": ["#01665e", "#80cdc1", "#f5f5f5", "#c2a5cf", "#762a83"],
+}
+STRETCH_PERCENTILES = (2.0, 98.0)  # the open ends of a ramp: a few extreme pixels do not set them
+_CHROMATIC = 0.25  # saturation below which a colour counts as grey (no hue to confuse)
+
+
+def _rgb(color: str) -> tuple[float, float, float]:
+    text = str(color).strip().lstrip("#")
+    if len(text) == 3:
+        text = "".join(c * 2 for c in text)
+    try:
+        return tuple(int(text[i:i + 2], 16) / 255.0 for i in (0, 2, 4))  # type: ignore[return-value]
+    except ValueError:
+        return 0.0, 0.0, 0.0
+
+
+def _hue_sat(color: str) -> tuple[float, float]:
+    r, g, b = _rgb(color)
+    hue, _light, sat = colorsys.rgb_to_hls(r, g, b)
+    return hue * 360.0, (sat if max(r, g, b) > 0.15 else 0.0)
+
+
+def hue_distance(colors_a: Sequence[str], colors_b: Sequence[str]) -> float:
+    """The smallest hue difference (degrees, 0..180) between a coloured stop of ``colors_a`` and a coloured
+    entry of ``colors_b`` ("#rrggbb"; greys have no hue and are left out); 180 when either has none."""
+    hues_a = [h for h, s in map(_hue_sat, colors_a) if s >= _CHROMATIC]
+    hues_b = [h for h, s in map(_hue_sat, colors_b) if s >= _CHROMATIC]
+    best = 180.0
+    for a in hues_a:
+        for b in hues_b:
+            d = abs(a - b) % 360.0
+            best = min(best, min(d, 360.0 - d))
+    return best
+
+
+def is_grey_ramp(colors: Sequence[str]) -> bool:
+    """True when no stop of the ramp has a hue (a grey ramp: nothing to confuse with a class colour)."""
+    return all(_hue_sat(c)[1] < _CHROMATIC for c in colors)
+
+
+def distinct_ramp(signed: bool, class_colors: Sequence[str] = ()) -> list[str]:
+    """The ramp (colour stops) least like the class colours: diverging when ``signed``, else sequential
+    (without class colours: single-hue purples, blue–white–purple)."""
+    candidates = DIVERGING_RAMPS if signed else SEQUENTIAL_RAMPS
+    return list(max(candidates.values(), key=lambda ramp: hue_distance(ramp, class_colors)))
+
+
+def shown_ramp(ramp: "RampStyle", class_colors: Sequence[str] = ()) -> list[str]:
+    """The colour stops an output with ``ramp`` is shown with: a grey ramp as it is, else ``distinct_ramp``
+    (diverging for a symmetric ramp) for the run's class colours."""
+    colors = list(ramp.colors)
+    return colors if is_grey_ramp(colors) else distinct_ramp(bool(ramp.symmetric), class_colors)
 
 
 class OutputError(LcxError):
@@ -118,6 +184,7 @@ class GeoTiffWriter:
         self.qml_path = os.path.join(out_dir, spec.name + ".qml")
         self._np_dtype = np.dtype(spec.dtype)
         self._samples: list[np.ndarray] = []
+        self.class_colors: list[str] = [c.color for c in spec.classes or []]  # the run's (OutputSet sets them)
         self.committed = False
         is_float = spec.dtype == "float32"
         options = [
@@ -273,15 +340,16 @@ class GeoTiffWriter:
         # Open ends of the ramp: 2nd / 98th percentile of the values written (a few extreme pixels would
         # otherwise squeeze the whole map into one colour)
         values = np.concatenate(self._samples) if self._samples else np.zeros(0, np.float32)
-        low, high = (float(v) for v in np.percentile(values, [2, 98])) if values.size else (0.0, 1.0)
+        low, high = (float(v) for v in np.percentile(values, STRETCH_PERCENTILES)) if values.size else (0.0, 1.0)
         vmin = ramp.vmin if ramp.vmin is not None else low
         vmax = ramp.vmax if ramp.vmax is not None else high
         if ramp.symmetric:
-            bound = float(np.percentile(np.abs(values), 98)) if values.size else 1.0
+            bound = float(np.percentile(np.abs(values), STRETCH_PERCENTILES[1])) if values.size else 1.0
             vmin, vmax = -(bound or 1.0), bound or 1.0
         if vmax <= vmin:
             vmax = vmin + 1.0
-        return pseudocolor_qml(ramp.colors, vmin, vmax, transparent_low=ramp.transparent_low)
+        # the ramp the dock shows too: unlike the run's class colours (grey ramps kept)
+        return pseudocolor_qml(shown_ramp(ramp, self.class_colors), vmin, vmax, transparent_low=ramp.transparent_low)
 
 
 LOCK_NAME = ".lcx-lock"
@@ -489,8 +557,10 @@ class OutputSet:
             remove_stale_staging(self.out_dir)
             check_output_folder(self.out_dir, names, self.overwrite)  # again, now that the folder is ours
             os.mkdir(self.staging_dir)
+            class_colors = [c.color for spec in specs for c in spec.classes or []]
             for spec in specs:
                 self.writers[spec.name] = GeoTiffWriter(self.out_dir, grid, spec, staging_dir=self.staging_dir)
+                self.writers[spec.name].class_colors = class_colors  # the ramps are chosen away from them
         except BaseException:
             self.abort()
             raise
