@@ -192,6 +192,16 @@ def test_bad_arrays_are_explained():
         train_on_arrays(x, y, None, TrainConfig(patch_size=2))
 
 
+def test_a_patch_larger_than_the_models_take_is_refused_before_training():
+    """33 is odd but beyond the models' 31: said at once by the settings check, not after the training."""
+    TrainConfig(patch_size=31).check()
+    with pytest.raises(LcxError, match=r"patch_size must be odd, from 1 to 31 .*not 33"):
+        TrainConfig(patch_size=33).check()
+    x, y, _, _ = planted(n_side=6)
+    with pytest.raises(LcxError, match="from 1 to 31"):
+        train_on_arrays(x, y, None, TrainConfig(patch_size=33))
+
+
 # --- the real tiny sample, through the stack API ---------------------------------------------------
 @pytest.mark.parametrize("patch_size", [1, 3])
 def test_real_tiny_sample_end_to_end(tmp_path, patch_size):

@@ -22,6 +22,8 @@ from ..data.splits import Split, block_ids, default_buffer, grouped_split
 from ..models.spec import ARCHS, MAX_ENSEMBLE_MEMBERS
 from .augment import Augmentation, augment_batch, batch_loss
 
+MAX_PATCH_SIZE = 31  # the models' limit (ModelSpec.problems refuses a larger window after the whole training)
+
 ProgressFn = Optional[Callable[["EpochReport"], None]]
 CancelFn = Optional[Callable[[], bool]]
 CLASS_WEIGHTINGS = ("sqrt_inverse", "balanced", "none")
@@ -115,8 +117,9 @@ class TrainConfig:
             problems.append(f"mixup_alpha must be >= 0, not {self.mixup_alpha}")
         if self.attention not in ("se", "softmax"):
             problems.append(f"attention must be 'se' or 'softmax', not '{self.attention}'")
-        if self.patch_size < 1 or self.patch_size % 2 == 0:
-            problems.append(f"patch_size must be odd (1, 3, 5...), not {self.patch_size}")
+        if self.patch_size < 1 or self.patch_size % 2 == 0 or self.patch_size > MAX_PATCH_SIZE:
+            problems.append(f"patch_size must be odd, from 1 to {MAX_PATCH_SIZE} (1, 3, 5... {MAX_PATCH_SIZE}: the "
+                            f"largest window the models take), not {self.patch_size}")
         if self.epochs < 1 or self.batch_size < 2:
             problems.append("epochs must be >= 1 and batch_size >= 2")
         if self.class_weighting not in CLASS_WEIGHTINGS:
