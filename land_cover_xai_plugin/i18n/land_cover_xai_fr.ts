@@ -59,77 +59,77 @@
             <translation>la plus forte probabilité de classe, 0..1.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="312" />
+            <location filename="../processing_provider/base.py" line="332" />
             <source>Sentinel-2 time series</source>
             <translation>Série temporelle Sentinel-2</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="314" />
+            <location filename="../processing_provider/base.py" line="334" />
             <source>Model file</source>
             <translation>Fichier du modèle</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="243" />
+            <location filename="../processing_provider/base.py" line="263" />
             <source>Land Cover XAI model (*.lcx)</source>
             <translation>Modèle Land Cover XAI (*.lcx)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="243" />
+            <location filename="../processing_provider/base.py" line="263" />
             <source>All files (*.*)</source>
             <translation>Tous les fichiers (*.*)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="315" />
+            <location filename="../processing_provider/base.py" line="335" />
             <source>Device</source>
             <translation>Processeur</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="255" />
+            <location filename="../processing_provider/base.py" line="275" />
             <source>Batch size (pixels; 0 = measured)</source>
             <translation>Taille de lot (pixels ; 0 = mesurée)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="261" />
+            <location filename="../processing_provider/base.py" line="281" />
             <source>Overwrite existing output files</source>
             <translation>Écraser les fichiers de sortie existants</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="279" />
+            <location filename="../processing_provider/base.py" line="299" />
             <source>Target class ('predicted', a class id or a class name)</source>
             <translation>Classe cible (« predicted », un identifiant ou un nom de classe)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="286" />
+            <location filename="../processing_provider/base.py" line="306" />
             <source>Method</source>
             <translation>Méthode</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="312" />
+            <location filename="../processing_provider/base.py" line="332" />
             <source>the raster file, with the bands the model was trained on and dates that cover its season.</source>
             <translation>le fichier raster, avec les bandes sur lesquelles le modèle a été entraîné et des dates qui couvrent sa saison.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="314" />
+            <location filename="../processing_provider/base.py" line="334" />
             <source>a .lcx file written by 'Train a land cover model'.</source>
             <translation>un fichier .lcx écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="315" />
+            <location filename="../processing_provider/base.py" line="335" />
             <source>(auto: the GPU when torch sees one).</source>
             <translation>(auto : le GPU quand torch en voit un).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="316" />
+            <location filename="../processing_provider/base.py" line="336" />
             <source>Batch size</source>
             <translation>Taille de lot</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="316" />
+            <location filename="../processing_provider/base.py" line="336" />
             <source>(advanced) pixels per batch; 0 = measured on this machine.</source>
             <translation>(avancé) pixels par lot ; 0 = mesurée sur cette machine.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="206" />
+            <location filename="../processing_provider/base.py" line="226" />
             <source>Accuracy assessment</source>
             <translation>Évaluation de la précision</translation>
         </message>
@@ -139,62 +139,87 @@
             <translation>Par nom : {0} ; ou par indice 0..{1}.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="205" />
+            <location filename="../processing_provider/base.py" line="160" />
+            <source>a folder</source>
+            <translation>un dossier</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="162" />
+            <source>a FIFO (named pipe)</source>
+            <translation>un tube nommé (FIFO)</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="164" />
+            <source>a device</source>
+            <translation>un périphérique</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="166" />
+            <source>a socket</source>
+            <translation>un socket</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="225" />
             <source>Classification</source>
             <translation>Classification</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="205" />
+            <location filename="../processing_provider/base.py" line="225" />
             <source>Explanation</source>
             <translation>Explication</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="226" />
+            <location filename="../processing_provider/base.py" line="246" />
             <source>Unexpected error: {0}: {1} (the log holds the details).</source>
             <translation>Erreur inattendue : {0} : {1} (le journal contient les détails).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="274" />
+            <location filename="../processing_provider/base.py" line="294" />
             <source>{0} exists already: choose another file name, or tick 'Overwrite existing output files' (OVERWRITE=true).</source>
             <translation>{0} existe déjà : choisissez un autre nom de fichier, ou cochez « Écraser les fichiers de sortie existants » (OVERWRITE=true).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="326" />
+            <location filename="../processing_provider/base.py" line="346" />
             <source>Choose a model file (.lcx), for example one written by 'Train a land cover model'.</source>
             <translation>Choisissez un fichier de modèle (.lcx), par exemple écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="328" />
+            <location filename="../processing_provider/base.py" line="348" />
             <source>The model must be a Land Cover XAI model file ending in .lcx; got {0}.</source>
             <translation>Le modèle doit être un fichier de modèle Land Cover XAI se terminant par .lcx ; reçu : {0}.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="330" />
+            <location filename="../processing_provider/base.py" line="352" />
+            <source>The model {0} is {1}, not a file: choose a model file (.lcx).</source>
+            <translation>Le modèle {0} est {1}, pas un fichier : choisissez un fichier de modèle (.lcx).</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="353" />
             <source>Model file not found: {0}. Check the path, or train a model first.</source>
             <translation>Fichier de modèle introuvable : {0}. Vérifiez le chemin, ou entraînez d'abord un modèle.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="351" />
+            <location filename="../processing_provider/base.py" line="374" />
             <source>{0}: the outputs are GeoTIFF files; give a file name ending in .tif ({1}).</source>
             <translation>{0} : les sorties sont des fichiers GeoTIFF ; donnez un nom de fichier se terminant par .tif ({1}).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="355" />
+            <location filename="../processing_provider/base.py" line="378" />
             <source>{0} and {1} point to the same file ({2}): give each output its own file.</source>
             <translation>{0} et {1} désignent le même fichier ({2}) : donnez à chaque sortie son propre fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="369" />
+            <location filename="../processing_provider/base.py" line="392" />
             <source>{0} is a '{1}' layer; Land Cover XAI reads raster files (GeoTIFF, VRT, ...) with GDAL. Save the layer as a GeoTIFF first (Export &gt; Save As...) and use that file.</source>
             <translation>{0} est une couche « {1} » ; Land Cover XAI lit des fichiers raster (GeoTIFF, VRT…) avec GDAL. Enregistrez d'abord la couche en GeoTIFF (Exporter &gt; Enregistrer sous…) et utilisez ce fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="420" />
+            <location filename="../processing_provider/base.py" line="443" />
             <source>Could not apply the style {0}: {1}</source>
             <translation>Impossible d'appliquer le style {0} : {1}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="448" />
+            <location filename="../processing_provider/base.py" line="471" />
             <source>{0} pixels ({1} without enough observations) in {2:.1f} s on {3}, batch {4}</source>
             <translation>{0} pixels ({1} sans assez d'observations) en {2:.1f} s sur {3}, lot de {4}</translation>
         </message>
@@ -580,72 +605,72 @@
             <translation>Explication avec {0}, cible {1}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="312" />
+            <location filename="../processing_provider/base.py" line="332" />
             <source>Sentinel-2 time series</source>
             <translation>Série temporelle Sentinel-2</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="314" />
+            <location filename="../processing_provider/base.py" line="334" />
             <source>Model file</source>
             <translation>Fichier du modèle</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="243" />
+            <location filename="../processing_provider/base.py" line="263" />
             <source>Land Cover XAI model (*.lcx)</source>
             <translation>Modèle Land Cover XAI (*.lcx)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="243" />
+            <location filename="../processing_provider/base.py" line="263" />
             <source>All files (*.*)</source>
             <translation>Tous les fichiers (*.*)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="315" />
+            <location filename="../processing_provider/base.py" line="335" />
             <source>Device</source>
             <translation>Processeur</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="255" />
+            <location filename="../processing_provider/base.py" line="275" />
             <source>Batch size (pixels; 0 = measured)</source>
             <translation>Taille de lot (pixels ; 0 = mesurée)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="261" />
+            <location filename="../processing_provider/base.py" line="281" />
             <source>Overwrite existing output files</source>
             <translation>Écraser les fichiers de sortie existants</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="279" />
+            <location filename="../processing_provider/base.py" line="299" />
             <source>Target class ('predicted', a class id or a class name)</source>
             <translation>Classe cible (« predicted », un identifiant ou un nom de classe)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="312" />
+            <location filename="../processing_provider/base.py" line="332" />
             <source>the raster file, with the bands the model was trained on and dates that cover its season.</source>
             <translation>le fichier raster, avec les bandes sur lesquelles le modèle a été entraîné et des dates qui couvrent sa saison.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="314" />
+            <location filename="../processing_provider/base.py" line="334" />
             <source>a .lcx file written by 'Train a land cover model'.</source>
             <translation>un fichier .lcx écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="315" />
+            <location filename="../processing_provider/base.py" line="335" />
             <source>(auto: the GPU when torch sees one).</source>
             <translation>(auto : le GPU quand torch en voit un).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="316" />
+            <location filename="../processing_provider/base.py" line="336" />
             <source>Batch size</source>
             <translation>Taille de lot</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="316" />
+            <location filename="../processing_provider/base.py" line="336" />
             <source>(advanced) pixels per batch; 0 = measured on this machine.</source>
             <translation>(avancé) pixels par lot ; 0 = mesurée sur cette machine.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="206" />
+            <location filename="../processing_provider/base.py" line="226" />
             <source>Accuracy assessment</source>
             <translation>Évaluation de la précision</translation>
         </message>
@@ -655,57 +680,82 @@
             <translation>Par nom : {0} ; ou par indice 0..{1}.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="205" />
+            <location filename="../processing_provider/base.py" line="160" />
+            <source>a folder</source>
+            <translation>un dossier</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="162" />
+            <source>a FIFO (named pipe)</source>
+            <translation>un tube nommé (FIFO)</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="164" />
+            <source>a device</source>
+            <translation>un périphérique</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="166" />
+            <source>a socket</source>
+            <translation>un socket</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="225" />
             <source>Classification</source>
             <translation>Classification</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="226" />
+            <location filename="../processing_provider/base.py" line="246" />
             <source>Unexpected error: {0}: {1} (the log holds the details).</source>
             <translation>Erreur inattendue : {0} : {1} (le journal contient les détails).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="274" />
+            <location filename="../processing_provider/base.py" line="294" />
             <source>{0} exists already: choose another file name, or tick 'Overwrite existing output files' (OVERWRITE=true).</source>
             <translation>{0} existe déjà : choisissez un autre nom de fichier, ou cochez « Écraser les fichiers de sortie existants » (OVERWRITE=true).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="326" />
+            <location filename="../processing_provider/base.py" line="346" />
             <source>Choose a model file (.lcx), for example one written by 'Train a land cover model'.</source>
             <translation>Choisissez un fichier de modèle (.lcx), par exemple écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="328" />
+            <location filename="../processing_provider/base.py" line="348" />
             <source>The model must be a Land Cover XAI model file ending in .lcx; got {0}.</source>
             <translation>Le modèle doit être un fichier de modèle Land Cover XAI se terminant par .lcx ; reçu : {0}.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="330" />
+            <location filename="../processing_provider/base.py" line="352" />
+            <source>The model {0} is {1}, not a file: choose a model file (.lcx).</source>
+            <translation>Le modèle {0} est {1}, pas un fichier : choisissez un fichier de modèle (.lcx).</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="353" />
             <source>Model file not found: {0}. Check the path, or train a model first.</source>
             <translation>Fichier de modèle introuvable : {0}. Vérifiez le chemin, ou entraînez d'abord un modèle.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="351" />
+            <location filename="../processing_provider/base.py" line="374" />
             <source>{0}: the outputs are GeoTIFF files; give a file name ending in .tif ({1}).</source>
             <translation>{0} : les sorties sont des fichiers GeoTIFF ; donnez un nom de fichier se terminant par .tif ({1}).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="355" />
+            <location filename="../processing_provider/base.py" line="378" />
             <source>{0} and {1} point to the same file ({2}): give each output its own file.</source>
             <translation>{0} et {1} désignent le même fichier ({2}) : donnez à chaque sortie son propre fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="369" />
+            <location filename="../processing_provider/base.py" line="392" />
             <source>{0} is a '{1}' layer; Land Cover XAI reads raster files (GeoTIFF, VRT, ...) with GDAL. Save the layer as a GeoTIFF first (Export &gt; Save As...) and use that file.</source>
             <translation>{0} est une couche « {1} » ; Land Cover XAI lit des fichiers raster (GeoTIFF, VRT…) avec GDAL. Enregistrez d'abord la couche en GeoTIFF (Exporter &gt; Enregistrer sous…) et utilisez ce fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="420" />
+            <location filename="../processing_provider/base.py" line="443" />
             <source>Could not apply the style {0}: {1}</source>
             <translation>Impossible d'appliquer le style {0} : {1}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="448" />
+            <location filename="../processing_provider/base.py" line="471" />
             <source>{0} pixels ({1} without enough observations) in {2:.1f} s on {3}, batch {4}</source>
             <translation>{0} pixels ({1} sans assez d'observations) en {2:.1f} s sur {3}, lot de {4}</translation>
         </message>
@@ -1217,7 +1267,7 @@
             <translation>classe {id}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="206" />
+            <location filename="../processing_provider/base.py" line="226" />
             <source>Accuracy assessment</source>
             <translation>Évaluation de la précision</translation>
         </message>
@@ -1476,72 +1526,72 @@
             <translation>Carte des classes</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="83" />
+            <location filename="../gui/layers.py" line="82" />
             <source>Confidence</source>
             <translation>Confiance</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="83" />
+            <location filename="../gui/layers.py" line="82" />
             <source>Class probabilities</source>
             <translation>Probabilités des classes</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="83" />
+            <location filename="../gui/layers.py" line="82" />
             <source>Uncertainty: entropy</source>
             <translation>Incertitude : entropie</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="83" />
+            <location filename="../gui/layers.py" line="82" />
             <source>Uncertainty: margin</source>
             <translation>Incertitude : marge</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="83" />
+            <location filename="../gui/layers.py" line="82" />
             <source>Grad-CAM class evidence score</source>
             <translation>Grad-CAM : score de preuve de la classe</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="83" />
+            <location filename="../gui/layers.py" line="82" />
             <source>Band gates (attention)</source>
             <translation>Portes des bandes (attention)</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="83" />
+            <location filename="../gui/layers.py" line="82" />
             <source>SHAP by band</source>
             <translation>SHAP par bande</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="83" />
+            <location filename="../gui/layers.py" line="82" />
             <source>SHAP by date</source>
             <translation>SHAP par date</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="83" />
+            <location filename="../gui/layers.py" line="82" />
             <source>Integrated Gradients by band</source>
             <translation>Gradients intégrés par bande</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="83" />
+            <location filename="../gui/layers.py" line="82" />
             <source>Integrated Gradients by date</source>
             <translation>Gradients intégrés par date</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="83" />
+            <location filename="../gui/layers.py" line="82" />
             <source>Per-class probabilities</source>
             <translation>Probabilités par classe</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="83" />
+            <location filename="../gui/layers.py" line="82" />
             <source>Uncertainty (entropy and margin)</source>
             <translation>Incertitude (entropie et marge)</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="83" />
+            <location filename="../gui/layers.py" line="82" />
             <source>GradientSHAP</source>
             <translation>GradientSHAP</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="83" />
+            <location filename="../gui/layers.py" line="82" />
             <source>Integrated Gradients</source>
             <translation>Gradients intégrés</translation>
         </message>
@@ -1551,107 +1601,107 @@
             <translation>Carte des classes et confiance</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="83" />
+            <location filename="../gui/layers.py" line="82" />
             <source>Date occlusion</source>
             <translation>Occlusion par date</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="83" />
+            <location filename="../gui/layers.py" line="82" />
             <source>Date occlusion (drop of probability)</source>
             <translation>Occlusion par date (baisse de probabilité)</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="83" />
+            <location filename="../gui/layers.py" line="82" />
             <source>Shapley by date</source>
             <translation>Shapley par date</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="83" />
+            <location filename="../gui/layers.py" line="82" />
             <source>Band occlusion</source>
             <translation>Occlusion par bande</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="83" />
+            <location filename="../gui/layers.py" line="82" />
             <source>Band occlusion (drop of probability)</source>
             <translation>Occlusion par bande (baisse de probabilité)</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="100" />
+            <location filename="../gui/layers.py" line="99" />
             <source>(predicted class)</source>
             <translation>(classe prédite)</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="102" />
+            <location filename="../gui/layers.py" line="101" />
             <source>(class {0})</source>
             <translation>(classe {0})</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="130" />
+            <location filename="../gui/layers.py" line="129" />
             <source>fails its quality check</source>
             <translation>échoue à son contrôle de qualité</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="113" />
+            <location filename="../gui/layers.py" line="112" />
             <source>Quality not measured for this model (make bench-xai stores the verdicts in a model file).</source>
             <translation>Qualité non mesurée pour ce modèle (make bench-xai enregistre les verdicts dans un fichier de modèle).</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="119" />
+            <location filename="../gui/layers.py" line="118" />
             <source>Fails its quality check: {0}</source>
             <translation>Échoue à son contrôle de qualité : {0}</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="120" />
+            <location filename="../gui/layers.py" line="119" />
             <source>Measured quality: {0}</source>
             <translation>Qualité mesurée : {0}</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="126" />
+            <location filename="../gui/layers.py" line="125" />
             <source>(slow)</source>
             <translation>(lent)</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="131" />
+            <location filename="../gui/layers.py" line="130" />
             <source>passes its quality check</source>
             <translation>réussit son contrôle de qualité</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="146" />
+            <location filename="../gui/layers.py" line="145" />
             <source>Colours: stretched over the 2nd to 98th percentile of the valid values (a few extreme pixels do not wash the map out); the legend says what higher values mean.</source>
             <translation>Couleurs : étirées du 2e au 98e centile des valeurs valides (quelques pixels extrêmes ne délavent pas la carte) ; la légende dit ce que signifient les valeurs élevées.</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="149" />
+            <location filename="../gui/layers.py" line="148" />
             <source>Bands: {0}</source>
             <translation>Bandes : {0}</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="347" />
+            <location filename="../gui/layers.py" line="314" />
             <source>the class</source>
             <translation>la classe</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="350" />
+            <location filename="../gui/layers.py" line="317" />
             <source>the date</source>
             <translation>la date</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="350" />
+            <location filename="../gui/layers.py" line="317" />
             <source>the band</source>
             <translation>la bande</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="352" />
+            <location filename="../gui/layers.py" line="319" />
             <source>no evidence for {0}</source>
             <translation>aucun indice pour {0}</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="352" />
+            <location filename="../gui/layers.py" line="319" />
             <source>higher = stronger evidence for {0} (class evidence score, logit-like)</source>
             <translation>plus haut = indices plus forts pour {0} (score d'indice de classe, de type logit)</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="355" />
+            <location filename="../gui/layers.py" line="322" />
             <source>removing {0} raised P({1})</source>
             <translation>retirer {0} a fait monter P({1})</translation>
         </message>
@@ -1661,82 +1711,82 @@
             <translation>sans effet</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="355" />
+            <location filename="../gui/layers.py" line="322" />
             <source>higher = {0} raised P({1}) (drop of probability when removed)</source>
             <translation>plus haut = {0} a fait monter P({1}) (baisse de probabilité quand on la retire)</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="358" />
+            <location filename="../gui/layers.py" line="325" />
             <source>{0} lowered P({1})</source>
             <translation>{0} a fait baisser P({1})</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="358" />
+            <location filename="../gui/layers.py" line="325" />
             <source>higher = {0} raised P({1}) (probability)</source>
             <translation>plus haut = {0} a fait monter P({1}) (probabilité)</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="361" />
+            <location filename="../gui/layers.py" line="328" />
             <source>band shut out</source>
             <translation>bande fermée</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="361" />
+            <location filename="../gui/layers.py" line="328" />
             <source>higher = the model lets the band through (gate 0..1)</source>
             <translation>plus haut = le modèle laisse passer la bande (porte 0..1)</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="363" />
+            <location filename="../gui/layers.py" line="330" />
             <source>unsure</source>
             <translation>incertain</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="363" />
+            <location filename="../gui/layers.py" line="330" />
             <source>higher = the model is surer of its class (max probability)</source>
             <translation>plus haut = le modèle est plus sûr de sa classe (probabilité maximale)</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="365" />
+            <location filename="../gui/layers.py" line="332" />
             <source>unlikely</source>
             <translation>peu probable</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="365" />
+            <location filename="../gui/layers.py" line="332" />
             <source>higher = more probable (probability 0..1)</source>
             <translation>plus haut = plus probable (probabilité 0..1)</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="367" />
+            <location filename="../gui/layers.py" line="334" />
             <source>certain</source>
             <translation>certain</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="367" />
+            <location filename="../gui/layers.py" line="334" />
             <source>higher = more uncertain (normalised entropy 0..1)</source>
             <translation>plus haut = plus incertain (entropie normalisée 0..1)</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="369" />
+            <location filename="../gui/layers.py" line="336" />
             <source>two classes tie</source>
             <translation>deux classes à égalité</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="369" />
+            <location filename="../gui/layers.py" line="336" />
             <source>higher = clearer lead of the first class (margin 0..1)</source>
             <translation>plus haut = avance plus nette de la première classe (marge 0..1)</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="371" />
+            <location filename="../gui/layers.py" line="338" />
             <source>members agree</source>
             <translation>les membres sont d'accord</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="371" />
+            <location filename="../gui/layers.py" line="338" />
             <source>higher = the ensemble's members disagree more</source>
             <translation>plus haut = les membres de l'ensemble sont plus en désaccord</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="372" />
+            <location filename="../gui/layers.py" line="339" />
             <source>higher = more</source>
             <translation>plus haut = plus</translation>
         </message>
@@ -2058,77 +2108,77 @@
     <context>
         <name>LcxAlgorithm</name>
         <message>
-            <location filename="../processing_provider/base.py" line="312" />
+            <location filename="../processing_provider/base.py" line="332" />
             <source>Sentinel-2 time series</source>
             <translation>Série temporelle Sentinel-2</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="314" />
+            <location filename="../processing_provider/base.py" line="334" />
             <source>Model file</source>
             <translation>Fichier du modèle</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="243" />
+            <location filename="../processing_provider/base.py" line="263" />
             <source>Land Cover XAI model (*.lcx)</source>
             <translation>Modèle Land Cover XAI (*.lcx)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="243" />
+            <location filename="../processing_provider/base.py" line="263" />
             <source>All files (*.*)</source>
             <translation>Tous les fichiers (*.*)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="315" />
+            <location filename="../processing_provider/base.py" line="335" />
             <source>Device</source>
             <translation>Processeur</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="255" />
+            <location filename="../processing_provider/base.py" line="275" />
             <source>Batch size (pixels; 0 = measured)</source>
             <translation>Taille de lot (pixels ; 0 = mesurée)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="261" />
+            <location filename="../processing_provider/base.py" line="281" />
             <source>Overwrite existing output files</source>
             <translation>Écraser les fichiers de sortie existants</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="279" />
+            <location filename="../processing_provider/base.py" line="299" />
             <source>Target class ('predicted', a class id or a class name)</source>
             <translation>Classe cible (« predicted », un identifiant ou un nom de classe)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="286" />
+            <location filename="../processing_provider/base.py" line="306" />
             <source>Method</source>
             <translation>Méthode</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="312" />
+            <location filename="../processing_provider/base.py" line="332" />
             <source>the raster file, with the bands the model was trained on and dates that cover its season.</source>
             <translation>le fichier raster, avec les bandes sur lesquelles le modèle a été entraîné et des dates qui couvrent sa saison.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="314" />
+            <location filename="../processing_provider/base.py" line="334" />
             <source>a .lcx file written by 'Train a land cover model'.</source>
             <translation>un fichier .lcx écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="315" />
+            <location filename="../processing_provider/base.py" line="335" />
             <source>(auto: the GPU when torch sees one).</source>
             <translation>(auto : le GPU quand torch en voit un).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="316" />
+            <location filename="../processing_provider/base.py" line="336" />
             <source>Batch size</source>
             <translation>Taille de lot</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="316" />
+            <location filename="../processing_provider/base.py" line="336" />
             <source>(advanced) pixels per batch; 0 = measured on this machine.</source>
             <translation>(avancé) pixels par lot ; 0 = mesurée sur cette machine.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="206" />
+            <location filename="../processing_provider/base.py" line="226" />
             <source>Accuracy assessment</source>
             <translation>Évaluation de la précision</translation>
         </message>
@@ -2138,62 +2188,87 @@
             <translation>Par nom : {0} ; ou par indice 0..{1}.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="205" />
+            <location filename="../processing_provider/base.py" line="160" />
+            <source>a folder</source>
+            <translation>un dossier</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="162" />
+            <source>a FIFO (named pipe)</source>
+            <translation>un tube nommé (FIFO)</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="164" />
+            <source>a device</source>
+            <translation>un périphérique</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="166" />
+            <source>a socket</source>
+            <translation>un socket</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="225" />
             <source>Classification</source>
             <translation>Classification</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="205" />
+            <location filename="../processing_provider/base.py" line="225" />
             <source>Explanation</source>
             <translation>Explication</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="226" />
+            <location filename="../processing_provider/base.py" line="246" />
             <source>Unexpected error: {0}: {1} (the log holds the details).</source>
             <translation>Erreur inattendue : {0} : {1} (le journal contient les détails).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="274" />
+            <location filename="../processing_provider/base.py" line="294" />
             <source>{0} exists already: choose another file name, or tick 'Overwrite existing output files' (OVERWRITE=true).</source>
             <translation>{0} existe déjà : choisissez un autre nom de fichier, ou cochez « Écraser les fichiers de sortie existants » (OVERWRITE=true).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="326" />
+            <location filename="../processing_provider/base.py" line="346" />
             <source>Choose a model file (.lcx), for example one written by 'Train a land cover model'.</source>
             <translation>Choisissez un fichier de modèle (.lcx), par exemple écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="328" />
+            <location filename="../processing_provider/base.py" line="348" />
             <source>The model must be a Land Cover XAI model file ending in .lcx; got {0}.</source>
             <translation>Le modèle doit être un fichier de modèle Land Cover XAI se terminant par .lcx ; reçu : {0}.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="330" />
+            <location filename="../processing_provider/base.py" line="352" />
+            <source>The model {0} is {1}, not a file: choose a model file (.lcx).</source>
+            <translation>Le modèle {0} est {1}, pas un fichier : choisissez un fichier de modèle (.lcx).</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="353" />
             <source>Model file not found: {0}. Check the path, or train a model first.</source>
             <translation>Fichier de modèle introuvable : {0}. Vérifiez le chemin, ou entraînez d'abord un modèle.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="351" />
+            <location filename="../processing_provider/base.py" line="374" />
             <source>{0}: the outputs are GeoTIFF files; give a file name ending in .tif ({1}).</source>
             <translation>{0} : les sorties sont des fichiers GeoTIFF ; donnez un nom de fichier se terminant par .tif ({1}).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="355" />
+            <location filename="../processing_provider/base.py" line="378" />
             <source>{0} and {1} point to the same file ({2}): give each output its own file.</source>
             <translation>{0} et {1} désignent le même fichier ({2}) : donnez à chaque sortie son propre fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="369" />
+            <location filename="../processing_provider/base.py" line="392" />
             <source>{0} is a '{1}' layer; Land Cover XAI reads raster files (GeoTIFF, VRT, ...) with GDAL. Save the layer as a GeoTIFF first (Export &gt; Save As...) and use that file.</source>
             <translation>{0} est une couche « {1} » ; Land Cover XAI lit des fichiers raster (GeoTIFF, VRT…) avec GDAL. Enregistrez d'abord la couche en GeoTIFF (Exporter &gt; Enregistrer sous…) et utilisez ce fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="420" />
+            <location filename="../processing_provider/base.py" line="443" />
             <source>Could not apply the style {0}: {1}</source>
             <translation>Impossible d'appliquer le style {0} : {1}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="448" />
+            <location filename="../processing_provider/base.py" line="471" />
             <source>{0} pixels ({1} without enough observations) in {2:.1f} s on {3}, batch {4}</source>
             <translation>{0} pixels ({1} sans assez d'observations) en {2:.1f} s sur {3}, lot de {4}</translation>
         </message>
@@ -2572,57 +2647,57 @@
             <translation>Modèle écrit : {0} (classes : {1}) ; test indépendant : PG {2:.3f}, kappa {3:.3f}, macro-F1 {4:.3f}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="243" />
+            <location filename="../processing_provider/base.py" line="263" />
             <source>All files (*.*)</source>
             <translation>Tous les fichiers (*.*)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="255" />
+            <location filename="../processing_provider/base.py" line="275" />
             <source>Batch size (pixels; 0 = measured)</source>
             <translation>Taille de lot (pixels ; 0 = mesurée)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="261" />
+            <location filename="../processing_provider/base.py" line="281" />
             <source>Overwrite existing output files</source>
             <translation>Écraser les fichiers de sortie existants</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="279" />
+            <location filename="../processing_provider/base.py" line="299" />
             <source>Target class ('predicted', a class id or a class name)</source>
             <translation>Classe cible (« predicted », un identifiant ou un nom de classe)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="286" />
+            <location filename="../processing_provider/base.py" line="306" />
             <source>Method</source>
             <translation>Méthode</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="312" />
+            <location filename="../processing_provider/base.py" line="332" />
             <source>the raster file, with the bands the model was trained on and dates that cover its season.</source>
             <translation>le fichier raster, avec les bandes sur lesquelles le modèle a été entraîné et des dates qui couvrent sa saison.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="314" />
+            <location filename="../processing_provider/base.py" line="334" />
             <source>a .lcx file written by 'Train a land cover model'.</source>
             <translation>un fichier .lcx écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="315" />
+            <location filename="../processing_provider/base.py" line="335" />
             <source>(auto: the GPU when torch sees one).</source>
             <translation>(auto : le GPU quand torch en voit un).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="316" />
+            <location filename="../processing_provider/base.py" line="336" />
             <source>Batch size</source>
             <translation>Taille de lot</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="316" />
+            <location filename="../processing_provider/base.py" line="336" />
             <source>(advanced) pixels per batch; 0 = measured on this machine.</source>
             <translation>(avancé) pixels par lot ; 0 = mesurée sur cette machine.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="206" />
+            <location filename="../processing_provider/base.py" line="226" />
             <source>Accuracy assessment</source>
             <translation>Évaluation de la précision</translation>
         </message>
@@ -2632,62 +2707,87 @@
             <translation>Par nom : {0} ; ou par indice 0..{1}.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="205" />
+            <location filename="../processing_provider/base.py" line="160" />
+            <source>a folder</source>
+            <translation>un dossier</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="162" />
+            <source>a FIFO (named pipe)</source>
+            <translation>un tube nommé (FIFO)</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="164" />
+            <source>a device</source>
+            <translation>un périphérique</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="166" />
+            <source>a socket</source>
+            <translation>un socket</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="225" />
             <source>Classification</source>
             <translation>Classification</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="205" />
+            <location filename="../processing_provider/base.py" line="225" />
             <source>Explanation</source>
             <translation>Explication</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="226" />
+            <location filename="../processing_provider/base.py" line="246" />
             <source>Unexpected error: {0}: {1} (the log holds the details).</source>
             <translation>Erreur inattendue : {0} : {1} (le journal contient les détails).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="274" />
+            <location filename="../processing_provider/base.py" line="294" />
             <source>{0} exists already: choose another file name, or tick 'Overwrite existing output files' (OVERWRITE=true).</source>
             <translation>{0} existe déjà : choisissez un autre nom de fichier, ou cochez « Écraser les fichiers de sortie existants » (OVERWRITE=true).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="326" />
+            <location filename="../processing_provider/base.py" line="346" />
             <source>Choose a model file (.lcx), for example one written by 'Train a land cover model'.</source>
             <translation>Choisissez un fichier de modèle (.lcx), par exemple écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="328" />
+            <location filename="../processing_provider/base.py" line="348" />
             <source>The model must be a Land Cover XAI model file ending in .lcx; got {0}.</source>
             <translation>Le modèle doit être un fichier de modèle Land Cover XAI se terminant par .lcx ; reçu : {0}.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="330" />
+            <location filename="../processing_provider/base.py" line="352" />
+            <source>The model {0} is {1}, not a file: choose a model file (.lcx).</source>
+            <translation>Le modèle {0} est {1}, pas un fichier : choisissez un fichier de modèle (.lcx).</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="353" />
             <source>Model file not found: {0}. Check the path, or train a model first.</source>
             <translation>Fichier de modèle introuvable : {0}. Vérifiez le chemin, ou entraînez d'abord un modèle.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="351" />
+            <location filename="../processing_provider/base.py" line="374" />
             <source>{0}: the outputs are GeoTIFF files; give a file name ending in .tif ({1}).</source>
             <translation>{0} : les sorties sont des fichiers GeoTIFF ; donnez un nom de fichier se terminant par .tif ({1}).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="355" />
+            <location filename="../processing_provider/base.py" line="378" />
             <source>{0} and {1} point to the same file ({2}): give each output its own file.</source>
             <translation>{0} et {1} désignent le même fichier ({2}) : donnez à chaque sortie son propre fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="369" />
+            <location filename="../processing_provider/base.py" line="392" />
             <source>{0} is a '{1}' layer; Land Cover XAI reads raster files (GeoTIFF, VRT, ...) with GDAL. Save the layer as a GeoTIFF first (Export &gt; Save As...) and use that file.</source>
             <translation>{0} est une couche « {1} » ; Land Cover XAI lit des fichiers raster (GeoTIFF, VRT…) avec GDAL. Enregistrez d'abord la couche en GeoTIFF (Exporter &gt; Enregistrer sous…) et utilisez ce fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="420" />
+            <location filename="../processing_provider/base.py" line="443" />
             <source>Could not apply the style {0}: {1}</source>
             <translation>Impossible d'appliquer le style {0} : {1}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="448" />
+            <location filename="../processing_provider/base.py" line="471" />
             <source>{0} pixels ({1} without enough observations) in {2:.1f} s on {3}, batch {4}</source>
             <translation>{0} pixels ({1} sans assez d'observations) en {2:.1f} s sur {3}, lot de {4}</translation>
         </message>
@@ -2850,37 +2950,42 @@
             <translation>Choisissez où enregistrer le modèle (un fichier .lcx).</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="321" />
+            <location filename="../gui/panels/train_panel.py" line="325" />
+            <source>{path} is a file, not a folder: the model cannot be saved under it; choose another place for the model.</source>
+            <translation>{path} est un fichier, pas un dossier : le modèle ne peut pas être enregistré dessous ; choisissez un autre emplacement pour le modèle.</translation>
+        </message>
+        <message>
+            <location filename="../gui/panels/train_panel.py" line="327" />
             <source>The folder {folder} does not exist: choose another place for the model.</source>
             <translation>Le dossier {folder} n'existe pas : choisissez un autre emplacement pour le modèle.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="354" />
+            <location filename="../gui/panels/train_panel.py" line="360" />
             <source>Training on {n} raster(s); the model will be saved to {path}.</source>
             <translation>Entraînement sur {n} raster(s) ; le modèle sera enregistré dans {path}.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="425" />
+            <location filename="../gui/panels/train_panel.py" line="431" />
             <source>Training</source>
             <translation>Entraînement</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="370" />
+            <location filename="../gui/panels/train_panel.py" line="376" />
             <source>Cancelling after the current batch…</source>
             <translation>Annulation après le lot en cours…</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="397" />
+            <location filename="../gui/panels/train_panel.py" line="403" />
             <source>Model saved: {path}.</source>
             <translation>Modèle enregistré : {path}.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="399" />
+            <location filename="../gui/panels/train_panel.py" line="405" />
             <source>Test blocks: OA {oa:.3f}, macro-F1 {f1:.3f}, κ {kappa:.3f}.</source>
             <translation>Blocs de test : PG {oa:.3f}, macro-F1 {f1:.3f}, κ {kappa:.3f}.</translation>
         </message>
         <message>
-            <location filename="../gui/panels/train_panel.py" line="416" />
+            <location filename="../gui/panels/train_panel.py" line="422" />
             <source>Training cancelled: no model was written.</source>
             <translation>Entraînement annulé : aucun modèle n'a été écrit.</translation>
         </message>
@@ -2983,77 +3088,77 @@
             <translation>{0} échantillons : précision globale {1:.3f}, kappa {2:.3f}, macro-F1 {3:.3f}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="312" />
+            <location filename="../processing_provider/base.py" line="332" />
             <source>Sentinel-2 time series</source>
             <translation>Série temporelle Sentinel-2</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="314" />
+            <location filename="../processing_provider/base.py" line="334" />
             <source>Model file</source>
             <translation>Fichier du modèle</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="243" />
+            <location filename="../processing_provider/base.py" line="263" />
             <source>Land Cover XAI model (*.lcx)</source>
             <translation>Modèle Land Cover XAI (*.lcx)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="243" />
+            <location filename="../processing_provider/base.py" line="263" />
             <source>All files (*.*)</source>
             <translation>Tous les fichiers (*.*)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="315" />
+            <location filename="../processing_provider/base.py" line="335" />
             <source>Device</source>
             <translation>Processeur</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="255" />
+            <location filename="../processing_provider/base.py" line="275" />
             <source>Batch size (pixels; 0 = measured)</source>
             <translation>Taille de lot (pixels ; 0 = mesurée)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="261" />
+            <location filename="../processing_provider/base.py" line="281" />
             <source>Overwrite existing output files</source>
             <translation>Écraser les fichiers de sortie existants</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="279" />
+            <location filename="../processing_provider/base.py" line="299" />
             <source>Target class ('predicted', a class id or a class name)</source>
             <translation>Classe cible (« predicted », un identifiant ou un nom de classe)</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="286" />
+            <location filename="../processing_provider/base.py" line="306" />
             <source>Method</source>
             <translation>Méthode</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="312" />
+            <location filename="../processing_provider/base.py" line="332" />
             <source>the raster file, with the bands the model was trained on and dates that cover its season.</source>
             <translation>le fichier raster, avec les bandes sur lesquelles le modèle a été entraîné et des dates qui couvrent sa saison.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="314" />
+            <location filename="../processing_provider/base.py" line="334" />
             <source>a .lcx file written by 'Train a land cover model'.</source>
             <translation>un fichier .lcx écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="315" />
+            <location filename="../processing_provider/base.py" line="335" />
             <source>(auto: the GPU when torch sees one).</source>
             <translation>(auto : le GPU quand torch en voit un).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="316" />
+            <location filename="../processing_provider/base.py" line="336" />
             <source>Batch size</source>
             <translation>Taille de lot</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="316" />
+            <location filename="../processing_provider/base.py" line="336" />
             <source>(advanced) pixels per batch; 0 = measured on this machine.</source>
             <translation>(avancé) pixels par lot ; 0 = mesurée sur cette machine.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="206" />
+            <location filename="../processing_provider/base.py" line="226" />
             <source>Accuracy assessment</source>
             <translation>Évaluation de la précision</translation>
         </message>
@@ -3063,57 +3168,82 @@
             <translation>Par nom : {0} ; ou par indice 0..{1}.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="205" />
+            <location filename="../processing_provider/base.py" line="160" />
+            <source>a folder</source>
+            <translation>un dossier</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="162" />
+            <source>a FIFO (named pipe)</source>
+            <translation>un tube nommé (FIFO)</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="164" />
+            <source>a device</source>
+            <translation>un périphérique</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="166" />
+            <source>a socket</source>
+            <translation>un socket</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="225" />
             <source>Explanation</source>
             <translation>Explication</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="226" />
+            <location filename="../processing_provider/base.py" line="246" />
             <source>Unexpected error: {0}: {1} (the log holds the details).</source>
             <translation>Erreur inattendue : {0} : {1} (le journal contient les détails).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="274" />
+            <location filename="../processing_provider/base.py" line="294" />
             <source>{0} exists already: choose another file name, or tick 'Overwrite existing output files' (OVERWRITE=true).</source>
             <translation>{0} existe déjà : choisissez un autre nom de fichier, ou cochez « Écraser les fichiers de sortie existants » (OVERWRITE=true).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="326" />
+            <location filename="../processing_provider/base.py" line="346" />
             <source>Choose a model file (.lcx), for example one written by 'Train a land cover model'.</source>
             <translation>Choisissez un fichier de modèle (.lcx), par exemple écrit par « Entraîner un modèle d'occupation du sol ».</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="328" />
+            <location filename="../processing_provider/base.py" line="348" />
             <source>The model must be a Land Cover XAI model file ending in .lcx; got {0}.</source>
             <translation>Le modèle doit être un fichier de modèle Land Cover XAI se terminant par .lcx ; reçu : {0}.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="330" />
+            <location filename="../processing_provider/base.py" line="352" />
+            <source>The model {0} is {1}, not a file: choose a model file (.lcx).</source>
+            <translation>Le modèle {0} est {1}, pas un fichier : choisissez un fichier de modèle (.lcx).</translation>
+        </message>
+        <message>
+            <location filename="../processing_provider/base.py" line="353" />
             <source>Model file not found: {0}. Check the path, or train a model first.</source>
             <translation>Fichier de modèle introuvable : {0}. Vérifiez le chemin, ou entraînez d'abord un modèle.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="351" />
+            <location filename="../processing_provider/base.py" line="374" />
             <source>{0}: the outputs are GeoTIFF files; give a file name ending in .tif ({1}).</source>
             <translation>{0} : les sorties sont des fichiers GeoTIFF ; donnez un nom de fichier se terminant par .tif ({1}).</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="355" />
+            <location filename="../processing_provider/base.py" line="378" />
             <source>{0} and {1} point to the same file ({2}): give each output its own file.</source>
             <translation>{0} et {1} désignent le même fichier ({2}) : donnez à chaque sortie son propre fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="369" />
+            <location filename="../processing_provider/base.py" line="392" />
             <source>{0} is a '{1}' layer; Land Cover XAI reads raster files (GeoTIFF, VRT, ...) with GDAL. Save the layer as a GeoTIFF first (Export &gt; Save As...) and use that file.</source>
             <translation>{0} est une couche « {1} » ; Land Cover XAI lit des fichiers raster (GeoTIFF, VRT…) avec GDAL. Enregistrez d'abord la couche en GeoTIFF (Exporter &gt; Enregistrer sous…) et utilisez ce fichier.</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="420" />
+            <location filename="../processing_provider/base.py" line="443" />
             <source>Could not apply the style {0}: {1}</source>
             <translation>Impossible d'appliquer le style {0} : {1}</translation>
         </message>
         <message>
-            <location filename="../processing_provider/base.py" line="448" />
+            <location filename="../processing_provider/base.py" line="471" />
             <source>{0} pixels ({1} without enough observations) in {2:.1f} s on {3}, batch {4}</source>
             <translation>{0} pixels ({1} sans assez d'observations) en {2:.1f} s sur {3}, lot de {4}</translation>
         </message>

@@ -146,6 +146,26 @@ class NamedEnum(QgsProcessingParameterEnum):
         return super().valueAsPythonString(value, context)
 
 
+
+def _not_a_file_kind(path: str) -> Optional[str]:
+    """What ``path`` is when it exists but is no regular file ("a folder", "a FIFO (named pipe)", "a device",
+    "a socket"; a symbolic link is followed), else None. Only stat: a FIFO is never opened."""
+    import stat
+
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None
+    if stat.S_ISDIR(mode):
+        return tr("a folder")
+    if stat.S_ISFIFO(mode):
+        return tr("a FIFO (named pipe)")
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return tr("a device")
+    if stat.S_ISSOCK(mode):
+        return tr("a socket")
+    return None
+
 class LcxAlgorithm(QgsProcessingAlgorithm):
     """Base of the provider's algorithms. Subclasses define ``name``, ``displayName``, ``GROUP``,
     ``initAlgorithm``, ``shortHelpString`` and ``process(parameters, context, feedback) -> dict``."""
@@ -327,6 +347,9 @@ class LcxAlgorithm(QgsProcessingAlgorithm):
         if not path.lower().endswith("." + MODEL_EXTENSION):
             return tr("The model must be a Land Cover XAI model file ending in .lcx; got {0}.").format(path)
         if not os.path.isfile(path):
+            kind = _not_a_file_kind(path)
+            if kind:
+                return tr("The model {0} is {1}, not a file: choose a model file (.lcx).").format(path, kind)
             return tr("Model file not found: {0}. Check the path, or train a model first.").format(path)
         return None
 

@@ -43,10 +43,7 @@ def test_dock(case, good, dock, qgis_iface, tmp_path):  # noqa: F811 - fixture
     assert not any(isinstance(n, QgsLayerTreeGroup) for n in QgsProject.instance().layerTreeRoot().children())
 
 
-GUI_WORDING = pytest.mark.xfail(strict=True, reason="gui/panels/train_panel.py says 'The folder ... does not exist' "
-                                "for a model path under a file (to fix in the GUI: say it is a file)")
-TRAIN_CASES = [pytest.param(c, id=c.id, marks=[GUI_WORDING] if c.id == "model-out-under-a-file" else [])
-               for c in CASES if c.id in ("single-class-labels", "model-out-under-a-file")]
+TRAIN_CASES = [pytest.param(c, id=c.id) for c in CASES if c.id in ("single-class-labels", "model-out-under-a-file")]
 # ("empty-field-data-train" is refused correctly in the Train tab too, but an empty GeoPackage opened as a QGIS
 #  layer makes QGIS 3.22's interpreter teardown abort with a double free after every test has passed.)
 

@@ -453,3 +453,21 @@ def test_staged_outputs_move_rasters_with_renamed_styles_and_roll_back_on_failur
                           os.path.join(stage.dir, "two.tif"): str(blocker / "sub" / "two.tif")})
     assert not (tmp_path / "ok.tif").exists()  # the first move was undone
     assert not [n for n in os.listdir(tmp_path) if n.startswith(".lcx-")]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+def test_a_model_path_that_is_a_fifo_a_device_or_a_folder_says_what_it_is(tmp_path):
+    """check_model_path: a path that exists but is no file is named for what it is, never 'not found'; only
+    stat is used (a FIFO opened for reading would block)."""
+    from land_cover_xai_plugin.processing_provider.base import LcxAlgorithm
+
+    fifo = tmp_path / "pipe.lcx"
+    os.mkfifo(fifo)
+    device = tmp_path / "null.lcx"
+    device.symlink_to("/dev/null")
+    folder = tmp_path / "folder.lcx"
+    folder.mkdir()
+    for path, kind in ((fifo, "a FIFO (named pipe)"), (device, "a device"), (folder, "a folder")):
+        message = LcxAlgorithm.check_model_path(str(path))
+        assert message == f"The model {path} is {kind}, not a file: choose a model file (.lcx).", message
+    assert "not found" in LcxAlgorithm.check_model_path(str(tmp_path / "missing.lcx"))

@@ -318,6 +318,12 @@ class TrainPanel(QWidget):
             out += ".lcx"
         folder = os.path.dirname(os.path.abspath(out))
         if not os.path.isdir(folder):
+            above = folder
+            while above and not os.path.lexists(above) and os.path.dirname(above) != above:
+                above = os.path.dirname(above)
+            if os.path.lexists(above) and not os.path.isdir(above):  # the path goes on under a file
+                raise LcxError(tr("{path} is a file, not a folder: the model cannot be saved under it; choose "
+                                  "another place for the model.").format(path=above))
             raise LcxError(tr("The folder {folder} does not exist: choose another place for the model.").format(
                 folder=folder))
         path, layer_name = vector_layer_source(field_layer)
