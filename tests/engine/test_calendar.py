@@ -93,8 +93,15 @@ def test_missing_span_is_named():
         calendar.check_coverage(grid, kept)
     assert "2015-07-11 .. 2015-09-09" in str(caught.value)
     # next year: the message speaks of that year's season
-    with pytest.raises(StackMismatchError, match="2016-08-29 .. 2016-09-08"):
+    with pytest.raises(StackMismatchError, match="2016-08-29 .. 2016-09-08") as caught:
         calendar.check_coverage(grid, [d + dt.timedelta(days=365) for d in kept])
+    # ... and the model's season in the model's own dates, then as it falls in the stack's year
+    assert "over 2015-07-11 .. 2015-09-09, that is 2016-07-10 .. 2016-09-08 in the stack's year" in str(caught.value)
+    # a stack of the year before: the model's season is still said in 2015, never shifted into 2014
+    with pytest.raises(StackMismatchError) as caught:
+        calendar.check_coverage(grid, [d - dt.timedelta(days=365) for d in kept])
+    assert "dates over 2015-07-11 .. 2015-09-09" in str(caught.value), str(caught.value)
+    assert "2014-07-11 .. 2014-09-09 in the stack's year" in str(caught.value)
     assert calendar.missing_spans(grid, calendar.place_on_grid(grid, SAMPLE_DATES)) == []
 
 

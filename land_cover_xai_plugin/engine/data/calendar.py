@@ -200,8 +200,12 @@ def coverage_problem(grid: TemporalGrid, stack_dates: Sequence, positional: bool
         placed.date(a).isoformat() if a == b else f"{placed.date(a).isoformat()} .. {placed.date(b).isoformat()}"
         for a, b in spans)
     stack_span = f"{_as_date(min(stack_dates)).isoformat()} .. {_as_date(max(stack_dates)).isoformat()}"
+    # the model's season in its own dates (its training year); the missing span is named in the stack's year
+    season = grid.season_text()
+    if placed.first_year != grid.year:
+        season += f", that is {grid.season_text(placed.first_year)} in the stack's year"
     return (f"the stack does not cover the model's season: no acquisition within {grid.tolerance_days} days of "
-            f"{described} (the model reads {grid.n_dates} dates over {grid.season_text(placed.first_year)}; the "
+            f"{described} (the model reads {grid.n_dates} dates over {season}; the "
             f"stack's {len(stack_dates)} dates span {stack_span})")
 
 
