@@ -62,6 +62,8 @@ def tr(text: str) -> str:
 ENGINE_TEMPLATES = (
     "{date}: drop of {target} when this date is removed (refilled from the other observed dates)",
     "{date}: Shapley value of this date for {target}",
+    "{date}: first-order estimate of the drop of {target} when this date is removed (refilled from the other "
+    "observed dates)",
     "{band}: drop of {target} when this band is replaced by real background pixels'",
     "GradientSHAP {band} (sum over dates) of {target}",
     "Integrated Gradients {band} (sum over dates) of {target}",
@@ -160,8 +162,15 @@ def _engine_catalogue() -> tuple:
         tr("Drop of the target-class probability when one spectral band is removed: its whole series replaced "
            "by that band in 8 real pixels of the stack spread over the predicted classes (averaged). One band "
            "per spectral band (probability units). 8 forward passes per band: use it on a clip."),
+        tr("First-order (linearised) estimate of Date occlusion: for each observed date, the gradient of the "
+           "target-class probability times the change the removal makes (the date refilled by the engine's "
+           "linear gap filling from the other observed dates). One forward and one backward pass for all dates "
+           "instead of one forward pass per date; not the exact drop where the model is nonlinear. One band per "
+           "date (probability units; 0 for dates that are not observations, e.g. masked as cloudy)."),
         # templates
         tr("{date}: drop of {target} when this date is removed (refilled from the other observed dates)"),
+        tr("{date}: first-order estimate of the drop of {target} when this date is removed (refilled from the "
+           "other observed dates)"),
         tr("{date}: Shapley value of this date for {target}"),
         tr("{band}: drop of {target} when this band is replaced by real background pixels'"),
         tr("GradientSHAP {band} (sum over dates) of {target}"),

@@ -917,352 +917,362 @@
             <translation>Seulement pour les modèles {archs}.</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
             <source>predicted class</source>
             <translation>classe prédite</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
             <source>class id</source>
             <translation>identifiant de classe</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
             <source>confidence (max class probability)</source>
             <translation>confiance (probabilité maximale d'une classe)</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
             <source>margin: top-1 minus top-2 class probability (0 = tie)</source>
             <translation>marge : probabilité de la 1re classe moins celle de la 2e (0 = égalité)</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
             <source>The model's probability of every class, one band per class (0..1).</source>
             <translation>La probabilité que le modèle donne à chaque classe, une bande par classe (0..1).</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
             <source>The class of each pixel (styled with the model's class names and colours) and its confidence, the highest class probability (0..1).</source>
             <translation>La classe de chaque pixel (avec les noms et les couleurs des classes du modèle) et sa confiance, la plus haute probabilité de classe (0..1).</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
             <source>Per-pixel uncertainty of the class probabilities: normalised entropy (0 = certain, 1 = every class equally likely) and margin (top-1 minus top-2 probability; near 0 = the model hesitates between two classes).</source>
             <translation>Incertitude des probabilités de classe, pixel par pixel : entropie normalisée (0 = certain, 1 = toutes les classes également probables) et marge (probabilité de la 1re classe moins celle de la 2e ; proche de 0 = le modèle hésite entre deux classes).</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
             <source>Per-pixel disagreement of the ensemble's members (normalised mutual information: 0 = all members agree, 1 = each is sure of another class); high where the pixel is unlike the training data. Only for ensemble models (more than one member).</source>
             <translation>Désaccord des membres de l'ensemble, pixel par pixel (information mutuelle normalisée : 0 = tous les membres sont d'accord, 1 = chacun est sûr d'une autre classe) ; élevé là où le pixel ne ressemble pas aux données d'entraînement. Seulement pour les modèles en ensemble (plus d'un membre).</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
             <source>Grad-CAM on the last temporal convolution. Band 1, the heatmap, is a class evidence score: it follows the class logit (how strongly the model scores the class, in logit-like units), not a location of evidence, since each pixel is classified from its own series. The other bands are positions of the fused layer, not input dates (each position sees every date); as a date ranking they measure at random level (benchmarks/results/xai.md): for the dates that matter use Date occlusion or Shapley by date.</source>
             <translation>Grad-CAM sur la dernière convolution temporelle. La bande 1, la carte de chaleur, est un score de preuve de la classe : elle suit le logit de la classe (la force avec laquelle le modèle note la classe, en unités proches du logit), et non un lieu de la preuve, puisque chaque pixel est classé d'après sa propre série. Les autres bandes sont des positions de la couche fusionnée, pas les dates d'entrée (chaque position voit toutes les dates) ; pour classer les dates, elles ne font pas mieux que le hasard (benchmarks/results/xai.md) : pour les dates qui comptent, utilisez l'occlusion par date ou Shapley par date.</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
             <source>The model's band gates: the weight its attention layer gives each spectral band in the forward pass, one band per spectral band. Not a measured importance: the gates barely vary between pixels and the layer after them absorbs a constant gain, and their ranking is not validated by band ablation (benchmarks/results/xai.md).</source>
             <translation>Les portes des bandes du modèle : le poids que sa couche d'attention donne à chaque bande spectrale lors du calcul, une bande par bande spectrale. Ce n'est pas une importance mesurée : les portes varient à peine d'un pixel à l'autre, la couche suivante absorbe un gain constant, et leur classement n'est pas confirmé par le retrait des bandes (benchmarks/results/xai.md).</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
             <source>GradientSHAP attribution of the target-class probability, summed over dates (one band per spectral band) and over bands (one band per date). Slow on a CPU (about 1,000 pixels per second): use it on a clip of the area of interest.</source>
             <translation>Attribution GradientSHAP de la probabilité de la classe cible, sommée sur les dates (une bande par bande spectrale) et sur les bandes (une bande par date). Lent sur un processeur (environ 1 000 pixels par seconde) : à utiliser sur un extrait de la zone d'intérêt.</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
             <source>Integrated Gradients of the target-class probability from the per-band training mean, summed over dates (one band per spectral band) and over bands (one band per date).</source>
             <translation>Gradients intégrés de la probabilité de la classe cible depuis la moyenne d'entraînement de chaque bande, sommés sur les dates (une bande par bande spectrale) et sur les bandes (une bande par date).</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
             <source>Drop of the target-class probability when one observed date is removed and refilled by the engine's linear gap filling from the other observed dates: one band per date (probability units; 0 for dates that are not observations, e.g. masked as cloudy). One extra forward pass per observed date.</source>
             <translation>Baisse de la probabilité de la classe cible quand on retire une date observée, comblée par l'interpolation linéaire du moteur à partir des autres dates observées : une bande par date (en probabilité ; 0 pour les dates qui ne sont pas des observations, par exemple masquées comme nuageuses). Un calcul du modèle de plus par date observée.</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
             <source>Shapley value of each observed date for the target-class probability: a removed date is refilled by the engine's gap filling from the kept dates, all dates removed = a class-balanced background. Exact (2^T forward passes) up to 10 observed dates, else 32 sampled permutations with the standard error in the last band. One band per date (probability units; 0 for dates that are not observations).</source>
             <translation>Valeur de Shapley de chaque date observée pour la probabilité de la classe cible : une date retirée est comblée par l'interpolation du moteur à partir des dates gardées ; toutes les dates retirées = un fond équilibré entre les classes. Exacte (2^T calculs du modèle) jusqu'à 10 dates observées, sinon 32 permutations tirées au hasard, l'erreur type dans la dernière bande. Une bande par date (en probabilité ; 0 pour les dates qui ne sont pas des observations).</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
             <source>Drop of the target-class probability when one spectral band is removed: its whole series replaced by that band in 8 real pixels of the stack spread over the predicted classes (averaged). One band per spectral band (probability units). 8 forward passes per band: use it on a clip.</source>
             <translation>Baisse de la probabilité de la classe cible quand on retire une bande spectrale : toute sa série remplacée par cette bande dans 8 vrais pixels de la pile répartis entre les classes prédites (en moyenne). Une bande par bande spectrale (en probabilité). 8 calculs du modèle par bande : à utiliser sur un extrait.</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
+            <source>First-order (linearised) estimate of Date occlusion: for each observed date, the gradient of the target-class probability times the change the removal makes (the date refilled by the engine's linear gap filling from the other observed dates). One forward and one backward pass for all dates instead of one forward pass per date; not the exact drop where the model is nonlinear. One band per date (probability units; 0 for dates that are not observations, e.g. masked as cloudy).</source>
+            <translation>Estimation au premier ordre (linéarisée) de l'occultation des dates : pour chaque date observée, le gradient de la probabilité de la classe cible multiplié par le changement que produit le retrait (la date comblée par l'interpolation linéaire du moteur à partir des autres dates observées). Une passe avant et une passe arrière pour toutes les dates au lieu d'une passe avant par date ; ce n'est pas la baisse exacte là où le modèle est non linéaire. Une bande par date (en unités de probabilité ; 0 pour les dates qui ne sont pas des observations, p. ex. masquées comme nuageuses).</translation>
+        </message>
+        <message>
+            <location filename="../gui/i18n.py" line="125" />
             <source>{date}: drop of {target} when this date is removed (refilled from the other observed dates)</source>
             <translation>{date} : baisse de {target} quand on retire cette date (comblée à partir des autres dates observées)</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
+            <source>{date}: first-order estimate of the drop of {target} when this date is removed (refilled from the other observed dates)</source>
+            <translation>{date} : estimation au premier ordre de la baisse de {target} quand on retire cette date (comblée à partir des autres dates observées)</translation>
+        </message>
+        <message>
+            <location filename="../gui/i18n.py" line="125" />
             <source>{date}: Shapley value of this date for {target}</source>
             <translation>{date} : valeur de Shapley de cette date pour {target}</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
             <source>{band}: drop of {target} when this band is replaced by real background pixels'</source>
             <translation>{band} : baisse de {target} quand cette bande est remplacée par celle de vrais pixels de fond</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
             <source>GradientSHAP {band} (sum over dates) of {target}</source>
             <translation>GradientSHAP {band} (somme sur les dates) de {target}</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
             <source>Integrated Gradients {band} (sum over dates) of {target}</source>
             <translation>Gradients intégrés {band} (somme sur les dates) de {target}</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
             <source>Grad-CAM class evidence score of {target} (logit-like, not a location of evidence)</source>
             <translation>Grad-CAM : score de preuve de {target} (proche du logit, pas un lieu de la preuve)</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
             <source>Grad-CAM fused-layer position at {date} (not the input date: the layer sees every date), {target}</source>
             <translation>Grad-CAM, position de la couche fusionnée au {date} (pas la date d'entrée : la couche voit toutes les dates), {target}</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
             <source>band gate {band}</source>
             <translation>porte de la bande {band}</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
             <source>P({name}) class {id}</source>
             <translation>P({name}) classe {id}</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
             <source>P({target})</source>
             <translation>P({target})</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
             <source>class {id} ({name})</source>
             <translation>classe {id} ({name})</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
             <source>normalised entropy of the {n} class probabilities (0 certain .. 1 uniform)</source>
             <translation>entropie normalisée des {n} probabilités de classe (0 certain .. 1 uniforme)</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
             <source>disagreement of the {n} ensemble members (normalised mutual information, 0 agree .. 1 each sure of another class)</source>
             <translation>désaccord des {n} membres de l'ensemble (information mutuelle normalisée, 0 d'accord .. 1 chacun sûr d'une autre classe)</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
             <source>exact ({n} coalitions of {g} dates)</source>
             <translation>exactes ({n} coalitions de {g} dates)</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
             <source>exact ({n} coalitions of {g} bands)</source>
             <translation>exactes ({n} coalitions de {g} bandes)</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
             <source>sampled ({n} permutations)</source>
             <translation>échantillonnées ({n} permutations)</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
             <source>Kernel SHAP ({n} samples)</source>
             <translation>Kernel SHAP ({n} tirages)</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
             <source>deletion ({op} removal) {d} not below random {r} at p &lt; {p} (p {q})</source>
             <translation>retrait (par la {op}) {d} pas sous le hasard {r} à p &lt; {p} (p {q})</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
             <source>insertion ({op}) {d} not above random {r} at p &lt; {p} (p {q})</source>
             <translation>insertion ({op}) {d} pas au-dessus du hasard {r} à p &lt; {p} (p {q})</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
             <source>survives weight randomisation (final Spearman {m})</source>
             <translation>résiste au brouillage des poids (Spearman final {m})</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
             <source>pointing game {g} on planted data (&lt; {m})</source>
             <translation>jeu du pointage {g} sur données plantées (&lt; {m})</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
             <source>{c} of its relevance on the two cloud-masked dates</source>
             <translation>{c} de sa pertinence sur les deux dates masquées (nuages)</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
             <source>deletion {d} vs random {r}</source>
             <translation>retrait {d} contre hasard {r}</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
             <source>pointing game {g}</source>
             <translation>jeu du pointage {g}</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
             <source>randomisation {m}</source>
             <translation>brouillage {m}</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
             <source>passes:</source>
             <translation>réussi :</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
             <source>fails:</source>
             <translation>échoue :</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
             <source>mean</source>
             <translation>moyenne</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
             <source>The map has no usable CRS: areas are given in pixels, not hectares.</source>
             <translation>La carte n'a pas de SCR utilisable : les surfaces sont données en pixels, pas en hectares.</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
             <source>The class field holds text and the map carries no class names: field classes were numbered 1..K in alphabetical order (as training does) and compared with the map's ids.</source>
             <translation>Le champ de classe contient du texte et la carte ne porte aucun nom de classe : les classes du terrain ont été numérotées 1..K dans l'ordre alphabétique (comme à l'entraînement) et comparées aux identifiants de la carte.</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
             <source>No sample where both reference and map have a class: nothing to assess.</source>
             <translation>Aucun échantillon où la référence et la carte ont toutes deux une classe : rien à évaluer.</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
             <source>Kappa is undefined: reference and map both hold a single class.</source>
             <translation>Le kappa n'est pas défini : la référence et la carte n'ont chacune qu'une seule classe.</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
             <source>Area-adjusted estimates are not available: the map has no classified area.</source>
             <translation>Les estimations ajustées des surfaces ne sont pas disponibles : la carte n'a aucune surface classée.</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
             <source>Every validation feature ({count}) belongs to the model's training data ({where}): these figures measure how well the model fits its training polygons, not its accuracy. Validate with field data kept out of training (e.g. a held-out set of polygons).</source>
             <translation>Toutes les entités de validation ({count}) font partie des données d'entraînement du modèle ({where}) : ces chiffres mesurent à quel point le modèle colle à ses polygones d'entraînement, pas sa précision. Validez avec des données de terrain tenues à l'écart de l'entraînement (p. ex. un jeu de polygones mis de côté).</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
             <source>{shared} of {count} validation features ({share}) belong to the model's training data ({where}): the figures are optimistic. Validate with field data kept out of training (e.g. a held-out set of polygons).</source>
             <translation>{shared} des {count} entités de validation ({share}) font partie des données d'entraînement du modèle ({where}) : les chiffres sont optimistes. Validez avec des données de terrain tenues à l'écart de l'entraînement (p. ex. un jeu de polygones mis de côté).</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
             <source>Every validation pixel ({count}) was a training pixel of the model ({where}): these figures measure how well the model fits its training data, not its accuracy. Validate with field data kept out of training (e.g. a held-out set of polygons).</source>
             <translation>Tous les pixels de validation ({count}) étaient des pixels d'entraînement du modèle ({where}) : ces chiffres mesurent à quel point le modèle colle à ses données d'entraînement, pas sa précision. Validez avec des données de terrain tenues à l'écart de l'entraînement (p. ex. un jeu de polygones mis de côté).</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
             <source>{shared} of {count} validation pixels ({share}) were training pixels of the model ({where}): the figures are optimistic. Validate with field data kept out of training (e.g. a held-out set of polygons).</source>
             <translation>{shared} des {count} pixels de validation ({share}) étaient des pixels d'entraînement du modèle ({where}) : les chiffres sont optimistes. Validez avec des données de terrain tenues à l'écart de l'entraînement (p. ex. un jeu de polygones mis de côté).</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
             <source>{n} labelled pixel(s) fall on map no-data and are not compared.</source>
             <translation>{n} pixel(s) étiqueté(s) tombent sur le « no-data » de la carte et ne sont pas comparés.</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
             <source>Field classes not named in the map: {names}. Each got its own id, so its pixels count as errors; fix the spelling in the field data if they mean a map class.</source>
             <translation>Classes du terrain absentes des noms de la carte : {names}. Chacune a reçu son propre identifiant, ses pixels comptent donc comme des erreurs ; corrigez l'orthographe dans les données de terrain s'il s'agit d'une classe de la carte.</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
             <source>{name} ({id}) is mapped but absent from the reference: its producer's accuracy is not available.</source>
             <translation>{name} ({id}) est cartographiée mais absente de la référence : sa précision producteur n'est pas disponible.</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
             <source>{name} ({id}) is in the reference but never mapped: its user's accuracy is not available.</source>
             <translation>{name} ({id}) est dans la référence mais jamais cartographiée : sa précision utilisateur n'est pas disponible.</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
             <source>Mapped area given for ids {ids} that are not among the assessed classes: ignored.</source>
             <translation>Surface cartographiée donnée pour les identifiants {ids}, qui ne sont pas parmi les classes évaluées : ignorée.</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
             <source>Map class {name} ({id}) covers {area} {unit} but has no reference sample: that area is left out of the area-adjusted estimates.</source>
             <translation>La classe de la carte {name} ({id}) couvre {area} {unit} mais n'a aucun échantillon de référence : cette surface est exclue des estimations ajustées.</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
             <source>Map class {name} ({id}) has reference samples but no mapped area: it carries no weight in the area-adjusted estimates.</source>
             <translation>La classe de la carte {name} ({id}) a des échantillons de référence mais aucune surface cartographiée : elle ne pèse rien dans les estimations ajustées.</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
             <source>Map class(es) {listed} have a single reference sample: standard errors and confidence intervals cannot be estimated (shown as not available).</source>
             <translation>Classe(s) de la carte {listed} avec un seul échantillon de référence : erreurs types et intervalles de confiance impossibles à estimer (indiqués comme non disponibles).</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
             <source>{size} ha per pixel</source>
             <translation>{size} ha par pixel</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
             <source>cell area per row on the authalic sphere (geographic CRS)</source>
             <translation>surface des cellules par ligne sur la sphère authalique (SCR géographique)</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
             <source>1 pixel</source>
             <translation>1 pixel</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
             <source>classification</source>
             <translation>classification</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
             <source>field data</source>
             <translation>données de terrain</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
             <source>class field</source>
             <translation>champ de classe</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
             <source>layer</source>
             <translation>couche</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
             <source>mapped area</source>
             <translation>surface cartographiée</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="123" />
+            <location filename="../gui/i18n.py" line="125" />
             <source>band 1</source>
             <translation>bande 1</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="231" />
+            <location filename="../gui/i18n.py" line="240" />
             <source>class {id}</source>
             <translation>classe {id}</translation>
         </message>
@@ -1272,47 +1282,47 @@
             <translation>Évaluation de la précision</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="240" />
+            <location filename="../gui/i18n.py" line="249" />
             <source>source</source>
             <translation>source</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="240" />
+            <location filename="../gui/i18n.py" line="249" />
             <source>value</source>
             <translation>valeur</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="240" />
+            <location filename="../gui/i18n.py" line="249" />
             <source>metric</source>
             <translation>mesure</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="240" />
+            <location filename="../gui/i18n.py" line="249" />
             <source>Summary</source>
             <translation>Résumé</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="240" />
+            <location filename="../gui/i18n.py" line="249" />
             <source>reference samples (pixels)</source>
             <translation>échantillons de référence (pixels)</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="240" />
+            <location filename="../gui/i18n.py" line="249" />
             <source>overall accuracy</source>
             <translation>précision globale</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="240" />
+            <location filename="../gui/i18n.py" line="249" />
             <source>Cohen's kappa (κ)</source>
             <translation>kappa de Cohen (κ)</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="240" />
+            <location filename="../gui/i18n.py" line="249" />
             <source>macro-F1</source>
             <translation>macro-F1</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="240" />
+            <location filename="../gui/i18n.py" line="249" />
             <source>area-adjusted overall accuracy (95 % CI)</source>
             <translation>précision globale ajustée des surfaces (IC à 95 %)</translation>
         </message>
@@ -1322,12 +1332,12 @@
             <translation>Matrice de confusion</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="240" />
+            <location filename="../gui/i18n.py" line="249" />
             <source>Rows = reference (field data), columns = map. Pixel counts.</source>
             <translation>Lignes = référence (données de terrain), colonnes = carte. Nombres de pixels.</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="240" />
+            <location filename="../gui/i18n.py" line="249" />
             <source>reference \ map</source>
             <translation>référence \ carte</translation>
         </message>
@@ -1337,12 +1347,12 @@
             <translation>total</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="240" />
+            <location filename="../gui/i18n.py" line="249" />
             <source>Per-class accuracy</source>
             <translation>Précision par classe</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="240" />
+            <location filename="../gui/i18n.py" line="249" />
             <source>id</source>
             <translation>id</translation>
         </message>
@@ -1362,12 +1372,12 @@
             <translation>pixels de la carte</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="240" />
+            <location filename="../gui/i18n.py" line="249" />
             <source>producer's accuracy (recall)</source>
             <translation>précision producteur (rappel)</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="240" />
+            <location filename="../gui/i18n.py" line="249" />
             <source>user's accuracy (precision)</source>
             <translation>précision utilisateur (précision)</translation>
         </message>
@@ -1377,7 +1387,7 @@
             <translation>F1</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="240" />
+            <location filename="../gui/i18n.py" line="249" />
             <source>Area-adjusted estimates (Olofsson et al. 2014)</source>
             <translation>Estimations ajustées des surfaces (Olofsson et al. 2014)</translation>
         </message>
@@ -1387,87 +1397,87 @@
             <translation>surface cartographiée ({unit})</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="240" />
+            <location filename="../gui/i18n.py" line="249" />
             <source>estimated area ({unit})</source>
             <translation>surface estimée ({unit})</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="240" />
+            <location filename="../gui/i18n.py" line="249" />
             <source>95 % CI</source>
             <translation>IC à 95 %</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="240" />
+            <location filename="../gui/i18n.py" line="249" />
             <source>user's accuracy ± 95 %</source>
             <translation>précision utilisateur ± 95 %</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="240" />
+            <location filename="../gui/i18n.py" line="249" />
             <source>producer's accuracy ± 95 %</source>
             <translation>précision producteur ± 95 %</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="240" />
+            <location filename="../gui/i18n.py" line="249" />
             <source>{area} {unit} of mapped area lie in classes without any reference pixel and are not covered by these estimates.</source>
             <translation>{area} {unit} de surface cartographiée se trouvent dans des classes sans aucun pixel de référence et ne sont pas couverts par ces estimations.</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="240" />
+            <location filename="../gui/i18n.py" line="249" />
             <source>Notes</source>
             <translation>Remarques</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="240" />
+            <location filename="../gui/i18n.py" line="249" />
             <source>How to read this</source>
             <translation>Comment lire ces chiffres</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="240" />
+            <location filename="../gui/i18n.py" line="249" />
             <source>&lt;b&gt;Producer's accuracy&lt;/b&gt; (recall): of the field-data pixels of a class, the share the map got right (read along a row). Low = the map misses that class (omission).</source>
             <translation>&lt;b&gt;Précision producteur&lt;/b&gt; (rappel) : parmi les pixels de terrain d'une classe, la part que la carte classe correctement (lecture le long d'une ligne). Faible = la carte manque cette classe (omission).</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="240" />
+            <location filename="../gui/i18n.py" line="249" />
             <source>&lt;b&gt;User's accuracy&lt;/b&gt; (precision): of the pixels the map puts in a class, the share that really are that class (read down a column). Low = the map over-paints it (commission).</source>
             <translation>&lt;b&gt;Précision utilisateur&lt;/b&gt; (précision) : parmi les pixels que la carte met dans une classe, la part qui appartient vraiment à cette classe (lecture le long d'une colonne). Faible = la carte en met trop (commission).</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="240" />
+            <location filename="../gui/i18n.py" line="249" />
             <source>&lt;b&gt;F1&lt;/b&gt; balances the two; &lt;b&gt;macro-F1&lt;/b&gt; averages it over classes, so rare classes count as much as common ones. With imbalanced classes, overall accuracy alone flatters the map: look at κ and macro-F1 too.</source>
             <translation>&lt;b&gt;F1&lt;/b&gt; équilibre les deux ; &lt;b&gt;macro-F1&lt;/b&gt; en fait la moyenne sur les classes, si bien que les classes rares comptent autant que les fréquentes. Avec des classes déséquilibrées, la précision globale seule flatte la carte : regardez aussi κ et macro-F1.</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="240" />
+            <location filename="../gui/i18n.py" line="249" />
             <source>&lt;b&gt;Area-adjusted estimates&lt;/b&gt; correct the mapped area of each class for the errors seen in the reference data, weighting each map class by its share of the map (Olofsson et al. 2014, Remote Sensing of Environment 148: 42–57). They assume the reference pixels are a random sample within each map class; hand-drawn field polygons are not, and neighbouring pixels are not independent, so treat the confidence intervals as optimistic.</source>
             <translation>Les &lt;b&gt;estimations ajustées des surfaces&lt;/b&gt; corrigent la surface cartographiée de chaque classe des erreurs observées dans les données de référence, en pondérant chaque classe de la carte par sa part de la carte (Olofsson et al. 2014, « Remote Sensing of Environment » 148 : 42–57). Elles supposent que les pixels de référence sont un échantillon aléatoire dans chaque classe de la carte ; des polygones de terrain dessinés à la main ne le sont pas, et des pixels voisins ne sont pas indépendants : tenez les intervalles de confiance pour optimistes.</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="240" />
+            <location filename="../gui/i18n.py" line="249" />
             <source>n/a</source>
             <translation>n.d.</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="240" />
+            <location filename="../gui/i18n.py" line="249" />
             <source>pixels</source>
             <translation>pixels</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="240" />
+            <location filename="../gui/i18n.py" line="249" />
             <source>map</source>
             <translation>carte</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="240" />
+            <location filename="../gui/i18n.py" line="249" />
             <source>reference (field data)</source>
             <translation>référence (données de terrain)</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="240" />
+            <location filename="../gui/i18n.py" line="249" />
             <source>Confusion matrix, n = {n}, OA = {oa}</source>
             <translation>Matrice de confusion, n = {n}, PG = {oa}</translation>
         </message>
         <message>
-            <location filename="../gui/i18n.py" line="240" />
+            <location filename="../gui/i18n.py" line="249" />
             <source>share of the reference class (row)</source>
             <translation>part de la classe de référence (ligne)</translation>
         </message>
