@@ -38,7 +38,8 @@ Protocol (the same for every method, never tuned to a result):
   pixels), and ``captum.metrics.infidelity`` by unit (each date / band removed with probability 0.5, dates
   refilled by interpolation, bands by a class-balanced training pixel; 20 draws; captum's normalisation; mean
   over pixels); every model. Reported, not part of the verdict.
-- Baseline sensitivity: each baseline-using method (shap, ig, occlusion_dates, shapley_dates, occlusion_bands)
+- Baseline sensitivity: each baseline-using method (shap, ig, occlusion_dates, linear_occlusion_dates,
+  shapley_dates, occlusion_bands)
   run again on the same held-out pixels with its baseline / background / refill replaced by two other valid
   ones (class-balanced draws from the training split; per-band training mean or a training pixel's values
   instead of the temporal-interpolation refill): Spearman rank agreement and relative L1 change, per model.
@@ -114,6 +115,7 @@ def outputs_for(n_dates: int) -> list[Output]:
     """Every graded output: the registry's explanation methods, HiResCAM (diagnostic) and random orders."""
     return [
         Output("occlusion_dates", "occlusion_dates", "occlusion_dates", "date"),
+        Output("linear_occlusion_dates", "linear_occlusion_dates", "linear_occlusion_dates", "date"),
         Output("shapley_dates", "shapley_dates", "shapley_dates", "date", (0, n_dates)),
         Output("gradcam_dates", "gradcam", "gradcam", "date", (1, None)),
         Output("occlusion_bands", "occlusion_bands", "occlusion_bands", "band"),
@@ -391,6 +393,22 @@ class RefillGame(DateGame):
         return torch.where(removed[None, None, :], values, x)
 
 
+def linear_occlusion_with_refill(model, x, targets, game: DateGame):
+    """(n, T) numpy: linear_occlusion_dates' first-order estimate with ``game``'s own refill (a RefillGame):
+    grad_x p(target | x) . (x - x with player t removed), summed over bands and dates; 0 at the other dates."""
+    from land_cover_xai_plugin.engine.explain.methods.linear_date_occlusion import target_gradient
+
+    _, grad = target_gradient(model, x, targets)
+    out = torch.zeros((len(x), game.anchors.size), dtype=x.dtype)
+    players = game.players
+    if len(players) < 2:  # the shipped method's exact background value applies: not a refill
+        return out.numpy()
+    for t in players:
+        delta = x - game.kept_input(x, [p for p in players if p != t])
+        out[:, t] = (grad * delta).flatten(1).sum(1)
+    return out.numpy()
+
+
 def balanced_probabilities(model, background: np.ndarray) -> np.ndarray:
     """(K,) the model's mean class probabilities over class-balanced training pixels (N, B, T)."""
     with torch.no_grad():
@@ -408,6 +426,9 @@ BASELINE_VARIANTS = {
     "occlusion_dates": {"mean_refill": "removed date refilled by the per-band training mean",
                         "training_pixel_refill": "removed date refilled by a class-balanced training pixel's "
                                                  "values at that date"},
+    "linear_occlusion_dates": {"mean_refill": "removed date refilled by the per-band training mean",
+                               "training_pixel_refill": "removed date refilled by a class-balanced training "
+                                                        "pixel's values at that date"},
     "shapley_dates": {"mean_refill": "removed dates refilled by the per-band training mean",
                       "training_background": "empty coalition: mean probability of 64 class-balanced training "
                                              "pixels"},
@@ -458,6 +479,10 @@ def baseline_sensitivities(model, bundle, stack, inputs, x, targets, outputs, x_
                 game = prepare_plan([registry.get(name)], setup).states[name]
                 values = per_pixel if variant == "training_pixel_refill" else norm_mean
                 raw = {"occlusion_dates": occlusion_by_date_per_date(model, xt, tt, RefillGame(game, values)).numpy()}
+            elif name == "linear_occlusion_dates":  # the same first-order estimate with another refill
+                game = prepare_plan([registry.get(name)], setup).states[name]
+                values = per_pixel if variant == "training_pixel_refill" else norm_mean
+                raw = {name: linear_occlusion_with_refill(model, xt, tt, RefillGame(game, values))}
             else:
                 plan = prepare_plan([classification, registry.get(name)], setup)
                 plan.states[name] = alter[name][variant](plan.states[name])
@@ -488,6 +513,14 @@ def mean_spearman(a, b) -> float:
     rho = ev.spearman_rows(a, b)
     ok = rho[np.isfinite(rho)]
     return float(ok.mean()) if ok.size else float("nan")
+
+
+def linear_vs_exact(exact: np.ndarray, linear: np.ndarray, observed: np.ndarray) -> dict:
+    """How close linear_occlusion_dates is to the exact occlusion_dates on the same pixels (observed dates
+    only): mean Spearman per pixel, share of pixels with the same top date, mean |difference| and mean |exact|."""
+    e, lin = exact[:, observed], linear[:, observed]
+    return {"spearman": mean_spearman(e, lin), "same_top_date": float(np.mean(e.argmax(1) == lin.argmax(1))),
+            "mean_abs_difference": float(np.abs(e - lin).mean()), "mean_abs_exact": float(np.abs(e).mean())}
 
 
 def cloudy_share(values: np.ndarray, dates) -> float:
@@ -692,6 +725,9 @@ def run_real(args, outputs, log) -> dict:
             "seconds": timings,
             "pixels_per_second": {m: len(x) / s for m, s in timings.items() if s > 0},
         }
+        if "occlusion_dates" in values and "linear_occlusion_dates" in values:
+            result["linear_vs_exact_occlusion"] = linear_vs_exact(values["occlusion_dates"],
+                                                                  values["linear_occlusion_dates"], observed)
         result["infidelity"] = infidelities(model, x, predicted, values, outputs, norm_mean, times, background, seed)
         result["sensitivity_max"] = sensitivity(model, bundle, scene.stack, inputs, x[: args.mprt_pixels],
                                                 predicted[: args.mprt_pixels], outputs, methods, seed)
@@ -743,12 +779,14 @@ def map_throughput(bundle, log) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         for attempt in range(MAP_REPEATS):  # interleaved, best of each: a shared CPU's load hits all alike
             for name, methods in (("predict", set()), ("occlusion_dates", {"occlusion_dates"}),
+                                  ("linear_occlusion_dates", {"linear_occlusion_dates"}),
                                   ("shapley_dates", {"shapley_dates"})):
                 result = run_inference(InferenceRequest(
                     stack_paths=[str(SAMPLE / "s2_l1c_stack.tif")], bundle=bundle,
                     out_dir=os.path.join(tmp, f"{name}_{attempt}"), methods=methods, threads=1))
                 out[name] = max(out.get(name, 0.0), result.pixels_per_second)
-    out["ratio_to_predict"] = {m: out[m] / out["predict"] for m in ("occlusion_dates", "shapley_dates")}
+    out["ratio_to_predict"] = {m: out[m] / out["predict"] for m in ("occlusion_dates", "linear_occlusion_dates",
+                                                                     "shapley_dates")}
     log(f"maps: {json.dumps({k: round(v) for k, v in out.items() if not isinstance(v, dict)})}")
     return out
 
@@ -777,7 +815,8 @@ def untrained_default_bundle(stack):
 def map_throughput_many_dates(log, n_dates: int = 20, side: int = 160) -> dict:
     """The per-date map's speed where the target is set (20 dates): a synthetic 20-date, 10-band stack
     (``data/synthetic.make_synthetic_stack``, side x side px), the default recipe's architecture (untrained),
-    streamed predict-only and occlusion-by-date maps, interleaved, best of MAP_REPEATS, in this run."""
+    streamed predict-only, occlusion-by-date and linearised occlusion-by-date maps, interleaved, best of
+    MAP_REPEATS, in this run."""
     from land_cover_xai_plugin.engine.data.synthetic import make_synthetic_stack
 
     out = {"n_dates": n_dates, "pixels": side * side}
@@ -788,11 +827,12 @@ def map_throughput_many_dates(log, n_dates: int = 20, side: int = 160) -> dict:
         stack.close()
         out["n_members"] = int(bundle.spec.n_members or 1)
         for attempt in range(MAP_REPEATS):
-            for name, methods in (("predict", set()), ("occlusion_dates", {"occlusion_dates"})):
+            for name, methods in (("predict", set()), ("occlusion_dates", {"occlusion_dates"}),
+                                  ("linear_occlusion_dates", {"linear_occlusion_dates"})):
                 result = run_inference(InferenceRequest(stack_paths=[path], bundle=bundle, methods=methods,
                                                         out_dir=os.path.join(tmp, f"{name}_{attempt}"), threads=1))
                 out[name] = max(out.get(name, 0.0), result.pixels_per_second)
-    out["ratio_to_predict"] = {"occlusion_dates": out["occlusion_dates"] / out["predict"]}
+    out["ratio_to_predict"] = {m: out[m] / out["predict"] for m in ("occlusion_dates", "linear_occlusion_dates")}
     log(f"maps at {n_dates} dates: {json.dumps({k: round(v) for k, v in out.items() if not isinstance(v, dict)})}")
     return out
 
@@ -898,6 +938,9 @@ def summarise(outputs, real, planted) -> dict:
         if o.method in maps.get("ratio_to_predict", {}):
             entry["map_pixels_per_second"] = maps[o.method]
             entry["map_ratio_to_predict"] = maps["ratio_to_predict"][o.method]
+        if o.name == "linear_occlusion_dates" and all("linear_vs_exact_occlusion" in m for m in models):
+            entry["vs_exact_occlusion"] = {k: mean_std([m["linear_vs_exact_occlusion"][k] for m in models])
+                                           for k in models[0]["linear_vs_exact_occlusion"]}
         if o.name == "attention_bands":
             entry["band_ablation_spearman"] = mean_std([m.get("attention_vs_band_ablation_spearman") for m in models])
         if o.name == "gradcam_dates":
@@ -1021,6 +1064,8 @@ def markdown(result: dict) -> str:
     many = result["real"]["per_model"][0].get("maps_many_dates")
     if many:
         lines += ["", speed_sentence(many)]
+    if linear_sentence(result):
+        lines += ["", linear_sentence(result)]
     lines += baseline_table(result)
     lines += quantus_table(result)
     lines += ["", "Reading the figures: rank comparisons of date explanations (randomisation, seed agreement) read "
@@ -1085,10 +1130,11 @@ def quantus_table(result: dict) -> list[str]:
 
 
 def speed_sentence(many: dict) -> str:
-    """One plain sentence on the per-date map's speed at many dates against the 0.2 x predict target."""
+    """Plain sentences on the per-date maps' speed at many dates against the 0.2 x predict target: exact
+    occlusion and (in results that measured it) its first-order estimate."""
     ratio = many["ratio_to_predict"]["occlusion_dates"]
     verdict = "meets" if ratio >= MAP_RATIO_MIN else "misses"
-    return (f"Per-date map at {many['n_dates']} dates (synthetic {many['n_dates']}-date, 10-band stack, "
+    text = (f"Per-date map at {many['n_dates']} dates (synthetic {many['n_dates']}-date, 10-band stack, "
             f"{many['pixels']} px, the default {many.get('n_members', '')}-member ensemble's architecture (untrained: "
             f"the cost does not depend on the weights), streamed, this run): predict "
             f"{many['predict']:.0f} px/s, occlusion by date {many['occlusion_dates']:.0f} px/s, ratio {ratio:.2f}: it "
@@ -1096,6 +1142,26 @@ def speed_sentence(many: dict) -> str:
             f"ensemble per observed date (the band gate reads every date, so no part of the pass can be reused), "
             f"which bounds the ratio near 1 / (dates + 1) of the model's compute; the copies are batched through the "
             f"model's forward-only inference stand-in and the refill is built once per map.")
+    linear = many["ratio_to_predict"].get("linear_occlusion_dates")
+    if linear is not None:
+        text += (f" Its first-order estimate (linear_occlusion_dates: one forward and one backward pass for all "
+                 f"dates) runs at {many['linear_occlusion_dates']:.0f} px/s, ratio {linear:.2f}: it "
+                 f"{'meets' if linear >= MAP_RATIO_MIN else 'misses'} the target; how far its ranking can be "
+                 f"trusted is its verdict above.")
+    return text
+
+
+def linear_sentence(result: dict) -> str:
+    """One plain sentence: how close the first-order estimate is to exact date occlusion on the held-out
+    pixels ("" in results that did not measure it)."""
+    close = result["methods"].get("linear_occlusion_dates", {}).get("vs_exact_occlusion")
+    if not close:
+        return ""
+    return (f"linear_occlusion_dates against exact occlusion_dates on the same held-out pixels (observed dates, "
+            f"mean over the models): rank agreement (Spearman) {close['spearman']['mean']:.2f}, same top date for "
+            f"{close['same_top_date']['mean']:.0%} of the pixels, mean |difference| "
+            f"{close['mean_abs_difference']['mean']:.3f} against a mean |exact drop| of "
+            f"{close['mean_abs_exact']['mean']:.3f} (probability).")
 
 
 def trust_section(result: dict) -> str:
@@ -1120,6 +1186,8 @@ def trust_section(result: dict) -> str:
     many = result["real"]["per_model"][0].get("maps_many_dates")
     if many:
         lines += ["", speed_sentence(many)]
+    if linear_sentence(result):
+        lines += ["", linear_sentence(result)]
     return "\n".join(lines)
 
 
