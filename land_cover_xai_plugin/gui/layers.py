@@ -382,14 +382,21 @@ def _band_range(layer: QgsRasterLayer) -> tuple[float, float]:
 
 
 def ramp_renderer(layer: QgsRasterLayer, style) -> QgsSingleBandPseudoColorRenderer:
-    """The descriptor's RampStyle as a renderer: its range, else the band's (symmetric around 0 when asked)."""
-    low, high = _band_range(layer)
-    vmin = style.vmin if style.vmin is not None else low
-    vmax = style.vmax if style.vmax is not None else high
-    if style.symmetric:
-        bound = max(abs(low), abs(high)) or 1.0
-        vmin, vmax = -bound, bound
-    return pseudocolor_renderer(layer, style.colors, vmin, vmax, transparent_low=style.transparent_low)
+    """The descriptor's RampStyle as a renderer, as the engine's .qml would have it without class colours: the
+    ramp ``shown_ramp`` gives, the style's range, else the 2–98 % percentiles of the valid values (±98th
+    percentile of the absolute values when symmetric), else the band's range."""
+    signed = bool(style.symmetric)
+    stretch = percentile_range(layer.source(), symmetric=signed)
+    if stretch is not None:
+        low, high = stretch
+    else:
+        low, high = _band_range(layer)
+        if signed:
+            bound = max(abs(low), abs(high)) or 1.0
+            low, high = -bound, bound
+    vmin = style.vmin if style.vmin is not None and not signed else low
+    vmax = style.vmax if style.vmax is not None and not signed else high
+    return pseudocolor_renderer(layer, shown_ramp(style), vmin, vmax, transparent_low=style.transparent_low)
 
 
 def style_layer(layer: QgsRasterLayer, output, class_colors: Optional[Sequence[str]] = None) -> None:

@@ -110,6 +110,10 @@ def test_class_map_style_from_the_qml_beside_the_file_and_ramp_fallback(outputs,
     _, added = layers.add_outputs([described["gradcam_2"].moved_to(str(bare))], "fallback")
     items = ramp_of(added["heat"]).shader().rasterShaderFunction().colorRampItemList()
     assert items[0].color.alpha() == 0 and items[0].value == 0.0
+    # ... the engine's ramp for a run without class colours (what its .qml would hold), not the raw magma
+    from land_cover_xai_plugin.engine.io.outputs import SEQUENTIAL_RAMPS
+
+    assert [i.color.name() for i in items] == SEQUENTIAL_RAMPS["purples"]
     # from the descriptor, not the file name
     assert added["heat"].name() == "Grad-CAM class evidence score (class forest)"
 
