@@ -190,8 +190,8 @@
         </message>
         <message>
             <location filename="../processing_provider/base.py" line="352" />
-            <source>The model {0} is {1}, not a file: choose a model file (.lcx).</source>
-            <translation>Le modèle {0} est {1}, pas un fichier : choisissez un fichier de modèle (.lcx).</translation>
+            <source>The model {0} is {1}, not a regular file: choose a model file (.lcx).</source>
+            <translation>Le modèle {0} est {1}, pas un fichier ordinaire : choisissez un fichier de modèle (.lcx).</translation>
         </message>
         <message>
             <location filename="../processing_provider/base.py" line="353" />
@@ -726,8 +726,8 @@
         </message>
         <message>
             <location filename="../processing_provider/base.py" line="352" />
-            <source>The model {0} is {1}, not a file: choose a model file (.lcx).</source>
-            <translation>Le modèle {0} est {1}, pas un fichier : choisissez un fichier de modèle (.lcx).</translation>
+            <source>The model {0} is {1}, not a regular file: choose a model file (.lcx).</source>
+            <translation>Le modèle {0} est {1}, pas un fichier ordinaire : choisissez un fichier de modèle (.lcx).</translation>
         </message>
         <message>
             <location filename="../processing_provider/base.py" line="353" />
@@ -2249,8 +2249,8 @@
         </message>
         <message>
             <location filename="../processing_provider/base.py" line="352" />
-            <source>The model {0} is {1}, not a file: choose a model file (.lcx).</source>
-            <translation>Le modèle {0} est {1}, pas un fichier : choisissez un fichier de modèle (.lcx).</translation>
+            <source>The model {0} is {1}, not a regular file: choose a model file (.lcx).</source>
+            <translation>Le modèle {0} est {1}, pas un fichier ordinaire : choisissez un fichier de modèle (.lcx).</translation>
         </message>
         <message>
             <location filename="../processing_provider/base.py" line="353" />
@@ -2768,8 +2768,8 @@
         </message>
         <message>
             <location filename="../processing_provider/base.py" line="352" />
-            <source>The model {0} is {1}, not a file: choose a model file (.lcx).</source>
-            <translation>Le modèle {0} est {1}, pas un fichier : choisissez un fichier de modèle (.lcx).</translation>
+            <source>The model {0} is {1}, not a regular file: choose a model file (.lcx).</source>
+            <translation>Le modèle {0} est {1}, pas un fichier ordinaire : choisissez un fichier de modèle (.lcx).</translation>
         </message>
         <message>
             <location filename="../processing_provider/base.py" line="353" />
@@ -3224,8 +3224,8 @@
         </message>
         <message>
             <location filename="../processing_provider/base.py" line="352" />
-            <source>The model {0} is {1}, not a file: choose a model file (.lcx).</source>
-            <translation>Le modèle {0} est {1}, pas un fichier : choisissez un fichier de modèle (.lcx).</translation>
+            <source>The model {0} is {1}, not a regular file: choose a model file (.lcx).</source>
+            <translation>Le modèle {0} est {1}, pas un fichier ordinaire : choisissez un fichier de modèle (.lcx).</translation>
         </message>
         <message>
             <location filename="../processing_provider/base.py" line="353" />

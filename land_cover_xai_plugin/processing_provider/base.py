@@ -349,7 +349,7 @@ class LcxAlgorithm(QgsProcessingAlgorithm):
         if not os.path.isfile(path):
             kind = _not_a_file_kind(path)
             if kind:
-                return tr("The model {0} is {1}, not a file: choose a model file (.lcx).").format(path, kind)
+                return tr("The model {0} is {1}, not a regular file: choose a model file (.lcx).").format(path, kind)
             return tr("Model file not found: {0}. Check the path, or train a model first.").format(path)
         return None
 

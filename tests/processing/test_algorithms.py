@@ -504,5 +504,5 @@ def test_a_model_path_that_is_a_fifo_a_device_or_a_folder_says_what_it_is(tmp_pa
     folder.mkdir()
     for path, kind in ((fifo, "a FIFO (named pipe)"), (device, "a device"), (folder, "a folder")):
         message = LcxAlgorithm.check_model_path(str(path))
-        assert message == f"The model {path} is {kind}, not a file: choose a model file (.lcx).", message
+        assert message == f"The model {path} is {kind}, not a regular file: choose a model file (.lcx).", message
     assert "not found" in LcxAlgorithm.check_model_path(str(tmp_path / "missing.lcx"))
