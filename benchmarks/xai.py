@@ -1145,7 +1145,8 @@ def speed_sentence(many: dict) -> str:
     linear = many["ratio_to_predict"].get("linear_occlusion_dates")
     if linear is not None:
         text += (f" Its first-order estimate (linear_occlusion_dates: one forward and one backward pass for all "
-                 f"dates) runs at {many['linear_occlusion_dates']:.0f} px/s, ratio {linear:.2f}: it "
+                 f"dates, through the stand-in's batched members, beside the pass's shared forward) runs at "
+                 f"{many['linear_occlusion_dates']:.0f} px/s, ratio {linear:.2f}: it "
                  f"{'meets' if linear >= MAP_RATIO_MIN else 'misses'} the target; how far its ranking can be "
                  f"trusted is its verdict above.")
     return text

@@ -187,3 +187,40 @@ def test_listed_by_the_registry_and_the_cli_after_every_older_method():
     args = build_parser().parse_args(["explain", "--stack", "s.tif", "--model", "m.lcx", "--out", "o",
                                       "--method", "linear_occlusion_dates"])
     assert args.method == ["linear_occlusion_dates"]
+
+
+@pytest.mark.parametrize("attention, band_attention, n_members", [
+    ("se", True, 3), ("softmax", True, 3), ("se", False, 3), ("se", True, 1)])
+def test_the_gradient_through_the_inference_stand_in_is_the_models(attention, band_attention, n_members):
+    from land_cover_xai_plugin.engine.explain.methods.linear_date_occlusion import target_gradient
+    from land_cover_xai_plugin.engine.models import build_model
+    from land_cover_xai_plugin.engine.models.ensemble import inference_model
+    from land_cover_xai_plugin.engine.models.spec import ModelSpec
+
+    torch.manual_seed(2)
+    spec = ModelSpec(arch="mlp", n_bands=3, n_dates=8, n_classes=4, norm_mean=[0.1] * 3, norm_std=[0.05] * 3,
+                     band_attention=band_attention, attention=attention, n_members=n_members,
+                     band_groups=[[b] for b in range(3)])
+    model = build_model(spec).eval()
+    for p in model.parameters():
+        p.requires_grad_(False)
+    with torch.no_grad():  # BatchNorm statistics away from the identity, so that folding them matters
+        for m in model.modules():
+            if isinstance(m, torch.nn.BatchNorm1d):
+                m.running_mean.uniform_(-0.5, 0.5)
+                m.running_var.uniform_(0.5, 2.0)
+    stand_in = inference_model(model)
+    assert stand_in is not model and hasattr(stand_in, "fused")
+    x = torch.rand(50, 3, 8) * 0.3
+    targets = torch.randint(0, 4, (50,))
+    p_model, g_model = target_gradient(model, x, targets)
+    p_fast, g_fast = target_gradient(stand_in, x, targets)
+    torch.testing.assert_close(p_fast, p_model, atol=1e-6, rtol=0)
+    torch.testing.assert_close(g_fast, g_model, atol=1e-6, rtol=1e-4)
+    assert g_model.abs().max() > 1e-3
+    # and the map through the game's stand-in equals the map through the model
+    anchors = np.array([1, 0, 1, 1, 0, 1, 1, 1], bool)
+    game = DateGame(anchors, TIMES, torch.full((4,), 0.25))
+    reference = linear_occlusion_by_date(model, x, targets, game)
+    game.runner = date_occlusion.forward_runner(model)
+    torch.testing.assert_close(linear_occlusion_by_date(model, x, targets, game), reference, atol=1e-6, rtol=1e-4)

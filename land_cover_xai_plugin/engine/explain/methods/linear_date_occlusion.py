@@ -40,15 +40,44 @@ def removal_differences(game: DateGame, dtype, device):
     return torch.stack(out)
 
 
-def target_gradient(module, x, targets):
-    """(p(target | x) (n,), its gradient with respect to x (same shape as x)) from one forward + one
-    backward pass of ``module`` (pixels are independent in eval mode, so the gradient of the sum is per pixel)."""
+def fused_member_logits(fused, x):
+    """(K, N, n_classes) member logits of ``models.mlp.FusedSeriesMLPs`` ``fused`` on (N, B, T) ``x``, by the
+    same batched operations as its forward but differentiable (no ``out=``, nothing in place): the gradient
+    path of the MLP ensemble at the inference stand-in's speed (BatchNorm folded, members batched)."""
     from ...runtime import import_torch
 
     torch = import_torch()
+    n, b, t = x.shape
+    k = fused.n_members
+    xn = (x - fused.norm_mean) / fused.norm_std  # (N, B, T)
+    series = xn.transpose(1, 2)  # (N, T, B)
+    if fused.gate_kind is None:
+        gated = series.reshape(1, n * t, b).expand(k, -1, -1)
+    else:
+        gates = fused._gates(xn)
+        weights = gates if fused.attention_scale == 1.0 else gates * fused.attention_scale
+        gated = (series[None] * weights[:, :, None, :]).reshape(k, n * t, b)
+    embedded = torch.relu(torch.baddbmm(fused.embed_b, gated, fused.embed_w)).reshape(k, n, -1)
+    hidden = torch.relu(torch.baddbmm(fused.hidden_b, embedded, fused.hidden_w))
+    return torch.baddbmm(fused.classifier_b, hidden, fused.classifier_w)
+
+
+def target_gradient(module, x, targets):
+    """(p(target | x) (n,), its gradient with respect to x (same shape as x)) from one forward + one
+    backward pass of ``module`` (pixels are independent in eval mode, so the gradient of the sum is per pixel).
+    An inference stand-in of the MLP (ensemble) (``FastEnsembleMLP`` / ``FastSeriesMLP``, forward-only) is
+    differentiated through :func:`fused_member_logits`: p = the members' mean softmax, as the model's."""
+    from ...runtime import import_torch
+
+    torch = import_torch()
+    fused = getattr(module, "fused", None)
     with torch.enable_grad():
         xg = x.detach().clone().requires_grad_(True)
-        p = torch.softmax(module(xg), dim=1).gather(1, targets[:, None])[:, 0]
+        if fused is not None and hasattr(fused, "embed_w"):
+            probabilities = torch.softmax(fused_member_logits(fused, xg), dim=2).mean(0)
+        else:
+            probabilities = torch.softmax(module(xg), dim=1)
+        p = probabilities.gather(1, targets[:, None])[:, 0]
         (grad,) = torch.autograd.grad(p.sum(), xg)
     return p.detach(), grad
 
@@ -56,7 +85,9 @@ def target_gradient(module, x, targets):
 def linear_occlusion_by_date(model, x, targets, game: DateGame, probabilities=None):
     """(n, T) tensor: grad_x p(target | x) . (x - refill_t(x)) for each observed date t, 0 at the others.
 
-    The gradient comes from ``model`` itself (the forward-only inference stand-in does not differentiate);
+    The gradient comes from the game's inference stand-in of ``model`` when it has one
+    (:meth:`DateGame.forward_for`, differentiated by :func:`target_gradient`; the same function to float32
+    rounding, ~1.7x faster forward + backward for the default MLP ensemble), else from ``model``;
     ``probabilities`` (the shared forward pass) is read only with a single observed date, whose value is the
     exact p(x) - p(background)."""
     from ...runtime import import_torch
@@ -73,7 +104,7 @@ def linear_occlusion_by_date(model, x, targets, game: DateGame, probabilities=No
         full = probabilities.gather(1, targets[:, None])[:, 0]
         out[:, players[0]] = (full - game.background[targets].to(full.dtype)).to(x.dtype)
         return out
-    _, grad = target_gradient(model, x, targets)
+    _, grad = target_gradient(game.forward_for(model), x, targets)
     n_dates = game.anchors.size
     series = x.detach().movedim(2, -1).reshape(len(x), -1, n_dates)  # (n, B[*k*k], T)
     grad = grad.movedim(2, -1).reshape(len(x), -1, n_dates)
@@ -109,9 +140,7 @@ class LinearDateOcclusion(Explainer):
             metadata={**date_metadata(ctx), **stored_verdict_metadata(ctx, self.name)}))]
 
     def prepare(self, setup: PassSetup) -> DateGame:
-        game = date_game(setup)
-        game.runner = None  # gradients go through the model itself, never through the forward-only stand-in
-        return game
+        return date_game(setup)
 
     def compute(self, batch: BatchContext) -> dict:
         return {"linear_occlusion_dates": linear_occlusion_by_date(batch.model, batch.x, batch.targets,
