@@ -86,7 +86,8 @@ def _catalogue() -> tuple:
             tr("Per-class probabilities"), tr("Uncertainty (entropy and margin)"),
             tr("GradientSHAP"), tr("Integrated Gradients"), tr("Class map and confidence"), tr("Date occlusion"),
             tr("Date occlusion (drop of probability)"), tr("Shapley by date"), tr("Band occlusion"),
-            tr("Band occlusion (drop of probability)"))
+            tr("Band occlusion (drop of probability)"), tr("Date occlusion (linearised, fast)"),
+            tr("Date occlusion, linearised (estimated drop of probability)"))
 
 
 def layer_title(output) -> str:

@@ -1636,82 +1636,92 @@
             <translation>Occlusion par bande (baisse de probabilité)</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="99" />
+            <location filename="../gui/layers.py" line="82" />
+            <source>Date occlusion (linearised, fast)</source>
+            <translation>Occlusion par date (linéarisée, rapide)</translation>
+        </message>
+        <message>
+            <location filename="../gui/layers.py" line="82" />
+            <source>Date occlusion, linearised (estimated drop of probability)</source>
+            <translation>Occlusion par date, linéarisée (baisse de probabilité estimée)</translation>
+        </message>
+        <message>
+            <location filename="../gui/layers.py" line="100" />
             <source>(predicted class)</source>
             <translation>(classe prédite)</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="101" />
+            <location filename="../gui/layers.py" line="102" />
             <source>(class {0})</source>
             <translation>(classe {0})</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="129" />
+            <location filename="../gui/layers.py" line="130" />
             <source>fails its quality check</source>
             <translation>échoue à son contrôle de qualité</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="112" />
+            <location filename="../gui/layers.py" line="113" />
             <source>Quality not measured for this model (make bench-xai stores the verdicts in a model file).</source>
             <translation>Qualité non mesurée pour ce modèle (make bench-xai enregistre les verdicts dans un fichier de modèle).</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="118" />
+            <location filename="../gui/layers.py" line="119" />
             <source>Fails its quality check: {0}</source>
             <translation>Échoue à son contrôle de qualité : {0}</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="119" />
+            <location filename="../gui/layers.py" line="120" />
             <source>Measured quality: {0}</source>
             <translation>Qualité mesurée : {0}</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="125" />
+            <location filename="../gui/layers.py" line="126" />
             <source>(slow)</source>
             <translation>(lent)</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="130" />
+            <location filename="../gui/layers.py" line="131" />
             <source>passes its quality check</source>
             <translation>réussit son contrôle de qualité</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="145" />
+            <location filename="../gui/layers.py" line="146" />
             <source>Colours: stretched over the 2nd to 98th percentile of the valid values (a few extreme pixels do not wash the map out); the legend says what higher values mean.</source>
             <translation>Couleurs : étirées du 2e au 98e centile des valeurs valides (quelques pixels extrêmes ne délavent pas la carte) ; la légende dit ce que signifient les valeurs élevées.</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="148" />
+            <location filename="../gui/layers.py" line="149" />
             <source>Bands: {0}</source>
             <translation>Bandes : {0}</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="314" />
+            <location filename="../gui/layers.py" line="315" />
             <source>the class</source>
             <translation>la classe</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="317" />
+            <location filename="../gui/layers.py" line="318" />
             <source>the date</source>
             <translation>la date</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="317" />
+            <location filename="../gui/layers.py" line="318" />
             <source>the band</source>
             <translation>la bande</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="319" />
+            <location filename="../gui/layers.py" line="320" />
             <source>no evidence for {0}</source>
             <translation>aucun indice pour {0}</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="319" />
+            <location filename="../gui/layers.py" line="320" />
             <source>higher = stronger evidence for {0} (class evidence score, logit-like)</source>
             <translation>plus haut = indices plus forts pour {0} (score d'indice de classe, de type logit)</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="322" />
+            <location filename="../gui/layers.py" line="323" />
             <source>removing {0} raised P({1})</source>
             <translation>retirer {0} a fait monter P({1})</translation>
         </message>
@@ -1721,82 +1731,82 @@
             <translation>sans effet</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="322" />
+            <location filename="../gui/layers.py" line="323" />
             <source>higher = {0} raised P({1}) (drop of probability when removed)</source>
             <translation>plus haut = {0} a fait monter P({1}) (baisse de probabilité quand on la retire)</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="325" />
+            <location filename="../gui/layers.py" line="326" />
             <source>{0} lowered P({1})</source>
             <translation>{0} a fait baisser P({1})</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="325" />
+            <location filename="../gui/layers.py" line="326" />
             <source>higher = {0} raised P({1}) (probability)</source>
             <translation>plus haut = {0} a fait monter P({1}) (probabilité)</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="328" />
+            <location filename="../gui/layers.py" line="329" />
             <source>band shut out</source>
             <translation>bande fermée</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="328" />
+            <location filename="../gui/layers.py" line="329" />
             <source>higher = the model lets the band through (gate 0..1)</source>
             <translation>plus haut = le modèle laisse passer la bande (porte 0..1)</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="330" />
+            <location filename="../gui/layers.py" line="331" />
             <source>unsure</source>
             <translation>incertain</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="330" />
+            <location filename="../gui/layers.py" line="331" />
             <source>higher = the model is surer of its class (max probability)</source>
             <translation>plus haut = le modèle est plus sûr de sa classe (probabilité maximale)</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="332" />
+            <location filename="../gui/layers.py" line="333" />
             <source>unlikely</source>
             <translation>peu probable</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="332" />
+            <location filename="../gui/layers.py" line="333" />
             <source>higher = more probable (probability 0..1)</source>
             <translation>plus haut = plus probable (probabilité 0..1)</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="334" />
+            <location filename="../gui/layers.py" line="335" />
             <source>certain</source>
             <translation>certain</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="334" />
+            <location filename="../gui/layers.py" line="335" />
             <source>higher = more uncertain (normalised entropy 0..1)</source>
             <translation>plus haut = plus incertain (entropie normalisée 0..1)</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="336" />
+            <location filename="../gui/layers.py" line="337" />
             <source>two classes tie</source>
             <translation>deux classes à égalité</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="336" />
+            <location filename="../gui/layers.py" line="337" />
             <source>higher = clearer lead of the first class (margin 0..1)</source>
             <translation>plus haut = avance plus nette de la première classe (marge 0..1)</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="338" />
+            <location filename="../gui/layers.py" line="339" />
             <source>members agree</source>
             <translation>les membres sont d'accord</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="338" />
+            <location filename="../gui/layers.py" line="339" />
             <source>higher = the ensemble's members disagree more</source>
             <translation>plus haut = les membres de l'ensemble sont plus en désaccord</translation>
         </message>
         <message>
-            <location filename="../gui/layers.py" line="339" />
+            <location filename="../gui/layers.py" line="340" />
             <source>higher = more</source>
             <translation>plus haut = plus</translation>
         </message>
