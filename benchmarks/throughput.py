@@ -157,7 +157,9 @@ def main(argv=None) -> int:
     parser.add_argument("--repeats", type=int, default=2, help="end-to-end passes of each kind (best is kept)")
     parser.add_argument("--work-dir", default=os.path.join(tempfile.gettempdir(), "lcx_bench"))
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--passes", default="predict,gradcam,occlusion_dates",
+    # exact date occlusion (occlusion_dates, ~0.05 x predict at 20 dates) would triple the run: add it by name;
+    # make bench-xai measures it beside predict on every run
+    parser.add_argument("--passes", default="predict,gradcam,linear_occlusion_dates",
                         help="end-to-end passes to run (predict is required; the others' figures are null when "
                              "skipped, e.g. for a quick check)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
@@ -207,10 +209,11 @@ def main(argv=None) -> int:
     model_path = work / f"bench_{args.arch}.lcx"
     save_model(str(model_path), bundle)
     # Best of `--repeats` passes (other jobs share this CPU; the raw rates above are best-of-sweep too).
-    runs: dict = {"predict": [], "gradcam": [], "occlusion_dates": []}
+    runs: dict = {"predict": [], "gradcam": [], "occlusion_dates": [], "linear_occlusion_dates": []}
     wanted = {"predict"} | set(filter(None, args.passes.split(",")))
     passes = tuple(p for p in (("predict", "", best_fwd_bs), ("gradcam", "gradcam", best_fwb_bs),
-                               ("occlusion_dates", "occlusion_dates", best_fwd_bs)) if p[0] in wanted)
+                               ("occlusion_dates", "occlusion_dates", best_fwd_bs),
+                               ("linear_occlusion_dates", "linear_occlusion_dates", best_fwb_bs)) if p[0] in wanted)
     for _ in range(args.repeats):
         for label, methods, bs in passes:
             cmd = [sys.executable, __file__, "--child", "--stack-path", str(stack_path), "--model-path",
@@ -233,6 +236,7 @@ def main(argv=None) -> int:
     streaming_rate = runs["predict"]["n_pixels"] / max(1e-9, runs["predict"]["seconds"] - fixed_s)
     gradcam_rate = runs["gradcam"]["px_per_s"] if "gradcam" in runs else None
     occlusion_rate = runs["occlusion_dates"]["px_per_s"] if "occlusion_dates" in runs else None
+    linear_rate = runs["linear_occlusion_dates"]["px_per_s"] if "linear_occlusion_dates" in runs else None
 
     def rounded(value, digits=None):
         return None if value is None else round(value, digits)
@@ -283,6 +287,10 @@ def main(argv=None) -> int:
         "gradcam_ratio": rounded(gradcam_rate and gradcam_rate / fwb[best_fwb_bs], 3),
         "occlusion_dates_px_per_s": rounded(occlusion_rate),
         "occlusion_dates_over_predict": rounded(occlusion_rate and occlusion_rate / predict_rate, 3),
+        "linear_occlusion_dates_px_per_s": rounded(linear_rate),
+        "linear_occlusion_dates_over_predict": rounded(linear_rate and linear_rate / predict_rate, 3),
+        "per_date_map_note": "the per-date maps end to end (class map included) over predict in the same run; "
+                             "issue target >= 0.2 x; their faithfulness figures: benchmarks/results/xai.md",
         "passes_run": sorted(runs),
         "processed_px": runs["predict"]["n_pixels"],
         "processed_subset": region is not None,
@@ -312,6 +320,7 @@ def main(argv=None) -> int:
             "predict_fixed_costs_once": round(fixed_s + S2_TILE_PX / streaming_rate),
             "predict_gradcam": rounded(gradcam_rate and S2_TILE_PX / gradcam_rate),
             "predict_occlusion_dates": rounded(occlusion_rate and S2_TILE_PX / occlusion_rate),
+            "predict_linear_occlusion_dates": rounded(linear_rate and S2_TILE_PX / linear_rate),
         },
         "machine": {
             "cores": os.cpu_count(),
@@ -333,7 +342,8 @@ def main(argv=None) -> int:
     out.write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps({k: report[k] for k in ("forward_px_per_s", "predict_px_per_s", "predict_ratio",
                                              "forward_backward_px_per_s", "gradcam_px_per_s", "gradcam_ratio",
-                                             "occlusion_dates_over_predict", "predict_streaming_ratio",
+                                             "occlusion_dates_over_predict", "linear_occlusion_dates_over_predict",
+                                             "predict_streaming_ratio",
                                              "peak_rss_mb", "stack_float32_gb",
                                              "peer_model_raw", "projected_s2_tile_s")}, indent=2))
     stack.close()
