@@ -115,6 +115,26 @@ def sweep(model, x_all, fused: bool, seconds: float = 1.2) -> dict[int, float]:
     return rates
 
 
+def decode_cpu_us_per_px(path: Path, block_size, region, n_windows: int = 8) -> float:
+    """CPU microseconds per pixel GDAL alone spends decoding the stack's raw values (block-sized windows of
+    every band inside ``region`` (xoff, yoff, xsize, ysize), the pixels the passes read; one thread): the part
+    of predict's read no code of ours can remove."""
+    from osgeo import gdal
+
+    ds = gdal.Open(str(path))
+    bx, by = block_size
+    buf = np.empty((ds.RasterCount, by, bx), dtype=np.uint16 if ds.GetRasterBand(1).DataType == gdal.GDT_UInt16
+                   else np.float32)
+    x0, y0, width, _ = region
+    cols = max(1, width // bx)
+    t0 = time.process_time()
+    for i in range(n_windows):
+        ds.ReadAsArray(x0 + (i % cols) * bx, y0 + (i // cols) * by, bx, by, buf_obj=buf)
+    seconds = time.process_time() - t0
+    ds = None
+    return seconds / (n_windows * bx * by) * 1e6
+
+
 def centre_region(width: int, height: int, n_px: int) -> tuple[int, int, int, int]:
     """A block-aligned (256) rectangle, twice as wide as tall, of at least n_px pixels in the raster's middle."""
     rows = 256
@@ -204,6 +224,7 @@ def main(argv=None) -> int:
     best_fwb_bs = max(fwb, key=fwb.get)
 
     region = None if args.full else centre_region(stack.width, stack.height, args.region_px)
+    decode_us = decode_cpu_us_per_px(stack_path, stack.block_size, region or (0, 0, stack.width, stack.height))
     # End-to-end passes run in fresh processes: their peak RSS is the pipeline's own (the sweep above
     # allocates batches of 4096 with autograd, which would otherwise set this process's high-water mark).
     model_path = work / f"bench_{args.arch}.lcx"
@@ -279,6 +300,13 @@ def main(argv=None) -> int:
         "predict_ratio": round(predict_rate / fwd[best_fwd_bs], 3),
         "predict_streaming_px_per_s": round(streaming_rate),
         "predict_streaming_ratio": round(streaming_rate / fwd[best_fwd_bs], 3),
+        "decode_cpu_us_per_px": round(decode_us, 2),
+        "forward_cpu_us_per_px": round(os.cpu_count() / fwd[best_fwd_bs] * 1e6, 2),
+        "predict_ratio_ceiling": round(1 / (1 + decode_us * fwd[best_fwd_bs] / (os.cpu_count() * 1e6)), 3),
+        "predict_ratio_ceiling_note": "the best predict_ratio this machine allows even with reading perfectly "
+                                      "overlapped: GDAL's decoding of the stack (decode_cpu_us_per_px, one thread) "
+                                      "shares the cores the raw forward uses all of (forward_cpu_us_per_px = "
+                                      "cores / forward px/s): forward / (forward + decode)",
         "predict_streaming_note": "the predict pass without its fixed costs (setup before the first batch: "
                                   "model load and checks, while the reader already reads the first window; "
                                   "commit after the last one), which a whole tile pays once; predict_px_per_s / "
@@ -343,7 +371,7 @@ def main(argv=None) -> int:
     print(json.dumps({k: report[k] for k in ("forward_px_per_s", "predict_px_per_s", "predict_ratio",
                                              "forward_backward_px_per_s", "gradcam_px_per_s", "gradcam_ratio",
                                              "occlusion_dates_over_predict", "linear_occlusion_dates_over_predict",
-                                             "predict_streaming_ratio",
+                                             "predict_streaming_ratio", "predict_ratio_ceiling",
                                              "peak_rss_mb", "stack_float32_gb",
                                              "peer_model_raw", "projected_s2_tile_s")}, indent=2))
     stack.close()
