@@ -77,6 +77,20 @@ def test_cloud_fraction_from_band_tags_file_tags_or_nothing(write_raster, tmp_pa
     assert open_stack(paths).info().cloud_fraction == info.cloud_fraction
 
 
+def test_the_same_raster_given_twice_is_refused_also_through_a_link(write_raster, tmp_path, sample_crop):
+    paths = [write_raster(tmp_path / "20150711.tif", sample_crop[0], SAMPLE_BANDS),
+             write_raster(tmp_path / "20150731.tif", sample_crop[1], SAMPLE_BANDS)]
+    link = tmp_path / "again.tif"
+    link.symlink_to(paths[0])
+    for given in ([paths[0], paths[1], paths[0]], [paths[0], paths[1], str(link)]):
+        for reader in (open_stack, read_stack_info):
+            with pytest.raises(StackError, match="is given twice.*give each raster of the stack once"):
+                reader(given)
+    stack = open_stack(paths)  # each once: fine
+    assert stack.n_dates == 2
+    stack.close()
+
+
 def test_read_stack_info_reads_no_pixels_but_finds_the_same_errors(write_raster, tmp_path, sample_crop):
     source = tmp_path / "full.tif"
     rng = np.random.default_rng(0)

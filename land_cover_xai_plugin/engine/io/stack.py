@@ -828,6 +828,12 @@ def _resolve(paths: Sequence[str] | str, layout: Optional[StackLayout], scaling:
     paths = [os.fspath(p) for p in paths]
     if not paths:
         raise StackError("No raster given. Choose a multi-band time-series raster or one raster per date.")
+    seen: dict = {}
+    for path in paths:  # the same file twice would feed its dates twice (or as other dates) without a word
+        key = os.path.normcase(os.path.realpath(path)) if os.path.exists(path) else path
+        if key in seen:
+            raise StackError(f"{path} is given twice (as {seen[key]} already): give each raster of the stack once.")
+        seen[key] = path
     layout_origin = "argument" if layout is not None else "band descriptions / tags / file names"
     if layout is None and len(paths) == 1:
         sidecar = _find_sidecar(paths[0])
