@@ -319,7 +319,7 @@ def legend_words(output) -> tuple[str, str, str]:
     if kind == "gradcam":
         return (tr("no evidence for {0}").format(what), "",
                 tr("higher = stronger evidence for {0} (class evidence score, logit-like)").format(what))
-    if kind.startswith("occlusion"):
+    if kind.startswith(("occlusion", "linear_occlusion")):
         return (tr("removing {0} raised P({1})").format(by, what), tr("no effect"),
                 tr("higher = {0} raised P({1}) (drop of probability when removed)").format(by, what))
     if kind.startswith(("shap", "ig", "shapley")):

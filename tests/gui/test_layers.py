@@ -277,3 +277,16 @@ def test_the_layer_tree_view_shows_the_group_and_legends_open(outputs, project):
     view.hide()
     view.setModel(None)
     view.deleteLater()
+
+
+def test_every_per_date_method_gets_legend_words_saying_what_higher_means(qgis_app):
+    from types import SimpleNamespace
+
+    from land_cover_xai_plugin.gui.layers import legend_words
+
+    def words(kind):
+        return legend_words(SimpleNamespace(kind=kind, takes_target=True, target_id=3, target_name="forest"))
+
+    assert words("linear_occlusion_dates") == words("occlusion_dates")
+    for kind in ("occlusion_dates", "linear_occlusion_dates", "shapley_dates", "occlusion_bands"):
+        assert words(kind)[2] != "higher = more" and "forest" in words(kind)[2], kind
