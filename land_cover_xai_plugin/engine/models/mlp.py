@@ -80,8 +80,8 @@ class FusedSeriesMLPs(nn.Module):
       dense layer reads them without a copy (its weight columns are permuted to match).
 
     ``forward(x)`` returns the members' logits (K, N, n_classes) and their band gates (K, N, B) (None without
-    a gate). Equal to the members' own forward to float32 rounding (tests/engine/test_inference_speed_paths.py);
-    no autograd use intended (explanations keep the original modules)."""
+    a gate). Equal to the members' own forward to float32 rounding (tests/engine/test_inference_speed_paths.py).
+    ``forward`` writes in place (no autograd); :meth:`differentiable_logits` is the same function for a gradient."""
 
     def __init__(self, members):
         super().__init__()
@@ -142,6 +142,23 @@ class FusedSeriesMLPs(nn.Module):
         projected = torch.tanh(torch.matmul(xn[None], self.project_w[:, None]) + self.project_b[:, None, None, :])
         scores = (projected * self.score_w[:, None, None, :]).sum(-1) + self.score_b[:, None, None]  # (K, N, B)
         return torch.softmax(scores, dim=2)
+
+    def differentiable_logits(self, x):
+        """(K, N, n_classes) member logits of (N, B, T) ``x`` by the same batched operations as :meth:`forward`,
+        without ``out=`` or in-place ops: the gradient path of the MLP ensemble at the stand-in's speed."""
+        n, b, t = x.shape
+        k = self.n_members
+        xn = (x - self.norm_mean) / self.norm_std  # (N, B, T)
+        series = xn.transpose(1, 2)  # (N, T, B)
+        if self.gate_kind is None:
+            gated = series.reshape(1, n * t, b).expand(k, -1, -1)
+        else:
+            gates = self._gates(xn)
+            weights = gates if self.attention_scale == 1.0 else gates * self.attention_scale
+            gated = (series[None] * weights[:, :, None, :]).reshape(k, n * t, b)
+        embedded = torch.relu(torch.baddbmm(self.embed_b, gated, self.embed_w)).reshape(k, n, -1)
+        hidden = torch.relu(torch.baddbmm(self.hidden_b, embedded, self.hidden_w))
+        return torch.baddbmm(self.classifier_b, hidden, self.classifier_w)
 
     def forward(self, x):
         """(N, B, T) reflectance -> member logits (K, N, n_classes), band gates (K, N, B) or None."""

@@ -40,41 +40,20 @@ def removal_differences(game: DateGame, dtype, device):
     return torch.stack(out)
 
 
-def fused_member_logits(fused, x):
-    """(K, N, n_classes) member logits of ``models.mlp.FusedSeriesMLPs`` ``fused`` on (N, B, T) ``x``, by the
-    same batched operations as its forward but differentiable (no ``out=``, nothing in place): the gradient
-    path of the MLP ensemble at the inference stand-in's speed (BatchNorm folded, members batched)."""
-    from ...runtime import import_torch
-
-    torch = import_torch()
-    n, b, t = x.shape
-    k = fused.n_members
-    xn = (x - fused.norm_mean) / fused.norm_std  # (N, B, T)
-    series = xn.transpose(1, 2)  # (N, T, B)
-    if fused.gate_kind is None:
-        gated = series.reshape(1, n * t, b).expand(k, -1, -1)
-    else:
-        gates = fused._gates(xn)
-        weights = gates if fused.attention_scale == 1.0 else gates * fused.attention_scale
-        gated = (series[None] * weights[:, :, None, :]).reshape(k, n * t, b)
-    embedded = torch.relu(torch.baddbmm(fused.embed_b, gated, fused.embed_w)).reshape(k, n, -1)
-    hidden = torch.relu(torch.baddbmm(fused.hidden_b, embedded, fused.hidden_w))
-    return torch.baddbmm(fused.classifier_b, hidden, fused.classifier_w)
-
-
 def target_gradient(module, x, targets):
     """(p(target | x) (n,), its gradient with respect to x (same shape as x)) from one forward + one
     backward pass of ``module`` (pixels are independent in eval mode, so the gradient of the sum is per pixel).
     An inference stand-in of the MLP (ensemble) (``FastEnsembleMLP`` / ``FastSeriesMLP``, forward-only) is
-    differentiated through :func:`fused_member_logits`: p = the members' mean softmax, as the model's."""
+    differentiated through its ``FusedSeriesMLPs.differentiable_logits``: p = the members' mean softmax, as the
+    model's."""
     from ...runtime import import_torch
 
     torch = import_torch()
     fused = getattr(module, "fused", None)
     with torch.enable_grad():
         xg = x.detach().clone().requires_grad_(True)
-        if fused is not None and hasattr(fused, "embed_w"):
-            probabilities = torch.softmax(fused_member_logits(fused, xg), dim=2).mean(0)
+        if fused is not None and hasattr(fused, "differentiable_logits"):
+            probabilities = torch.softmax(fused.differentiable_logits(xg), dim=2).mean(0)
         else:
             probabilities = torch.softmax(module(xg), dim=1)
         p = probabilities.gather(1, targets[:, None])[:, 0]
