@@ -67,29 +67,20 @@ def explain_pixel(bundle, stack, row: int, col: int, target=None, device: str = 
     (``data.validity.ValidityConfig``) replaces the model's validity settings, as in ``InferenceRequest``.
     """
     torch = import_torch()
-    if not (0 <= row < stack.height and 0 <= col < stack.width):
-        raise LcxError(f"Pixel (row {row}, col {col}) lies outside the {stack.width}x{stack.height} stack: "
-                       "click inside the raster.")
     if shap_method not in ("shapley_sampling", "kernel"):
         raise LcxError(f"Unknown SHAP method '{shap_method}': use 'shapley_sampling' or 'kernel'.")
-    inputs = InputSpec.for_model(bundle, stack, min_valid_dates, validity)  # raises when the stack does not fit
+    inputs, x = pixel_input(bundle, stack, row, col, min_valid_dates, validity, resolve_device(device))
     spec = bundle.spec
     k = int(spec.patch_size)
-    device = resolve_device(device)
+    device = x.device
     if model is None:
         model = bundle.build(device)
     model.eval()
     gradcam.freeze(model)
 
-    here = Window(col, row, 1, 1)
     # (B, T_stack) as observed, NaN where not (no-data, masked clouds), then at the model's dates
-    observed = np.ascontiguousarray(read_observations(stack, here, inputs)[:, :, 0, 0].T)
+    observed = np.ascontiguousarray(read_observations(stack, Window(col, row, 1, 1), inputs)[:, :, 0, 0].T)
     raw = observed if inputs.dates is None or inputs.dates.is_identity else values_on_grid(observed, inputs.dates)
-    prepared = prepare(stack, here, inputs)
-    if not prepared.valid[0]:
-        raise LcxError(f"Pixel (row {row}, col {col}) has fewer than {min_valid_dates} observed dates (no-data "
-                       "or clouds): it gets no prediction. Click a pixel with observations.")
-    x = torch.from_numpy(batch_input(prepared, np.array([0]), k)).to(device)
     filled = x[0] if k == 1 else x[0, :, :, k // 2, k // 2]
 
     class_ids = [int(c.id) for c in bundle.classes]
@@ -155,6 +146,24 @@ def group_mask(n_bands: int, n_dates: int, by: str, patch_size: int = 1, device=
 
 
 EXACT_MAX_GROUPS = 10  # 2^10 forward passes of one pixel: well under a second on a CPU
+
+
+def pixel_input(bundle, stack, row: int, col: int, min_valid_dates: int = 2, validity=None, device: str = "cpu"):
+    """(InputSpec, (1, B, T[, k, k]) model-input tensor on ``device``) of the pixel at (row, col), through the one
+    data path (``data.windows``). LcxError for a pixel outside the stack or without enough observed dates; the
+    stack's own misfit (bands, season) as ``InputSpec.for_model`` raises it."""
+    torch = import_torch()
+    if not (0 <= row < stack.height and 0 <= col < stack.width):
+        raise LcxError(f"Pixel (row {row}, col {col}) lies outside the {stack.width}x{stack.height} stack: "
+                       "click inside the raster.")
+    inputs = InputSpec.for_model(bundle, stack, min_valid_dates, validity)  # raises when the stack does not fit
+    prepared = prepare(stack, Window(col, row, 1, 1), inputs)
+    if not prepared.valid[0]:
+        raise LcxError(f"Pixel (row {row}, col {col}) has fewer than {min_valid_dates} observed dates (no-data "
+                       "or clouds): it gets no prediction. Click a pixel with observations.")
+    k = int(bundle.spec.patch_size)
+    x = np.ascontiguousarray(batch_input(prepared, np.array([0]), k))
+    return inputs, torch.from_numpy(x).to(device)
 
 
 def _date_shapley(model, x, targets, game, seed: int):

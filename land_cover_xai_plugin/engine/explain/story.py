@@ -163,26 +163,17 @@ def measure_pixel(bundle, stack, row: int, col: int, model=None, device: str = "
     methods' own functions (``methods/date_occlusion.py``, ``methods/band_occlusion.py``) on the pixel's model
     input, with the background a map pass of the same ``seed`` draws. Raises LcxError for a pixel outside the
     stack or without enough observed dates."""
-    from ..data.windows import InputSpec, Window, batch_input, prepare
-    from ..errors import LcxError
     from ..runtime import import_torch, resolve_device
     from .explainer import PassSetup
     from .methods import band_occlusion, date_occlusion
+    from .pixel import pixel_input
 
     torch = import_torch()
-    if not (0 <= row < stack.height and 0 <= col < stack.width):
-        raise LcxError(f"Pixel (row {row}, col {col}) lies outside the {stack.width}x{stack.height} stack.")
     device = resolve_device(device)
-    inputs = InputSpec.for_model(bundle, stack, min_valid_dates)
+    inputs, x = pixel_input(bundle, stack, row, col, min_valid_dates, device=device)
     if model is None:
         model = bundle.build(device)
     model.eval()
-    prepared = prepare(stack, Window(col, row, 1, 1), inputs)
-    if not prepared.valid[0]:
-        raise LcxError(f"Pixel (row {row}, col {col}) has fewer than {min_valid_dates} observed dates: it gets "
-                       "no prediction.")
-    k = int(bundle.spec.patch_size)
-    x = torch.from_numpy(np.ascontiguousarray(batch_input(prepared, np.array([0]), k))).to(device)
     with torch.no_grad():
         probabilities = torch.softmax(model(x), dim=1)
     targets = probabilities.argmax(1)
