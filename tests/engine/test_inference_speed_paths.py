@@ -219,24 +219,44 @@ def test_fill_gaps_all_observed_shortcut_is_the_chunked_result(min_valid_dates):
 def test_prepare_with_reused_buffer_equals_a_fresh_read(tmp_path):
     rng = np.random.default_rng(5)
     data = rng.integers(1, 10000, (5, 3, 48, 40)).astype(np.uint16)
-    data[2, :, 10:20, 5:9] = 0  # no-data
+    data[2, :, 10:20, 5:9] = 0  # no-data in the first and third windows; the second and fourth are complete
+    data[1, 0, 40, 3] = 0
     path = _stack_tif(data, tmp_path / "u16.tif", gdal.GDT_UInt16, nodata=0)
     stack = open_stack([path])
     inputs = InputSpec.for_stack(stack)
     buffers: dict = {}
-    first_window, second_window = Window(0, 0, 16, 16), Window(16, 16, 16, 16)
-    first = prepare(stack, first_window, inputs, buffers)
-    kept = first.pixels.copy()
-    second = prepare(stack, second_window, inputs, buffers)  # reuses the raw buffer
-    np.testing.assert_array_equal(first.pixels, kept)  # the first result does not alias the buffer
-    for win, got in ((first_window, first), (second_window, second)):
+    windows = [Window(0, 0, 16, 16), Window(16, 16, 16, 16), Window(0, 32, 16, 16), Window(16, 0, 16, 16)]
+    got, kept = [], []
+    for win in windows:
+        got.append(prepare(stack, win, inputs, buffers))
+        kept.append(got[-1].pixels.copy())
+        if (data[:, :, win.yoff:win.yoff + 16, win.xoff:win.xoff + 16] > 0).all():  # complete: no copy, the read buffer itself is handed over to the result
+            assert not got[-1].pixels.flags.c_contiguous and "raw" not in buffers
+        else:  # gaps filled into a new array: the buffer stays for the next window
+            assert not np.shares_memory(got[-1].pixels, buffers["raw"])
+    for win, prepared, values in zip(windows, got, kept):
+        np.testing.assert_array_equal(prepared.pixels, values)  # no later read overwrote an earlier window
         fresh = prepare(stack, win, inputs)
-        np.testing.assert_array_equal(got.pixels, fresh.pixels)
-        np.testing.assert_array_equal(got.valid, fresh.valid)
-        assert not np.shares_memory(got.pixels, buffers["raw"])
-    assert buffers["raw"].shape == (5, 3, 16, 16)
+        np.testing.assert_array_equal(prepared.pixels, fresh.pixels)
+        np.testing.assert_array_equal(prepared.valid, fresh.valid)
+    np.testing.assert_array_equal(  # the zero-copy window is the stack's reflectance, pixel-major
+        got[1].pixels, stack.read_window(16, 16, 16, 16).transpose(2, 3, 1, 0).reshape(256, 3, 5))
     assert os.path.exists(path)
     stack.close()
+
+
+def test_batches_cut_from_a_zero_copy_window_give_the_same_outputs(tmp_path):
+    """The class map of a complete window (pixels a strided view of the read) equals the one computed from a
+    contiguous copy of the same pixels: the models take strided input."""
+    spec = mlp_spec(3, n_bands=3, n_dates=5)
+    torch.manual_seed(0)
+    model = build_model(spec).eval()
+    x = torch.rand(5, 3, 64).permute(2, 1, 0)  # (N, B, T) date-major in memory, as prepare() returns it
+    runner = streaming.forward_model(model, [registry.get("classification")])
+    with torch.inference_mode():
+        strided = runner(x)
+        contiguous = runner(x.contiguous())
+    torch.testing.assert_close(strided, contiguous, rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="needs 2 cores: torch yields one to the reader thread")

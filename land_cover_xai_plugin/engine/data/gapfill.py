@@ -13,12 +13,14 @@ import numpy as np
 
 
 def fill_gaps(x: np.ndarray, min_valid_dates: int = 1,
-              times: Optional[Sequence[float]] = None) -> tuple[np.ndarray, np.ndarray]:
+              times: Optional[Sequence[float]] = None, copy: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Gap-fill ``x`` (N, B, T) float with NaN; returns ``(filled float32 (N, B, T), valid bool (N,))``.
 
     ``valid`` is False where a pixel has fewer than ``min_valid_dates`` dates with every band observed, or
     a band never observed (that band's series is filled with 0). ``times`` (length T, e.g. day numbers)
-    makes the interpolation linear in real time instead of in date index.
+    makes the interpolation linear in real time instead of in date index. ``copy=False``: a float32 ``x``
+    with every value observed is returned as it is (no copy; the result then shares ``x``'s memory and
+    strides, e.g. the date-major layout of a window read by ``windows.prepare``).
     """
     x = np.asarray(x)
     if x.ndim != 3:
@@ -31,6 +33,8 @@ def fill_gaps(x: np.ndarray, min_valid_dates: int = 1,
     if x.dtype == np.float32 and x.size and _all_finite(x):
         # Every value observed (a finite sum has no NaN / inf term; an overflowing sum only takes the slow
         # path): nothing to fill, the chunks below would return the values unchanged. One strided copy.
+        if not copy:
+            return x, np.full(n, t_count >= max(int(min_valid_dates), 0))
         filled = np.empty((n, b, t_count), np.float32)
         np.copyto(filled, x)
         return filled, np.full(n, t_count >= max(int(min_valid_dates), 0))
@@ -175,7 +179,7 @@ def _fill_chunk(x: np.ndarray, time: np.ndarray, min_valid_dates: int) -> tuple[
 
 
 def fill_gaps_onto(x: np.ndarray, times: Sequence[float], target_times: Sequence[float],
-                   min_valid_dates: int = 1) -> tuple[np.ndarray, np.ndarray]:
+                   min_valid_dates: int = 1, copy: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Gap-fill ``x`` (N, B, T) observed at ``times`` and sample it at ``target_times`` (length G).
 
     Returns ``(filled float32 (N, B, G), valid bool (N,))``. At each target time: linear in time between the
@@ -183,6 +187,8 @@ def fill_gaps_onto(x: np.ndarray, times: Sequence[float], target_times: Sequence
     one; a target time equal to an observed time takes that observation exactly. ``valid`` follows
     :func:`fill_gaps` (observed dates counted on the source times only; a band never observed is filled with 0).
     Each pixel's values depend on that pixel only (never on the other pixels of the call).
+    ``copy=False``: where every value is observed the result may be a strided view (of ``x`` itself when the
+    target times are its own times, else of a date-major array), saving a transposing copy of the window.
     """
     x = np.asarray(x)
     time = np.asarray(times, dtype=np.float64)
@@ -191,7 +197,7 @@ def fill_gaps_onto(x: np.ndarray, times: Sequence[float], target_times: Sequence
         raise ValueError(f"fill_gaps_onto expects x (N, B, T), times (T,) and target_times (G,); got "
                          f"{x.shape}, {time.shape}, {target.shape}")
     if np.array_equal(time, target):
-        return fill_gaps(x, min_valid_dates, times=time)
+        return fill_gaps(x, min_valid_dates, times=time, copy=copy)
     n, b, t_count = x.shape
     filled = np.empty((n, b, target.size), np.float32)
     valid = np.empty(n, bool)
@@ -202,7 +208,7 @@ def fill_gaps_onto(x: np.ndarray, times: Sequence[float], target_times: Sequence
     after = np.searchsorted(sorted_time, target, side="left")
     if x.dtype == np.float32 and x.size and t_count and _all_finite(x):
         # every value observed: the same two source dates and weight for every pixel
-        return _sample_all_observed(x, order, sorted_time, target, before, after), np.full(
+        return _sample_all_observed(x, order, sorted_time, target, before, after, copy), np.full(
             n, t_count >= max(int(min_valid_dates), 0))
     step = max(1, _CHUNK_SERIES_DATE_GAPS // max(b, 1))
     for start in range(0, n, step):
@@ -221,7 +227,7 @@ def fill_gaps_onto(x: np.ndarray, times: Sequence[float], target_times: Sequence
 
 
 def _sample_all_observed(x: np.ndarray, order: np.ndarray, time: np.ndarray, target: np.ndarray,
-                         before: np.ndarray, after: np.ndarray) -> np.ndarray:
+                         before: np.ndarray, after: np.ndarray, copy: bool = True) -> np.ndarray:
     """:func:`_sample_onto` where every value of ``x`` (N, B, T) is observed: the source dates and weights are
     those of a fully observed series, the same for every pixel, so each target date is one weighted sum of two
     date planes. The same float32 operations per value as :func:`_sample_onto` (bit-equal results), on the
@@ -241,6 +247,8 @@ def _sample_all_observed(x: np.ndarray, order: np.ndarray, time: np.ndarray, tar
         out[g] += scratch
     if not _all_finite(out):
         out = np.where(np.isfinite(out), out, np.float32(0.0))
+    if not copy:
+        return out.transpose(2, 1, 0)  # (N, B, G), date-major in memory
     filled = np.empty((n, b, target.size), np.float32)
     np.copyto(filled, out.transpose(2, 1, 0))
     return filled
