@@ -439,3 +439,17 @@ def test_a_mildly_off_stack_runs_and_the_result_carries_the_warning(tmp_path, wr
     clean = _stack_like_sample(tmp_path / "clean", write_raster, sample_crop, lambda a: a, np.uint16)
     assert run_inference(InferenceRequest(stack=clean, bundle=_sample_model(), out_dir=str(tmp_path / "out2"),
                                           device="cpu", threads=1, batch_size=256)).warnings == []
+
+
+def test_the_dry_run_allocates_nothing_for_a_spec_claiming_a_giant_network():
+    from land_cover_xai_plugin.engine.models import model_file
+
+    small = ModelSpec(arch="mlp", n_bands=10, n_dates=20, n_classes=5, n_members=5)
+    giant = ModelSpec(arch="attention", n_bands=3, n_dates=100_000, n_classes=2, conv_width=100_000,
+                      dense_width=4, band_width=4, fusion_width=4)
+    assert model_file._dry_run_device(small) == "cpu"  # a real 2-sample forward: no meta-device set-up
+    assert model_file._dry_run_device(giant) == "meta"  # a CPU forward would need ~80 GB
+    assert model_file.architecture_problem(small) is None
+    giant_even = ModelSpec(arch="attention", n_bands=3, n_dates=100_000, n_classes=2, kernel_size=4,
+                           conv_width=100_000, dense_width=4, band_width=4, fusion_width=4)
+    assert model_file.architecture_problem(giant_even)
