@@ -27,14 +27,18 @@ _SAMPLE_WINDOW = 32
 
 def sample_stack_values(stack, band_order=None, n_windows: int = 5) -> np.ndarray:
     """Up to ``n_windows`` small windows (centre and four quadrants) of ``stack`` as (n, B, T) reflectance in
-    the model's band order (``band_order``: index in the stack of each model band). A few reads, no gap filling."""
+    the model's band order (``band_order``: index in the stack of each model band). A few reads, no gap filling.
+    Each window is moved inside the block holding its centre: GDAL decodes whole blocks, and a window across
+    a block corner decoded 4 blocks of every band (a pass's set-up paid it before its first window)."""
     size = _SAMPLE_WINDOW
     w, h = int(stack.width), int(stack.height)
+    bx, by = (int(v) for v in (getattr(stack, "block_size", None) or (0, 0)))
     centres = [(w // 2, h // 2), (w // 4, h // 4), (3 * w // 4, h // 4), (w // 4, 3 * h // 4),
                (3 * w // 4, 3 * h // 4)][:max(1, n_windows)]
     parts, seen = [], set()
     for cx, cy in centres:
-        xoff, yoff = max(0, min(w - size, cx - size // 2)), max(0, min(h - size, cy - size // 2))
+        xoff, yoff = _inside_block(cx, size, bx), _inside_block(cy, size, by)
+        xoff, yoff = max(0, min(w - size, xoff)), max(0, min(h - size, yoff))
         key = (xoff, yoff)
         if key in seen:
             continue
@@ -45,6 +49,15 @@ def sample_stack_values(stack, band_order=None, n_windows: int = 5) -> np.ndarra
         n_dates, n_bands = window.shape[:2]
         parts.append(window.reshape(n_dates, n_bands, -1).transpose(2, 1, 0))
     return np.concatenate(parts) if parts else np.zeros((0, 0, 0), np.float32)
+
+
+def _inside_block(centre: int, size: int, block: int) -> int:
+    """Offset of a ``size`` window around ``centre``, shifted into the block holding ``centre`` when it fits."""
+    offset = centre - size // 2
+    if block >= size:
+        start = (centre // block) * block
+        offset = min(max(offset, start), start + block - size)
+    return offset
 
 
 def check_input_scale(bundle, sample_values, stack=None) -> list[str]:
