@@ -46,11 +46,11 @@ _CPU_BATCH_CANDIDATES = (512, 1024, 2048)
 _CUDA_BATCH = 8192
 _GDAL_CACHE_BYTES = 128 * 1024 * 1024
 # True: while the reader thread works (GDAL decoding, gap filling), torch runs one thread fewer when its
-# threads would otherwise fill every core (an OpenMP team with a thread preempted by the reader stalls at its
-# barriers; the forward ran ~23 % slower beside the reader in the 2026-12-01 benchmark). Off by default: an A/B
-# of 4 + 4 predict passes on 2 cores (load ~1.8 from other jobs) measured no gain (median 75k px/s with it,
-# 80k without). Thread counts do not change the results (tests/engine/test_inference_speed_paths.py).
-YIELD_TO_READER = False
+# threads would otherwise fill every core. An OpenMP team with a thread preempted by the reader stalls at its
+# barriers: on 2 cores every CPU second of the reader cost the forward a whole second (predict 78-80k px/s);
+# with the yield 91-97k px/s (4 passes, quiet machine, 2026-12-01 14:35; an earlier A/B under load 1.8 from
+# other jobs showed no difference). Thread counts do not change the results (test_inference_speed_paths.py).
+YIELD_TO_READER = True
 _MIN_BATCH = 16
 # Methods that read only the shared forward pass's outputs (probabilities, band gates, the ensemble's
 # disagreement): with these alone the pass runs ``models.ensemble.inference_model``'s stand-in (the same
