@@ -105,8 +105,10 @@ def test_forward_model_only_for_forward_only_methods():
     get = registry.get
     assert isinstance(streaming.forward_model(model, [get("classification"), get("uncertainty"),
                                                       get("disagreement"), get("probabilities")]), FastEnsembleMLP)
-    for method in ("gradcam", "occlusion_dates", "shap"):
+    for method in ("gradcam", "shap", "ig"):  # gradients through the model's own layers
         assert streaming.forward_model(model, [get("classification"), get(method)]) is model
+    for method in ("occlusion_dates", "linear_occlusion_dates", "shapley_dates", "occlusion_bands"):
+        assert isinstance(streaming.forward_model(model, [get("classification"), get(method)]), FastEnsembleMLP)
     assert isinstance(streaming.forward_model(model, [get("classification")]), FastEnsembleMLP)
     assert isinstance(model, EnsembleNet)
 
@@ -186,6 +188,34 @@ def test_streaming_with_the_stand_in_writes_the_models_class_map(tmp_path):
     from land_cover_xai_plugin.engine.explain.methods.disagreement import disagreement_bound
 
     np.testing.assert_allclose(got, np.clip(ref_mi / disagreement_bound(5, 3), 0, 1), rtol=1e-4, atol=1e-6)
+    stack.close()
+
+
+def test_per_date_and_band_maps_through_the_stand_in_equal_the_models(tmp_path, monkeypatch):
+    """Occlusion (dates, bands), date Shapley and the linearised date occlusion run on the stand-in
+    (FORWARD_ONLY_METHODS): their maps equal those computed on the ensemble itself, to float32 rounding."""
+    spec = mlp_spec(3, n_bands=4, n_dates=6)
+    model = trained_like(spec)
+    rng = np.random.default_rng(4)
+    mean = np.asarray(spec.norm_mean, np.float32)[None, :, None, None]
+    std = np.asarray(spec.norm_std, np.float32)[None, :, None, None]
+    data = (mean + 1.5 * std * rng.standard_normal((6, 4, 20, 18))).astype(np.float32)
+    data[2, :, 3:9, 4:12] = np.nan
+    stack = open_stack([_stack_tif(data, tmp_path / "stack.tif")])
+    methods = {"occlusion_dates", "linear_occlusion_dates", "shapley_dates", "occlusion_bands"}
+
+    def run(out):
+        return streaming.run_inference(streaming.InferenceRequest(
+            stack=stack, bundle=_Bundle(spec, model), out_dir=str(tmp_path / out), methods=methods, device="cpu",
+            threads=1, batch_size=64, window_size=16))
+    fast = run("stand_in")
+    monkeypatch.setattr(streaming, "forward_model", lambda m, explainers: m)  # the ensemble itself
+    own = run("model")
+    for kind in ("occlusion_dates", "linear_occlusion_dates", "shapley_dates", "occlusion_bands"):
+        got = gdal.Open(fast.output(kind).path).ReadAsArray()
+        want = gdal.Open(own.output(kind).path).ReadAsArray()
+        assert np.isfinite(want).all() and np.abs(want).max() > 1e-4, kind  # a map that can differ
+        np.testing.assert_allclose(got, want, rtol=1e-3, atol=2e-5, err_msg=kind)
     stack.close()
 
 

@@ -52,11 +52,14 @@ _GDAL_CACHE_BYTES = 128 * 1024 * 1024
 # other jobs showed no difference). Thread counts do not change the results (test_inference_speed_paths.py).
 YIELD_TO_READER = True
 _MIN_BATCH = 16
-# Methods that read only the shared forward pass's outputs (probabilities, band gates, the ensemble's
-# disagreement): with these alone the pass runs ``models.ensemble.inference_model``'s stand-in (the same
-# function, BatchNorm folded and the members batched; ~1.6x faster for the default MLP ensemble). Every other
-# method (gradients, extra forwards on altered inputs) runs on the model itself.
-FORWARD_ONLY_METHODS = frozenset({"classification", "probabilities", "uncertainty", "disagreement", "attention"})
+# Methods that need no more of the model than its forward function: the shared forward pass's outputs
+# (probabilities, band gates, the ensemble's disagreement), forward passes on altered inputs (occlusion, date
+# Shapley) or the stand-in's own differentiable forward (the linearised date occlusion). With these alone the
+# pass runs ``models.ensemble.inference_model``'s stand-in (the same function, BatchNorm folded and the members
+# batched; ~2x faster forward for the default MLP ensemble). Gradient methods on the model's layers (Grad-CAM,
+# SHAP, IG) run on the model itself.
+FORWARD_ONLY_METHODS = frozenset({"classification", "probabilities", "uncertainty", "disagreement", "attention",
+                                  "linear_occlusion_dates", "occlusion_dates", "shapley_dates", "occlusion_bands"})
 
 
 @dataclass
