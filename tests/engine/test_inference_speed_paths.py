@@ -5,7 +5,7 @@
   probabilities and disagreement, the band gates), and stands aside where it does not apply;
 - streaming inference with it writes the class map of the model itself;
 - ``gapfill.fill_gaps``'s all-observed shortcut returns the chunked path's values bit for bit;
-- ``windows.prepare`` reading into a reused buffer gives the same bits and never aliases it.
+- ``windows.prepare`` reading into pooled buffers gives the same bits; no window overwrites one not released.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ torch = pytest.importorskip("torch")
 gdal = pytest.importorskip("osgeo.gdal")
 
 from land_cover_xai_plugin.engine.data import gapfill
-from land_cover_xai_plugin.engine.data.windows import InputSpec, Window, prepare
+from land_cover_xai_plugin.engine.data.windows import BufferPool, InputSpec, Window, prepare
 from land_cover_xai_plugin.engine.explain import gradcam, registry
 from land_cover_xai_plugin.engine.inference import streaming
 from land_cover_xai_plugin.engine.io.stack import open_stack
@@ -246,7 +246,7 @@ def test_fill_gaps_all_observed_shortcut_is_the_chunked_result(min_valid_dates):
     assert valid_big.all()
 
 
-def test_prepare_with_reused_buffer_equals_a_fresh_read(tmp_path):
+def test_prepare_with_pooled_buffers_equals_a_fresh_read(tmp_path):
     rng = np.random.default_rng(5)
     data = rng.integers(1, 10000, (5, 3, 48, 40)).astype(np.uint16)
     data[2, :, 10:20, 5:9] = 0  # no-data in the first and third windows; the second and fourth are complete
@@ -254,23 +254,30 @@ def test_prepare_with_reused_buffer_equals_a_fresh_read(tmp_path):
     path = _stack_tif(data, tmp_path / "u16.tif", gdal.GDT_UInt16, nodata=0)
     stack = open_stack([path])
     inputs = InputSpec.for_stack(stack)
-    buffers: dict = {}
+    pool = BufferPool()
     windows = [Window(0, 0, 16, 16), Window(16, 16, 16, 16), Window(0, 32, 16, 16), Window(16, 0, 16, 16)]
     got, kept = [], []
-    for win in windows:
-        got.append(prepare(stack, win, inputs, buffers))
+    for win in windows:  # none released yet: every window in its own array
+        got.append(prepare(stack, win, inputs, pool))
         kept.append(got[-1].pixels.copy())
-        if (data[:, :, win.yoff:win.yoff + 16, win.xoff:win.xoff + 16] > 0).all():  # complete: no copy, the read buffer itself is handed over to the result
-            assert not got[-1].pixels.flags.c_contiguous and "raw" not in buffers
-        else:  # gaps filled into a new array: the buffer stays for the next window
-            assert not np.shares_memory(got[-1].pixels, buffers["raw"])
+        assert got[-1].buffer is not None and np.shares_memory(got[-1].pixels, got[-1].buffer)
+        # complete: no copy, the pixels are a view of the date-major read; else gap-filled, pixel-major
+        complete = (data[:, :, win.yoff:win.yoff + 16, win.xoff:win.xoff + 16] > 0).all()
+        assert got[-1].pixels.flags.c_contiguous != complete
+    assert not any(np.shares_memory(a.pixels, b.pixels) for i, a in enumerate(got) for b in got[i + 1:])
     for win, prepared, values in zip(windows, got, kept):
         np.testing.assert_array_equal(prepared.pixels, values)  # no later read overwrote an earlier window
         fresh = prepare(stack, win, inputs)
+        assert fresh.buffer is None
         np.testing.assert_array_equal(prepared.pixels, fresh.pixels)
         np.testing.assert_array_equal(prepared.valid, fresh.valid)
     np.testing.assert_array_equal(  # the zero-copy window is the stack's reflectance, pixel-major
         got[1].pixels, stack.read_window(16, 16, 16, 16).transpose(2, 3, 1, 0).reshape(256, 3, 5))
+    released = got[1].buffer
+    pool.release(got[1])
+    again = prepare(stack, windows[3], inputs, pool)  # complete too: read into the array given back
+    assert again.buffer is released
+    np.testing.assert_array_equal(again.pixels, kept[3])
     assert os.path.exists(path)
     stack.close()
 

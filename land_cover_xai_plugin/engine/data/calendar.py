@@ -222,12 +222,12 @@ def check_coverage(grid: TemporalGrid, stack_dates: Sequence, positional: bool =
     return place_stack(grid, stack_dates, positional, n_model_dates)
 
 
-def resample_to_grid(x: np.ndarray, placed: StackOnGrid, min_valid_dates: int = 1,
-                     copy: bool = True) -> tuple[np.ndarray, np.ndarray]:
+def resample_to_grid(x: np.ndarray, placed: StackOnGrid, min_valid_dates: int = 1, copy: bool = True,
+                     out: Optional[np.ndarray] = None) -> tuple[np.ndarray, np.ndarray]:
     """Pixel series ``x`` (N, B, T_stack) (NaN = missing) gap-filled onto the grid: (N, B, G) float32 and
-    the pixels' validity (N,) (at least ``min_valid_dates`` dates observed in every band). ``copy``: as for
-    ``gapfill.fill_gaps_onto``."""
-    return fill_gaps_onto(x, placed.days, placed.target_days, min_valid_dates, copy=copy)
+    the pixels' validity (N,) (at least ``min_valid_dates`` dates observed in every band). ``copy``, ``out``:
+    as for ``gapfill.fill_gaps_onto``."""
+    return fill_gaps_onto(x, placed.days, placed.target_days, min_valid_dates, copy=copy, out=out)
 
 
 def observed_on_grid(observed: np.ndarray, placed: StackOnGrid) -> np.ndarray:

@@ -12,15 +12,16 @@ from typing import Optional, Sequence
 import numpy as np
 
 
-def fill_gaps(x: np.ndarray, min_valid_dates: int = 1,
-              times: Optional[Sequence[float]] = None, copy: bool = True) -> tuple[np.ndarray, np.ndarray]:
+def fill_gaps(x: np.ndarray, min_valid_dates: int = 1, times: Optional[Sequence[float]] = None,
+              copy: bool = True, out: Optional[np.ndarray] = None) -> tuple[np.ndarray, np.ndarray]:
     """Gap-fill ``x`` (N, B, T) float with NaN; returns ``(filled float32 (N, B, T), valid bool (N,))``.
 
     ``valid`` is False where a pixel has fewer than ``min_valid_dates`` dates with every band observed, or
     a band never observed (that band's series is filled with 0). ``times`` (length T, e.g. day numbers)
     makes the interpolation linear in real time instead of in date index. ``copy=False``: a float32 ``x``
     with every value observed is returned as it is (no copy; the result then shares ``x``'s memory and
-    strides, e.g. the date-major layout of a window read by ``windows.prepare``).
+    strides, e.g. the date-major layout of a window read by ``windows.prepare``). ``out``: a C-contiguous
+    float32 (N, B, T) array to write the filled series into instead of a new one (unused when none is written).
     """
     x = np.asarray(x)
     if x.ndim != 3:
@@ -35,10 +36,10 @@ def fill_gaps(x: np.ndarray, min_valid_dates: int = 1,
         # path): nothing to fill, the chunks below would return the values unchanged. One strided copy.
         if not copy:
             return x, np.full(n, t_count >= max(int(min_valid_dates), 0))
-        filled = np.empty((n, b, t_count), np.float32)
+        filled = _output(out, (n, b, t_count))
         np.copyto(filled, x)
         return filled, np.full(n, t_count >= max(int(min_valid_dates), 0))
-    filled = np.empty((n, b, t_count), np.float32)
+    filled = _output(out, (n, b, t_count))
     valid = np.empty(n, bool)
     # Chunk sizes measured fastest on this project's CPUs (cache-sized working sets).
     step = max(1, _CHUNK_SERIES_DATE_GAPS // max(b, 1))
@@ -63,6 +64,13 @@ def fill_gaps(x: np.ndarray, min_valid_dates: int = 1,
             rows = part[i:i + sub_step]
             filled[start + rows], valid[start + rows] = _fill_chunk(chunk[rows], time, min_valid_dates)
     return filled, valid
+
+
+def _output(out: Optional[np.ndarray], shape: tuple) -> np.ndarray:
+    """``out`` when it is a C-contiguous float32 array of ``shape``, else a new one."""
+    if out is not None and out.shape == shape and out.dtype == np.float32 and out.flags.c_contiguous:
+        return out
+    return np.empty(shape, np.float32)
 
 
 def _all_finite(x: np.ndarray) -> bool:
@@ -179,7 +187,8 @@ def _fill_chunk(x: np.ndarray, time: np.ndarray, min_valid_dates: int) -> tuple[
 
 
 def fill_gaps_onto(x: np.ndarray, times: Sequence[float], target_times: Sequence[float],
-                   min_valid_dates: int = 1, copy: bool = True) -> tuple[np.ndarray, np.ndarray]:
+                   min_valid_dates: int = 1, copy: bool = True,
+                   out: Optional[np.ndarray] = None) -> tuple[np.ndarray, np.ndarray]:
     """Gap-fill ``x`` (N, B, T) observed at ``times`` and sample it at ``target_times`` (length G).
 
     Returns ``(filled float32 (N, B, G), valid bool (N,))``. At each target time: linear in time between the
@@ -189,6 +198,8 @@ def fill_gaps_onto(x: np.ndarray, times: Sequence[float], target_times: Sequence
     Each pixel's values depend on that pixel only (never on the other pixels of the call).
     ``copy=False``: where every value is observed the result may be a strided view (of ``x`` itself when the
     target times are its own times, else of a date-major array), saving a transposing copy of the window.
+    ``out``: a float32 (N, B, G) array whose memory the result uses instead of a new array (as for
+    :func:`fill_gaps`; with ``copy=False`` the date-major result may lie in it too).
     """
     x = np.asarray(x)
     time = np.asarray(times, dtype=np.float64)
@@ -197,9 +208,9 @@ def fill_gaps_onto(x: np.ndarray, times: Sequence[float], target_times: Sequence
         raise ValueError(f"fill_gaps_onto expects x (N, B, T), times (T,) and target_times (G,); got "
                          f"{x.shape}, {time.shape}, {target.shape}")
     if np.array_equal(time, target):
-        return fill_gaps(x, min_valid_dates, times=time, copy=copy)
+        return fill_gaps(x, min_valid_dates, times=time, copy=copy, out=out)
     n, b, t_count = x.shape
-    filled = np.empty((n, b, target.size), np.float32)
+    filled = _output(out, (n, b, target.size))
     valid = np.empty(n, bool)
     # the source dates at or before / at or after each target time (sources in time order)
     order = np.argsort(time, kind="stable")
@@ -208,7 +219,7 @@ def fill_gaps_onto(x: np.ndarray, times: Sequence[float], target_times: Sequence
     after = np.searchsorted(sorted_time, target, side="left")
     if x.dtype == np.float32 and x.size and t_count and _all_finite(x):
         # every value observed: the same two source dates and weight for every pixel
-        return _sample_all_observed(x, order, sorted_time, target, before, after, copy), np.full(
+        return _sample_all_observed(x, order, sorted_time, target, before, after, copy, out), np.full(
             n, t_count >= max(int(min_valid_dates), 0))
     step = max(1, _CHUNK_SERIES_DATE_GAPS // max(b, 1))
     for start in range(0, n, step):
@@ -227,7 +238,8 @@ def fill_gaps_onto(x: np.ndarray, times: Sequence[float], target_times: Sequence
 
 
 def _sample_all_observed(x: np.ndarray, order: np.ndarray, time: np.ndarray, target: np.ndarray,
-                         before: np.ndarray, after: np.ndarray, copy: bool = True) -> np.ndarray:
+                         before: np.ndarray, after: np.ndarray, copy: bool = True,
+                         buffer: Optional[np.ndarray] = None) -> np.ndarray:
     """:func:`_sample_onto` where every value of ``x`` (N, B, T) is observed: the source dates and weights are
     those of a fully observed series, the same for every pixel, so each target date is one weighted sum of two
     date planes. The same float32 operations per value as :func:`_sample_onto` (bit-equal results), on the
@@ -239,19 +251,20 @@ def _sample_all_observed(x: np.ndarray, order: np.ndarray, time: np.ndarray, tar
     span = time[hi] - time[lo]
     weight = np.where(span > 0, (target - time[lo]) / np.where(span > 0, span, 1.0), 0.0).astype(np.float32)
     planes = x.transpose(2, 1, 0)  # (T, B, N): a view, contiguous for prepare()'s windows
-    out = np.empty((target.size, b, n), np.float32)
+    buffer = _output(buffer, (n, b, target.size))
+    # without copy the date-major result is written into the caller's buffer; else into a new array
+    out = buffer.reshape(-1).reshape(target.size, b, n) if not copy else np.empty((target.size, b, n), np.float32)
     scratch = np.empty((b, n), np.float32)
     for g in range(target.size):
         np.multiply(planes[order[lo[g]]], np.float32(1.0) - weight[g], out=out[g])
         np.multiply(planes[order[hi[g]]], weight[g], out=scratch)
         out[g] += scratch
     if not _all_finite(out):
-        out = np.where(np.isfinite(out), out, np.float32(0.0))
+        np.copyto(out, np.float32(0.0), where=~np.isfinite(out))
     if not copy:
         return out.transpose(2, 1, 0)  # (N, B, G), date-major in memory
-    filled = np.empty((n, b, target.size), np.float32)
-    np.copyto(filled, out.transpose(2, 1, 0))
-    return filled
+    np.copyto(buffer, out.transpose(2, 1, 0))
+    return buffer
 
 
 def _sample_onto(series: np.ndarray, seen: np.ndarray, time: np.ndarray, target: np.ndarray,

@@ -30,7 +30,8 @@ from typing import Callable, Optional, Sequence
 import numpy as np
 
 from ..data.windows import (  # noqa: F401 - PreparedWindow, Window, prepare_window: part of this module's API
-    InputSpec, PreparedWindow, Window, auto_window_size, batch_input, plan_windows, prepare, prepare_window)
+    BufferPool, InputSpec, PreparedWindow, Window, auto_window_size, batch_input, plan_windows, prepare,
+    prepare_window)
 from ..errors import Cancelled, LcxError, StackError
 from ..explain import gradcam, registry
 from ..explain.explainer import BatchContext, Explainer, OutputContext, OutputDescriptor, PassSetup, output_verdict
@@ -341,14 +342,16 @@ def _run(request, bundle, stack, planned: PlannedOutputs, target_index, progress
     read_q: queue.Queue = queue.Queue(maxsize=_QUEUE_DEPTH)
     stop = threading.Event()
     errors: list = []
+    pool = BufferPool()  # window arrays: filled by the reader, given back by the main thread after each window
     # the reader starts now: its first window is read while the stack's scale is checked and the model built
     reader = threading.Thread(
         target=_reader_loop, name="lcx-reader", daemon=True,
-        args=(stack, windows, inputs, read_q, stop, errors, timings, reader_busy))
+        args=(stack, windows, inputs, read_q, stop, errors, timings, reader_busy, pool))
     reader.start()
     try:
         return _stream(request, bundle, stack, planned, target_index, progress, is_cancelled, t_start, inputs,
-                       windows, window_size, device, threads, reader_busy, timings, read_q, stop, errors, reader)
+                       windows, window_size, device, threads, reader_busy, timings, read_q, stop, errors, reader,
+                       pool)
     except BaseException:
         stop.set()
         _drain(read_q)
@@ -357,7 +360,7 @@ def _run(request, bundle, stack, planned: PlannedOutputs, target_index, progress
 
 
 def _stream(request, bundle, stack, planned, target_index, progress, is_cancelled, t_start, inputs, windows,
-            window_size, device, threads, reader_busy, timings, read_q, stop, errors, reader):
+            window_size, device, threads, reader_busy, timings, read_q, stop, errors, reader, pool):
     """The pass once the reader runs: scale check, model, outputs, the window loop, commit."""
     torch = import_torch()
     band_order = inputs.band_order
@@ -423,6 +426,7 @@ def _stream(request, bundle, stack, planned, target_index, progress, is_cancelle
                         raise Cancelled("Inference cancelled; no output was kept. Run it again to produce the maps.")
                     if progress is not None:
                         progress(min(1.0, (done_px + prepared.valid.size * i / max(1, len(sel_all))) / total_px))
+                pool.release(prepared)  # its pixels are not read again: the reader may refill the array
                 timings["compute"] += time.perf_counter() - t0
                 if is_cancelled is not None and is_cancelled():
                     raise Cancelled("Inference cancelled; no output was kept. Run it again to produce the maps.")
@@ -471,18 +475,17 @@ def _scatter(arrays, file_of, res, sel) -> None:
 
 # --- threads -----------------------------------------------------------------------------------------------
 
-def _reader_loop(stack, windows, inputs, out_q, stop, errors, timings, busy=None):
+def _reader_loop(stack, windows, inputs, out_q, stop, errors, timings, busy=None, pool=None):
     handle = None
     try:
         handle = stack.clone()
-        buffers: dict = {}  # this thread's raw window buffer, reused window after window
         for win in windows:
             if stop.is_set():
                 return
             if busy is not None:
                 busy.set()
             t0, c0 = time.perf_counter(), time.thread_time()
-            prepared = prepare(handle, win, inputs, buffers)
+            prepared = prepare(handle, win, inputs, pool)
             timings["read"] += time.perf_counter() - t0
             timings["read_cpu"] += time.thread_time() - c0
             if busy is not None:
