@@ -398,6 +398,37 @@ def test_clone_reads_the_same_in_another_thread(sample_dn):
         stack.read_window(0, 0, 1, 1)
 
 
+def test_windows_read_in_threads_equal_one_thread(sample_dn, write_raster, tmp_path, sample_crop):
+    """clone(read_threads=n) splits a band-interleaved file's planes between n GDAL handles read side by side;
+    a pixel-interleaved file (each block holds every band) is read whole by one; files per date are shared out.
+    Whatever the split, the window is the same."""
+    from osgeo import gdal
+
+    band_file = str(tmp_path / "band_interleaved.tif")
+    gdal.Translate(band_file, str(SAMPLE_STACK), creationOptions=["INTERLEAVE=BAND", "TILED=YES",
+                                                                    "BLOCKXSIZE=32", "BLOCKYSIZE=32"])
+    pixel_file = str(tmp_path / "pixel_interleaved.tif")
+    gdal.Translate(pixel_file, str(SAMPLE_STACK), creationOptions=["INTERLEAVE=PIXEL"])
+    per_date = [write_raster(tmp_path / f"d_{SAMPLE_DATES[t].replace('-', '')}.tif", sample_crop[t], SAMPLE_BANDS,
+                             nodata=0) for t in range(T)]
+    for paths, expected in (([band_file], sample_dn), ([pixel_file], sample_dn), (per_date, sample_crop)):
+        one = open_stack(paths)
+        want = one.read_window(3, 2, one.width - 5, one.height - 4)
+        for n in (2, 3):
+            handle = one.clone(read_threads=n)
+            groups = [len(group) for group in handle._groups]
+            if paths == [pixel_file]:
+                assert groups == [1]  # not split: each thread would decode every block
+            else:
+                assert len(groups) == n  # every group reads part of the planes
+            got = handle.read_window(3, 2, one.width - 5, one.height - 4)
+            np.testing.assert_array_equal(got, want)
+            handle.close()
+        if paths != per_date:
+            np.testing.assert_array_equal(want, expected_reflectance(expected)[:, :, 2:-2, 3:-2])
+        one.close()
+
+
 def test_grid_helpers():
     grid = open_stack(str(SAMPLE_STACK)).grid
     assert isinstance(grid, Grid) and grid.same_as(grid)

@@ -466,7 +466,7 @@ class TimeSeriesStack:
 
     def __init__(self, paths: list[str], dates: list[datetime.date], bands: list[str], grid: Grid,
                  sources: list[list[_BandSource]], scaling: Scaling, layout_origin: str,
-                 datasets: Optional[list[gdal.Dataset]] = None):
+                 datasets: Optional[list[gdal.Dataset]] = None, read_threads: int = 1):
         self.paths = list(paths)
         self.dates = list(dates)
         self.bands = list(bands)
@@ -480,14 +480,35 @@ class TimeSeriesStack:
         self.nodata: Optional[float] = self._info.nodata
         self.dtype: str = self._info.dtype
         self.block_size: tuple[int, int] = self._info.block_size
-        self._readers = self._build_readers()
+        # read_threads > 1: a window's planes are read in that many threads, each group of planes through GDAL
+        # handles of its own (a handle serves one thread); group 0 uses this stack's handles
+        self.read_threads = max(1, int(read_threads))
+        self._groups = [self._build_readers(part, self.read_threads) for part in range(self.read_threads)]
+        self._groups = [g for g in self._groups if g] or [[]]
+        self._readers = self._groups[0]
+        self._pool = None  # ThreadPoolExecutor for groups 1.., created at the first read
 
-    def _build_readers(self) -> list[_FileReader]:
+    def _build_readers(self, part: int = 0, parts: int = 1) -> list[_FileReader]:
+        """The readers of group ``part`` of ``parts``: a contiguous share of every band-interleaved file's planes
+        (GDAL decodes each band's blocks apart there); a single-band or pixel-interleaved file (whose blocks
+        hold every band: split, each thread would decode every block) goes whole to one group, in turn."""
         per_file: dict[int, list[tuple[int, _BandSource]]] = {}
         for t, row in enumerate(self._sources):
             for b, source in enumerate(row):
                 per_file.setdefault(source.file_index, []).append((t * self.n_bands + b, source))
-        return [_FileReader(self.paths[i], self._datasets[i], entries) for i, entries in sorted(per_file.items())]
+        readers, whole_files = [], 0
+        for i, entries in sorted(per_file.items()):
+            dataset = self._datasets[i]
+            if parts > 1 and (len(entries) == 1 or dataset.GetMetadataItem(
+                    "INTERLEAVE", "IMAGE_STRUCTURE") == "PIXEL"):
+                chunk = entries if whole_files % parts == part else []
+                whole_files += 1
+            else:
+                chunk = entries[len(entries) * part // parts: len(entries) * (part + 1) // parts]
+            if chunk:
+                readers.append(_FileReader(self.paths[i], dataset if part == 0 else _open_raster(self.paths[i]),
+                                           chunk))
+        return readers
 
     # -- shape -------------------------------------------------------------------------------
     @property
@@ -530,8 +551,25 @@ class TimeSeriesStack:
         elif out.shape != shape or out.dtype != np.float32 or not out.flags.c_contiguous:
             raise ValueError(f"out must be a C-contiguous float32 array of shape {shape}")
         planes = out.reshape(self.n_dates * self.n_bands, ysize, xsize)
-        for reader in self._readers:
-            reader.read_into(planes, xoff, yoff, xsize, ysize)
+        if len(self._groups) == 1:
+            for reader in self._readers:
+                reader.read_into(planes, xoff, yoff, xsize, ysize)
+            return out
+        if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(len(self._groups) - 1, thread_name_prefix="lcx-read")
+
+        def read_group(group):
+            for reader in group:
+                reader.read_into(planes, xoff, yoff, xsize, ysize)
+        # GDAL's decoding and numpy's conversion release the GIL: the groups' planes are read side by side
+        others = [self._pool.submit(read_group, group) for group in self._groups[1:]]
+        try:
+            read_group(self._groups[0])
+        finally:
+            for future in others:
+                future.result()  # waits for every group (re-raises the first failure)
         return out
 
     def read_all(self) -> np.ndarray:
@@ -551,16 +589,21 @@ class TimeSeriesStack:
                 yield xoff, yoff, min(xsize_w, self.width - xoff), min(ysize_w, self.height - yoff)
 
     # -- handles -----------------------------------------------------------------------------
-    def clone(self) -> "TimeSeriesStack":
-        """The same stack with its own GDAL handles, for use in another thread."""
+    def clone(self, read_threads: int = 1) -> "TimeSeriesStack":
+        """The same stack with its own GDAL handles, for use in another thread; ``read_threads`` > 1: its
+        windows are read in that many threads (for a reader that has the cores to itself)."""
         return TimeSeriesStack(self.paths, self.dates, self.bands, self.grid, self._sources, self.scaling,
-                               self.layout_origin)
+                               self.layout_origin, read_threads=read_threads)
 
     reopen = clone
 
     def close(self) -> None:
         """Release the GDAL handles; reading afterwards raises StackError."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
         self._readers = []
+        self._groups = [[]]
         self._datasets = None
 
     def __enter__(self) -> "TimeSeriesStack":
