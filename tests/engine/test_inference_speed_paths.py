@@ -296,9 +296,10 @@ def test_batches_cut_from_a_zero_copy_window_give_the_same_outputs(tmp_path):
     torch.testing.assert_close(strided, contiguous, rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="needs 2 cores: torch yields one to the reader thread")
-def test_torch_yielding_a_core_to_the_reader_changes_no_output(tmp_path, monkeypatch):
-    monkeypatch.setattr(streaming, "YIELD_TO_READER", True)  # the option under test (off by default)
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="needs 2 cores: torch threads filling them read inline")
+def test_windows_read_inline_in_threads_equal_the_reader_threads(tmp_path, monkeypatch):
+    """With torch's threads on every core the pass reads each window between batches, its planes split between
+    GDAL threads (_InlineWindows); with a core left, a reader thread reads ahead (_ThreadedWindows): same maps."""
     spec = mlp_spec(3, n_bands=4, n_dates=6)
     model = trained_like(spec)
     rng = np.random.default_rng(4)
@@ -307,13 +308,20 @@ def test_torch_yielding_a_core_to_the_reader_changes_no_output(tmp_path, monkeyp
     data[2, :, 20:40, 10:30] = np.nan
     stack = open_stack([_stack_tif(data, tmp_path / "stack.tif")])
     before = torch.get_num_threads()
+    sources = []
+    original = streaming.prepare
+    monkeypatch.setattr(streaming, "prepare", lambda handle, *a: sources.append(handle) or original(handle, *a))
     maps = {}
-    for threads in (1, os.cpu_count()):  # all cores: torch runs one thread fewer while the reader reads
+    for threads in (1, os.cpu_count()):
         result = streaming.run_inference(streaming.InferenceRequest(
             stack=stack, bundle=_Bundle(spec, model), out_dir=str(tmp_path / f"out{threads}"),
             methods={"probabilities"}, device="cpu", threads=threads, batch_size=64, window_size=16))
         assert torch.get_num_threads() == threads  # the pass leaves torch at the count it was asked for
         maps[threads] = [gdal.Open(result.output(kind).path).ReadAsArray() for kind in ("prediction", "probabilities")]
+        assert result.timings["read"] > 0
+        # one read thread with a core left for it, as many as torch threads (<= 4) when torch fills the cores
+        assert {h.read_threads for h in sources} == {1 if threads == 1 else min(threads, 4)}
+        sources.clear()
     torch.set_num_threads(before)
     np.testing.assert_array_equal(maps[1][0], maps[os.cpu_count()][0])
     np.testing.assert_allclose(maps[1][1], maps[os.cpu_count()][1], rtol=1e-6, atol=1e-7)

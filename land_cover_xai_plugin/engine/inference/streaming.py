@@ -46,12 +46,13 @@ _QUEUE_DEPTH = 1
 _CPU_BATCH_CANDIDATES = (512, 1024, 2048)
 _CUDA_BATCH = 8192
 _GDAL_CACHE_BYTES = 128 * 1024 * 1024
-# True: while the reader thread works (GDAL decoding, gap filling), torch runs one thread fewer when its
-# threads would otherwise fill every core. An OpenMP team with a thread preempted by the reader stalls at its
-# barriers: on 2 cores every CPU second of the reader cost the forward a whole second (predict 78-80k px/s);
-# with the yield 91-97k px/s (4 passes, quiet machine, 2026-12-01 14:35; an earlier A/B under load 1.8 from
-# other jobs showed no difference). Thread counts do not change the results (test_inference_speed_paths.py).
-YIELD_TO_READER = True
+# CPU passes whose torch threads fill every core read each window between two windows' batches, in
+# _MAX_READ_THREADS GDAL threads (the stack's planes split between handles), instead of in a reader thread
+# beside the forward: on 2 cores an OpenMP team with a thread preempted by the reader stalled at its barriers
+# (every CPU second of reading cost the forward one), and torch yielding a thread to the reader still lost
+# ~10 % to the two sharing caches (see benchmarks/README.md). GPU passes, and CPU passes that leave torch a
+# core of its own, keep the reader thread, which hides reading behind compute.
+_MAX_READ_THREADS = 4
 _MIN_BATCH = 16
 # Methods that need no more of the model than its forward function: the shared forward pass's outputs
 # (probabilities, band gates, the ensemble's disagreement), forward passes on altered inputs (occlusion, date
@@ -335,34 +336,77 @@ def _run(request, bundle, stack, planned: PlannedOutputs, target_index, progress
     device = resolve_device(request.device)
     set_threads(request.threads)
     threads = torch.get_num_threads()
-    # the reader's core, taken from torch while it reads (CPU passes whose torch threads fill the cores)
-    reader_busy = threading.Event() if (
-        YIELD_TO_READER and device == "cpu" and 1 < threads and (os.cpu_count() or 1) <= threads) else None
     timings = {"read": 0.0, "read_cpu": 0.0, "compute": 0.0, "write": 0.0, "wait_read": 0.0}
-    read_q: queue.Queue = queue.Queue(maxsize=_QUEUE_DEPTH)
     stop = threading.Event()
     errors: list = []
     pool = BufferPool()  # window arrays: filled by the reader, given back by the main thread after each window
-    # the reader starts now: its first window is read while the stack's scale is checked and the model built
-    reader = threading.Thread(
-        target=_reader_loop, name="lcx-reader", daemon=True,
-        args=(stack, windows, inputs, read_q, stop, errors, timings, reader_busy, pool))
-    reader.start()
+    if device == "cpu" and 1 < threads and (os.cpu_count() or 1) <= threads:
+        source = _InlineWindows(stack, windows, inputs, pool, timings, min(threads, _MAX_READ_THREADS))
+    else:  # the reader starts now: its first window is read while the stack's scale is checked and the model built
+        source = _ThreadedWindows(stack, windows, inputs, pool, timings, stop, errors)
     try:
-        return _stream(request, bundle, stack, planned, target_index, progress, is_cancelled, t_start, inputs,
-                       windows, window_size, device, threads, reader_busy, timings, read_q, stop, errors, reader,
-                       pool)
+        result = _stream(request, bundle, stack, planned, target_index, progress, is_cancelled, t_start, inputs,
+                         windows, window_size, device, timings, stop, errors, source, pool)
     except BaseException:
         stop.set()
-        _drain(read_q)
-        reader.join(timeout=30)
+        source.close()
         raise
+    source.close()
+    return result
+
+
+class _ThreadedWindows:
+    """Windows prepared one ahead by a reader thread with its own GDAL handle (GDAL's reads and numpy release
+    the GIL, so reading overlaps the model): GPU passes, and CPU passes that leave torch a core of its own."""
+
+    def __init__(self, stack, windows, inputs, pool, timings, stop, errors):
+        self._queue: queue.Queue = queue.Queue(maxsize=_QUEUE_DEPTH)
+        self._stop, self._errors = stop, errors
+        self._thread = threading.Thread(
+            target=_reader_loop, name="lcx-reader", daemon=True,
+            args=(stack, windows, inputs, self._queue, stop, errors, timings, pool))
+        self._thread.start()
+
+    def next(self) -> PreparedWindow:
+        """The next window (the main thread waits for it when the reader is behind)."""
+        return _get(self._queue, self._stop, self._errors)
+
+    def close(self) -> None:
+        """Stop the reader (at the end: it has finished) and wait for it."""
+        if self._stop.is_set():
+            _drain(self._queue)
+        self._thread.join(timeout=30)
+
+
+class _InlineWindows:
+    """Windows prepared on the calling thread when it asks for the next one, between batches, each read by
+    ``read_threads`` GDAL threads (``TimeSeriesStack.clone(read_threads)``): the CPU passes whose torch
+    threads fill the cores, where reading beside the forward slowed it more than reading cost."""
+
+    def __init__(self, stack, windows, inputs, pool, timings, read_threads: int):
+        self._handle = stack.clone(read_threads) if hasattr(stack, "read_threads") else stack.clone()
+        self._windows = iter(windows)
+        self._inputs, self._pool, self._timings = inputs, pool, timings
+
+    def next(self) -> Optional[PreparedWindow]:
+        """The next window, read now (None after the last one)."""
+        win = next(self._windows, None)
+        if win is None:
+            return None
+        t0, c0 = time.perf_counter(), time.process_time()
+        prepared = prepare(self._handle, win, self._inputs, self._pool)
+        self._timings["read"] += time.perf_counter() - t0
+        self._timings["read_cpu"] += time.process_time() - c0  # the read threads' CPU (and the writer's)
+        return prepared
+
+    def close(self) -> None:
+        """Release the handle."""
+        self._handle.close()
 
 
 def _stream(request, bundle, stack, planned, target_index, progress, is_cancelled, t_start, inputs, windows,
-            window_size, device, threads, reader_busy, timings, read_q, stop, errors, reader, pool):
+            window_size, device, timings, stop, errors, source, pool):
     """The pass once the reader runs: scale check, model, outputs, the window loop, commit."""
-    torch = import_torch()
     band_order = inputs.band_order
     warnings = check_input_scale(bundle, sample_stack_values(stack, band_order), stack)  # refuses when far off
     for warning in warnings:
@@ -372,6 +416,7 @@ def _stream(request, bundle, stack, planned, target_index, progress, is_cancelle
     model = bundle.build(device)
     model.eval()
     gradcam.freeze(model)
+    torch = import_torch()
 
     explainers = [e for e, _ in planned.methods]
     fused = any(e.fused_gradcam for e in explainers)
@@ -392,11 +437,11 @@ def _stream(request, bundle, stack, planned, target_index, progress, is_cancelle
                                   args=(outputs, write_q, stop, errors, timings))
         timings["setup"] = time.perf_counter() - t_start  # model load, checks, outputs created
         writer.start()
-        running = threads
         try:
             for wi, _ in enumerate(windows):
                 t0 = time.perf_counter()
-                prepared = _get(read_q, stop, errors)
+                prepared = source.next()
+                _raise_thread_error(errors)
                 timings["wait_read"] += time.perf_counter() - t0
                 t0 = time.perf_counter()
                 arrays = _new_window_arrays(specs, prepared.window)
@@ -406,11 +451,6 @@ def _stream(request, bundle, stack, planned, target_index, progress, is_cancelle
                 while i < len(sel_all):
                     sel = sel_all[i: i + batch_size]
                     x = torch.from_numpy(batch_input(prepared, sel, k)).to(device, non_blocking=True)
-                    if reader_busy is not None:
-                        wanted = threads - 1 if reader_busy.is_set() else threads
-                        if wanted != running:
-                            torch.set_num_threads(wanted)
-                            running = wanted
                     try:
                         res = compute_batch(runner, x, plan, batch_no=wi * 1_000_003 + i)
                     except Exception as exc:  # only an out-of-memory is retried
@@ -439,15 +479,10 @@ def _stream(request, bundle, stack, planned, target_index, progress, is_cancelle
             _raise_thread_error(errors)
         except BaseException:
             stop.set()
-            _drain(read_q)
             _drain(write_q)
-            reader.join(timeout=30)
+            source.close()
             writer.join(timeout=30)
             raise
-        finally:
-            if running != threads:
-                torch.set_num_threads(threads)
-        reader.join()
         if n_valid == 0:  # raising inside the OutputSet removes every partial output
             raise StackError(
                 f"Every pixel of the stack is no-data (fewer than {request.min_valid_dates} observed dates "
@@ -475,21 +510,17 @@ def _scatter(arrays, file_of, res, sel) -> None:
 
 # --- threads -----------------------------------------------------------------------------------------------
 
-def _reader_loop(stack, windows, inputs, out_q, stop, errors, timings, busy=None, pool=None):
+def _reader_loop(stack, windows, inputs, out_q, stop, errors, timings, pool=None):
     handle = None
     try:
         handle = stack.clone()
         for win in windows:
             if stop.is_set():
                 return
-            if busy is not None:
-                busy.set()
             t0, c0 = time.perf_counter(), time.thread_time()
             prepared = prepare(handle, win, inputs, pool)
             timings["read"] += time.perf_counter() - t0
             timings["read_cpu"] += time.thread_time() - c0
-            if busy is not None:
-                busy.clear()
             if not _put(out_q, prepared, stop, None):
                 return
     except BaseException as exc:  # noqa: BLE001 - handed to the main thread
