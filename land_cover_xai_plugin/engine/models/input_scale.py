@@ -23,6 +23,7 @@ MAX_NEGATIVE_SHARE = 0.05
 NEGATIVE_FRACTION_OF_MEAN = 0.5
 _MIN_VALUES = 50
 _SAMPLE_WINDOW = 32
+_MAX_VALUES_PER_BAND = 16384  # values per band the check judges (a 5-window sample of 20 dates has 102k)
 
 
 def sample_stack_values(stack, band_order=None, n_windows: int = 5) -> np.ndarray:
@@ -66,10 +67,14 @@ def check_input_scale(bundle, sample_values, stack=None) -> list[str]:
     implausibly negative, naming the likely cause and the fix; returns warnings for a milder mismatch (an empty
     list when the stack looks like the training data). ``stack`` (optional) gives its dtype and scaling, so
     the message can speak of the stored values."""
-    values = np.asarray(sample_values, dtype=np.float64)
+    values = np.asarray(sample_values)
     spec = bundle.spec
     if values.ndim < 2 or values.shape[1] != spec.n_bands:
         return []
+    per_pixel = max(1, values[0].size // spec.n_bands)  # values per band of one sampled pixel (its dates)
+    if values.shape[0] * per_pixel > _MAX_VALUES_PER_BAND:  # every k-th pixel: percentiles and RMS need no more
+        values = values[::-(-values.shape[0] * per_pixel // _MAX_VALUES_PER_BAND)]
+    values = np.asarray(values, dtype=np.float64)
     per_band = values.reshape(values.shape[0], spec.n_bands, -1).transpose(1, 0, 2).reshape(spec.n_bands, -1)
     finite = np.isfinite(per_band)
     if finite.sum() < _MIN_VALUES:
