@@ -282,6 +282,29 @@ def test_prepare_with_pooled_buffers_equals_a_fresh_read(tmp_path):
     stack.close()
 
 
+@pytest.mark.parametrize("on_grid", [False, True])
+def test_gap_filling_in_threads_equals_one_thread(tmp_path, on_grid):
+    """prepare(..., threads=n) fills a window with gaps in n slices of pixels side by side: the same bits."""
+    from land_cover_xai_plugin.engine.data import calendar
+
+    rng = np.random.default_rng(8)
+    data = rng.integers(1, 10000, (6, 3, 64, 160)).astype(np.uint16)
+    data[rng.random(data.shape) < 0.2] = 0  # no-data everywhere: every slice has gaps to fill
+    data[:, :, :4, :4] = 0  # and pixels with nothing observed
+    stack = open_stack([_stack_tif(data, tmp_path / "gaps.tif", gdal.GDT_UInt16, nodata=0)])
+    grid = calendar.grid_from_dates(stack.dates, step_days=15) if on_grid else None  # off the stack's dates
+    inputs = InputSpec.for_stack(stack, grid)
+    win = Window(0, 0, 160, 64)  # 10240 px: two slices of >= 4096
+    one = prepare(stack, win, inputs, BufferPool())
+    two = prepare(stack, win, inputs, BufferPool(), threads=2)
+    assert not np.isfinite(stack.read_window(0, 0, 160, 64)).all()
+    np.testing.assert_array_equal(two.pixels, one.pixels)
+    np.testing.assert_array_equal(two.valid, one.valid)
+    assert not one.valid[:4].any() and one.valid.mean() > 0.9
+    assert two.buffer is not None and np.shares_memory(two.pixels, two.buffer)
+    stack.close()
+
+
 def test_batches_cut_from_a_zero_copy_window_give_the_same_outputs(tmp_path):
     """The class map of a complete window (pixels a strided view of the read) equals the one computed from a
     contiguous copy of the same pixels: the models take strided input."""

@@ -73,6 +73,12 @@ def _output(out: Optional[np.ndarray], shape: tuple) -> np.ndarray:
     return np.empty(shape, np.float32)
 
 
+def is_complete(x: np.ndarray) -> bool:
+    """Whether float32 ``x`` has every value observed (finite): the case the fill functions return as it is
+    with ``copy=False``."""
+    return bool(x.dtype == np.float32 and x.size and _all_finite(x))
+
+
 def _all_finite(x: np.ndarray) -> bool:
     """True when the sum of ``x`` is finite, so every value is (False may also mean an overflowing sum)."""
     with np.errstate(over="ignore", invalid="ignore"):

@@ -237,16 +237,18 @@ def read_observations(stack, win: Window, inputs: InputSpec, out: Optional[np.nd
     return raw
 
 
-def prepare(stack, win: Window, inputs: InputSpec, buffers: Optional[BufferPool] = None) -> PreparedWindow:
+def prepare(stack, win: Window, inputs: InputSpec, buffers: Optional[BufferPool] = None,
+            threads: int = 1) -> PreparedWindow:
     """Read ``win`` (+ halo), gap-fill per pixel; for patch models fill invalid neighbours with
     ``inputs.fill_series`` and pad the raster edge with edge values (no seams between windows).
 
     ``buffers``: a :class:`BufferPool` the window is read and gap-filled into (saves the page faults of fresh
     ~50 MB arrays per window); the result holds the array it lies in until ``buffers.release(result)``. A
     window with every value observed is not copied at all: its pixels are a pixel-major view of the
-    date-major read (the transposing copy cost the reader ~0.5-1.5 CPU us/px, as much as GDAL's decoding)."""
-    from .calendar import observed_on_grid, resample_to_grid
-    from .gapfill import fill_gaps
+    date-major read (the transposing copy cost the reader ~0.5-1.5 CPU us/px, as much as GDAL's decoding).
+    ``threads`` > 1: a window with gaps is gap-filled in that many slices of pixels side by side (each pixel's
+    values depend on that pixel only, so the result is the same)."""
+    from .calendar import observed_on_grid
     from .validity import observed_dates
 
     halo, patch_size = inputs.halo, inputs.patch_size
@@ -265,11 +267,7 @@ def prepare(stack, win: Window, inputs: InputSpec, buffers: Optional[BufferPool]
     n_dates, n_bands = raw.shape[:2]
     # a pixel-major *view*: fill_gaps copies it chunk by chunk, so the window is never copied whole
     series = raw.transpose(2, 3, 1, 0).reshape(h * w, n_bands, n_dates)
-    if inputs.dates is None:
-        filled, valid = fill_gaps(series, min_valid_dates=inputs.min_valid_dates, copy=False, out=filled_into)
-    else:  # by day, onto the model's temporal grid
-        filled, valid = resample_to_grid(series, inputs.dates, inputs.min_valid_dates, copy=False,
-                                         out=filled_into)
+    filled, valid = _gap_filled(series, inputs, filled_into, threads)
     observed = None
     if inputs.with_observed:
         observed = observed_dates(series)
@@ -291,6 +289,38 @@ def prepare(stack, win: Window, inputs: InputSpec, buffers: Optional[BufferPool]
         observed = np.ascontiguousarray(observed.reshape(h, w, -1)[rows, cols]).reshape(win.xsize * win.ysize, -1)
     return _holding(PreparedWindow(win, np.ascontiguousarray(core).reshape(-1), cube=cube, observed=observed),
                     pool, read_into, filled_into)
+
+
+_FILL_SLICE_MIN = 4096  # pixels: below this a slice is not worth a thread
+_fill_executors: dict = {}
+_fill_executors_lock = threading.Lock()
+
+
+def _gap_filled(series: np.ndarray, inputs: InputSpec, out: Optional[np.ndarray], threads: int):
+    """(filled (N, B, G), valid (N,)) of a window's pixel series: a view when every value is observed, else
+    filled into ``out`` (a new array when None), in ``threads`` slices of pixels side by side."""
+    from .calendar import resample_to_grid
+    from .gapfill import fill_gaps, is_complete
+
+    def fill(part, part_out, copy):
+        if inputs.dates is None:
+            return fill_gaps(part, min_valid_dates=inputs.min_valid_dates, copy=copy, out=part_out)
+        return resample_to_grid(part, inputs.dates, inputs.min_valid_dates, copy=copy, out=part_out)  # by day
+    n = len(series)
+    threads = min(int(threads), n // _FILL_SLICE_MIN)
+    if threads <= 1 or out is None or is_complete(series):
+        return fill(series, out, False)
+    with _fill_executors_lock:
+        executor = _fill_executors.get(threads)
+        if executor is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            executor = _fill_executors[threads] = ThreadPoolExecutor(threads - 1, thread_name_prefix="lcx-fill")
+    bounds = [n * i // threads for i in range(threads + 1)]
+    parts = [(series[a:b], out[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
+    others = [executor.submit(fill, part, part_out, True) for part, part_out in parts[1:]]  # numpy frees the GIL
+    results = [fill(*parts[0], True)] + [future.result() for future in others]
+    return out, np.concatenate([valid for _, valid in results])
 
 
 def _holding(prepared: PreparedWindow, pool: Optional[BufferPool], *taken) -> PreparedWindow:

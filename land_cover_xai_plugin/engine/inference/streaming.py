@@ -380,13 +380,14 @@ class _ThreadedWindows:
 
 class _InlineWindows:
     """Windows prepared on the calling thread when it asks for the next one, between batches, each read by
-    ``read_threads`` GDAL threads (``TimeSeriesStack.clone(read_threads)``): the CPU passes whose torch
-    threads fill the cores, where reading beside the forward slowed it more than reading cost."""
+    ``read_threads`` GDAL threads (``TimeSeriesStack.clone(read_threads)``) and gap-filled in as many slices:
+    the CPU passes whose torch threads fill the cores, where reading beside the forward slowed it more than
+    reading cost."""
 
     def __init__(self, stack, windows, inputs, pool, timings, read_threads: int):
         self._handle = stack.clone(read_threads) if hasattr(stack, "read_threads") else stack.clone()
         self._windows = iter(windows)
-        self._inputs, self._pool, self._timings = inputs, pool, timings
+        self._inputs, self._pool, self._timings, self._threads = inputs, pool, timings, read_threads
 
     def next(self) -> Optional[PreparedWindow]:
         """The next window, read now (None after the last one)."""
@@ -394,7 +395,7 @@ class _InlineWindows:
         if win is None:
             return None
         t0, c0 = time.perf_counter(), time.process_time()
-        prepared = prepare(self._handle, win, self._inputs, self._pool)
+        prepared = prepare(self._handle, win, self._inputs, self._pool, self._threads)
         self._timings["read"] += time.perf_counter() - t0
         self._timings["read_cpu"] += time.process_time() - c0  # the read threads' CPU (and the writer's)
         return prepared
