@@ -367,6 +367,8 @@ class _ThreadedWindows:
             args=(stack, windows, inputs, self._queue, stop, errors, timings, pool))
         self._thread.start()
 
+    sample_handle = None  # the stack's own handle samples its scale (the reader thread has its own)
+
     def next(self) -> PreparedWindow:
         """The next window (the main thread waits for it when the reader is behind)."""
         return _get(self._queue, self._stop, self._errors)
@@ -386,6 +388,7 @@ class _InlineWindows:
 
     def __init__(self, stack, windows, inputs, pool, timings, read_threads: int):
         self._handle = stack.clone(read_threads) if hasattr(stack, "read_threads") else stack.clone()
+        self.sample_handle = self._handle  # the scale sample is read in the read threads too
         self._windows = iter(windows)
         self._inputs, self._pool, self._timings, self._threads = inputs, pool, timings, read_threads
 
@@ -409,7 +412,8 @@ def _stream(request, bundle, stack, planned, target_index, progress, is_cancelle
             window_size, device, timings, stop, errors, source, pool):
     """The pass once the reader runs: scale check, model, outputs, the window loop, commit."""
     band_order = inputs.band_order
-    warnings = check_input_scale(bundle, sample_stack_values(stack, band_order), stack)  # refuses when far off
+    sample = sample_stack_values(source.sample_handle or stack, band_order)  # a few blocks of every band
+    warnings = check_input_scale(bundle, sample, stack)  # refuses when far off
     for warning in warnings:
         _log.warning(warning)
     spec = bundle.spec
