@@ -7,9 +7,12 @@ Pipeline (memory bounded whatever the raster size):
     read window + halo, gap-fill, pad edges             forward (+ backward)                  *.partial.tif
 
 GDAL's reads / writes and torch's kernels release the GIL, so reading, gap-filling and writing overlap the
-model. Windows are aligned with the stack's blocks (whole blocks are decoded once). Models with spatial
-context (patch_size k) get a halo of k//2 pixels read from the neighbouring windows, and the raster's outer
-edge is padded with edge values, so the streamed map has no seams: it equals the whole-array result.
+model. Where torch's threads fill every CPU core, windows are instead read on the main thread between two
+windows' batches, by several GDAL threads at once (``_InlineWindows``): reading beside the forward there slowed
+it by more than the reading cost. Windows are aligned with the stack's blocks (whole blocks are decoded
+once). Models with spatial context (patch_size k) get a halo of k//2 pixels read from the neighbouring
+windows, and the raster's outer edge is padded with edge values, so the streamed map has no seams: it equals
+the whole-array result.
 
 No-data: a pixel is no-data in every output when fewer than ``min_valid_dates`` dates are observed
 (``gapfill.fill_gaps``); missing dates of the other pixels are filled linearly in time. For patch models, a
