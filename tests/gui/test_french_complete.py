@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 import pytest
-from qgis.core import QgsApplication, QgsProject, QgsSettings
+from qgis.core import QgsApplication, QgsProject
 from qgis.PyQt.QtWidgets import (
     QAbstractButton,
     QComboBox,
@@ -31,6 +31,7 @@ pytest.importorskip("captum")
 
 import land_cover_xai_plugin
 from land_cover_xai_plugin.gui import i18n
+from tests.qgis_locale import qgis_language
 
 SAMPLE = Path(land_cover_xai_plugin.__file__).resolve().parent / "sample_data"
 METHODS = ("probabilities", "uncertainty", "gradcam", "attention", "occlusion_dates")
@@ -150,30 +151,19 @@ def figure_texts(figure) -> list[str]:
 def french_session(qgis_iface, tmp_path_factory):
     """QGIS in French (the override a French user sets), the plugin's translator installed, a fresh project;
     yields a dict the tests fill with what they collected."""
-    settings = QgsSettings()
-    saved = {key: settings.value(key) for key in ("locale/overrideFlag", "locale/userLocale")}
-    settings.setValue("locale/overrideFlag", True)
-    settings.setValue("locale/userLocale", "fr_FR")
-    translator = i18n.install_translator("fr")
-    assert translator is not None and i18n.ui_language() == "fr"
-    QgsProject.instance().clear()
-    from land_cover_xai_plugin.gui.dock import LandCoverXaiDock
-
-    dock = LandCoverXaiDock(qgis_iface)
-    state = {"dock": dock, "tmp": tmp_path_factory.mktemp("french")}
-    try:
-        yield state
-    finally:
-        dock.shutdown()
-        dock.deleteLater()
-        i18n.remove_translator(translator)
-        for key, value in saved.items():
-            if value is None:
-                settings.remove(key)
-            else:
-                settings.setValue(key, value)
-        settings.sync()  # the test process ends with os._exit (conftest): an unsynced French locale would stay
+    with qgis_language("fr_FR") as translator:
+        assert translator is not None and i18n.ui_language() == "fr"
         QgsProject.instance().clear()
+        from land_cover_xai_plugin.gui.dock import LandCoverXaiDock
+
+        dock = LandCoverXaiDock(qgis_iface)
+        state = {"dock": dock, "tmp": tmp_path_factory.mktemp("french")}
+        try:
+            yield state
+        finally:
+            dock.shutdown()
+            dock.deleteLater()
+            QgsProject.instance().clear()
 
 
 @pytest.fixture(scope="module")

@@ -7,11 +7,11 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from qgis.core import QgsSettings
 from qgis.PyQt.QtCore import QCoreApplication
 
 import land_cover_xai_plugin
 from land_cover_xai_plugin.gui import i18n
+from tests.qgis_locale import qgis_language
 
 PLUGIN_DIR = Path(land_cover_xai_plugin.__file__).resolve().parent
 TS = PLUGIN_DIR / "i18n" / "land_cover_xai_fr.ts"
@@ -67,11 +67,7 @@ def test_dock_speaks_french_when_the_translator_is_installed(french, qgis_iface,
 
 
 def test_plugin_loads_french_when_qgis_locale_is_fr(qgis_iface):
-    settings = QgsSettings()
-    saved = {key: settings.value(key) for key in ("locale/overrideFlag", "locale/userLocale")}
-    settings.setValue("locale/overrideFlag", True)
-    settings.setValue("locale/userLocale", "fr_FR")
-    try:
+    with qgis_language("fr_FR", install=False):  # the plugin installs its translator itself
         assert i18n.ui_language() == "fr"
         plugin = land_cover_xai_plugin.classFactory(qgis_iface)
         try:
@@ -80,13 +76,6 @@ def test_plugin_loads_french_when_qgis_locale_is_fr(qgis_iface):
         finally:
             i18n.remove_translator(plugin.translator)
             plugin.translator = None
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                settings.remove(key)
-            else:
-                settings.setValue(key, value)
-        settings.sync()  # the test process ends with os._exit (conftest): unsynced, French would stay
     assert QCoreApplication.translate("ClassifyPanel", "Cancel") == "Cancel"
 
 

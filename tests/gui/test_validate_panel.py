@@ -10,6 +10,7 @@ from pytest_qgis.utils import wait_until
 from qgis.core import QgsProject, QgsRasterLayer, QgsVectorLayer
 
 from land_cover_xai_plugin.gui.panels.validate_panel import ValidatePanel
+from tests.qgis_locale import qgis_language
 
 
 @pytest.fixture()
@@ -187,11 +188,8 @@ def test_many_classes_keep_every_row_and_say_how_to_see_every_column(qgis_iface,
 def test_the_reports_notes_are_shown_in_qgis_language(qgis_iface, sample_dir):
     """Real notes of the engine (validation on the training polygons; a class mapped but not in the reference)
     shown in the Validate tab with QGIS in French: translated, their values (counts, file names) kept."""
-    from qgis.core import QgsSettings
-
     from land_cover_xai_plugin.engine.accuracy.metrics import accuracy_report
     from land_cover_xai_plugin.engine.accuracy.provenance import labels_fingerprint, training_overlap
-    from land_cover_xai_plugin.gui import i18n
 
     polygons = str(sample_dir / "lulc_field_polygons.gpkg")
     overlap = training_overlap(labels_fingerprint(polygons, "LULC", "LULC_ID"), polygons, "LULC")
@@ -199,26 +197,15 @@ def test_the_reports_notes_are_shown_in_qgis_language(qgis_iface, sample_dir):
     report = accuracy_report([1, 1, 2], [1, 2, 3], [1, 2, 3], {1: "forest", 2: "grassland", 3: "water"})
     report.notes.insert(0, overlap)
     assert any("is mapped but absent from the reference" in n for n in report.notes)
-    settings = QgsSettings()
-    saved = {key: settings.value(key) for key in ("locale/overrideFlag", "locale/userLocale")}
-    settings.setValue("locale/overrideFlag", True)
-    settings.setValue("locale/userLocale", "fr_FR")
-    translator = i18n.install_translator("fr")
-    panel = ValidatePanel(qgis_iface)
-    try:
-        panel.show_report(report)
-        shown = panel.notes_label.text()
-        rows = [panel.class_table.item(r, 0).text() for r in range(panel.class_table.rowCount())]
-    finally:
-        panel.shutdown()
-        panel.deleteLater()
-        i18n.remove_translator(translator)
-        for key, value in saved.items():
-            if value is None:
-                settings.remove(key)
-            else:
-                settings.setValue(key, value)
-        settings.sync()
+    with qgis_language("fr_FR"):
+        panel = ValidatePanel(qgis_iface)
+        try:
+            panel.show_report(report)
+            shown = panel.notes_label.text()
+            rows = [panel.class_table.item(r, 0).text() for r in range(panel.class_table.rowCount())]
+        finally:
+            panel.shutdown()
+            panel.deleteLater()
     assert "Toutes les entités de validation" in shown and "lulc_field_polygons.gpkg" in shown, shown
     assert "est cartographiée mais absente de la référence" in shown and "eau (3)" in shown, shown
     assert "Every" not in shown and "mapped" not in shown

@@ -306,28 +306,13 @@ def test_validate_writes_html_and_csv_and_returns_the_scores(classified, field_p
 
 def test_validate_writes_the_report_in_qgis_language_and_the_csv_in_english(classified, field_polygons, tmp_path):
     """QGIS in French: the HTML page (title, headings, the figure) in French, the CSV (for scripts) in English."""
-    from qgis.core import QgsSettings
-
     from land_cover_xai_plugin.engine.accuracy.validation import CSV_SECTION_PER_CLASS, read_report_csv
-    from land_cover_xai_plugin.gui import i18n
+    from tests.qgis_locale import qgis_language
 
-    settings = QgsSettings()
-    saved = {key: settings.value(key) for key in ("locale/overrideFlag", "locale/userLocale")}
-    settings.setValue("locale/overrideFlag", True)
-    settings.setValue("locale/userLocale", "fr_FR")
-    translator = i18n.install_translator("fr")
-    try:
+    with qgis_language("fr_FR"):
         run("validate", {"CLASSIFICATION": classified[0]["OUTPUT"], "FIELD_DATA": field_polygons,
                          "CLASS_FIELD": "LULC_ID", "OUTPUT_REPORT": str(tmp_path / "rapport.html"),
                          "OUTPUT_TABLE": str(tmp_path / "table.csv")})
-    finally:
-        i18n.remove_translator(translator)
-        for key, value in saved.items():
-            if value is None:
-                settings.remove(key)
-            else:
-                settings.setValue(key, value)
-        settings.sync()
     page = (tmp_path / "rapport.html").read_text(encoding="utf-8")
     assert '<html lang="fr">' in page and "<h1>Évaluation de la précision</h1>" in page, page[:400]
     assert "Comment lire ces chiffres" in page and "How to read this" not in page
