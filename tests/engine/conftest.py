@@ -86,3 +86,55 @@ def _one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(previous)
+
+
+class SampleRegion:
+    """The bundled model on 120 pixels (12 x 10) of the real sample, its cloudy dates masked as shipped:
+    ``run`` streams maps over the region, ``model_input`` computes in memory what the pass fed the model."""
+
+    region = (30, 40, 12, 10)  # xoff, yoff, xsize, ysize
+
+    def __init__(self):
+        from land_cover_xai_plugin.engine.data.validity import ValidityConfig
+        from land_cover_xai_plugin.engine.models.model_file import load_model
+
+        self.bundle = load_model(str(SAMPLE / "sample_model.lcx"))
+        self.validity = ValidityConfig(0.5)
+
+    def run(self, out_dir, methods):
+        """``run_inference`` of ``methods`` over the region (one torch thread)."""
+        from land_cover_xai_plugin.engine.inference.streaming import InferenceRequest, run_inference
+
+        return run_inference(InferenceRequest(
+            stack_paths=[str(SAMPLE_STACK)], bundle=self.bundle, out_dir=str(out_dir), validity=self.validity,
+            methods=set(methods), region=self.region, threads=1))
+
+    def model_input(self):
+        """(model, the date game of the pass, the region's (120, B, T) input tensor) computed in memory."""
+        import torch
+
+        from land_cover_xai_plugin.engine.data.windows import InputSpec, Window, batch_input, prepare
+        from land_cover_xai_plugin.engine.explain.explainer import PassSetup
+        from land_cover_xai_plugin.engine.explain.methods import date_occlusion
+        from land_cover_xai_plugin.engine.io.stack import open_stack
+
+        stack = open_stack([str(SAMPLE_STACK)])
+        try:
+            model = self.bundle.build("cpu").eval()
+            inputs = InputSpec.for_model(self.bundle, stack, 2, self.validity)
+            game = date_occlusion.date_game(PassSetup(model, self.bundle, stack, inputs.band_order, "cpu", None,
+                                                      inputs=inputs))
+            prepared = prepare(stack, Window(*self.region), inputs)
+            n = self.region[2] * self.region[3]
+            x = torch.from_numpy(np.ascontiguousarray(batch_input(prepared, np.arange(n), 1)))
+        finally:
+            stack.close()
+        return model, game, x
+
+
+@pytest.fixture
+def sample_region():
+    """The bundled model on 120 pixels of the sample (:class:`SampleRegion`); skips when the model is missing."""
+    if not (SAMPLE / "sample_model.lcx").exists():
+        pytest.skip("bundled sample missing")
+    return SampleRegion()

@@ -80,23 +80,11 @@ def test_shapley_weights_sum_to_one_over_coalitions():
         assert abs(sum(comb(a - 1, s) * w[s] for s in range(a)) - 1.0) < 1e-12
 
 
-@pytest.mark.skipif(not (SAMPLE / "sample_model.lcx").exists(), reason="bundled sample missing")
-def test_maps_on_the_sample_zero_on_cloudy_dates_and_efficient(tmp_path):
+def test_maps_on_the_sample_zero_on_cloudy_dates_and_efficient(tmp_path, sample_region):
     from osgeo import gdal
 
-    from land_cover_xai_plugin.engine.data.validity import ValidityConfig
-    from land_cover_xai_plugin.engine.data.windows import InputSpec, Window, batch_input, prepare
-    from land_cover_xai_plugin.engine.explain.explainer import PassSetup
-    from land_cover_xai_plugin.engine.inference.streaming import InferenceRequest, run_inference
-    from land_cover_xai_plugin.engine.io.stack import open_stack
-    from land_cover_xai_plugin.engine.models.model_file import load_model
-
-    bundle = load_model(str(SAMPLE / "sample_model.lcx"))
-    validity = ValidityConfig(0.5)
-    region = (30, 40, 12, 10)
-    result = run_inference(InferenceRequest(
-        stack_paths=[str(SAMPLE / "s2_l1c_stack.tif")], bundle=bundle, out_dir=str(tmp_path), validity=validity,
-        methods={"occlusion_dates", "shapley_dates", "probabilities"}, region=region, threads=1))
+    bundle = sample_region.bundle
+    result = sample_region.run(tmp_path, {"occlusion_dates", "shapley_dates", "probabilities"})
     read = {}
     for kind in ("occlusion_dates", "shapley_dates", "probabilities", "prediction"):
         ds = gdal.Open(result.output(kind).path)
@@ -109,16 +97,7 @@ def test_maps_on_the_sample_zero_on_cloudy_dates_and_efficient(tmp_path):
     assert np.abs(occlusion).max() > 0.01
     assert np.all(shapley[-1] == 0)  # 3 observed dates: exact, no sampling error
     # efficiency: the date values sum to p(predicted) - p(predicted | background)
-    stack = open_stack([str(SAMPLE / "s2_l1c_stack.tif")])
-    try:
-        model = bundle.build("cpu").eval()
-        inputs = InputSpec.for_model(bundle, stack, 2, validity)
-        game = date_occlusion.date_game(PassSetup(model, bundle, stack, inputs.band_order, "cpu", None,
-                                                  inputs=inputs))
-        prepared = prepare(stack, Window(*region), inputs)
-        x = torch.from_numpy(np.ascontiguousarray(batch_input(prepared, np.arange(120), 1)))
-    finally:
-        stack.close()
+    _, game, x = sample_region.model_input()
     probabilities = read["probabilities"][0].reshape(len(bundle.classes), -1)
     predicted = probabilities.argmax(0)
     expected = probabilities[predicted, np.arange(120)] - game.background.numpy()[predicted]

@@ -134,38 +134,17 @@ def test_it_can_fail_a_strongly_nonlinear_date_effect_ranks_differently_from_exa
     assert place.mean() > 2, place.mean()
 
 
-@pytest.mark.skipif(not (SAMPLE / "sample_model.lcx").exists(), reason="bundled sample missing")
-def test_streamed_map_equals_the_in_memory_computation(tmp_path):
+def test_streamed_map_equals_the_in_memory_computation(tmp_path, sample_region):
     from osgeo import gdal
 
-    from land_cover_xai_plugin.engine.data.validity import ValidityConfig
-    from land_cover_xai_plugin.engine.data.windows import InputSpec, Window, batch_input, prepare
-    from land_cover_xai_plugin.engine.explain.explainer import PassSetup
-    from land_cover_xai_plugin.engine.inference.streaming import InferenceRequest, run_inference
-    from land_cover_xai_plugin.engine.io.stack import open_stack
-    from land_cover_xai_plugin.engine.models.model_file import load_model
-
-    bundle = load_model(str(SAMPLE / "sample_model.lcx"))
-    validity = ValidityConfig(0.5)
-    region = (30, 40, 12, 10)
-    result = run_inference(InferenceRequest(
-        stack_paths=[str(SAMPLE / "s2_l1c_stack.tif")], bundle=bundle, out_dir=str(tmp_path), validity=validity,
-        methods={"linear_occlusion_dates"}, region=region, threads=1))
+    bundle = sample_region.bundle
+    result = sample_region.run(tmp_path, {"linear_occlusion_dates"})
     ds = gdal.Open(result.output("linear_occlusion_dates").path)
     streamed = ds.ReadAsArray()[:, 40:50, 30:42].reshape(len(bundle.dates), -1).T
     meta = ds.GetMetadata()
     assert meta["LCX_BAND_DATES"].split(",") == [str(d) for d in bundle.dates]
     assert ds.GetRasterBand(1).GetDescription().startswith(f"{bundle.dates[0]}: first-order estimate of the drop")
-    stack = open_stack([str(SAMPLE / "s2_l1c_stack.tif")])
-    try:
-        model = bundle.build("cpu").eval()
-        inputs = InputSpec.for_model(bundle, stack, 2, validity)
-        game = date_occlusion.date_game(PassSetup(model, bundle, stack, inputs.band_order, "cpu", None,
-                                                  inputs=inputs))
-        prepared = prepare(stack, Window(*region), inputs)
-        x = torch.from_numpy(np.ascontiguousarray(batch_input(prepared, np.arange(120), 1)))
-    finally:
-        stack.close()
+    model, game, x = sample_region.model_input()
     with torch.no_grad():
         targets = model(x).argmax(1)
     expected = linear_occlusion_by_date(model, x, targets, game).numpy()
