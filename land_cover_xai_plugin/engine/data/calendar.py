@@ -223,11 +223,13 @@ def check_coverage(grid: TemporalGrid, stack_dates: Sequence, positional: bool =
 
 
 def resample_to_grid(x: np.ndarray, placed: StackOnGrid, min_valid_dates: int = 1, copy: bool = True,
-                     out: Optional[np.ndarray] = None) -> tuple[np.ndarray, np.ndarray]:
+                     out: Optional[np.ndarray] = None,
+                     complete: Optional[bool] = None) -> tuple[np.ndarray, np.ndarray]:
     """Pixel series ``x`` (N, B, T_stack) (NaN = missing) gap-filled onto the grid: (N, B, G) float32 and
-    the pixels' validity (N,) (at least ``min_valid_dates`` dates observed in every band). ``copy``, ``out``:
-    as for ``gapfill.fill_gaps_onto``."""
-    return fill_gaps_onto(x, placed.days, placed.target_days, min_valid_dates, copy=copy, out=out)
+    the pixels' validity (N,) (at least ``min_valid_dates`` dates observed in every band). ``copy``, ``out``,
+    ``complete``: as for ``gapfill.fill_gaps_onto``."""
+    return fill_gaps_onto(x, placed.days, placed.target_days, min_valid_dates, copy=copy, out=out,
+                          complete=complete)
 
 
 def observed_on_grid(observed: np.ndarray, placed: StackOnGrid) -> np.ndarray:

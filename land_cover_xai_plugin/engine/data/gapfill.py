@@ -13,7 +13,8 @@ import numpy as np
 
 
 def fill_gaps(x: np.ndarray, min_valid_dates: int = 1, times: Optional[Sequence[float]] = None,
-              copy: bool = True, out: Optional[np.ndarray] = None) -> tuple[np.ndarray, np.ndarray]:
+              copy: bool = True, out: Optional[np.ndarray] = None,
+              complete: Optional[bool] = None) -> tuple[np.ndarray, np.ndarray]:
     """Gap-fill ``x`` (N, B, T) float with NaN; returns ``(filled float32 (N, B, T), valid bool (N,))``.
 
     ``valid`` is False where a pixel has fewer than ``min_valid_dates`` dates with every band observed, or
@@ -22,6 +23,7 @@ def fill_gaps(x: np.ndarray, min_valid_dates: int = 1, times: Optional[Sequence[
     with every value observed is returned as it is (no copy; the result then shares ``x``'s memory and
     strides, e.g. the date-major layout of a window read by ``windows.prepare``). ``out``: a C-contiguous
     float32 (N, B, T) array to write the filled series into instead of a new one (unused when none is written).
+    ``complete``: :func:`is_complete` of ``x`` when the caller has it already (None: found here, a scan of ``x``).
     """
     x = np.asarray(x)
     if x.ndim != 3:
@@ -31,7 +33,7 @@ def fill_gaps(x: np.ndarray, min_valid_dates: int = 1, times: Optional[Sequence[
     if time.shape != (t_count,):
         raise ValueError(f"times must have length T={t_count}, got {time.shape}")
 
-    if x.dtype == np.float32 and x.size and _all_finite(x):
+    if is_complete(x) if complete is None else complete:
         # Every value observed (a finite sum has no NaN / inf term; an overflowing sum only takes the slow
         # path): nothing to fill, the chunks below would return the values unchanged. One strided copy.
         if not copy:
@@ -193,8 +195,8 @@ def _fill_chunk(x: np.ndarray, time: np.ndarray, min_valid_dates: int) -> tuple[
 
 
 def fill_gaps_onto(x: np.ndarray, times: Sequence[float], target_times: Sequence[float],
-                   min_valid_dates: int = 1, copy: bool = True,
-                   out: Optional[np.ndarray] = None) -> tuple[np.ndarray, np.ndarray]:
+                   min_valid_dates: int = 1, copy: bool = True, out: Optional[np.ndarray] = None,
+                   complete: Optional[bool] = None) -> tuple[np.ndarray, np.ndarray]:
     """Gap-fill ``x`` (N, B, T) observed at ``times`` and sample it at ``target_times`` (length G).
 
     Returns ``(filled float32 (N, B, G), valid bool (N,))``. At each target time: linear in time between the
@@ -205,7 +207,8 @@ def fill_gaps_onto(x: np.ndarray, times: Sequence[float], target_times: Sequence
     ``copy=False``: where every value is observed the result may be a strided view (of ``x`` itself when the
     target times are its own times, else of a date-major array), saving a transposing copy of the window.
     ``out``: a float32 (N, B, G) array whose memory the result uses instead of a new array (as for
-    :func:`fill_gaps`; with ``copy=False`` the date-major result may lie in it too).
+    :func:`fill_gaps`; with ``copy=False`` the date-major result may lie in it too). ``complete``: as for
+    :func:`fill_gaps`.
     """
     x = np.asarray(x)
     time = np.asarray(times, dtype=np.float64)
@@ -214,19 +217,19 @@ def fill_gaps_onto(x: np.ndarray, times: Sequence[float], target_times: Sequence
         raise ValueError(f"fill_gaps_onto expects x (N, B, T), times (T,) and target_times (G,); got "
                          f"{x.shape}, {time.shape}, {target.shape}")
     if np.array_equal(time, target):
-        return fill_gaps(x, min_valid_dates, times=time, copy=copy, out=out)
+        return fill_gaps(x, min_valid_dates, times=time, copy=copy, out=out, complete=complete)
     n, b, t_count = x.shape
-    filled = _output(out, (n, b, target.size))
-    valid = np.empty(n, bool)
     # the source dates at or before / at or after each target time (sources in time order)
     order = np.argsort(time, kind="stable")
     sorted_time = time[order]
     before = np.searchsorted(sorted_time, target, side="right") - 1
     after = np.searchsorted(sorted_time, target, side="left")
-    if x.dtype == np.float32 and x.size and t_count and _all_finite(x):
+    if t_count and (is_complete(x) if complete is None else complete):
         # every value observed: the same two source dates and weight for every pixel
         return _sample_all_observed(x, order, sorted_time, target, before, after, copy, out), np.full(
             n, t_count >= max(int(min_valid_dates), 0))
+    filled = _output(out, (n, b, target.size))
+    valid = np.empty(n, bool)
     step = max(1, _CHUNK_SERIES_DATE_GAPS // max(b, 1))
     for start in range(0, n, step):
         chunk = np.asarray(x[start:start + step], dtype=np.float32)

@@ -302,14 +302,17 @@ def _gap_filled(series: np.ndarray, inputs: InputSpec, out: Optional[np.ndarray]
     from .calendar import resample_to_grid
     from .gapfill import fill_gaps, is_complete
 
-    def fill(part, part_out, copy):
+    def fill(part, part_out, copy, complete):
         if inputs.dates is None:
-            return fill_gaps(part, min_valid_dates=inputs.min_valid_dates, copy=copy, out=part_out)
-        return resample_to_grid(part, inputs.dates, inputs.min_valid_dates, copy=copy, out=part_out)  # by day
+            return fill_gaps(part, min_valid_dates=inputs.min_valid_dates, copy=copy, out=part_out,
+                             complete=complete)
+        return resample_to_grid(part, inputs.dates, inputs.min_valid_dates, copy=copy, out=part_out,
+                                complete=complete)  # by day
     n = len(series)
+    complete = is_complete(series)  # the one scan of the window (the fill below is told)
     threads = min(int(threads), n // _FILL_SLICE_MIN)
-    if threads <= 1 or out is None or is_complete(series):
-        return fill(series, out, False)
+    if threads <= 1 or out is None or complete:
+        return fill(series, out, False, complete)
     with _fill_executors_lock:
         executor = _fill_executors.get(threads)
         if executor is None:
@@ -318,8 +321,9 @@ def _gap_filled(series: np.ndarray, inputs: InputSpec, out: Optional[np.ndarray]
             executor = _fill_executors[threads] = ThreadPoolExecutor(threads - 1, thread_name_prefix="lcx-fill")
     bounds = [n * i // threads for i in range(threads + 1)]
     parts = [(series[a:b], out[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
-    others = [executor.submit(fill, part, part_out, True) for part, part_out in parts[1:]]  # numpy frees the GIL
-    results = [fill(*parts[0], True)] + [future.result() for future in others]
+    # numpy frees the GIL; a slice of a window with gaps takes the gap-filling path (same values on complete slices)
+    others = [executor.submit(fill, part, part_out, True, False) for part, part_out in parts[1:]]
+    results = [fill(*parts[0], True, False)] + [future.result() for future in others]
     return out, np.concatenate([valid for _, valid in results])
 
 

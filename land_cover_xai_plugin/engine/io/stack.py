@@ -485,7 +485,6 @@ class TimeSeriesStack:
         self.read_threads = max(1, int(read_threads))
         self._groups = [self._build_readers(part, self.read_threads) for part in range(self.read_threads)]
         self._groups = [g for g in self._groups if g] or [[]]
-        self._readers = self._groups[0]
         self._pool = None  # ThreadPoolExecutor for groups 1.., created at the first read
 
     def _build_readers(self, part: int = 0, parts: int = 1) -> list[_FileReader]:
@@ -551,18 +550,14 @@ class TimeSeriesStack:
         elif out.shape != shape or out.dtype != np.float32 or not out.flags.c_contiguous:
             raise ValueError(f"out must be a C-contiguous float32 array of shape {shape}")
         planes = out.reshape(self.n_dates * self.n_bands, ysize, xsize)
-        if len(self._groups) == 1:
-            for reader in self._readers:
-                reader.read_into(planes, xoff, yoff, xsize, ysize)
-            return out
-        if self._pool is None:
-            from concurrent.futures import ThreadPoolExecutor
-
-            self._pool = ThreadPoolExecutor(len(self._groups) - 1, thread_name_prefix="lcx-read")
 
         def read_group(group):
             for reader in group:
                 reader.read_into(planes, xoff, yoff, xsize, ysize)
+        if len(self._groups) > 1 and self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(len(self._groups) - 1, thread_name_prefix="lcx-read")
         # GDAL's decoding and numpy's conversion release the GIL: the groups' planes are read side by side
         others = [self._pool.submit(read_group, group) for group in self._groups[1:]]
         try:
@@ -602,7 +597,6 @@ class TimeSeriesStack:
         if self._pool is not None:
             self._pool.shutdown(wait=True)
             self._pool = None
-        self._readers = []
         self._groups = [[]]
         self._datasets = None
 
