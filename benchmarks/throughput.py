@@ -101,22 +101,21 @@ def make_bundle(stack, arch: str):
     return bundle_from_module(model, spec, stack.bands, stack.dates, classes)
 
 
-def sweep(model, x_all, fused: bool, seconds: float = 1.2) -> dict[int, float]:
-    """px/s per batch size on in-memory tensors (warm: one untimed call per size first)."""
-    rates = {}
-    for bs in SWEEP:
-        x = x_all[:bs]
-        run = gradcam.predict_with_gradcam if fused else gradcam.predict
+def raw_rate(model, x, fused: bool = False, seconds: float = 1.2) -> float:
+    """px/s of the forward (``fused``: + Grad-CAM backward) of ``model`` on the in-memory batch ``x``, warm (one
+    untimed call first), repeated for ``seconds``."""
+    run = gradcam.predict_with_gradcam if fused else gradcam.predict
+    run(model, x)
+    n, t0 = 0, time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        run(model, x)
+        n += 1
+    return n * len(x) / (time.perf_counter() - t0)
 
-        def step(x=x, run=run):
-            return run(model, x)
-        step()
-        n, t0 = 0, time.perf_counter()
-        while time.perf_counter() - t0 < seconds:
-            step()
-            n += 1
-        rates[bs] = n * bs / (time.perf_counter() - t0)
-    return rates
+
+def sweep(model, x_all, fused: bool, seconds: float = 1.2) -> dict[int, float]:
+    """px/s per batch size on in-memory tensors."""
+    return {bs: raw_rate(model, x_all[:bs], fused, seconds) for bs in SWEEP}
 
 
 def decode_cpu_us_per_px(path: Path, block_size, region, n_windows: int = 8) -> float:
@@ -188,13 +187,7 @@ def paired_raw_forward(args, methods, seconds: float = 3.0) -> float:
     model = bundle.build(args.device)
     gradcam.freeze(model)
     runner = inference.forward_model(model, [registry.get(m) for m in ["classification", *sorted(methods)]])
-    x = torch.from_numpy(pixels).to(args.device)
-    gradcam.predict(runner, x)
-    n, t0 = 0, time.perf_counter()
-    while time.perf_counter() - t0 < seconds:
-        gradcam.predict(runner, x)
-        n += 1
-    return round(n * len(x) / (time.perf_counter() - t0))
+    return round(raw_rate(runner, torch.from_numpy(pixels).to(args.device), seconds=seconds))
 
 
 def main(argv=None) -> int:
