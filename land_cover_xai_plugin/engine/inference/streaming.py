@@ -362,6 +362,8 @@ class _ThreadedWindows:
     """Windows prepared one ahead by a reader thread with its own GDAL handle (GDAL's reads and numpy release
     the GIL, so reading overlaps the model): GPU passes, and CPU passes that leave torch a core of its own."""
 
+    sample_handle = None  # the stack's own handle samples its scale (the reader thread has its own)
+
     def __init__(self, stack, windows, inputs, pool, timings, stop, errors):
         self._queue: queue.Queue = queue.Queue(maxsize=_QUEUE_DEPTH)
         self._stop, self._errors = stop, errors
@@ -369,8 +371,6 @@ class _ThreadedWindows:
             target=_reader_loop, name="lcx-reader", daemon=True,
             args=(stack, windows, inputs, self._queue, stop, errors, timings, pool))
         self._thread.start()
-
-    sample_handle = None  # the stack's own handle samples its scale (the reader thread has its own)
 
     def next(self) -> PreparedWindow:
         """The next window (the main thread waits for it when the reader is behind)."""
@@ -485,10 +485,9 @@ def _stream(request, bundle, stack, planned, target_index, progress, is_cancelle
             _put(write_q, None, stop, errors)
             writer.join()
             _raise_thread_error(errors)
-        except BaseException:
+        except BaseException:  # the caller (_run) stops and closes the window source
             stop.set()
             _drain(write_q)
-            source.close()
             writer.join(timeout=30)
             raise
         if n_valid == 0:  # raising inside the OutputSet removes every partial output
