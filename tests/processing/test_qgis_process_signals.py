@@ -33,21 +33,29 @@ def wait_until_writing(process: subprocess.Popen, out: Path, timeout: float = 60
             time.sleep(1.0)  # well into the pass
             return
         time.sleep(0.05)
-    stdout, stderr = process.communicate(timeout=5) if process.poll() is not None else (b"", b"")
+    if process.poll() is None:
+        process.kill()  # never started writing: not left running
+    stdout, stderr = process.communicate(timeout=5)
     pytest.fail("the run never started writing: " + (stdout + stderr).decode(errors="replace")[-2000:])
+
+
+def send_and_wait(process: subprocess.Popen, sig: int) -> bytes:
+    """Send ``sig`` and wait for the process to end (killed after 60 s); returns its stderr."""
+    try:
+        process.send_signal(sig)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    return stderr
 
 
 def test_sigterm_removes_the_staging_and_still_ends_the_process(enabled, tmp_path):  # noqa: F811
     out = tmp_path / "results"
     out.mkdir()
     process = start_slow_explain(enabled, out)
-    try:
-        wait_until_writing(process, out)
-        process.send_signal(signal.SIGTERM)
-        _, stderr = process.communicate(timeout=60)
-    finally:
-        if process.poll() is None:
-            process.kill()
+    wait_until_writing(process, out)
+    stderr = send_and_wait(process, signal.SIGTERM)
     assert process.returncode == -signal.SIGTERM, stderr.decode(errors="replace")[-2000:]
     assert b"Traceback" not in stderr
     assert sorted(p.name for p in out.iterdir()) == []  # no staging, no partial, no half-written map
@@ -57,13 +65,8 @@ def test_the_staging_of_a_killed_run_is_removed_by_the_next_run(enabled, tmp_pat
     out = tmp_path / "results"
     out.mkdir()
     process = start_slow_explain(enabled, out)
-    try:
-        wait_until_writing(process, out)
-        process.send_signal(signal.SIGKILL)  # no chance to clean up
-        process.communicate(timeout=60)
-    finally:
-        if process.poll() is None:
-            process.kill()
+    wait_until_writing(process, out)
+    send_and_wait(process, signal.SIGKILL)  # no chance to clean up
     stale = [p.name for p in out.iterdir() if p.name.startswith(".lcx-")]
     assert stale, "a SIGKILLed run leaves its staging folder"
     done = qgis_process(enabled, "run", "land_cover_xai:classify", "--", f"INPUT={STACK}", f"MODEL={MODEL}",
@@ -83,14 +86,9 @@ def test_sigterm_during_training_leaves_no_model_and_no_report(enabled, tmp_path
                                 f"FIELD_DATA={fields}", "CLASS_FIELD=LULC_ID", "EPOCHS=500", "DEVICE=1",
                                 f"OUTPUT_MODEL={out / 'model.lcx'}", f"OUTPUT_REPORT={out / 'report.json'}"],
                                env=enabled, cwd=str(REPO_ROOT), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        time.sleep(10)  # QGIS started, the stack read, training under way
-        if process.poll() is not None:
-            pytest.skip("training finished before the signal (early stopping on a fast machine)")
-        process.send_signal(signal.SIGTERM)
-        _, stderr = process.communicate(timeout=60)
-    finally:
-        if process.poll() is None:
-            process.kill()
+    time.sleep(10)  # QGIS started, the stack read, training under way
+    if process.poll() is not None:
+        pytest.skip("training finished before the signal (early stopping on a fast machine)")
+    stderr = send_and_wait(process, signal.SIGTERM)
     assert process.returncode == -signal.SIGTERM, stderr.decode(errors="replace")[-2000:]
     assert sorted(p.name for p in out.iterdir()) == []
