@@ -15,7 +15,8 @@ SAMPLE_STACK = SAMPLE / "s2_l1c_stack.tif"
 SAMPLE_BANDS = ["B01", "B02", "B03", "B04", "B05", "B06", "B07", "B08", "B8A", "B09", "B10", "B11", "B12"]
 SAMPLE_DATES = ["2015-07-11", "2015-07-31", "2015-08-20", "2015-08-30", "2015-09-09"]
 _NUMPY_TO_GDAL = {np.dtype(np.uint16): gdal.GDT_UInt16, np.dtype(np.float32): gdal.GDT_Float32,
-                  np.dtype(np.int16): gdal.GDT_Int16, np.dtype(np.uint8): gdal.GDT_Byte}
+                  np.dtype(np.int16): gdal.GDT_Int16, np.dtype(np.uint8): gdal.GDT_Byte,
+                  np.dtype(np.int32): gdal.GDT_Int32}
 
 
 def _write_raster(path, data: np.ndarray, descriptions: Optional[Sequence[str]] = None,

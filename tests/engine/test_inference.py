@@ -264,14 +264,14 @@ def test_reader_failure_leaves_no_output(tmp_path):
     def clone_that_fails_halfway():
         """The reader thread reads through its own clone: make that one lose its disk halfway."""
         clone = open_clone()
-        read = clone.read_window
+        read = clone.read_window_checked  # what the data path reads windows through
 
         def failing(xoff, yoff, xsize, ysize, *args, **kwargs):
             if yoff >= 32:
                 raise OSError("disk gone")
             return read(xoff, yoff, xsize, ysize, *args, **kwargs)
 
-        clone.read_window = failing
+        clone.read_window_checked = failing
         return clone
 
     stack.clone = clone_that_fails_halfway

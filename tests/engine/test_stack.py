@@ -349,6 +349,31 @@ def test_nodata_nan_and_inf_become_nan(write_raster, tmp_path):
     assert np.isnan(values).sum() == 4 and np.nanmax(values) == np.float32(0.25)
 
 
+@pytest.mark.parametrize("dtype", [np.uint8, np.int16, np.uint16, np.int32, np.float32])
+def test_read_window_checked_knows_whether_every_value_is_observed(write_raster, tmp_path, dtype):
+    """Small integers go straight from GDAL into float32 planes and are scaled there; every type gives DN x scale
+    + offset in float32 with NaN at no-data, and says whether it set any NaN (the reader's scan is spared)."""
+    rng = np.random.default_rng(3)
+    dn = rng.integers(1, 120, (2, 5, 7)).astype(dtype)
+    dn[0, 1, 1] = 7
+    expected = dn.astype(np.float32) * np.float32(2e-3) + np.float32(0.01)
+    path = write_raster(tmp_path / f"clear_{np.dtype(dtype).name}_20220301.tif", dn, ["B04", "B08"],
+                        scale_offset=(2e-3, 0.01))
+    values, complete = open_stack(path).read_window_checked(0, 0, 7, 5)
+    np.testing.assert_array_equal(values[0], expected)
+    assert complete is True
+    dn[1, 2, 3] = 0
+    expected[1, 2, 3] = np.nan
+    path = write_raster(tmp_path / f"holes_{np.dtype(dtype).name}_20220301.tif", dn, ["B04", "B08"], nodata=0,
+                        scale_offset=(2e-3, 0.01))
+    stack = open_stack(path)
+    values, complete = stack.read_window_checked(0, 0, 7, 5)
+    np.testing.assert_array_equal(values[0], expected)
+    assert complete is False
+    assert stack.read_window_checked(4, 0, 3, 2)[1] is True  # a window without the hole
+    np.testing.assert_array_equal(stack.read_window(0, 0, 7, 5), values)
+
+
 def test_scaling_sources(write_raster, tmp_path):
     dn = np.full((2, 2, 2), 2000, np.uint16)
     l2a = "S2B_MSIL2A_20220301T101021_N0400_R022_T33TWM_20220301T120000.tif"

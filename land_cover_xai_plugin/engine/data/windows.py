@@ -212,15 +212,24 @@ def read_reflectance(stack, win: Window, band_order=None, out: Optional[np.ndarr
 
     ``out``: a float32 (T_stack, B_stack, ysize, xsize) buffer the stack reads into (reused across windows by
     the streaming reader; a stack whose ``read_window`` takes ``out``). The result may be ``out`` itself."""
-    if out is None:
+    return _reflectance(stack, win, band_order, out)[0]
+
+
+def _reflectance(stack, win: Window, band_order, out) -> tuple[np.ndarray, Optional[bool]]:
+    """``read_reflectance`` and whether every value is observed (None: not known, the caller scans)."""
+    complete = None
+    if hasattr(stack, "read_window_checked"):  # io.stack.TimeSeriesStack knows it from the reading
+        raw, complete = stack.read_window_checked(win.xoff, win.yoff, win.xsize, win.ysize, out=out)
+    elif out is None:
         raw = stack.read_window(win.xoff, win.yoff, win.xsize, win.ysize)
     else:
         raw = stack.read_window(win.xoff, win.yoff, win.xsize, win.ysize, out=out)
     if band_order is not None:
         raw = raw[:, np.asarray(band_order, dtype=np.intp)]
+        complete = complete or None  # the bands kept may all be observed
     if not getattr(stack, "missing_as_nan", False):  # io.stack.TimeSeriesStack has done it already
         raw[~np.isfinite(raw)] = np.nan
-    return raw
+    return raw, complete
 
 
 def read_observations(stack, win: Window, inputs: InputSpec, out: Optional[np.ndarray] = None) -> np.ndarray:
@@ -228,13 +237,19 @@ def read_observations(stack, win: Window, inputs: InputSpec, out: Optional[np.nd
     valid observation: no-data / NaN / inf, a date above the cloud-fraction threshold, a pixel a mask marks
     (``inputs.date_kept`` / ``inputs.masks``). The stack's own dates; not gap-filled. ``out``: as for
     :func:`read_reflectance`."""
+    return _observations(stack, win, inputs, out)[0]
+
+
+def _observations(stack, win: Window, inputs: InputSpec, out) -> tuple[np.ndarray, Optional[bool]]:
+    """``read_observations`` and whether every value is observed (None: not known)."""
     from .validity import mark_missing
 
-    raw = read_reflectance(stack, win, inputs.band_order, out)
+    raw, complete = _reflectance(stack, win, inputs.band_order, out)
     if inputs.date_kept is not None or inputs.masks is not None:  # clouds, shadows, snow -> missing
         invalid = None if inputs.masks is None else inputs.masks.read_window(win.xoff, win.yoff, win.xsize, win.ysize)
         mark_missing(raw, inputs.date_kept, invalid)
-    return raw
+        complete = None
+    return raw, complete
 
 
 def prepare(stack, win: Window, inputs: InputSpec, buffers: Optional[BufferPool] = None,
@@ -263,11 +278,11 @@ def prepare(stack, win: Window, inputs: InputSpec, buffers: Optional[BufferPool]
         n_grid = stack.n_dates if inputs.dates is None else len(inputs.dates.target_days)
         n_model_bands = stack.n_bands if inputs.band_order is None else len(inputs.band_order)
         filled_into = pool.take((h * w, n_model_bands, n_grid))
-    raw = read_observations(stack, Window(x0, y0, w, h), inputs, read_into)  # (T, B, h, w)
+    raw, complete = _observations(stack, Window(x0, y0, w, h), inputs, read_into)  # (T, B, h, w)
     n_dates, n_bands = raw.shape[:2]
     # a pixel-major *view*: fill_gaps copies it chunk by chunk, so the window is never copied whole
     series = raw.transpose(2, 3, 1, 0).reshape(h * w, n_bands, n_dates)
-    filled, valid = _gap_filled(series, inputs, filled_into, threads)
+    filled, valid = _gap_filled(series, inputs, filled_into, threads, complete)
     observed = None
     if inputs.with_observed:
         observed = observed_dates(series)
@@ -296,9 +311,11 @@ _fill_executors: dict = {}
 _fill_executors_lock = threading.Lock()
 
 
-def _gap_filled(series: np.ndarray, inputs: InputSpec, out: Optional[np.ndarray], threads: int):
+def _gap_filled(series: np.ndarray, inputs: InputSpec, out: Optional[np.ndarray], threads: int,
+                complete: Optional[bool] = None):
     """(filled (N, B, G), valid (N,)) of a window's pixel series: a view when every value is observed, else
-    filled into ``out`` (a new array when None), in ``threads`` slices of pixels side by side."""
+    filled into ``out`` (a new array when None), in ``threads`` slices of pixels side by side. ``complete``:
+    whether every value is observed, when the reading knew it (None: a scan of the window finds out)."""
     from .calendar import resample_to_grid
     from .gapfill import fill_gaps, is_complete
 
@@ -309,7 +326,8 @@ def _gap_filled(series: np.ndarray, inputs: InputSpec, out: Optional[np.ndarray]
         return resample_to_grid(part, inputs.dates, inputs.min_valid_dates, copy=copy, out=part_out,
                                 complete=complete)  # by day
     n = len(series)
-    complete = is_complete(series)  # the one scan of the window (the fill below is told)
+    if complete is None:
+        complete = is_complete(series)  # the one scan of the window (the fill below is told)
     threads = min(int(threads), n // _FILL_SLICE_MIN)
     if threads <= 1 or out is None or complete:
         return fill(series, out, False, complete)

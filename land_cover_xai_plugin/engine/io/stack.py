@@ -309,23 +309,29 @@ class _FileReader:
         return typed  # mixed: masked band by band
 
     @staticmethod
-    def _may_hold(buffer: np.ndarray, value) -> bool:
-        """Cheap pre-check before building a mask: no-data is usually the type's min (0) or max."""
-        if buffer.dtype.kind == "f":
+    def _may_hold(values: np.ndarray, value, dtype: np.dtype) -> bool:
+        """Cheap pre-check before building a mask (``values`` stored as ``dtype``, or already converted to
+        float32): no-data is usually the type's min (0) or max."""
+        if dtype.kind == "f":
             return True
-        if value <= 0 or value < np.iinfo(buffer.dtype).max // 2:
-            return bool(buffer.min() <= value)
-        return bool(buffer.max() >= value)
+        if value <= 0 or value < np.iinfo(dtype).max // 2:
+            return bool(values.min() <= value)
+        return bool(values.max() >= value)
 
-    def read_into(self, out: np.ndarray, xoff: int, yoff: int, xsize: int, ysize: int) -> None:
-        """Read the window of this file's bands and write their reflectance into the stack planes ``out``."""
+    def read_into(self, out: np.ndarray, xoff: int, yoff: int, xsize: int, ysize: int) -> bool:
+        """Read the window of this file's bands and write their reflectance into the stack planes ``out``.
+        Returns whether every value read is an observation (no value was set to NaN)."""
         shape = (len(self.band_list), ysize, xsize)
-        if self._buffer is None or self._buffer.shape != shape:
+        # 8/16-bit integers are exact in float32: GDAL converts them while copying its decoded blocks, straight
+        # into the planes (a uint16 buffer and numpy's mixed-type multiply cost another pass over the window)
+        direct = self.target_slice is not None and self.dtype.itemsize <= 2 and self.dtype.kind in "iu"
+        if not direct and (self._buffer is None or self._buffer.shape != shape):
             self._buffer = np.empty(shape, self.dtype)
             self._scratch = None if self.target_slice else np.empty(shape, np.float32)
+        planes = out[self.target_slice] if self.target_slice else self._scratch
         with _quiet_gdal():
             try:
-                result = self.dataset.ReadAsArray(xoff, yoff, xsize, ysize, buf_obj=self._buffer,
+                result = self.dataset.ReadAsArray(xoff, yoff, xsize, ysize, buf_obj=planes if direct else self._buffer,
                                                   band_list=self.band_list)
             except RuntimeError:
                 result = None
@@ -335,21 +341,40 @@ class _FileReader:
                 f"Reading window x={xoff} y={yoff} {xsize}x{ysize} of {self.path} failed ({reason}). "
                 "The file may be truncated or damaged: re-create or re-download it."
             )
-        buffer = self._buffer
-        planes = out[self.target_slice] if self.target_slice else self._scratch
-        np.multiply(buffer, self.scale, out=planes, casting="unsafe")
+        values = planes if direct else self._buffer  # the stored values (DN)
+        missing = self._missing(values)
+        if direct:  # scaled in place, float32 x float32: the same bits as the buffer's multiply below
+            if missing is not None:
+                planes[missing] = np.nan
+            if np.any(self.scale != 1):
+                planes *= self.scale
+        else:
+            np.multiply(values, self.scale, out=planes, casting="unsafe")
+            if missing is not None:
+                planes[missing] = np.nan
         if np.any(self.offset):
             planes += self.offset
-        if isinstance(self.nodata, list):
-            for k, value in enumerate(self.nodata):
-                if value is not None:
-                    np.copyto(planes[k], np.float32(np.nan), where=buffer[k] == value)
-        elif self.nodata is not None and self._may_hold(buffer, self.nodata):
-            np.copyto(planes, np.float32(np.nan), where=buffer == self.nodata)
+        complete = missing is None
         if self.is_float:
-            np.copyto(planes, np.float32(np.nan), where=~np.isfinite(planes))
+            non_finite = ~np.isfinite(planes)
+            if non_finite.any():
+                planes[non_finite] = np.nan
+                complete = False
         if self.target_slice is None:
             out[self.targets] = planes
+        return complete
+
+    def _missing(self, values: np.ndarray) -> Optional[np.ndarray]:
+        """Where ``values`` (this file's planes, stored values) hold no-data; None where none does."""
+        if isinstance(self.nodata, list):
+            per_band = [values[k] == value if value is not None else None for k, value in enumerate(self.nodata)]
+            if not any(m is not None and m.any() for m in per_band):
+                return None
+            return np.stack([np.zeros(values.shape[1:], bool) if m is None else m for m in per_band])
+        if self.nodata is None or not self._may_hold(values, self.nodata, self.dtype):
+            return None
+        missing = values == self.nodata
+        return missing if missing.any() else None
 
 
 @dataclass(frozen=True)
@@ -537,6 +562,12 @@ class TimeSeriesStack:
 
         ``out``: a C-contiguous float32 array of that shape to fill instead of a new one (a reused buffer
         saves the page faults of a fresh multi-MB allocation on every window)."""
+        return self.read_window_checked(xoff, yoff, xsize, ysize, out)[0]
+
+    def read_window_checked(self, xoff: int, yoff: int, xsize: int, ysize: int,
+                            out: Optional[np.ndarray] = None) -> tuple[np.ndarray, bool]:
+        """``read_window`` and whether every value of the window is an observation (no NaN in it): known from
+        the reading itself, which spares the caller a scan of the window."""
         if self._datasets is None:
             raise StackError("The stack was closed. Open it again with open_stack().")
         if xsize <= 0 or ysize <= 0 or xoff < 0 or yoff < 0 or xoff + xsize > self.width or yoff + ysize > self.height:
@@ -551,21 +582,21 @@ class TimeSeriesStack:
             raise ValueError(f"out must be a C-contiguous float32 array of shape {shape}")
         planes = out.reshape(self.n_dates * self.n_bands, ysize, xsize)
 
-        def read_group(group):
-            for reader in group:
-                reader.read_into(planes, xoff, yoff, xsize, ysize)
+        def read_group(group) -> bool:
+            return all([reader.read_into(planes, xoff, yoff, xsize, ysize) for reader in group])
         if len(self._groups) > 1 and self._pool is None:
             from concurrent.futures import ThreadPoolExecutor
 
             self._pool = ThreadPoolExecutor(len(self._groups) - 1, thread_name_prefix="lcx-read")
         # GDAL's decoding and numpy's conversion release the GIL: the groups' planes are read side by side
         others = [self._pool.submit(read_group, group) for group in self._groups[1:]]
+        complete = True
         try:
-            read_group(self._groups[0])
+            complete = read_group(self._groups[0])
         finally:
             for future in others:
-                future.result()  # waits for every group (re-raises the first failure)
-        return out
+                complete = future.result() and complete  # waits for every group (re-raises the first failure)
+        return out, complete
 
     def read_all(self) -> np.ndarray:
         """The whole stack as ``read_window`` gives it (small stacks and tests only)."""
