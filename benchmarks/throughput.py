@@ -256,8 +256,8 @@ def main(argv=None) -> int:
     fwb = sweep(model, x_all, fused=True)
     best_fwd_bs = max(fwd, key=fwd.get)
     best_fwb_bs = max(fwb, key=fwb.get)
-    # the winning batch measured again, longer: the sweep's best of several 1.2 s samples is biased upwards
-    # (the winner's curse) on a VM whose speed drifts ~7 % from second to second
+    # the winning batch measured again, longer: on a VM whose speed drifts from second to second, the sweep's
+    # best of several 1.2 s samples is lifted by the luckiest sample, and the machine's speed moves within minutes
     fwd_again = raw_rate(runner, x_all[:best_fwd_bs], seconds=8.0)
 
     region = None if args.full else centre_region(stack.width, stack.height, args.region_px)
@@ -343,8 +343,9 @@ def main(argv=None) -> int:
         "forward_best_batch_remeasured_px_per_s": round(fwd_again),
         "sweep_winner_bias": round(fwd[best_fwd_bs] / fwd_again, 3),
         "sweep_winner_bias_note": (
-            "the sweep's best rate over the same batch measured again for 8 s right after the sweep: how much "
-            "choosing the best of several short samples lifts the raw figure predict_ratio divides by"),
+            "the sweep's best rate over the same batch measured again for 8 s right after the sweep: how far the "
+            "raw figure predict_ratio divides by moves between two measurements of the same thing (the luckiest "
+            "of several short samples, and the machine's drift within a minute)"),
         "forward_own_module_sweep_px_per_s": {str(k): round(v) for k, v in own_fwd.items()},
         "forward_own_module_px_per_s": round(max(own_fwd.values())),
         "forward_backward_px_per_s": round(fwb[best_fwb_bs]),
