@@ -46,7 +46,7 @@ _log = logging.getLogger(__name__)
 
 # One window prefetched is enough: reading + gap-filling runs ~5-10x faster than the model.
 _QUEUE_DEPTH = 1
-_CPU_BATCH_CANDIDATES = (512, 1024, 2048)
+CPU_BATCH_CANDIDATES = (512, 1024, 2048)  # the batches a CPU pass chooses among
 _CUDA_BATCH = 8192
 _GDAL_CACHE_BYTES = 128 * 1024 * 1024
 # CPU passes whose torch threads fill every core read each window between two windows' batches, in
@@ -262,7 +262,7 @@ def choose_batch_size(model, spec, device: str, with_grad: bool) -> int:
     chosen = [registry.get("classification")] + ([registry.get("gradcam")] if with_grad else [])
     plan = ComputePlan(chosen, {"classification": torch.arange(spec.n_classes, device=device)})
     best, best_rate = 512, 0.0
-    for bs in _CPU_BATCH_CANDIDATES:
+    for bs in CPU_BATCH_CANDIDATES:
         x = torch.as_tensor(np.asarray(spec.norm_mean, np.float32).reshape((1, -1) + (1,) * (len(shape) - 1))).expand(
             (bs,) + shape).contiguous()
         x = x * (1 + 0.1 * torch.randn_like(x))
