@@ -317,6 +317,10 @@ def main(argv=None) -> int:
         return [round(r["px_per_s"] / (sum(r["paired_raw_px_per_s"]) / 2), 3) for r in all_runs.get(label, [])
                 if r.get("paired_raw_px_per_s")]
 
+    def paired_median(label):
+        ratios = paired_ratios(label)
+        return round(statistics.median(ratios), 3) if ratios else None
+
     def rounded(value, digits=None):
         return None if value is None else round(value, digits)
     peer = {}
@@ -357,30 +361,36 @@ def main(argv=None) -> int:
         "sweep_winner_bias": round(fwd[best_fwd_bs] / fwd_again, 3),
         "sweep_winner_bias_note": (
             "the sweep's best rate over the same batch measured again for 8 s right after the sweep: how far the "
-            "raw figure predict_ratio divides by moves between two measurements of the same thing (the luckiest "
-            "of several short samples, and the machine's drift within a minute)"),
+            "raw figure predict_ratio_unpaired divides by moves between two measurements of the same thing (the "
+            "luckiest of several short samples, and the machine's drift within a minute)"),
         "forward_own_module_sweep_px_per_s": {str(k): round(v) for k, v in own_fwd.items()},
         "forward_own_module_px_per_s": round(max(own_fwd.values())),
         "forward_backward_px_per_s": round(fwb[best_fwb_bs]),
         "forward_backward_best_batch": best_fwb_bs,
         "predict_px_per_s": round(predict_rate),
-        "predict_ratio": round(predict_rate / fwd[best_fwd_bs], 3),
+        "predict_ratio": paired_median("predict"),
+        "predict_ratio_note": (
+            "the target figure (>= 0.8): the median over the predict passes of each pass's px/s over the raw "
+            "forward of the same module at the same batch measured in that pass's own process right before and "
+            "after it (predict_ratio_paired, predict_paired_raw_px_per_s). Until 2026-12-01 it was the best pass "
+            "over the sweep's best rate (now predict_ratio_unpaired): the two terms lay minutes apart on a machine "
+            "whose raw forward drifts by 10-25 % within minutes, and three runs of the same code gave 0.876, 0.991 "
+            "and 0.749 by it (0.82-0.89 paired)"),
+        "predict_ratio_unpaired": round(predict_rate / fwd[best_fwd_bs], 3),
         "predict_streaming_px_per_s": round(streaming_rate),
         "predict_streaming_ratio": round(streaming_rate / fwd[best_fwd_bs], 3),
         "decode_cpu_us_per_px": round(decode_us, 2),
         "forward_cpu_us_per_px": round(os.cpu_count() / fwd[best_fwd_bs] * 1e6, 2),
         "predict_ratio_ceiling": round(1 / (1 + decode_us * fwd[best_fwd_bs] / (os.cpu_count() * 1e6)), 3),
-        "predict_ratio_ceiling_note": "the best predict_ratio this machine allows even with reading perfectly "
+        "predict_ratio_ceiling_note": "the best ratio this machine allows even with reading perfectly "
                                       "overlapped: GDAL's decoding of the stack (decode_cpu_us_per_px, one thread) "
                                       "shares the cores the raw forward uses all of (forward_cpu_us_per_px = "
                                       "cores / forward px/s): forward / (forward + decode)",
         "predict_streaming_note": "the predict pass without its fixed costs (setup before the first batch: "
                                   "model load and checks, while the reader already reads the first window; "
                                   "commit after the last one), which a whole tile pays once; predict_px_per_s / "
-                                  "predict_ratio count them within the region",
+                                  "predict_ratio count them within the region. Unpaired (over the sweep's best)",
         "predict_ratio_paired": paired_ratios("predict"),
-        "predict_ratio_paired_median": rounded(statistics.median(paired_ratios("predict")), 3)
-        if paired_ratios("predict") else None,
         "predict_cloudy_ratio_paired": paired_ratios("predict_cloudy"),
         "predict_paired_raw_px_per_s": {k: [r.get("paired_raw_px_per_s") for r in all_runs.get(k, [])]
                                         for k in ("predict", "predict_cloudy")},
@@ -388,10 +398,11 @@ def main(argv=None) -> int:
             "each predict pass over the mean raw forward of the same module at the same batch, measured in the "
             "pass's own process right before and right after it (3 s each, on the stack's own prepared pixels; "
             "predict_paired_raw_px_per_s lists both), one figure per pass: both terms saw the same machine state. "
-            "predict_ratio_paired_median is their median (--predict-repeats passes). predict_ratio (the target "
-            "figure) divides the best pass by the best of the sweep, minutes apart"),
+            "predict_ratio is their median (--predict-repeats passes); predict_ratio_unpaired divides the best "
+            "pass by the best of the sweep, minutes apart"),
         "predict_cloudy_px_per_s": rounded(cloudy_rate),
-        "predict_cloudy_ratio": rounded(cloudy_rate and cloudy_rate / fwd[best_fwd_bs], 3),
+        "predict_cloudy_ratio": paired_median("predict_cloudy"),
+        "predict_cloudy_ratio_unpaired": rounded(cloudy_rate and cloudy_rate / fwd[best_fwd_bs], 3),
         "predict_cloudy_note": (
             f"predict on the same region of a copy of the stack where {args.cloudy:.0%} of the (date, 24 px "
             "region) cells are no-data, as a cloud-masked series delivers them: the reader gap-fills them. Beside "
@@ -455,7 +466,7 @@ def main(argv=None) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps({k: report[k] for k in ("forward_px_per_s", "predict_px_per_s", "predict_ratio",
-                                             "predict_cloudy_ratio", "predict_ratio_paired",
+                                             "predict_ratio_unpaired", "predict_cloudy_ratio", "predict_ratio_paired",
                                              "predict_cloudy_ratio_paired",
                                              "forward_backward_px_per_s", "gradcam_px_per_s", "gradcam_ratio",
                                              "occlusion_dates_over_predict", "linear_occlusion_dates_over_predict",
