@@ -171,10 +171,10 @@ def end_to_end_child(args) -> int:
 
 
 def paired_raw_forward(args, methods, seconds: float = 3.0) -> float:
-    """Raw forward px/s of the module this pass runs (a Grad-CAM pass: its fused forward + backward), at its
-    batch, in the pass's own process (measured right before and right after it): pixels of the stack already
-    prepared in memory (64 x 64 of the region's first block), warm. The pass's rate over their mean is a ratio
-    both of whose terms saw the same machine state (paired)."""
+    """Raw forward px/s of the module this pass runs (a Grad-CAM pass: its fused forward + backward), at the
+    sweep's best batch (``--raw-batch``), in the pass's own process (measured right before and right after it):
+    pixels of the stack already prepared in memory (64 x 64 of the region's first block), warm. The pass's rate
+    over their mean is a ratio both of whose terms saw the same machine state (paired)."""
     from land_cover_xai_plugin.engine.data.windows import InputSpec, Window, prepare
     from land_cover_xai_plugin.engine.models.model_file import load_model
 
@@ -184,7 +184,7 @@ def paired_raw_forward(args, methods, seconds: float = 3.0) -> float:
     x0, y0 = (int(v) for v in args.region.split(",")[:2]) if args.region else (0, 0)
     prepared = prepare(stack, Window(x0, y0, 64, 64), InputSpec.for_model(bundle, stack))
     stack.close()
-    pixels = np.ascontiguousarray(prepared.pixels[prepared.valid][: args.batch])
+    pixels = np.ascontiguousarray(prepared.pixels[prepared.valid][: args.raw_batch or args.batch])
     model = bundle.build(args.device)
     gradcam.freeze(model)
     explainers = [registry.get(m) for m in ["classification", *sorted(methods)]]
@@ -223,6 +223,7 @@ def main(argv=None) -> int:
     parser.add_argument("--model-path", help=argparse.SUPPRESS)
     parser.add_argument("--methods", default="", help=argparse.SUPPRESS)
     parser.add_argument("--batch", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--raw-batch", type=int, help=argparse.SUPPRESS)  # the paired raw forward's batch
     parser.add_argument("--region", default="", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -294,7 +295,9 @@ def main(argv=None) -> int:
                    str(model_path), "--methods", methods, "--batch", str(bs), "--device", args.device,
                    "--region", ",".join(map(str, region)) if region else "", "--work-dir", str(work / f"out_{label}")]
             if label in ("predict", "predict_cloudy", "gradcam"):
-                cmd.append("--paired")  # the raw forward (+ backward) in that process, just before and after the pass
+                # the raw forward (+ backward) in that process, just before and after the pass, at the sweep's
+                # best batch (a pass runs at most 2048 on the CPU; the fused sweep often peaks at 4096)
+                cmd += ["--paired", "--raw-batch", str(best_fwb_bs if label == "gradcam" else best_fwd_bs)]
             proc = subprocess.run(cmd, check=True, capture_output=True, text=True)
             r = json.loads(proc.stdout.strip().splitlines()[-1])
             runs[label].append(r)
@@ -373,7 +376,7 @@ def main(argv=None) -> int:
         "predict_ratio": paired_median("predict"),
         "predict_ratio_note": (
             "the target figure (>= 0.8): the median over the predict passes of each pass's px/s over the raw "
-            "forward of the same module at the same batch measured in that pass's own process right before and "
+            "forward of the same module at the sweep's best batch measured in that pass's own process right before and "
             "after it (predict_ratio_paired, predict_paired_raw_px_per_s). Until 2026-12-01 it was the best pass "
             "over the sweep's best rate (now predict_ratio_unpaired): the two terms lay minutes apart on a machine "
             "whose raw forward drifts by 10-25 % within minutes, and three runs of the same code gave 0.876, 0.991 "
@@ -397,7 +400,7 @@ def main(argv=None) -> int:
         "predict_paired_raw_px_per_s": {k: [r.get("paired_raw_px_per_s") for r in all_runs.get(k, [])]
                                         for k in ("predict", "predict_cloudy", "gradcam")},
         "predict_ratio_paired_note": (
-            "each predict pass over the mean raw forward of the same module at the same batch, measured in the "
+            "each predict pass over the mean raw forward of the same module at the sweep's best batch, measured in the "
             "pass's own process right before and right after it (3 s each, on the stack's own prepared pixels; "
             "predict_paired_raw_px_per_s lists both), one figure per pass: both terms saw the same machine state. "
             "predict_ratio is their median (--predict-repeats passes); predict_ratio_unpaired divides the best "
