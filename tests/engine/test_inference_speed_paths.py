@@ -161,13 +161,19 @@ def _stack_tif(data, path, dtype=gdal.GDT_Float32, nodata=None):
     return str(path)
 
 
+def _cube_around_the_norm(spec, height: int, width: int, seed: int) -> np.ndarray:
+    """(T, B, height, width) float32 reflectance spread around the model's normalisation (mean ± 1.5 std)."""
+    rng = np.random.default_rng(seed)
+    mean = np.asarray(spec.norm_mean, np.float32)[None, :, None, None]
+    std = np.asarray(spec.norm_std, np.float32)[None, :, None, None]
+    shape = (spec.n_dates, spec.n_bands, height, width)
+    return (mean + 1.5 * std * rng.standard_normal(shape)).astype(np.float32)
+
+
 def test_streaming_with_the_stand_in_writes_the_models_class_map(tmp_path):
     spec = mlp_spec(3, n_bands=4, n_dates=6)
     model = trained_like(spec)
-    rng = np.random.default_rng(3)
-    mean = np.asarray(spec.norm_mean, np.float32)[None, :, None, None]
-    std = np.asarray(spec.norm_std, np.float32)[None, :, None, None]
-    data = (mean + 1.5 * std * rng.standard_normal((6, 4, 40, 35))).astype(np.float32)
+    data = _cube_around_the_norm(spec, 40, 35, seed=3)
     data[1:3, :, 5:12, 7:20] = np.nan  # clouds: gap-filled windows
     stack = open_stack([_stack_tif(data, tmp_path / "stack.tif")])
     result = streaming.run_inference(streaming.InferenceRequest(
@@ -196,10 +202,7 @@ def test_per_date_and_band_maps_through_the_stand_in_equal_the_models(tmp_path, 
     (FORWARD_ONLY_METHODS): their maps equal those computed on the ensemble itself, to float32 rounding."""
     spec = mlp_spec(3, n_bands=4, n_dates=6)
     model = trained_like(spec)
-    rng = np.random.default_rng(4)
-    mean = np.asarray(spec.norm_mean, np.float32)[None, :, None, None]
-    std = np.asarray(spec.norm_std, np.float32)[None, :, None, None]
-    data = (mean + 1.5 * std * rng.standard_normal((6, 4, 20, 18))).astype(np.float32)
+    data = _cube_around_the_norm(spec, 20, 18, seed=4)
     data[2, :, 3:9, 4:12] = np.nan
     stack = open_stack([_stack_tif(data, tmp_path / "stack.tif")])
     methods = {"occlusion_dates", "linear_occlusion_dates", "shapley_dates", "occlusion_bands"}
